@@ -1,0 +1,23 @@
+export { type ErrorCode, GptImageError, type GptImageErrorInit, isGptImageError } from "./gptimg-error.ts";
+export { formatIssue, isValidationError, ValidationError } from "./validation-error.ts";
+export {
+  ApiError,
+  AuthenticationError,
+  BadRequestError,
+  ContentPolicyError,
+  isApiError,
+  isContentPolicyError,
+  isRateLimitError,
+  NotFoundError,
+  PermissionDeniedError,
+  ProviderError,
+  RateLimitError,
+} from "./api-error.ts";
+export {
+  AbortedError,
+  BadResponseError,
+  ConnectionError,
+  isOutcomeUnknownError,
+  OutcomeUnknownError,
+  TimeoutError,
+} from "./transport-errors.ts";

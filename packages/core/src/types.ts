@@ -1,0 +1,152 @@
+/** Public option and result types shared by every part of gptimg. */
+
+export type Quality = "low" | "medium" | "high" | "auto";
+export type OutputFormat = "png" | "jpeg" | "webp";
+export type Background = "auto" | "opaque" | "transparent";
+export type Moderation = "low" | "auto";
+export type InputFidelity = "high" | "low";
+export type Style = "vivid" | "natural";
+export type ResponseFormat = "b64_json" | "url";
+/** A format sniffed from real bytes. */
+export type ImageFormat = "png" | "jpeg" | "webp" | "gif";
+
+/** Options for a text-to-image request. Field names are camelCase; profiles map them to the wire. */
+export interface GenerateOptions {
+  prompt: string;
+  model?: string;
+  /** 1-10 */
+  n?: number;
+  /** preset, alias, ratio, `WxH` or `auto`; resolved by `resolveSize` before sending */
+  size?: string;
+  quality?: Quality;
+  outputFormat?: OutputFormat;
+  /** 0-100, jpeg/webp only */
+  outputCompression?: number;
+  background?: Background;
+  moderation?: Moderation;
+  /** 0-3, only with stream */
+  partialImages?: number;
+  stream?: boolean;
+  user?: string;
+  /** dall-e-3 only */
+  style?: Style;
+  /** dall-e-2/3 and providers that honour it */
+  responseFormat?: ResponseFormat;
+  /** merged last into the body (JSON) or form (multipart) */
+  extraBody?: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
+/** One input file for an edit. `name` becomes the multipart file name only. */
+export interface ImageInput {
+  data: Blob | Uint8Array;
+  name?: string;
+}
+
+export interface EditOptions extends GenerateOptions {
+  /** 1-16 images, png/jpeg/webp by magic bytes, 50 MB in total */
+  images: ImageInput[];
+  /** PNG with alpha, < 4 MB, same width and height as the first image */
+  mask?: ImageInput;
+  inputFidelity?: InputFidelity;
+}
+
+export interface ImageUsage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  inputTokensDetails?: { textTokens?: number; imageTokens?: number };
+  outputTokensDetails?: { textTokens?: number; imageTokens?: number };
+}
+
+/** An image as decoded from a response, with its real format and dimensions. */
+export interface GeneratedImage {
+  bytes: Uint8Array;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  /** position in the response's `data` array */
+  index: number;
+  revisedPrompt?: string;
+}
+
+export interface ImageResult {
+  images: GeneratedImage[];
+  usage?: ImageUsage;
+  created: number;
+  revisedPrompts: (string | undefined)[];
+  requestId?: string;
+  /** name of the provider that answered (after fallback) */
+  provider: string;
+  model: string;
+  /** the size sent, after resolution (undefined when `auto` or not sent) */
+  requestedSize?: string;
+  /** true when any image's real dimensions differ from `requestedSize` */
+  sizeMismatch: boolean;
+  /** number of HTTP attempts made across all providers */
+  attempts: number;
+}
+
+/** Events from the streaming variants of the client. */
+export type ImageStreamEvent =
+  | { type: "partial"; index: number; partialIndex: number; image: GeneratedImage }
+  | { type: "image"; image: GeneratedImage }
+  | { type: "retry"; attempt: number; provider: string; delayMs: number; reason: string }
+  | { type: "fallback"; from: string; to: string; reason: string }
+  | { type: "done"; result: Omit<ImageResult, "images"> & { images: Omit<GeneratedImage, "bytes">[] } };
+
+export type ProfileName = "openai" | "wellapi" | "openai-compatible" | "chat" | "custom";
+
+/** A configured provider. Profiles fill in whatever is left out. */
+export interface ProviderConfig {
+  /** a name for logs, errors and results, e.g. "primary", "minimax" */
+  name: string;
+  profile: ProfileName;
+  /** API root, e.g. https://api.openai.com/v1 */
+  baseUrl?: string;
+  apiKey?: string;
+  /** default model; with `fixedModel` it replaces whatever the caller asked for */
+  model?: string;
+  fixedModel?: boolean;
+  paths?: { generations?: string; edits?: string; chat?: string; models?: string };
+  /** wire field names that differ between providers */
+  fields?: { outputFormat?: string; image?: string; mask?: string };
+  headers?: Record<string, string>;
+  extraBody?: Record<string, unknown>;
+}
+
+export interface RetryOptions {
+  /** retries after the first attempt, per provider; default 2 */
+  maxRetries?: number;
+  /** first backoff in ms; default 500 */
+  baseDelayMs?: number;
+  /** backoff cap in ms; default 8000 */
+  maxDelayMs?: number;
+  /** cap for a server-provided retry-after in ms; default 60000 */
+  maxRetryAfterMs?: number;
+  /** replay a request whose outcome is unknown (timeout or reset after send); default false */
+  retryUnknownOutcome?: boolean;
+}
+
+export interface ClientOptions {
+  /** primary first, then fallbacks in order */
+  providers: ProviderConfig[];
+  fetch?: typeof fetch;
+  /** per attempt, whole response read included; default 600000 */
+  timeoutMs?: number;
+  retry?: RetryOptions;
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  /** observer for progress lines; never receives secrets */
+  onEvent?: (event: Extract<ImageStreamEvent, { type: "retry" | "fallback" }>) => void;
+}
+
+/** One problem found by validation. */
+export interface ValidationIssue {
+  field: string;
+  value: unknown;
+  rule: string;
+  /** e.g. the nearest legal size */
+  suggestion?: string;
+}
