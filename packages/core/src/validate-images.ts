@@ -1,0 +1,109 @@
+import { type ImageInfo, inspectImage, type NotAnImage, sniffFormat } from "./inspect.ts";
+import type { ModelRules } from "./models.ts";
+
+type Push = (field: string, value: unknown, rule: string, suggestion?: string) => void;
+
+const MB = 1024 * 1024;
+/** Edit inputs in total (OpenAI images/edits; seeds/001). */
+const MAX_TOTAL_BYTES = 50 * MB;
+/** The mask must be smaller than this (OpenAI images/edits; seeds/001). */
+const MAX_MASK_BYTES = 4 * MB;
+/** Enough for the header of every PNG, WebP and GIF, and of most JPEGs. */
+const HEAD_BYTES = 64 * 1024;
+
+type Data = Blob | Uint8Array;
+
+const DISPLAY: Record<string, string> = { png: "PNG", jpeg: "JPEG", webp: "WebP", gif: "GIF" };
+
+const isData = (v: unknown): v is Data => v instanceof Uint8Array || (typeof Blob !== "undefined" && v instanceof Blob);
+const sizeOf = (d: Data): number => (d instanceof Uint8Array ? d.byteLength : d.size);
+
+async function prefix(d: Data, n: number): Promise<Uint8Array> {
+  if (d instanceof Uint8Array) return d.subarray(0, n);
+  return new Uint8Array(await d.slice(0, n).arrayBuffer());
+}
+
+/** Inspect from the head; a JPEG whose frame header sits behind large metadata is read whole. */
+async function inspectData(d: Data): Promise<ImageInfo | NotAnImage> {
+  const head = await prefix(d, HEAD_BYTES);
+  const info = inspectImage(head);
+  if (info.ok || sizeOf(d) <= HEAD_BYTES || sniffFormat(head) !== "jpeg") return info;
+  return inspectImage(await prefix(d, sizeOf(d)));
+}
+
+/** How an input shows in an issue: its file name, else its byte count. */
+const label = (input: unknown, d: Data): string => {
+  const name = (input as { name?: unknown }).name;
+  return typeof name === "string" && name !== "" ? name : `<${sizeOf(d)} bytes>`;
+};
+
+const dataOf = (input: unknown): unknown =>
+  typeof input === "object" && input !== null ? (input as { data?: unknown }).data : undefined;
+
+/** Checks edit inputs and the mask, pushing one issue per problem. */
+export async function validateImages(images: unknown, mask: unknown, rules: ModelRules, push: Push): Promise<void> {
+  const fam = rules.family;
+  const names = rules.editFormats.map((f) => DISPLAY[f]);
+  const formats = names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : (names[0] ?? "");
+  let first: ImageInfo | undefined;
+  if (!Array.isArray(images) || images.length === 0) {
+    push("image", images, "at least one input image is required");
+  } else {
+    if (images.length > rules.maxInputImages) {
+      push("image", `${images.length} images`, `at most ${rules.maxInputImages} input images for ${fam}`);
+    }
+    let total = 0;
+    for (const [i, input] of images.entries()) {
+      const field = `image[${i}]`;
+      const d = dataOf(input);
+      if (!isData(d)) {
+        push(field, input, "must be { data: Blob | Uint8Array, name? }");
+        continue;
+      }
+      total += sizeOf(d);
+      const info = await inspectData(d);
+      if (!info.ok) {
+        push(field, label(input, d), `must be ${formats} (${info.reason})`);
+        continue;
+      }
+      if (i === 0) first = info;
+      if (!(rules.editFormats as readonly string[]).includes(info.format)) {
+        push(field, label(input, d), `must be ${formats} for ${fam}, judged by content (this is ${info.format})`);
+      }
+      if (rules.maxInputImageBytes !== undefined && sizeOf(d) >= rules.maxInputImageBytes) {
+        push(field, label(input, d), `must be smaller than ${rules.maxInputImageBytes / MB} MB for ${fam}`);
+      }
+      if (rules.squareInputs && info.width !== info.height) {
+        push(field, label(input, d), `must be square for ${fam} (is ${info.width}x${info.height})`);
+      }
+    }
+    if (total > MAX_TOTAL_BYTES) {
+      push("image", `${total} bytes`, `input images must total at most 50 MB (${MAX_TOTAL_BYTES} bytes)`);
+    }
+  }
+  if (mask !== undefined) await validateMask(mask, first, push);
+}
+
+async function validateMask(mask: unknown, first: ImageInfo | undefined, push: Push): Promise<void> {
+  const d = dataOf(mask);
+  if (!isData(d)) {
+    push("mask", mask, "must be { data: Blob | Uint8Array, name? }");
+    return;
+  }
+  const value = label(mask, d);
+  if (sizeOf(d) >= MAX_MASK_BYTES) push("mask", value, `must be smaller than 4 MB (${MAX_MASK_BYTES} bytes)`);
+  const info = await inspectData(d);
+  if (!info.ok) {
+    push("mask", value, `must be a PNG with an alpha channel (${info.reason})`);
+    return;
+  }
+  if (info.format !== "png") push("mask", value, `must be a PNG with an alpha channel (this is ${info.format})`);
+  else if (!info.hasAlpha) push("mask", value, "must be a PNG with an alpha channel (this PNG has none)");
+  if (first && (info.width !== first.width || info.height !== first.height)) {
+    push(
+      "mask",
+      value,
+      `must have the size of the first image, ${first.width}x${first.height} (is ${info.width}x${info.height})`,
+    );
+  }
+}

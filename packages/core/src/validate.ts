@@ -1,0 +1,161 @@
+import { ValidationError } from "./errors/index.ts";
+import { DEFAULT_MODEL, type ModelRules, modelRules } from "./models.ts";
+import { resolveSize } from "./sizes.ts";
+import type { EditOptions, GenerateOptions, ValidationIssue } from "./types.ts";
+import { validateImages } from "./validate-images.ts";
+
+// Issues name fields by their wire names (output_format, partial_images…), the names OpenAI's
+// API reference and error `param`s use, so one message reads the same from CLI, SDK and Worker.
+
+/** extra_body keys that would silently replace a dedicated option (and make dry-runs and results lie). */
+const RESERVED_EXTRA_KEYS = ["prompt", "model", "image", "image[]", "mask"];
+
+type Loose = Record<string, unknown>;
+type Push = (field: string, value: unknown, rule: string, suggestion?: string) => void;
+
+const list = (xs: readonly string[]): string => xs.join(", ");
+const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
+const isPlainObject = (v: unknown): v is Loose => {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+};
+
+/** Code points, counted only when the UTF-16 length could exceed the limit. */
+function codePoints(s: string, limit: number): number {
+  if (s.length <= limit) return s.length;
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+function checkEnum(push: Push, field: string, value: unknown, allowed: readonly string[], family: string): void {
+  if (value === undefined) return;
+  if (allowed.length === 0) push(field, value, `is not supported by ${family}`);
+  else if (typeof value !== "string" || !allowed.includes(value)) {
+    push(field, value, `must be one of ${list(allowed)}${family === "unknown" ? "" : ` for ${family}`}`);
+  }
+}
+
+function checkCommon(o: Loose, rules: ModelRules, push: Push): void {
+  const fam = rules.family;
+  if (o.model !== undefined && (typeof o.model !== "string" || o.model.trim() === "")) {
+    push("model", o.model, "must be a non-empty string");
+  }
+  if (typeof o.prompt !== "string" || o.prompt.trim() === "") {
+    push("prompt", o.prompt, "is required and must be non-empty text");
+  } else if (rules.maxPromptLength !== undefined) {
+    const len = codePoints(o.prompt, rules.maxPromptLength);
+    if (len > rules.maxPromptLength) {
+      push("prompt", o.prompt, `must be at most ${rules.maxPromptLength} characters for ${fam} (got ${len})`);
+    }
+  }
+  if (o.n !== undefined && (!isInt(o.n) || o.n < 1 || o.n > rules.maxN)) {
+    push("n", o.n, rules.maxN === 1 ? `must be 1 for ${fam}` : `must be an integer from 1 to ${rules.maxN}`);
+  }
+  if (o.size !== undefined) {
+    try {
+      resolveSize(o.size as string, o.model as string | undefined);
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      for (const i of e.issues) push(i.field, i.value, i.rule, i.suggestion);
+    }
+  }
+  checkEnum(push, "quality", o.quality, rules.qualities, fam);
+  checkEnum(push, "output_format", o.outputFormat, rules.outputFormats, fam);
+  const format = typeof o.outputFormat === "string" ? o.outputFormat : "png";
+  if (o.outputCompression !== undefined) {
+    if (!rules.fields.outputCompression) push("output_compression", o.outputCompression, `is not supported by ${fam}`);
+    else if (!isInt(o.outputCompression) || o.outputCompression < 0 || o.outputCompression > 100) {
+      push("output_compression", o.outputCompression, "must be an integer from 0 to 100");
+    } else if (format !== "jpeg" && format !== "webp") {
+      push("output_compression", o.outputCompression, `applies only to output_format jpeg or webp (not ${format})`);
+    }
+  }
+  if (o.background === "transparent" && rules.backgrounds.length > 0 && !rules.backgrounds.includes("transparent")) {
+    push("background", o.background, `${fam} does not support transparent; use ${list(rules.backgrounds)}`);
+  } else checkEnum(push, "background", o.background, rules.backgrounds, fam);
+  if (o.background === "transparent" && format === "jpeg") {
+    push("background", o.background, "transparent needs output_format png or webp (jpeg has no alpha)");
+  }
+  checkEnum(push, "moderation", o.moderation, rules.moderations, fam);
+  if (o.stream !== undefined) {
+    if (typeof o.stream !== "boolean") push("stream", o.stream, "must be true or false");
+    else if (o.stream && !rules.fields.stream) push("stream", o.stream, `is not supported by ${fam}`);
+  }
+  if (o.partialImages !== undefined) {
+    if (rules.maxPartialImages === 0) push("partial_images", o.partialImages, `is not supported by ${fam}`);
+    else if (!isInt(o.partialImages) || o.partialImages < 0 || o.partialImages > rules.maxPartialImages) {
+      push("partial_images", o.partialImages, `must be an integer from 0 to ${rules.maxPartialImages}`);
+    } else if (o.stream !== true) push("partial_images", o.partialImages, "applies only with stream: true");
+  }
+  if (o.style !== undefined && rules.styles.length === 0) {
+    push("style", o.style, `is supported only by dall-e-3, not ${fam}`);
+  } else checkEnum(push, "style", o.style, rules.styles, fam);
+  if (o.user !== undefined && typeof o.user !== "string") push("user", o.user, "must be a string");
+  checkEnum(push, "response_format", o.responseFormat, rules.responseFormats, fam);
+  if (o.extraBody !== undefined) {
+    if (!isPlainObject(o.extraBody)) push("extra_body", o.extraBody, "must be a plain object");
+    else {
+      for (const key of RESERVED_EXTRA_KEYS) {
+        if (Object.hasOwn(o.extraBody, key)) {
+          push(`extra_body.${key}`, o.extraBody[key], `must not override ${key}: set it through its own option`);
+        }
+      }
+    }
+  }
+}
+
+function collector(): { issues: ValidationIssue[]; push: Push } {
+  const issues: ValidationIssue[] = [];
+  const push: Push = (field, value, rule, suggestion) =>
+    issues.push(suggestion === undefined ? { field, value, rule } : { field, value, rule, suggestion });
+  return { issues, push };
+}
+
+const asLoose = (opts: unknown): Loose | undefined => (typeof opts === "object" && opts !== null ? (opts as Loose) : undefined);
+
+/**
+ * Every problem with generate options at once, for `model` (else `opts.model`, else gpt-image-2).
+ * Fields are named as on the wire: `output_format`, `partial_images`, `extra_body.prompt`….
+ * @example
+ * validateGenerateOptions({ prompt: "", n: 11 }) // two issues: prompt and n
+ */
+export function validateGenerateOptions(opts: GenerateOptions, model?: string): ValidationIssue[] {
+  const { issues, push } = collector();
+  const o = asLoose(opts);
+  if (!o) return [{ field: "options", value: opts, rule: "must be an object" }];
+  checkCommon({ ...o, model: model ?? o.model }, modelRules(model ?? (o.model as string | undefined)), push);
+  return issues;
+}
+
+/**
+ * Everything {@link validateGenerateOptions} checks, plus the edit inputs: 1-16 images (per model),
+ * each PNG, JPEG or WebP by its bytes, 50 MB in total; a mask that is a PNG with alpha, under
+ * 4 MB, the size of the first image; `input_fidelity`. Images are named `image[0]`, `image[1]`….
+ * Reads only the first 64 KB of each input unless a JPEG keeps its frame header further in.
+ * @example
+ * await validateEditOptions({ prompt: "add a hat", images: [{ data: gifBytes }] }) // image[0]: must be PNG, JPEG or WebP
+ */
+export async function validateEditOptions(opts: EditOptions, model?: string): Promise<ValidationIssue[]> {
+  const { issues, push } = collector();
+  const o = asLoose(opts);
+  if (!o) return [{ field: "options", value: opts, rule: "must be an object" }];
+  const name = model ?? (o.model as string | undefined);
+  const rules = modelRules(name);
+  checkCommon({ ...o, model: name }, rules, push);
+  checkEnum(push, "input_fidelity", o.inputFidelity, rules.inputFidelities, rules.family);
+  // A model without edits gets that one issue rather than a limit of zero images.
+  if (!rules.edits) push("model", name ?? DEFAULT_MODEL, `${rules.family} does not support edits`);
+  else await validateImages(o.images, o.mask, rules, push);
+  return issues;
+}
+
+/**
+ * Throws a `ValidationError` carrying every issue when there is any.
+ * @example
+ * assertValid(validateGenerateOptions(opts))
+ */
+export function assertValid(issues: readonly ValidationIssue[]): void {
+  if (issues.length > 0) throw new ValidationError([...issues]);
+}
