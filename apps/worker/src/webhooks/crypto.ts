@@ -1,0 +1,71 @@
+/** Byte helpers shared by the webhook verifiers. Web Crypto only, so they run in workerd, Node and Bun. */
+
+const encoder = new TextEncoder();
+
+/** UTF-8 bytes of a string. */
+export const utf8 = (s: string): Uint8Array<ArrayBuffer> => encoder.encode(s) as Uint8Array<ArrayBuffer>;
+
+/** Lower-case hex of bytes. */
+export const toHex = (bytes: Uint8Array): string => {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+};
+
+/** Bytes of a hex string, or null when it is not even-length hex. */
+export const fromHex = (hex: string): Uint8Array<ArrayBuffer> | null => {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return null;
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+};
+
+/** Bytes of standard base64 (padding optional), or null when malformed. */
+export const fromBase64 = (b64: string): Uint8Array<ArrayBuffer> | null => {
+  const clean = b64.replace(/\s+/g, "");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return null;
+  try {
+    const bin = atob(clean);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  } catch {
+    return null;
+  }
+};
+
+/** Concatenation of byte arrays. */
+export const concatBytes = (...parts: Uint8Array[]): Uint8Array<ArrayBuffer> => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};
+
+/**
+ * Compares two byte arrays in time that depends only on their lengths, so a forger learns
+ * nothing from how long a rejection takes.
+ */
+export const timingSafeEqual = (a: Uint8Array, b: Uint8Array): boolean => {
+  // Compare against itself when lengths differ so the loop still runs.
+  const other = a.length === b.length ? b : a;
+  let diff = a.length === b.length ? 0 : 1;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (other[i] as number);
+  return diff === 0;
+};
+
+/** Constant-time equality of two strings' UTF-8 bytes. */
+export const timingSafeEqualString = (a: string, b: string): boolean => timingSafeEqual(utf8(a), utf8(b));
+
+/** HMAC-SHA256 of `message` under `key`. */
+export const hmacSha256 = async (key: string, message: Uint8Array): Promise<Uint8Array> => {
+  const k = await crypto.subtle.importKey("raw", utf8(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", k, message as Uint8Array<ArrayBuffer>));
+};
+
+/** SHA-256 of bytes. */
+export const sha256 = async (data: Uint8Array): Promise<Uint8Array<ArrayBuffer>> =>
+  new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>));
