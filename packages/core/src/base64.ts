@@ -1,0 +1,252 @@
+import { type ByteTarget, FixedTarget } from "./byte-blocks.ts";
+import { BadResponseError } from "./errors/index.ts";
+
+// Forgiving base64 as atob and Uint8Array.fromBase64 read it:
+// https://infra.spec.whatwg.org/#forgiving-base64-decode (whitespace skipped, padding optional
+// but exact when present, leftover bits dropped).
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/** a bit no valid sextet reaches: set in every table entry for a byte outside the alphabet */
+const BAD = 0x1000000;
+// One table per position in a group, pre-shifted, so a group costs four loads and three ORs.
+const T0 = new Uint32Array(256).fill(BAD);
+const T1 = new Uint32Array(256).fill(BAD);
+const T2 = new Uint32Array(256).fill(BAD);
+const T3 = new Uint32Array(256).fill(BAD);
+const VAL = new Int8Array(256).fill(-1);
+for (let i = 0; i < 64; i++) {
+  const c = ALPHABET.charCodeAt(i);
+  T0[c] = i << 18;
+  T1[c] = i << 12;
+  T2[c] = i << 6;
+  T3[c] = i;
+  VAL[c] = i;
+}
+const EQ = 0x3d;
+/** ASCII whitespace per the Infra spec: tab, LF, FF, CR, space */
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
+const describe = (c: number): string =>
+  c >= 0x21 && c < 0x7f ? `'${String.fromCharCode(c)}'` : `U+${c.toString(16).toUpperCase().padStart(4, "0")}`;
+/** characters copied per step when decoding a string */
+const PIECE = 64 * 1024;
+/** groups decoded per reservation so a block is never requested for a whole image at once */
+const MAX_GROUPS = 64 * 1024;
+
+const native = Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array };
+const nativeProto = Uint8Array.prototype as unknown as { toBase64?: () => string };
+
+export interface Base64DecoderOptions {
+  /** names the input in error messages, e.g. `data[0].b64_json` */
+  label?: string;
+}
+
+/**
+ * Decodes base64 that arrives in pieces split anywhere, including inside a group of four.
+ * Whitespace is skipped; anything else outside the alphabet, or misplaced `=` padding, throws
+ * `BadResponseError` naming the offset.
+ * @example
+ * const d = new Base64StreamDecoder({ label: "data[0].b64_json" });
+ * const parts = [d.push("aGVsb"), d.push("G8="), d.end()]; // "hello"
+ */
+export class Base64StreamDecoder {
+  readonly label: string;
+  private acc = 0;
+  /** sextets held in `acc` (0-3) */
+  private q = 0;
+  /** 1 while waiting for the second `=` of `==` */
+  private pad = 0;
+  /** padding closed the input: only whitespace may follow */
+  private done = false;
+  /** characters consumed so far, for error messages */
+  private offset = 0;
+  private readonly one = new Uint8Array(1);
+
+  constructor(options: Base64DecoderOptions = {}) {
+    this.label = options.label ?? "base64 input";
+  }
+
+  /** Decodes what `chunk` completes; keeps up to three characters for the next call. */
+  push(chunk: string): Uint8Array {
+    const t = new FixedTarget(((chunk.length + this.q) >> 2) * 3 + 3);
+    this.writeString(chunk, t);
+    return t.take();
+  }
+
+  /** Finishes the input: decodes an unpadded final group, rejects an incomplete one. */
+  end(): Uint8Array {
+    const t = new FixedTarget(3);
+    this.finish(t);
+    return t.take();
+  }
+
+  /** @internal Decodes a string into `t`. */
+  writeString(s: string, t: ByteTarget): void {
+    const scratch = new Uint8Array(Math.min(s.length, PIECE));
+    for (let a = 0; a < s.length; a += PIECE) {
+      const b = Math.min(s.length, a + PIECE);
+      let wide = -1;
+      for (let i = a; i < b; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0xff) {
+          wide = i;
+          break;
+        }
+        scratch[i - a] = c;
+      }
+      this.writeBytes(scratch, 0, (wide < 0 ? b : wide) - a, t, false);
+      if (wide >= 0) this.fail(`${describe(s.charCodeAt(wide))} is not in the base64 alphabet`);
+    }
+  }
+
+  /** @internal One character that came from a JSON escape such as `\/` or `\u0041`. */
+  writeCode(code: number, t: ByteTarget): void {
+    if (code > 0xff) this.fail(`${describe(code)} is not in the base64 alphabet`);
+    this.one[0] = code;
+    this.writeBytes(this.one, 0, 1, t, false);
+  }
+
+  /**
+   * @internal Decodes ASCII bytes `src[i..n)` into `t`. With `json` set, stops (returning the
+   * index) at `"`, `\` or a control byte so a JSON scanner can handle them; otherwise returns `n`.
+   */
+  writeBytes(src: Uint8Array, i: number, n: number, t: ByteTarget, json: boolean): number {
+    const base = this.offset - i;
+    let acc = this.acc;
+    let q = this.q;
+    while (i < n) {
+      if (q === 0 && !this.done) {
+        let groups = (n - i) >> 2;
+        if (groups > 0) {
+          let room = ((t.buf.length - t.pos) / 3) | 0;
+          if (room === 0) {
+            t.reserve(Math.min(groups, MAX_GROUPS) * 3);
+            room = ((t.buf.length - t.pos) / 3) | 0;
+          }
+          if (groups > room) groups = room;
+          const out = t.buf;
+          let o = t.pos;
+          const stop = i + groups * 4;
+          while (i < stop) {
+            const v = T0[src[i]!]! | T1[src[i + 1]!]! | T2[src[i + 2]!]! | T3[src[i + 3]!]!;
+            if (v & BAD) break;
+            out[o] = v >> 16;
+            out[o + 1] = v >> 8;
+            out[o + 2] = v;
+            i += 4;
+            o += 3;
+          }
+          t.pos = o;
+          // Stopped on a full block: reserve again. Otherwise fall through to the careful path
+          // for the group holding whitespace, padding, an escape or a bad character.
+          if (i === stop && i < n && n - i >= 4) continue;
+          if (i >= n) break;
+        }
+      }
+      const c = src[i]!;
+      const v = VAL[c]!;
+      if (v >= 0) {
+        if (this.done || this.pad) {
+          this.offset = base + i;
+          this.fail(`${describe(c)} after '=' padding`);
+        }
+        acc = (acc << 6) | v;
+        if (++q === 4) {
+          t.reserve(3);
+          t.buf[t.pos++] = acc >> 16;
+          t.buf[t.pos++] = acc >> 8;
+          t.buf[t.pos++] = acc;
+          q = 0;
+          acc = 0;
+        }
+      } else if (c === EQ) {
+        if (this.done || q < 2) {
+          this.offset = base + i;
+          this.fail(
+            this.done ? "'=' after the end of the padding" : "'=' padding can only follow 2 or 3 characters of a group",
+          );
+        }
+        if (q === 3) {
+          t.reserve(2);
+          t.buf[t.pos++] = acc >> 10;
+          t.buf[t.pos++] = acc >> 2;
+          this.done = true;
+          q = 0;
+        } else if (this.pad === 0) {
+          this.pad = 1;
+        } else {
+          t.reserve(1);
+          t.buf[t.pos++] = acc >> 4;
+          this.pad = 0;
+          this.done = true;
+          q = 0;
+        }
+      } else if (json && (c === 0x22 || c === 0x5c || c < 0x20)) {
+        break;
+      } else if (!isSpace(c)) {
+        this.offset = base + i;
+        this.fail(`${describe(c)} is not in the base64 alphabet`);
+      }
+      i++;
+    }
+    this.acc = acc;
+    this.q = q;
+    this.offset = base + i;
+    return i;
+  }
+
+  /** @internal Ends the input, writing the last one or two bytes of an unpadded group. */
+  finish(t: ByteTarget): void {
+    if (this.pad === 1) this.fail("'=' padding is incomplete: a group of 2 characters needs '=='");
+    if (this.q === 1) this.fail("the final group has a single character");
+    t.reserve(2);
+    if (this.q === 2) t.buf[t.pos++] = this.acc >> 4;
+    if (this.q === 3) {
+      t.buf[t.pos++] = this.acc >> 10;
+      t.buf[t.pos++] = this.acc >> 2;
+    }
+    this.acc = 0;
+    this.q = 0;
+    this.done = true;
+  }
+
+  private fail(rule: string): never {
+    throw new BadResponseError(`invalid base64 in ${this.label} at offset ${this.offset}: ${rule}`);
+  }
+}
+
+/**
+ * Decodes a whole base64 string, with `Uint8Array.fromBase64` where the platform has it
+ * (workerd, Bun) and a table decoder elsewhere. Throws `BadResponseError` on invalid input.
+ * @example
+ * decodeBase64("aGVsbG8="); // Uint8Array of "hello"
+ */
+export const decodeBase64 = (s: string, label?: string): Uint8Array => {
+  if (native.fromBase64) {
+    try {
+      return native.fromBase64(s);
+    } catch {
+      // decode again below only to name the offending offset
+    }
+  }
+  const d = new Base64StreamDecoder(label === undefined ? {} : { label });
+  const t = new FixedTarget((s.length >> 2) * 3 + 3);
+  d.writeString(s, t);
+  d.finish(t);
+  return t.take();
+};
+
+/** 3 * 8192: a multiple of 3 so pieces join without padding in between */
+const ENCODE_PIECE = 24576;
+
+/**
+ * Encodes bytes as padded base64, natively where `toBase64` exists.
+ * @example
+ * encodeBase64(new TextEncoder().encode("hello")); // "aGVsbG8="
+ */
+export const encodeBase64 = (bytes: Uint8Array): string => {
+  if (nativeProto.toBase64) return (bytes as unknown as { toBase64: () => string }).toBase64();
+  let out = "";
+  for (let i = 0; i < bytes.length; i += ENCODE_PIECE) {
+    out += btoa(String.fromCharCode.apply(null, bytes.subarray(i, i + ENCODE_PIECE) as unknown as number[]));
+  }
+  return out;
+};

@@ -1,0 +1,177 @@
+import { Base64StreamDecoder } from "./base64.ts";
+import { ByteBlocks } from "./byte-blocks.ts";
+import { BadResponseError } from "./errors/index.ts";
+import { JsonScanner, type PathItem, type ScanHandler, type StringSink } from "./json-scan.ts";
+import { type ProviderErrorBody, readBody, toImageUsage, toProviderError } from "./response-fields.ts";
+import type { ImageUsage } from "./types.ts";
+
+/** One piece of an images response, in the order it can be known. `meta` comes last, once. */
+export type ResponsePart =
+  | { kind: "image"; index: number; bytes: Uint8Array; revisedPrompt?: string }
+  | { kind: "url"; index: number; url: string; revisedPrompt?: string }
+  | {
+      kind: "meta";
+      created?: number;
+      usage?: ImageUsage;
+      size?: string;
+      quality?: string;
+      outputFormat?: string;
+      background?: string;
+      error?: ProviderErrorBody;
+    };
+
+export interface ReadImagesOptions {
+  /** longest string other than an image, in bytes; default 1 MiB */
+  maxStringBytes?: number;
+}
+
+type Meta = Extract<ResponsePart, { kind: "meta" }>;
+
+/** Streams one base64 string value into a decoder that writes into growing blocks. */
+class Base64Sink implements StringSink {
+  readonly blocks = new ByteBlocks();
+  private readonly decoder: Base64StreamDecoder;
+  closed = false;
+  constructor(label: string) {
+    this.decoder = new Base64StreamDecoder({ label });
+  }
+  write(src: Uint8Array, start: number, end: number): number {
+    return this.decoder.writeBytes(src, start, end, this.blocks, true);
+  }
+  writeCode(code: number): void {
+    this.decoder.writeCode(code, this.blocks);
+  }
+  close(): void {
+    this.decoder.finish(this.blocks);
+    this.closed = true;
+  }
+}
+
+interface Item {
+  index: number;
+  sink?: Base64Sink;
+  url?: string;
+  revisedPrompt?: string;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const kindOf = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "an array" : `a ${typeof v}`);
+
+/** Walks `{ data: [ {...}, ... ], ... }`, streaming each `b64_json` and building everything else. */
+class ImagesHandler implements ScanHandler {
+  readonly out: ResponsePart[] = [];
+  readonly meta: Meta = { kind: "meta" };
+  private item: Item | undefined;
+
+  descend(path: readonly PathItem[], kind: "object" | "array"): boolean {
+    if (path.length === 0) {
+      if (kind === "array") throw new BadResponseError("response is a JSON array: expected an object with data[]");
+      return true;
+    }
+    if (path.length === 1) return path[0] === "data" && kind === "array";
+    if (path.length === 2 && path[0] === "data" && kind === "object") {
+      this.item = { index: path[1] as number };
+      return true;
+    }
+    return false;
+  }
+
+  streamString(path: readonly PathItem[]): StringSink | undefined {
+    if (path.length !== 3 || path[0] !== "data" || path[2] !== "b64_json" || !this.item) return undefined;
+    if (this.item.sink) throw new BadResponseError(`data[${this.item.index}] has b64_json twice`);
+    this.item.sink = new Base64Sink(`data[${this.item.index}].b64_json`);
+    return this.item.sink;
+  }
+
+  value(path: readonly PathItem[], v: unknown): void {
+    if (path.length === 0) throw new BadResponseError(`response is ${kindOf(v)}: expected an object with data[]`);
+    if (path.length === 1) return this.topField(path[0] as string, v);
+    if (path[0] !== "data") return;
+    if (path.length === 2) throw new BadResponseError(`data[${path[1]}] is ${kindOf(v)}: expected an object`);
+    const item = this.item;
+    if (path.length !== 3 || !item || v === null) return;
+    const field = path[2];
+    if (field === "url") {
+      if (typeof v !== "string") throw new BadResponseError(`data[${item.index}].url is ${kindOf(v)}: expected a string`);
+      item.url = v;
+    } else if (field === "revised_prompt" && typeof v === "string") {
+      item.revisedPrompt = v;
+    } else if (field === "b64_json") {
+      throw new BadResponseError(`data[${item.index}].b64_json is ${kindOf(v)}: expected a base64 string`);
+    }
+  }
+
+  close(path: readonly PathItem[], kind: "object" | "array"): void {
+    if (path.length !== 2 || kind !== "object" || !this.item) return;
+    const { index, sink, url, revisedPrompt } = this.item;
+    this.item = undefined;
+    const rp = revisedPrompt === undefined ? {} : { revisedPrompt };
+    if (sink) this.out.push({ kind: "image", index, bytes: sink.blocks.take(), ...rp });
+    else if (url !== undefined) this.out.push({ kind: "url", index, url, ...rp });
+    else throw new BadResponseError(`data[${index}] has neither b64_json nor url`);
+  }
+
+  private topField(key: string, v: unknown): void {
+    const m = this.meta;
+    switch (key) {
+      case "data":
+        if (v !== null) throw new BadResponseError(`data is ${kindOf(v)}: expected an array`);
+        return;
+      case "created":
+        if (typeof v === "number") m.created = v;
+        return;
+      case "usage": {
+        const u = toImageUsage(v);
+        if (u) m.usage = u;
+        return;
+      }
+      case "size":
+      case "quality":
+      case "background": {
+        const s = str(v);
+        if (s !== undefined) m[key] = s;
+        return;
+      }
+      case "output_format": {
+        const s = str(v);
+        if (s !== undefined) m.outputFormat = s;
+        return;
+      }
+      case "error": {
+        const e = toProviderError(v);
+        if (e) m.error = e;
+        return;
+      }
+    }
+  }
+}
+
+/**
+ * Reads an images response (`{ created, data: [{ b64_json | url, revised_prompt }], usage, … }`)
+ * as a stream: each image is decoded while its base64 arrives and yielded when its `data` item
+ * closes, so memory holds one decoded image and a bounded buffer, never the whole body. Field
+ * order does not matter. A cut body, invalid JSON or invalid base64 throws `BadResponseError`;
+ * a top-level `error` object is reported in the final `meta` part.
+ * @example
+ * for await (const part of readImagesResponse(res.body!)) {
+ *   if (part.kind === "image") await save(part.index, part.bytes);
+ * }
+ */
+export async function* readImagesResponse(
+  body: ReadableStream<Uint8Array>,
+  options: ReadImagesOptions = {},
+): AsyncGenerator<ResponsePart, void, undefined> {
+  const handler = new ImagesHandler();
+  const scanner = new JsonScanner(handler, {
+    label: "response",
+    ...(options.maxStringBytes === undefined ? {} : { maxStringBytes: options.maxStringBytes }),
+  });
+  const out = handler.out;
+  for await (const chunk of readBody(body)) {
+    scanner.write(chunk);
+    while (out.length > 0) yield out.shift() as ResponsePart;
+  }
+  scanner.end();
+  while (out.length > 0) yield out.shift() as ResponsePart;
+  yield handler.meta;
+}
