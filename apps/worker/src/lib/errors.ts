@@ -1,0 +1,124 @@
+import { type ErrorCode, isGptImageError, isValidationError, redact } from "@gptimg/core";
+
+/** Codes the gateway adds to core's stable codes. */
+export type GatewayCode = "quota_exceeded" | "idempotency_conflict" | "internal";
+export type WireCode = ErrorCode | GatewayCode;
+
+/** OpenAI's error body: `{ "error": { message, type, code, param } }`. */
+export interface OpenAIErrorBody {
+  error: {
+    message: string;
+    type: string;
+    code: WireCode;
+    param: string | null;
+    /** set when the provider may have billed a request that produced nothing */
+    possibly_billed?: boolean;
+    request_id?: string;
+  };
+}
+
+/**
+ * An error raised by the gateway itself (auth, quota, bad request body), with its HTTP status.
+ * @example
+ * throw new HttpError(403, "permission", "model dall-e-3 is not allowed for this token", { param: "model" })
+ */
+export class HttpError extends Error {
+  override name = "HttpError";
+  readonly status: number;
+  readonly code: WireCode;
+  readonly param: string | undefined;
+  readonly headers: Record<string, string>;
+  constructor(
+    status: number,
+    code: WireCode,
+    message: string,
+    init: { param?: string; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.param = init.param;
+    this.headers = init.headers ?? {};
+  }
+}
+
+/** HTTP status per core code; upstream failures are the gateway's 5xx, never the provider's own. */
+const STATUS: Record<WireCode, number> = {
+  validation: 400,
+  auth: 401,
+  permission: 403,
+  not_found: 404,
+  rate_limited: 429,
+  quota_exceeded: 429,
+  idempotency_conflict: 409,
+  content_policy: 400,
+  provider_error: 502,
+  bad_response: 502,
+  timeout: 504,
+  network: 502,
+  outcome_unknown: 502,
+  aborted: 499,
+  internal: 500,
+};
+
+/** OpenAI's `error.type` per code, so SDKs classify errors the way they do for OpenAI. */
+const TYPE: Record<WireCode, string> = {
+  validation: "invalid_request_error",
+  auth: "authentication_error",
+  permission: "permission_error",
+  not_found: "invalid_request_error",
+  rate_limited: "rate_limit_error",
+  quota_exceeded: "insufficient_quota",
+  idempotency_conflict: "invalid_request_error",
+  content_policy: "image_generation_user_error",
+  provider_error: "upstream_error",
+  bad_response: "upstream_error",
+  timeout: "upstream_error",
+  network: "upstream_error",
+  outcome_unknown: "upstream_error",
+  aborted: "invalid_request_error",
+  internal: "server_error",
+};
+
+export interface OpenAIError {
+  status: number;
+  body: OpenAIErrorBody;
+  headers: Record<string, string>;
+}
+
+/**
+ * Maps any thrown value to OpenAI's error shape and an HTTP status. Messages pass through core's
+ * `redact` with `secrets` (see `envSecrets`), which also masks any `Bearer …` or `sk-…` token.
+ * Unknown errors become an opaque 500: their messages may carry anything.
+ * @example
+ * const { status, body, headers } = toOpenAIError(err, envSecrets(c.env));
+ */
+export function toOpenAIError(err: unknown, secrets: (string | undefined)[] = []): OpenAIError {
+  if (err instanceof HttpError) {
+    return build(err.status, err.code, redact(err.message, secrets), err.param, err.headers);
+  }
+  if (isGptImageError(err)) {
+    const code = err.code;
+    const headers: Record<string, string> = {};
+    const retryAfterMs = (err as { retryAfterMs?: unknown }).retryAfterMs;
+    if (code === "rate_limited" && typeof retryAfterMs === "number") {
+      headers["Retry-After"] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
+    }
+    const out = build(STATUS[code] ?? 502, code, redact(err.message, secrets), err.param, headers);
+    if (err.possiblyBilled) out.body.error.possibly_billed = true;
+    if (err.requestId) out.body.error.request_id = redact(err.requestId, secrets);
+    if (isValidationError(err) && !err.param) out.body.error.param = err.issues[0]?.field ?? null;
+    return out;
+  }
+  return build(500, "internal", "internal error", undefined, {});
+}
+
+function build(
+  status: number,
+  code: WireCode,
+  message: string,
+  param: string | undefined,
+  headers: Record<string, string>,
+): OpenAIError {
+  return { status, headers, body: { error: { message, type: TYPE[code] ?? "api_error", code, param: param ?? null } } };
+}

@@ -1,0 +1,41 @@
+import type { Env } from "../env.ts";
+
+/** Names of the secrets that are not provider keys; every one is redacted from output. */
+const SECRET_NAMES = [
+  "PROVIDER_API_KEY",
+  "ADMIN_TOKEN",
+  "SIGNING_KEYS",
+  "SLACK_SIGNING_SECRET",
+  "SLACK_BOT_TOKEN",
+  "DISCORD_BOT_TOKEN",
+  "TELEGRAM_BOT_TOKEN",
+  "TELEGRAM_SECRET_TOKEN",
+  "FEISHU_APP_SECRET",
+  "FEISHU_ENCRYPT_KEY",
+  "FEISHU_VERIFICATION_TOKEN",
+] as const;
+
+/**
+ * Every secret value the Worker holds (provider keys, fallback keys, admin token, each signing key,
+ * webhook secrets), for `redact`. Values shorter than 6 characters are left out: redacting them
+ * would mangle ordinary words and they are not secrets worth the name.
+ * @example
+ * redact(message, envSecrets(env))
+ */
+export function envSecrets(env: Env): string[] {
+  const out = new Set<string>();
+  const rec = env as unknown as Record<string, unknown>;
+  const add = (v: unknown) => {
+    if (typeof v === "string" && v.length >= 6) out.add(v);
+  };
+  for (const name of SECRET_NAMES) add(rec[name]);
+  for (const [name, value] of Object.entries(rec)) if (name.startsWith("PROVIDER_API_KEY_")) add(value);
+  // each signing key on its own, in case one is quoted without the JSON around it
+  try {
+    const keys = JSON.parse(env.SIGNING_KEYS ?? "{}") as unknown;
+    if (keys && typeof keys === "object") for (const v of Object.values(keys)) add(v);
+  } catch {
+    // an unparsable SIGNING_KEYS is still redacted whole above
+  }
+  return [...out];
+}

@@ -1,0 +1,99 @@
+import { extensionFor, type GeneratedImage, type ImageFormat, mimeTypeFor } from "@gptimg/core";
+import type { Env } from "../env.ts";
+import { sha256Hex } from "./tokens.ts";
+
+const pad2 = (n: number) => String(n).padStart(2, "0");
+
+/**
+ * R2 key of output image `index` of a job: `t/<team>/<yyyy>/<mm>/<job>/<index>.<ext>` (UTC month of
+ * `date`, so a team's images list by month).
+ * @example
+ * imageKey("acme", "job_abc", 0, "png", new Date("2026-05-01")) // "t/acme/2026/05/job_abc/0.png"
+ */
+export function imageKey(team: string, jobId: string, index: number, ext: string, date: Date = new Date()): string {
+  return `${jobPrefix(team, jobId, date)}${index}.${ext}`;
+}
+
+/**
+ * R2 key of an edit input beside the outputs: `…/<job>/input-<index>.<ext>`, or `…/<job>/mask.<ext>`.
+ * @example
+ * inputKey("acme", "job_abc", "mask", "png", date) // "t/acme/2026/05/job_abc/mask.png"
+ */
+export function inputKey(team: string, jobId: string, which: number | "mask", ext: string, date: Date = new Date()): string {
+  return `${jobPrefix(team, jobId, date)}${which === "mask" ? "mask" : `input-${which}`}.${ext}`;
+}
+
+/** `t/<team>/<yyyy>/<mm>/<job>/` */
+export function jobPrefix(team: string, jobId: string, date: Date = new Date()): string {
+  return `t/${team}/${date.getUTCFullYear()}/${pad2(date.getUTCMonth() + 1)}/${jobId}/`;
+}
+
+/**
+ * SHA-256 hex of a prompt. Stored with images instead of the prompt itself: prompts may be
+ * private, while the hash still links identical prompts across images and jobs.
+ */
+export const promptHash = (prompt: string): Promise<string> => sha256Hex(prompt);
+
+/** What R2 custom metadata records about an image. */
+export interface ImageMeta {
+  job: string;
+  team: string;
+  member: string;
+  model: string;
+  /** the size asked for (after resolution), or "auto" */
+  size?: string;
+  /** from `promptHash` */
+  promptSha256?: string;
+  /** "output" (default) or "input" / "mask" for edit inputs */
+  role?: "output" | "input" | "mask";
+}
+
+/** An image as stored: what a job record keeps in `image_keys`. */
+export interface StoredImage {
+  index: number;
+  key: string;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  bytes: number;
+}
+
+/**
+ * Stores one image in R2 with its content type, a download file name and custom metadata (job,
+ * team, member, model, requested size, real dimensions, prompt SHA-256; never the prompt).
+ * @example
+ * const stored = await putImage(env, imageKey(team, job, 0, "png"), image, { job, team, member, model });
+ */
+export async function putImage(
+  env: Pick<Env, "IMAGES">,
+  key: string,
+  image: Pick<GeneratedImage, "bytes" | "format" | "width" | "height" | "index">,
+  meta: ImageMeta,
+): Promise<StoredImage> {
+  const ext = extensionFor(image.format);
+  const fileName = `${meta.job}-${meta.role === "input" ? "input-" : meta.role === "mask" ? "mask-" : ""}${image.index}.${ext}`;
+  const customMetadata: Record<string, string> = {
+    job: meta.job,
+    team: meta.team,
+    member: meta.member,
+    model: meta.model,
+    role: meta.role ?? "output",
+    format: image.format,
+    width: String(image.width),
+    height: String(image.height),
+  };
+  if (meta.size) customMetadata.size = meta.size;
+  if (meta.promptSha256) customMetadata.prompt_sha256 = meta.promptSha256;
+  await env.IMAGES.put(key, image.bytes, {
+    httpMetadata: { contentType: mimeTypeFor(image.format), contentDisposition: `inline; filename="${fileName}"` },
+    customMetadata,
+  });
+  return {
+    index: image.index,
+    key,
+    format: image.format,
+    width: image.width,
+    height: image.height,
+    bytes: image.bytes.byteLength,
+  };
+}
