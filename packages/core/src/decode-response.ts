@@ -1,0 +1,159 @@
+import { decodeBase64 } from "./base64.ts";
+import { extractChatImages, readChatImages } from "./chat.ts";
+import { isContentPolicy, readBounded, statusLine } from "./error-from-response.ts";
+import { BadResponseError, ContentPolicyError, GptImageError } from "./errors/index.ts";
+import { inspectImage } from "./inspect.ts";
+import type { ResolvedProvider } from "./providers.ts";
+import { readImagesResponse } from "./read-images.ts";
+import { redact } from "./redact.ts";
+import { parseImageEvents } from "./sse.ts";
+import type { GeneratedImage, ImageUsage } from "./types.ts";
+
+/** What a 2xx body yields, in order: partial images, final images, then metadata once. */
+export type DecodedPart =
+  | { type: "partial"; index: number; partialIndex: number; image: GeneratedImage }
+  | { type: "image"; image: GeneratedImage }
+  | { type: "meta"; created?: number; usage?: ImageUsage };
+
+export interface DecodeContext {
+  provider: ResolvedProvider;
+  fetch: typeof fetch;
+  signal: AbortSignal;
+  secrets: (string | undefined)[];
+  status: number;
+  requestId: string | undefined;
+  /** false for reads that bill nothing (the model list) */
+  possiblyBilled?: boolean;
+}
+
+/** Every failure after a 2xx: the provider has answered, so it may have billed. */
+export function badResponse(message: string, ctx: DecodeContext, cause?: unknown): BadResponseError {
+  return new BadResponseError(redact(message, ctx.secrets), {
+    status: ctx.status,
+    requestId: ctx.requestId,
+    provider: ctx.provider.name,
+    possiblyBilled: ctx.possiblyBilled ?? true,
+    cause,
+  });
+}
+
+/** Sniffs the bytes: the real format and dimensions, whatever the provider claimed. */
+export function toImage(bytes: Uint8Array, index: number, ctx: DecodeContext, revisedPrompt?: string): GeneratedImage {
+  const info = inspectImage(bytes);
+  if (!info.ok) throw badResponse(`image ${index} from ${ctx.provider.name} is not a usable image: ${info.reason}`, ctx);
+  return { bytes, format: info.format, width: info.width, height: info.height, index, ...(revisedPrompt ? { revisedPrompt } : {}) };
+}
+
+/**
+ * Fetches an image a provider answered with as a URL. The key is sent only back to the
+ * provider's own origin; a CDN or storage host never sees it.
+ */
+export async function downloadImage(url: string, index: number, ctx: DecodeContext): Promise<Uint8Array> {
+  if (url.startsWith("data:")) {
+    const comma = url.indexOf(",");
+    if (comma < 0 || !url.slice(0, comma).endsWith(";base64")) throw badResponse(`image ${index}: unsupported data URL`, ctx);
+    return decodeBase64(url.slice(comma + 1), `image ${index}`);
+  }
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    throw badResponse(`image ${index}: the provider returned an invalid URL`, ctx);
+  }
+  if (target.protocol !== "https:" && target.protocol !== "http:") {
+    throw badResponse(`image ${index}: refusing to download a ${target.protocol} URL`, ctx);
+  }
+  const headers = new Headers({ Accept: "image/*" });
+  const key = ctx.provider.apiKey;
+  if (key && target.origin === new URL(ctx.provider.baseUrl).origin) headers.set("Authorization", `Bearer ${key}`);
+  const res = await ctx.fetch(target.href, { headers, signal: ctx.signal, redirect: "follow" });
+  if (!res.ok) {
+    await readBounded(res.body, 1024);
+    throw badResponse(`image ${index}: downloading it from ${target.host} failed with ${statusLine(res.status, res.statusText)}`, ctx);
+  }
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** An `error` inside a 2xx body (some relays answer 200 with one, SSE streams send one mid-way). */
+function errorInBody(e: { message: string; type?: string; code?: string }, ctx: DecodeContext): GptImageError {
+  const message = redact(e.message, ctx.secrets);
+  if (isContentPolicy(e)) {
+    return new ContentPolicyError("content_policy", message, {
+      status: ctx.status,
+      requestId: ctx.requestId,
+      provider: ctx.provider.name,
+      possiblyBilled: true,
+      providerCode: e.code,
+      providerType: e.type,
+    });
+  }
+  return badResponse(`${ctx.provider.name} reported an error inside a ${ctx.status} response: ${e.message}`, ctx);
+}
+
+async function* decodeImagesJson(body: ReadableStream<Uint8Array>, ctx: DecodeContext): AsyncGenerator<DecodedPart> {
+  for await (const part of readImagesResponse(body)) {
+    if (part.kind === "image") yield { type: "image", image: toImage(part.bytes, part.index, ctx, part.revisedPrompt) };
+    else if (part.kind === "url") {
+      const bytes = await downloadImage(part.url, part.index, ctx);
+      yield { type: "image", image: toImage(bytes, part.index, ctx, part.revisedPrompt) };
+    } else {
+      if (part.error) throw errorInBody(part.error, ctx);
+      yield { type: "meta", created: part.created, usage: part.usage };
+    }
+  }
+}
+
+async function* decodeSse(body: ReadableStream<Uint8Array>, ctx: DecodeContext): AsyncGenerator<DecodedPart> {
+  let usage: ImageUsage | undefined;
+  for await (const ev of parseImageEvents(body)) {
+    if (ev.type === "error") throw errorInBody(ev, ctx);
+    if (ev.type === "partial") {
+      yield { type: "partial", index: ev.index, partialIndex: ev.partialIndex, image: toImage(ev.bytes, ev.index, ctx) };
+    } else {
+      usage = ev.usage ?? usage;
+      yield { type: "image", image: toImage(ev.bytes, ev.index, ctx, ev.revisedPrompt) };
+    }
+  }
+  yield { type: "meta", usage };
+}
+
+async function* decodeChat(res: Response, ctx: DecodeContext): AsyncGenerator<DecodedPart> {
+  const body = res.body;
+  if (!body) throw badResponse("the chat response has no body", ctx);
+  const refs = (res.headers.get("content-type") ?? "").includes("json")
+    ? await readChatImages(body)
+    : extractChatImages(JSON.parse(await res.text()) as unknown);
+  let index = 0;
+  for (const ref of refs) {
+    const bytes = "bytes" in ref ? ref.bytes : await downloadImage(ref.url, index, ctx);
+    yield { type: "image", image: toImage(bytes, index, ctx) };
+    index++;
+  }
+  yield { type: "meta" };
+}
+
+/**
+ * Decodes a 2xx response into images as they arrive. Any failure (cut body, invalid JSON or
+ * base64, not an image, no image at all) becomes `BadResponseError` with `possiblyBilled`.
+ */
+export async function* decodeResponse(res: Response, ctx: DecodeContext): AsyncGenerator<DecodedPart> {
+  const type = res.headers.get("content-type") ?? "";
+  let images = 0;
+  try {
+    if (!res.body) throw badResponse(`${ctx.provider.name} answered ${res.status} with no body`, ctx);
+    const parts =
+      ctx.provider.protocol === "chat"
+        ? decodeChat(res, ctx)
+        : type.includes("text/event-stream")
+          ? decodeSse(res.body, ctx)
+          : decodeImagesJson(res.body, ctx);
+    for await (const part of parts) {
+      if (part.type === "image") images++;
+      yield part;
+    }
+  } catch (e) {
+    if (ctx.signal.aborted || (e instanceof GptImageError && e.possiblyBilled)) throw e;
+    throw badResponse(`could not read the response of ${ctx.provider.name}: ${e instanceof Error ? e.message : String(e)}`, ctx, e);
+  }
+  if (images === 0) throw badResponse(`${ctx.provider.name} answered ${res.status} without any image`, ctx);
+}
