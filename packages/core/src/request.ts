@@ -6,7 +6,7 @@ import { assertValid, validateEditOptions, validateGenerateOptions } from "./val
 import { mergedExtraBody, wireOptions } from "./wire-fields.ts";
 import { requestHeaders } from "./request-headers.ts";
 
-export { type DescribedRequest, describeRequest } from "./describe-request.ts";
+export { type DescribedFile, type DescribedRequest, describeRequest } from "./describe-request.ts";
 
 const acceptFor = (opts: GenerateOptions): string => (opts.stream ? "text/event-stream, application/json" : "application/json");
 

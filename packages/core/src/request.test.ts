@@ -1,0 +1,312 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ValidationError } from "./errors/index.ts";
+import { resolveProvider } from "./providers.ts";
+import { buildEditRequest, buildGenerateRequest, describeRequest, partFilename } from "./request.ts";
+import type { EditOptions, ProviderConfig } from "./types.ts";
+
+const KEY = "sk-canary-do-not-leak-123";
+
+/** A minimal PNG header (signature, IHDR, IEND) that sniffs as `w`x`h` RGBA; `tail` is appended. */
+function png(w: number, h: number, tail: Uint8Array = new Uint8Array()): Uint8Array {
+  const b = new Uint8Array(8 + 25 + 12 + tail.length);
+  const v = new DataView(b.buffer);
+  b.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  v.setUint32(8, 13);
+  b.set([0x49, 0x48, 0x44, 0x52], 12);
+  v.setUint32(16, w);
+  v.setUint32(20, h);
+  b.set([8, 6, 0, 0, 0], 24);
+  v.setUint32(37, 0);
+  b.set([0x49, 0x45, 0x4e, 0x44], 41);
+  b.set(tail, 45);
+  return b;
+}
+const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x04, 0x00, 0x04, 0x00, 0x03, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xff, 0xd9]);
+
+const openai: ProviderConfig = { name: "primary", profile: "openai", apiKey: KEY };
+const minimax: ProviderConfig = {
+  name: "minimax",
+  profile: "custom",
+  baseUrl: "https://api.minimax.io/v1",
+  apiKey: KEY,
+  paths: { generations: "/content/models/canvas-20/generations", edits: "/content/models/canvas-20/edits" },
+  model: "canvas-20",
+  fixedModel: true,
+};
+
+const jsonOf = async (req: Request) => JSON.parse(await req.clone().text()) as Record<string, unknown>;
+
+describe("buildGenerateRequest", () => {
+  it.each([
+    [openai, "https://api.openai.com/v1/images/generations", { model: "gpt-image-2", output_format: "jpeg" }],
+    [{ name: "w", profile: "wellapi", apiKey: KEY }, "https://wellapi.ai/v1/images/generations", { model: "gpt-image-2", format: "jpeg" }],
+    [
+      { name: "c", profile: "openai-compatible", baseUrl: "http://127.0.0.1:9/v1", model: "gpt-image-1" },
+      "http://127.0.0.1:9/v1/images/generations",
+      { model: "gpt-image-1", output_format: "jpeg" },
+    ],
+    [minimax, "https://api.minimax.io/v1/content/models/canvas-20/generations", { model: "canvas-20", output_format: "jpeg" }],
+  ] as [ProviderConfig, string, Record<string, unknown>][])("POSTs JSON with the profile's names (%#)", async (provider, url, expected) => {
+    const req = buildGenerateRequest(provider, { prompt: "大海", n: 2, size: "1024x1024", quality: "low", outputFormat: "jpeg" });
+    expect(req.method).toBe("POST");
+    expect(req.url).toBe(url);
+    expect(req.headers.get("content-type")).toBe("application/json");
+    expect(req.headers.get("accept")).toBe("application/json");
+    const body = await jsonOf(req);
+    expect(body).toMatchObject({ prompt: "大海", n: 2, size: "1024x1024", quality: "low", ...expected });
+    expect(body).not.toHaveProperty("outputFormat");
+    if (provider.profile === "wellapi") expect(body).not.toHaveProperty("output_format");
+  });
+
+  it("a fixed model replaces the caller's model", async () => {
+    expect((await jsonOf(buildGenerateRequest(minimax, { prompt: "x", model: "gpt-image-2" }))).model).toBe("canvas-20");
+  });
+
+  it.each([
+    [undefined, undefined],
+    ["auto", "auto"],
+    ["16:9", "1536x864"],
+    ["landscape", "1536x1024"],
+    ["1920x1088", "1920x1088"],
+  ])("sends size %s as %s", async (size, wire) => {
+    const body = await jsonOf(buildGenerateRequest(openai, { prompt: "x", size }));
+    expect(body.size).toBe(wire);
+    expect(Object.hasOwn(body, "size")).toBe(wire !== undefined);
+  });
+
+  it("drops fields the model family does not take", async () => {
+    const body = await jsonOf(buildGenerateRequest(openai, { prompt: "x", model: "dall-e-3", style: "vivid", quality: "high", outputFormat: "png" }));
+    expect(body).toMatchObject({ model: "dall-e-3", style: "vivid", quality: "hd" });
+    expect(body).not.toHaveProperty("output_format");
+    const gpt = await jsonOf(buildGenerateRequest(openai, { prompt: "x", responseFormat: "b64_json" }));
+    expect(gpt).not.toHaveProperty("response_format");
+  });
+
+  it("maps every option to snake_case and asks for SSE when streaming", async () => {
+    const req = buildGenerateRequest(openai, {
+      prompt: "x",
+      outputFormat: "webp",
+      outputCompression: 50,
+      background: "opaque",
+      moderation: "low",
+      stream: true,
+      partialImages: 2,
+      user: "u1",
+    });
+    expect(await jsonOf(req)).toEqual({
+      model: "gpt-image-2",
+      prompt: "x",
+      output_format: "webp",
+      output_compression: 50,
+      background: "opaque",
+      moderation: "low",
+      stream: true,
+      partial_images: 2,
+      user: "u1",
+    });
+    expect(req.headers.get("accept")).toContain("text/event-stream");
+  });
+
+  it("merges extraBody last: provider's, then the call's", async () => {
+    const p = { ...openai, extraBody: { n: 3, vendor: "a", keep: 1 } };
+    const body = await jsonOf(buildGenerateRequest(p, { prompt: "x", n: 1, extraBody: { vendor: "b", nested: { a: [1] } } }));
+    expect(body).toMatchObject({ n: 3, vendor: "b", keep: 1, nested: { a: [1] } });
+    expect(Object.keys(body).slice(-3)).toEqual(["vendor", "keep", "nested"]);
+  });
+
+  it("sends Authorization only with a key", () => {
+    expect(buildGenerateRequest(openai, { prompt: "x" }).headers.get("authorization")).toBe(`Bearer ${KEY}`);
+    expect(buildGenerateRequest({ name: "n", profile: "openai" }, { prompt: "x" }).headers.has("authorization")).toBe(false);
+  });
+
+  it("validates before building, reporting every problem", () => {
+    const e = (() => {
+      try {
+        buildGenerateRequest(openai, { prompt: "", n: 11, size: "1920x1080" });
+      } catch (err) {
+        return err;
+      }
+    })() as ValidationError;
+    expect(e).toBeInstanceOf(ValidationError);
+    expect(e.issues.map((i) => i.field).sort()).toEqual(["n", "prompt", "size"]);
+  });
+
+  it("builds chat/completions for the chat profile", async () => {
+    const req = buildGenerateRequest({ name: "c", profile: "chat", baseUrl: "http://127.0.0.1:9/v1", apiKey: KEY }, { prompt: "a cat", n: 2 });
+    expect(req.url).toBe("http://127.0.0.1:9/v1/chat/completions");
+    expect(await jsonOf(req)).toEqual({ model: "gpt-image-2", messages: [{ role: "user", content: "a cat" }], n: 2 });
+  });
+});
+
+describe("buildEditRequest", () => {
+  const image = png(64, 48);
+
+  it("sends each image as its own part under the profile's field, then the mask", async () => {
+    const req = await buildEditRequest(openai, {
+      prompt: "add a hat",
+      images: [{ data: image, name: "/home/someone/private/dog.png" }, { data: new Blob([JPEG as BlobPart]) }],
+      mask: { data: png(64, 48), name: "C:\\Users\\someone\\mask.png" },
+      inputFidelity: "high",
+      size: "1024x1024",
+    });
+    expect(req.url).toBe("https://api.openai.com/v1/images/edits");
+    expect(req.headers.get("content-type")).toMatch(/^multipart\/form-data; boundary=/);
+    const form = await req.formData();
+    const files = form.getAll("image[]") as File[];
+    expect(files.map((f) => [f.name, f.type])).toEqual([["dog.png", "image/png"], ["image-1.jpg", "image/jpeg"]]);
+    expect(new Uint8Array(await files[0]!.arrayBuffer())).toEqual(image);
+    expect((form.get("mask") as File).name).toBe("mask.png");
+    expect(form.get("size")).toBe("1024x1024");
+    // gpt-image-2 always works at high fidelity and rejects the field.
+    expect(form.has("input_fidelity")).toBe(false);
+  });
+
+  it("uses a repeated plain `image` field for wellapi and `format`", async () => {
+    const req = await buildEditRequest({ name: "w", profile: "wellapi" }, { prompt: "x", images: [{ data: image }, { data: image }], outputFormat: "png" });
+    const form = await req.formData();
+    expect(form.getAll("image")).toHaveLength(2);
+    expect(form.has("image[]")).toBe(false);
+    expect(form.get("format")).toBe("png");
+  });
+
+  it("keeps input_fidelity for gpt-image-1", async () => {
+    const form = await (await buildEditRequest(openai, { prompt: "x", model: "gpt-image-1", images: [{ data: image }], inputFidelity: "low" })).formData();
+    expect(form.get("input_fidelity")).toBe("low");
+  });
+
+  it("puts extraBody last, replacing an option of the same name, objects as JSON", async () => {
+    const req = await buildEditRequest(openai, { prompt: "x", n: 1, images: [{ data: image }], extraBody: { n: 2, opts: { a: 1 } } });
+    const form = await req.formData();
+    expect([...form.keys()]).toEqual(["model", "prompt", "image[]", "n", "opts"]);
+    expect(form.getAll("n")).toEqual(["2"]);
+    expect(form.get("opts")).toBe('{"a":1}');
+  });
+
+  it("is rejected when an input is not an image", async () => {
+    await expect(buildEditRequest(openai, { prompt: "x", images: [{ data: new TextEncoder().encode("hello"), name: "a.txt" }] })).rejects.toThrow(
+      /image\[0\] a\.txt/,
+    );
+  });
+
+  it("sends images as data URLs in image_url parts for the chat profile", async () => {
+    const req = await buildEditRequest({ name: "c", profile: "chat", baseUrl: "http://127.0.0.1:9/v1" }, { prompt: "edit", images: [{ data: image }] });
+    const body = await jsonOf(req);
+    const content = (body.messages as { content: { type: string; image_url?: { url: string } }[] }[])[0]!.content;
+    expect(content[0]).toEqual({ type: "text", text: "edit" });
+    expect(content[1]!.type).toBe("image_url");
+    const url = content[1]!.image_url!.url;
+    expect(url.startsWith("data:image/png;base64,")).toBe(true);
+    expect(Uint8Array.from(atob(url.split(",")[1]!), (c) => c.charCodeAt(0))).toEqual(image);
+  });
+
+  it("refuses a mask with the chat profile", async () => {
+    await expect(
+      buildEditRequest({ name: "c", profile: "chat", baseUrl: "http://127.0.0.1:9/v1" }, { prompt: "x", images: [{ data: image }], mask: { data: image } }),
+    ).rejects.toThrow(/mask.*chat protocol/);
+  });
+
+  it("round-trips random options and image bytes exactly through multipart", async () => {
+    const text = fc.string({ minLength: 1, maxLength: 40 }).filter((s) => !/[\r\n]/.test(s) && s.trim() !== "");
+    const options = fc.record(
+      {
+        n: fc.integer({ min: 1, max: 10 }),
+        quality: fc.constantFrom("low", "medium", "high", "auto"),
+        outputFormat: fc.constantFrom("png", "jpeg", "webp"),
+        background: fc.constantFrom("auto", "opaque"),
+        moderation: fc.constantFrom("low", "auto"),
+        size: fc.constantFrom("auto", "1024x1024", "1536x1024", "2048x1152"),
+        user: text,
+      },
+      { requiredKeys: [] },
+    );
+    const extra = fc.dictionary(fc.constantFrom("vendor_a", "vendor_b", "seed", "n"), fc.oneof(text, fc.integer()), { maxKeys: 3 });
+    const images = fc.array(
+      fc.record({ w: fc.integer({ min: 1, max: 4000 }), h: fc.integer({ min: 1, max: 4000 }), tail: fc.uint8Array({ maxLength: 2000 }) }),
+      { minLength: 1, maxLength: 4 },
+    );
+    await fc.assert(
+      fc.asyncProperty(text, options, extra, images, async (prompt, o, extraBody, imgs) => {
+        const opts: EditOptions = { prompt, ...o, extraBody, images: imgs.map((i) => ({ data: png(i.w, i.h, i.tail) })) } as EditOptions;
+        const form = await (await buildEditRequest(openai, opts)).formData();
+        expect(form.get("prompt")).toBe(prompt);
+        expect(form.get("model")).toBe("gpt-image-2");
+        const wire: Record<string, unknown> = { n: o.n, quality: o.quality, output_format: o.outputFormat, background: o.background, moderation: o.moderation, size: o.size, user: o.user, ...extraBody };
+        for (const [k, v] of Object.entries(wire)) {
+          if (v === undefined) expect(form.has(k)).toBe(false);
+          else expect(form.getAll(k)).toEqual([String(v)]);
+        }
+        const files = form.getAll("image[]") as File[];
+        expect(files).toHaveLength(imgs.length);
+        for (const [i, f] of files.entries()) {
+          expect(f.name).toBe(`image-${i}.png`);
+          expect(new Uint8Array(await f.arrayBuffer())).toEqual(opts.images[i]!.data);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("partFilename", () => {
+  it.each([
+    ["/home/u/secret/dog.png", "dog.png"],
+    ["C:\\Users\\u\\cat.jpg", "cat.jpg"],
+    ['we"ird;name.png', "weirdname.png"],
+    ["..", "image-0.png"],
+    ["dir/", "image-0.png"],
+    [undefined, "image-0.png"],
+  ])("%s -> %s", (name, expected) => {
+    expect(partFilename(name, "image-0", "png")).toBe(expected);
+  });
+});
+
+describe("describeRequest", () => {
+  it("redacts the key and describes a JSON body", async () => {
+    const req = buildGenerateRequest({ ...openai, headers: { "x-api-key": KEY, "x-team": "blue" } }, { prompt: "x", extraBody: { note: `k=${KEY}` } });
+    const d = await describeRequest(req, [KEY]);
+    expect(d.method).toBe("POST");
+    expect(d.url).toBe("https://api.openai.com/v1/images/generations");
+    expect(d.headers.authorization).toBe("Bearer ***redacted***");
+    expect(d.headers["x-api-key"]).toBe("***redacted***");
+    expect(d.headers["x-team"]).toBe("blue");
+    expect(d.body).toMatchObject({ model: "gpt-image-2", prompt: "x", note: "k=***redacted***" });
+    expect(JSON.stringify(d)).not.toContain("canary");
+    // The request is still sendable after being described.
+    expect(await jsonOf(req)).toHaveProperty("prompt", "x");
+  });
+
+  it("lists form fields and files, not file contents", async () => {
+    const req = await buildEditRequest(openai, { prompt: "x", images: [{ data: png(8, 8), name: "a.png" }, { data: png(8, 8) }], n: 2 });
+    const d = await describeRequest(req, [KEY]);
+    expect(d.body).toEqual({
+      fields: { model: "gpt-image-2", prompt: "x", n: "2" },
+      files: [
+        { field: "image[]", filename: "a.png", type: "image/png", bytes: 45 },
+        { field: "image[]", filename: "image-1.png", type: "image/png", bytes: 45 },
+      ],
+    });
+    expect(JSON.stringify(d)).not.toContain(KEY);
+  });
+
+  it("shortens inline data URLs of chat edits", async () => {
+    const req = await buildEditRequest({ name: "c", profile: "chat", baseUrl: "http://127.0.0.1:9/v1" }, { prompt: "x", images: [{ data: png(8, 8) }] });
+    const d = await describeRequest(req);
+    expect(JSON.stringify(d.body)).toContain("data:image/png;base64,… (45 bytes)");
+  });
+});
+
+describe("no key anywhere but Authorization", () => {
+  it("keeps the key out of URL, other headers and body", async () => {
+    const provider = resolveProvider({ ...openai });
+    for (const req of [
+      buildGenerateRequest(provider, { prompt: "x", user: "u" }),
+      await buildEditRequest(provider, { prompt: "x", images: [{ data: png(8, 8) }] }),
+    ]) {
+      const headers = [...req.headers.entries()].filter(([k]) => k !== "authorization");
+      const all = `${req.url}\n${JSON.stringify(headers)}\n${await req.clone().text()}`;
+      expect(all).not.toContain(KEY);
+      expect(req.headers.get("authorization")).toBe(`Bearer ${KEY}`);
+    }
+  });
+});
