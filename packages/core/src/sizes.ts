@@ -248,7 +248,8 @@ export function resolveSize(input: string, model?: string): ResolvedSize {
   switch (parsed.kind) {
     case "auto":
       if (rules.autoSize) return { size: "auto", source: "auto" };
-      return fail(input, `${rules.family} does not take "auto"; use one of ${rules.sizes.join(", ")}`, rules.sizes[0]);
+      // suggest the family's own default, 1024x1024
+      return fail(input, `${rules.family} does not take "auto"; use one of ${rules.sizes.join(", ")}`, FALLBACK);
     case "alias":
       if (rules.sizeRule === "fixed") return resolved(nearestLegalSize(parsed.w, parsed.h, model), "alias");
       return resolved(fmt(parsed.w, parsed.h), "alias");
@@ -272,7 +273,8 @@ export function resolveSize(input: string, model?: string): ResolvedSize {
       const issues = checkSize(w, h, model);
       if (issues.length > 0) throw new ValidationError(issues.map((i) => ({ ...i, value: input })));
       const size = fmt(w, h);
-      return resolved(size, rules.sizes.includes(size) ? "preset" : "custom");
+      const presets = rules.sizeRule === "fixed" ? rules.sizes : SIZE_PRESETS;
+      return resolved(size, presets.includes(size) ? "preset" : "custom");
     }
   }
 }
