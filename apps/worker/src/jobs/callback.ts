@@ -1,0 +1,99 @@
+import type { ValidationIssue } from "@gptimg/core";
+import type { JobsEnv, JobView } from "./types.ts";
+
+const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * Problems with a `callback_url`: it must be absolute https; plain http only to a loopback host
+ * and only when `ALLOW_LOCAL_CALLBACKS` is "true" (local development and tests).
+ */
+export function checkCallbackUrl(env: JobsEnv, value: string): ValidationIssue[] {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return [{ field: "callback_url", value, rule: "must be an absolute https URL" }];
+  }
+  if (url.username || url.password) {
+    return [{ field: "callback_url", value: `${url.protocol}//***@${url.host}`, rule: "must not carry credentials" }];
+  }
+  if (url.protocol === "https:") return [];
+  if (url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname) && env.ALLOW_LOCAL_CALLBACKS === "true") return [];
+  const rule =
+    url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname)
+      ? "must be https (http://127.0.0.1 is allowed only when ALLOW_LOCAL_CALLBACKS is true)"
+      : "must be https";
+  return [{ field: "callback_url", value, rule }];
+}
+
+/** The newest signing key: the last entry of `SIGNING_KEYS` (`{ "<kid>": "<key>" }`). */
+export function newestSigningKey(env: JobsEnv): { kid: string; key: string } {
+  let keys: Record<string, unknown> = {};
+  try {
+    keys = JSON.parse(env.SIGNING_KEYS ?? "{}") as Record<string, unknown>;
+  } catch {
+    // reported below without echoing the value
+  }
+  const entries = Object.entries(keys).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== "");
+  const last = entries.at(-1);
+  if (!last) throw new Error("SIGNING_KEYS holds no usable key: callbacks cannot be signed");
+  return { kid: last[0], key: last[1] };
+}
+
+const hex = (buf: ArrayBuffer): string => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/**
+ * `t=<unix s>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, the `X-Gptimg-Signature` header value.
+ * A receiver recomputes it with the shared key, compares in constant time and rejects old `t`.
+ * @example
+ * const header = await signCallback(key, JSON.stringify(job), Math.floor(Date.now() / 1000));
+ */
+export async function signCallback(key: string, body: string, t: number): Promise<string> {
+  const enc = new TextEncoder();
+  const k = await crypto.subtle.importKey("raw", enc.encode(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", k, enc.encode(`${t}.${body}`));
+  return `t=${t},v1=${hex(mac)}`;
+}
+
+/** Statuses after which posting the same callback again cannot help. */
+const PERMANENT = new Set([400, 401, 403, 404, 405, 410, 413, 422]);
+
+/** A callback that failed for good: the deliver step records it instead of retrying. */
+export class PermanentDeliveryError extends Error {
+  override name = "PermanentDeliveryError";
+}
+
+/**
+ * POSTs the job object to `url`, signed with the newest key. Resolves with the status on 2xx;
+ * throws on anything else so the Workflow step retries (or `PermanentDeliveryError` for 4xx that
+ * will never succeed). Redirects are not followed: the signature was made for this URL only.
+ */
+export async function deliverCallback(
+  env: JobsEnv,
+  url: string,
+  job: JobView,
+  opts: { fetch?: typeof fetch; now?: () => number; timeoutMs?: number } = {},
+): Promise<number> {
+  const { fetch: fetchImpl = globalThis.fetch, now = Date.now, timeoutMs = 15_000 } = opts;
+  const body = JSON.stringify({ type: `image.job.${job.status}`, data: job });
+  const { kid, key } = newestSigningKey(env);
+  const t = Math.floor(now() / 1000);
+  const res = await fetchImpl(url, {
+    method: "POST",
+    redirect: "manual",
+    signal: AbortSignal.timeout(timeoutMs),
+    headers: {
+      "content-type": "application/json",
+      "user-agent": "gptimg-worker",
+      "x-gptimg-signature": await signCallback(key, body, t),
+      "x-gptimg-key-id": kid,
+      "x-gptimg-job-id": job.id,
+    },
+    body,
+  });
+  await res.body?.cancel();
+  if (res.ok) return res.status;
+  const message = `callback ${new URL(url).origin} answered ${res.status}`;
+  if (PERMANENT.has(res.status)) throw new PermanentDeliveryError(message);
+  throw new Error(message);
+}

@@ -1,0 +1,157 @@
+import { assertValid, extensionFor, inspectImage, validateEditOptions, validateGenerateOptions } from "@gptimg/core";
+import { HttpError } from "../lib/errors.ts";
+import { checkCallbackUrl } from "./callback.ts";
+import { canonicalJson, sha256Hex } from "./hash.ts";
+import { inputKey, putImage } from "../lib/storage.ts";
+import { newId } from "./ids.ts";
+import { getJob, getJobByIdempotencyKey, insertJob } from "./repo.ts";
+import type { ChatDelivery, JobKind, JobOwner, JobRequest, JobRow, JobsEnv } from "./types.ts";
+
+/** What `createJob` takes. `request` is core options without bytes; edit files come in `inputs`. */
+export interface CreateJobInput {
+  member: JobOwner | { tokenId?: string | null; team: string; member: string };
+  kind: JobKind;
+  request: JobRequest;
+  /** edit inputs (1-16), stored to R2 before the Workflow starts */
+  inputs?: (Blob | Uint8Array)[];
+  /** edit mask (PNG with alpha) */
+  mask?: Blob | Uint8Array;
+  idempotencyKey?: string;
+  callbackUrl?: string;
+  delivery?: ChatDelivery;
+  /** origin the job came through (e.g. https://img.example.com), used to sign URLs later */
+  origin?: string;
+}
+
+/** A queued or existing job; `created` is false when an Idempotency-Key matched an earlier job. */
+export interface CreateJobResult {
+  job: JobRow;
+  created: boolean;
+}
+
+/** Parameters of an ImageJobWorkflow instance (its id is the job id too). */
+export interface ImageJobParams {
+  jobId: string;
+}
+
+/** An existing job older than this that is still queued had its creator die before starting it. */
+const ORPHAN_AFTER_S = 60;
+const MAX_KEY_LENGTH = 255;
+
+const bytesOf = async (f: Blob | Uint8Array): Promise<Uint8Array> =>
+  f instanceof Uint8Array ? f : new Uint8Array(await f.arrayBuffer());
+
+/**
+ * Validates, stores edit inputs to R2, records a queued job and starts its Workflow; returns at
+ * once (the 60-180 s of provider work happen in the Workflow, never here). With an
+ * `idempotencyKey`, the job row is inserted first under a unique (team, key) index: of two
+ * concurrent calls one inserts and starts the job, the other reads it back. Same key with a
+ * different request throws 409 `idempotency_conflict`.
+ * @example
+ * const { job } = await createJob(env, { member, kind: "generate", request: { prompt: "a cat" } });
+ */
+export async function createJob(env: JobsEnv, input: CreateJobInput): Promise<CreateJobResult> {
+  const model = input.request.model ?? env.PROVIDER_MODEL;
+  const request: JobRequest = { ...input.request, model };
+  const inputs = await Promise.all((input.inputs ?? []).map(bytesOf));
+  const mask = input.mask ? await bytesOf(input.mask) : undefined;
+
+  const issues =
+    input.kind === "edit"
+      ? await validateEditOptions(
+          { ...request, images: inputs.map((data) => ({ data })), ...(mask ? { mask: { data: mask } } : {}) },
+          model,
+        )
+      : validateGenerateOptions(request, model);
+  if (input.callbackUrl !== undefined) issues.push(...checkCallbackUrl(env, input.callbackUrl));
+  if (input.kind === "generate" && inputs.length) {
+    issues.push({ field: "image", value: `${inputs.length} files`, rule: "only edits take images" });
+  }
+  const key = input.idempotencyKey;
+  if (key !== undefined && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {
+    issues.push({ field: "Idempotency-Key", value: key, rule: `must be 1-${MAX_KEY_LENGTH} characters` });
+  }
+  assertValid(issues);
+
+  const bodyHash = await sha256Hex(
+    canonicalJson({
+      kind: input.kind,
+      request,
+      inputs: await Promise.all(inputs.map((b) => sha256Hex(b))),
+      mask: mask ? await sha256Hex(mask) : null,
+      callbackUrl: input.callbackUrl ?? null,
+      delivery: input.delivery ?? null,
+    }),
+  );
+  const id = newId("job");
+  const createdAt = Math.floor(Date.now() / 1000);
+  const date = new Date(createdAt * 1000);
+  // Validation above guarantees every input is an image, so inspection succeeds here.
+  const files = [...inputs.map((bytes, i) => ({ bytes, which: i as number | "mask" })), ...(mask ? [{ bytes: mask, which: "mask" as const }] : [])].map(
+    (f) => {
+      const info = inspectImage(f.bytes);
+      if (!info.ok) throw new Error(`edit input ${f.which}: ${info.reason}`);
+      return { ...f, info, key: inputKey(input.member.team, id, f.which, extensionFor(info.format), date) };
+    },
+  );
+  const inputKeys = input.kind === "edit" ? files.map((f) => f.key) : null;
+
+  const inserted = await insertJob(env.DB, {
+    id,
+    team: input.member.team,
+    member: input.member.member,
+    tokenId: input.member.tokenId ?? null,
+    kind: input.kind,
+    model,
+    requestJson: JSON.stringify(request),
+    inputKeys,
+    idempotencyKey: key ?? null,
+    bodyHash,
+    callbackUrl: input.callbackUrl ?? null,
+    delivery: input.delivery ?? null,
+    origin: input.origin ?? null,
+    createdAt,
+  });
+  if (!inserted) return existing(env, input.member.team, key, bodyHash);
+
+  try {
+    const meta = { job: id, team: input.member.team, member: input.member.member, model };
+    await Promise.all(
+      files.map((f) =>
+        putImage(env, f.key, { ...f.info, bytes: f.bytes, index: f.which === "mask" ? 0 : f.which }, { ...meta, role: f.which === "mask" ? "mask" : "input" }),
+      ),
+    );
+    await env.IMAGE_JOBS.create({ id, params: { jobId: id } satisfies ImageJobParams });
+  } catch (err) {
+    // Nothing reached the provider: fail the job so it does not sit queued forever.
+    const message = err instanceof Error ? err.message : String(err);
+    await env.DB.prepare("UPDATE jobs SET status = 'failed', error = ?, completed_at = ? WHERE id = ?")
+      .bind(JSON.stringify({ code: "internal", message: `job could not be started: ${message}`, status: null, request_id: null, possibly_billed: false }), createdAt, id)
+      .run();
+    throw err;
+  }
+  const job = await getJob(env.DB, id);
+  if (!job) throw new Error(`job ${id} vanished after insert`);
+  return { job, created: true };
+}
+
+async function existing(env: JobsEnv, team: string, key: string | undefined, bodyHash: string): Promise<CreateJobResult> {
+  const job = key === undefined ? null : await getJobByIdempotencyKey(env.DB, team, key);
+  if (!job) throw new Error("job insert was refused but no job holds its idempotency key");
+  if (job.body_hash !== bodyHash) {
+    throw new HttpError(409, "idempotency_conflict", `Idempotency-Key ${JSON.stringify(key)} was already used with a different request`, {
+      param: "Idempotency-Key",
+    });
+  }
+  if (job.status === "queued" && Date.now() / 1000 - job.created_at > ORPHAN_AFTER_S) await ensureStarted(env, job.id);
+  return { job, created: false };
+}
+
+/** Starts the Workflow of a job whose creator stopped between insert and start; a no-op if it runs. */
+async function ensureStarted(env: JobsEnv, id: string): Promise<void> {
+  try {
+    await env.IMAGE_JOBS.get(id);
+  } catch {
+    await env.IMAGE_JOBS.create({ id, params: { jobId: id } satisfies ImageJobParams }).catch(() => undefined);
+  }
+}

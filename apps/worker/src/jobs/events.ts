@@ -1,0 +1,50 @@
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { AppEnv } from "../lib/context.ts";
+import { getJob } from "./repo.ts";
+import type { JobStatus } from "./types.ts";
+import { jobView } from "./view.ts";
+
+/** How often D1 is read while a client watches a job. */
+export const EVENTS_POLL_MS = 1000;
+/**
+ * How long one events stream stays open. A job can take longer (provider minutes plus retries);
+ * a client that gets `event: timeout` reconnects or falls back to `GET /v1/jobs/:id`.
+ */
+export const EVENTS_MAX_MS = 10 * 60 * 1000;
+
+const TERMINAL: ReadonlySet<JobStatus> = new Set(["succeeded", "failed"]);
+
+/**
+ * `GET /v1/jobs/:id/events`: `event: status` with `{ "status" }` whenever the status changes
+ * (the first at once), then `event: done` with the job object, then the stream ends. The row is
+ * polled every `EVENTS_POLL_MS`, for at most `EVENTS_MAX_MS` (then `event: timeout`).
+ */
+export function jobEvents(c: Context<AppEnv>, jobId: string, origin: string): Response {
+  return streamSSE(c, async (stream) => {
+    const deadline = Date.now() + EVENTS_MAX_MS;
+    let last: JobStatus | undefined;
+    let aborted = false;
+    stream.onAbort(() => {
+      aborted = true;
+    });
+    for (let polls = 0; !aborted && polls <= EVENTS_MAX_MS / EVENTS_POLL_MS; polls++) {
+      const row = await getJob(c.env.DB, jobId);
+      if (!row) {
+        await stream.writeSSE({ event: "error", data: JSON.stringify({ code: "not_found", message: `job ${jobId} not found` }) });
+        return;
+      }
+      if (row.status !== last) {
+        last = row.status;
+        await stream.writeSSE({ event: "status", data: JSON.stringify({ status: row.status }) });
+      }
+      if (TERMINAL.has(row.status)) {
+        await stream.writeSSE({ event: "done", data: JSON.stringify(await jobView(c.env, row, origin)) });
+        return;
+      }
+      if (Date.now() + EVENTS_POLL_MS > deadline) break;
+      await stream.sleep(EVENTS_POLL_MS);
+    }
+    if (!aborted) await stream.writeSSE({ event: "timeout", data: JSON.stringify({ status: last ?? null }) });
+  });
+}

@@ -1,0 +1,163 @@
+import { encodeBase64 } from "@gptimg/core";
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../lib/context.ts";
+import { HttpError } from "../lib/errors.ts";
+import { signUrl } from "../lib/signing.ts";
+import { canonicalJson, formHash, sha256Hex } from "./hash.ts";
+
+/** Images a handler answered with, so a replay can rebuild the answer from R2 instead of D1. */
+export interface ImageReplay {
+  responseFormat: "b64_json" | "url";
+  /** every top-level field of the response except `data` (created, usage, size, quality, …) */
+  meta: Record<string, unknown>;
+  images: { key: string; revised_prompt?: string }[];
+}
+
+/** What D1 keeps per key: a small JSON answer verbatim, or image keys to rebuild from. */
+type StoredResponse = { kind: "json"; body: string } | ({ kind: "images" } & ImageReplay);
+
+const MAX_KEY_LENGTH = 255;
+/** Bigger JSON answers are not stored verbatim (D1 rows stay small); handlers use `rememberImages`. */
+const MAX_STORED_JSON = 256 * 1024;
+/** A key still `pending` after this long belongs to a request that died; the next one takes over. */
+const STALE_PENDING_S = 15 * 60;
+
+const replays = new WeakMap<Context, ImageReplay>();
+
+/**
+ * Tells `idempotency()` which stored images a response carries, so a replay returns the same
+ * images (base64 streamed from R2, or freshly signed URLs) without storing the base64 in D1.
+ * Call it in an image handler before returning. A no-op when the request had no Idempotency-Key.
+ * @example
+ * rememberImages(c, { responseFormat: "b64_json", meta: { created, usage }, images: stored.map((s) => ({ key: s.key })) });
+ */
+export function rememberImages(c: Context, replay: ImageReplay): void {
+  replays.set(c, replay);
+}
+
+async function bodyHash(req: Request, buf: ArrayBuffer): Promise<string> {
+  const type = req.headers.get("content-type") ?? "";
+  if (type.startsWith("multipart/form-data")) {
+    try {
+      // boundaries differ between retries of one request: hash the entries, not the bytes
+      return await formHash(await new Response(buf, { headers: { "content-type": type } }).formData());
+    } catch {
+      // unparsable: the handler will refuse it; hash the bytes
+    }
+  }
+  try {
+    return await sha256Hex(canonicalJson(JSON.parse(new TextDecoder().decode(buf))));
+  } catch {
+    return sha256Hex(buf);
+  }
+}
+
+/**
+ * `Idempotency-Key` for the synchronous POST routes (`/v1/images/*`); mount after `memberAuth()`.
+ * Keys are per team. The first request inserts a `pending` row (a D1 primary key decides races),
+ * runs, and stores its answer; a repeat with the same body gets that answer again (header
+ * `Idempotent-Replayed: true`); with a different body, or while the first still runs, 409
+ * `idempotency_conflict`. Answers of 429 and 5xx are not kept, so a retry runs afresh; neither are
+ * streamed (SSE) answers. `/v1/jobs` handles its key itself (one job per key) and is skipped.
+ * The body is read here once and stays readable for the handler.
+ * @example
+ * app.use("/v1/images/*", memberAuth(), idempotency());
+ */
+export function idempotency(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const key = c.req.header("Idempotency-Key");
+    const member = c.get("member");
+    if (c.req.method !== "POST" || key === undefined || !member || c.req.path.startsWith("/v1/jobs")) return next();
+    if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
+      throw new HttpError(400, "validation", `Idempotency-Key: must be 1-${MAX_KEY_LENGTH} characters`, { param: "Idempotency-Key" });
+    }
+    const buf = await c.req.raw.arrayBuffer();
+    c.req.raw = new Request(c.req.raw.url, { method: "POST", headers: c.req.raw.headers, body: buf });
+    const hash = await bodyHash(c.req.raw, buf);
+    const db = c.env.DB;
+    const now = Math.floor(Date.now() / 1000);
+    const claimed = await db
+      .prepare("INSERT INTO idempotent_responses (team, key, body_hash, state, created_at) VALUES (?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING")
+      .bind(member.team, key, hash, now)
+      .run();
+    if (claimed.meta.changes !== 1) {
+      const row = await db
+        .prepare("SELECT body_hash, state, response_status, response_json, created_at FROM idempotent_responses WHERE team = ? AND key = ?")
+        .bind(member.team, key)
+        .first<{ body_hash: string; state: string; response_status: number | null; response_json: string | null; created_at: number }>();
+      if (!row) throw new HttpError(409, "idempotency_conflict", "Idempotency-Key is being released by another request; retry", { param: "Idempotency-Key" });
+      if (row.body_hash !== hash) {
+        throw new HttpError(409, "idempotency_conflict", `Idempotency-Key ${JSON.stringify(key)} was already used with a different request`, {
+          param: "Idempotency-Key",
+        });
+      }
+      if (row.state === "done" && row.response_json) {
+        return replay(c, row.response_status ?? 200, JSON.parse(row.response_json) as StoredResponse);
+      }
+      const takeover = await db
+        .prepare("UPDATE idempotent_responses SET created_at = ? WHERE team = ? AND key = ? AND state = 'pending' AND created_at < ?")
+        .bind(now, member.team, key, now - STALE_PENDING_S)
+        .run();
+      if (takeover.meta.changes !== 1) {
+        throw new HttpError(409, "idempotency_conflict", `a request with Idempotency-Key ${JSON.stringify(key)} is still in progress`, {
+          param: "Idempotency-Key",
+        });
+      }
+    }
+    try {
+      await next();
+    } finally {
+      await settle(c, member.team, key);
+    }
+  };
+}
+
+async function settle(c: Context<AppEnv>, team: string, key: string): Promise<void> {
+  const db = c.env.DB;
+  const res = c.res;
+  const release = () => db.prepare("DELETE FROM idempotent_responses WHERE team = ? AND key = ? AND state = 'pending'").bind(team, key).run();
+  if (c.error || res.status >= 500 || res.status === 429) return void (await release());
+  let stored: StoredResponse | undefined;
+  const images = replays.get(c);
+  if (images) stored = { kind: "images", ...images };
+  else if ((res.headers.get("content-type") ?? "").includes("application/json")) {
+    const text = await res.clone().text();
+    if (text.length <= MAX_STORED_JSON) stored = { kind: "json", body: text };
+  }
+  if (!stored) return void (await release());
+  await db
+    .prepare("UPDATE idempotent_responses SET state = 'done', response_status = ?, response_json = ? WHERE team = ? AND key = ?")
+    .bind(res.status, JSON.stringify(stored), team, key)
+    .run();
+}
+
+async function replay(c: Context<AppEnv>, status: number, stored: StoredResponse): Promise<Response> {
+  const headers = { "content-type": "application/json", "idempotent-replayed": "true" };
+  if (stored.kind === "json") return new Response(stored.body, { status, headers });
+  if (stored.responseFormat === "url") {
+    const origin = new URL(c.req.url).origin;
+    const data = await Promise.all(
+      stored.images.map(async (img) => ({ url: await signUrl(c.env, origin, img.key), ...(img.revised_prompt ? { revised_prompt: img.revised_prompt } : {}) })),
+    );
+    return new Response(JSON.stringify({ ...stored.meta, data }), { status, headers });
+  }
+  // base64 answers can be ~150 MB: stream them one image at a time from R2
+  const enc = new TextEncoder();
+  const bucket = c.env.IMAGES;
+  const body = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const head = JSON.stringify({ ...stored.meta, data: [] });
+      controller.enqueue(enc.encode(`${head.slice(0, -("[]}".length))}[`));
+      for (const [i, img] of stored.images.entries()) {
+        const obj = await bucket.get(img.key);
+        if (!obj) return controller.error(new Error(`stored image ${img.key} is gone`));
+        const b64 = encodeBase64(new Uint8Array(await obj.arrayBuffer()));
+        const extra = img.revised_prompt ? `,"revised_prompt":${JSON.stringify(img.revised_prompt)}` : "";
+        controller.enqueue(enc.encode(`${i ? "," : ""}{"b64_json":"${b64}"${extra}}`));
+      }
+      controller.enqueue(enc.encode("]}"));
+      controller.close();
+    },
+  });
+  return new Response(body, { status, headers });
+}

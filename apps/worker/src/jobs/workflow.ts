@@ -1,0 +1,91 @@
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
+import { deliverChat } from "../webhooks/deliver.ts";
+import { deliverCallback, PermanentDeliveryError } from "./callback.ts";
+import type { ImageJobParams } from "./create.ts";
+import { MAX_GENERATE_ATTEMPTS, runGeneration } from "./generate.ts";
+import { getJob, recordDelivery } from "./repo.ts";
+import type { ChatDelivery, GenerateOutcome, JobsEnv } from "./types.ts";
+import { deliverableJob } from "./view.ts";
+
+/**
+ * Generation: retried by Workflows only when `runGeneration` throws, which it does only for a
+ * known-unbilled transient failure (the job row is back to `queued`). Anything possibly billed
+ * settles the job as failed and returns normally, so it is never replayed. Delays: 1 min, 2 min.
+ */
+export const GENERATE_STEP: WorkflowStepConfig = {
+  retries: { limit: MAX_GENERATE_ATTEMPTS - 1, delay: "1 minute", backoff: "exponential" },
+  // core: 10 min per HTTP attempt; a step cut off by this timeout is not replayed (see runGeneration)
+  timeout: "30 minutes",
+};
+
+/** Delivery: its own retries (10 s, 20 s, 40 s, 80 s, 160 s); the generate step's result stays cached. */
+export const DELIVER_STEP: WorkflowStepConfig = {
+  retries: { limit: 5, delay: "10 seconds", backoff: "exponential" },
+  timeout: "2 minutes",
+};
+
+/** What a delivery step reports. */
+export interface DeliveryOutcome {
+  channel: "callback" | "chat";
+  ok: boolean;
+  skipped?: boolean;
+  status?: number;
+  error?: string;
+}
+
+const at = () => Math.floor(Date.now() / 1000);
+
+/**
+ * One image job: step "generate" calls the provider and stores every image in R2 (returning
+ * keys only, far below the 1 MiB step-result limit), then step "deliver callback" POSTs the
+ * signed job object to `callback_url` and step "deliver chat" posts it to the chat it came
+ * from. Workflows caches each step's result, so a delivery that fails and retries never runs
+ * the generation again.
+ */
+export class ImageJobWorkflow extends WorkflowEntrypoint<JobsEnv, ImageJobParams> {
+  override async run(event: Readonly<WorkflowEvent<ImageJobParams>>, step: WorkflowStep): Promise<unknown> {
+    const { jobId } = event.payload;
+    const generated: GenerateOutcome = await step.do("generate", GENERATE_STEP, () => runGeneration(this.env, jobId));
+    const callback = await this.deliver(step, jobId, "callback");
+    const chat = await this.deliver(step, jobId, "chat");
+    return { jobId, status: generated.status, images: generated.images.length, callback, chat };
+  }
+
+  /** Runs one delivery step; when its retries run out, records the failure in a step of its own. */
+  private async deliver(step: WorkflowStep, jobId: string, channel: "callback" | "chat"): Promise<DeliveryOutcome> {
+    try {
+      return await step.do(`deliver ${channel}`, DELIVER_STEP, () => deliverOnce(this.env, jobId, channel));
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      return step.do(`record ${channel} failure`, async () => {
+        await recordDelivery(this.env.DB, jobId, channel, { ok: false, error, at: at() });
+        return { channel, ok: false, error };
+      });
+    }
+  }
+}
+
+/** One delivery attempt on one channel; throws for a failure worth retrying. */
+export async function deliverOnce(env: JobsEnv, jobId: string, channel: "callback" | "chat"): Promise<DeliveryOutcome> {
+  const row = await getJob(env.DB, jobId);
+  if (!row) throw new Error(`job ${jobId} does not exist`);
+  const chat = row.delivery ? (JSON.parse(row.delivery) as ChatDelivery) : null;
+  if (channel === "callback" && !row.callback_url) return { channel, ok: true, skipped: true };
+  if (channel === "chat" && chat?.kind !== "chat") return { channel, ok: true, skipped: true };
+  const { view, deliverable } = await deliverableJob(env, row);
+  try {
+    if (channel === "callback" && row.callback_url) {
+      const status = await deliverCallback(env, row.callback_url, view);
+      await recordDelivery(env.DB, jobId, channel, { ok: true, status, at: at() });
+      return { channel, ok: true, status };
+    }
+    if (chat) await deliverChat(env, chat, deliverable);
+    await recordDelivery(env.DB, jobId, channel, { ok: true, at: at() });
+    return { channel, ok: true };
+  } catch (err) {
+    if (!(err instanceof PermanentDeliveryError)) throw err;
+    // the receiver refused for good (4xx): record it, retrying would only repeat the refusal
+    await recordDelivery(env.DB, jobId, channel, { ok: false, error: err.message, at: at() });
+    return { channel, ok: false, error: err.message };
+  }
+}
