@@ -11,7 +11,8 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, `Request body larger than ${MAX_BODY} bytes.`, { code: "request_too_large" });
+    if (size > MAX_BODY)
+      throw new HttpError(413, `Request body larger than ${MAX_BODY} bytes.`, { code: "request_too_large" });
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -44,7 +45,13 @@ export async function parseBody(contentType: string, body: Buffer): Promise<Pars
     const files: UploadedFile[] = [];
     for (const [name, value] of form.entries()) {
       if (typeof value === "string") fields[name] = value;
-      else files.push({ field: name, filename: value.name, type: value.type, bytes: Buffer.from(await value.arrayBuffer()) });
+      else
+        files.push({
+          field: name,
+          filename: value.name,
+          type: value.type,
+          bytes: Buffer.from(await value.arrayBuffer()),
+        });
     }
     return { fields, files };
   }

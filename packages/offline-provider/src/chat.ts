@@ -20,7 +20,8 @@ function lastUserMessage(messages: unknown): { text: string; images: Buffer[] } 
     | undefined;
   if (!user) throw invalid("messages", "Invalid 'messages': expected at least one message with role 'user'.");
   if (typeof user.content === "string") return { text: user.content, images: [] };
-  if (!Array.isArray(user.content)) throw invalid("messages", "Invalid 'messages': user content must be a string or an array of parts.");
+  if (!Array.isArray(user.content))
+    throw invalid("messages", "Invalid 'messages': user content must be a string or an array of parts.");
   const text = user.content
     .filter((p) => p.type === "text" && typeof p.text === "string")
     .map((p) => p.text)
@@ -30,7 +31,12 @@ function lastUserMessage(messages: unknown): { text: string; images: Buffer[] } 
     if (part.type !== "image_url") continue;
     const url = typeof part.image_url === "string" ? part.image_url : part.image_url?.url;
     const m = typeof url === "string" ? /^data:[^;,]+;base64,(.*)$/s.exec(url) : null;
-    if (!m) throw invalid("messages", "Invalid image_url: only data:…;base64 URLs are supported offline.", "invalid_image_url");
+    if (!m)
+      throw invalid(
+        "messages",
+        "Invalid image_url: only data:…;base64 URLs are supported offline.",
+        "invalid_image_url",
+      );
     images.push(Buffer.from(m[1]!, "base64"));
   }
   return { text, images };
@@ -49,7 +55,13 @@ export async function handleChat(fields: Record<string, unknown>, mutations: Mut
     : { images: [] };
   const first = inputs.images[0];
   const p = parseImageParams(
-    { model, prompt: text, size: fields.size, quality: fields.quality, output_format: fields.output_format ?? fields.format },
+    {
+      model,
+      prompt: text,
+      size: fields.size,
+      quality: fields.quality,
+      output_format: fields.output_format ?? fields.format,
+    },
     { defaultModel: model, fallbackSize: first ? [first.width, first.height] : [1024, 1024] },
   );
   const bytes = await renderImage({
@@ -62,7 +74,14 @@ export async function handleChat(fields: Record<string, unknown>, mutations: Mut
   });
   const b64 = mutations.invalidBase64 ? spoilBase64(bytes.toString("base64")) : bytes.toString("base64");
   const dataUrl = `data:image/${p.format};base64,${b64}`;
-  const usage = usageFor({ prompt: text, quality: "medium", width: p.width, height: p.height, n: 1, inputImages: inputs.images });
+  const usage = usageFor({
+    prompt: text,
+    quality: "medium",
+    width: p.width,
+    height: p.height,
+    n: 1,
+    inputImages: inputs.images,
+  });
   return json(200, {
     id: `chatcmpl-${Math.random().toString(36).slice(2, 14)}`,
     object: "chat.completion",

@@ -110,13 +110,18 @@ describe("faults from the x-offline-fault header", () => {
     ["wrong-size", "1536x1024", [1024, 1536]],
     ["wrong-size=1280x720", "1024x1024", [1280, 720]],
   ])("%s returns another size than %s", async (fault, size, [w, h]) => {
-    const body = (await (await gen(fault, { prompt: "x", size })).json()) as { size: string; data: Array<{ b64_json: string }> };
+    const body = (await (await gen(fault, { prompt: "x", size })).json()) as {
+      size: string;
+      data: Array<{ b64_json: string }>;
+    };
     expect(body.size).toBe(size);
     expect(await decoded(body.data[0]!.b64_json)).toMatchObject({ width: w, height: h });
   });
 
   it("noise makes a large incompressible 4K PNG", async () => {
-    const body = (await (await gen("noise", { prompt: "x", size: "3840x2160" })).json()) as { data: Array<{ b64_json: string }> };
+    const body = (await (await gen("noise", { prompt: "x", size: "3840x2160" })).json()) as {
+      data: Array<{ b64_json: string }>;
+    };
     const bytes = Buffer.from(body.data[0]!.b64_json, "base64");
     expect(bytes.length).toBeGreaterThan(10_000_000);
     expect(await decoded(bytes)).toMatchObject({ format: "png", width: 3840, height: 2160 });

@@ -88,7 +88,10 @@ function parseItem(item: string): FaultSpec {
     else if (key === "retry-after-ms") spec.retryAfterMs = num(key, v);
     else if (key === "should-retry" || key === "x-should-retry") spec.shouldRetry = bool(key, v);
     else if (key === "message") spec.message = v;
-    else throw new Error(`fault parameter '${key}' of '${kind}': expected times, path, retry-after, retry-after-ms, should-retry or message`);
+    else
+      throw new Error(
+        `fault parameter '${key}' of '${kind}': expected times, path, retry-after, retry-after-ms, should-retry or message`,
+      );
   }
   return checkFault(spec);
 }
@@ -122,7 +125,9 @@ export class FaultQueue {
 
   /** Takes the first entry matching this request. Without `path`, only POST requests match. */
   take(method: string, path: string): FaultSpec | undefined {
-    const i = this.entries.findIndex((e) => (e.spec.path === undefined ? method === "POST" : path.includes(e.spec.path)));
+    const i = this.entries.findIndex((e) =>
+      e.spec.path === undefined ? method === "POST" : path.includes(e.spec.path),
+    );
     const entry = this.entries[i];
     if (!entry) return undefined;
     entry.left -= 1;

@@ -48,7 +48,12 @@ describe("POST /v1/images/generations", () => {
   });
 
   it.each(["png", "webp"])("gives %s an alpha channel for a transparent background (gpt-image-1)", async (format) => {
-    const res = await generate({ model: "gpt-image-1", prompt: "logo", background: "transparent", output_format: format });
+    const res = await generate({
+      model: "gpt-image-1",
+      prompt: "logo",
+      background: "transparent",
+      output_format: format,
+    });
     expect(res.background).toBe("transparent");
     expect(await decoded(res.data[0].b64_json)).toMatchObject({ format, hasAlpha: true });
   });

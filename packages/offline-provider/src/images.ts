@@ -1,4 +1,4 @@
-import { type InputImage, type UploadedFile, checkEditInputs } from "./inputs.ts";
+import { checkEditInputs, type InputImage, type UploadedFile } from "./inputs.ts";
 import { type ImageParams, parseImageParams } from "./params.ts";
 import { renderImage } from "./render.ts";
 import { type FileStore, json, type Mutations, type Reply, type SseEvent } from "./reply.ts";
@@ -53,7 +53,8 @@ async function draw(p: ImageParams, m: Mutations, i: number, partial?: number): 
   });
 }
 
-const b64 = (bytes: Buffer, m: Mutations) => (m.invalidBase64 ? spoilBase64(bytes.toString("base64")) : bytes.toString("base64"));
+const b64 = (bytes: Buffer, m: Mutations) =>
+  m.invalidBase64 ? spoilBase64(bytes.toString("base64")) : bytes.toString("base64");
 
 /** `POST …/generations` and `POST …/edits`: checks the request and draws real images. */
 export async function handleImages(ctx: ImageRouteContext): Promise<Reply> {

@@ -30,11 +30,19 @@ export async function checkEditInputs(files: UploadedFile[]): Promise<{ images: 
   const parts = files.filter((f) => IMAGE_FIELDS.has(f.field));
   if (parts.length === 0) throw missing("image");
   if (parts.length > MAX_IMAGES) {
-    throw invalid("image", `Invalid 'image': too many images. Expected at most ${MAX_IMAGES}, but got ${parts.length}.`, "too_many_images");
+    throw invalid(
+      "image",
+      `Invalid 'image': too many images. Expected at most ${MAX_IMAGES}, but got ${parts.length}.`,
+      "too_many_images",
+    );
   }
   const total = parts.reduce((s, f) => s + f.bytes.length, 0);
   if (total > MAX_TOTAL_BYTES) {
-    throw invalid("image", `Invalid 'image': images total ${total} bytes, more than the ${MAX_TOTAL_BYTES} allowed.`, "image_too_large");
+    throw invalid(
+      "image",
+      `Invalid 'image': images total ${total} bytes, more than the ${MAX_TOTAL_BYTES} allowed.`,
+      "image_too_large",
+    );
   }
   const images: InputImage[] = [];
   for (const [i, part] of parts.entries()) {
@@ -52,10 +60,18 @@ export async function checkEditInputs(files: UploadedFile[]): Promise<{ images: 
   const maskPart = files.find((f) => f.field === "mask");
   if (!maskPart) return { images };
   if (sniffFormat(maskPart.bytes) !== "png") {
-    throw invalid("mask", `Invalid 'mask' ('${maskPart.filename}'): the mask must be a PNG image.`, "invalid_mask_format");
+    throw invalid(
+      "mask",
+      `Invalid 'mask' ('${maskPart.filename}'): the mask must be a PNG image.`,
+      "invalid_mask_format",
+    );
   }
   if (maskPart.bytes.length > MAX_MASK_BYTES) {
-    throw invalid("mask", `Invalid 'mask': ${maskPart.bytes.length} bytes, more than the ${MAX_MASK_BYTES} allowed.`, "mask_too_large");
+    throw invalid(
+      "mask",
+      `Invalid 'mask': ${maskPart.bytes.length} bytes, more than the ${MAX_MASK_BYTES} allowed.`,
+      "mask_too_large",
+    );
   }
   const info = await imageInfo(maskPart.bytes);
   if (!info) throw invalid("mask", "Invalid 'mask': the PNG does not decode.", "invalid_mask_format");
@@ -67,6 +83,7 @@ export async function checkEditInputs(files: UploadedFile[]): Promise<{ images: 
       "invalid_mask_size",
     );
   }
-  if (!info.hasAlpha) throw invalid("mask", "Invalid 'mask': the mask must have an alpha channel.", "invalid_mask_format");
+  if (!info.hasAlpha)
+    throw invalid("mask", "Invalid 'mask': the mask must have an alpha channel.", "invalid_mask_format");
   return { images, mask: { bytes: maskPart.bytes, width: info.width, height: info.height } };
 }

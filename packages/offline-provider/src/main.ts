@@ -54,7 +54,9 @@ const port = nonNegative("port", args.values.port);
 if (port !== undefined && port > 65535) fail(`--port ${port}: expected 0-65535`);
 let faults: ReturnType<typeof parseFaultHeader> = [];
 try {
-  faults = (args.values.fault ?? []).flatMap((f) => parseFaultHeader(f)).map((f) => ({ ...f, times: f.times ?? Number.POSITIVE_INFINITY }));
+  faults = (args.values.fault ?? [])
+    .flatMap((f) => parseFaultHeader(f))
+    .map((f) => ({ ...f, times: f.times ?? Number.POSITIVE_INFINITY }));
 } catch (e) {
   fail(`--fault: ${(e as Error).message}`);
 }

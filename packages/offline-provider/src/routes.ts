@@ -16,7 +16,10 @@ export type Route =
  */
 export function route(method: string, path: string): Route {
   const file = /^\/(?:v1\/)?files\/([^/]+?)(?:\/content)?$/.exec(path);
-  if (file) return method === "GET" || method === "HEAD" ? { kind: "file", id: file[1]! } : { kind: "wrong-method", allow: "GET" };
+  if (file)
+    return method === "GET" || method === "HEAD"
+      ? { kind: "file", id: file[1]! }
+      : { kind: "wrong-method", allow: "GET" };
   const models = /^\/(?:v1\/)?models(?:\/([^/]+))?$/.exec(path);
   if (models) return method === "GET" ? { kind: "models", id: models[1] } : { kind: "wrong-method", allow: "GET" };
   const image = /\/(generations|edits)$/.exec(path);
@@ -36,7 +39,12 @@ export function modelsReply(id?: string): Reply {
   if (id === undefined) return json(200, { object: "list", data: MODELS.map((m) => card(m.id)) });
   if (!MODELS.some((m) => m.id === id)) {
     return json(404, {
-      error: { message: `The model '${id}' does not exist`, type: "invalid_request_error", param: "model", code: "model_not_found" },
+      error: {
+        message: `The model '${id}' does not exist`,
+        type: "invalid_request_error",
+        param: "model",
+        code: "model_not_found",
+      },
     });
   }
   return json(200, card(id));

@@ -110,11 +110,22 @@ export async function startOfflineProvider(opts: OfflineProviderOptions = {}): P
         if (method === "POST") {
           parsed = await parseBody(req.headers["content-type"] ?? "", raw);
           rec.fields = summarize(parsed.fields) as Record<string, unknown>;
-          rec.files = parsed.files.map((f) => ({ field: f.field, filename: f.filename, type: f.type, size: f.bytes.length }));
+          rec.files = parsed.files.map((f) => ({
+            field: f.field,
+            filename: f.filename,
+            type: f.type,
+            size: f.bytes.length,
+          }));
           faults.push(...faultsFromField(parsed.fields[FAULT_FIELD]));
         }
       } catch (e) {
-        parseError = e instanceof HttpError ? e : new HttpError(400, `Invalid fault: ${(e as Error).message}`, { param: FAULT_HEADER, code: "invalid_fault" });
+        parseError =
+          e instanceof HttpError
+            ? e
+            : new HttpError(400, `Invalid fault: ${(e as Error).message}`, {
+                param: FAULT_HEADER,
+                code: "invalid_fault",
+              });
       }
       const queued = queue.take(method, path);
       if (queued) faults.push(queued);
@@ -124,12 +135,17 @@ export async function startOfflineProvider(opts: OfflineProviderOptions = {}): P
       const isWork = r.kind === "generation" || r.kind === "edit" || r.kind === "chat";
       const streaming = isWork && (parsed.fields.stream === true || parsed.fields.stream === "true");
       if (!streaming) {
-        const latency = faults.reduce((s, f) => s + (f.kind === "latency" ? f.ms : 0), isWork ? (opts.latencyMs ?? 0) : 0);
+        const latency = faults.reduce(
+          (s, f) => s + (f.kind === "latency" ? f.ms : 0),
+          isWork ? (opts.latencyMs ?? 0) : 0,
+        );
         await sleep(latency, aborted.signal);
       }
       if (aborted.signal.aborted) return;
 
-      const terminal = faults.find((f) => f.kind === "reset" || f.kind === "hang" || f.kind === "status" || f.kind === "html");
+      const terminal = faults.find(
+        (f) => f.kind === "reset" || f.kind === "hang" || f.kind === "status" || f.kind === "html",
+      );
       if (terminal?.kind === "reset") {
         res.destroy();
         return;
@@ -152,8 +168,14 @@ export async function startOfflineProvider(opts: OfflineProviderOptions = {}): P
       switch (r.kind) {
         case "generation":
         case "edit":
-          if (r.kind === "edit" && parsed.files.length === 0 && !String(req.headers["content-type"]).startsWith("multipart/")) {
-            throw new HttpError(400, "Invalid Content-Type header: /images/edits expects multipart/form-data.", { code: "invalid_content_type" });
+          if (
+            r.kind === "edit" &&
+            parsed.files.length === 0 &&
+            !String(req.headers["content-type"]).startsWith("multipart/")
+          ) {
+            throw new HttpError(400, "Invalid Content-Type header: /images/edits expects multipart/form-data.", {
+              code: "invalid_content_type",
+            });
           }
           reply = await handleImages({
             kind: r.kind,
@@ -175,14 +197,39 @@ export async function startOfflineProvider(opts: OfflineProviderOptions = {}): P
           const file = store.get(r.id);
           reply = file
             ? { kind: "body", status: 200, headers: { "content-type": file.type }, body: file.bytes }
-            : json(404, { error: { message: `No such file: '${r.id}'.`, type: "invalid_request_error", param: null, code: "file_not_found" } });
+            : json(404, {
+                error: {
+                  message: `No such file: '${r.id}'.`,
+                  type: "invalid_request_error",
+                  param: null,
+                  code: "file_not_found",
+                },
+              });
           break;
         }
         case "wrong-method":
-          reply = json(405, { error: { message: `Method ${method} not allowed on ${path}; use ${r.allow}.`, type: "invalid_request_error", param: null, code: "method_not_allowed" } }, { allow: r.allow });
+          reply = json(
+            405,
+            {
+              error: {
+                message: `Method ${method} not allowed on ${path}; use ${r.allow}.`,
+                type: "invalid_request_error",
+                param: null,
+                code: "method_not_allowed",
+              },
+            },
+            { allow: r.allow },
+          );
           break;
         case "not-found":
-          reply = json(404, { error: { message: `Invalid URL (${method} ${path})`, type: "invalid_request_error", param: null, code: null } });
+          reply = json(404, {
+            error: {
+              message: `Invalid URL (${method} ${path})`,
+              type: "invalid_request_error",
+              param: null,
+              code: null,
+            },
+          });
           break;
       }
       await send(reply, faults);

@@ -33,7 +33,11 @@ const STATUS_MESSAGES: Record<number, [string, string, string | null]> = {
 
 /** The OpenAI-style error a `status` fault answers with, including its retry headers. */
 export function statusFaultError(f: Extract<FaultSpec, { kind: "status" }>): HttpError {
-  const [message, type, code] = STATUS_MESSAGES[f.status] ?? [`Injected error ${f.status}.`, f.status >= 500 ? "server_error" : "invalid_request_error", null];
+  const [message, type, code] = STATUS_MESSAGES[f.status] ?? [
+    `Injected error ${f.status}.`,
+    f.status >= 500 ? "server_error" : "invalid_request_error",
+    null,
+  ];
   const headers: Record<string, string> = {};
   if (f.retryAfter !== undefined) headers["retry-after"] = String(f.retryAfter);
   if (f.retryAfterMs !== undefined) headers["retry-after-ms"] = String(f.retryAfterMs);
@@ -77,7 +81,10 @@ export async function writeReply(res: ServerResponse, reply: Reply, o: WriteOpti
     let body = Buffer.from(reply.body);
     if (o.invalidJson && reply.headers["content-type"]?.includes("json")) {
       // A complete response (right Content-Length) whose JSON stops mid-way.
-      body = Buffer.concat([body.subarray(0, Math.max(1, Math.floor(body.length * 0.6))), Buffer.from("\n<!-- upstream error -->")]);
+      body = Buffer.concat([
+        body.subarray(0, Math.max(1, Math.floor(body.length * 0.6))),
+        Buffer.from("\n<!-- upstream error -->"),
+      ]);
     }
     res.writeHead(reply.status, { ...o.extraHeaders, ...reply.headers, "content-length": String(body.length) });
     if (!write(body)) return 0;

@@ -13,7 +13,10 @@ const OUTPUT_TOKENS_1024: Record<string, number> = { low: 272, medium: 1056, hig
 /** Rough text token count: one per word, one per CJK character. */
 export function textTokens(prompt: string): number {
   const cjk = prompt.match(/[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]/g)?.length ?? 0;
-  const words = prompt.replace(/[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]/g, " ").split(/\s+/).filter(Boolean).length;
+  const words = prompt
+    .replace(/[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]/g, " ")
+    .split(/\s+/)
+    .filter(Boolean).length;
   return Math.max(1, words + cjk);
 }
 
