@@ -135,9 +135,15 @@ export class JsonScanner {
       const f = this.stack[d] as Frame;
       if (f.array) out.push(f.count);
       // the innermost object has no current key between members
-      else if (d < last || (this.state !== OBJ_FIRST && this.state !== OBJ_KEY && this.state !== AFTER)) out.push(f.key);
+      else if (d < last || this.inMember()) out.push(f.key);
     }
     return out;
+  }
+
+  /** whether the innermost object is between a key and the end of its value */
+  private inMember(): boolean {
+    const st = this.state;
+    return st === COLON || st === VALUE || st === NUM || st === LIT || (st === STR && this.strKind !== KEY);
   }
 
   /** Scans one chunk. */
@@ -172,7 +178,8 @@ export class JsonScanner {
 
   /** Declares the input finished; throws if the document is incomplete. */
   end(): void {
-    if (this.state === NUM || this.state === LIT) this.endToken(0);
+    // a number or literal ends at the end of input only when it is the whole document
+    if ((this.state === NUM || this.state === LIT) && this.stack.length === 0) this.endToken(0);
     if (this.state !== END) {
       const where = this.stack.length > 0 || this.state === STR ? ` inside ${formatPath(this.path())}` : "";
       throw new BadResponseError(
