@@ -1,5 +1,5 @@
 import { decodeBase64 } from "./base64.ts";
-import { extractChatImages, readChatImages } from "./chat.ts";
+import { type ChatImageRef, readChatImages } from "./chat.ts";
 import { isContentPolicy, readBounded, statusLine } from "./error-from-response.ts";
 import { BadResponseError, ContentPolicyError, GptImageError } from "./errors/index.ts";
 import { inspectImage } from "./inspect.ts";
@@ -117,17 +117,26 @@ async function* decodeSse(body: ReadableStream<Uint8Array>, ctx: DecodeContext):
   yield { type: "meta", usage };
 }
 
-async function* decodeChat(res: Response, ctx: DecodeContext): AsyncGenerator<DecodedPart> {
-  const body = res.body;
-  if (!body) throw badResponse("the chat response has no body", ctx);
-  const refs = (res.headers.get("content-type") ?? "").includes("json")
-    ? await readChatImages(body)
-    : extractChatImages(JSON.parse(await res.text()) as unknown);
-  let index = 0;
+const sameBytes = (x: Uint8Array, y: Uint8Array): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
+
+/**
+ * Chat replies often carry one image twice (a markdown data URL in the text and again in
+ * `message.images[]`); the same bytes or URL count once.
+ */
+function distinct(refs: ChatImageRef[]): ChatImageRef[] {
+  const out: ChatImageRef[] = [];
   for (const ref of refs) {
+    const dup = out.some((o) => ("url" in ref ? "url" in o && o.url === ref.url : "bytes" in o && sameBytes(o.bytes, ref.bytes)));
+    if (!dup) out.push(ref);
+  }
+  return out;
+}
+
+async function* decodeChat(body: ReadableStream<Uint8Array>, ctx: DecodeContext): AsyncGenerator<DecodedPart> {
+  const refs = distinct(await readChatImages(body));
+  for (const [index, ref] of refs.entries()) {
     const bytes = "bytes" in ref ? ref.bytes : await downloadImage(ref.url, index, ctx);
     yield { type: "image", image: toImage(bytes, index, ctx) };
-    index++;
   }
   yield { type: "meta" };
 }
@@ -143,7 +152,7 @@ export async function* decodeResponse(res: Response, ctx: DecodeContext): AsyncG
     if (!res.body) throw badResponse(`${ctx.provider.name} answered ${res.status} with no body`, ctx);
     const parts =
       ctx.provider.protocol === "chat"
-        ? decodeChat(res, ctx)
+        ? decodeChat(res.body, ctx)
         : type.includes("text/event-stream")
           ? decodeSse(res.body, ctx)
           : decodeImagesJson(res.body, ctx);
