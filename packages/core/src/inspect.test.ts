@@ -7,7 +7,11 @@ const real: [string, Uint8Array, { format: string; width: number; height: number
   ["png RGBA", png({ width: 3, height: 2 }), { format: "png", width: 3, height: 2, hasAlpha: true }],
   ["png RGB", png({ width: 5, height: 7, colorType: 2 }), { format: "png", width: 5, height: 7, hasAlpha: false }],
   ["png grey", png({ width: 4, height: 4, colorType: 0 }), { format: "png", width: 4, height: 4, hasAlpha: false }],
-  ["png grey+alpha", png({ width: 4, height: 1, colorType: 4 }), { format: "png", width: 4, height: 1, hasAlpha: true }],
+  [
+    "png grey+alpha",
+    png({ width: 4, height: 1, colorType: 4 }),
+    { format: "png", width: 4, height: 1, hasAlpha: true },
+  ],
   ["png palette", png({ width: 2, height: 2, colorType: 3 }), { format: "png", width: 2, height: 2, hasAlpha: false }],
   [
     "png palette + tRNS",
@@ -24,7 +28,11 @@ const real: [string, Uint8Array, { format: string; width: number; height: number
     png({ width: 3840, height: 2160, headerOnly: true }),
     { format: "png", width: 3840, height: 2160, hasAlpha: true },
   ],
-  ["jpeg baseline", jpeg({ width: 1536, height: 1024 }), { format: "jpeg", width: 1536, height: 1024, hasAlpha: false }],
+  [
+    "jpeg baseline",
+    jpeg({ width: 1536, height: 1024 }),
+    { format: "jpeg", width: 1536, height: 1024, hasAlpha: false },
+  ],
   [
     "jpeg progressive",
     jpeg({ width: 640, height: 480, sof: 0xc2 }),
@@ -44,7 +52,11 @@ const real: [string, Uint8Array, { format: string; width: number; height: number
   ["gif transparent", gif(10, 20, true), { format: "gif", width: 10, height: 20, hasAlpha: true }],
   // written by a real encoder (libvips)
   ["libvips jpeg", ENCODED_24x16.jpeg, { format: "jpeg", width: 24, height: 16, hasAlpha: false }],
-  ["libvips progressive jpeg", ENCODED_24x16.jpegProgressive, { format: "jpeg", width: 24, height: 16, hasAlpha: false }],
+  [
+    "libvips progressive jpeg",
+    ENCODED_24x16.jpegProgressive,
+    { format: "jpeg", width: 24, height: 16, hasAlpha: false },
+  ],
   ["libvips webp lossy", ENCODED_24x16.webpLossy, { format: "webp", width: 24, height: 16, hasAlpha: false }],
   ["libvips webp lossy+alpha", ENCODED_24x16.webpLossyAlpha, { format: "webp", width: 24, height: 16, hasAlpha: true }],
   ["libvips webp lossless", ENCODED_24x16.webpLossless, { format: "webp", width: 24, height: 16, hasAlpha: true }],

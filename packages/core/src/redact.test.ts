@@ -37,7 +37,7 @@ describe("redact", () => {
   });
 
   it("never leaves a secret in the output", () => {
-    const secretChar = fc.constantFrom(..."ABCXYZabcxyz0189_-./:=+ %&\"");
+    const secretChar = fc.constantFrom(...'ABCXYZabcxyz0189_-./:=+ %&"');
     const secret = fc
       .array(secretChar, { minLength: 4, maxLength: 24 })
       .map((cs) => cs.join(""))

@@ -66,10 +66,9 @@ export async function validateImages(images: unknown, mask: unknown, rules: Mode
         push(field, label(input, d), `must be ${formats} (${info.reason})`);
         continue;
       }
-      if (i === 0) first = info;
       if (!(rules.editFormats as readonly string[]).includes(info.format)) {
         push(field, label(input, d), `must be ${formats} for ${fam}, judged by content (this is ${info.format})`);
-      }
+      } else if (i === 0) first = info; // the mask is compared only with a usable first image
       if (rules.maxInputImageBytes !== undefined && sizeOf(d) >= rules.maxInputImageBytes) {
         push(field, label(input, d), `must be smaller than ${rules.maxInputImageBytes / MB} MB for ${fam}`);
       }

@@ -113,7 +113,8 @@ function collector(): { issues: ValidationIssue[]; push: Push } {
   return { issues, push };
 }
 
-const asLoose = (opts: unknown): Loose | undefined => (typeof opts === "object" && opts !== null ? (opts as Loose) : undefined);
+const asLoose = (opts: unknown): Loose | undefined =>
+  typeof opts === "object" && opts !== null ? (opts as Loose) : undefined;
 
 /**
  * Every problem with generate options at once, for `model` (else `opts.model`, else gpt-image-2).

@@ -29,7 +29,7 @@ function adler32(bytes: Uint8Array): number {
   return ((b << 16) | a) >>> 0;
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
+export function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -79,7 +79,7 @@ export interface PngSpec {
 }
 
 /** A valid 8-bit PNG (all pixels zero), or its header only. */
-export function png(spec: PngSpec): Uint8Array {
+export function png(spec: PngSpec): Uint8Array<ArrayBuffer> {
   const colorType = spec.colorType ?? 6;
   const ihdr = concat(u32be(spec.width), u32be(spec.height), new Uint8Array([8, colorType, 0, 0, 0]));
   const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk("IHDR", ihdr)];
@@ -108,7 +108,7 @@ export interface JpegSpec {
 }
 
 /** JPEG headers as an encoder writes them: SOI, APP0, [APP1…], DQT, DHT, SOFn, SOS, a little scan data, EOI. */
-export function jpeg(spec: JpegSpec): Uint8Array {
+export function jpeg(spec: JpegSpec): Uint8Array<ArrayBuffer> {
   const parts = [new Uint8Array([0xff, 0xd8]), jpegSegment(0xe0, concat(text("JFIF\0"), new Uint8Array(9)))];
   for (let left = spec.app1Bytes ?? 0; left > 0; left -= 65533) {
     parts.push(jpegSegment(0xe1, new Uint8Array(Math.min(left, 65533))));
@@ -117,45 +117,60 @@ export function jpeg(spec: JpegSpec): Uint8Array {
   // a DHT comes before the frame header in many files: its marker (C4) sits inside the SOFn range
   parts.push(jpegSegment(0xc4, new Uint8Array(29)));
   const comps = new Uint8Array([1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
-  parts.push(jpegSegment(spec.sof ?? 0xc0, concat(new Uint8Array([8]), u16be(spec.height), u16be(spec.width), new Uint8Array([3]), comps)));
+  parts.push(
+    jpegSegment(
+      spec.sof ?? 0xc0,
+      concat(new Uint8Array([8]), u16be(spec.height), u16be(spec.width), new Uint8Array([3]), comps),
+    ),
+  );
   parts.push(jpegSegment(0xda, new Uint8Array([3, 1, 0, 2, 0x11, 3, 0x11, 0, 63, 0])));
   parts.push(new Uint8Array([0x12, 0x34, 0xff, 0x00, 0x56]), new Uint8Array([0xff, 0xd9]));
   return concat(...parts);
 }
 
-function riff(chunk: string, data: Uint8Array): Uint8Array {
+function riff(chunk: string, data: Uint8Array): Uint8Array<ArrayBuffer> {
   const body = concat(text("WEBP"), text(chunk), u32le(data.length), data, new Uint8Array(data.length & 1));
   return concat(text("RIFF"), u32le(body.length), body);
 }
 
 /** A lossy WebP (VP8 key frame header). */
-export function webpLossy(width: number, height: number): Uint8Array {
+export function webpLossy(width: number, height: number): Uint8Array<ArrayBuffer> {
   // frame tag (key frame, version 0, show frame), start code, 14-bit sizes with scale 0
-  const data = concat(new Uint8Array([0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a]), u16le(width), u16le(height), new Uint8Array(10));
+  const data = concat(
+    new Uint8Array([0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a]),
+    u16le(width),
+    u16le(height),
+    new Uint8Array(10),
+  );
   return riff("VP8 ", data);
 }
 
 /** A lossless WebP (VP8L header) with or without its alpha hint. */
-export function webpLossless(width: number, height: number, alpha: boolean): Uint8Array {
+export function webpLossless(width: number, height: number, alpha: boolean): Uint8Array<ArrayBuffer> {
   const bits = ((width - 1) | ((height - 1) << 14) | ((alpha ? 1 : 0) << 28)) >>> 0;
   return riff("VP8L", concat(new Uint8Array([0x2f]), u32le(bits), new Uint8Array(8)));
 }
 
 /** An extended WebP (VP8X) with the alpha flag as given. */
-export function webpExtended(width: number, height: number, alpha: boolean): Uint8Array {
+export function webpExtended(width: number, height: number, alpha: boolean): Uint8Array<ArrayBuffer> {
   const data = concat(new Uint8Array([alpha ? 0x10 : 0, 0, 0, 0]), u24le(width - 1), u24le(height - 1));
   return riff("VP8X", data);
 }
 
 /** A GIF89a header, a 2-colour table, and optionally a graphic control extension with transparency. */
-export function gif(width: number, height: number, transparent = false): Uint8Array {
+export function gif(width: number, height: number, transparent = false): Uint8Array<ArrayBuffer> {
   const parts = [text("GIF89a"), u16le(width), u16le(height), new Uint8Array([0x80, 0, 0]), new Uint8Array(6)];
   if (transparent) parts.push(new Uint8Array([0x21, 0xf9, 4, 1, 0, 0, 0, 0]));
-  parts.push(new Uint8Array([0x2c, 0, 0, 0, 0]), u16le(width), u16le(height), new Uint8Array([0, 2, 2, 0x44, 0x01, 0, 0x3b]));
+  parts.push(
+    new Uint8Array([0x2c, 0, 0, 0, 0]),
+    u16le(width),
+    u16le(height),
+    new Uint8Array([0, 2, 2, 0x44, 0x01, 0, 0x3b]),
+  );
   return concat(...parts);
 }
 
-const fromBase64 = (s: string): Uint8Array => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+const fromBase64 = (s: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 
 /**
  * Complete 24x16 images written by libvips (sharp 0.34), a half-transparent red fill: what real
