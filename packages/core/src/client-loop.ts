@@ -57,15 +57,27 @@ function judge(error: GptImageError, retry: Required<RetryOptions>, headers?: He
     const told = headers ? shouldRetryHeader(headers) : undefined;
     // Out of quota will not heal by waiting, but another provider bills another account.
     const quota = error instanceof RateLimitError && isQuotaExhausted(error);
-    return { error, retry: told ?? transient, fallback: (told ?? transient) || quota || isRetryableStatus(error.status), headers };
+    return {
+      error,
+      retry: told ?? transient,
+      fallback: (told ?? transient) || quota || isRetryableStatus(error.status),
+      headers,
+    };
   }
   if (error instanceof ConnectionError || error instanceof TimeoutError) return { error, retry: true, fallback: true };
-  if (error instanceof OutcomeUnknownError) return { error, retry: retry.retryUnknownOutcome, fallback: retry.retryUnknownOutcome };
+  if (error instanceof OutcomeUnknownError)
+    return { error, retry: retry.retryUnknownOutcome, fallback: retry.retryUnknownOutcome };
   return { error, retry: false, fallback: false };
 }
 
 /** Non-GptImageErrors from a consumer are bugs or platform surprises: report them as bad responses. */
-function afterSuccess(e: unknown, att: AttemptSignal, url: string, send: SendContext, p: ResolvedProvider): GptImageError {
+function afterSuccess(
+  e: unknown,
+  att: AttemptSignal,
+  url: string,
+  send: SendContext,
+  p: ResolvedProvider,
+): GptImageError {
   if (att.callerAborted() || att.timedOut()) return transportError(e, att, url, send);
   if (e instanceof GptImageError) return e;
   const msg = e instanceof Error ? e.message : String(e);
@@ -95,7 +107,12 @@ export async function* attemptLoop<T>(ctx: LoopContext, spec: LoopSpec<T>): Asyn
       yield notify({ type: "fallback", from, to: p.name, reason: last.error.message });
     }
     const request = await spec.build(p);
-    const sendCtx: SendContext = { provider: p.name, secrets: ctx.secrets, timeoutMs: ctx.timeoutMs, idempotent: spec.idempotent };
+    const sendCtx: SendContext = {
+      provider: p.name,
+      secrets: ctx.secrets,
+      timeoutMs: ctx.timeoutMs,
+      idempotent: spec.idempotent,
+    };
     for (let retry = 0; ; retry++) {
       if (spec.signal?.aborted) throw new AbortedError("request aborted by the caller", { provider: p.name });
       attempts++;

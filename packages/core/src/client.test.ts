@@ -40,7 +40,10 @@ const cfg = (p: OfflineProvider, name: string, extra: Partial<ProviderConfig> = 
 });
 
 /** A client over the two offline providers whose sleep records delays and returns at once. */
-function setup(options: Partial<ClientOptions> = {}, providers: ProviderConfig[] = [cfg(a, "primary"), cfg(b, "backup")]) {
+function setup(
+  options: Partial<ClientOptions> = {},
+  providers: ProviderConfig[] = [cfg(a, "primary"), cfg(b, "backup")],
+) {
   const delays: number[] = [];
   const events: ImageStreamEvent[] = [];
   const client = createImageClient({
@@ -81,7 +84,13 @@ describe("createImageClient against the offline provider", () => {
       [0, "webp", 1024, 640],
       [1, "webp", 1024, 640],
     ]);
-    expect(r).toMatchObject({ provider: "primary", model: "gpt-image-2", requestedSize: "1024x640", sizeMismatch: false, attempts: 1 });
+    expect(r).toMatchObject({
+      provider: "primary",
+      model: "gpt-image-2",
+      requestedSize: "1024x640",
+      sizeMismatch: false,
+      attempts: 1,
+    });
     expect(r.requestId).toMatch(/^req_/);
     expect(r.usage?.totalTokens).toBeGreaterThan(0);
     expect(delays).toEqual([]);
@@ -221,9 +230,7 @@ describe("createImageClient against the offline provider", () => {
   });
 
   it("never leaks the key when the provider echoes it back", async () => {
-    a.setFaults([
-      { kind: "status", status: 500, message: `upstream rejected Authorization: Bearer ${KEY}`, times: 3 },
-    ]);
+    a.setFaults([{ kind: "status", status: 500, message: `upstream rejected Authorization: Bearer ${KEY}`, times: 3 }]);
     b.setFaults([{ kind: "status", status: 401, message: `Incorrect API key provided: ${KEY}` }]);
     const { client, events } = setup();
     const e = await failure(() => client.generate(SMALL), events);
@@ -237,7 +244,10 @@ describe("createImageClient against the offline provider", () => {
     const dead = await startOfflineProvider();
     const deadUrl = dead.url;
     await dead.close();
-    const { client, delays } = setup({}, [{ name: "dead", profile: "openai-compatible", baseUrl: deadUrl, apiKey: KEY }, cfg(b, "backup")]);
+    const { client, delays } = setup({}, [
+      { name: "dead", profile: "openai-compatible", baseUrl: deadUrl, apiKey: KEY },
+      cfg(b, "backup"),
+    ]);
     const r = await client.generate(SMALL);
     expect(r.provider).toBe("backup");
     expect(r.attempts).toBe(4);
@@ -247,7 +257,9 @@ describe("createImageClient against the offline provider", () => {
   it("a refused connection with no fallback is a network error", async () => {
     const dead = await startOfflineProvider();
     await dead.close();
-    const { client } = setup({ retry: { maxRetries: 0 } }, [{ name: "dead", profile: "openai-compatible", baseUrl: dead.url, apiKey: KEY }]);
+    const { client } = setup({ retry: { maxRetries: 0 } }, [
+      { name: "dead", profile: "openai-compatible", baseUrl: dead.url, apiKey: KEY },
+    ]);
     const e = await failure(() => client.generate(SMALL));
     expect(e.code).toBe("network");
     expect(e.possiblyBilled).toBe(false);
@@ -280,11 +292,17 @@ describe("createImageClient against the offline provider", () => {
   it("edits with real images and a mask", async () => {
     const { client } = setup();
     const src = (await client.generate({ ...SMALL, outputFormat: "png" })).images[0]!;
-    const r = await client.edit({ prompt: "add a red scarf", images: [{ data: src.bytes, name: "/tmp/private/dog.png" }], size: "1024x640" });
+    const r = await client.edit({
+      prompt: "add a red scarf",
+      images: [{ data: src.bytes, name: "/tmp/private/dog.png" }],
+      size: "1024x640",
+    });
     expect(r.images[0]).toMatchObject({ width: 1024, height: 640 });
     const rec = a.requests.at(-1)!;
     expect(rec.path).toBe("/v1/images/edits");
-    expect(rec.files).toEqual([expect.objectContaining({ field: "image[]", filename: "dog.png", type: "image/png", size: src.bytes.length })]);
+    expect(rec.files).toEqual([
+      expect.objectContaining({ field: "image[]", filename: "dog.png", type: "image/png", size: src.bytes.length }),
+    ]);
   });
 
   it("speaks chat/completions for the chat profile", async () => {

@@ -1,4 +1,4 @@
-import { type LoopContext, attemptLoop } from "./client-loop.ts";
+import { attemptLoop, type LoopContext } from "./client-loop.ts";
 import { badResponse, decodeResponse } from "./decode-response.ts";
 import { requestIdOf } from "./error-from-response.ts";
 import { BadResponseError } from "./errors/index.ts";
@@ -6,7 +6,15 @@ import { endpointUrl, modelFor, type ResolvedProvider, resolveProviders } from "
 import { buildEditRequest, buildGenerateRequest } from "./request.ts";
 import { isSecretHeader, requestHeaders } from "./request-headers.ts";
 import { RETRY_DEFAULTS } from "./retry.ts";
-import type { ClientOptions, EditOptions, GeneratedImage, GenerateOptions, ImageResult, ImageStreamEvent, ImageUsage } from "./types.ts";
+import type {
+  ClientOptions,
+  EditOptions,
+  GeneratedImage,
+  GenerateOptions,
+  ImageResult,
+  ImageStreamEvent,
+  ImageUsage,
+} from "./types.ts";
 import { wireSize } from "./wire-fields.ts";
 
 /** What `createImageClient` returns. */
@@ -76,7 +84,10 @@ export function createImageClient(options: ClientOptions): ImageClient {
     secrets,
   };
 
-  async function* run(kind: "generate" | "edit", opts: GenerateOptions | EditOptions): AsyncGenerator<ImageStreamEvent> {
+  async function* run(
+    kind: "generate" | "edit",
+    opts: GenerateOptions | EditOptions,
+  ): AsyncGenerator<ImageStreamEvent> {
     yield* attemptLoop<ImageStreamEvent>(ctx, {
       signal: opts.signal,
       idempotent: false,
@@ -135,9 +146,18 @@ export function createImageClient(options: ClientOptions): ImageClient {
     for await (const ev of attemptLoop<string[]>(ctx, {
       signal: opts.signal,
       idempotent: true,
-      build: (p) => new Request(endpointUrl(p, "models"), { method: "GET", headers: requestHeaders(p, "application/json") }),
+      build: (p) =>
+        new Request(endpointUrl(p, "models"), { method: "GET", headers: requestHeaders(p, "application/json") }),
       async *consume(res, p) {
-        const decodeCtx = { provider: p, fetch: ctx.fetch, signal: new AbortController().signal, secrets, status: res.status, requestId: requestIdOf(res.headers), possiblyBilled: false };
+        const decodeCtx = {
+          provider: p,
+          fetch: ctx.fetch,
+          signal: new AbortController().signal,
+          secrets,
+          status: res.status,
+          requestId: requestIdOf(res.headers),
+          possiblyBilled: false,
+        };
         let json: unknown;
         try {
           json = await res.json();

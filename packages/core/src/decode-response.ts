@@ -40,8 +40,16 @@ export function badResponse(message: string, ctx: DecodeContext, cause?: unknown
 /** Sniffs the bytes: the real format and dimensions, whatever the provider claimed. */
 export function toImage(bytes: Uint8Array, index: number, ctx: DecodeContext, revisedPrompt?: string): GeneratedImage {
   const info = inspectImage(bytes);
-  if (!info.ok) throw badResponse(`image ${index} from ${ctx.provider.name} is not a usable image: ${info.reason}`, ctx);
-  return { bytes, format: info.format, width: info.width, height: info.height, index, ...(revisedPrompt ? { revisedPrompt } : {}) };
+  if (!info.ok)
+    throw badResponse(`image ${index} from ${ctx.provider.name} is not a usable image: ${info.reason}`, ctx);
+  return {
+    bytes,
+    format: info.format,
+    width: info.width,
+    height: info.height,
+    index,
+    ...(revisedPrompt ? { revisedPrompt } : {}),
+  };
 }
 
 /**
@@ -51,7 +59,8 @@ export function toImage(bytes: Uint8Array, index: number, ctx: DecodeContext, re
 export async function downloadImage(url: string, index: number, ctx: DecodeContext): Promise<Uint8Array> {
   if (url.startsWith("data:")) {
     const comma = url.indexOf(",");
-    if (comma < 0 || !url.slice(0, comma).endsWith(";base64")) throw badResponse(`image ${index}: unsupported data URL`, ctx);
+    if (comma < 0 || !url.slice(0, comma).endsWith(";base64"))
+      throw badResponse(`image ${index}: unsupported data URL`, ctx);
     return decodeBase64(url.slice(comma + 1), `image ${index}`);
   }
   let target: URL;
@@ -69,7 +78,10 @@ export async function downloadImage(url: string, index: number, ctx: DecodeConte
   const res = await ctx.fetch(target.href, { headers, signal: ctx.signal, redirect: "follow" });
   if (!res.ok) {
     await readBounded(res.body, 1024);
-    throw badResponse(`image ${index}: downloading it from ${target.host} failed with ${statusLine(res.status, res.statusText)}`, ctx);
+    throw badResponse(
+      `image ${index}: downloading it from ${target.host} failed with ${statusLine(res.status, res.statusText)}`,
+      ctx,
+    );
   }
   return new Uint8Array(await res.arrayBuffer());
 }
@@ -108,7 +120,12 @@ async function* decodeSse(body: ReadableStream<Uint8Array>, ctx: DecodeContext):
   for await (const ev of parseImageEvents(body)) {
     if (ev.type === "error") throw errorInBody(ev, ctx);
     if (ev.type === "partial") {
-      yield { type: "partial", index: ev.index, partialIndex: ev.partialIndex, image: toImage(ev.bytes, ev.index, ctx) };
+      yield {
+        type: "partial",
+        index: ev.index,
+        partialIndex: ev.partialIndex,
+        image: toImage(ev.bytes, ev.index, ctx),
+      };
     } else {
       usage = ev.usage ?? usage;
       yield { type: "image", image: toImage(ev.bytes, ev.index, ctx, ev.revisedPrompt) };
@@ -126,7 +143,9 @@ const sameBytes = (x: Uint8Array, y: Uint8Array): boolean => x.length === y.leng
 function distinct(refs: ChatImageRef[]): ChatImageRef[] {
   const out: ChatImageRef[] = [];
   for (const ref of refs) {
-    const dup = out.some((o) => ("url" in ref ? "url" in o && o.url === ref.url : "bytes" in o && sameBytes(o.bytes, ref.bytes)));
+    const dup = out.some((o) =>
+      "url" in ref ? "url" in o && o.url === ref.url : "bytes" in o && sameBytes(o.bytes, ref.bytes),
+    );
     if (!dup) out.push(ref);
   }
   return out;
@@ -162,7 +181,11 @@ export async function* decodeResponse(res: Response, ctx: DecodeContext): AsyncG
     }
   } catch (e) {
     if (ctx.signal.aborted || (e instanceof GptImageError && e.possiblyBilled)) throw e;
-    throw badResponse(`could not read the response of ${ctx.provider.name}: ${e instanceof Error ? e.message : String(e)}`, ctx, e);
+    throw badResponse(
+      `could not read the response of ${ctx.provider.name}: ${e instanceof Error ? e.message : String(e)}`,
+      ctx,
+      e,
+    );
   }
   if (images === 0) throw badResponse(`${ctx.provider.name} answered ${res.status} without any image`, ctx);
 }

@@ -17,7 +17,6 @@ export interface DescribedFile {
   bytes: number;
 }
 
-
 /** Inline `data:` images would flood a dry-run; show their type and size instead. */
 function shorten(value: string, secrets: (string | undefined)[]): string {
   const m = /^data:([^;,]+);base64,/.exec(value);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorFromResponse, ERROR_BODY_LIMIT, isQuotaExhausted, readBounded } from "./error-from-response.ts";
+import { ERROR_BODY_LIMIT, errorFromResponse, isQuotaExhausted, readBounded } from "./error-from-response.ts";
 import {
   AuthenticationError,
   BadRequestError,
@@ -12,19 +12,56 @@ import {
 
 const KEY = "sk-canary-do-not-leak-123";
 const ctx = { provider: "primary", secrets: [KEY] };
-const oai = (message: string, extra: Record<string, unknown> = {}) => JSON.stringify({ error: { message, type: "invalid_request_error", ...extra } });
+const oai = (message: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ error: { message, type: "invalid_request_error", ...extra } });
 const res = (status: number, body: string, headers: Record<string, string> = { "content-type": "application/json" }) =>
   new Response(body, { status, headers });
 
 describe("errorFromResponse", () => {
   it.each([
-    [400, oai("Invalid size '1920x1080'.", { param: "size", code: "invalid_value" }), BadRequestError, "validation", "Invalid size '1920x1080'."],
-    [400, oai("Your request was rejected as a result of our safety system.", { code: "moderation_blocked" }), ContentPolicyError, "content_policy", "Your request was rejected as a result of our safety system."],
+    [
+      400,
+      oai("Invalid size '1920x1080'.", { param: "size", code: "invalid_value" }),
+      BadRequestError,
+      "validation",
+      "Invalid size '1920x1080'.",
+    ],
+    [
+      400,
+      oai("Your request was rejected as a result of our safety system.", { code: "moderation_blocked" }),
+      ContentPolicyError,
+      "content_policy",
+      "Your request was rejected as a result of our safety system.",
+    ],
     [400, oai("blocked", { code: "content_policy_violation" }), ContentPolicyError, "content_policy", "blocked"],
-    [400, oai("Your prompt may contain text that is not allowed by our safety system."), ContentPolicyError, "content_policy", "Your prompt may contain text that is not allowed by our safety system."],
-    [400, oai("Invalid value for moderation: must be low or auto"), BadRequestError, "validation", "Invalid value for moderation: must be low or auto"],
-    [401, oai("Incorrect API key provided: sk-canar*****123."), AuthenticationError, "auth", "Incorrect API key provided: sk-canar*****123."],
-    [403, oai("Project does not have access to model gpt-image-2"), PermissionDeniedError, "permission", "Project does not have access to model gpt-image-2"],
+    [
+      400,
+      oai("Your prompt may contain text that is not allowed by our safety system."),
+      ContentPolicyError,
+      "content_policy",
+      "Your prompt may contain text that is not allowed by our safety system.",
+    ],
+    [
+      400,
+      oai("Invalid value for moderation: must be low or auto"),
+      BadRequestError,
+      "validation",
+      "Invalid value for moderation: must be low or auto",
+    ],
+    [
+      401,
+      oai("Incorrect API key provided: sk-canar*****123."),
+      AuthenticationError,
+      "auth",
+      "Incorrect API key provided: sk-canar*****123.",
+    ],
+    [
+      403,
+      oai("Project does not have access to model gpt-image-2"),
+      PermissionDeniedError,
+      "permission",
+      "Project does not have access to model gpt-image-2",
+    ],
     [404, oai("Unknown model"), NotFoundError, "not_found", "Unknown model"],
     [413, oai("too large"), BadRequestError, "validation", "too large"],
     [429, oai("Rate limit reached", { type: "requests" }), RateLimitError, "rate_limited", "Rate limit reached"],
@@ -43,9 +80,24 @@ describe("errorFromResponse", () => {
   });
 
   it.each([
-    [502, "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>", "text/html", "provider returned an HTML error page (502 Bad Gateway)"],
-    [503, "<html><title>Maintenance</title></html>", "text/html; charset=utf-8", "provider returned an HTML error page (503 Service Unavailable): Maintenance"],
-    [500, "<html><body>oops</body></html>", "text/plain", "provider returned an HTML error page (500 Internal Server Error)"],
+    [
+      502,
+      "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
+      "text/html",
+      "provider returned an HTML error page (502 Bad Gateway)",
+    ],
+    [
+      503,
+      "<html><title>Maintenance</title></html>",
+      "text/html; charset=utf-8",
+      "provider returned an HTML error page (503 Service Unavailable): Maintenance",
+    ],
+    [
+      500,
+      "<html><body>oops</body></html>",
+      "text/plain",
+      "provider returned an HTML error page (500 Internal Server Error)",
+    ],
     [504, "upstream request timeout", "text/plain", "provider returned 504 Gateway Timeout: upstream request timeout"],
     [500, "", "text/plain", "provider returned 500 Internal Server Error with an empty body"],
     [400, "{not json", "application/json", "provider returned 400 Bad Request: {not json"],
@@ -56,15 +108,27 @@ describe("errorFromResponse", () => {
 
   it("keeps param, code, type, request id and retry-after", async () => {
     const e = await errorFromResponse(
-      res(429, oai("slow down", { param: "n", code: "rate_limit_exceeded" }), { "x-request-id": "req_123", "retry-after": "7" }),
+      res(429, oai("slow down", { param: "n", code: "rate_limit_exceeded" }), {
+        "x-request-id": "req_123",
+        "retry-after": "7",
+      }),
       ctx,
     );
-    expect(e).toMatchObject({ requestId: "req_123", param: "n", providerCode: "rate_limit_exceeded", providerType: "invalid_request_error", retryAfterMs: 7000 });
+    expect(e).toMatchObject({
+      requestId: "req_123",
+      param: "n",
+      providerCode: "rate_limit_exceeded",
+      providerType: "invalid_request_error",
+      retryAfterMs: 7000,
+    });
     expect((await errorFromResponse(res(500, "x", { "openai-request-id": "req_9" }), ctx)).requestId).toBe("req_9");
   });
 
   it("marks an exhausted quota", async () => {
-    const e = await errorFromResponse(res(429, oai("You exceeded your current quota", { type: "insufficient_quota", code: "insufficient_quota" })), ctx);
+    const e = await errorFromResponse(
+      res(429, oai("You exceeded your current quota", { type: "insufficient_quota", code: "insufficient_quota" })),
+      ctx,
+    );
     expect(e).toBeInstanceOf(RateLimitError);
     expect(isQuotaExhausted(e)).toBe(true);
     expect(isQuotaExhausted(await errorFromResponse(res(429, oai("slow")), ctx))).toBe(false);
@@ -77,7 +141,10 @@ describe("errorFromResponse", () => {
       `auth failed for ${encodeURIComponent(KEY)}`,
     ];
     for (const body of echoes) {
-      const e = await errorFromResponse(res(401, body, { "content-type": body.startsWith("<") ? "text/html" : "application/json" }), ctx);
+      const e = await errorFromResponse(
+        res(401, body, { "content-type": body.startsWith("<") ? "text/html" : "application/json" }),
+        ctx,
+      );
       const all = `${e.message}\n${JSON.stringify(e.toJSON())}\n${e.stack}`;
       expect(all).not.toContain("canary");
       expect(all).toContain("***redacted***");

@@ -16,14 +16,29 @@ export const ERROR_BODY_LIMIT = 64 * 1024;
 
 // Fetch over HTTP/2 has no reason phrase; these are the ones a provider error usually has.
 const REASONS: Record<number, string> = {
-  400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-  408: "Request Timeout", 409: "Conflict", 413: "Payload Too Large", 415: "Unsupported Media Type",
-  422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
-  503: "Service Unavailable", 504: "Gateway Timeout", 520: "Unknown Error", 522: "Connection Timed Out", 524: "A Timeout Occurred",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  408: "Request Timeout",
+  409: "Conflict",
+  413: "Payload Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Entity",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+  520: "Unknown Error",
+  522: "Connection Timed Out",
+  524: "A Timeout Occurred",
 };
 
 /** "502 Bad Gateway" */
-export const statusLine = (status: number, statusText = ""): string => `${status} ${statusText || REASONS[status] || ""}`.trim();
+export const statusLine = (status: number, statusText = ""): string =>
+  `${status} ${statusText || REASONS[status] || ""}`.trim();
 
 /** Reads at most `limit` bytes of a body as text and cancels the rest. */
 export async function readBounded(body: ReadableStream<Uint8Array> | null, limit = ERROR_BODY_LIMIT): Promise<string> {
@@ -91,13 +106,21 @@ function messageForText(text: string, contentType: string, status: string): stri
   return `provider returned ${status}: ${plain.length > 300 ? `${plain.slice(0, 300)}…` : plain}`;
 }
 
-const CONTENT_POLICY_CODES = new Set(["moderation_blocked", "content_policy_violation", "content_filter", "safety_violation"]);
+const CONTENT_POLICY_CODES = new Set([
+  "moderation_blocked",
+  "content_policy_violation",
+  "content_filter",
+  "safety_violation",
+]);
 
 /** The provider refused the content, not the request's form. */
 export function isContentPolicy(body: ProviderErrorBody | undefined): boolean {
   if (!body) return false;
-  if ((body.code && CONTENT_POLICY_CODES.has(body.code)) || (body.type && CONTENT_POLICY_CODES.has(body.type))) return true;
-  return /safety system|content[ _]policy|(flagged|blocked|rejected) by (the |our )?moderation|moderation_blocked/i.test(body.message ?? "");
+  if ((body.code && CONTENT_POLICY_CODES.has(body.code)) || (body.type && CONTENT_POLICY_CODES.has(body.type)))
+    return true;
+  return /safety system|content[ _]policy|(flagged|blocked|rejected) by (the |our )?moderation|moderation_blocked/i.test(
+    body.message ?? "",
+  );
 }
 
 /** Request id headers used by OpenAI and the relays in front of it. */

@@ -3,30 +3,11 @@
  * API, on web-platform APIs only. Every public name is listed here by hand.
  */
 
-// Options and results
-export type {
-  Background,
-  ClientOptions,
-  EditOptions,
-  GeneratedImage,
-  GenerateOptions,
-  ImageFormat,
-  ImageInput,
-  ImageResult,
-  ImageStreamEvent,
-  ImageUsage,
-  InputFidelity,
-  Moderation,
-  OutputFormat,
-  ProfileName,
-  ProviderConfig,
-  Quality,
-  ResponseFormat,
-  RetryOptions,
-  Style,
-  ValidationIssue,
-} from "./types.ts";
-
+// Decoding responses
+export { type Base64DecoderOptions, Base64StreamDecoder, decodeBase64, encodeBase64 } from "./base64.ts";
+export { type ChatImageRef, extractChatImages, type ReadChatOptions, readChatImages } from "./chat.ts";
+export { createImageClient, type ImageClient } from "./client.ts";
+export { ERROR_BODY_LIMIT, type ErrorContext, errorFromResponse } from "./error-from-response.ts";
 // Errors
 export {
   AbortedError,
@@ -54,9 +35,7 @@ export {
   TimeoutError,
   ValidationError,
 } from "./errors/index.ts";
-
-// Domain: sizes, model rules, validation, image inspection, redaction
-export { checkSize, nearestLegalSize, type ResolvedSize, resolveSize, SIZE_ALIASES, SIZE_PRESETS } from "./sizes.ts";
+export { extensionFor, type ImageInfo, inspectImage, mimeTypeFor, type NotAnImage, sniffFormat } from "./inspect.ts";
 export {
   DEFAULT_MODEL,
   GPT_IMAGE_2_PRESETS,
@@ -68,16 +47,6 @@ export {
   type SizeRule,
   wireQuality,
 } from "./models.ts";
-export { assertValid, validateEditOptions, validateGenerateOptions } from "./validate.ts";
-export { extensionFor, type ImageInfo, inspectImage, mimeTypeFor, type NotAnImage, sniffFormat } from "./inspect.ts";
-export { REDACTED, redact } from "./redact.ts";
-
-// Decoding responses
-export { type Base64DecoderOptions, Base64StreamDecoder, decodeBase64, encodeBase64 } from "./base64.ts";
-export { type ReadImagesOptions, type ResponsePart, readImagesResponse } from "./read-images.ts";
-export { parseImageEvents, type SseImageEvent } from "./sse.ts";
-export { type ChatImageRef, extractChatImages, type ReadChatOptions, readChatImages } from "./chat.ts";
-
 // Providers, requests, retries, the client
 export {
   isResolvedProvider,
@@ -88,7 +57,40 @@ export {
   resolveProvider,
   resolveProviders,
 } from "./providers.ts";
-export { buildEditRequest, buildGenerateRequest, type DescribedFile, type DescribedRequest, describeRequest } from "./request.ts";
+export { type ReadImagesOptions, type ResponsePart, readImagesResponse } from "./read-images.ts";
+export { REDACTED, redact } from "./redact.ts";
+export {
+  buildEditRequest,
+  buildGenerateRequest,
+  type DescribedFile,
+  type DescribedRequest,
+  describeRequest,
+} from "./request.ts";
 export { isRetryableStatus, RETRY_DEFAULTS, retryDelayMs } from "./retry.ts";
-export { type ErrorContext, ERROR_BODY_LIMIT, errorFromResponse } from "./error-from-response.ts";
-export { createImageClient, type ImageClient } from "./client.ts";
+// Domain: sizes, model rules, validation, image inspection, redaction
+export { checkSize, nearestLegalSize, type ResolvedSize, resolveSize, SIZE_ALIASES, SIZE_PRESETS } from "./sizes.ts";
+export { parseImageEvents, type SseImageEvent } from "./sse.ts";
+// Options and results
+export type {
+  Background,
+  ClientOptions,
+  EditOptions,
+  GeneratedImage,
+  GenerateOptions,
+  ImageFormat,
+  ImageInput,
+  ImageResult,
+  ImageStreamEvent,
+  ImageUsage,
+  InputFidelity,
+  Moderation,
+  OutputFormat,
+  ProfileName,
+  ProviderConfig,
+  Quality,
+  ResponseFormat,
+  RetryOptions,
+  Style,
+  ValidationIssue,
+} from "./types.ts";
+export { assertValid, validateEditOptions, validateGenerateOptions } from "./validate.ts";

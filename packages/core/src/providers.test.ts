@@ -28,14 +28,24 @@ describe("resolveProvider", () => {
     ["wellapi", "https://wellapi.ai/v1", "format", "image", "images"],
   ] as const)("fills in the %s profile", (profile, baseUrl, outputFormat, image, protocol) => {
     const p = resolveProvider({ name: "p", profile });
-    expect(p).toMatchObject({ baseUrl, fields: { outputFormat, image }, protocol, model: "gpt-image-2", fixedModel: false });
+    expect(p).toMatchObject({
+      baseUrl,
+      fields: { outputFormat, image },
+      protocol,
+      model: "gpt-image-2",
+      fixedModel: false,
+    });
     expect(p.paths.generations).toBe("/images/generations");
   });
 
   it("takes the minimax canvas-20 backup as one config entry", () => {
     const p = resolveProvider(MINIMAX);
     expect(p.baseUrl).toBe("https://api.minimax.io/v1");
-    expect(p.paths).toMatchObject({ generations: "/content/models/canvas-20/generations", edits: "/content/models/canvas-20/edits", models: "/models" });
+    expect(p.paths).toMatchObject({
+      generations: "/content/models/canvas-20/generations",
+      edits: "/content/models/canvas-20/edits",
+      models: "/models",
+    });
     expect(p).toMatchObject({ model: "canvas-20", fixedModel: true, fields: PROFILES.custom.fields });
   });
 
@@ -44,7 +54,9 @@ describe("resolveProvider", () => {
   });
 
   it("strips a trailing slash from baseUrl", () => {
-    expect(resolveProvider({ name: "x", profile: "openai-compatible", baseUrl: "https://example.com/v1/" }).baseUrl).toBe("https://example.com/v1");
+    expect(
+      resolveProvider({ name: "x", profile: "openai-compatible", baseUrl: "https://example.com/v1/" }).baseUrl,
+    ).toBe("https://example.com/v1");
   });
 
   it.each([
@@ -68,7 +80,12 @@ describe("resolveProvider", () => {
   it("never echoes a bad key or header value", () => {
     const e = (() => {
       try {
-        resolveProvider({ name: "p", profile: "openai", apiKey: "sk-canary-do-not-leak 123", headers: { "x-key": "sk-canary-do-not-leak\n" } });
+        resolveProvider({
+          name: "p",
+          profile: "openai",
+          apiKey: "sk-canary-do-not-leak 123",
+          headers: { "x-key": "sk-canary-do-not-leak\n" },
+        });
       } catch (err) {
         return err as ValidationError;
       }
@@ -82,13 +99,23 @@ describe("resolveProvider", () => {
 describe("resolveProviders", () => {
   it("names problems by position", () => {
     const issues = issuesOf(() =>
-      resolveProviders([{ name: "a", profile: "openai" }, { name: "b", profile: "openai-compatible", baseUrl: "nope" }]),
+      resolveProviders([
+        { name: "a", profile: "openai" },
+        { name: "b", profile: "openai-compatible", baseUrl: "nope" },
+      ]),
     );
     expect(issues).toEqual([expect.objectContaining({ field: "providers[1].baseUrl", value: "nope" })]);
   });
 
   it("rejects duplicate names and an empty list", () => {
-    expect(issuesOf(() => resolveProviders([{ name: "a", profile: "openai" }, { name: "a", profile: "wellapi" }]))[0]?.field).toBe("providers[1].name");
+    expect(
+      issuesOf(() =>
+        resolveProviders([
+          { name: "a", profile: "openai" },
+          { name: "a", profile: "wellapi" },
+        ]),
+      )[0]?.field,
+    ).toBe("providers[1].name");
     expect(issuesOf(() => resolveProviders([]))[0]?.field).toBe("providers");
   });
 

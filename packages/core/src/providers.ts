@@ -31,7 +31,12 @@ export interface ResolvedProvider {
   extraBody: Record<string, unknown>;
 }
 
-const IMAGES_PATHS = { generations: "/images/generations", edits: "/images/edits", chat: "/chat/completions", models: "/models" };
+const IMAGES_PATHS = {
+  generations: "/images/generations",
+  edits: "/images/edits",
+  chat: "/chat/completions",
+  models: "/models",
+};
 const OPENAI_FIELDS = { outputFormat: "output_format", image: "image[]", mask: "mask" };
 
 /**
@@ -41,7 +46,13 @@ const OPENAI_FIELDS = { outputFormat: "output_format", image: "image[]", mask: "
  * PROFILES.wellapi.fields.outputFormat // "format"
  */
 export const PROFILES: Readonly<Record<ProfileName, ProfileDefaults>> = {
-  openai: { baseUrl: "https://api.openai.com/v1", protocol: "images", model: "gpt-image-2", paths: IMAGES_PATHS, fields: OPENAI_FIELDS },
+  openai: {
+    baseUrl: "https://api.openai.com/v1",
+    protocol: "images",
+    model: "gpt-image-2",
+    paths: IMAGES_PATHS,
+    fields: OPENAI_FIELDS,
+  },
   wellapi: {
     baseUrl: "https://wellapi.ai/v1",
     protocol: "images",
@@ -49,7 +60,13 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDefaults>> = {
     paths: IMAGES_PATHS,
     fields: { outputFormat: "format", image: "image", mask: "mask" },
   },
-  "openai-compatible": { baseUrl: undefined, protocol: "images", model: "gpt-image-2", paths: IMAGES_PATHS, fields: OPENAI_FIELDS },
+  "openai-compatible": {
+    baseUrl: undefined,
+    protocol: "images",
+    model: "gpt-image-2",
+    paths: IMAGES_PATHS,
+    fields: OPENAI_FIELDS,
+  },
   chat: { baseUrl: undefined, protocol: "chat", model: "gpt-image-2", paths: IMAGES_PATHS, fields: OPENAI_FIELDS },
   custom: { baseUrl: undefined, protocol: "images", model: "gpt-image-2", paths: IMAGES_PATHS, fields: OPENAI_FIELDS },
 };
@@ -77,7 +94,11 @@ function checkBaseUrl(value: unknown, field: string, issues: ValidationIssue[]):
   }
   if (url.username || url.password) {
     // Credentials in a URL end up in logs and dry-runs; the key belongs in apiKey.
-    issues.push({ field, value: `${url.protocol}//***@${url.host}`, rule: "must not contain credentials; put the key in apiKey" });
+    issues.push({
+      field,
+      value: `${url.protocol}//***@${url.host}`,
+      rule: "must not contain credentials; put the key in apiKey",
+    });
     return undefined;
   }
   if (url.search || url.hash) {
@@ -113,16 +134,28 @@ function resolveInto(config: ProviderConfig, prefix: string, issues: ValidationI
     return undefined;
   }
   const name = checkName(config.name, `${prefix}name`, issues);
-  if (config.name === undefined) issues.push({ field: `${prefix}name`, value: undefined, rule: "required: a name for logs and results" });
+  if (config.name === undefined)
+    issues.push({ field: `${prefix}name`, value: undefined, rule: "required: a name for logs and results" });
   if (!isProfile(config.profile)) {
-    issues.push({ field: `${prefix}profile`, value: config.profile, rule: `must be one of ${Object.keys(PROFILES).join(", ")}` });
+    issues.push({
+      field: `${prefix}profile`,
+      value: config.profile,
+      rule: `must be one of ${Object.keys(PROFILES).join(", ")}`,
+    });
     return undefined;
   }
   const defaults = PROFILES[config.profile];
   const baseUrl = checkBaseUrl(config.baseUrl ?? defaults.baseUrl, `${prefix}baseUrl`, issues);
-  if (config.apiKey !== undefined && (typeof config.apiKey !== "string" || config.apiKey === "" || /[\s\0]/.test(config.apiKey))) {
+  if (
+    config.apiKey !== undefined &&
+    (typeof config.apiKey !== "string" || config.apiKey === "" || /[\s\0]/.test(config.apiKey))
+  ) {
     // Never echo the key itself, not even in a validation error.
-    issues.push({ field: `${prefix}apiKey`, value: "***redacted***", rule: "must be a non-empty string without spaces or line breaks" });
+    issues.push({
+      field: `${prefix}apiKey`,
+      value: "***redacted***",
+      rule: "must be a non-empty string without spaces or line breaks",
+    });
   }
   const model = checkName(config.model, `${prefix}model`, issues);
   if (config.fixedModel && config.model === undefined) {
@@ -141,7 +174,11 @@ function resolveInto(config: ProviderConfig, prefix: string, issues: ValidationI
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(config.headers ?? {})) {
     if (typeof v !== "string" || BAD_HEADER_CHARS.test(v) || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) {
-      issues.push({ field: `${prefix}headers.${k}`, value: "***redacted***", rule: "must be a valid header name with a one-line string value" });
+      issues.push({
+        field: `${prefix}headers.${k}`,
+        value: "***redacted***",
+        rule: "must be a valid header name with a one-line string value",
+      });
     } else headers[k] = v;
   }
   const extraBody = config.extraBody ?? {};
@@ -211,4 +248,5 @@ export const modelFor = (p: ResolvedProvider, requested: string | undefined): st
   p.fixedModel ? p.model : (requested ?? p.model);
 
 /** Full URL of one of the provider's endpoints. */
-export const endpointUrl = (p: ResolvedProvider, path: keyof ResolvedProvider["paths"]): string => `${p.baseUrl}${p.paths[path]}`;
+export const endpointUrl = (p: ResolvedProvider, path: keyof ResolvedProvider["paths"]): string =>
+  `${p.baseUrl}${p.paths[path]}`;

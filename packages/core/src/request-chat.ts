@@ -25,7 +25,11 @@ export function buildChatRequest(
 ): Request {
   if (opts.mask) {
     throw new ValidationError([
-      { field: "mask", value: opts.mask.name ?? "(mask)", rule: `provider ${p.name} speaks the chat protocol, which has no mask; use an images provider` },
+      {
+        field: "mask",
+        value: opts.mask.name ?? "(mask)",
+        rule: `provider ${p.name} speaks the chat protocol, which has no mask; use an images provider`,
+      },
     ]);
   }
   const content =

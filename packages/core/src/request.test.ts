@@ -22,7 +22,10 @@ function png(w: number, h: number, tail: Uint8Array = new Uint8Array()): Uint8Ar
   b.set(tail, 45);
   return b;
 }
-const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x04, 0x00, 0x04, 0x00, 0x03, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xff, 0xd9]);
+const JPEG = new Uint8Array([
+  0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x04, 0x00, 0x04, 0x00, 0x03, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xff,
+  0xd9,
+]);
 
 const openai: ProviderConfig = { name: "primary", profile: "openai", apiKey: KEY };
 const minimax: ProviderConfig = {
@@ -40,27 +43,46 @@ const jsonOf = async (req: Request) => JSON.parse(await req.clone().text()) as R
 describe("buildGenerateRequest", () => {
   it.each([
     [openai, "https://api.openai.com/v1/images/generations", { model: "gpt-image-2", output_format: "jpeg" }],
-    [{ name: "w", profile: "wellapi", apiKey: KEY }, "https://wellapi.ai/v1/images/generations", { model: "gpt-image-2", format: "jpeg" }],
+    [
+      { name: "w", profile: "wellapi", apiKey: KEY },
+      "https://wellapi.ai/v1/images/generations",
+      { model: "gpt-image-2", format: "jpeg" },
+    ],
     [
       { name: "c", profile: "openai-compatible", baseUrl: "http://127.0.0.1:9/v1", model: "gpt-image-1" },
       "http://127.0.0.1:9/v1/images/generations",
       { model: "gpt-image-1", output_format: "jpeg" },
     ],
-    [minimax, "https://api.minimax.io/v1/content/models/canvas-20/generations", { model: "canvas-20", output_format: "jpeg" }],
-  ] as [ProviderConfig, string, Record<string, unknown>][])("POSTs JSON with the profile's names (%#)", async (provider, url, expected) => {
-    const req = buildGenerateRequest(provider, { prompt: "大海", n: 2, size: "1024x1024", quality: "low", outputFormat: "jpeg" });
-    expect(req.method).toBe("POST");
-    expect(req.url).toBe(url);
-    expect(req.headers.get("content-type")).toBe("application/json");
-    expect(req.headers.get("accept")).toBe("application/json");
-    const body = await jsonOf(req);
-    expect(body).toMatchObject({ prompt: "大海", n: 2, size: "1024x1024", quality: "low", ...expected });
-    expect(body).not.toHaveProperty("outputFormat");
-    if (provider.profile === "wellapi") expect(body).not.toHaveProperty("output_format");
-  });
+    [
+      minimax,
+      "https://api.minimax.io/v1/content/models/canvas-20/generations",
+      { model: "canvas-20", output_format: "jpeg" },
+    ],
+  ] as [ProviderConfig, string, Record<string, unknown>][])(
+    "POSTs JSON with the profile's names (%#)",
+    async (provider, url, expected) => {
+      const req = buildGenerateRequest(provider, {
+        prompt: "大海",
+        n: 2,
+        size: "1024x1024",
+        quality: "low",
+        outputFormat: "jpeg",
+      });
+      expect(req.method).toBe("POST");
+      expect(req.url).toBe(url);
+      expect(req.headers.get("content-type")).toBe("application/json");
+      expect(req.headers.get("accept")).toBe("application/json");
+      const body = await jsonOf(req);
+      expect(body).toMatchObject({ prompt: "大海", n: 2, size: "1024x1024", quality: "low", ...expected });
+      expect(body).not.toHaveProperty("outputFormat");
+      if (provider.profile === "wellapi") expect(body).not.toHaveProperty("output_format");
+    },
+  );
 
   it("a fixed model replaces the caller's model", async () => {
-    expect((await jsonOf(buildGenerateRequest(minimax, { prompt: "x", model: "gpt-image-2" }))).model).toBe("canvas-20");
+    expect((await jsonOf(buildGenerateRequest(minimax, { prompt: "x", model: "gpt-image-2" }))).model).toBe(
+      "canvas-20",
+    );
   });
 
   it.each([
@@ -76,7 +98,15 @@ describe("buildGenerateRequest", () => {
   });
 
   it("drops fields the model family does not take", async () => {
-    const body = await jsonOf(buildGenerateRequest(openai, { prompt: "x", model: "dall-e-3", style: "vivid", quality: "high", outputFormat: "png" }));
+    const body = await jsonOf(
+      buildGenerateRequest(openai, {
+        prompt: "x",
+        model: "dall-e-3",
+        style: "vivid",
+        quality: "high",
+        outputFormat: "png",
+      }),
+    );
     expect(body).toMatchObject({ model: "dall-e-3", style: "vivid", quality: "hd" });
     expect(body).not.toHaveProperty("output_format");
     const gpt = await jsonOf(buildGenerateRequest(openai, { prompt: "x", responseFormat: "b64_json" }));
@@ -110,14 +140,18 @@ describe("buildGenerateRequest", () => {
 
   it("merges extraBody last: provider's, then the call's", async () => {
     const p = { ...openai, extraBody: { n: 3, vendor: "a", keep: 1 } };
-    const body = await jsonOf(buildGenerateRequest(p, { prompt: "x", n: 1, extraBody: { vendor: "b", nested: { a: [1] } } }));
+    const body = await jsonOf(
+      buildGenerateRequest(p, { prompt: "x", n: 1, extraBody: { vendor: "b", nested: { a: [1] } } }),
+    );
     expect(body).toMatchObject({ n: 3, vendor: "b", keep: 1, nested: { a: [1] } });
     expect(Object.keys(body).slice(-3)).toEqual(["vendor", "keep", "nested"]);
   });
 
   it("sends Authorization only with a key", () => {
     expect(buildGenerateRequest(openai, { prompt: "x" }).headers.get("authorization")).toBe(`Bearer ${KEY}`);
-    expect(buildGenerateRequest({ name: "n", profile: "openai" }, { prompt: "x" }).headers.has("authorization")).toBe(false);
+    expect(buildGenerateRequest({ name: "n", profile: "openai" }, { prompt: "x" }).headers.has("authorization")).toBe(
+      false,
+    );
   });
 
   it("validates before building, reporting every problem", () => {
@@ -133,7 +167,10 @@ describe("buildGenerateRequest", () => {
   });
 
   it("builds chat/completions for the chat profile", async () => {
-    const req = buildGenerateRequest({ name: "c", profile: "chat", baseUrl: "http://127.0.0.1:9/v1", apiKey: KEY }, { prompt: "a cat", n: 2 });
+    const req = buildGenerateRequest(
+      { name: "c", profile: "chat", baseUrl: "http://127.0.0.1:9/v1", apiKey: KEY },
+      { prompt: "a cat", n: 2 },
+    );
     expect(req.url).toBe("http://127.0.0.1:9/v1/chat/completions");
     expect(await jsonOf(req)).toEqual({ model: "gpt-image-2", messages: [{ role: "user", content: "a cat" }], n: 2 });
   });
@@ -154,7 +191,10 @@ describe("buildEditRequest", () => {
     expect(req.headers.get("content-type")).toMatch(/^multipart\/form-data; boundary=/);
     const form = await req.formData();
     const files = form.getAll("image[]") as File[];
-    expect(files.map((f) => [f.name, f.type])).toEqual([["dog.png", "image/png"], ["image-1.jpg", "image/jpeg"]]);
+    expect(files.map((f) => [f.name, f.type])).toEqual([
+      ["dog.png", "image/png"],
+      ["image-1.jpg", "image/jpeg"],
+    ]);
     expect(new Uint8Array(await files[0]!.arrayBuffer())).toEqual(image);
     expect((form.get("mask") as File).name).toBe("mask.png");
     expect(form.get("size")).toBe("1024x1024");
@@ -163,7 +203,10 @@ describe("buildEditRequest", () => {
   });
 
   it("uses a repeated plain `image` field for wellapi and `format`", async () => {
-    const req = await buildEditRequest({ name: "w", profile: "wellapi" }, { prompt: "x", images: [{ data: image }, { data: image }], outputFormat: "png" });
+    const req = await buildEditRequest(
+      { name: "w", profile: "wellapi" },
+      { prompt: "x", images: [{ data: image }, { data: image }], outputFormat: "png" },
+    );
     const form = await req.formData();
     expect(form.getAll("image")).toHaveLength(2);
     expect(form.has("image[]")).toBe(false);
@@ -171,12 +214,24 @@ describe("buildEditRequest", () => {
   });
 
   it("keeps input_fidelity for gpt-image-1", async () => {
-    const form = await (await buildEditRequest(openai, { prompt: "x", model: "gpt-image-1", images: [{ data: image }], inputFidelity: "low" })).formData();
+    const form = await (
+      await buildEditRequest(openai, {
+        prompt: "x",
+        model: "gpt-image-1",
+        images: [{ data: image }],
+        inputFidelity: "low",
+      })
+    ).formData();
     expect(form.get("input_fidelity")).toBe("low");
   });
 
   it("puts extraBody last, replacing an option of the same name, objects as JSON", async () => {
-    const req = await buildEditRequest(openai, { prompt: "x", n: 1, images: [{ data: image }], extraBody: { n: 2, opts: { a: 1 } } });
+    const req = await buildEditRequest(openai, {
+      prompt: "x",
+      n: 1,
+      images: [{ data: image }],
+      extraBody: { n: 2, opts: { a: 1 } },
+    });
     const form = await req.formData();
     expect([...form.keys()]).toEqual(["model", "prompt", "image[]", "n", "opts"]);
     expect(form.getAll("n")).toEqual(["2"]);
@@ -184,13 +239,16 @@ describe("buildEditRequest", () => {
   });
 
   it("is rejected when an input is not an image", async () => {
-    await expect(buildEditRequest(openai, { prompt: "x", images: [{ data: new TextEncoder().encode("hello"), name: "a.txt" }] })).rejects.toThrow(
-      /image\[0\] a\.txt/,
-    );
+    await expect(
+      buildEditRequest(openai, { prompt: "x", images: [{ data: new TextEncoder().encode("hello"), name: "a.txt" }] }),
+    ).rejects.toThrow(/image\[0\] a\.txt/);
   });
 
   it("sends images as data URLs in image_url parts for the chat profile", async () => {
-    const req = await buildEditRequest({ name: "c", profile: "chat", baseUrl: "http://127.0.0.1:9/v1" }, { prompt: "edit", images: [{ data: image }] });
+    const req = await buildEditRequest(
+      { name: "c", profile: "chat", baseUrl: "http://127.0.0.1:9/v1" },
+      { prompt: "edit", images: [{ data: image }] },
+    );
     const body = await jsonOf(req);
     const content = (body.messages as { content: { type: string; image_url?: { url: string } }[] }[])[0]!.content;
     expect(content[0]).toEqual({ type: "text", text: "edit" });
@@ -202,7 +260,10 @@ describe("buildEditRequest", () => {
 
   it("refuses a mask with the chat profile", async () => {
     await expect(
-      buildEditRequest({ name: "c", profile: "chat", baseUrl: "http://127.0.0.1:9/v1" }, { prompt: "x", images: [{ data: image }], mask: { data: image } }),
+      buildEditRequest(
+        { name: "c", profile: "chat", baseUrl: "http://127.0.0.1:9/v1" },
+        { prompt: "x", images: [{ data: image }], mask: { data: image } },
+      ),
     ).rejects.toThrow(/mask.*chat protocol/);
   });
 
@@ -220,18 +281,38 @@ describe("buildEditRequest", () => {
       },
       { requiredKeys: [] },
     );
-    const extra = fc.dictionary(fc.constantFrom("vendor_a", "vendor_b", "seed", "n"), fc.oneof(text, fc.integer()), { maxKeys: 3 });
+    const extra = fc.dictionary(fc.constantFrom("vendor_a", "vendor_b", "seed", "n"), fc.oneof(text, fc.integer()), {
+      maxKeys: 3,
+    });
     const images = fc.array(
-      fc.record({ w: fc.integer({ min: 1, max: 4000 }), h: fc.integer({ min: 1, max: 4000 }), tail: fc.uint8Array({ maxLength: 2000 }) }),
+      fc.record({
+        w: fc.integer({ min: 1, max: 4000 }),
+        h: fc.integer({ min: 1, max: 4000 }),
+        tail: fc.uint8Array({ maxLength: 2000 }),
+      }),
       { minLength: 1, maxLength: 4 },
     );
     await fc.assert(
       fc.asyncProperty(text, options, extra, images, async (prompt, o, extraBody, imgs) => {
-        const opts: EditOptions = { prompt, ...o, extraBody, images: imgs.map((i) => ({ data: png(i.w, i.h, i.tail) })) } as EditOptions;
+        const opts: EditOptions = {
+          prompt,
+          ...o,
+          extraBody,
+          images: imgs.map((i) => ({ data: png(i.w, i.h, i.tail) })),
+        } as EditOptions;
         const form = await (await buildEditRequest(openai, opts)).formData();
         expect(form.get("prompt")).toBe(prompt);
         expect(form.get("model")).toBe("gpt-image-2");
-        const wire: Record<string, unknown> = { n: o.n, quality: o.quality, output_format: o.outputFormat, background: o.background, moderation: o.moderation, size: o.size, user: o.user, ...extraBody };
+        const wire: Record<string, unknown> = {
+          n: o.n,
+          quality: o.quality,
+          output_format: o.outputFormat,
+          background: o.background,
+          moderation: o.moderation,
+          size: o.size,
+          user: o.user,
+          ...extraBody,
+        };
         for (const [k, v] of Object.entries(wire)) {
           if (v === undefined) expect(form.has(k)).toBe(false);
           else expect(form.getAll(k)).toEqual([String(v)]);
@@ -263,7 +344,10 @@ describe("partFilename", () => {
 
 describe("describeRequest", () => {
   it("redacts the key and describes a JSON body", async () => {
-    const req = buildGenerateRequest({ ...openai, headers: { "x-api-key": KEY, "x-team": "blue" } }, { prompt: "x", extraBody: { note: `k=${KEY}` } });
+    const req = buildGenerateRequest(
+      { ...openai, headers: { "x-api-key": KEY, "x-team": "blue" } },
+      { prompt: "x", extraBody: { note: `k=${KEY}` } },
+    );
     const d = await describeRequest(req, [KEY]);
     expect(d.method).toBe("POST");
     expect(d.url).toBe("https://api.openai.com/v1/images/generations");
@@ -277,7 +361,11 @@ describe("describeRequest", () => {
   });
 
   it("lists form fields and files, not file contents", async () => {
-    const req = await buildEditRequest(openai, { prompt: "x", images: [{ data: png(8, 8), name: "a.png" }, { data: png(8, 8) }], n: 2 });
+    const req = await buildEditRequest(openai, {
+      prompt: "x",
+      images: [{ data: png(8, 8), name: "a.png" }, { data: png(8, 8) }],
+      n: 2,
+    });
     const d = await describeRequest(req, [KEY]);
     expect(d.body).toEqual({
       fields: { model: "gpt-image-2", prompt: "x", n: "2" },
@@ -290,7 +378,10 @@ describe("describeRequest", () => {
   });
 
   it("shortens inline data URLs of chat edits", async () => {
-    const req = await buildEditRequest({ name: "c", profile: "chat", baseUrl: "http://127.0.0.1:9/v1" }, { prompt: "x", images: [{ data: png(8, 8) }] });
+    const req = await buildEditRequest(
+      { name: "c", profile: "chat", baseUrl: "http://127.0.0.1:9/v1" },
+      { prompt: "x", images: [{ data: png(8, 8) }] },
+    );
     const d = await describeRequest(req);
     expect(JSON.stringify(d.body)).toContain("data:image/png;base64,… (45 bytes)");
   });

@@ -1,14 +1,15 @@
 import { extensionFor, mimeTypeFor, sniffFormat } from "./inspect.ts";
 import { endpointUrl, modelFor, type ResolvedProvider, resolveProvider } from "./providers.ts";
 import { buildChatRequest, dataUrl } from "./request-chat.ts";
+import { requestHeaders } from "./request-headers.ts";
 import type { EditOptions, GenerateOptions, ImageInput, ProviderConfig } from "./types.ts";
 import { assertValid, validateEditOptions, validateGenerateOptions } from "./validate.ts";
 import { mergedExtraBody, wireOptions } from "./wire-fields.ts";
-import { requestHeaders } from "./request-headers.ts";
 
 export { type DescribedFile, type DescribedRequest, describeRequest } from "./describe-request.ts";
 
-const acceptFor = (opts: GenerateOptions): string => (opts.stream ? "text/event-stream, application/json" : "application/json");
+const acceptFor = (opts: GenerateOptions): string =>
+  opts.stream ? "text/event-stream, application/json" : "application/json";
 
 /**
  * Builds, validates and returns the generations request; sends nothing. JSON body with
@@ -32,7 +33,10 @@ export function buildGenerateRequest(provider: ProviderConfig | ResolvedProvider
 
 /** Bytes of an input as a Blob, typed by its real format. */
 export async function inputBlob(input: ImageInput): Promise<{ blob: Blob; ext: string }> {
-  const head = input.data instanceof Blob ? new Uint8Array(await input.data.slice(0, 64).arrayBuffer()) : input.data.subarray(0, 64);
+  const head =
+    input.data instanceof Blob
+      ? new Uint8Array(await input.data.slice(0, 64).arrayBuffer())
+      : input.data.subarray(0, 64);
   const format = sniffFormat(head);
   const type = format ? mimeTypeFor(format) : "application/octet-stream";
   const blob = new Blob([input.data as BlobPart], { type });
@@ -46,7 +50,10 @@ export async function inputBlob(input: ImageInput): Promise<{ blob: Blob; ext: s
 export function partFilename(name: string | undefined, fallback: string, ext: string): string {
   const base = (name ?? "").split(/[\\/]/).pop() ?? "";
   // Quotes, control characters and semicolons break Content-Disposition on some servers.
-  const clean = base.replace(/[\u0000-\u001f\u007f"';]/g, "").trim();
+  const clean = [...base]
+    .filter((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f && !`"';`.includes(c))
+    .join("")
+    .trim();
   return clean && clean !== "." && clean !== ".." ? clean : `${fallback}.${ext}`;
 }
 
@@ -61,7 +68,10 @@ const formString = (v: unknown): string => (typeof v === "object" && v !== null 
  * @example
  * const req = await buildEditRequest(provider, { prompt: "add a hat", images: [{ data: png, name: "dog.png" }] })
  */
-export async function buildEditRequest(provider: ProviderConfig | ResolvedProvider, opts: EditOptions): Promise<Request> {
+export async function buildEditRequest(
+  provider: ProviderConfig | ResolvedProvider,
+  opts: EditOptions,
+): Promise<Request> {
   const p = resolveProvider(provider);
   const model = modelFor(p, opts.model);
   assertValid(await validateEditOptions(opts, model));
@@ -84,5 +94,9 @@ export async function buildEditRequest(provider: ProviderConfig | ResolvedProvid
   for (const [k, v] of Object.entries(extra)) {
     if (v !== undefined) form.append(k, formString(v));
   }
-  return new Request(endpointUrl(p, "edits"), { method: "POST", headers: requestHeaders(p, acceptFor(opts)), body: form });
+  return new Request(endpointUrl(p, "edits"), {
+    method: "POST",
+    headers: requestHeaders(p, acceptFor(opts)),
+    body: form,
+  });
 }

@@ -57,9 +57,12 @@ describe("retryDelayMs", () => {
     [0, { "retry-after": "Fri, 01 May 2026 12:00:05 GMT" }, 0, 5000],
     [0, { "retry-after": "Fri, 01 May 2026 11:00:00 GMT" }, 0, 0], // a date in the past
     [1, { "retry-after": "soon" }, 0, 1000], // unparseable: backoff
-  ] as [number, Record<string, string>, number, number][])("attempt %i with %j, random %d -> %i ms", (attempt, headers, r, expected) => {
-    expect(retryDelayMs(attempt, h(headers), {}, () => r, now)).toBe(expected);
-  });
+  ] as [number, Record<string, string>, number, number][])(
+    "attempt %i with %j, random %d -> %i ms",
+    (attempt, headers, r, expected) => {
+      expect(retryDelayMs(attempt, h(headers), {}, () => r, now)).toBe(expected);
+    },
+  );
 
   it("honours the options", () => {
     expect(retryDelayMs(3, undefined, { baseDelayMs: 100, maxDelayMs: 500 }, () => 0)).toBe(500);
@@ -76,6 +79,7 @@ describe("retryDelayMs", () => {
 });
 
 describe("serverRetryAfterMs", () => {
-  it("prefers retry-after-ms", () => expect(serverRetryAfterMs(h({ "retry-after-ms": "10", "retry-after": "5" }), now)).toBe(10));
+  it("prefers retry-after-ms", () =>
+    expect(serverRetryAfterMs(h({ "retry-after-ms": "10", "retry-after": "5" }), now)).toBe(10));
   it("is undefined without either header", () => expect(serverRetryAfterMs(h(), now)).toBeUndefined());
 });

@@ -25,7 +25,8 @@ export const RETRY_DEFAULTS: Required<RetryOptions> = {
  * @example
  * isRetryableStatus(503) // true
  */
-export const isRetryableStatus = (status: number): boolean => RETRYABLE_STATUSES.has(status) || (status >= 500 && status <= 599);
+export const isRetryableStatus = (status: number): boolean =>
+  RETRYABLE_STATUSES.has(status) || (status >= 500 && status <= 599);
 
 /**
  * The provider's own verdict from `x-should-retry: true|false`, which overrides the status

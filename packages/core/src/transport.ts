@@ -1,4 +1,10 @@
-import { AbortedError, ConnectionError, type GptImageError, OutcomeUnknownError, TimeoutError } from "./errors/index.ts";
+import {
+  AbortedError,
+  ConnectionError,
+  type GptImageError,
+  OutcomeUnknownError,
+  TimeoutError,
+} from "./errors/index.ts";
 import { redact } from "./redact.ts";
 
 /**
@@ -112,7 +118,12 @@ export function transportError(e: unknown, att: AttemptSignal, url: string, ctx:
 }
 
 /** Sends one request under the attempt's signal; rejects only with a GptImageError. */
-export async function send(fetchFn: typeof fetch, req: Request, att: AttemptSignal, ctx: SendContext): Promise<Response> {
+export async function send(
+  fetchFn: typeof fetch,
+  req: Request,
+  att: AttemptSignal,
+  ctx: SendContext,
+): Promise<Response> {
   try {
     return await fetchFn(req, { signal: att.signal });
   } catch (e) {

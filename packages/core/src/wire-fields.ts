@@ -38,7 +38,11 @@ export function wireSize(size: string | undefined, model: string): string | unde
  * and without fields the model family does not take (the model table's `fields` flags: e.g.
  * `input_fidelity` for gpt-image-2, `output_format` for dall-e).
  */
-export function wireOptions(p: ResolvedProvider, model: string, opts: GenerateOptions & Partial<EditOptions>): Record<string, unknown> {
+export function wireOptions(
+  p: ResolvedProvider,
+  model: string,
+  opts: GenerateOptions & Partial<EditOptions>,
+): Record<string, unknown> {
   const { fields } = modelRules(model);
   const out: Record<string, unknown> = {};
   for (const [option, wire] of Object.entries(WIRE_NAMES) as [WireOption, string][]) {
