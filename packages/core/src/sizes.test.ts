@@ -179,6 +179,7 @@ describe("resolveSize for other families", () => {
     ["dall-e-2", "600x600", "dall-e-2 supports only 256x256, 512x512, 1024x1024", "512x512"],
     ["dall-e-2", "auto", 'dall-e-2 does not take "auto"; use one of 256x256, 512x512, 1024x1024', "1024x1024"],
     ["canvas-20", "0x5", "width and height must be positive integers", "1024x1024"],
+    ["canvas-20", `${"9".repeat(30)}x5`, "width and height must be positive integers", "1024x1024"],
   ])("%s rejects %s", (model, input, rule, suggestion) => {
     expect(rejection(input, model).issues).toEqual([{ field: "size", value: input, rule, suggestion }]);
   });
@@ -193,6 +194,7 @@ describe("checkSize and nearestLegalSize", () => {
     expect(checkSize(1.5, 1024)[0]!.rule).toBe("width and height must be positive integers");
     expect(checkSize(1792, 1024, "dall-e-3")).toEqual([]);
     expect(checkSize(123, 45, "my-model")).toEqual([]);
+    expect(nearestLegalSize(122.6, 0.2, "my-model")).toBe("123x1");
   });
 
   it.each([

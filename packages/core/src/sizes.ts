@@ -107,13 +107,17 @@ function nearestMember(sizes: readonly string[], lw: number, lh: number): string
  * around that shape, the one with the smallest total relative change of its two sides
  * (|ln w'/w| + |ln h'/h|), ties going to the closer aspect ratio, then the larger area. A legal
  * size is its own nearest; 1920x1080 gives 1920x1088. Fixed-set models answer the member closest
- * in aspect ratio, then area. Non-positive or non-finite input answers 1024x1024.
+ * in aspect ratio, then area; unknown models round to positive integers. Non-positive,
+ * non-finite or unsafe-integer input answers 1024x1024.
  */
 export function nearestLegalSize(width: number, height: number, model?: string): string {
   const rules = modelRules(model);
   if (!(Number.isFinite(width) && Number.isFinite(height) && width > 0 && height > 0)) return FALLBACK;
   if (rules.sizeRule === "fixed") return nearestMember(rules.sizes, Math.log(width), Math.log(height));
-  if (rules.sizeRule === "any") return fmt(Math.max(1, Math.round(width)), Math.max(1, Math.round(height)));
+  if (rules.sizeRule === "any") {
+    const [w, h] = [Math.max(1, Math.round(width)), Math.max(1, Math.round(height))];
+    return isLegalInt(w) && isLegalInt(h) ? fmt(w, h) : FALLBACK;
+  }
   // Work in logs so huge inputs cannot overflow.
   let lw = Math.log(width);
   let lh = Math.log(height);
