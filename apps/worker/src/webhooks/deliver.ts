@@ -1,11 +1,43 @@
-import type { Env } from "../env.ts";
-import type { ChatDelivery, DeliverableJob } from "../jobs/types.ts";
+/**
+ * Posts a finished job (images or a clear failure) back to the chat it came from. Runs inside
+ * the Workflow's delivery step: a throw makes the step retry without regenerating, so only
+ * failures that may pass on a retry throw plainly; refusals that never will (bad token, bot
+ * removed from the channel) become `PermanentDeliveryError` and are recorded instead.
+ */
+import { PermanentDeliveryError } from "../jobs/callback.ts";
+import type { ChatDelivery, DeliverableJob, JobsEnv } from "../jobs/types.ts";
+import type { DiscordTarget } from "./discord/api.ts";
+import { deliverDiscord } from "./discord/deliver.ts";
+import type { WebhookEnv } from "./env.ts";
+import type { FeishuTarget } from "./feishu/api.ts";
+import { deliverFeishu } from "./feishu/deliver.ts";
+import { PlatformApiError } from "./http.ts";
+import type { SlackTarget } from "./slack/api.ts";
+import { deliverSlack } from "./slack/deliver.ts";
+import type { TelegramTarget } from "./telegram/api.ts";
+import { deliverTelegram } from "./telegram/deliver.ts";
 
 /**
- * Posts a finished job (image or error) back to the chat it came from.
- * Placeholder until the chat deliverers land: it refuses, so a chat job's delivery step fails
- * visibly instead of pretending to have posted.
+ * Delivers `job` to `delivery.target` on `delivery.platform`.
+ * @example await deliverChat(env, { kind: "chat", platform: "telegram", target: { chatId: 42 } }, job)
  */
-export async function deliverChat(_env: Env, delivery: ChatDelivery, _job: DeliverableJob): Promise<void> {
-  throw new Error(`chat delivery to ${delivery.platform} is not available`);
+export async function deliverChat(env: JobsEnv, delivery: ChatDelivery, job: DeliverableJob): Promise<void> {
+  const e = env as WebhookEnv;
+  try {
+    switch (delivery.platform) {
+      case "slack":
+        return await deliverSlack(e, delivery.target as SlackTarget, job);
+      case "discord":
+        return await deliverDiscord(e, delivery.target as DiscordTarget, job);
+      case "telegram":
+        return await deliverTelegram(e, delivery.target as TelegramTarget, job);
+      case "feishu":
+        return await deliverFeishu(e, delivery.target as FeishuTarget, job);
+      default:
+        throw new PermanentDeliveryError(`chat platform ${JSON.stringify((delivery as { platform: unknown }).platform)}: unknown`);
+    }
+  } catch (err) {
+    if (err instanceof PlatformApiError && !err.retryable) throw new PermanentDeliveryError(err.message);
+    throw err;
+  }
 }

@@ -113,7 +113,7 @@ export const decryptFeishu = async (encryptKey: string, encrypted: string): Prom
   try {
     const key = await crypto.subtle.importKey("raw", await sha256(utf8(encryptKey)), { name: "AES-CBC" }, false, ["decrypt"]);
     const plain = await crypto.subtle.decrypt({ name: "AES-CBC", iv: data.slice(0, 16) }, key, data.slice(16));
-    return new TextDecoder("utf-8", { fatal: true }).decode(plain);
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(plain);
   } catch {
     return null;
   }

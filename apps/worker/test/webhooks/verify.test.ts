@@ -1,7 +1,6 @@
-import { createCipheriv, createHash, createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { toHex, utf8 } from "../../src/webhooks/crypto.ts";
+import { concatBytes, toHex, utf8 } from "../../src/webhooks/crypto.ts";
 import { decryptFeishu, verifyDiscord, verifyFeishu, verifySlack, verifyTelegram } from "../../src/webhooks/verify.ts";
 
 // Slack's published worked example (api.slack.com/authentication/verifying-requests-from-slack).
@@ -10,6 +9,19 @@ const SLACK_EXAMPLE = {
   timestamp: "1531420618",
   body: "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c",
   signature: "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503",
+};
+
+// Independent references built straight on Web Crypto, not on the module under test.
+const hmacHex = async (key: string, msg: string) => {
+  const k = await crypto.subtle.importKey("raw", utf8(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return toHex(new Uint8Array(await crypto.subtle.sign("HMAC", k, utf8(msg))));
+};
+const sha256Hex = async (data: Uint8Array) => toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>)));
+const aesCbcEncrypt = async (key: string, iv: Uint8Array, plain: string) => {
+  const raw = new Uint8Array(await crypto.subtle.digest("SHA-256", utf8(key)));
+  const k = await crypto.subtle.importKey("raw", raw, { name: "AES-CBC" }, false, ["encrypt"]);
+  const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-CBC", iv: iv as Uint8Array<ArrayBuffer> }, k, utf8(plain)));
+  return btoa(String.fromCharCode(...concatBytes(iv, ct)));
 };
 
 describe("verifySlack", () => {
@@ -45,7 +57,7 @@ describe("verifySlack", () => {
   it("agrees with an independent HMAC for any body (property)", async () => {
     await fc.assert(
       fc.asyncProperty(fc.string(), fc.string({ minLength: 1 }), async (body, secret) => {
-        const sig = `v0=${createHmac("sha256", secret).update(`v0:100:${body}`).digest("hex")}`;
+        const sig = `v0=${await hmacHex(secret, `v0:100:${body}`)}`;
         const r = await verifySlack({ secret, timestamp: "100", signature: sig, body: utf8(body), nowS: 100 });
         expect(r.ok).toBe(true);
       }),
@@ -129,8 +141,7 @@ describe("Feishu", () => {
   it("decrypts what AES-256-CBC with SHA-256(key) encrypts (property)", async () => {
     await fc.assert(
       fc.asyncProperty(fc.string(), fc.string({ minLength: 1 }), fc.uint8Array({ minLength: 16, maxLength: 16 }), async (plain, key, iv) => {
-        const c = createCipheriv("aes-256-cbc", createHash("sha256").update(key).digest(), iv);
-        const enc = Buffer.concat([Buffer.from(iv), c.update(plain, "utf8"), c.final()]).toString("base64");
+        const enc = await aesCbcEncrypt(key, iv, plain);
         expect(await decryptFeishu(key, enc)).toBe(plain);
       }),
       { numRuns: 40 },
@@ -138,11 +149,10 @@ describe("Feishu", () => {
   });
 
   const body = utf8('{"encrypt":"P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk="}');
-  const good = (key: string, ts: string, nonce: string) =>
-    createHash("sha256").update(ts + nonce + key).update(body).digest("hex");
+  const good = (key: string, ts: string, nonce: string) => sha256Hex(concatBytes(utf8(ts + nonce + key), body));
 
   it("accepts a signature built as sha256(timestamp + nonce + key + body)", async () => {
-    const sig = good("test key", "1700000000", "nonce-1");
+    const sig = await good("test key", "1700000000", "nonce-1");
     expect(await verifyFeishu({ encryptKey: "test key", timestamp: "1700000000", nonce: "nonce-1", signature: sig, body, nowS: 1700000000 })).toEqual({ ok: true });
   });
 
@@ -156,7 +166,7 @@ describe("Feishu", () => {
     ["stale", { nowS: 1700000000 + 301 }, "stale X-Lark-Request-Timestamp"],
     ["non-hex", { signature: "xyz" }, "malformed X-Lark-Signature"],
   ])("rejects %s", async (_n, patch, reason) => {
-    const sig = good("test key", "1700000000", "nonce-1");
+    const sig = await good("test key", "1700000000", "nonce-1");
     const p = { encryptKey: "test key" as string | undefined, timestamp: "1700000000", nonce: "nonce-1" as string | null, signature: sig as string | null, body, nowS: 1700000000, ...patch };
     expect(await verifyFeishu(p)).toEqual({ ok: false, reason });
   });

@@ -1,0 +1,42 @@
+/** Posts a finished job back to Discord by editing the deferred response (idempotent). */
+import type { DeliverableJob } from "../../jobs/types.ts";
+import { type DeliverImage, fileName, linkLine, mimeOf, once, readImage } from "../deliver-util.ts";
+import type { WebhookEnv } from "../env.ts";
+import { PlatformApiError } from "../http.ts";
+import { doneText, failureText } from "../messages.ts";
+import { type DiscordFile, type DiscordTarget, editOriginal, postChannelMessage } from "./api.ts";
+
+/** Discord's default upload limit per file (10 MiB since 2024); larger images go as signed links. */
+export const DISCORD_MAX_FILE_BYTES = 10 * 1024 * 1024;
+/** Keep a whole message under Discord's request size limit. */
+const DISCORD_MAX_MESSAGE_BYTES = 24 * 1024 * 1024;
+
+/** Delivers to Discord. Throws a retryable PlatformApiError to make the Workflow step retry. */
+export const deliverDiscord = async (env: WebhookEnv, t: DiscordTarget, job: DeliverableJob): Promise<void> => {
+  let content: string;
+  const files: DiscordFile[] = [];
+  if (job.status !== "succeeded") {
+    content = failureText(job.error);
+  } else {
+    const links: DeliverImage[] = [];
+    let total = 0;
+    for (const img of job.images) {
+      const fits = img.bytes <= DISCORD_MAX_FILE_BYTES && total + img.bytes <= DISCORD_MAX_MESSAGE_BYTES;
+      const bytes = fits ? await readImage(env, img) : null;
+      if (bytes) {
+        files.push({ name: fileName(job.id, img), bytes, type: mimeOf(img) });
+        total += bytes.length;
+      } else links.push(img);
+    }
+    content = [doneText(job.prompt, job.images.length), ...links.map(linkLine)].join("\n");
+  }
+  try {
+    await editOriginal(env.DISCORD_API_BASE, t, content, files);
+  } catch (e) {
+    // 401/404: the 15-minute interaction token expired; post in the channel with the bot token.
+    const expired = e instanceof PlatformApiError && (e.status === 401 || e.status === 404);
+    if (!expired || !t.channelId || !env.DISCORD_BOT_TOKEN) throw e;
+    const channelId = t.channelId;
+    await once(env, job.id, "channel", () => postChannelMessage(env.DISCORD_API_BASE, env.DISCORD_BOT_TOKEN, channelId, content, files));
+  }
+};

@@ -1,0 +1,133 @@
+/**
+ * `POST /webhooks/feishu`: Feishu/Lark event subscription (`im.message.receive_v1`). Events are
+ * signed (X-Lark-Signature) and encrypted with the app's Encrypt Key; without that key
+ * configured every request is refused. The URL-verification challenge, which Feishu sends
+ * unsigned, is answered only when it decrypts under our key (and carries our verification token).
+ */
+import type { Context } from "hono";
+import { parseCommand } from "../command.ts";
+import { timingSafeEqualString } from "../crypto.ts";
+import { claimEvent } from "../dedupe.ts";
+import type { WebhookAppEnv } from "../env.ts";
+import { HELP_TEXT, invalidText, NOT_ALLOWED_TEXT } from "../messages.ts";
+import { startChatJob } from "../start.ts";
+import { resolveChatMember } from "../teams.ts";
+import { decryptFeishu, verifyFeishu } from "../verify.ts";
+import { downloadResource, FEISHU_MAX_IMAGE_BYTES, type FeishuApi, type FeishuTarget, reply } from "./api.ts";
+
+interface FeishuEvent {
+  type?: string;
+  challenge?: string;
+  token?: string;
+  header?: { event_id?: string; event_type?: string; tenant_key?: string; token?: string };
+  event?: {
+    sender?: { sender_id?: { open_id?: string }; sender_type?: string };
+    message?: { message_id?: string; chat_id?: string; chat_type?: string; thread_id?: string; message_type?: string; content?: string };
+  };
+}
+
+/** Text and image keys of a text, image or rich-text (post) message. */
+export const messageParts = (type: string | undefined, content: string | undefined): { text: string; imageKeys: string[] } => {
+  let c: Record<string, unknown>;
+  try {
+    c = JSON.parse(content ?? "{}") as Record<string, unknown>;
+  } catch {
+    return { text: "", imageKeys: [] };
+  }
+  if (type === "text") return { text: String(c.text ?? ""), imageKeys: [] };
+  if (type === "image") return { text: "", imageKeys: typeof c.image_key === "string" ? [c.image_key] : [] };
+  if (type === "post") {
+    const texts: string[] = [];
+    const keys: string[] = [];
+    // A post is `{ title, content: [[{ tag, text?, image_key? }]] }`, sometimes wrapped per locale.
+    const body = (Array.isArray(c.content) ? c : (Object.values(c).find((v) => v && typeof v === "object" && Array.isArray((v as { content?: unknown }).content)) ?? {})) as { title?: string; content?: unknown[] };
+    if (body.title) texts.push(body.title);
+    for (const line of body.content ?? []) {
+      for (const el of Array.isArray(line) ? (line as { tag?: string; text?: string; image_key?: string }[]) : []) {
+        if (el.tag === "text" && el.text) texts.push(el.text);
+        if (el.tag === "img" && el.image_key) keys.push(el.image_key);
+      }
+    }
+    return { text: texts.join(" "), imageKeys: keys };
+  }
+  return { text: "", imageKeys: [] };
+};
+
+/** The Feishu webhook handler. */
+export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response> => {
+  const key = c.env.FEISHU_ENCRYPT_KEY;
+  if (!key) {
+    console.warn("webhooks: feishu request rejected: FEISHU_ENCRYPT_KEY is not set");
+    return c.text("not configured", 401);
+  }
+  const raw = new Uint8Array(await c.req.arrayBuffer());
+  const signature = c.req.header("x-lark-signature") ?? null;
+  const signed = signature !== null;
+  if (signed) {
+    const verified = await verifyFeishu({
+      encryptKey: key,
+      timestamp: c.req.header("x-lark-request-timestamp") ?? null,
+      nonce: c.req.header("x-lark-request-nonce") ?? null,
+      signature,
+      body: raw,
+      nowS: Date.now() / 1000,
+    });
+    if (!verified.ok) {
+      console.warn(`webhooks: feishu request rejected: ${verified.reason}`);
+      return c.text("invalid signature", 401);
+    }
+  }
+  let ev: FeishuEvent;
+  try {
+    const outer = JSON.parse(new TextDecoder().decode(raw)) as { encrypt?: unknown };
+    const plain = typeof outer.encrypt === "string" ? await decryptFeishu(key, outer.encrypt) : null;
+    if (plain === null) return c.text("body must be an event encrypted with the Encrypt Key", 401);
+    ev = JSON.parse(plain) as FeishuEvent;
+  } catch {
+    return c.text("body is not JSON", 400);
+  }
+  const token = ev.token ?? ev.header?.token ?? "";
+  if (c.env.FEISHU_VERIFICATION_TOKEN && !timingSafeEqualString(token, c.env.FEISHU_VERIFICATION_TOKEN)) return c.text("invalid verification token", 401);
+  if (ev.type === "url_verification") return c.json({ challenge: ev.challenge ?? "" });
+  // Everything but the challenge must be signed.
+  if (!signed) return c.text("missing X-Lark-Signature", 401);
+
+  const msg = ev.event?.message;
+  const eventId = ev.header?.event_id;
+  if (ev.header?.event_type !== "im.message.receive_v1" || !msg?.message_id || !msg.chat_id || !eventId || ev.event?.sender?.sender_type === "app") {
+    return c.json({});
+  }
+  const target: FeishuTarget = { messageId: msg.message_id, chatId: msg.chat_id, ...(msg.thread_id ? { inThread: true } : {}) };
+  const api: FeishuApi = { base: c.env.FEISHU_API_BASE, appId: c.env.FEISHU_APP_ID, appSecret: c.env.FEISHU_APP_SECRET };
+  const say = (text: string) => reply(api, target, { msgType: "text", content: { text } });
+  const later = (p: Promise<unknown>) => c.executionCtx.waitUntil(p.catch((e: unknown) => console.error(`webhooks: feishu reply failed: ${(e as Error).message}`)));
+
+  if (!(await claimEvent(c.env.DB, "feishu", eventId))) return c.json({});
+  const member = resolveChatMember(c.env.CHAT_TEAMS, "feishu", ev.header?.tenant_key ?? "", msg.chat_id, ev.event?.sender?.sender_id?.open_id ?? "");
+  if (!member) {
+    later(say(NOT_ALLOWED_TEXT));
+    return c.json({});
+  }
+  const { text, imageKeys } = messageParts(msg.message_type, msg.content);
+  // Mentions arrive as @_user_1 placeholders; they are not part of the prompt.
+  const input = text.replace(/@_user_\d+/g, " ").trim();
+  const parsed = parseCommand(input, { explicit: true, hasImages: imageKeys.length > 0, model: member.model });
+  if (!parsed.ok || !input) {
+    later(say(parsed.ok || !parsed.issues || !input ? HELP_TEXT : invalidText(parsed.issues)));
+    return c.json({});
+  }
+  const messageId = msg.message_id;
+  later(
+    startChatJob(c.env, {
+      platform: "feishu",
+      eventId,
+      member,
+      command: parsed.command,
+      target,
+      origin: new URL(c.req.url).origin,
+      reply: say,
+      inputs: () => Promise.all(imageKeys.slice(0, 16).map((k) => downloadResource(api, messageId, k, FEISHU_MAX_IMAGE_BYTES * 2))),
+    }),
+  );
+  return c.json({});
+};

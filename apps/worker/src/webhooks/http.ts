@@ -1,0 +1,76 @@
+/** Outbound calls to chat platform APIs, with one error type that says whether a retry may help. */
+import type { Platform } from "./teams.ts";
+
+/**
+ * A platform API call that failed. `retryable` is true for 429, 5xx and network failures, so a
+ * Workflow step retry can try again; false for answers that will not change (bad token, gone).
+ */
+export class PlatformApiError extends Error {
+  override name = "PlatformApiError";
+  constructor(
+    readonly platform: Platform,
+    readonly method: string,
+    readonly status: number | null,
+    readonly detail: string,
+    readonly retryable: boolean,
+  ) {
+    super(`${platform} ${method} failed${status ? ` (HTTP ${status})` : ""}: ${detail}`);
+  }
+}
+
+/** Statuses worth retrying: rate limited or the platform's own trouble. */
+const RETRYABLE = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
+
+/** Reads JSON from a response or throws a PlatformApiError naming the call. */
+export const sendJson = async <T>(platform: Platform, method: string, req: Request): Promise<T> => {
+  let res: Response;
+  try {
+    res = await fetch(req);
+  } catch (e) {
+    throw new PlatformApiError(platform, method, null, `network error: ${(e as Error).message}`, true);
+  }
+  const text = await res.text();
+  if (!res.ok) throw new PlatformApiError(platform, method, res.status, text.slice(0, 200), RETRYABLE.has(res.status));
+  if (!text) return {} as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new PlatformApiError(platform, method, res.status, "response is not JSON", false);
+  }
+};
+
+/** Downloads bytes, refusing bodies over `maxBytes` (checked by header and while reading). */
+export const fetchBytes = async (platform: Platform, what: string, req: Request, maxBytes: number): Promise<Uint8Array> => {
+  let res: Response;
+  try {
+    res = await fetch(req);
+  } catch (e) {
+    throw new PlatformApiError(platform, what, null, `network error: ${(e as Error).message}`, true);
+  }
+  if (!res.ok || !res.body) {
+    await res.body?.cancel();
+    throw new PlatformApiError(platform, what, res.status, "download failed", RETRYABLE.has(res.status));
+  }
+  const declared = Number(res.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) {
+    await res.body.cancel();
+    throw new PlatformApiError(platform, what, res.status, `file is ${declared} bytes, over the ${maxBytes}-byte limit`, false);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    total += chunk.length;
+    if (total > maxBytes) throw new PlatformApiError(platform, what, res.status, `file is over the ${maxBytes}-byte limit`, false);
+    chunks.push(chunk);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+};
+
+/** Joins an API base (from a var, maybe with a trailing slash) and a path. */
+export const apiUrl = (base: string, path: string): string => `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;

@@ -1,0 +1,50 @@
+/** Posts a finished job back to Slack: the files into the channel/thread, or a clear failure. */
+import type { DeliverableJob } from "../../jobs/types.ts";
+import { type DeliverImage, fileName, linkLine, once, readImage } from "../deliver-util.ts";
+import type { WebhookEnv } from "../env.ts";
+import { PlatformApiError } from "../http.ts";
+import { doneText, failureText } from "../messages.ts";
+import { postMessage, postResponseUrl, type SlackApi, type SlackTarget, uploadFiles } from "./api.ts";
+
+/** Slack takes files up to 1 GB; above this we send a signed link instead of pushing the bytes through the Worker. */
+export const SLACK_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+
+/** Delivers to Slack. Throws a retryable PlatformApiError to make the Workflow step retry. */
+export const deliverSlack = async (env: WebhookEnv, t: SlackTarget, job: DeliverableJob): Promise<void> => {
+  const api: SlackApi = { base: env.SLACK_API_BASE, token: env.SLACK_BOT_TOKEN };
+  const say = (text: string) => (t.responseUrl && !api.token ? postResponseUrl(t.responseUrl, text) : postMessage(api, t, text));
+  if (job.status !== "succeeded") {
+    await once(env, job.id, "failure", () => say(failureText(job.error)));
+    return;
+  }
+  const small: { img: DeliverImage; bytes: Uint8Array }[] = [];
+  const links: DeliverImage[] = [];
+  for (const img of job.images) {
+    const bytes = img.bytes <= SLACK_MAX_UPLOAD_BYTES ? await readImage(env, img) : null;
+    if (bytes) small.push({ img, bytes });
+    else links.push(img);
+  }
+  let uploaded = false;
+  if (small.length) {
+    try {
+      await once(env, job.id, "files", () =>
+        uploadFiles(
+          api,
+          t,
+          small.map(({ img, bytes }) => ({ name: fileName(job.id, img), bytes, title: job.prompt.slice(0, 200) || fileName(job.id, img) })),
+          doneText(job.prompt, job.images.length),
+        ),
+      );
+      uploaded = true;
+    } catch (e) {
+      // not_in_channel, missing_scope, …: will not pass on a retry, so fall back to links.
+      if (!(e instanceof PlatformApiError) || e.retryable) throw e;
+      console.warn(`webhooks: slack upload failed, sending links: ${e.message}`);
+      links.push(...small.map((s) => s.img));
+    }
+  }
+  if (links.length) {
+    const text = [...(uploaded ? [] : [doneText(job.prompt, job.images.length)]), ...links.map(linkLine)].join("\n");
+    await once(env, job.id, "links", () => (t.responseUrl ? postResponseUrl(t.responseUrl, text) : postMessage(api, t, text)));
+  }
+};

@@ -1,0 +1,137 @@
+/**
+ * `POST /webhooks/slack`: slash commands (`/image …`, form-encoded) and the Events API
+ * (`url_verification`, `event_callback` with `app_mention`). Slack wants an answer within 3 s,
+ * so everything slow runs after the ack in `waitUntil`.
+ */
+import type { Context } from "hono";
+import { parseCommand } from "../command.ts";
+import { claimEvent } from "../dedupe.ts";
+import type { WebhookAppEnv } from "../env.ts";
+import { fetchBytes } from "../http.ts";
+import { HELP_TEXT, invalidText, NOT_ALLOWED_TEXT, workingText } from "../messages.ts";
+import { startChatJob } from "../start.ts";
+import { resolveChatMember } from "../teams.ts";
+import { verifySlack } from "../verify.ts";
+import { postMessage, postResponseUrl, type SlackApi, type SlackTarget } from "./api.ts";
+
+/** Largest input image fetched from Slack; core caps an edit's inputs at 50 MB in total. */
+const MAX_INPUT_BYTES = 25 * 1024 * 1024;
+
+interface SlackFile {
+  mimetype?: string;
+  url_private?: string;
+  url_private_download?: string;
+  size?: number;
+}
+interface SlackEvent {
+  type?: string;
+  user?: string;
+  bot_id?: string;
+  text?: string;
+  channel?: string;
+  ts?: string;
+  thread_ts?: string;
+  files?: SlackFile[];
+}
+interface SlackEnvelope {
+  type?: string;
+  challenge?: string;
+  team_id?: string;
+  event_id?: string;
+  event?: SlackEvent;
+}
+
+const ephemeral = (c: Context<WebhookAppEnv>, text: string) => c.json({ response_type: "ephemeral", text });
+
+/** The Slack webhook handler. */
+export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response> => {
+  const raw = new Uint8Array(await c.req.arrayBuffer());
+  const verified = await verifySlack({
+    secret: c.env.SLACK_SIGNING_SECRET,
+    timestamp: c.req.header("x-slack-request-timestamp") ?? null,
+    signature: c.req.header("x-slack-signature") ?? null,
+    body: raw,
+    nowS: Date.now() / 1000,
+  });
+  if (!verified.ok) {
+    console.warn(`webhooks: slack request rejected: ${verified.reason}`);
+    return c.text("invalid request signature", 401);
+  }
+  const text = new TextDecoder().decode(raw);
+  const api: SlackApi = { base: c.env.SLACK_API_BASE, token: c.env.SLACK_BOT_TOKEN };
+  const origin = new URL(c.req.url).origin;
+
+  if ((c.req.header("content-type") ?? "").includes("application/x-www-form-urlencoded")) {
+    const form = new URLSearchParams(text);
+    if (form.has("payload")) return c.body(null, 200); // interactivity payloads: nothing to do
+    const [team, channel, user, trigger] = ["team_id", "channel_id", "user_id", "trigger_id"].map((k) => form.get(k) ?? "");
+    const member = resolveChatMember(c.env.CHAT_TEAMS, "slack", team as string, channel, user as string);
+    if (!member) return ephemeral(c, NOT_ALLOWED_TEXT);
+    const input = (form.get("text") ?? "").trim();
+    if (!input) return ephemeral(c, HELP_TEXT);
+    const parsed = parseCommand(input, { explicit: true, hasImages: false, model: member.model });
+    if (!parsed.ok) return ephemeral(c, parsed.issues ? invalidText(parsed.issues) : HELP_TEXT);
+    if (!trigger || !(await claimEvent(c.env.DB, "slack", `command:${trigger}`))) return c.body(null, 200);
+    const responseUrl = form.get("response_url") ?? undefined;
+    const target: SlackTarget = { team: team as string, channel: channel as string, ...(responseUrl ? { responseUrl } : {}) };
+    c.executionCtx.waitUntil(
+      startChatJob(c.env, {
+        platform: "slack",
+        eventId: `command:${trigger}`,
+        member,
+        command: parsed.command,
+        target,
+        origin,
+        announce: false,
+        reply: (msg) => (responseUrl ? postResponseUrl(responseUrl, msg) : postMessage(api, target, msg)),
+      }),
+    );
+    return c.json({ response_type: "in_channel", text: workingText(parsed.command.kind, parsed.command.prompt) });
+  }
+
+  let body: SlackEnvelope;
+  try {
+    body = JSON.parse(text) as SlackEnvelope;
+  } catch {
+    return c.text("body is not JSON", 400);
+  }
+  if (body.type === "url_verification") return c.json({ challenge: body.challenge ?? "" });
+  const ev = body.event;
+  if (body.type !== "event_callback" || ev?.type !== "app_mention" || ev.bot_id || !ev.channel || !ev.user || !body.event_id) {
+    return c.body(null, 200);
+  }
+  const target: SlackTarget = { team: body.team_id ?? "", channel: ev.channel, threadTs: ev.thread_ts ?? ev.ts };
+  const reply = (msg: string) => postMessage(api, target, msg);
+  const member = resolveChatMember(c.env.CHAT_TEAMS, "slack", body.team_id ?? "", ev.channel, ev.user);
+  // Events are acked with an empty 200 whatever happens; replies go out after the ack.
+  if (!member) {
+    if (await claimEvent(c.env.DB, "slack", body.event_id)) c.executionCtx.waitUntil(reply(NOT_ALLOWED_TEXT).catch(() => undefined));
+    return c.body(null, 200);
+  }
+  const images = (ev.files ?? []).filter((f) => f.mimetype?.startsWith("image/") && (f.url_private_download ?? f.url_private));
+  const input = (ev.text ?? "").replace(/<@[A-Z0-9]+(?:\|[^>]*)?>/g, " ").trim();
+  const parsed = parseCommand(input, { explicit: true, hasImages: images.length > 0, model: member.model });
+  if (!(await claimEvent(c.env.DB, "slack", body.event_id))) return c.body(null, 200);
+  if (!parsed.ok) {
+    c.executionCtx.waitUntil(reply(parsed.issues ? invalidText(parsed.issues) : HELP_TEXT).catch(() => undefined));
+    return c.body(null, 200);
+  }
+  c.executionCtx.waitUntil(
+    startChatJob(c.env, {
+      platform: "slack",
+      eventId: body.event_id,
+      member,
+      command: parsed.command,
+      target,
+      origin,
+      reply,
+      inputs: () =>
+        Promise.all(
+          images.slice(0, 16).map((f) =>
+            fetchBytes("slack", "file download", new Request(f.url_private_download ?? f.url_private ?? "", { headers: { authorization: `Bearer ${api.token ?? ""}` } }), MAX_INPUT_BYTES),
+          ),
+        ),
+    }),
+  );
+  return c.body(null, 200);
+};

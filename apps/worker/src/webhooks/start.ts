@@ -1,0 +1,78 @@
+/**
+ * What every platform does after it has acked: check the member's quota, fetch any edit
+ * inputs, create the job (its Workflow posts the result back through `deliverChat`), and
+ * say "working on it" — or say clearly why not, in the same conversation.
+ */
+import { isValidationError } from "@gptimg/core";
+import { createJob } from "../jobs/create.ts";
+import type { ChatDelivery, JobsEnv } from "../jobs/types.ts";
+import type { ChatCommand } from "./command.ts";
+import { attachJob } from "./dedupe.ts";
+import { PlatformApiError } from "./http.ts";
+import { invalidText, quotaText, START_FAILED_TEXT, workingText } from "./messages.ts";
+import { imagesLeft } from "./quota.ts";
+import type { ChatMember, Platform } from "./teams.ts";
+
+/** Everything a platform handler knows once a command is verified, allowed and deduplicated. */
+export interface ChatJobStart {
+  platform: Platform;
+  eventId: string;
+  member: ChatMember;
+  command: ChatCommand;
+  /** platform-specific reply target, stored with the job for `deliverChat` */
+  target: unknown;
+  /** origin of this Worker, for signed links */
+  origin: string;
+  /** downloads the edit inputs from the platform (only called for edits) */
+  inputs?: () => Promise<Uint8Array[]>;
+  /** posts text in the conversation */
+  reply: (text: string) => Promise<void>;
+  /** false when the ack already said "working on it" (Slack slash commands) */
+  announce?: boolean;
+}
+
+/** Outcome, for tests and logs. */
+export type StartOutcome = { started: true; jobId: string; created: boolean } | { started: false; reason: string };
+
+/**
+ * Runs after the ack (inside `waitUntil`). Never throws: every failure becomes a chat reply.
+ * @example c.executionCtx.waitUntil(startChatJob(c.env, start))
+ */
+export const startChatJob = async (env: JobsEnv, s: ChatJobStart): Promise<StartOutcome> => {
+  const say = (text: string) =>
+    s.reply(text).catch((e: unknown) => console.error(`webhooks: ${s.platform} reply failed: ${(e as Error).message}`));
+  try {
+    const n = s.command.options.n ?? 1;
+    const left = await imagesLeft(env.DB, s.member);
+    if (left !== null && n > left) {
+      await say(quotaText(s.member.dailyImageQuota ?? 0));
+      return { started: false, reason: "quota_exceeded" };
+    }
+    const inputs = s.command.kind === "edit" && s.inputs ? await s.inputs() : undefined;
+    const delivery: ChatDelivery = { kind: "chat", platform: s.platform, target: s.target };
+    const { job, created } = await createJob(env, {
+      member: { tokenId: null, team: s.member.team, member: s.member.member },
+      kind: s.command.kind,
+      request: { prompt: s.command.prompt, ...(s.member.model ? { model: s.member.model } : {}), ...s.command.options },
+      ...(inputs ? { inputs } : {}),
+      idempotencyKey: `chat:${s.platform}:${s.eventId}`,
+      delivery,
+      origin: env.PUBLIC_BASE_URL ?? s.origin,
+    });
+    await attachJob(env.DB, s.platform, s.eventId, job.id);
+    if (created && s.announce !== false) await say(workingText(s.command.kind, s.command.prompt));
+    return { started: true, jobId: job.id, created };
+  } catch (e) {
+    if (isValidationError(e)) {
+      await say(invalidText(e.issues));
+      return { started: false, reason: "validation" };
+    }
+    if (e instanceof PlatformApiError && !e.retryable) {
+      await say(`I couldn't read the attached image: ${e.detail}`);
+      return { started: false, reason: "input" };
+    }
+    console.error(`webhooks: ${s.platform} job start failed: ${(e as Error).message}`);
+    await say(START_FAILED_TEXT);
+    return { started: false, reason: "error" };
+  }
+};

@@ -1,0 +1,91 @@
+/**
+ * `POST /webhooks/telegram`: updates from setWebhook. `/image …` or a trigger phrase makes an
+ * image; a photo whose caption is `edit image: …` (or a reply to a photo) edits it. Quick
+ * answers ride on the webhook response itself (Telegram runs the `method` it holds), so the
+ * ack is immediate and costs no extra call.
+ */
+import type { Context } from "hono";
+import { parseCommand } from "../command.ts";
+import { claimEvent } from "../dedupe.ts";
+import type { WebhookAppEnv } from "../env.ts";
+import { HELP_TEXT, invalidText, NOT_ALLOWED_TEXT } from "../messages.ts";
+import { startChatJob } from "../start.ts";
+import { resolveChatMember } from "../teams.ts";
+import { verifyTelegram } from "../verify.ts";
+import { downloadFile, replyFields, sendMessage, type TelegramApi, type TelegramTarget } from "./api.ts";
+
+interface PhotoSize {
+  file_id: string;
+  file_size?: number;
+  width?: number;
+}
+interface Message {
+  message_id: number;
+  message_thread_id?: number;
+  chat: { id: number; type?: string };
+  from?: { id: number; is_bot?: boolean };
+  text?: string;
+  caption?: string;
+  photo?: PhotoSize[];
+  document?: { file_id: string; mime_type?: string; file_size?: number };
+  reply_to_message?: Message;
+}
+interface Update {
+  update_id?: number;
+  message?: Message;
+}
+
+/** File ids of the images in a message: the largest photo size under 20 MB, or an image document. */
+const imagesOf = (m: Message | undefined): string[] => {
+  if (!m) return [];
+  const photo = (m.photo ?? []).filter((p) => (p.file_size ?? 0) <= 20 * 1024 * 1024).at(-1);
+  if (photo) return [photo.file_id];
+  if (m.document?.mime_type?.startsWith("image/")) return [m.document.file_id];
+  return [];
+};
+
+/** The Telegram webhook handler. */
+export const telegramWebhook = async (c: Context<WebhookAppEnv>): Promise<Response> => {
+  const verified = verifyTelegram({ secret: c.env.TELEGRAM_SECRET_TOKEN, header: c.req.header("x-telegram-bot-api-secret-token") ?? null });
+  if (!verified.ok) {
+    console.warn(`webhooks: telegram request rejected: ${verified.reason}`);
+    return c.text("invalid secret token", 401);
+  }
+  let update: Update;
+  try {
+    update = (await c.req.json()) as Update;
+  } catch {
+    return c.text("body is not JSON", 400);
+  }
+  const m = update.message;
+  if (!m || update.update_id === undefined || m.from?.is_bot) return c.body(null, 200);
+  const target: TelegramTarget = { chatId: m.chat.id, replyTo: m.message_id, ...(m.message_thread_id ? { threadId: m.message_thread_id } : {}) };
+  const answer = (text: string) => c.json({ method: "sendMessage", ...replyFields(target), text });
+
+  const text = m.text ?? m.caption ?? "";
+  const images = imagesOf(m).length ? imagesOf(m) : imagesOf(m.reply_to_message);
+  const member = resolveChatMember(c.env.CHAT_TEAMS, "telegram", String(m.chat.id), undefined, String(m.from?.id ?? ""));
+  const parsed = parseCommand(text, { explicit: false, hasImages: images.length > 0, model: member?.model });
+  if (!parsed.ok && !parsed.issues) {
+    // Not addressed to the bot: answer /start and private chats with help, stay quiet in groups.
+    return m.chat.type === "private" || /^\/start\b/.test(text) ? answer(HELP_TEXT) : c.body(null, 200);
+  }
+  if (!member) return answer(NOT_ALLOWED_TEXT);
+  if (!parsed.ok) return answer(invalidText(parsed.issues));
+  if (!(await claimEvent(c.env.DB, "telegram", String(update.update_id)))) return c.body(null, 200);
+
+  const api: TelegramApi = { base: c.env.TELEGRAM_API_BASE, token: c.env.TELEGRAM_BOT_TOKEN };
+  c.executionCtx.waitUntil(
+    startChatJob(c.env, {
+      platform: "telegram",
+      eventId: String(update.update_id),
+      member,
+      command: parsed.command,
+      target,
+      origin: new URL(c.req.url).origin,
+      reply: (msg) => sendMessage(api, target, msg),
+      inputs: () => Promise.all(images.map((id) => downloadFile(api, id))),
+    }),
+  );
+  return c.body(null, 200);
+};
