@@ -96,7 +96,11 @@ function afterSuccess(
  */
 export async function* attemptLoop<T>(ctx: LoopContext, spec: LoopSpec<T>): AsyncGenerator<T | LoopNotice> {
   const notify = (ev: LoopNotice): LoopNotice => {
-    ctx.onEvent?.(ev);
+    try {
+      ctx.onEvent?.(ev);
+    } catch {
+      // A failing progress observer must not abandon a request that may already be billed.
+    }
     return ev;
   };
   let attempts = 0;
@@ -106,7 +110,9 @@ export async function* attemptLoop<T>(ctx: LoopContext, spec: LoopSpec<T>): Asyn
       const from = ctx.providers[pi - 1]?.name ?? "";
       yield notify({ type: "fallback", from, to: p.name, reason: last.error.message });
     }
-    const request = await spec.build(p);
+    // Built once per provider to surface validation errors before any attempt, and again per
+    // retry: a fresh body instead of `clone()`, whose tee would keep a copy of every upload.
+    let request: Request | undefined = await spec.build(p);
     const sendCtx: SendContext = {
       provider: p.name,
       secrets: ctx.secrets,
@@ -120,13 +126,16 @@ export async function* attemptLoop<T>(ctx: LoopContext, spec: LoopSpec<T>): Asyn
       let failure: Failure;
       let answered = false;
       try {
-        const res = await send(ctx.fetch, request.clone(), att, sendCtx);
+        const req = request ?? (await spec.build(p));
+        request = undefined; // a body can be sent once
+        const url = req.url;
+        const res = await send(ctx.fetch, req, att, sendCtx);
         if (res.ok) {
           answered = true;
           try {
             yield* spec.consume(res, p, att, attempts);
           } catch (e) {
-            throw afterSuccess(e, att, request.url, sendCtx, p);
+            throw afterSuccess(e, att, url, sendCtx, p);
           }
           return;
         }

@@ -305,6 +305,38 @@ describe("createImageClient against the offline provider", () => {
     ]);
   });
 
+  it("sends an edit's files again, whole, on a retry", async () => {
+    const { client } = setup();
+    const src = (await client.generate({ ...SMALL, outputFormat: "png" })).images[0]!;
+    a.clearRequests();
+    a.setFaults([{ kind: "status", status: 503, path: "/edits" }]);
+    const r = await client.edit({
+      prompt: "add a hat",
+      images: [{ data: src.bytes }, { data: new Blob([src.bytes as BlobPart]) }],
+    });
+    expect(r.attempts).toBe(2);
+    expect(a.requests.map((q) => q.files.map((f) => [f.filename, f.size]))).toEqual([
+      [
+        ["image-0.png", src.bytes.length],
+        ["image-1.png", src.bytes.length],
+      ],
+      [
+        ["image-0.png", src.bytes.length],
+        ["image-1.png", src.bytes.length],
+      ],
+    ]);
+  });
+
+  it("edits through the chat protocol with the image as a data URL", async () => {
+    const { client } = setup();
+    const src = (await client.generate({ ...SMALL, outputFormat: "png" })).images[0]!;
+    const chat = setup({}, [{ name: "chat", profile: "chat", baseUrl: b.url, apiKey: KEY }]).client;
+    const r = await chat.edit({ prompt: "make it night", images: [{ data: src.bytes }] });
+    expect(r.images).toHaveLength(1);
+    expect(b.requests[0]?.path).toBe("/v1/chat/completions");
+    expect(b.requests[0]?.bodyBytes).toBeGreaterThan(src.bytes.length);
+  });
+
   it("speaks chat/completions for the chat profile", async () => {
     const { client } = setup({}, [{ name: "chat", profile: "chat", baseUrl: a.url, apiKey: KEY }]);
     const r = await client.generate({ prompt: "a cat in a top hat" });
@@ -327,6 +359,44 @@ describe("createImageClient against the offline provider", () => {
     expect(r.images[0]).toMatchObject({ width: 1024, height: 640 });
     expect(seen).toHaveLength(2);
     expect(seen[1]?.url.startsWith(new URL(a.url).origin)).toBe(true);
+  });
+
+  it("does not retry an exhausted quota, but tries the next provider (another account)", async () => {
+    const quotaFetch: typeof fetch = async (input, init) => {
+      const req = new Request(input, init);
+      if (req.url.startsWith("http://quota.test/")) {
+        return Response.json(
+          {
+            error: {
+              message: "You exceeded your current quota",
+              type: "insufficient_quota",
+              code: "insufficient_quota",
+            },
+          },
+          { status: 429 },
+        );
+      }
+      return fetch(req);
+    };
+    const { client, delays, events } = setup({ fetch: quotaFetch }, [
+      { name: "broke", profile: "openai-compatible", baseUrl: "http://quota.test/v1", apiKey: KEY },
+      cfg(b, "backup"),
+    ]);
+    const r = await client.generate(SMALL);
+    expect([r.provider, r.attempts, delays.length]).toEqual(["backup", 2, 0]);
+    expect(events).toEqual([
+      { type: "fallback", from: "broke", to: "backup", reason: "You exceeded your current quota" },
+    ]);
+  });
+
+  it("keeps going when the progress observer throws", async () => {
+    a.setFaults([{ kind: "status", status: 500 }]);
+    const { client } = setup({
+      onEvent: () => {
+        throw new Error("observer bug");
+      },
+    });
+    expect((await client.generate(SMALL)).attempts).toBe(2);
   });
 
   it("lists the provider's models", async () => {
