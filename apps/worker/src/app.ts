@@ -1,0 +1,48 @@
+import { Hono } from "hono";
+import { idempotency } from "./jobs/idempotency.ts";
+import { jobsRouter } from "./jobs/routes.ts";
+import { memberAuth } from "./lib/auth.ts";
+import type { AppEnv } from "./lib/context.ts";
+import { toOpenAIError } from "./lib/errors.ts";
+import { envSecrets } from "./lib/secrets.ts";
+import { adminRouter } from "./routes/admin.ts";
+import { filesRouter } from "./routes/files.ts";
+import { healthRouter } from "./routes/health.ts";
+import { imagesRouter } from "./routes/images/index.ts";
+import { modelsRouter } from "./routes/models.ts";
+import { openapiRouter } from "./routes/openapi/index.ts";
+import { usageRouter } from "./routes/usage.ts";
+import { webhooksRouter } from "./webhooks/routes.ts";
+
+/**
+ * The gptimg Worker: one Hono app composed from small routers.
+ * `/v1/*` needs a member token, `/admin/*` the admin token, `/files/*` a signature,
+ * `/webhooks/*` each platform's own verification.
+ */
+export const app = new Hono<AppEnv>();
+
+app.use("/v1/*", memberAuth());
+app.use("/v1/images/*", idempotency());
+app.route("/v1/images", imagesRouter);
+app.route("/v1/models", modelsRouter);
+app.route("/v1/usage", usageRouter);
+app.route("/v1/jobs", jobsRouter);
+app.route("/admin", adminRouter);
+app.route("/files", filesRouter);
+app.route("/webhooks", webhooksRouter);
+app.route("/healthz", healthRouter);
+app.route("/openapi.json", openapiRouter);
+
+app.notFound((c) =>
+  c.json({ error: { message: `${c.req.method} ${new URL(c.req.url).pathname}: no such route`, type: "invalid_request_error", code: "not_found", param: null } }, 404),
+);
+
+app.onError((err, c) => {
+  const secrets = envSecrets(c.env);
+  const { status, body, headers } = toOpenAIError(err, secrets);
+  if (status >= 500 && body.error.code === "internal") {
+    // an unexpected failure: log its kind only; its message could quote anything, secrets included
+    console.error(`internal error on ${c.req.method} ${c.req.routePath}: ${err.name}`);
+  }
+  return c.json(body, status as 400, headers);
+});

@@ -1,0 +1,128 @@
+import { ValidationError, type ValidationIssue } from "@gptimg/core";
+import { Hono } from "hono";
+import { adminAuth } from "../lib/auth.ts";
+import type { AppEnv } from "../lib/context.ts";
+import { HttpError } from "../lib/errors.ts";
+import { generateToken, hashToken, NAME_PATTERN, randomId } from "../lib/tokens.ts";
+import { queryUsage } from "../lib/usage.ts";
+import { parseDayRange } from "./dates.ts";
+
+/** Longest token lifetime an admin may set: ten years. */
+const MAX_EXPIRY_DAYS = 3650;
+const FIELDS = new Set(["team", "member", "expires_in_days", "models", "daily_image_quota", "rpm"]);
+
+interface TokenRow {
+  id: string;
+  team: string;
+  member: string;
+  models: string | null;
+  daily_image_quota: number | null;
+  rpm: number | null;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+const view = (r: TokenRow) => ({
+  id: r.id,
+  object: "token",
+  team: r.team,
+  member: r.member,
+  models: r.models === null ? null : (JSON.parse(r.models) as string[]),
+  daily_image_quota: r.daily_image_quota,
+  rpm: r.rpm,
+  created_at: r.created_at,
+  expires_at: r.expires_at,
+  revoked_at: r.revoked_at,
+});
+
+/** The body of `POST /admin/tokens`, checked field by field. */
+function parseTokenBody(body: unknown) {
+  if (!body || typeof body !== "object" || Array.isArray(body)) {
+    throw new ValidationError([{ field: "body", value: body, rule: "must be a JSON object" }]);
+  }
+  const b = body as Record<string, unknown>;
+  const issues: ValidationIssue[] = [];
+  for (const k of Object.keys(b)) if (!FIELDS.has(k)) issues.push({ field: k, value: b[k], rule: "is not a known field" });
+  for (const k of ["team", "member"] as const) {
+    if (typeof b[k] !== "string" || !NAME_PATTERN.test(b[k] as string)) {
+      issues.push({ field: k, value: b[k], rule: "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit" });
+    }
+  }
+  const posInt = (k: string, max: number) => {
+    const v = b[k];
+    if (v === undefined || v === null) return;
+    if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > max) issues.push({ field: k, value: v, rule: `must be an integer from 1 to ${max}` });
+  };
+  posInt("expires_in_days", MAX_EXPIRY_DAYS);
+  posInt("daily_image_quota", 1_000_000);
+  posInt("rpm", 100_000);
+  const models = b.models;
+  if (models !== undefined && models !== null) {
+    if (!Array.isArray(models) || models.length === 0 || !models.every((m) => typeof m === "string" && m.length > 0 && m.length <= 128)) {
+      issues.push({ field: "models", value: models, rule: "must be a non-empty array of model names, or null for every model" });
+    }
+  }
+  if (issues.length) throw new ValidationError(issues);
+  return {
+    team: b.team as string,
+    member: b.member as string,
+    expiresInDays: (b.expires_in_days as number | null | undefined) ?? null,
+    models: (models as string[] | null | undefined) ?? null,
+    dailyImageQuota: (b.daily_image_quota as number | null | undefined) ?? null,
+    rpm: (b.rpm as number | null | undefined) ?? null,
+  };
+}
+
+/** Admin routes behind `ADMIN_TOKEN`: token create/list/revoke and usage reports. */
+export const adminRouter = new Hono<AppEnv>();
+adminRouter.use("*", adminAuth());
+
+adminRouter.post("/tokens", async (c) => {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw new HttpError(400, "validation", "body: must be a JSON object (the request body is not valid JSON)", { param: "body" });
+  }
+  const t = parseTokenBody(body);
+  const token = generateToken();
+  const id = randomId("tok");
+  const now = Math.floor(Date.now() / 1000);
+  const expiresAt = t.expiresInDays === null ? null : now + t.expiresInDays * 86400;
+  await c.env.DB.prepare(
+    `INSERT INTO tokens (id, token_hash, team, member, models, daily_image_quota, rpm, created_at, expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+    .bind(id, await hashToken(token), t.team, t.member, t.models && JSON.stringify(t.models), t.dailyImageQuota, t.rpm, now, expiresAt)
+    .run();
+  return c.json(
+    { id, object: "token", token, team: t.team, member: t.member, expires_at: expiresAt, models: t.models, daily_image_quota: t.dailyImageQuota, rpm: t.rpm, created_at: now },
+    201,
+  );
+});
+
+adminRouter.get("/tokens", async (c) => {
+  const team = c.req.query("team");
+  const stmt = team
+    ? c.env.DB.prepare("SELECT * FROM tokens WHERE team = ? ORDER BY created_at, id").bind(team)
+    : c.env.DB.prepare("SELECT * FROM tokens ORDER BY team, created_at, id");
+  const { results } = await stmt.all<TokenRow>();
+  return c.json({ object: "list", data: results.map(view) });
+});
+
+adminRouter.delete("/tokens/:id", async (c) => {
+  const id = c.req.param("id");
+  const now = Math.floor(Date.now() / 1000);
+  await c.env.DB.prepare("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").bind(now, id).run();
+  const row = await c.env.DB.prepare("SELECT * FROM tokens WHERE id = ?").bind(id).first<TokenRow>();
+  if (!row) throw new HttpError(404, "not_found", `token ${id}: no such token`, { param: "id" });
+  return c.json({ ...view(row), revoked: true });
+});
+
+adminRouter.get("/usage", async (c) => {
+  const { from, to } = parseDayRange(c.req.query("from"), c.req.query("to"));
+  const team = c.req.query("team");
+  const rows = await queryUsage(c.env, { from, to, ...(team ? { team } : {}) });
+  return c.json({ object: "usage", from, to, ...(team ? { team } : {}), rows });
+});

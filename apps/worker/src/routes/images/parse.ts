@@ -1,0 +1,153 @@
+import {
+  type EditOptions,
+  type GenerateOptions,
+  type ResponseFormat,
+  ValidationError,
+  type ValidationIssue,
+  validateEditOptions,
+  validateGenerateOptions,
+} from "@gptimg/core";
+
+/** An OpenAI images request, parsed and validated. */
+export interface ParsedImageRequest<T extends GenerateOptions> {
+  options: T;
+  /** how images go back: base64 in the body or signed URLs; gateway-side only, never sent upstream */
+  responseFormat: ResponseFormat | undefined;
+  stream: boolean;
+}
+
+type Kind = "string" | "int" | "bool";
+/** OpenAI wire name → core option name and type. Unknown fields are refused: they would reach the provider. */
+const FIELDS: Record<string, [keyof EditOptions, Kind]> = {
+  prompt: ["prompt", "string"],
+  model: ["model", "string"],
+  n: ["n", "int"],
+  size: ["size", "string"],
+  quality: ["quality", "string"],
+  output_format: ["outputFormat", "string"],
+  output_compression: ["outputCompression", "int"],
+  background: ["background", "string"],
+  moderation: ["moderation", "string"],
+  partial_images: ["partialImages", "int"],
+  stream: ["stream", "bool"],
+  user: ["user", "string"],
+  style: ["style", "string"],
+  input_fidelity: ["inputFidelity", "string"],
+};
+/** core's camelCase field → wire name, so every error names the field the caller sent. */
+const WIRE = new Map<string, string>(Object.entries(FIELDS).map(([wire, [core]]) => [core, wire]));
+WIRE.set("images", "image");
+
+const isNumeric = (s: string) => /^-?\d+$/.test(s.trim());
+
+function coerce(field: string, value: unknown, kind: Kind, fromForm: boolean, issues: ValidationIssue[]): unknown {
+  let v = value;
+  if (fromForm && typeof value === "string") {
+    if (kind === "int") v = isNumeric(value) ? Number(value) : value;
+    if (kind === "bool") v = value === "true" ? true : value === "false" ? false : value;
+  }
+  const ok =
+    (kind === "string" && typeof v === "string") ||
+    (kind === "int" && Number.isInteger(v)) ||
+    (kind === "bool" && typeof v === "boolean");
+  if (!ok) issues.push({ field, value, rule: `must be ${kind === "int" ? "an integer" : kind === "bool" ? "a boolean" : "a string"}` });
+  return v;
+}
+
+function assign(
+  field: string,
+  value: unknown,
+  target: Record<string, unknown>,
+  out: { responseFormat?: ResponseFormat },
+  fromForm: boolean,
+  issues: ValidationIssue[],
+): void {
+  if (field === "response_format") {
+    if (value === "b64_json" || value === "url") out.responseFormat = value;
+    else issues.push({ field, value, rule: 'must be "b64_json" or "url"' });
+    return;
+  }
+  const spec = FIELDS[field];
+  if (!spec) {
+    issues.push({ field, value: fromForm ? "(field)" : value, rule: "is not a known parameter of an image request" });
+    return;
+  }
+  target[spec[0]] = coerce(field, value, spec[1], fromForm, issues);
+}
+
+/** Renames core's camelCase fields in issues back to the wire names. */
+export function toWireIssues(issues: ValidationIssue[]): ValidationIssue[] {
+  return issues.map((i) => {
+    const [head, ...rest] = i.field.split(/(?=[[.])/);
+    const wire = WIRE.get(head ?? "") ?? head;
+    return { ...i, field: [wire, ...rest].join("") };
+  });
+}
+
+function finish<T extends GenerateOptions>(opts: T, responseFormat: ResponseFormat | undefined, issues: ValidationIssue[]) {
+  if (issues.length) throw new ValidationError(toWireIssues(issues));
+  return { options: opts, responseFormat, stream: opts.stream === true };
+}
+
+/**
+ * Parses a `POST /v1/images/generations` JSON body and validates it with core's rules for the model
+ * (`defaultModel` when the body names none). Throws `ValidationError` naming every bad field.
+ */
+export function parseGenerateBody(body: unknown, defaultModel: string): ParsedImageRequest<GenerateOptions> {
+  if (!body || typeof body !== "object" || Array.isArray(body)) {
+    throw new ValidationError([{ field: "body", value: Array.isArray(body) ? "[…]" : body, rule: "must be a JSON object" }]);
+  }
+  const issues: ValidationIssue[] = [];
+  const opts: Record<string, unknown> = {};
+  const out: { responseFormat?: ResponseFormat } = {};
+  for (const [field, value] of Object.entries(body)) {
+    if (value === null || value === undefined) continue; // SDKs send null for "not set"
+    assign(field, value, opts, out, false, issues);
+  }
+  if (opts.prompt === undefined) issues.push({ field: "prompt", value: undefined, rule: "is required" });
+  opts.model ??= defaultModel;
+  const options = opts as unknown as GenerateOptions;
+  if (!issues.length) issues.push(...validateGenerateOptions(options, options.model));
+  return finish(options, out.responseFormat, issues);
+}
+
+/** Most input images an edit takes (OpenAI's limit for gpt-image models). */
+const MAX_IMAGES = 16;
+
+/**
+ * Parses a `POST /v1/images/edits` multipart body: `image` or `image[]` repeated (1-16 files),
+ * optional `mask`, and the generation fields as text. Validates with core (formats by magic bytes,
+ * 50 MB total, mask rules). Throws `ValidationError` naming every bad field.
+ */
+export async function parseEditForm(form: FormData, defaultModel: string): Promise<ParsedImageRequest<EditOptions>> {
+  const issues: ValidationIssue[] = [];
+  const opts: Record<string, unknown> = {};
+  const out: { responseFormat?: ResponseFormat } = {};
+  const images: EditOptions["images"] = [];
+  for (const [field, value] of form.entries()) {
+    if (field === "image" || field === "image[]" || field === "mask") {
+      if (typeof value === "string") {
+        issues.push({ field, value: "(text)", rule: "must be a file part" });
+      } else if (field === "mask") {
+        if (opts.mask) issues.push({ field, value: value.name, rule: "at most one mask" });
+        opts.mask = { data: value, name: value.name };
+      } else {
+        images.push({ data: value, name: value.name });
+      }
+      continue;
+    }
+    if (typeof value !== "string") {
+      issues.push({ field, value: "(file)", rule: "must be a text field" });
+      continue;
+    }
+    assign(field, value, opts, out, true, issues);
+  }
+  if (opts.prompt === undefined) issues.push({ field: "prompt", value: undefined, rule: "is required" });
+  if (images.length === 0) issues.push({ field: "image", value: undefined, rule: "at least one image file is required" });
+  if (images.length > MAX_IMAGES) issues.push({ field: "image", value: images.length, rule: `at most ${MAX_IMAGES} images` });
+  opts.images = images;
+  opts.model ??= defaultModel;
+  const options = opts as unknown as EditOptions;
+  if (!issues.length) issues.push(...(await validateEditOptions(options, options.model)));
+  return finish(options, out.responseFormat, issues);
+}

@@ -1,0 +1,167 @@
+import {
+  type EditOptions,
+  type GeneratedImage,
+  type GenerateOptions,
+  type ImageStreamEvent,
+  type ImageUsage,
+  inspectImage,
+  extensionFor,
+} from "@gptimg/core";
+import type { Env } from "../../env.ts";
+import type { Member } from "../../lib/context.ts";
+import { toOpenAIError } from "../../lib/errors.ts";
+import { createProviderClient } from "../../lib/provider.ts";
+import { envSecrets } from "../../lib/secrets.ts";
+import { imageKey, inputKey, promptHash, putImage, type StoredImage } from "../../lib/storage.ts";
+import { randomId } from "../../lib/tokens.ts";
+import { recordUsage } from "../../lib/usage.ts";
+
+type DoneResult = Extract<ImageStreamEvent, { type: "done" }>["result"];
+
+/** What a synchronous image request yields to its responder, in order. */
+export type RunEvent =
+  | { type: "partial"; index: number; partialIndex: number; image: GeneratedImage }
+  /** a final image, already in R2; `image.bytes` is still in hand for a base64 response */
+  | { type: "stored"; image: GeneratedImage; stored: StoredImage }
+  | { type: "done"; result: DoneResult; costUsd: number; jobId: string };
+
+export interface RunInput {
+  env: Env;
+  member: Member;
+  kind: "generate" | "edit";
+  options: GenerateOptions | EditOptions;
+  signal?: AbortSignal;
+}
+
+/** The request as recorded in D1: options without bytes (inputs are in R2 under `input_keys`). */
+function requestJson(options: GenerateOptions | EditOptions): string {
+  const { images: _images, mask: _mask, signal: _signal, ...rest } = options as EditOptions;
+  return JSON.stringify(rest);
+}
+
+/** Stores an edit's inputs beside its outputs; returns their keys (mask last). */
+async function storeInputs(env: Env, member: Member, jobId: string, opts: EditOptions, date: Date, hash: string) {
+  const keys: string[] = [];
+  const items = [...opts.images.map((img, i) => [img, i] as const), ...(opts.mask ? [[opts.mask, "mask"] as const] : [])];
+  for (const [input, which] of items) {
+    const bytes = input.data instanceof Uint8Array ? input.data : new Uint8Array(await input.data.arrayBuffer());
+    const info = inspectImage(bytes);
+    // validation already refused anything that is not an image; the guard keeps types honest
+    if (!info.ok) continue;
+    const key = inputKey(member.team, jobId, which, extensionFor(info.format), date);
+    await putImage(env, key, { bytes, format: info.format, width: info.width, height: info.height, index: which === "mask" ? 0 : which }, {
+      job: jobId,
+      team: member.team,
+      member: member.member,
+      model: opts.model ?? env.PROVIDER_MODEL,
+      promptSha256: hash,
+      role: which === "mask" ? "mask" : "input",
+    });
+    keys.push(key);
+  }
+  return keys;
+}
+
+const usageJson = (u: ImageUsage | undefined) => (u ? JSON.stringify(u) : null);
+
+/**
+ * Runs one synchronous image request: records a job row (so it appears in the team's history),
+ * stores edit inputs, streams the provider's answer through core, puts each final image into R2
+ * as soon as it is decoded, then records usage and cost and completes the row. Yields each image
+ * after it is stored, so responders never send an image that is not in R2.
+ */
+export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent> {
+  const { env, member, kind, options } = input;
+  const jobId = randomId("job");
+  const date = new Date();
+  const created = Math.floor(date.getTime() / 1000);
+  const model = options.model ?? env.PROVIDER_MODEL;
+  const hash = await promptHash(options.prompt);
+  await env.DB.prepare(
+    `INSERT INTO jobs (id, team, member, token_id, kind, status, model, request_json, requested_size, created_at)
+     VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
+  )
+    .bind(jobId, member.team, member.member, member.tokenId, kind, model, requestJson(options), options.size ?? null, created)
+    .run();
+  const stored: StoredImage[] = [];
+  try {
+    if (kind === "edit") {
+      const keys = await storeInputs(env, member, jobId, options as EditOptions, date, hash);
+      await env.DB.prepare("UPDATE jobs SET input_keys = ? WHERE id = ?").bind(JSON.stringify(keys), jobId).run();
+    }
+    const client = createProviderClient(env);
+    const opts = { ...options, ...(input.signal ? { signal: input.signal } : {}) };
+    const events = kind === "edit" ? client.editStream(opts as EditOptions) : client.generateStream(opts);
+    for await (const ev of events) {
+      if (ev.type === "partial") yield ev;
+      else if (ev.type === "image") {
+        const img = ev.image;
+        const key = imageKey(member.team, jobId, img.index, extensionFor(img.format), date);
+        const s = await putImage(env, key, img, {
+          job: jobId,
+          team: member.team,
+          member: member.member,
+          model,
+          size: options.size ?? "auto",
+          promptSha256: hash,
+        });
+        stored.push(s);
+        yield { type: "stored", image: img, stored: s };
+      } else if (ev.type === "done") {
+        const r = ev.result;
+        const cost = await recordUsage(env, {
+          team: member.team,
+          member: member.member,
+          tokenId: member.tokenId,
+          model: r.model,
+          images: stored.length,
+          ...(r.usage ? { usage: r.usage } : {}),
+          jobId,
+        });
+        await env.DB.prepare(
+          `UPDATE jobs SET status = 'succeeded', model = ?, image_keys = ?, usage = ?, cost = ?, provider = ?, request_id = ?,
+             requested_size = ?, size_mismatch = ?, completed_at = ? WHERE id = ?`,
+        )
+          .bind(
+            r.model,
+            JSON.stringify(stored),
+            usageJson(r.usage),
+            cost,
+            r.provider,
+            r.requestId ?? null,
+            r.requestedSize ?? options.size ?? null,
+            r.sizeMismatch ? 1 : 0,
+            Math.floor(Date.now() / 1000),
+            jobId,
+          )
+          .run();
+        yield { type: "done", result: r, costUsd: cost, jobId };
+      }
+    }
+  } catch (err) {
+    await failJob(env, member, jobId, model, stored, err);
+    throw err;
+  }
+}
+
+/** Marks the row failed; images already stored were produced (and likely billed), so they count. */
+async function failJob(env: Env, member: Member, jobId: string, model: string, stored: StoredImage[], err: unknown) {
+  const { status, body } = toOpenAIError(err, envSecrets(env));
+  const error = {
+    code: body.error.code,
+    message: body.error.message,
+    status,
+    request_id: body.error.request_id ?? null,
+    possibly_billed: body.error.possibly_billed ?? false,
+  };
+  try {
+    if (stored.length) {
+      await recordUsage(env, { team: member.team, member: member.member, tokenId: member.tokenId, model, images: stored.length, jobId });
+    }
+    await env.DB.prepare("UPDATE jobs SET status = 'failed', image_keys = ?, error = ?, completed_at = ? WHERE id = ?")
+      .bind(JSON.stringify(stored), JSON.stringify(error), Math.floor(Date.now() / 1000), jobId)
+      .run();
+  } catch {
+    // the original error matters more to the caller than a failed bookkeeping write
+  }
+}

@@ -1,0 +1,143 @@
+/** Shared OpenAPI 3.1 components: security schemes, schemas, responses. */
+
+const str = { type: "string" } as const;
+const int = { type: "integer" } as const;
+const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: "null" }] });
+
+const imageFields = {
+  prompt: { ...str, description: "What to draw (or how to change the inputs)." },
+  model: { ...str, description: "Defaults to the Worker's PROVIDER_MODEL." },
+  n: { ...int, minimum: 1, maximum: 10, default: 1 },
+  size: { ...str, description: "auto, a preset (1024x1024 …), an alias (square, landscape, portrait, 2k, 4k), a ratio (16:9) or WxH." },
+  quality: { enum: ["low", "medium", "high", "auto"] },
+  output_format: { enum: ["png", "jpeg", "webp"] },
+  output_compression: { ...int, minimum: 0, maximum: 100 },
+  background: { enum: ["auto", "opaque", "transparent"] },
+  moderation: { enum: ["low", "auto"] },
+  partial_images: { ...int, minimum: 0, maximum: 3, description: "Only with stream." },
+  stream: { type: "boolean", description: "Server-sent events: <prefix>.partial_image, <prefix>.completed." },
+  response_format: { enum: ["b64_json", "url"], description: "Defaults to DEFAULT_RESPONSE_FORMAT (b64_json)." },
+  user: str,
+  style: { enum: ["vivid", "natural"], description: "dall-e-3 only." },
+};
+
+const usage = {
+  type: "object",
+  properties: {
+    input_tokens: int,
+    input_tokens_details: { type: "object", properties: { text_tokens: int, image_tokens: int } },
+    output_tokens: int,
+    total_tokens: int,
+  },
+};
+
+const job = {
+  type: "object",
+  required: ["id", "object", "status", "kind", "created_at"],
+  properties: {
+    id: str,
+    object: { const: "image.job" },
+    status: { enum: ["queued", "running", "succeeded", "failed"] },
+    kind: { enum: ["generate", "edit"] },
+    model: str,
+    member: str,
+    created_at: int,
+    completed_at: nullable(int),
+    requested_size: nullable(str),
+    size_mismatch: { type: "boolean" },
+    provider: nullable(str),
+    request_id: nullable(str),
+    images: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: { index: int, url: str, format: str, width: int, height: int, bytes: int },
+      },
+    },
+    usage: nullable({ type: "object", properties: { input_tokens: int, output_tokens: int, total_tokens: int } }),
+    cost_usd: nullable({ type: "number" }),
+    error: nullable({
+      type: "object",
+      properties: { code: str, message: str, status: nullable(int), request_id: nullable(str), possibly_billed: { type: "boolean" } },
+    }),
+  },
+};
+
+export const components = {
+  securitySchemes: {
+    member: { type: "http", scheme: "bearer", description: "A member token (gpi_…) from POST /admin/tokens." },
+    admin: { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret." },
+  },
+  schemas: {
+    Error: {
+      type: "object",
+      required: ["error"],
+      properties: {
+        error: {
+          type: "object",
+          required: ["message", "type", "code", "param"],
+          properties: {
+            message: str,
+            type: str,
+            code: {
+              enum: [
+                "validation", "auth", "permission", "not_found", "rate_limited", "content_policy", "provider_error",
+                "bad_response", "timeout", "network", "outcome_unknown", "quota_exceeded", "idempotency_conflict", "internal",
+              ],
+            },
+            param: nullable(str),
+            possibly_billed: { type: "boolean" },
+            request_id: str,
+          },
+        },
+      },
+    },
+    GenerateRequest: { type: "object", required: ["prompt"], properties: imageFields, additionalProperties: false },
+    EditRequest: {
+      type: "object",
+      required: ["prompt", "image"],
+      properties: {
+        ...imageFields,
+        image: { type: "array", items: { type: "string", format: "binary" }, minItems: 1, maxItems: 16, description: "Sent as image or image[] parts; png/jpeg/webp, 50 MB in total." },
+        mask: { type: "string", format: "binary", description: "PNG with alpha, < 4 MB, the first image's width and height." },
+        input_fidelity: { enum: ["high", "low"] },
+      },
+    },
+    ImagesResponse: {
+      type: "object",
+      required: ["created", "data"],
+      properties: {
+        created: int,
+        data: { type: "array", items: { type: "object", properties: { b64_json: str, url: str, revised_prompt: str } } },
+        background: str,
+        output_format: str,
+        quality: str,
+        size: str,
+        usage,
+      },
+    },
+    Job: job,
+    JobList: { type: "object", properties: { object: { const: "list" }, data: { type: "array", items: job }, next_cursor: nullable(str) } },
+    Token: {
+      type: "object",
+      properties: {
+        id: str, object: { const: "token" }, token: { ...str, description: "Only in the answer to POST; shown once." },
+        team: str, member: str, models: nullable({ type: "array", items: str }), daily_image_quota: nullable(int), rpm: nullable(int),
+        created_at: int, expires_at: nullable(int), revoked_at: nullable(int),
+      },
+    },
+    Usage: {
+      type: "object",
+      properties: {
+        object: { const: "usage" }, from: { ...str, format: "date" }, to: { ...str, format: "date" },
+        rows: {
+          type: "array",
+          items: { type: "object", properties: { team: str, member: str, model: str, images: int, input_tokens: int, output_tokens: int, cost_usd: { type: "number" } } },
+        },
+      },
+    },
+  },
+  responses: {
+    Error: { description: "OpenAI-shaped error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+  },
+} as const;

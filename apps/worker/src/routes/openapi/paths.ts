@@ -1,0 +1,183 @@
+/** OpenAPI 3.1 paths of every route of the Worker, jobs and webhooks included. */
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown) => ({ "application/json": { schema } });
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { $ref: "#/components/responses/Error" }]));
+const member = [{ member: [] }];
+const admin = [{ admin: [] }];
+const q = (name: string, description: string, schema: Record<string, unknown> = { type: "string" }) => ({ name, in: "query", description, schema });
+const imageErrors = errors(400, 401, 403, 409, 429, 502, 504);
+
+const images = (op: string, summary: string, body: Record<string, unknown>) => ({
+  post: {
+    operationId: op,
+    summary,
+    security: member,
+    parameters: [{ name: "Idempotency-Key", in: "header", schema: { type: "string", maxLength: 255 } }],
+    requestBody: { required: true, content: body },
+    responses: {
+      "200": {
+        description: "Images (b64_json by default, signed URLs with response_format=url), or an SSE stream with stream=true.",
+        content: { ...json(ref("ImagesResponse")), "text/event-stream": { schema: { type: "string" } } },
+      },
+      ...imageErrors,
+    },
+  },
+});
+
+const webhook = (platform: string, auth: string) => ({
+  post: {
+    operationId: `webhook_${platform}`,
+    summary: `${platform} events and commands (${auth}); acks within the platform's deadline and replies when the image is ready.`,
+    security: [],
+    requestBody: { required: true, content: { "application/json": { schema: { type: "object" } }, "application/x-www-form-urlencoded": { schema: { type: "object" } } } },
+    responses: { "200": { description: "Acknowledged" }, ...errors(401, 403) },
+  },
+});
+
+export const paths = {
+  "/v1/images/generations": images("createImage", "Generate images (OpenAI-compatible).", json(ref("GenerateRequest"))),
+  "/v1/images/edits": images("createImageEdit", "Edit images (OpenAI-compatible, multipart).", { "multipart/form-data": { schema: ref("EditRequest") } }),
+  "/v1/models": {
+    get: {
+      operationId: "listModels",
+      summary: "Models this Worker serves that the caller's token may use.",
+      security: member,
+      responses: { "200": { description: "OpenAI model list", content: json({ type: "object", properties: { object: { const: "list" }, data: { type: "array" } } }) }, ...errors(401) },
+    },
+  },
+  "/v1/models/{id}": {
+    get: {
+      operationId: "retrieveModel",
+      security: member,
+      parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+      responses: { "200": { description: "One model" }, ...errors(401, 404) },
+    },
+  },
+  "/v1/usage": {
+    get: {
+      operationId: "memberUsage",
+      summary: "The caller's usage (scope=member) or the team's (scope=team), per member and model.",
+      security: member,
+      parameters: [q("from", "First UTC day, YYYY-MM-DD (default: 29 days before to)"), q("to", "Last UTC day (default: today)"), q("scope", "member or team", { enum: ["member", "team"] })],
+      responses: { "200": { description: "Usage", content: json(ref("Usage")) }, ...errors(400, 401) },
+    },
+  },
+  "/v1/jobs": {
+    post: {
+      operationId: "createJob",
+      summary: "Start an image job: generations body (JSON) or edits body (multipart), plus callback_url.",
+      security: member,
+      parameters: [{ name: "Idempotency-Key", in: "header", schema: { type: "string" } }],
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": { schema: { allOf: [ref("GenerateRequest")], properties: { callback_url: { type: "string", format: "uri" } } } },
+          "multipart/form-data": { schema: { allOf: [ref("EditRequest")], properties: { callback_url: { type: "string", format: "uri" } } } },
+        },
+      },
+      responses: { "202": { description: "Queued", content: json(ref("Job")) }, "200": { description: "Same Idempotency-Key and body: the existing job", content: json(ref("Job")) }, ...errors(400, 401, 403, 409, 429) },
+    },
+    get: {
+      operationId: "listJobs",
+      security: member,
+      parameters: [q("limit", "1-100, default 20", { type: "integer" }), q("cursor", "next_cursor of the previous page"), q("scope", "member or team", { enum: ["member", "team"] })],
+      responses: { "200": { description: "Jobs, newest first", content: json(ref("JobList")) }, ...errors(400, 401) },
+    },
+  },
+  "/v1/jobs/{id}": {
+    get: {
+      operationId: "getJob",
+      security: member,
+      parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+      responses: { "200": { description: "The job, with freshly signed image URLs", content: json(ref("Job")) }, ...errors(401, 404) },
+    },
+  },
+  "/v1/jobs/{id}/events": {
+    get: {
+      operationId: "jobEvents",
+      summary: "SSE: event status {status} on each change, then event done with the job, then the stream closes.",
+      security: member,
+      parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+      responses: { "200": { description: "Event stream", content: { "text/event-stream": { schema: { type: "string" } } } }, ...errors(401, 404) },
+    },
+  },
+  "/admin/tokens": {
+    post: {
+      operationId: "createToken",
+      security: admin,
+      requestBody: {
+        required: true,
+        content: json({
+          type: "object",
+          required: ["team", "member"],
+          additionalProperties: false,
+          properties: {
+            team: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$" },
+            member: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$" },
+            expires_in_days: { type: "integer", minimum: 1, maximum: 3650 },
+            models: { anyOf: [{ type: "array", items: { type: "string" }, minItems: 1 }, { type: "null" }] },
+            daily_image_quota: { type: "integer", minimum: 1 },
+            rpm: { type: "integer", minimum: 1 },
+          },
+        }),
+      },
+      responses: { "201": { description: "The token, shown this once", content: json(ref("Token")) }, ...errors(400, 401) },
+    },
+    get: {
+      operationId: "listTokens",
+      security: admin,
+      parameters: [q("team", "Only this team's tokens")],
+      responses: { "200": { description: "Tokens without secrets", content: json({ type: "object", properties: { object: { const: "list" }, data: { type: "array", items: ref("Token") } } }) }, ...errors(401) },
+    },
+  },
+  "/admin/tokens/{id}": {
+    delete: {
+      operationId: "revokeToken",
+      security: admin,
+      parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+      responses: { "200": { description: "Revoked", content: json(ref("Token")) }, ...errors(401, 404) },
+    },
+  },
+  "/admin/usage": {
+    get: {
+      operationId: "adminUsage",
+      security: admin,
+      parameters: [q("from", "First UTC day, YYYY-MM-DD"), q("to", "Last UTC day"), q("team", "Only this team")],
+      responses: { "200": { description: "Usage", content: json(ref("Usage")) }, ...errors(400, 401) },
+    },
+  },
+  "/files/{key}": {
+    get: {
+      operationId: "getFile",
+      summary: "A stored image behind a signed URL. HMAC-SHA256 over \"gptimg-url-v1\\n\" + kid + \"\\nGET\\n\" + key + \"\\n\" + exp.",
+      security: [],
+      parameters: [
+        { name: "key", in: "path", required: true, schema: { type: "string" }, description: "R2 key t/<team>/<yyyy>/<mm>/<job>/<i>.<ext>" },
+        q("exp", "Expiry, unix seconds (at most 7 days ahead)", { type: "integer" }),
+        q("kid", "Signing key id"),
+        q("sig", "base64url HMAC"),
+        { name: "Range", in: "header", schema: { type: "string" }, description: "One byte range" },
+        { name: "If-None-Match", in: "header", schema: { type: "string" } },
+      ],
+      responses: {
+        "200": { description: "The image", content: { "image/*": { schema: { type: "string", format: "binary" } } } },
+        "206": { description: "Part of the image" },
+        "304": { description: "Not modified" },
+        "403": { description: "Any signature failure (one opaque answer)", content: json(ref("Error")) },
+        "404": { description: "Signature valid, object gone" },
+        "416": { description: "Range not satisfiable" },
+      },
+    },
+  },
+  "/webhooks/slack": webhook("slack", "Slack v0 HMAC signature, 5-minute window"),
+  "/webhooks/discord": webhook("discord", "Ed25519 signature"),
+  "/webhooks/telegram": webhook("telegram", "X-Telegram-Bot-Api-Secret-Token header"),
+  "/webhooks/feishu": webhook("feishu", "Feishu signature with the encrypt key"),
+  "/healthz": {
+    get: { operationId: "health", security: [], responses: { "200": { description: "OK" }, "503": { description: "D1 unavailable" } } },
+  },
+  "/openapi.json": {
+    get: { operationId: "openapi", security: [], responses: { "200": { description: "This document" } } },
+  },
+};

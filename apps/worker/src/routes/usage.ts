@@ -1,0 +1,22 @@
+import { ValidationError } from "@gptimg/core";
+import { Hono } from "hono";
+import type { AppEnv } from "../lib/context.ts";
+import { queryUsage } from "../lib/usage.ts";
+import { parseDayRange } from "./dates.ts";
+
+/**
+ * `GET /v1/usage?from&to&scope=member|team`: the caller's own usage (default) or the whole team's,
+ * per member and model.
+ */
+export const usageRouter = new Hono<AppEnv>();
+
+usageRouter.get("/", async (c) => {
+  const member = c.get("member");
+  const { from, to } = parseDayRange(c.req.query("from"), c.req.query("to"));
+  const scope = c.req.query("scope") ?? "member";
+  if (scope !== "member" && scope !== "team") {
+    throw new ValidationError([{ field: "scope", value: scope, rule: 'must be "member" or "team"' }]);
+  }
+  const rows = await queryUsage(c.env, { from, to, team: member.team, ...(scope === "member" ? { member: member.member } : {}) });
+  return c.json({ object: "usage", from, to, rows });
+});

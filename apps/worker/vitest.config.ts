@@ -1,0 +1,39 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+import { WEBHOOK_TEST_BINDINGS } from "./test/webhooks/bindings.ts";
+
+/** Canary secrets: any of them showing up in a response, a log line or R2 fails a test. */
+export const TEST_SECRETS = {
+  PROVIDER_API_KEY: "sk-canary-worker-do-not-leak",
+  ADMIN_TOKEN: "admin-canary-token-do-not-leak",
+  // two kids: "k1" is the older (verifies only), "k2" the newest (signs)
+  SIGNING_KEYS: JSON.stringify({
+    k1: "signing-canary-k1-do-not-leak-0123456789",
+    k2: "signing-canary-k2-do-not-leak-0123456789",
+  }),
+};
+
+const migrations = await readD1Migrations(new URL("./migrations", import.meta.url).pathname);
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.jsonc" },
+      miniflare: {
+        bindings: {
+          ...TEST_SECRETS,
+          ...WEBHOOK_TEST_BINDINGS,
+          // never reached: tests route it through a fetch spy to the offline provider or a fake
+          PROVIDER_BASE_URL: "http://provider.test/v1",
+          TEST_MIGRATIONS: migrations,
+        },
+      },
+    }),
+  ],
+  test: {
+    globalSetup: ["./test/global-setup.ts"],
+    setupFiles: ["./test/setup.ts"],
+    include: ["test/**/*.test.ts"],
+    exclude: ["test/e2e/**"],
+  },
+});
