@@ -61,7 +61,18 @@ try {
   fail(`--fault: ${(e as Error).message}`);
 }
 
-const provider = await startOfflineProvider({
+// Handlers go in before the server starts: a signal during start-up still stops cleanly.
+let provider: Awaited<ReturnType<typeof startOfflineProvider>> | undefined;
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  void (provider?.close() ?? Promise.resolve()).then(() => process.exit(0));
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
+
+provider = await startOfflineProvider({
   port,
   latencyMs: nonNegative("latency", args.values.latency),
   apiKey: args.values["api-key"],
@@ -69,12 +80,4 @@ const provider = await startOfflineProvider({
   log: args.values.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
 });
 process.stdout.write(`OFFLINE_PROVIDER_URL=${provider.url}\n`);
-
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  void provider.close().then(() => process.exit(0));
-};
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
+if (stopping) await provider.close();

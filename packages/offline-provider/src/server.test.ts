@@ -139,37 +139,43 @@ describe("startOfflineProvider", () => {
 });
 
 describe("CLI", () => {
-  it("prints the base URL first, serves, and stops on SIGTERM", async () => {
-    const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-    const tsx = fileURLToPath(new URL("../../../node_modules/tsx/dist/cli.mjs", import.meta.url));
-    const child = spawn(process.execPath, [tsx, main, "--latency", "10", "--api-key", CANARY, "--quiet"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    try {
-      const firstLine = await new Promise<string>((resolve, reject) => {
-        let out = "";
-        child.stdout.on("data", (d: Buffer) => {
-          out += d.toString();
-          if (out.includes("\n")) resolve(out.split("\n")[0]!);
-        });
-        child.once("exit", (code) => reject(new Error(`exited ${code}`)));
-        setTimeout(() => reject(new Error("no URL within 15 s")), 15_000);
+  const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+  const tsx = fileURLToPath(new URL("../../../node_modules/tsx/dist/cli.mjs", import.meta.url));
+  const bun = fileURLToPath(new URL("../../../node_modules/.bin/bun", import.meta.url));
+  it.each([
+    ["node (tsx)", process.execPath, [tsx, main]],
+    ["bun", bun, [main]],
+  ])(
+    "under %s: prints the base URL first, serves, and stops on SIGTERM",
+    async (_name, command, args) => {
+      const child = spawn(command, [...args, "--latency", "10", "--api-key", CANARY, "--quiet"], {
+        stdio: ["ignore", "pipe", "pipe"],
       });
-      const url = /^OFFLINE_PROVIDER_URL=(http:\/\/127\.0\.0\.1:\d+\/v1)$/.exec(firstLine)?.[1];
-      expect(url).toBeDefined();
-      const res = await fetch(`${url}/models`, { headers: { authorization: `Bearer ${CANARY}` } });
-      expect(res.status).toBe(200);
-      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      expect(await exited).toBe(0);
-    } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
-    }
-  }, 20_000);
+      try {
+        const firstLine = await new Promise<string>((resolve, reject) => {
+          let out = "";
+          child.stdout.on("data", (d: Buffer) => {
+            out += d.toString();
+            if (out.includes("\n")) resolve(out.split("\n")[0]!);
+          });
+          child.once("exit", (code) => reject(new Error(`exited ${code}`)));
+          setTimeout(() => reject(new Error("no URL within 15 s")), 15_000);
+        });
+        const url = /^OFFLINE_PROVIDER_URL=(http:\/\/127\.0\.0\.1:\d+\/v1)$/.exec(firstLine)?.[1];
+        expect(url).toBeDefined();
+        const res = await fetch(`${url}/models`, { headers: { authorization: `Bearer ${CANARY}` } });
+        expect(res.status).toBe(200);
+        const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        expect(await exited).toBe(0);
+      } finally {
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }
+    },
+    20_000,
+  );
 
   it("refuses a bad flag with exit code 2", async () => {
-    const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-    const tsx = fileURLToPath(new URL("../../../node_modules/tsx/dist/cli.mjs", import.meta.url));
     const child = spawn(process.execPath, [tsx, main, "--latency", "soon"], { stdio: ["ignore", "pipe", "pipe"] });
     let err = "";
     child.stderr.on("data", (d: Buffer) => {

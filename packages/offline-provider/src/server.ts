@@ -2,13 +2,12 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { type ParsedBody, parseBody, readBody } from "./body.ts";
-import { handleChat } from "./chat.ts";
+import { dispatch } from "./dispatch.ts";
 import { HttpError } from "./errors.ts";
 import { FaultQueue, parseFaultHeader } from "./faults.ts";
-import { handleImages } from "./images.ts";
 import { safeHeaders, summarize } from "./record.ts";
 import { FileStore, json, type Mutations, type Reply } from "./reply.ts";
-import { modelsReply, route } from "./routes.ts";
+import { route } from "./routes.ts";
 import { htmlPage, sleep, statusFaultError, writeReply } from "./transport.ts";
 import type { FaultSpec, OfflineProvider, OfflineProviderOptions, RecordedRequest } from "./types.ts";
 
@@ -164,74 +163,15 @@ export async function startOfflineProvider(opts: OfflineProviderOptions = {}): P
       if (parseError) throw parseError;
 
       const mutations = mutationsOf(faults);
-      let reply: Reply;
-      switch (r.kind) {
-        case "generation":
-        case "edit":
-          if (
-            r.kind === "edit" &&
-            parsed.files.length === 0 &&
-            !String(req.headers["content-type"]).startsWith("multipart/")
-          ) {
-            throw new HttpError(400, "Invalid Content-Type header: /images/edits expects multipart/form-data.", {
-              code: "invalid_content_type",
-            });
-          }
-          reply = await handleImages({
-            kind: r.kind,
-            fields: parsed.fields,
-            files: parsed.files,
-            defaultModel: r.model ?? "gpt-image-2",
-            mutations,
-            store,
-            baseUrl,
-          });
-          break;
-        case "chat":
-          reply = await handleChat(parsed.fields, mutations);
-          break;
-        case "models":
-          reply = modelsReply(r.id);
-          break;
-        case "file": {
-          const file = store.get(r.id);
-          reply = file
-            ? { kind: "body", status: 200, headers: { "content-type": file.type }, body: file.bytes }
-            : json(404, {
-                error: {
-                  message: `No such file: '${r.id}'.`,
-                  type: "invalid_request_error",
-                  param: null,
-                  code: "file_not_found",
-                },
-              });
-          break;
-        }
-        case "wrong-method":
-          reply = json(
-            405,
-            {
-              error: {
-                message: `Method ${method} not allowed on ${path}; use ${r.allow}.`,
-                type: "invalid_request_error",
-                param: null,
-                code: "method_not_allowed",
-              },
-            },
-            { allow: r.allow },
-          );
-          break;
-        case "not-found":
-          reply = json(404, {
-            error: {
-              message: `Invalid URL (${method} ${path})`,
-              type: "invalid_request_error",
-              param: null,
-              code: null,
-            },
-          });
-          break;
-      }
+      const reply = await dispatch(r, {
+        method,
+        path,
+        contentType: req.headers["content-type"] ?? "",
+        body: parsed,
+        mutations,
+        store,
+        baseUrl,
+      });
       await send(reply, faults);
     } catch (e) {
       if (res.headersSent || res.destroyed) {
