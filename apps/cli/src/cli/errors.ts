@@ -1,0 +1,85 @@
+import { EXIT, type ExitCode, exitCodeFor } from "./exit-codes.ts";
+
+/** The failure part of the `--json` envelope. */
+export interface FailureInfo {
+  code: string;
+  message: string;
+  status: number | null;
+  requestId: string | null;
+  possiblyBilled: boolean;
+}
+
+/**
+ * An error raised by the CLI itself (bad usage, a file it cannot read or write, missing
+ * credentials). `code` is one of core's stable codes or `usage` / `io`.
+ */
+export class CliError extends Error {
+  override name = "CliError";
+  readonly code: string;
+  readonly exitCode: ExitCode;
+  readonly status: number | undefined;
+  readonly requestId: string | undefined;
+  readonly possiblyBilled: boolean;
+  constructor(
+    code: string,
+    message: string,
+    init: { exitCode?: ExitCode; status?: number; requestId?: string; possiblyBilled?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.code = code;
+    this.status = init.status;
+    this.requestId = init.requestId;
+    this.possiblyBilled = init.possiblyBilled ?? false;
+    this.exitCode = init.exitCode ?? exitCodeFor(code, init.status, this.possiblyBilled);
+  }
+}
+
+/** Bad usage: exit 2. */
+export const usageError = (message: string): CliError => new CliError("usage", message, { exitCode: EXIT.usage });
+
+interface ErrorLike {
+  code?: unknown;
+  message?: unknown;
+  status?: unknown;
+  requestId?: unknown;
+  possiblyBilled?: unknown;
+}
+
+/** Normalizes anything thrown into the envelope's error object and an exit code. */
+export function describeFailure(e: unknown): { info: FailureInfo; exitCode: ExitCode } {
+  if (e instanceof CliError) {
+    return {
+      info: {
+        code: e.code,
+        message: e.message,
+        status: e.status ?? null,
+        requestId: e.requestId ?? null,
+        possiblyBilled: e.possiblyBilled,
+      },
+      exitCode: e.exitCode,
+    };
+  }
+  const x = (typeof e === "object" && e !== null ? e : {}) as ErrorLike;
+  if (typeof x.code === "string" && typeof x.message === "string" && e instanceof Error && e.name !== "SystemError") {
+    const status = typeof x.status === "number" ? x.status : undefined;
+    const possiblyBilled = x.possiblyBilled === true;
+    const known = /^[a-z_]+$/.test(x.code) && !x.code.startsWith("E");
+    if (known) {
+      return {
+        info: {
+          code: x.code,
+          message: x.message,
+          status: status ?? null,
+          requestId: typeof x.requestId === "string" ? x.requestId : null,
+          possiblyBilled,
+        },
+        exitCode: exitCodeFor(x.code, status, possiblyBilled),
+      };
+    }
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return {
+    info: { code: "internal", message, status: null, requestId: null, possiblyBilled: false },
+    exitCode: EXIT.failure,
+  };
+}

@@ -1,0 +1,40 @@
+import { COMMANDS, type CommandSpec } from "../commands/specs.ts";
+import { FLAGS, type FlagDef } from "./flags.ts";
+
+function flagLine(name: string, def: FlagDef): string {
+  const short = def.short ? `-${def.short}, ` : "    ";
+  const value = def.type === "string" ? ` ${def.value ?? "VALUE"}` : "";
+  return `  ${short}--${name}${value}`;
+}
+
+/** Help for one command, built from its spec and the shared flag table. */
+export function commandHelp(spec: CommandSpec): string {
+  const lines = [`gptimg ${spec.name}: ${spec.summary}`, "", `usage: ${spec.usage}`];
+  if (spec.flags.length > 0) {
+    lines.push("", "flags:");
+    const rows = [...spec.flags, "help" as const].map((n) => [flagLine(n, FLAGS[n]), FLAGS[n].help] as const);
+    const width = Math.max(...rows.map(([l]) => l.length)) + 2;
+    for (const [l, h] of rows) lines.push(`${l.padEnd(width)}${h}`);
+  }
+  if (spec.notes) lines.push("", ...spec.notes);
+  return lines.join("\n");
+}
+
+/** Top-level help. */
+export function mainHelp(version: string): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;
+  return [
+    `gptimg ${version}: images from gpt-image-2 and OpenAI-compatible APIs`,
+    "",
+    "usage: gptimg <command> [flags]",
+    "",
+    "commands:",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    "",
+    "settings: flags > GPTIMG_* environment > ./.env > config file (gptimg config path)",
+    "exit codes: 0 ok, 2 bad usage or input, 3 credentials, 4 refused by the provider,",
+    "            5 provider or network failure, 6 outcome unknown (maybe billed), 130 interrupted",
+    "",
+    "gptimg help <command> or gptimg <command> --help for details; gptimg --version",
+  ].join("\n");
+}

@@ -1,0 +1,87 @@
+import { parseArgs } from "node:util";
+import type { CommandSpec } from "../commands/specs.ts";
+import { usageError } from "./errors.ts";
+import { FLAGS, type FlagName, type FlagValues } from "./flags.ts";
+
+export interface Parsed {
+  values: FlagValues;
+  positionals: string[];
+}
+
+/**
+ * Parses `args` against the flags `spec` accepts. Unknown flags, missing values and values for
+ * boolean flags become usage errors (exit 2) naming the flag.
+ */
+export function parseCommandArgs(spec: CommandSpec, args: string[]): Parsed {
+  const names: FlagName[] = ["help", ...spec.flags];
+  const options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {};
+  for (const name of names) {
+    const def = FLAGS[name];
+    options[name] = {
+      type: def.type,
+      ...("short" in def ? { short: def.short } : {}),
+      ...("multiple" in def ? { multiple: def.multiple } : {}),
+    };
+  }
+  try {
+    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+    return { values: values as FlagValues, positionals };
+  } catch (e) {
+    throw usageError(`${spec.name}: ${explainParseError(e)}`);
+  }
+}
+
+function explainParseError(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  const message = err.message ?? String(e);
+  const flag = /'([^']+)'/.exec(message)?.[1];
+  switch (err.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `unknown flag ${flag ?? message} (see gptimg help)`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      if (/does not take an argument/.test(message)) return `flag ${flag} does not take a value`;
+      if (/argument missing|ambiguous/.test(message)) {
+        return `flag ${flag} needs a value (to pass one starting with -, write ${flag}=VALUE)`;
+      }
+      return message.split("\n")[0] ?? message;
+    default:
+      return message.split("\n")[0] ?? message;
+  }
+}
+
+/** The single string value of a flag (the last one when repeated). */
+export function str(values: FlagValues, name: FlagName): string | undefined {
+  const v = values[name];
+  if (Array.isArray(v)) return v[v.length - 1];
+  return typeof v === "string" ? v : undefined;
+}
+
+/** Every value of a repeatable flag. */
+export function list(values: FlagValues, name: FlagName): string[] {
+  const v = values[name];
+  if (Array.isArray(v)) return v;
+  return typeof v === "string" ? [v] : [];
+}
+
+/** A boolean flag. */
+export const flag = (values: FlagValues, name: FlagName): boolean => values[name] === true;
+
+/** An integer flag within bounds, or undefined when absent. */
+export function intFlag(values: FlagValues, name: FlagName, min: number, max: number): number | undefined {
+  const raw = str(values, name);
+  if (raw === undefined) return undefined;
+  if (!/^-?\d+$/.test(raw.trim())) throw usageError(`--${name} ${raw}: must be an integer from ${min} to ${max}`);
+  const n = Number(raw);
+  if (n < min || n > max) throw usageError(`--${name} ${raw}: must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+/** `300`, `90s`, `5m`, `1500ms` → milliseconds. */
+export function parseDuration(raw: string, field = "--timeout"): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(raw);
+  if (!m) throw usageError(`${field} ${raw}: must be a number of seconds, or end in ms, s, m or h`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
+  const ms = Math.round(Number(m[1]) * unit);
+  if (ms < 1 || ms > 24 * 3_600_000) throw usageError(`${field} ${raw}: must be between 1 ms and 24 h`);
+  return ms;
+}

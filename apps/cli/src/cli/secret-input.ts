@@ -1,0 +1,51 @@
+import { CliError } from "./errors.ts";
+import { EXIT } from "./exit-codes.ts";
+import { readStdin } from "./io.ts";
+
+/**
+ * Reads one secret: from a terminal without echo (raw mode; backspace works, Ctrl-C aborts),
+ * or the first line of piped stdin. The value is never written anywhere.
+ */
+export async function readSecret(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    const text = await readStdin();
+    return (text.split(/\r?\n/).find((l) => l.trim() !== "") ?? "").trim();
+  }
+  process.stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.resume();
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let value = "";
+      const onData = (chunk: Buffer | string): void => {
+        for (const ch of typeof chunk === "string" ? chunk : chunk.toString("utf8")) {
+          if (ch === "\r" || ch === "\n" || ch === "\u0004") {
+            stdin.off("data", onData);
+            return resolve(value.trim());
+          }
+          if (ch === "\u0003") {
+            stdin.off("data", onData);
+            return reject(new CliError("aborted", "interrupted", { exitCode: EXIT.interrupted }));
+          }
+          if (ch === "\u007f" || ch === "\b") value = value.slice(0, -1);
+          else if (ch >= " ") value += ch;
+        }
+      };
+      stdin.on("data", onData);
+    });
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write("\n");
+  }
+}
+
+/** A key or token must be one word of printable ASCII. */
+export function checkSecret(value: string, what: string): string {
+  if (value === "") throw new CliError("usage", `${what}: nothing entered`, { exitCode: EXIT.usage });
+  if (!/^[\x21-\x7e]+$/.test(value) || value.length > 4096) {
+    throw new CliError("usage", `${what}: must be printable characters without spaces (at most 4096)`, { exitCode: EXIT.usage });
+  }
+  return value;
+}

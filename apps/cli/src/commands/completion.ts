@@ -1,0 +1,88 @@
+import { usageError } from "../cli/errors.ts";
+import { FLAGS } from "../cli/flags.ts";
+import { COMMANDS } from "./specs.ts";
+import type { CommandRun } from "./types.ts";
+
+const names = COMMANDS.map((c) => c.name);
+const flagsOf = (c: (typeof COMMANDS)[number]): string[] => [...c.flags, "help" as const].map((f) => `--${f}`);
+
+function bash(): string {
+  const cases = COMMANDS.map((c) => `    ${c.name}) opts="${[...(c.subcommands ?? []), ...flagsOf(c)].join(" ")}" ;;`).join("\n");
+  return `# bash completion for gptimg; eval "$(gptimg completion bash)"
+_gptimg() {
+  local cur cmd opts
+  cur="\${COMP_WORDS[COMP_CWORD]}"
+  cmd="\${COMP_WORDS[1]}"
+  if [ "$COMP_CWORD" -eq 1 ]; then
+    COMPREPLY=( $(compgen -W "${names.join(" ")} --help --version" -- "$cur") )
+    return
+  fi
+  case "$cmd" in
+${cases}
+    *) opts="" ;;
+  esac
+  if [[ "$cur" == -* ]] || [ -n "$opts" ]; then
+    COMPREPLY=( $(compgen -W "$opts" -- "$cur") )
+  fi
+  [ \${#COMPREPLY[@]} -eq 0 ] && COMPREPLY=( $(compgen -f -- "$cur") )
+}
+complete -F _gptimg gptimg
+`;
+}
+
+const esc = (s: string): string => s.replace(/'/g, "'\\''").replace(/[[\]:]/g, "\\$&");
+
+function zsh(): string {
+  const cases = COMMANDS.map((c) => {
+    const specs = [...c.flags, "help" as const].map((f) => {
+      const d = FLAGS[f];
+      const arg = d.type === "string" ? (("choices" in d && d.choices) ? `:${f}:(${d.choices.join(" ")})` : `:${f}:_files`) : "";
+      return `'${"multiple" in d && d.multiple ? "*" : ""}--${f}[${esc(d.help)}]${arg}'`;
+    });
+    const subs = c.subcommands ? ` '1:subcommand:(${c.subcommands.join(" ")})'` : "";
+    return `    ${c.name}) _arguments ${specs.join(" ")}${subs} '*:file:_files' ;;`;
+  }).join("\n");
+  return `#compdef gptimg
+# zsh completion for gptimg; gptimg completion zsh > "\${fpath[1]}/_gptimg"
+_gptimg() {
+  if (( CURRENT == 2 )); then
+    _values 'command' ${COMMANDS.map((c) => `'${c.name}[${esc(c.summary)}]'`).join(" ")}
+    return
+  fi
+  local cmd=\${words[2]}
+  shift words; (( CURRENT-- ))
+  case $cmd in
+${cases}
+  esac
+}
+compdef _gptimg gptimg
+`;
+}
+
+function fish(): string {
+  const lines = [
+    "# fish completion for gptimg; gptimg completion fish > ~/.config/fish/completions/gptimg.fish",
+    "complete -c gptimg -f",
+  ];
+  for (const c of COMMANDS) {
+    lines.push(`complete -c gptimg -n __fish_use_subcommand -a ${c.name} -d '${c.summary.replace(/'/g, "\\'")}'`);
+    if (c.subcommands) lines.push(`complete -c gptimg -n '__fish_seen_subcommand_from ${c.name}' -a '${c.subcommands.join(" ")}'`);
+    for (const f of [...c.flags, "help" as const]) {
+      const d = FLAGS[f];
+      const short = "short" in d ? ` -s ${d.short}` : "";
+      const arg = d.type === "string" ? (("choices" in d && d.choices) ? ` -x -a '${d.choices.join(" ")}'` : " -r -F") : "";
+      lines.push(`complete -c gptimg -n '__fish_seen_subcommand_from ${c.name}' -l ${f}${short}${arg} -d '${d.help.replace(/'/g, "\\'")}'`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** `gptimg completion bash|zsh|fish`: generated from the same tables as the parser. */
+export const run: CommandRun = async (args, io) => {
+  const shell = args[0];
+  const scripts: Record<string, () => string> = { bash, zsh, fish };
+  const make = shell === undefined ? undefined : scripts[shell];
+  if (!make || args.length > 1) throw usageError(`completion ${args.join(" ")}: choose one of bash, zsh, fish`);
+  io.out(make().trimEnd());
+  return 0;
+};

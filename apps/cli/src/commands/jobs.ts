@@ -1,0 +1,86 @@
+import { CliError, usageError } from "../cli/errors.ts";
+import { EXIT } from "../cli/exit-codes.ts";
+import { flag, intFlag, parseCommandArgs, parseDuration, str } from "../cli/parse.ts";
+import { reportFailure } from "../cli/report.ts";
+import { startProgress } from "../cli/progress.ts";
+import { loadSources, workerSettings } from "../config/settings.ts";
+import { rateTable } from "../cost.ts";
+import { planOutput } from "../files/naming.ts";
+import { ensureWritableDir } from "../files/write.ts";
+import { outputMode } from "../run/execute.ts";
+import { printEnvelope } from "../run/envelope.ts";
+import { ImageSaver } from "../run/saver.ts";
+import { DEFAULT_JOB_WAIT_MS, saveJob } from "../run/worker-route.ts";
+import { createJobsClient } from "../worker/jobs-client.ts";
+import type { CommandRun } from "./types.ts";
+
+const JOB_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** `gptimg jobs list|show ID|wait ID` against the Worker. */
+export const run: CommandRun = async (args, io, spec) => {
+  const { values, positionals } = parseCommandArgs(spec, args);
+  const [sub, id, ...extra] = positionals;
+  const json = flag(values, "json");
+  const sources = loadSources(values, io);
+  const w = workerSettings(sources);
+  if (!w.token) {
+    throw new CliError("auth", `no team token for ${w.endpoint}: gptimg login --endpoint ${w.endpoint}, GPTIMG_TOKEN or --token`, {
+      exitCode: EXIT.auth,
+    });
+  }
+  const jobs = createJobsClient({ endpoint: w.endpoint, token: w.token });
+  if (extra.length > 0) throw usageError(`jobs: unexpected ${extra[0]}`);
+  if (sub === "list") {
+    if (id !== undefined) throw usageError(`jobs list: unexpected ${id}`);
+    const scope = str(values, "scope");
+    if (scope !== undefined && scope !== "member" && scope !== "team") throw usageError(`--scope ${scope}: must be member or team`);
+    const limit = intFlag(values, "limit", 1, 100);
+    const cursor = str(values, "cursor");
+    const list = await jobs.list({ ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}), ...(scope ? { scope } : {}) }, io.signal);
+    if (json) io.out(JSON.stringify(list));
+    else {
+      for (const j of list.data) {
+        const when = j.created_at ? new Date(j.created_at * 1000).toISOString() : "";
+        io.out([j.id, j.status, j.kind ?? "", j.model ?? "", j.member ?? "", when].join("\t"));
+      }
+      if (list.next_cursor) io.err(`more: gptimg jobs list --cursor ${list.next_cursor}`);
+    }
+    return EXIT.ok;
+  }
+  if (sub !== "show" && sub !== "wait") throw usageError(`jobs ${sub ?? ""}: choose list, show ID or wait ID`);
+  if (!id || !JOB_ID.test(id)) throw usageError(`jobs ${sub}: needs a job id such as job_abc123`);
+  if (sub === "show") {
+    const job = await jobs.get(id, io.signal);
+    io.out(json ? JSON.stringify(job) : JSON.stringify(job, null, 2));
+    return EXIT.ok;
+  }
+  const started = performance.now();
+  const mode = outputMode(values);
+  const out = str(values, "out");
+  const timeout = str(values, "timeout");
+  const progress = startProgress(io, `waiting for ${id}`);
+  try {
+    const job = await jobs.wait(id, {
+      signal: io.signal,
+      timeoutMs: timeout ? parseDuration(timeout) : DEFAULT_JOB_WAIT_MS,
+      onStatus: (s) => progress.update(`job ${s}`),
+    });
+    const plan = planOutput({
+      out,
+      outIsDir: out !== undefined && /[/\\]$/.test(out),
+      cwd: io.cwd,
+      prompt: job.id,
+      now: io.now(),
+      n: Math.max(1, job.images?.length ?? 1),
+    });
+    await ensureWritableDir(plan.dir);
+    const saver = new ImageSaver(plan, flag(values, "force"));
+    const result = await saveJob(job, { jobs, saver, io, mode, rates: rateTable(sources.file.config.rates), progress });
+    progress.stop();
+    printEnvelope(io, mode, { ...result, command: "jobs wait", elapsedMs: Math.round(performance.now() - started) });
+    return EXIT.ok;
+  } catch (e) {
+    progress.stop();
+    return reportFailure(io, "jobs wait", e, json);
+  }
+};

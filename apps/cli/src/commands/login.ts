@@ -1,0 +1,58 @@
+import { EXIT } from "../cli/exit-codes.ts";
+import { usageError } from "../cli/errors.ts";
+import { parseCommandArgs, str } from "../cli/parse.ts";
+import { checkSecret, readSecret } from "../cli/secret-input.ts";
+import { registerSecret } from "../cli/secrets.ts";
+import { PROFILE_NAMES, PROVIDER_NAME, type ProfileNameCli, type ProviderEntry } from "../config/schema.ts";
+import { loadSources } from "../config/settings.ts";
+import { saveConfig } from "../config/store.ts";
+import type { CommandRun } from "./types.ts";
+
+/**
+ * `gptimg login [--provider NAME]` stores a provider key; `gptimg login --endpoint URL` stores
+ * a Worker endpoint and team token. The secret is read without echo and never printed.
+ */
+export const run: CommandRun = async (args, io, spec) => {
+  const { values, positionals } = parseCommandArgs(spec, args);
+  if (positionals.length > 0) throw usageError(`login: unexpected ${positionals[0]}; the key is read from stdin, never from arguments`);
+  const sources = loadSources(values, io);
+  const config = structuredClone(sources.file.config);
+  const endpoint = str(values, "endpoint");
+  if (endpoint !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      throw usageError(`--endpoint ${endpoint}: must be an absolute http(s) URL`);
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") throw usageError(`--endpoint ${endpoint}: must use http or https`);
+    if (url.username || url.password || url.search) throw usageError("--endpoint: must not contain credentials or a query");
+    const token = checkSecret(await readSecret(`Team token for ${url.origin} (input hidden): `), "team token");
+    registerSecret(token);
+    config.endpoint = { url: url.href.replace(/\/+$/, ""), token };
+    saveConfig(sources.file.path, config, io.env);
+    io.err(`saved endpoint ${config.endpoint.url} and its team token to ${sources.file.path} (0600)`);
+    return EXIT.ok;
+  }
+  const name = str(values, "provider") ?? config.provider ?? "default";
+  if (!PROVIDER_NAME.test(name)) throw usageError(`--provider ${name}: must be letters, digits, _ or - (max 64)`);
+  const profile = str(values, "profile");
+  if (profile !== undefined && !(PROFILE_NAMES as readonly string[]).includes(profile)) {
+    throw usageError(`--profile ${profile}: must be one of ${PROFILE_NAMES.join(", ")}`);
+  }
+  const entry: ProviderEntry = { ...(config.providers?.[name] ?? {}) };
+  if (profile) entry.profile = profile as ProfileNameCli;
+  else if (!entry.profile) entry.profile = (PROFILE_NAMES as readonly string[]).includes(name) ? (name as ProfileNameCli) : "openai";
+  const baseUrl = str(values, "base-url");
+  if (baseUrl !== undefined) entry.baseUrl = baseUrl;
+  const model = str(values, "model");
+  if (model !== undefined) entry.model = model;
+  const key = checkSecret(await readSecret(`API key for provider ${name} (input hidden): `), "API key");
+  registerSecret(key);
+  entry.apiKey = key;
+  config.providers = { ...(config.providers ?? {}), [name]: entry };
+  config.provider ??= name;
+  saveConfig(sources.file.path, config, io.env);
+  io.err(`saved the key of provider ${name} (${entry.profile}) to ${sources.file.path} (0600)`);
+  return EXIT.ok;
+};

@@ -1,0 +1,119 @@
+import { type FlagName, GROUPS } from "../cli/flags.ts";
+
+/** What `help`, completions and the parser need to know about a command, without loading it. */
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  usage: string;
+  flags: FlagName[];
+  /** subcommands, for help and completions */
+  subcommands?: string[];
+  /** extra help paragraphs */
+  notes?: string[];
+}
+
+const { route, output, image, edit } = GROUPS;
+
+export const COMMANDS: CommandSpec[] = [
+  {
+    name: "generate",
+    summary: "create images from a prompt",
+    usage: "gptimg generate [PROMPT...] [flags]    (PROMPT - reads stdin)",
+    flags: [...image, ...output, ...route],
+    notes: ['example: gptimg generate "a lighthouse at dusk" -s 16:9 -q high -o out/'],
+  },
+  {
+    name: "edit",
+    summary: "edit or combine images with a prompt",
+    usage: "gptimg edit [PROMPT...] -i IMAGE [-i IMAGE ...] [--mask MASK.png] [flags]",
+    flags: [...edit, ...image, ...output, ...route],
+    notes: ['example: gptimg edit "put a red scarf on the dog" -i dog.png'],
+  },
+  {
+    name: "batch",
+    summary: "run one job per line of a JSONL file",
+    usage: "gptimg batch FILE.jsonl [--concurrency N] [flags]",
+    flags: ["concurrency", ...image, ...edit, ...output, ...route],
+    notes: [
+      'each line is a JSON object: {"prompt": "...", "size": "16:9", "n": 2, "out": "name.png"} (keys are long flag names;',
+      "a line with image is an edit). Flags given here are defaults for every line. Failed lines do not stop the rest;",
+      "a re-run skips lines already done (state kept beside the output).",
+    ],
+  },
+  {
+    name: "login",
+    summary: "store a provider key (or a Worker endpoint and team token)",
+    usage: "gptimg login [--provider NAME] [--profile P] [--base-url URL] | gptimg login --endpoint URL",
+    flags: ["provider", "profile", "base-url", "model", "endpoint", "config"],
+    notes: ["the key is read from the terminal without echo, or from stdin when piped"],
+  },
+  {
+    name: "logout",
+    summary: "remove a stored key or team token",
+    usage: "gptimg logout [--provider NAME | --endpoint URL | --all]",
+    flags: ["provider", "endpoint", "all", "config"],
+  },
+  {
+    name: "config",
+    summary: "show or change the config file",
+    usage: "gptimg config path|show|get KEY|set KEY VALUE|unset KEY",
+    subcommands: ["path", "show", "get", "set", "unset"],
+    flags: ["config", "json"],
+    notes: [
+      "keys: provider, providers.NAME.{profile,baseUrl,apiKey,keyEnv,model,fixedModel,extraBody,fallbacks,",
+      "paths.generations,paths.edits,paths.chat,paths.models}, endpoint.url, endpoint.token,",
+      "rates.MODEL.{textInput,imageInput,imageOutput} (USD per million tokens).",
+      "set parses arrays and objects as JSON and fallbacks as a comma list; VALUE - reads stdin (for secrets).",
+    ],
+  },
+  {
+    name: "sizes",
+    summary: "list sizes, or explain whether one is legal",
+    usage: "gptimg sizes [SIZE] [--model MODEL]",
+    flags: ["model", "json"],
+  },
+  {
+    name: "doctor",
+    summary: "check config, key, provider, model and clock",
+    usage: "gptimg doctor [flags]",
+    flags: ["model", "json", ...route],
+  },
+  {
+    name: "jobs",
+    summary: "list, show or wait for Worker jobs",
+    usage: "gptimg jobs list|show ID|wait ID [flags]",
+    subcommands: ["list", "show", "wait"],
+    flags: ["limit", "cursor", "scope", "json", "media", "out", "force", "endpoint", "token", "config", "timeout"],
+  },
+  {
+    name: "admin",
+    summary: "manage team tokens and usage on a Worker",
+    usage: "gptimg admin token create|list|revoke ID | gptimg admin usage [flags]",
+    subcommands: ["token", "usage"],
+    flags: [
+      "admin-token",
+      "endpoint",
+      "config",
+      "team",
+      "member",
+      "expires-in-days",
+      "models",
+      "daily-image-quota",
+      "rpm",
+      "from",
+      "to",
+      "json",
+    ],
+  },
+  {
+    name: "completion",
+    summary: "print a shell completion script",
+    usage: "gptimg completion bash|zsh|fish",
+    subcommands: ["bash", "zsh", "fish"],
+    flags: [],
+  },
+  { name: "help", summary: "show help for a command", usage: "gptimg help [COMMAND]", flags: [] },
+];
+
+/** The spec of `name`, or undefined. */
+export const findCommand = (name: string): CommandSpec | undefined => COMMANDS.find((c) => c.name === name);

@@ -1,0 +1,143 @@
+/** The config file's shape and its checks. Secrets are never echoed in a problem. */
+
+export const PROFILE_NAMES = ["openai", "wellapi", "openai-compatible", "chat", "custom"] as const;
+export type ProfileNameCli = (typeof PROFILE_NAMES)[number];
+
+/** USD per million tokens. */
+export interface Rate {
+  textInput: number;
+  imageInput: number;
+  imageOutput: number;
+}
+
+export interface ProviderEntry {
+  profile?: ProfileNameCli;
+  baseUrl?: string;
+  /** the key itself (stored by `gptimg login`) */
+  apiKey?: string;
+  /** or the name of an environment variable holding it */
+  keyEnv?: string;
+  model?: string;
+  fixedModel?: boolean;
+  extraBody?: Record<string, unknown>;
+  /** names of other providers to try, in order, when this one fails retryably */
+  fallbacks?: string[];
+  paths?: { generations?: string; edits?: string; chat?: string; models?: string };
+  fields?: { outputFormat?: string; image?: string; mask?: string };
+}
+
+export interface ConfigFile {
+  /** the default provider's name */
+  provider?: string;
+  providers?: Record<string, ProviderEntry>;
+  /** the Worker route, stored by `gptimg login --endpoint` */
+  endpoint?: { url?: string; token?: string };
+  rates?: Record<string, Partial<Rate>>;
+}
+
+export interface ConfigIssue {
+  field: string;
+  rule: string;
+}
+
+/** Provider names become config keys and appear in messages: keep them plain. */
+export const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isStr = (v: unknown): v is string => typeof v === "string" && v.length > 0;
+
+const PROVIDER_KEYS = new Set([
+  "profile",
+  "baseUrl",
+  "apiKey",
+  "keyEnv",
+  "model",
+  "fixedModel",
+  "extraBody",
+  "fallbacks",
+  "paths",
+  "fields",
+]);
+
+function checkProvider(name: string, p: unknown, all: Record<string, unknown>, issues: ConfigIssue[]): void {
+  const at = `providers.${name}`;
+  if (!PROVIDER_NAME.test(name)) issues.push({ field: at, rule: "name must be letters, digits, _ or - (max 64)" });
+  if (!isObject(p)) {
+    issues.push({ field: at, rule: "must be an object" });
+    return;
+  }
+  for (const k of Object.keys(p)) if (!PROVIDER_KEYS.has(k)) issues.push({ field: `${at}.${k}`, rule: "unknown key" });
+  if (p.profile !== undefined && !PROFILE_NAMES.includes(p.profile as ProfileNameCli)) {
+    issues.push({ field: `${at}.profile`, rule: `must be one of ${PROFILE_NAMES.join(", ")}` });
+  }
+  for (const k of ["baseUrl", "model"] as const) {
+    if (p[k] !== undefined && !isStr(p[k])) issues.push({ field: `${at}.${k}`, rule: "must be a non-empty string" });
+  }
+  if (p.apiKey !== undefined && (!isStr(p.apiKey) || /\s/.test(p.apiKey))) {
+    issues.push({ field: `${at}.apiKey`, rule: "must be a non-empty string without spaces" });
+  }
+  if (p.keyEnv !== undefined && !(isStr(p.keyEnv) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(p.keyEnv))) {
+    issues.push({ field: `${at}.keyEnv`, rule: "must be an environment variable name" });
+  }
+  if (p.fixedModel !== undefined && typeof p.fixedModel !== "boolean") {
+    issues.push({ field: `${at}.fixedModel`, rule: "must be true or false" });
+  }
+  if (p.extraBody !== undefined && !isObject(p.extraBody)) issues.push({ field: `${at}.extraBody`, rule: "must be an object" });
+  for (const k of ["paths", "fields"] as const) {
+    const v = p[k];
+    if (v === undefined) continue;
+    if (!isObject(v) || !Object.values(v).every(isStr)) issues.push({ field: `${at}.${k}`, rule: "must map names to strings" });
+  }
+  if (p.fallbacks !== undefined) {
+    if (!Array.isArray(p.fallbacks) || !p.fallbacks.every(isStr)) {
+      issues.push({ field: `${at}.fallbacks`, rule: "must be a list of provider names" });
+    } else {
+      for (const f of p.fallbacks) {
+        if (f === name) issues.push({ field: `${at}.fallbacks`, rule: `must not name the provider itself (${f})` });
+        else if (!(f in all) && !PROFILE_NAMES.includes(f as ProfileNameCli)) {
+          issues.push({ field: `${at}.fallbacks`, rule: `names an unknown provider: ${f}` });
+        }
+      }
+    }
+  }
+}
+
+/** Every problem in a parsed config file, each naming its field. */
+export function checkConfig(c: unknown): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (!isObject(c)) return [{ field: "(root)", rule: "must be a JSON object" }];
+  for (const k of Object.keys(c)) {
+    if (!["provider", "providers", "endpoint", "rates", "$schema"].includes(k)) issues.push({ field: k, rule: "unknown key" });
+  }
+  if (c.provider !== undefined && !isStr(c.provider)) issues.push({ field: "provider", rule: "must be a provider name" });
+  if (c.providers !== undefined) {
+    if (!isObject(c.providers)) issues.push({ field: "providers", rule: "must be an object of named providers" });
+    else for (const [name, p] of Object.entries(c.providers)) checkProvider(name, p, c.providers, issues);
+  }
+  if (c.endpoint !== undefined) {
+    const e = c.endpoint;
+    if (!isObject(e)) issues.push({ field: "endpoint", rule: "must be an object with url and token" });
+    else {
+      if (e.url !== undefined && !(isStr(e.url) && /^https?:\/\//.test(e.url))) {
+        issues.push({ field: "endpoint.url", rule: "must be an http(s) URL" });
+      }
+      if (e.token !== undefined && !isStr(e.token)) issues.push({ field: "endpoint.token", rule: "must be a string" });
+    }
+  }
+  if (c.rates !== undefined) {
+    if (!isObject(c.rates)) issues.push({ field: "rates", rule: "must map models to rates" });
+    else {
+      for (const [model, r] of Object.entries(c.rates)) {
+        if (!isObject(r)) {
+          issues.push({ field: `rates.${model}`, rule: "must be an object" });
+          continue;
+        }
+        for (const [k, v] of Object.entries(r)) {
+          if (!["textInput", "imageInput", "imageOutput"].includes(k)) issues.push({ field: `rates.${model}.${k}`, rule: "unknown key" });
+          else if (typeof v !== "number" || !(v >= 0)) issues.push({ field: `rates.${model}.${k}`, rule: "must be a number >= 0 (USD per million tokens)" });
+        }
+      }
+    }
+  }
+  return issues;
+}

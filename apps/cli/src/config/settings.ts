@@ -1,0 +1,107 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { CliError } from "../cli/errors.ts";
+import { EXIT } from "../cli/exit-codes.ts";
+import type { FlagValues } from "../cli/flags.ts";
+import type { Io } from "../cli/io.ts";
+import { str } from "../cli/parse.ts";
+import { registerSecret } from "../cli/secrets.ts";
+import { parseDotenv } from "./dotenv.ts";
+import { defaultConfigPath } from "./paths.ts";
+import { type LoadedConfig, loadConfig } from "./store.ts";
+
+/**
+ * The four layers settings come from, highest first: flags, the process environment, `.env`
+ * in the working directory, the config file.
+ */
+export interface Sources {
+  flags: FlagValues;
+  env: Record<string, string | undefined>;
+  dotenv: Record<string, string>;
+  file: LoadedConfig;
+}
+
+/** A value and where it came from ("--api-key", "GPTIMG_API_KEY (environment)", …). */
+export interface Sourced {
+  value: string;
+  source: string;
+}
+
+/** Reads `.env` (when present) and the config file that the layers above it select. */
+export function loadSources(flags: FlagValues, io: Io): Sources {
+  const dotenv = readDotenv(io.cwd);
+  const configFlag = str(flags, "config");
+  const path = configFlag ?? io.env.GPTIMG_CONFIG ?? dotenv.GPTIMG_CONFIG ?? defaultConfigPath(io.env);
+  const file = loadConfig(resolve(io.cwd, path), io.env);
+  for (const note of file.notes) io.err(`note: ${note}`);
+  return { flags, env: io.env, dotenv, file };
+}
+
+function readDotenv(cwd: string): Record<string, string> {
+  const path = join(cwd, ".env");
+  if (!existsSync(path)) return {};
+  try {
+    return parseDotenv(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new CliError("io", `.env: cannot read: ${(e as Error).message}`, { exitCode: EXIT.usage });
+  }
+}
+
+/** flag > environment > .env for one setting; the config layer is handled by the caller. */
+export function pick(s: Sources, flag: keyof FlagValues | undefined, variable: string): Sourced | undefined {
+  const f = flag ? str(s.flags, flag) : undefined;
+  if (f !== undefined && f !== "") return { value: f, source: `--${flag}` };
+  const e = s.env[variable];
+  if (e !== undefined && e !== "") return { value: e, source: `${variable} (environment)` };
+  const d = s.dotenv[variable];
+  if (d !== undefined && d !== "") return { value: d, source: `${variable} (.env)` };
+  return undefined;
+}
+
+/** A variable from the environment, then `.env` (for keyEnv and provider-specific keys). */
+export function variable(s: Sources, name: string): Sourced | undefined {
+  return pick(s, undefined, name);
+}
+
+/** Which route a command takes: the highest layer that names one decides. */
+export function chooseRoute(s: Sources): "worker" | "direct" {
+  const has = (v: string | undefined): boolean => v !== undefined && v !== "";
+  if (has(str(s.flags, "endpoint"))) return "worker";
+  if (has(str(s.flags, "api-key")) || has(str(s.flags, "base-url")) || has(str(s.flags, "provider"))) return "direct";
+  for (const layer of [s.env, s.dotenv]) {
+    if (has(layer.GPTIMG_ENDPOINT)) return "worker";
+    if (has(layer.GPTIMG_API_KEY) || has(layer.GPTIMG_BASE_URL) || has(layer.GPTIMG_PROVIDER)) return "direct";
+  }
+  return has(s.file.config.endpoint?.url) ? "worker" : "direct";
+}
+
+/** The Worker route's endpoint and team token. */
+export interface WorkerSettings {
+  endpoint: string;
+  token: string | undefined;
+  tokenSource: string | undefined;
+}
+
+/** Resolves `--endpoint` / `--token` through the layers; the token is registered as a secret. */
+export function workerSettings(s: Sources): WorkerSettings {
+  const ep = pick(s, "endpoint", "GPTIMG_ENDPOINT")?.value ?? s.file.config.endpoint?.url;
+  if (!ep) throw new CliError("usage", "no Worker endpoint: pass --endpoint URL, set GPTIMG_ENDPOINT, or run gptimg login --endpoint URL", { exitCode: EXIT.usage });
+  let url: URL;
+  try {
+    url = new URL(ep);
+  } catch {
+    throw new CliError("usage", `endpoint ${ep}: must be an absolute http(s) URL`, { exitCode: EXIT.usage });
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new CliError("usage", `endpoint ${ep}: must use http or https`, { exitCode: EXIT.usage });
+  }
+  const t = pick(s, "token", "GPTIMG_TOKEN");
+  const stored = s.file.config.endpoint?.token;
+  const token = t?.value ?? stored;
+  registerSecret(token);
+  return {
+    endpoint: url.href.replace(/\/+$/, ""),
+    token,
+    tokenSource: t?.source ?? (stored ? `config ${s.file.path}` : undefined),
+  };
+}

@@ -1,0 +1,108 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { CliError } from "../cli/errors.ts";
+import { EXIT } from "../cli/exit-codes.ts";
+import { registerSecret } from "../cli/secrets.ts";
+import { isDefaultConfigPath } from "./paths.ts";
+import { type ConfigFile, checkConfig } from "./schema.ts";
+
+const isWindows = process.platform === "win32";
+
+export interface LoadedConfig {
+  path: string;
+  exists: boolean;
+  config: ConfigFile;
+  /** file mode as found, e.g. 0o600 (undefined when missing or on Windows) */
+  mode: number | undefined;
+  /** human notes such as "tightened … from 0644 to 0600" */
+  notes: string[];
+}
+
+const octal = (m: number): string => `0${(m & 0o777).toString(8)}`;
+
+/**
+ * Reads the config file. A file readable by others is tightened to 0600 (and the default
+ * directory to 0700) before it is read, since it may hold keys. Problems exit 2 naming the field.
+ */
+export function loadConfig(path: string, env: Record<string, string | undefined>): LoadedConfig {
+  const notes: string[] = [];
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { path, exists: false, config: {}, mode: undefined, notes };
+    throw new CliError("io", `config ${path}: ${(e as Error).message}`, { exitCode: EXIT.usage });
+  }
+  if (!st.isFile()) throw new CliError("io", `config ${path}: not a regular file`, { exitCode: EXIT.usage });
+  let mode: number | undefined;
+  if (!isWindows) {
+    mode = st.mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      chmodSync(path, 0o600);
+      notes.push(`tightened ${path} from ${octal(mode)} to 0600 (it may hold keys)`);
+      mode = 0o600;
+    }
+    if (isDefaultConfigPath(path, env)) tightenDir(dirname(path), notes);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new CliError("usage", `config ${path}: not valid JSON (${(e as Error).message})`, { exitCode: EXIT.usage });
+  }
+  const issues = checkConfig(parsed);
+  if (issues.length > 0) {
+    const list = issues.map((i) => `${i.field}: ${i.rule}`).join("; ");
+    throw new CliError("usage", `config ${path}: ${list}`, { exitCode: EXIT.usage });
+  }
+  const config = parsed as ConfigFile;
+  for (const p of Object.values(config.providers ?? {})) registerSecret(p.apiKey);
+  registerSecret(config.endpoint?.token);
+  return { path, exists: true, config, mode, notes };
+}
+
+function tightenDir(dir: string, notes: string[]): void {
+  try {
+    const m = statSync(dir).mode & 0o777;
+    if ((m & 0o077) !== 0) {
+      chmodSync(dir, 0o700);
+      notes.push(`tightened ${dir} from ${octal(m)} to 0700`);
+    }
+  } catch {
+    // A missing directory is created 0700 on the next save.
+  }
+}
+
+/**
+ * Writes the config atomically: a 0600 temp file in the same directory, fsync, rename. The
+ * directory is created 0700 when missing.
+ */
+export function saveConfig(path: string, config: ConfigFile, env: Record<string, string | undefined>): void {
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!isWindows && isDefaultConfigPath(path, env)) tightenDir(dir, []);
+  } catch (e) {
+    throw new CliError("io", `config ${path}: cannot create ${dir}: ${(e as Error).message}`, { exitCode: EXIT.usage });
+  }
+  const tmp = join(dir, `.config.json.${randomBytes(6).toString("hex")}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, "wx", 0o600);
+    writeSync(fd, `${JSON.stringify(config, null, 2)}\n`);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    if (!isWindows) chmodSync(tmp, 0o600);
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+    throw new CliError("io", `config ${path}: cannot write: ${(e as Error).message}`, { exitCode: EXIT.usage });
+  }
+}

@@ -1,0 +1,95 @@
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { access, link, mkdir, open, rename, stat, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { CliError } from "../cli/errors.ts";
+import { EXIT } from "../cli/exit-codes.ts";
+import { isInside, sanitizeComponent } from "./naming.ts";
+
+/** Temp files still on disk; removed on Ctrl-C so no partial file is ever left behind. */
+const pending = new Set<string>();
+
+/** Removes every temp file not yet renamed into place. */
+export async function cleanupPending(): Promise<void> {
+  await Promise.all([...pending].map((p) => unlink(p).catch(() => undefined)));
+  pending.clear();
+}
+
+/**
+ * Creates `dir` if needed and proves it is writable by creating and removing a temp file, so a
+ * bad output directory fails before anything is sent (and billed).
+ */
+export async function ensureWritableDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    const st = await stat(dir);
+    if (!st.isDirectory()) throw new Error("not a directory");
+    await access(dir, constants.W_OK);
+    const probe = join(dir, `.gptimg-probe-${randomBytes(6).toString("hex")}`);
+    const fh = await open(probe, "wx", 0o644);
+    await fh.close();
+    await unlink(probe);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === "ENOTDIR" ? "a parent is not a directory" : (err.code ?? err.message);
+    throw new CliError("io", `output directory ${dir}: not writable (${why})`, { exitCode: EXIT.usage });
+  }
+}
+
+/**
+ * Writes `bytes` to `dir/name` atomically: a temp file in the same directory, then a hard link
+ * (which fails if the target exists: `wx` semantics without a race) or, with `force`, a rename.
+ * The name is sanitized again and must stay inside `dir`.
+ */
+export async function writeAtomic(dir: string, name: string, bytes: Uint8Array, opts: { force: boolean }): Promise<string> {
+  const safe = sanitizeComponent(name);
+  const target = join(dir, safe);
+  if (!isInside(dir, target)) throw new CliError("io", `output ${name}: escapes ${dir}`, { exitCode: EXIT.usage });
+  const tmp = join(dir, `.${safe}.${randomBytes(6).toString("hex")}.tmp`);
+  pending.add(tmp);
+  try {
+    const fh = await open(tmp, "wx", 0o644);
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    if (opts.force) await rename(tmp, target);
+    else await linkNoClobber(tmp, target);
+    return target;
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    throw new CliError("io", `cannot write ${target}: ${err.code ?? err.message}`, { exitCode: EXIT.usage });
+  } finally {
+    pending.delete(tmp);
+    await unlink(tmp).catch(() => undefined);
+  }
+}
+
+async function linkNoClobber(tmp: string, target: string): Promise<void> {
+  try {
+    await link(tmp, target);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") {
+      throw new CliError("io", `${target} exists; pass --force to overwrite or choose another -o`, { exitCode: EXIT.usage });
+    }
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EXDEV" && code !== "ENOSYS") throw e;
+    // Filesystems without hard links: check, then rename (a small race, never a silent clobber of an old file).
+    const exists = await stat(target).then(
+      () => true,
+      () => false,
+    );
+    if (exists) throw new CliError("io", `${target} exists; pass --force to overwrite or choose another -o`, { exitCode: EXIT.usage });
+    await rename(tmp, target);
+  }
+}
+
+/** True when `target` exists. */
+export const exists = (target: string): Promise<boolean> =>
+  stat(target).then(
+    () => true,
+    () => false,
+  );

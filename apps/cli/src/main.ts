@@ -1,0 +1,100 @@
+#!/usr/bin/env bun
+/**
+ * gptimg entry point. Kept small: the command's module is imported only once we know which
+ * command runs, so `--help` and `--version` start without loading core or any HTTP code.
+ */
+import { EXIT } from "./cli/exit-codes.ts";
+import { commandHelp, mainHelp } from "./cli/help.ts";
+import { processIo } from "./cli/io.ts";
+import { findCommand } from "./commands/specs.ts";
+import type { CommandModule } from "./commands/types.ts";
+import { VERSION } from "./version.ts";
+
+const LOADERS: Record<string, () => Promise<CommandModule>> = {
+  generate: () => import("./commands/generate.ts"),
+  edit: () => import("./commands/edit.ts"),
+  batch: () => import("./commands/batch.ts"),
+  login: () => import("./commands/login.ts"),
+  logout: () => import("./commands/logout.ts"),
+  config: () => import("./commands/config.ts"),
+  sizes: () => import("./commands/sizes.ts"),
+  doctor: () => import("./commands/doctor.ts"),
+  jobs: () => import("./commands/jobs.ts"),
+  admin: () => import("./commands/admin.ts"),
+  completion: () => import("./commands/completion.ts"),
+};
+
+async function main(argv: string[], controller: AbortController): Promise<number> {
+  const [first, ...rest] = argv;
+  const io = processIo(controller.signal);
+  if (first === undefined || first === "-h" || first === "--help") {
+    io.out(mainHelp(VERSION));
+    return first === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (first === "--version" || first === "-V" || first === "version") {
+    io.out(VERSION);
+    return EXIT.ok;
+  }
+  if (first === "help") {
+    const target = rest[0];
+    if (target === undefined) {
+      io.out(mainHelp(VERSION));
+      return EXIT.ok;
+    }
+    const spec = findCommand(target);
+    if (!spec) return unknownCommand(io.err, target);
+    io.out(commandHelp(spec));
+    return EXIT.ok;
+  }
+  const spec = findCommand(first);
+  const load = LOADERS[first];
+  if (!spec || !load) {
+    if (first.startsWith("-")) {
+      io.err(`error: unknown flag ${first} before the command; usage: gptimg <command> [flags]`);
+      return EXIT.usage;
+    }
+    return unknownCommand(io.err, first);
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    const end = rest.indexOf("--");
+    const at = Math.max(rest.indexOf("--help"), rest.indexOf("-h"));
+    if (end === -1 || at < end) {
+      io.out(commandHelp(spec));
+      return EXIT.ok;
+    }
+  }
+  try {
+    const mod = await load();
+    return await mod.run(rest, io, spec);
+  } catch (e) {
+    if (controller.signal.aborted) {
+      io.err("error: interrupted");
+      return EXIT.interrupted;
+    }
+    const end = rest.indexOf("--");
+    const json = rest.slice(0, end === -1 ? undefined : end).includes("--json");
+    const { reportFailure } = await import("./cli/report.ts");
+    return reportFailure(io, first, e, json);
+  }
+}
+
+function unknownCommand(err: (line: string) => void, name: string): number {
+  err(`error: unknown command ${JSON.stringify(name)}; run gptimg help for the list`);
+  return EXIT.usage;
+}
+
+const controller = new AbortController();
+let interrupts = 0;
+process.on("SIGINT", () => {
+  interrupts += 1;
+  controller.abort();
+  // A second Ctrl-C, or a command that does not unwind, must still end the process.
+  if (interrupts > 1) process.exit(EXIT.interrupted);
+  setTimeout(() => process.exit(EXIT.interrupted), 3000).unref();
+});
+
+const code = await main(process.argv.slice(2), controller);
+// Let stdout drain before exiting (a pipe reader must get every path), then exit without
+// waiting for idle keep-alive sockets.
+await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+process.exit(controller.signal.aborted ? EXIT.interrupted : code);

@@ -1,0 +1,37 @@
+import type { Io } from "../cli/io.ts";
+import type { SavedImage } from "./saver.ts";
+
+/** Token usage as the envelope reports it (camelCase, like core). */
+export interface EnvelopeUsage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  inputTokensDetails?: { textTokens?: number; imageTokens?: number };
+}
+
+/** The `--json` success envelope: one stable object. */
+export interface Envelope {
+  ok: true;
+  command: string;
+  provider: string;
+  model: string;
+  images: SavedImage[];
+  usage: EnvelopeUsage | null;
+  cost: number | null;
+  requestId: string | null;
+  sizeMismatch: boolean;
+  elapsedMs: number;
+}
+
+export type OutputMode = "paths" | "json" | "media";
+
+/** Prints one saved path as soon as it exists (paths and MEDIA: modes only). */
+export function printSaved(io: Io, mode: OutputMode, image: SavedImage): void {
+  if (mode === "paths") io.out(image.path);
+  else if (mode === "media") io.out(`MEDIA:${image.path}`);
+}
+
+/** Prints the envelope (json mode only). */
+export function printEnvelope(io: Io, mode: OutputMode, env: Envelope): void {
+  if (mode === "json") io.out(JSON.stringify(env));
+}

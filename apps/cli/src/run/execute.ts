@@ -1,0 +1,150 @@
+import { stat } from "node:fs/promises";
+import {
+  assertValid,
+  buildEditRequest,
+  buildGenerateRequest,
+  type EditOptions, type GenerateOptions, resolveProvider, validateEditOptions, validateGenerateOptions } from "@gptimg/core";
+import { CliError, usageError } from "../cli/errors.ts";
+import { EXIT } from "../cli/exit-codes.ts";
+import type { FlagValues } from "../cli/flags.ts";
+import type { Io } from "../cli/io.ts";
+import { flag, list, parseDuration, str } from "../cli/parse.ts";
+import { startProgress } from "../cli/progress.ts";
+import { directSettings, missingKeyError } from "../config/provider-settings.ts";
+import { chooseRoute, pick, type Sources, workerSettings } from "../config/settings.ts";
+import { rateTable } from "../cost.ts";
+import { planOutput } from "../files/naming.ts";
+import { ensureWritableDir } from "../files/write.ts";
+import { runDirect } from "./direct.ts";
+import { printDryRun } from "./dry-run.ts";
+import { type Envelope, type OutputMode, printEnvelope } from "./envelope.ts";
+import { readEditInputs } from "./inputs.ts";
+import { editOptions, generateOptions } from "./options.ts";
+import { ImageSaver } from "./saver.ts";
+import { buildJobRequest, DEFAULT_JOB_WAIT_MS, runViaWorker } from "./worker-route.ts";
+
+/** `--json`, `--media` or plain paths; the two data formats exclude each other. */
+export function outputMode(values: FlagValues): OutputMode {
+  if (flag(values, "json") && flag(values, "media")) throw usageError("--json and --media: choose one output format");
+  return flag(values, "json") ? "json" : flag(values, "media") ? "media" : "paths";
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
+
+/**
+ * One generate or edit, start to finish: settings, inputs, validation (nothing is sent when it
+ * fails), dry-run, the output directory check, the request by either route, the saved files.
+ * Prints paths / MEDIA lines as files land and returns the envelope (printed by the caller).
+ */
+export async function executeImage(
+  kind: "generate" | "edit",
+  values: FlagValues,
+  prompt: string,
+  io: Io,
+  sources: Sources,
+): Promise<Envelope | undefined> {
+  const started = performance.now();
+  const mode = outputMode(values);
+  const dryRun = flag(values, "dry-run");
+  const timeout = str(values, "timeout");
+  const timeoutMs = timeout === undefined ? undefined : parseDuration(timeout);
+  const route = chooseRoute(sources);
+  const direct = route === "direct" ? directSettings(sources) : undefined;
+  const worker = route === "worker" ? workerSettings(sources) : undefined;
+  for (const note of direct?.notes ?? []) io.err(`note: ${note}`);
+  const requestedModel = direct ? direct.model : pick(sources, "model", "GPTIMG_MODEL")?.value;
+
+  let opts: GenerateOptions | EditOptions = generateOptions(values, prompt, requestedModel);
+  if (kind === "edit") {
+    const { images, mask } = await readEditInputs(list(values, "image"), str(values, "mask"), io.cwd);
+    opts = editOptions(opts, values, images, mask);
+  } else if (list(values, "image").length > 0 || str(values, "mask") !== undefined) {
+    throw usageError("-i/--image and --mask belong to gptimg edit");
+  }
+  if (worker && opts.stream) {
+    io.err("note: --stream is ignored on the Worker route (jobs deliver final images)");
+    delete opts.stream;
+    delete opts.partialImages;
+  }
+  // Validate before anything else touches the world, with the model the provider will use.
+  const primary = direct ? resolveProvider(direct.providers[0]!) : undefined;
+  const model = primary ? (primary.fixedModel ? primary.model : (requestedModel ?? primary.model)) : requestedModel;
+  assertValid(kind === "edit" ? await validateEditOptions(opts as EditOptions, model) : validateGenerateOptions(opts, model));
+
+  if (dryRun) {
+    if (direct && !primary?.apiKey) io.err("note: no API key found; a real run would exit 3");
+    const req = direct
+      ? kind === "edit"
+        ? await buildEditRequest(primary!, opts as EditOptions)
+        : buildGenerateRequest(primary!, opts)
+      : await buildJobRequest(kind, worker!.endpoint, worker!.token, opts, crypto.randomUUID());
+    await printDryRun(io, req, mode === "json");
+    return undefined;
+  }
+  if (direct && !primary?.apiKey) throw missingKeyError(primary?.name ?? "default", sources.file.path);
+  if (worker && !worker.token) {
+    throw new CliError(
+      "auth",
+      `no team token for ${worker.endpoint}: run gptimg login --endpoint ${worker.endpoint}, set GPTIMG_TOKEN, or pass --token`,
+      { exitCode: EXIT.auth },
+    );
+  }
+
+  const out = str(values, "out");
+  const plan = planOutput({
+    out,
+    outIsDir: out !== undefined && (await isDirectory(out.startsWith("/") ? out : `${io.cwd}/${out}`)),
+    cwd: io.cwd,
+    prompt,
+    now: io.now(),
+    n: opts.n ?? 1,
+  });
+  await ensureWritableDir(plan.dir);
+  const saver = new ImageSaver(plan, flag(values, "force"));
+  const rates = rateTable(sources.file.config.rates);
+  const progress = startProgress(io, worker ? `sending to ${worker.endpoint}` : `generating with ${primary!.name}`);
+  try {
+    const result = worker
+      ? await runViaWorker({
+          io,
+          kind,
+          opts,
+          endpoint: worker.endpoint,
+          token: worker.token!,
+          waitMs: timeoutMs ?? DEFAULT_JOB_WAIT_MS,
+          saver,
+          mode,
+          progress,
+          rates,
+        })
+      : await runDirect({ io, kind, opts, settings: direct!, timeoutMs, saver, mode, progress, rates });
+    const envelope: Envelope = { ...result, command: kind, elapsedMs: Math.round(performance.now() - started) };
+    // Stable key order for readers that diff envelopes.
+    return {
+      ok: true,
+      command: envelope.command,
+      provider: envelope.provider,
+      model: envelope.model,
+      images: envelope.images,
+      usage: envelope.usage,
+      cost: envelope.cost,
+      requestId: envelope.requestId,
+      sizeMismatch: envelope.sizeMismatch,
+      elapsedMs: envelope.elapsedMs,
+    };
+  } finally {
+    progress.stop();
+  }
+}
+
+/** Prints the envelope in json mode and a size-mismatch warning for humans. */
+export function finishImage(io: Io, values: FlagValues, envelope: Envelope | undefined): void {
+  if (!envelope) return;
+  if (envelope.sizeMismatch) io.err("warning: the provider returned a size other than the one requested");
+  printEnvelope(io, outputMode(values), envelope);
+}

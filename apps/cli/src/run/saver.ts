@@ -1,0 +1,61 @@
+import { extensionFor, inspectImage } from "@gptimg/core";
+import { CliError } from "../cli/errors.ts";
+import { EXIT } from "../cli/exit-codes.ts";
+import { fileName, type OutputPlan } from "../files/naming.ts";
+import { writeAtomic } from "../files/write.ts";
+
+/** One saved image as the envelope reports it. */
+export interface SavedImage {
+  path: string;
+  bytes: number;
+  format: string;
+  width: number;
+  height: number;
+}
+
+/**
+ * Saves images under a plan: the extension from the real bytes, `-1`, `-2` for n > 1, atomic
+ * and never overwriting without `force`. Nothing from the response chooses a path, only its index.
+ */
+export class ImageSaver {
+  readonly saved: SavedImage[] = [];
+  private partialsSkipped = false;
+  constructor(
+    private readonly plan: OutputPlan,
+    private readonly force: boolean,
+  ) {}
+
+  /** Saves one final image; `possiblyBilled` errors come from here if the bytes are no image. */
+  async save(bytes: Uint8Array, index: number): Promise<SavedImage> {
+    const info = inspectImage(bytes);
+    if (!info.ok) {
+      throw new CliError("bad_response", `image ${index + 1}: the provider sent bytes that are not an image (${info.reason})`, {
+        possiblyBilled: true,
+      });
+    }
+    const ext = extensionFor(info.format);
+    const plan = index > 0 && this.plan.n === 1 ? { ...this.plan, n: index + 1 } : this.plan;
+    const path = await writeAtomic(this.plan.dir, fileName(plan, index, ext), bytes, { force: this.force });
+    const saved = { path, bytes: bytes.byteLength, format: info.format, width: info.width, height: info.height };
+    this.saved.push(saved);
+    return saved;
+  }
+
+  /**
+   * Saves a partial image beside the final one as `<name>.partial-<k>.<ext>`. Returns the path,
+   * or undefined when it could not be saved (a partial is a preview: it never fails the run).
+   */
+  async savePartial(bytes: Uint8Array, index: number, partialIndex: number): Promise<string | undefined> {
+    const info = inspectImage(bytes);
+    if (!info.ok || this.partialsSkipped) return undefined;
+    const ext = extensionFor(info.format);
+    const final = fileName(this.plan, index, ext);
+    const name = `${final.slice(0, final.length - ext.length - 1)}.partial-${partialIndex + 1}.${ext}`;
+    try {
+      return await writeAtomic(this.plan.dir, name, bytes, { force: this.force });
+    } catch (e) {
+      if (e instanceof CliError && e.exitCode === EXIT.usage) this.partialsSkipped = true;
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import { buildEditRequest, buildGenerateRequest, type EditOptions, type GenerateOptions, type ProviderConfig } from "@gptimg/core";
+import { CliError } from "../cli/errors.ts";
+import type { Io } from "../cli/io.ts";
+import type { Progress } from "../cli/progress.ts";
+import type { Rate } from "../config/schema.ts";
+import { estimateCost } from "../cost.ts";
+import { createJobsClient, type JobsClient } from "../worker/jobs-client.ts";
+import type { Job } from "../worker/types.ts";
+import { type Envelope, type EnvelopeUsage, type OutputMode, printSaved } from "./envelope.ts";
+import type { ImageSaver } from "./saver.ts";
+
+/** Jobs run for minutes upstream; wait this long by default before reporting outcome unknown. */
+export const DEFAULT_JOB_WAIT_MS = 30 * 60_000;
+
+/**
+ * The Worker as a core provider whose generations and edits paths are `/jobs`: core builds the
+ * exact `POST {endpoint}/v1/jobs` body (JSON or multipart) it would send to a provider.
+ */
+export function workerProvider(endpoint: string, token: string | undefined): ProviderConfig {
+  return {
+    name: "worker",
+    profile: "openai",
+    baseUrl: `${endpoint}/v1`,
+    ...(token ? { apiKey: token } : {}),
+    paths: { generations: "/jobs", edits: "/jobs" },
+  };
+}
+
+/** Builds the job request for a dry-run or a run (sends nothing). */
+export async function buildJobRequest(
+  kind: "generate" | "edit",
+  endpoint: string,
+  token: string | undefined,
+  opts: GenerateOptions | EditOptions,
+  idempotencyKey: string,
+): Promise<Request> {
+  const provider = workerProvider(endpoint, token);
+  const req = kind === "edit" ? await buildEditRequest(provider, opts as EditOptions) : buildGenerateRequest(provider, opts);
+  const headers = new Headers(req.headers);
+  headers.set("idempotency-key", idempotencyKey);
+  return new Request(req, { headers });
+}
+
+/** `usage` of a job in the envelope's camelCase. */
+export function jobUsage(job: Job): EnvelopeUsage | null {
+  const u = job.usage;
+  if (!u) return null;
+  const d = u.input_tokens_details;
+  return {
+    inputTokens: u.input_tokens ?? 0,
+    outputTokens: u.output_tokens ?? 0,
+    totalTokens: u.total_tokens ?? (u.input_tokens ?? 0) + (u.output_tokens ?? 0),
+    ...(d ? { inputTokensDetails: { textTokens: d.text_tokens ?? 0, imageTokens: d.image_tokens ?? 0 } } : {}),
+  };
+}
+
+/** A failed job's error, with the same code (and so the same exit code) as direct mode. */
+export function jobFailure(job: Job): CliError {
+  const e = job.error;
+  return new CliError(e?.code ?? "provider_error", e?.message ?? `job ${job.id} failed`, {
+    ...(typeof e?.status === "number" ? { status: e.status } : {}),
+    ...(e?.request_id ? { requestId: e.request_id } : {}),
+    possiblyBilled: e?.possibly_billed === true,
+  });
+}
+
+/** Downloads and saves a finished job's images; throws the job's error when it failed. */
+export async function saveJob(
+  job: Job,
+  c: { jobs: JobsClient; saver: ImageSaver; io: Io; mode: OutputMode; rates: Record<string, Rate>; progress: Progress },
+): Promise<Omit<Envelope, "command" | "elapsedMs">> {
+  if (job.status === "failed") throw jobFailure(job);
+  if (job.status !== "succeeded") throw new CliError("outcome_unknown", `job ${job.id} is ${job.status}`, { possiblyBilled: true });
+  const images = [...(job.images ?? [])].sort((a, b) => a.index - b.index);
+  for (const [i, img] of images.entries()) {
+    c.progress.update(`downloading ${i + 1}/${images.length}`);
+    const bytes = await c.jobs.download(img.url, c.io.signal);
+    printSaved(c.io, c.mode, await c.saver.save(bytes, Number.isInteger(img.index) && img.index >= 0 ? img.index : i));
+  }
+  const usage = jobUsage(job);
+  const model = job.model ?? "unknown";
+  return {
+    ok: true,
+    provider: job.provider ?? "worker",
+    model,
+    images: c.saver.saved,
+    usage,
+    cost: typeof job.cost_usd === "number" ? job.cost_usd : estimateCost(model, usage ?? undefined, job.kind ?? "generate", c.rates),
+    requestId: job.request_id ?? null,
+    sizeMismatch: job.size_mismatch === true,
+  };
+}
+
+export interface WorkerRun {
+  io: Io;
+  kind: "generate" | "edit";
+  opts: GenerateOptions | EditOptions;
+  endpoint: string;
+  token: string;
+  waitMs: number;
+  saver: ImageSaver;
+  mode: OutputMode;
+  progress: Progress;
+  rates: Record<string, Rate>;
+}
+
+/**
+ * The Worker route: create a job (one random Idempotency-Key per invocation, so resends never
+ * double-bill), follow it, download the images, and report as direct mode does.
+ */
+export async function runViaWorker(r: WorkerRun): Promise<Omit<Envelope, "command" | "elapsedMs">> {
+  const jobs = createJobsClient({ endpoint: r.endpoint, token: r.token });
+  const req = await buildJobRequest(r.kind, r.endpoint, r.token, r.opts, crypto.randomUUID());
+  const created = await jobs.create(req, req.headers.get("idempotency-key") ?? crypto.randomUUID(), r.io.signal);
+  r.progress.note(`job ${created.id} ${created.status}`);
+  r.progress.update(`job ${created.status}`);
+  const job = await jobs.wait(created.id, {
+    signal: r.io.signal,
+    timeoutMs: r.waitMs,
+    onStatus: (s) => r.progress.update(`job ${s}`),
+    onFallback: (why) => r.progress.note(`${why}; polling`),
+  });
+  return saveJob(job, { jobs, saver: r.saver, io: r.io, mode: r.mode, rates: r.rates, progress: r.progress });
+}

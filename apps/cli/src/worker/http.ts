@@ -1,0 +1,49 @@
+import { CliError } from "../cli/errors.ts";
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: "validation",
+  401: "auth",
+  403: "permission",
+  404: "not_found",
+  409: "idempotency_conflict",
+  413: "validation",
+  429: "rate_limited",
+};
+
+/** The Worker's `{ "error": { message, code } }` body (or anything else) as a CliError. */
+export async function workerError(res: Response, what: string): Promise<CliError> {
+  let message = `${what}: HTTP ${res.status}`;
+  let code = CODE_BY_STATUS[res.status] ?? (res.status >= 500 ? "provider_error" : "validation");
+  try {
+    const text = await res.text();
+    const body = JSON.parse(text.slice(0, 65536)) as { error?: { message?: unknown; code?: unknown } };
+    if (typeof body.error?.message === "string") message = `${what}: ${body.error.message}`;
+    if (typeof body.error?.code === "string" && /^[a-z_]+$/.test(body.error.code)) code = body.error.code;
+  } catch {
+    // not JSON: keep the status line
+  }
+  const requestId = res.headers.get("x-request-id") ?? res.headers.get("cf-ray") ?? undefined;
+  return new CliError(code, message, { status: res.status, ...(requestId ? { requestId } : {}) });
+}
+
+/** A failed fetch (DNS, refused, reset) as a `network` error naming the URL. */
+export function networkError(url: string, e: unknown, possiblyBilled = false): CliError {
+  const cause = e instanceof Error ? e.message : String(e);
+  return new CliError(possiblyBilled ? "outcome_unknown" : "network", `${url}: ${cause}`, { possiblyBilled, cause: e });
+}
+
+/** Sleeps `ms`, rejecting early when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

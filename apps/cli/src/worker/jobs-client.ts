@@ -1,0 +1,185 @@
+import { CliError } from "../cli/errors.ts";
+import { networkError, sleep, workerError } from "./http.ts";
+import { parseSse } from "./sse.ts";
+import { isTerminal, type Job, type JobList } from "./types.ts";
+
+export interface JobsClientOptions {
+  /** Worker root, without a trailing slash */
+  endpoint: string;
+  token: string;
+  fetch?: typeof fetch;
+  /** polling interval bounds, ms (defaults 1000 → 5000) */
+  pollMs?: [number, number];
+}
+
+export interface WaitOptions {
+  signal: AbortSignal;
+  /** total wait before giving up as outcome unknown (the job may still finish) */
+  timeoutMs: number;
+  onStatus?: (status: string) => void;
+  /** called once when the event stream is unusable and polling takes over */
+  onFallback?: (reason: string) => void;
+}
+
+/** POSTs with an `Idempotency-Key` are safe to resend: a lost answer returns the same job. */
+const CREATE_ATTEMPTS = 3;
+
+/**
+ * A client for the Worker's job API (docs/worker-api.md). `fetch` is passed in for tests.
+ * @example
+ * const jobs = createJobsClient({ endpoint, token })
+ * const job = await jobs.wait((await jobs.create(req, crypto.randomUUID())).id, { signal, timeoutMs })
+ */
+export function createJobsClient(o: JobsClientOptions) {
+  const doFetch = o.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+  const [pollMin, pollMax] = o.pollMs ?? [1000, 5000];
+  const auth = { authorization: `Bearer ${o.token}` };
+
+  async function getJson<T>(path: string, signal: AbortSignal, what: string): Promise<T> {
+    const url = `${o.endpoint}${path}`;
+    let res: Response;
+    try {
+      res = await doFetch(url, { headers: { ...auth, accept: "application/json" }, signal });
+    } catch (e) {
+      if (signal.aborted) throw e;
+      throw networkError(url, e);
+    }
+    if (!res.ok) throw await workerError(res, what);
+    return (await res.json()) as T;
+  }
+
+  /** Creates a job from a built request (its URL and body), resending on network failure, 429 and 5xx. */
+  async function create(req: Request, idempotencyKey: string, signal: AbortSignal): Promise<Job> {
+    let last: unknown;
+    for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+      if (attempt > 0) await sleep(500 * 2 ** attempt, signal);
+      const headers = new Headers(req.headers);
+      headers.set("authorization", auth.authorization);
+      headers.set("idempotency-key", idempotencyKey);
+      let res: Response;
+      try {
+        res = await doFetch(new Request(req.clone(), { headers, signal }));
+      } catch (e) {
+        if (signal.aborted) throw e;
+        last = networkError(req.url, e);
+        continue;
+      }
+      if (res.status === 429 || res.status >= 500) {
+        last = await workerError(res, "create job");
+        continue;
+      }
+      if (!res.ok) throw await workerError(res, "create job");
+      const job = (await res.json()) as Job;
+      if (typeof job?.id !== "string" || !/^[A-Za-z0-9_-]{1,128}$/.test(job.id)) {
+        throw new CliError("bad_response", "create job: the Worker answered without a usable job id", { possiblyBilled: true });
+      }
+      return job;
+    }
+    throw last;
+  }
+
+  const get = (id: string, signal: AbortSignal): Promise<Job> =>
+    getJson<Job>(`/v1/jobs/${encodeURIComponent(id)}`, signal, `job ${id}`);
+
+  async function list(q: { limit?: number; cursor?: string; scope?: string }, signal: AbortSignal): Promise<JobList> {
+    const params = new URLSearchParams();
+    if (q.limit !== undefined) params.set("limit", String(q.limit));
+    if (q.cursor) params.set("cursor", q.cursor);
+    if (q.scope) params.set("scope", q.scope);
+    const qs = params.toString();
+    return getJson<JobList>(`/v1/jobs${qs ? `?${qs}` : ""}`, signal, "list jobs");
+  }
+
+  /** Follows the event stream; returns the final job, or undefined when the stream is unusable. */
+  async function viaEvents(id: string, w: WaitOptions, signal: AbortSignal): Promise<Job | undefined> {
+    const url = `${o.endpoint}/v1/jobs/${encodeURIComponent(id)}/events`;
+    let res: Response;
+    try {
+      res = await doFetch(url, { headers: { ...auth, accept: "text/event-stream" }, signal });
+    } catch (e) {
+      if (w.signal.aborted) throw e;
+      w.onFallback?.(`event stream unavailable (${(e as Error).message})`);
+      return undefined;
+    }
+    if (res.status === 401 || res.status === 403) throw await workerError(res, `job ${id}`);
+    if (!res.ok || !res.body || !(res.headers.get("content-type") ?? "").includes("text/event-stream")) {
+      await res.body?.cancel().catch(() => undefined);
+      w.onFallback?.(`event stream answered HTTP ${res.status}`);
+      return undefined;
+    }
+    try {
+      for await (const msg of parseSse(res.body)) {
+        let data: unknown;
+        try {
+          data = JSON.parse(msg.data);
+        } catch {
+          continue;
+        }
+        if (msg.event === "status" && typeof (data as { status?: unknown }).status === "string") {
+          w.onStatus?.((data as { status: string }).status);
+        } else if (msg.event === "done" && typeof (data as Job).status === "string") {
+          return data as Job;
+        }
+      }
+    } catch (e) {
+      if (w.signal.aborted) throw e;
+    }
+    w.onFallback?.("event stream ended before the job did");
+    return undefined;
+  }
+
+  /** Waits for a job: events first, polling when the stream fails. Bounded by `timeoutMs`. */
+  async function wait(id: string, w: WaitOptions): Promise<Job> {
+    const deadline = AbortSignal.timeout(w.timeoutMs);
+    const signal = AbortSignal.any([w.signal, deadline]);
+    try {
+      const done = await viaEvents(id, w, signal);
+      if (done && isTerminal(done.status)) return done;
+      let delay = pollMin;
+      let lastStatus = "";
+      for (;;) {
+        const job = await get(id, signal);
+        if (job.status !== lastStatus) w.onStatus?.((lastStatus = job.status));
+        if (isTerminal(job.status)) return job;
+        await sleep(delay, signal);
+        delay = Math.min(pollMax, Math.round(delay * 1.5));
+      }
+    } catch (e) {
+      if (deadline.aborted && !w.signal.aborted) {
+        throw new CliError("outcome_unknown", `job ${id} did not finish within ${Math.round(w.timeoutMs / 1000)}s; it may still: gptimg jobs wait ${id}`, {
+          possiblyBilled: true,
+        });
+      }
+      throw e;
+    }
+  }
+
+  /** Downloads one image from its signed URL. The team token is not sent: the URL is the credential. */
+  async function download(url: string, signal: AbortSignal): Promise<Uint8Array> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url, o.endpoint);
+    } catch {
+      throw new CliError("bad_response", `image URL ${url}: not a URL`, { possiblyBilled: true });
+    }
+    if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+      throw new CliError("bad_response", `image URL ${parsed.protocol}: only http(s) is downloaded`, { possiblyBilled: true });
+    }
+    let res: Response;
+    try {
+      res = await doFetch(parsed.href, { signal });
+    } catch (e) {
+      if (signal.aborted) throw e;
+      throw networkError(parsed.origin + parsed.pathname, e, true);
+    }
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new CliError("bad_response", `image download ${parsed.pathname}: HTTP ${res.status}`, { status: res.status, possiblyBilled: true });
+    }
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  return { create, get, list, wait, download };
+}
+
+export type JobsClient = ReturnType<typeof createJobsClient>;
