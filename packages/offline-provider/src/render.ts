@@ -11,7 +11,7 @@ export interface RenderOptions {
   seed: string;
   /** add an alpha channel with transparent stripes (png/webp only) */
   transparent?: boolean;
-  /** fill ~44% of each row with random bytes, so a 4K PNG is ~11 MB and does not compress */
+  /** fill 40% of each row with random bytes, so a 4K PNG is ~11 MB and does not compress */
   noise?: boolean;
   /** jpeg/webp quality 0-100 */
   compression?: number;
@@ -29,7 +29,7 @@ export function hash32(text: string): number {
   return h >>> 0;
 }
 
-const NOISE_SHARE = 0.44;
+const NOISE_SHARE = 0.4;
 
 /**
  * Diagonal stripes over a horizontal gradient. Each row is a shifted copy of one doubled
