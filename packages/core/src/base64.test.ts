@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Base64StreamDecoder, decodeBase64, encodeBase64 } from "./base64.ts";
 import { BadResponseError } from "./errors/index.ts";
 
@@ -122,3 +122,75 @@ function bytesToBinaryBtoa(bytes: Uint8Array): string {
   for (const b of bytes) bin += String.fromCharCode(b);
   return btoa(bin);
 }
+
+/**
+ * Bun and workerd have Uint8Array.prototype.setFromBase64; Node 20 does not. This stand-in keeps
+ * the native branch's contract (skips whitespace, throws SyntaxError outside the alphabet, with
+ * stop-before-partial decodes only whole groups and reports chars read and bytes written).
+ */
+let nativeCalls = 0;
+function setFromBase64(this: Uint8Array, s: string): { read: number; written: number } {
+  nativeCalls++;
+  const chars: string[] = [];
+  const ends: number[] = [];
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charAt(k);
+    if (" \t\n\f\r".includes(c)) continue;
+    if (!/[A-Za-z0-9+/]/.test(c)) throw new SyntaxError("invalid base64");
+    chars.push(c);
+    ends.push(k + 1);
+  }
+  const whole = chars.length - (chars.length % 4);
+  const bytes = atobBytes(chars.slice(0, whole).join(""));
+  this.set(bytes);
+  return { read: whole === 0 ? 0 : (ends[whole - 1] as number), written: bytes.length };
+}
+
+describe("Base64StreamDecoder with a native setFromBase64", () => {
+  const proto = Uint8Array.prototype as unknown as { setFromBase64?: unknown };
+  const had = "setFromBase64" in proto;
+  beforeAll(() => {
+    if (!had) proto.setFromBase64 = setFromBase64;
+  });
+  afterAll(() => {
+    if (!had) delete proto.setFromBase64;
+  });
+
+  it("yields exactly what atob yields, with padding, whitespace and bad characters handled by the table decoder", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 200, maxLength: 3000 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.option(fc.tuple(fc.nat(), fc.constantFrom(" ", "\n", "*", "=", "\u00e9")), { nil: undefined }),
+        (bytes, at, insert) => {
+          let s = encodeBase64(bytes);
+          if (insert) {
+            const p = insert[0] % (s.length + 1);
+            s = s.slice(0, p) + insert[1] + s.slice(p);
+          }
+          let expected: Uint8Array | Error;
+          try {
+            expected = atobBytes(s);
+          } catch (e) {
+            expected = e as Error;
+          }
+          if (expected instanceof Uint8Array) expect(streamDecode(cut(s, at))).toEqual(expected);
+          else expect(() => streamDecode(cut(s, at))).toThrow(BadResponseError);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("still names the exact offset of a bad character", () => {
+    const s = `${"QUJD".repeat(200)}Q*JD${"QUJD".repeat(100)}`;
+    expect(() => streamDecode([s])).toThrow("at offset 801: '*' is not in the base64 alphabet");
+  });
+
+  it("decodes long clean runs natively", () => {
+    const before = nativeCalls;
+    const bytes = Uint8Array.from({ length: 3000 }, (_, i) => i & 255);
+    expect(streamDecode([encodeBase64(bytes)])).toEqual(bytes);
+    expect(nativeCalls).toBeGreaterThan(before);
+  });
+});

@@ -5,22 +5,23 @@ import { BadResponseError } from "./errors/index.ts";
 // https://infra.spec.whatwg.org/#forgiving-base64-decode (whitespace skipped, padding optional
 // but exact when present, leftover bits dropped).
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-/** a bit no valid sextet reaches: set in every table entry for a byte outside the alphabet */
-const BAD = 0x1000000;
-// One table per position in a group, pre-shifted, so a group costs four loads and three ORs.
-const T0 = new Uint32Array(256).fill(BAD);
-const T1 = new Uint32Array(256).fill(BAD);
-const T2 = new Uint32Array(256).fill(BAD);
-const T3 = new Uint32Array(256).fill(BAD);
 const VAL = new Int8Array(256).fill(-1);
-for (let i = 0; i < 64; i++) {
-  const c = ALPHABET.charCodeAt(i);
-  T0[c] = i << 18;
-  T1[c] = i << 12;
-  T2[c] = i << 6;
-  T3[c] = i;
-  VAL[c] = i;
-}
+for (let i = 0; i < 64; i++) VAL[ALPHABET.charCodeAt(i)] = i;
+/**
+ * Two input bytes to their 12 bits, -1 when either is outside the alphabet: a group of four
+ * costs two table loads, measured 1.5x faster than one load per byte in V8 and JSC. Built on
+ * first use (256 KiB).
+ */
+let pairs: Int32Array | undefined;
+const pairTable = (): Int32Array => {
+  if (pairs) return pairs;
+  const t = new Int32Array(65536).fill(-1);
+  for (let a = 0; a < 64; a++) {
+    for (let b = 0; b < 64; b++) t[(ALPHABET.charCodeAt(a) << 8) | ALPHABET.charCodeAt(b)] = (a << 6) | b;
+  }
+  pairs = t;
+  return t;
+};
 const EQ = 0x3d;
 /** ASCII whitespace per the Infra spec: tab, LF, FF, CR, space */
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
@@ -32,7 +33,41 @@ const PIECE = 64 * 1024;
 const MAX_GROUPS = 64 * 1024;
 
 const native = Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array };
-const nativeProto = Uint8Array.prototype as unknown as { toBase64?: () => string };
+type SetFromBase64 = (s: string, o: { lastChunkHandling: "stop-before-partial" }) => { read: number; written: number };
+const nativeProto = Uint8Array.prototype as unknown as { toBase64?: () => string; setFromBase64?: SetFromBase64 };
+/** runs shorter than this are not worth a native call */
+const NATIVE_MIN = 256;
+const latin1 = new TextDecoder("latin1");
+
+/**
+ * Decodes the clean run of whole groups at `src[i..)` with the platform's `setFromBase64`
+ * (Bun, workerd). Returns the bytes consumed, or 0 / -1 when the run is short or not plain base64,
+ * in which case the table decoder handles it and names any error precisely.
+ */
+const nativeRun = (src: Uint8Array, i: number, n: number, t: ByteTarget): number => {
+  const view = src.subarray(i, Math.min(n, i + MAX_GROUPS * 4));
+  let len = view.length;
+  // stop before a quote or backslash (the JSON string's end or an escape) and before padding
+  for (const stop of [0x22, 0x5c, EQ]) {
+    const k = view.indexOf(stop);
+    if (k >= 0 && k < len) len = k;
+  }
+  len &= ~3;
+  if (len < NATIVE_MIN) return 0;
+  t.reserve((len >> 2) * 3);
+  let res: { read: number; written: number };
+  try {
+    const into = t.buf.subarray(t.pos) as unknown as { setFromBase64: SetFromBase64 };
+    res = into.setFromBase64(latin1.decode(view.subarray(0, len)), { lastChunkHandling: "stop-before-partial" });
+  } catch {
+    return 0;
+  }
+  // Whitespace was skipped: returning -1 hands this input to the table decoder for good, since
+  // wrapped lines would otherwise make every native run restart.
+  if (res.read !== (res.written / 3) * 4) return -1;
+  t.pos += res.written;
+  return res.read;
+};
 
 export interface Base64DecoderOptions {
   /** names the input in error messages, e.g. `data[0].b64_json` */
@@ -59,6 +94,8 @@ export class Base64StreamDecoder {
   /** characters consumed so far, for error messages */
   private offset = 0;
   private readonly one = new Uint8Array(1);
+  /** the native decoder met whitespace in this input: use the table decoder from now on */
+  private tableOnly = false;
 
   constructor(options: Base64DecoderOptions = {}) {
     this.label = options.label ?? "base64 input";
@@ -114,6 +151,14 @@ export class Base64StreamDecoder {
     let q = this.q;
     while (i < n) {
       if (q === 0 && !this.done) {
+        if (nativeProto.setFromBase64 && !this.tableOnly && n - i >= NATIVE_MIN) {
+          const read = nativeRun(src, i, n, t);
+          if (read > 0) {
+            i += read;
+            continue;
+          }
+          if (read < 0) this.tableOnly = true;
+        }
         let groups = (n - i) >> 2;
         if (groups > 0) {
           let room = ((t.buf.length - t.pos) / 3) | 0;
@@ -122,12 +167,13 @@ export class Base64StreamDecoder {
             room = ((t.buf.length - t.pos) / 3) | 0;
           }
           if (groups > room) groups = room;
+          const P = pairs ?? pairTable();
           const out = t.buf;
           let o = t.pos;
           const stop = i + groups * 4;
           while (i < stop) {
-            const v = T0[src[i]!]! | T1[src[i + 1]!]! | T2[src[i + 2]!]! | T3[src[i + 3]!]!;
-            if (v & BAD) break;
+            const v = (P[(src[i]! << 8) | src[i + 1]!]! << 12) | P[(src[i + 2]! << 8) | src[i + 3]!]!;
+            if (v < 0) break;
             out[o] = v >> 16;
             out[o + 1] = v >> 8;
             out[o + 2] = v;
