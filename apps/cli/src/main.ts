@@ -93,8 +93,9 @@ process.on("SIGINT", () => {
   setTimeout(() => process.exit(EXIT.interrupted), 3000).unref();
 });
 
-const code = await main(process.argv.slice(2), controller);
-// Let stdout drain before exiting (a pipe reader must get every path), then exit without
-// waiting for idle keep-alive sockets.
-await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
-process.exit(controller.signal.aborted ? EXIT.interrupted : code);
+// No top-level await: the binary is compiled with --bytecode, which wants a CommonJS-shaped entry.
+void main(process.argv.slice(2), controller).then((code) => {
+  // Let stdout drain (a pipe reader must get every path), then exit without waiting for idle
+  // keep-alive sockets.
+  process.stdout.write("", () => process.exit(controller.signal.aborted ? EXIT.interrupted : code));
+});
