@@ -12,8 +12,9 @@ export async function readSecret(prompt: string): Promise<string> {
     const text = await readStdin();
     return (text.split(/\r?\n/).find((l) => l.trim() !== "") ?? "").trim();
   }
-  process.stderr.write(prompt);
+  // Echo goes off before the prompt appears, so nothing typed after it is ever shown.
   stdin.setRawMode(true);
+  process.stderr.write(prompt);
   stdin.resume();
   try {
     return await new Promise<string>((resolve, reject) => {
