@@ -34,7 +34,9 @@ export function parseCommandArgs(spec: CommandSpec, args: string[]): Parsed {
 function explainParseError(e: unknown): string {
   const err = e as { code?: string; message?: string };
   const message = err.message ?? String(e);
-  const flag = /'([^']+)'/.exec(message)?.[1];
+  // Node quotes the flag as '--size', '-s' or '-s, --size <value>': name the long form.
+  const quoted = /'([^']+)'/.exec(message)?.[1] ?? "";
+  const flag = /--[A-Za-z0-9-]+/.exec(quoted)?.[0] ?? quoted.split(/[\s,]/)[0];
   switch (err.code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
       return `unknown flag ${flag ?? message} (see gptimg help)`;
