@@ -37,7 +37,8 @@ type SetFromBase64 = (s: string, o: { lastChunkHandling: "stop-before-partial" }
 const nativeProto = Uint8Array.prototype as unknown as { toBase64?: () => string; setFromBase64?: SetFromBase64 };
 /** runs shorter than this are not worth a native call */
 const NATIVE_MIN = 256;
-const latin1 = new TextDecoder("latin1");
+// the run is ASCII, where UTF-8 decoding is the fast path (a stray byte fails the native call)
+const ascii = new TextDecoder();
 
 /**
  * Decodes the clean run of whole groups at `src[i..)` with the platform's `setFromBase64`
@@ -58,7 +59,7 @@ const nativeRun = (src: Uint8Array, i: number, n: number, t: ByteTarget): number
   let res: { read: number; written: number };
   try {
     const into = t.buf.subarray(t.pos) as unknown as { setFromBase64: SetFromBase64 };
-    res = into.setFromBase64(latin1.decode(view.subarray(0, len)), { lastChunkHandling: "stop-before-partial" });
+    res = into.setFromBase64(ascii.decode(view.subarray(0, len)), { lastChunkHandling: "stop-before-partial" });
   } catch {
     return 0;
   }

@@ -29,11 +29,11 @@ type Meta = Extract<ResponsePart, { kind: "meta" }>;
 
 /** Streams one base64 string value into a decoder that writes into growing blocks. */
 class Base64Sink implements StringSink {
-  readonly blocks = new ByteBlocks();
+  readonly blocks: ByteBlocks;
   private readonly decoder: Base64StreamDecoder;
-  closed = false;
-  constructor(label: string) {
+  constructor(label: string, sizeHint: number | undefined) {
     this.decoder = new Base64StreamDecoder({ label });
+    this.blocks = new ByteBlocks(sizeHint);
   }
   write(src: Uint8Array, start: number, end: number): number {
     return this.decoder.writeBytes(src, start, end, this.blocks, true);
@@ -43,7 +43,6 @@ class Base64Sink implements StringSink {
   }
   close(): void {
     this.decoder.finish(this.blocks);
-    this.closed = true;
   }
 }
 
@@ -62,6 +61,8 @@ class ImagesHandler implements ScanHandler {
   readonly out: ResponsePart[] = [];
   readonly meta: Meta = { kind: "meta" };
   private item: Item | undefined;
+  /** images of one response share size and format: the last one's length sizes the next buffer */
+  private lastImageBytes: number | undefined;
 
   descend(path: readonly PathItem[], kind: "object" | "array"): boolean {
     if (path.length === 0) {
@@ -79,7 +80,7 @@ class ImagesHandler implements ScanHandler {
   streamString(path: readonly PathItem[]): StringSink | undefined {
     if (path.length !== 3 || path[0] !== "data" || path[2] !== "b64_json" || !this.item) return undefined;
     if (this.item.sink) throw new BadResponseError(`data[${this.item.index}] has b64_json twice`);
-    this.item.sink = new Base64Sink(`data[${this.item.index}].b64_json`);
+    this.item.sink = new Base64Sink(`data[${this.item.index}].b64_json`, this.lastImageBytes);
     return this.item.sink;
   }
 
@@ -106,7 +107,11 @@ class ImagesHandler implements ScanHandler {
     const { index, sink, url, revisedPrompt } = this.item;
     this.item = undefined;
     const rp = revisedPrompt === undefined ? {} : { revisedPrompt };
-    if (sink) this.out.push({ kind: "image", index, bytes: sink.blocks.take(), ...rp });
+    if (sink) {
+      const bytes = sink.blocks.take();
+      this.lastImageBytes = bytes.length;
+      this.out.push({ kind: "image", index, bytes, ...rp });
+    }
     else if (url !== undefined) this.out.push({ kind: "url", index, url, ...rp });
     else throw new BadResponseError(`data[${index}] has neither b64_json nor url`);
   }
