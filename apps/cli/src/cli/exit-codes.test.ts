@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { exitCodeFor } from "./exit-codes.ts";
+
+describe("exitCodeFor (DESIGN §5)", () => {
+  it.each<[string, number | undefined, boolean, number]>([
+    ["validation", undefined, false, 2],
+    ["usage", undefined, false, 2],
+    ["validation", 400, false, 4],
+    ["auth", 401, false, 3],
+    ["permission", 403, false, 3],
+    ["content_policy", 400, false, 4],
+    ["not_found", 404, false, 4],
+    ["quota_exceeded", 429, false, 4],
+    ["rate_limited", 429, false, 5],
+    ["provider_error", 503, false, 5],
+    ["bad_response", 200, false, 5],
+    ["bad_response", 200, true, 6],
+    ["network", undefined, false, 5],
+    ["timeout", undefined, false, 5],
+    ["outcome_unknown", undefined, true, 6],
+    ["aborted", undefined, true, 130],
+    ["something_new", 418, false, 4],
+    ["something_new", 502, false, 5],
+  ])("%s (status %s, billed %s) → %i", (code, status, billed, exit) => {
+    expect(exitCodeFor(code, status, billed)).toBe(exit);
+  });
+});
