@@ -69,7 +69,8 @@ if (variant === "drain") {
           "Base64StreamDecoder (64 KiB byte chunks)": () => {
             const d = new Base64StreamDecoder();
             const out = new ByteBlocks();
-            for (let i = 0; i < p.b64.length; i += CHUNK) d.writeBytes(p.b64, i, Math.min(p.b64.length, i + CHUNK), out, true);
+            for (let i = 0; i < p.b64.length; i += CHUNK)
+              d.writeBytes(p.b64, i, Math.min(p.b64.length, i + CHUNK), out, true);
             d.finish(out);
             return out.take();
           },

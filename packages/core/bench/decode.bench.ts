@@ -31,7 +31,9 @@ const run = (runtime: string, variant: string): Result => {
 };
 
 const bunVersion = execFileSync(bin("bun"), ["--version"], { encoding: "utf8" }).trim();
-console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}, bun ${bunVersion}`);
+console.log(
+  `machine: ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}, bun ${bunVersion}`,
+);
 console.log(`best time and highest peak RSS growth of ${REPEATS} runs per variant\n`);
 console.log("| runtime | variant | time | MB/s of JSON | peak RSS growth |");
 console.log("|---|---|---:|---:|---:|");

@@ -74,27 +74,36 @@ describe("Base64StreamDecoder", () => {
 
   it("yields exactly what atob yields for random payloads split anywhere", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.array(fc.nat(), { maxLength: 12 }), fc.boolean(), (bytes, at, strip) => {
-        let s = encodeBase64(bytes);
-        if (strip) s = s.replace(/=+$/, "");
-        expect(streamDecode(cut(s, at))).toEqual(atobBytes(s));
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.boolean(),
+        (bytes, at, strip) => {
+          let s = encodeBase64(bytes);
+          if (strip) s = s.replace(/=+$/, "");
+          expect(streamDecode(cut(s, at))).toEqual(atobBytes(s));
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it("accepts and rejects exactly what atob does on random strings over a small alphabet", () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom("A", "b", "/", "+", "=", " ", "\n", "%"), maxLength: 14 }), fc.array(fc.nat(), { maxLength: 4 }), (s, at) => {
-        let expected: Uint8Array | undefined;
-        try {
-          expected = atobBytes(s);
-        } catch {
-          expected = undefined;
-        }
-        if (expected) expect(streamDecode(cut(s, at))).toEqual(expected);
-        else expect(() => streamDecode(cut(s, at))).toThrow(BadResponseError);
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom("A", "b", "/", "+", "=", " ", "\n", "%"), maxLength: 14 }),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        (s, at) => {
+          let expected: Uint8Array | undefined;
+          try {
+            expected = atobBytes(s);
+          } catch {
+            expected = undefined;
+          }
+          if (expected) expect(streamDecode(cut(s, at))).toEqual(expected);
+          else expect(() => streamDecode(cut(s, at))).toThrow(BadResponseError);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -113,7 +122,9 @@ describe("decodeBase64 / encodeBase64", () => {
   });
 
   it("names the label and offset of a bad character", () => {
-    expect(() => decodeBase64("aGVs!G8=", "image 0")).toThrow("invalid base64 in image 0 at offset 4: '!' is not in the base64 alphabet");
+    expect(() => decodeBase64("aGVs!G8=", "image 0")).toThrow(
+      "invalid base64 in image 0 at offset 4: '!' is not in the base64 alphabet",
+    );
   });
 });
 

@@ -54,7 +54,10 @@ export class ByteBlocks implements ByteTarget {
     let out: Uint8Array;
     if (this.full.length === 0) {
       // a view when at most 1/16 would be wasted, else a copy so the slack is freed
-      out = this.buf.length - this.pos <= this.buf.length >> 4 ? this.buf.subarray(0, this.pos) : this.buf.slice(0, this.pos);
+      out =
+        this.buf.length - this.pos <= this.buf.length >> 4
+          ? this.buf.subarray(0, this.pos)
+          : this.buf.slice(0, this.pos);
     } else {
       out = new Uint8Array(this.length);
       let o = 0;

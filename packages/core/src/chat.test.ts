@@ -6,7 +6,10 @@ import { BadResponseError } from "./errors/index.ts";
 const IMG = Uint8Array.from({ length: 120 }, (_, i) => (i * 11) & 255);
 const B64 = encodeBase64(IMG);
 const DATA_URL = `data:image/png;base64,${B64}`;
-const completion = (message: Record<string, unknown>) => ({ id: "chatcmpl-1", choices: [{ index: 0, message: { role: "assistant", ...message } }] });
+const completion = (message: Record<string, unknown>) => ({
+  id: "chatcmpl-1",
+  choices: [{ index: 0, message: { role: "assistant", ...message } }],
+});
 const bodyOf = (text: string, chunk = 50): ReadableStream<Uint8Array> => {
   const bytes = new TextEncoder().encode(text);
   let o = 0;
@@ -22,10 +25,22 @@ const bodyOf = (text: string, chunk = 50): ReadableStream<Uint8Array> => {
 describe("extractChatImages", () => {
   it.each<[string, Record<string, unknown>, ChatImageRef[]]>([
     ["a markdown data URL", { content: `Here you go:\n\n![image](${DATA_URL})` }, [{ bytes: IMG }]],
-    ["a markdown https URL with a title", { content: `![a cat](https://cdn.test/cat.png "cat")` }, [{ url: "https://cdn.test/cat.png" }]],
-    ["a markdown URL in angle brackets", { content: "![x](<https://cdn.test/x?id=1>)" }, [{ url: "https://cdn.test/x?id=1" }]],
+    [
+      "a markdown https URL with a title",
+      { content: `![a cat](https://cdn.test/cat.png "cat")` },
+      [{ url: "https://cdn.test/cat.png" }],
+    ],
+    [
+      "a markdown URL in angle brackets",
+      { content: "![x](<https://cdn.test/x?id=1>)" },
+      [{ url: "https://cdn.test/x?id=1" }],
+    ],
     ["a bare data URL", { content: `image: ${DATA_URL}` }, [{ bytes: IMG }]],
-    ["a bare image link", { content: "saved to https://cdn.test/out/1.webp." }, [{ url: "https://cdn.test/out/1.webp" }]],
+    [
+      "a bare image link",
+      { content: "saved to https://cdn.test/out/1.webp." },
+      [{ url: "https://cdn.test/out/1.webp" }],
+    ],
     [
       "images in text order",
       { content: `first https://cdn.test/a.png then ![b](${DATA_URL}) and ![c](https://cdn.test/c.jpg)` },
@@ -33,7 +48,10 @@ describe("extractChatImages", () => {
     ],
     [
       "ordinary links, non-image data and other schemes, ignored",
-      { content: "[docs](https://docs.test/page) https://docs.test/page.html data:text/plain;base64,QUJD ![x](javascript:alert(1)) ![y](file:///etc/passwd)" },
+      {
+        content:
+          "[docs](https://docs.test/page) https://docs.test/page.html data:text/plain;base64,QUJD ![x](javascript:alert(1)) ![y](file:///etc/passwd)",
+      },
       [],
     ],
     [
@@ -48,32 +66,55 @@ describe("extractChatImages", () => {
           { type: "output_image", url: "https://cdn.test/c.png" },
         ],
       },
-      [{ url: "https://cdn.test/a.png" }, { bytes: IMG }, { url: "https://cdn.test/b.png" }, { bytes: IMG }, { bytes: IMG }, { url: "https://cdn.test/c.png" }],
+      [
+        { url: "https://cdn.test/a.png" },
+        { bytes: IMG },
+        { url: "https://cdn.test/b.png" },
+        { bytes: IMG },
+        { bytes: IMG },
+        { url: "https://cdn.test/c.png" },
+      ],
     ],
     [
       "OpenRouter message.images[]",
       { content: "Here is your image.", images: [{ type: "image_url", image_url: { url: DATA_URL } }] },
       [{ bytes: IMG }],
     ],
-    ["a repeated URL once", { content: "![a](https://cdn.test/a.png) ![again](https://cdn.test/a.png)" }, [{ url: "https://cdn.test/a.png" }]],
-    ["a percent-encoded SVG data URL", { content: "![s](data:image/svg+xml,%3Csvg%2F%3E)" }, [{ bytes: new TextEncoder().encode("<svg/>") }]],
+    [
+      "a repeated URL once",
+      { content: "![a](https://cdn.test/a.png) ![again](https://cdn.test/a.png)" },
+      [{ url: "https://cdn.test/a.png" }],
+    ],
+    [
+      "a percent-encoded SVG data URL",
+      { content: "![s](data:image/svg+xml,%3Csvg%2F%3E)" },
+      [{ bytes: new TextEncoder().encode("<svg/>") }],
+    ],
     ["no content", { content: null }, []],
   ])("finds %s", (_name, message, expected) => {
     expect(extractChatImages(completion(message))).toEqual(expected);
   });
 
   it("reads an images-API body answered on the chat route", () => {
-    expect(extractChatImages({ data: [{ b64_json: B64 }, { url: "https://cdn.test/d.png" }] })).toEqual([{ bytes: IMG }, { url: "https://cdn.test/d.png" }]);
+    expect(extractChatImages({ data: [{ b64_json: B64 }, { url: "https://cdn.test/d.png" }] })).toEqual([
+      { bytes: IMG },
+      { url: "https://cdn.test/d.png" },
+    ]);
   });
 
-  it.each([null, 42, "text", [], { choices: "x" }, { choices: [null, { message: 3 }] }])("finds nothing in %j", (value) => {
-    expect(extractChatImages(value)).toEqual([]);
-  });
+  it.each([null, 42, "text", [], { choices: "x" }, { choices: [null, { message: 3 }] }])(
+    "finds nothing in %j",
+    (value) => {
+      expect(extractChatImages(value)).toEqual([]);
+    },
+  );
 
   it("rejects invalid base64 in a data URL, naming where it was", () => {
     const msg = completion({ content: [{ type: "image_url", image_url: { url: "data:image/png;base64,QU!D" } }] });
     expect(() => extractChatImages(msg)).toThrow(BadResponseError);
-    expect(() => extractChatImages(msg)).toThrow("invalid base64 in choices[0].message.content[0] data URL at offset 2");
+    expect(() => extractChatImages(msg)).toThrow(
+      "invalid base64 in choices[0].message.content[0] data URL at offset 2",
+    );
   });
 });
 
@@ -84,8 +125,16 @@ describe("readChatImages", () => {
   });
 
   it.each([
-    ["a cut body", JSON.stringify(completion({ content: "x" })).slice(0, 30), "invalid JSON in chat response of 30 bytes"],
-    ["an error object", '{"error":{"message":"model overloaded","type":"server_error"}}', "chat response carries an error: model overloaded"],
+    [
+      "a cut body",
+      JSON.stringify(completion({ content: "x" })).slice(0, 30),
+      "invalid JSON in chat response of 30 bytes",
+    ],
+    [
+      "an error object",
+      '{"error":{"message":"model overloaded","type":"server_error"}}',
+      "chat response carries an error: model overloaded",
+    ],
   ])("rejects %s", async (_name, text, message) => {
     await expect(readChatImages(bodyOf(text))).rejects.toThrow(message);
     await expect(readChatImages(bodyOf(text))).rejects.toBeInstanceOf(BadResponseError);
@@ -93,6 +142,8 @@ describe("readChatImages", () => {
 
   it("stops reading past maxBytes", async () => {
     const text = JSON.stringify(completion({ content: `![a](${DATA_URL})` }));
-    await expect(readChatImages(bodyOf(text), { maxBytes: 100 })).rejects.toThrow("chat response is larger than 100 bytes (maxBytes)");
+    await expect(readChatImages(bodyOf(text), { maxBytes: 100 })).rejects.toThrow(
+      "chat response is larger than 100 bytes (maxBytes)",
+    );
   });
 });

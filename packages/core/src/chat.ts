@@ -18,7 +18,8 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const MARKDOWN_IMAGE = /!\[[^\]]*\]\(\s*<?([^\s)>]+)>?(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)/g;
 const BARE_DATA_URL = /data:image\/[a-zA-Z0-9.+-]+(?:;[a-zA-Z0-9=._-]+)*;base64,[A-Za-z0-9+/=]+/g;
 // a bare link counts only when its path names an image file: other links are prose
-const BARE_IMAGE_URL = /https?:\/\/[^\s<>()"'\]]+?\.(?:png|jpe?g|webp|gif)(?:\?[^\s<>()"'\]]*)?(?=[\s<>()"'\].,;!]|$)/gi;
+const BARE_IMAGE_URL =
+  /https?:\/\/[^\s<>()"'\]]+?\.(?:png|jpe?g|webp|gif)(?:\?[^\s<>()"'\]]*)?(?=[\s<>()"'\].,;!]|$)/gi;
 
 class Collector {
   readonly refs: ChatImageRef[] = [];
@@ -43,7 +44,8 @@ class Collector {
   /** Markdown images, then bare data URLs and image links that are not inside one, in text order. */
   text(text: string, where: string): void {
     const found: { at: number; end: number; url: string }[] = [];
-    for (const m of text.matchAll(MARKDOWN_IMAGE)) found.push({ at: m.index, end: m.index + m[0].length, url: m[1] as string });
+    for (const m of text.matchAll(MARKDOWN_IMAGE))
+      found.push({ at: m.index, end: m.index + m[0].length, url: m[1] as string });
     const inside = (at: number): boolean => found.some((f) => at >= f.at && at < f.end);
     const bare: typeof found = [];
     for (const re of [BARE_DATA_URL, BARE_IMAGE_URL]) {
@@ -54,14 +56,18 @@ class Collector {
 
   /** A content part or an `images[]` item, in the shapes providers use. */
   part(p: unknown, where: string): void {
-    if (typeof p === "string") return this.text(p, where);
+    if (typeof p === "string") {
+      this.text(p, where);
+      return;
+    }
     if (!isObj(p)) return;
     const iu = p.image_url;
     if (typeof iu === "string") this.url(iu, where);
     else if (isObj(iu) && typeof iu.url === "string") this.url(iu.url, where);
     else if (typeof p.b64_json === "string") this.base64(p.b64_json, `${where}.b64_json`);
     else if (typeof p.image_base64 === "string") this.base64(p.image_base64, `${where}.image_base64`);
-    else if (p.type === "image_generation_call" && typeof p.result === "string") this.base64(p.result, `${where}.result`);
+    else if (p.type === "image_generation_call" && typeof p.result === "string")
+      this.base64(p.result, `${where}.result`);
     else if (isObj(p.inline_data ?? p.inlineData)) {
       const d = (p.inline_data ?? p.inlineData) as Obj;
       if (typeof d.data === "string") this.base64(d.data, `${where}.inline_data.data`);
@@ -103,8 +109,8 @@ export const extractChatImages = (completion: unknown): ChatImageRef[] => {
     if (!msg) return;
     const where = `choices[${i}].message`;
     if (typeof msg.content === "string") c.text(msg.content, `${where}.content`);
-    else arr(msg.content).forEach((p, j) => c.part(p, `${where}.content[${j}]`));
-    arr(msg.images).forEach((p, j) => c.part(p, `${where}.images[${j}]`));
+    else for (const [j, p] of arr(msg.content).entries()) c.part(p, `${where}.content[${j}]`);
+    for (const [j, p] of arr(msg.images).entries()) c.part(p, `${where}.images[${j}]`);
   });
   // a relay that answers the chat route with an images-API body
   arr(completion.data).forEach((p, j) => {
@@ -121,7 +127,10 @@ export const extractChatImages = (completion: unknown): ChatImageRef[] => {
  * @example
  * const images = await readChatImages(res.body!);
  */
-export const readChatImages = async (body: ReadableStream<Uint8Array>, options: ReadChatOptions = {}): Promise<ChatImageRef[]> => {
+export const readChatImages = async (
+  body: ReadableStream<Uint8Array>,
+  options: ReadChatOptions = {},
+): Promise<ChatImageRef[]> => {
   const max = options.maxBytes ?? 32 * 1024 * 1024;
   const utf8 = new TextDecoder();
   let text = "";

@@ -53,7 +53,7 @@ const INVALID: [string, string][] = [
   ['{"a":1,}', "at byte 7: expected a key, found '}'"],
   ["[1,]", "at byte 3: expected a value, found ']'"],
   ["[1 2]", "at byte 3: expected ',' or ']'"],
-  ['{"a":tru}', "invalid literal \"tru\""],
+  ['{"a":tru}', 'invalid literal "tru"'],
   ["[01]", 'invalid number "01"'],
   ["[1.]", 'invalid number "1."'],
   ['{"a":"\\x"}', "invalid escape '\\x'"],
@@ -96,7 +96,9 @@ describe("JsonScanner", () => {
   });
 
   it("caps built strings and keys, and nesting", () => {
-    expect(() => parse([enc.encode(`{"a":"${"x".repeat(100)}"}`)], 64)).toThrow("the string at a in JSON is longer than 64 bytes");
+    expect(() => parse([enc.encode(`{"a":"${"x".repeat(100)}"}`)], 64)).toThrow(
+      "the string at a in JSON is longer than 64 bytes",
+    );
     expect(() => parse([enc.encode(`{"${"k".repeat(100)}":1}`)], 64)).toThrow("is longer than 64 bytes");
     expect(() => parse([enc.encode(`${"[".repeat(65)}${"]".repeat(65)}`)])).toThrow("nesting deeper than 64 levels");
   });

@@ -71,7 +71,7 @@ const show = (c: number): string =>
 const isWs = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 const hexVal = (c: number): number =>
   c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
-const ESCAPES: Record<number, number> = { 0x22: 0x22, 0x5c: 0x5c, 0x2f: 0x2f, 0x62: 8, 0x66: 12, 0x6e: 10, 0x72: 13, 0x74: 9 };
+const ESCAPES: Record<number, number> = { 34: 0x22, 92: 0x5c, 47: 0x2f, 98: 8, 102: 12, 110: 10, 114: 13, 116: 9 };
 
 /** Renders a path the way a reader would write it: `data[0].b64_json`. */
 export const formatPath = (path: readonly PathItem[]): string => {
@@ -158,7 +158,14 @@ export class JsonScanner {
         }
         const c = buf[i]!;
         if (this.state === NUM || this.state === LIT) {
-          if ((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || c === 0x2b || c === 0x2d || c === 0x2e || c === 0x45) {
+          if (
+            (c >= 0x30 && c <= 0x39) ||
+            (c >= 0x61 && c <= 0x7a) ||
+            c === 0x2b ||
+            c === 0x2d ||
+            c === 0x2e ||
+            c === 0x45
+          ) {
             this.tok += String.fromCharCode(c);
             if (this.tok.length > 512) this.fail(i, `a number or literal longer than 512 characters`);
             i++;
@@ -197,12 +204,22 @@ export class JsonScanner {
   private structural(c: number, i: number): void {
     const st = this.state;
     if (st === VALUE || st === ARR_FIRST) {
-      if (c === 0x5d && st === ARR_FIRST) return this.closeContainer(true, i);
-      return this.startValue(c, i);
+      if (c === 0x5d && st === ARR_FIRST) {
+        this.closeContainer(true, i);
+        return;
+      }
+      this.startValue(c, i);
+      return;
     }
     if (st === OBJ_FIRST || st === OBJ_KEY) {
-      if (c === 0x22) return this.startString(KEY);
-      if (c === 0x7d && st === OBJ_FIRST) return this.closeContainer(false, i);
+      if (c === 0x22) {
+        this.startString(KEY);
+        return;
+      }
+      if (c === 0x7d && st === OBJ_FIRST) {
+        this.closeContainer(false, i);
+        return;
+      }
       this.fail(i, `expected ${st === OBJ_FIRST ? "a key or '}'" : "a key"}, found ${show(c)}`);
     }
     if (st === COLON) {
@@ -218,7 +235,10 @@ export class JsonScanner {
         this.state = top.array ? VALUE : OBJ_KEY;
         return;
       }
-      if (c === (top.array ? 0x5d : 0x7d)) return this.closeContainer(top.array, i);
+      if (c === (top.array ? 0x5d : 0x7d)) {
+        this.closeContainer(top.array, i);
+        return;
+      }
       this.fail(i, `expected ',' or '${top.array ? "]" : "}"}', found ${show(c)}`);
     }
     this.fail(i, `unexpected ${show(c)} after the end of the document`);
@@ -233,7 +253,8 @@ export class JsonScanner {
     if (c === 0x22) {
       const sink = this.building() ? undefined : this.handler.streamString?.(this.path());
       this.sink = sink;
-      return this.startString(sink ? STREAMED : BUILT);
+      this.startString(sink ? STREAMED : BUILT);
+      return;
     }
     if (c === 0x7b || c === 0x5b) {
       const array = c === 0x5b;

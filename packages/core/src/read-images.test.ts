@@ -44,7 +44,8 @@ const IMG_B = Uint8Array.from({ length: 77 }, (_, i) => (i * 7 + 3) & 255);
 // JSON.stringify never escapes "/", but some servers do: keep one escaped form in the fixtures
 const B64_A = encodeBase64(IMG_A).replaceAll("/", "\\/");
 const B64_B = encodeBase64(IMG_B);
-const USAGE = '{"input_tokens":8,"input_tokens_details":{"image_tokens":0,"text_tokens":8},"output_tokens":196,"total_tokens":204}';
+const USAGE =
+  '{"input_tokens":8,"input_tokens_details":{"image_tokens":0,"text_tokens":8},"output_tokens":196,"total_tokens":204}';
 const META_EXPECTED = {
   kind: "meta",
   created: 1778236581,
@@ -79,7 +80,8 @@ describe("readImagesResponse", () => {
   });
 
   it("reads URL items", async () => {
-    const doc = '{"created":1,"data":[{"url":"https://cdn.test/a.png","revised_prompt":"x"},{"url":"https://cdn.test/b.png"}]}';
+    const doc =
+      '{"created":1,"data":[{"url":"https://cdn.test/a.png","revised_prompt":"x"},{"url":"https://cdn.test/b.png"}]}';
     expect(await collect(bodyOf(doc, [5, 40]))).toEqual([
       { kind: "url", index: 0, url: "https://cdn.test/a.png", revisedPrompt: "x" },
       { kind: "url", index: 1, url: "https://cdn.test/b.png" },
@@ -88,14 +90,21 @@ describe("readImagesResponse", () => {
   });
 
   it("reports a top-level error object in meta", async () => {
-    const doc = '{"error":{"message":"Your request was rejected by the safety system.","type":"invalid_request_error","code":"moderation_blocked","param":null}}';
+    const doc =
+      '{"error":{"message":"Your request was rejected by the safety system.","type":"invalid_request_error","code":"moderation_blocked","param":null}}';
     expect(await collect(bodyOf(doc))).toEqual([
       {
         kind: "meta",
-        error: { message: "Your request was rejected by the safety system.", type: "invalid_request_error", code: "moderation_blocked" },
+        error: {
+          message: "Your request was rejected by the safety system.",
+          type: "invalid_request_error",
+          code: "moderation_blocked",
+        },
       },
     ]);
-    expect(await collect(bodyOf('{"error":"quota exhausted","data":null}'))).toEqual([{ kind: "meta", error: { message: "quota exhausted" } }]);
+    expect(await collect(bodyOf('{"error":"quota exhausted","data":null}'))).toEqual([
+      { kind: "meta", error: { message: "quota exhausted" } },
+    ]);
   });
 
   it("yields an image as soon as its item closes, before the rest of the body arrives", async () => {
@@ -145,23 +154,67 @@ describe("readImagesResponse", () => {
   });
 
   it.each([
-    ["invalid JSON", `{"data":[{"b64_json":"QUJD"}]]`, "invalid JSON in response at byte 29: expected ',' or '}', found ']'"],
-    ["an HTML page", "<html><body>502</body></html>", "invalid JSON in response at byte 0: expected a value, found '<'"],
-    ["an invalid base64 character", `{"data":[{"b64_json":"QUJD"},{"b64_json":"QU*D"}]}`, "invalid base64 in data[1].b64_json at offset 2: '*' is not in the base64 alphabet"],
-    ["a raw newline inside base64", `{"data":[{"b64_json":"QU\nJD"}]}`, "invalid JSON in response at byte 24: control character"],
-    ["incomplete padding", `{"data":[{"b64_json":"QUJDRE="}]}`, "invalid base64 in data[0].b64_json at offset 7: '=' padding is incomplete"],
-    ["misplaced padding", `{"data":[{"b64_json":"QUJDR="}]}`, "invalid base64 in data[0].b64_json at offset 5: '=' padding can only follow"],
-    ["a lone final character", `{"data":[{"b64_json":"QUJDR"}]}`, "invalid base64 in data[0].b64_json at offset 5: the final group has a single character"],
-    ["a non-ASCII character in base64", `{"data":[{"b64_json":"QUé"}]}`, "invalid base64 in data[0].b64_json at offset 2: U+00C3"],
-    ["an escaped non-base64 character", `{"data":[{"b64_json":"QU\\u00e9"}]}`, "invalid base64 in data[0].b64_json at offset 2: U+00E9"],
-    ["b64_json that is not a string", `{"data":[{"b64_json":42}]}`, "data[0].b64_json is a number: expected a base64 string"],
+    [
+      "invalid JSON",
+      `{"data":[{"b64_json":"QUJD"}]]`,
+      "invalid JSON in response at byte 29: expected ',' or '}', found ']'",
+    ],
+    [
+      "an HTML page",
+      "<html><body>502</body></html>",
+      "invalid JSON in response at byte 0: expected a value, found '<'",
+    ],
+    [
+      "an invalid base64 character",
+      `{"data":[{"b64_json":"QUJD"},{"b64_json":"QU*D"}]}`,
+      "invalid base64 in data[1].b64_json at offset 2: '*' is not in the base64 alphabet",
+    ],
+    [
+      "a raw newline inside base64",
+      `{"data":[{"b64_json":"QU\nJD"}]}`,
+      "invalid JSON in response at byte 24: control character",
+    ],
+    [
+      "incomplete padding",
+      `{"data":[{"b64_json":"QUJDRE="}]}`,
+      "invalid base64 in data[0].b64_json at offset 7: '=' padding is incomplete",
+    ],
+    [
+      "misplaced padding",
+      `{"data":[{"b64_json":"QUJDR="}]}`,
+      "invalid base64 in data[0].b64_json at offset 5: '=' padding can only follow",
+    ],
+    [
+      "a lone final character",
+      `{"data":[{"b64_json":"QUJDR"}]}`,
+      "invalid base64 in data[0].b64_json at offset 5: the final group has a single character",
+    ],
+    [
+      "a non-ASCII character in base64",
+      `{"data":[{"b64_json":"QUé"}]}`,
+      "invalid base64 in data[0].b64_json at offset 2: U+00C3",
+    ],
+    [
+      "an escaped non-base64 character",
+      `{"data":[{"b64_json":"QU\\u00e9"}]}`,
+      "invalid base64 in data[0].b64_json at offset 2: U+00E9",
+    ],
+    [
+      "b64_json that is not a string",
+      `{"data":[{"b64_json":42}]}`,
+      "data[0].b64_json is a number: expected a base64 string",
+    ],
     ["an item with no image", `{"data":[{"revised_prompt":"x"}]}`, "data[0] has neither b64_json nor url"],
     ["a data item that is not an object", `{"data":["QUJD"]}`, "data[0] is a string: expected an object"],
     ["data that is not an array", `{"data":{"b64_json":"QUJD"}}`, "data is a object: expected an array"],
     ["a top-level array", `[{"b64_json":"QUJD"}]`, "response is a JSON array: expected an object with data[]"],
     ["a top-level string", `"QUJD"`, "response is a string: expected an object with data[]"],
     ["two b64_json in one item", `{"data":[{"b64_json":"QUJD","b64_json":"QUJD"}]}`, "data[0] has b64_json twice"],
-    ["an oversized string", `{"revised":"${"x".repeat(1024 * 1024 + 1)}","data":[]}`, "the string at revised in response is longer than 1048576 bytes"],
+    [
+      "an oversized string",
+      `{"revised":"${"x".repeat(1024 * 1024 + 1)}","data":[]}`,
+      "the string at revised in response is longer than 1048576 bytes",
+    ],
   ])("rejects %s", async (_name, doc, message) => {
     for (const body of [bodyOf(doc), bodyOf(doc, doc.length < 200 ? everyByte(doc) : [1000, 2000])]) {
       const err = await failure(body);
@@ -183,7 +236,10 @@ describe("readImagesResponse", () => {
           });
           const doc = `{"created":7,"data":[${data.join(",")}]}`;
           const parts = await collect(bodyOf(doc, at));
-          expect(parts.map((p) => (p.kind === "image" ? p.bytes : p))).toEqual([...images, { kind: "meta", created: 7 }]);
+          expect(parts.map((p) => (p.kind === "image" ? p.bytes : p))).toEqual([
+            ...images,
+            { kind: "meta", created: 7 },
+          ]);
         },
       ),
       { numRuns: 150 },
@@ -196,8 +252,14 @@ describe("readImagesResponse", () => {
     await fc.assert(
       fc.asyncProperty(
         extra,
-        fc.record({ created: fc.jsonValue({ maxDepth: 1 }), size: fc.jsonValue({ maxDepth: 1 }), quality: fc.string() }),
-        fc.array(fc.record({ img: fc.uint8Array({ maxLength: 64 }), rp: fc.string({ maxLength: 20 }), junk: extra }), { maxLength: 3 }),
+        fc.record({
+          created: fc.jsonValue({ maxDepth: 1 }),
+          size: fc.jsonValue({ maxDepth: 1 }),
+          quality: fc.string(),
+        }),
+        fc.array(fc.record({ img: fc.uint8Array({ maxLength: 64 }), rp: fc.string({ maxLength: 20 }), junk: extra }), {
+          maxLength: 3,
+        }),
         fc.array(fc.nat(), { maxLength: 12 }),
         async (top, fields, items, at) => {
           const obj: Record<string, unknown> = { ...top, ...fields };
@@ -210,11 +272,17 @@ describe("readImagesResponse", () => {
           const expectedMeta: Record<string, unknown> = { kind: "meta" };
           for (const k of metaKeys) {
             const v = parsed[k];
-            if (k === "created" ? typeof v === "number" : typeof v === "string") expectedMeta[k === "output_format" ? "outputFormat" : k] = v;
+            if (k === "created" ? typeof v === "number" : typeof v === "string")
+              expectedMeta[k === "output_format" ? "outputFormat" : k] = v;
           }
           const parsedItems = parsed.data as Record<string, unknown>[];
           const expected = [
-            ...parsedItems.map((item, index) => ({ kind: "image", index, bytes: items[index]!.img, revisedPrompt: item.revised_prompt })),
+            ...parsedItems.map((item, index) => ({
+              kind: "image",
+              index,
+              bytes: items[index]!.img,
+              revisedPrompt: item.revised_prompt,
+            })),
             expectedMeta,
           ];
           expect(await collect(bodyOf(text, at))).toEqual(expected);

@@ -86,14 +86,18 @@ class ImagesHandler implements ScanHandler {
 
   value(path: readonly PathItem[], v: unknown): void {
     if (path.length === 0) throw new BadResponseError(`response is ${kindOf(v)}: expected an object with data[]`);
-    if (path.length === 1) return this.topField(path[0] as string, v);
+    if (path.length === 1) {
+      this.topField(path[0] as string, v);
+      return;
+    }
     if (path[0] !== "data") return;
     if (path.length === 2) throw new BadResponseError(`data[${path[1]}] is ${kindOf(v)}: expected an object`);
     const item = this.item;
     if (path.length !== 3 || !item || v === null) return;
     const field = path[2];
     if (field === "url") {
-      if (typeof v !== "string") throw new BadResponseError(`data[${item.index}].url is ${kindOf(v)}: expected a string`);
+      if (typeof v !== "string")
+        throw new BadResponseError(`data[${item.index}].url is ${kindOf(v)}: expected a string`);
       item.url = v;
     } else if (field === "revised_prompt" && typeof v === "string") {
       item.revisedPrompt = v;
@@ -111,8 +115,7 @@ class ImagesHandler implements ScanHandler {
       const bytes = sink.blocks.take();
       this.lastImageBytes = bytes.length;
       this.out.push({ kind: "image", index, bytes, ...rp });
-    }
-    else if (url !== undefined) this.out.push({ kind: "url", index, url, ...rp });
+    } else if (url !== undefined) this.out.push({ kind: "url", index, url, ...rp });
     else throw new BadResponseError(`data[${index}] has neither b64_json nor url`);
   }
 

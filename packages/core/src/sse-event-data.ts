@@ -96,7 +96,8 @@ export class EventDataReader {
       this.text = [];
     }
     this.textBytes += end - start;
-    if (this.textBytes > MAX_TEXT) throw new BadResponseError(`${this.label} data is longer than ${MAX_TEXT} bytes and not JSON`);
+    if (this.textBytes > MAX_TEXT)
+      throw new BadResponseError(`${this.label} data is longer than ${MAX_TEXT} bytes and not JSON`);
     this.text.push(buf.slice(start, end));
   }
 

@@ -32,13 +32,19 @@ const everyByte = (s: string): number[] => [...enc.encode(s).keys()];
 const P0 = Uint8Array.from({ length: 90 }, (_, i) => i);
 const P1 = Uint8Array.from({ length: 91 }, (_, i) => 255 - i);
 const FINAL = Uint8Array.from({ length: 500 }, (_, i) => (i * 13) & 255);
-const common = '"background":"opaque","created_at":1713833628,"output_format":"png","quality":"high","size":"1024x1024"';
+const common =
+  '"background":"opaque","created_at":1713833628,"output_format":"png","quality":"high","size":"1024x1024"';
 const partial = (type: string, idx: number, img: Uint8Array) =>
   `{"type":"${type}.partial_image",${common},"partial_image_index":${idx},"b64_json":"${encodeBase64(img)}"}`;
 const completed = (type: string, img: Uint8Array) =>
   `{"type":"${type}.completed","b64_json":"${encodeBase64(img).replaceAll("/", "\\/")}",${common},"usage":{"input_tokens":50,"output_tokens":4160,"total_tokens":4210,"input_tokens_details":{"image_tokens":40,"text_tokens":10}}}`;
 const settings = { outputFormat: "png", size: "1024x1024", quality: "high", background: "opaque" };
-const usage = { inputTokens: 50, outputTokens: 4160, totalTokens: 4210, inputTokensDetails: { imageTokens: 40, textTokens: 10 } };
+const usage = {
+  inputTokens: 50,
+  outputTokens: 4160,
+  totalTokens: 4210,
+  inputTokensDetails: { imageTokens: 40, textTokens: 10 },
+};
 
 const expectedFor = (final = FINAL): SseImageEvent[] => [
   { type: "partial", index: 0, partialIndex: 0, bytes: P0, ...settings },
@@ -72,7 +78,9 @@ describe("parseImageEvents", () => {
     const cutAt = json.indexOf(",") + 1;
     const [a, b] = [json.slice(0, cutAt), json.slice(cutAt)];
     const text = `data:${a}\ndata\ndata: ${b}\nevent: image_generation.completed\n\n`;
-    expect(await collect(bodyOf(text, [3, 50, 60]))).toEqual([{ type: "completed", index: 0, bytes: FINAL, usage, ...settings }]);
+    expect(await collect(bodyOf(text, [3, 50, 60]))).toEqual([
+      { type: "completed", index: 0, bytes: FINAL, usage, ...settings },
+    ]);
   });
 
   it("numbers images by completed events and keeps a final event without its blank line", async () => {
@@ -90,19 +98,47 @@ describe("parseImageEvents", () => {
   });
 
   it.each([
-    ["an error event", 'event: error\ndata: {"type":"error","error":{"message":"Rate limit hit","code":"rate_limit_exceeded"}}\n\n', { type: "error", message: "Rate limit hit", code: "rate_limit_exceeded" }],
-    ["an error object without an event name", 'data: {"error":{"message":"server busy","type":"server_error"}}\n\n', { type: "error", message: "server busy" }],
-    ["a flat error payload", 'event: error\ndata: {"message":"bad things","code":500}\n\n', { type: "error", message: "bad things", code: "500" }],
+    [
+      "an error event",
+      'event: error\ndata: {"type":"error","error":{"message":"Rate limit hit","code":"rate_limit_exceeded"}}\n\n',
+      { type: "error", message: "Rate limit hit", code: "rate_limit_exceeded" },
+    ],
+    [
+      "an error object without an event name",
+      'data: {"error":{"message":"server busy","type":"server_error"}}\n\n',
+      { type: "error", message: "server busy" },
+    ],
+    [
+      "a flat error payload",
+      'event: error\ndata: {"message":"bad things","code":500}\n\n',
+      { type: "error", message: "bad things", code: "500" },
+    ],
   ])("reports %s", async (_name, text, expected) => {
     expect(await collect(bodyOf(text, [9]))).toEqual([expected]);
   });
 
   it.each([
-    ["a stream cut inside an event", `data: ${completed("image_generation", FINAL).slice(0, 200)}`, "event stream ended early after 206 bytes, inside event 1"],
+    [
+      "a stream cut inside an event",
+      `data: ${completed("image_generation", FINAL).slice(0, 200)}`,
+      "event stream ended early after 206 bytes, inside event 1",
+    ],
     ["data that is not JSON", "data: hello\n\n", 'event 1 data is not JSON: "hello"'],
-    ["invalid JSON in data", 'data: {"type":"x",}\n\n', "invalid JSON in event 1 data at byte 12: expected a key, found '}'"],
-    ["invalid base64", 'data: {"type":"image_edit.completed","b64_json":"QU!D"}\n\n', "invalid base64 in event 1 b64_json at offset 2"],
-    ["a completed event without an image", 'data: {"type":"image_generation.completed"}\n\n', "event 1 (image_generation.completed) has no b64_json image"],
+    [
+      "invalid JSON in data",
+      'data: {"type":"x",}\n\n',
+      "invalid JSON in event 1 data at byte 12: expected a key, found '}'",
+    ],
+    [
+      "invalid base64",
+      'data: {"type":"image_edit.completed","b64_json":"QU!D"}\n\n',
+      "invalid base64 in event 1 b64_json at offset 2",
+    ],
+    [
+      "a completed event without an image",
+      'data: {"type":"image_generation.completed"}\n\n',
+      "event 1 (image_generation.completed) has no b64_json image",
+    ],
     ["an array as data", "data: [1,2]\n\n", "event 1 data is not JSON"],
   ])("rejects %s", async (_name, text, message) => {
     for (const body of [bodyOf(text), bodyOf(text, everyByte(text))]) {

@@ -13,7 +13,13 @@ interface ImageSettings {
 /** One image event from a streamed generation or edit. */
 export type SseImageEvent =
   | ({ type: "partial"; index: number; partialIndex: number; bytes: Uint8Array } & ImageSettings)
-  | ({ type: "completed"; index: number; bytes: Uint8Array; usage?: ImageUsage; revisedPrompt?: string } & ImageSettings)
+  | ({
+      type: "completed";
+      index: number;
+      bytes: Uint8Array;
+      usage?: ImageUsage;
+      revisedPrompt?: string;
+    } & ImageSettings)
   | { type: "error"; message: string; code?: string };
 
 // Line states (https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation)
@@ -79,7 +85,8 @@ class SseImageParser {
       if (this.state === DATA) this.dataReader().write(buf, i, e);
       else if (this.state === EVENT) {
         this.field += new TextDecoder().decode(buf.subarray(i, e));
-        if (this.field.length > MAX_EVENT_NAME) throw new BadResponseError(`event name longer than ${MAX_EVENT_NAME} characters`);
+        if (this.field.length > MAX_EVENT_NAME)
+          throw new BadResponseError(`event name longer than ${MAX_EVENT_NAME} characters`);
       }
       this.lineBytes += e - i;
       i = e < n ? this.endLine(buf, e) : n;
@@ -90,7 +97,10 @@ class SseImageParser {
   end(): void {
     if (this.data && this.dataLines > 0) {
       if (this.data.complete) this.dispatch();
-      else throw new BadResponseError(`event stream ended early after ${this.bytesRead} bytes, inside event ${this.events + 1}`);
+      else
+        throw new BadResponseError(
+          `event stream ended early after ${this.bytesRead} bytes, inside event ${this.events + 1}`,
+        );
     }
   }
 
@@ -155,7 +165,9 @@ class SseImageParser {
     const type = str(f.type) ?? name;
     if (type === "error" || name === "error" || (f.error !== undefined && f.error !== null)) {
       const e = toProviderError(f.error ?? f) ?? { message: `event ${this.events} reported an error` };
-      return e.code === undefined ? { type: "error", message: e.message } : { type: "error", message: e.message, code: e.code };
+      return e.code === undefined
+        ? { type: "error", message: e.message }
+        : { type: "error", message: e.message, code: e.code };
     }
     const partial = type.endsWith(".partial_image");
     if (!partial && !type.endsWith(".completed")) return undefined;
@@ -190,7 +202,9 @@ class SseImageParser {
  * @example
  * for await (const ev of parseImageEvents(res.body!)) if (ev.type === "completed") await save(ev.bytes);
  */
-export async function* parseImageEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<SseImageEvent, void, undefined> {
+export async function* parseImageEvents(
+  body: ReadableStream<Uint8Array>,
+): AsyncGenerator<SseImageEvent, void, undefined> {
   const parser = new SseImageParser();
   const out = parser.out;
   for await (const chunk of readBody(body)) {
