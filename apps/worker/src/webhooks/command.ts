@@ -30,7 +30,8 @@ const TRIGGERS: { re: RegExp; kind: CommandKind }[] = [
 /** `/image`, `/image@SomeBot` (Telegram groups), `/image:`; the command name is case-insensitive. */
 const SLASH = /^\/image(?:@[A-Za-z0-9_]+)?(?=$|[\s:：])[:：]?/iu;
 /** Only these keys are lifted out of the text; anything else stays in the prompt. */
-const OPTION = /(?<=^|\s)(size|quality|n|format|output_format|background|moderation|compression|output_compression|fidelity|input_fidelity)\s*[=＝]\s*(\S+)/giu;
+const OPTION =
+  /(?<=^|\s)(size|quality|n|format|output_format|background|moderation|compression|output_compression|fidelity|input_fidelity)\s*[=＝]\s*(\S+)/giu;
 
 /**
  * Parses chat text. `explicit` is true where the platform already told us the text is for the
@@ -38,7 +39,10 @@ const OPTION = /(?<=^|\s)(size|quality|n|format|output_format|background|moderat
  * whether images are attached. Otherwise the text must start with `/image` or a trigger phrase.
  * @example parseCommand("best image: a lighthouse size=16:9", { explicit: false, hasImages: false })
  */
-export const parseCommand = (text: string, ctx: { explicit: boolean; hasImages: boolean; model?: string }): ParsedCommand => {
+export const parseCommand = (
+  text: string,
+  ctx: { explicit: boolean; hasImages: boolean; model?: string },
+): ParsedCommand => {
   let rest = text.replace(/^\s+/u, "");
   let kind: CommandKind | undefined;
   let addressed = ctx.explicit;
@@ -69,9 +73,14 @@ export const parseCommand = (text: string, ctx: { explicit: boolean; hasImages: 
     .trim();
 
   const issues: ValidationIssue[] = [];
-  if (!prompt) issues.push({ field: "prompt", value: prompt, rule: "must not be empty: write what to draw after the command" });
+  if (!prompt)
+    issues.push({ field: "prompt", value: prompt, rule: "must not be empty: write what to draw after the command" });
   if (kind === "edit" && !ctx.hasImages) {
-    issues.push({ field: "image", value: undefined, rule: "an edit needs an attached image (send a picture with the command as its caption)" });
+    issues.push({
+      field: "image",
+      value: undefined,
+      rule: "an edit needs an attached image (send a picture with the command as its caption)",
+    });
   }
   const { options, issues: optionIssues } = validateChatOptions(raw, prompt, kind, ctx.model);
   issues.push(...optionIssues);

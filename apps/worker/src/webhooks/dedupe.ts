@@ -12,7 +12,9 @@ import type { Platform } from "./teams.ts";
  */
 export const claimEvent = async (db: D1Database, platform: Platform, eventId: string): Promise<boolean> => {
   const res = await db
-    .prepare("INSERT INTO webhook_events (platform, event_id, created_at) VALUES (?, ?, ?) ON CONFLICT (platform, event_id) DO NOTHING")
+    .prepare(
+      "INSERT INTO webhook_events (platform, event_id, created_at) VALUES (?, ?, ?) ON CONFLICT (platform, event_id) DO NOTHING",
+    )
     .bind(platform, eventId, Math.floor(Date.now() / 1000))
     .run();
   return (res.meta.changes ?? 0) > 0;
@@ -20,7 +22,10 @@ export const claimEvent = async (db: D1Database, platform: Platform, eventId: st
 
 /** Records which job an event started. */
 export const attachJob = async (db: D1Database, platform: Platform, eventId: string, jobId: string): Promise<void> => {
-  await db.prepare("UPDATE webhook_events SET job_id = ? WHERE platform = ? AND event_id = ?").bind(jobId, platform, eventId).run();
+  await db
+    .prepare("UPDATE webhook_events SET job_id = ? WHERE platform = ? AND event_id = ?")
+    .bind(jobId, platform, eventId)
+    .run();
 };
 
 /**
@@ -30,7 +35,9 @@ export const attachJob = async (db: D1Database, platform: Platform, eventId: str
  */
 export const markDelivered = async (db: D1Database, jobId: string, part: string): Promise<boolean> => {
   const res = await db
-    .prepare("INSERT INTO chat_deliveries (job_id, part, created_at) VALUES (?, ?, ?) ON CONFLICT (job_id, part) DO NOTHING")
+    .prepare(
+      "INSERT INTO chat_deliveries (job_id, part, created_at) VALUES (?, ?, ?) ON CONFLICT (job_id, part) DO NOTHING",
+    )
     .bind(jobId, part, Math.floor(Date.now() / 1000))
     .run();
   return (res.meta.changes ?? 0) > 0;

@@ -14,7 +14,8 @@ export const readImage = async (env: WebhookEnv, img: DeliverImage): Promise<Uin
 };
 
 /** File name for an uploaded image: `<job>-<index>.<ext>`. */
-export const fileName = (jobId: string, img: DeliverImage): string => `${jobId}-${img.index}.${extensionFor(img.format)}`;
+export const fileName = (jobId: string, img: DeliverImage): string =>
+  `${jobId}-${img.index}.${extensionFor(img.format)}`;
 
 /** MIME type of an image format. */
 export const mimeOf = (img: DeliverImage): string => `image/${img.format}`;
@@ -28,7 +29,9 @@ const ttlNote = (url: string): string => {
 
 /** A line with the signed link of an image too large to upload (or when uploading failed). */
 export const linkLine = (img: DeliverImage): string =>
-  img.url ? linkText(img.url, img.bytes, ttlNote(img.url)) : `image ${img.index} is stored but no public URL is configured (set PUBLIC_BASE_URL)`;
+  img.url
+    ? linkText(img.url, img.bytes, ttlNote(img.url))
+    : `image ${img.index} is stored but no public URL is configured (set PUBLIC_BASE_URL)`;
 
 /**
  * Runs `send` unless this part of the job's reply was already posted, then records it. A crash

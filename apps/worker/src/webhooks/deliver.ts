@@ -34,7 +34,9 @@ export async function deliverChat(env: JobsEnv, delivery: ChatDelivery, job: Del
       case "feishu":
         return await deliverFeishu(e, delivery.target as FeishuTarget, job);
       default:
-        throw new PermanentDeliveryError(`chat platform ${JSON.stringify((delivery as { platform: unknown }).platform)}: unknown`);
+        throw new PermanentDeliveryError(
+          `chat platform ${JSON.stringify((delivery as { platform: unknown }).platform)}: unknown`,
+        );
     }
   } catch (err) {
     if (err instanceof PlatformApiError && !err.retryable) throw new PermanentDeliveryError(err.message);

@@ -40,7 +40,12 @@ export const sendJson = async <T>(platform: Platform, method: string, req: Reque
 };
 
 /** Downloads bytes, refusing bodies over `maxBytes` (checked by header and while reading). */
-export const fetchBytes = async (platform: Platform, what: string, req: Request, maxBytes: number): Promise<Uint8Array> => {
+export const fetchBytes = async (
+  platform: Platform,
+  what: string,
+  req: Request,
+  maxBytes: number,
+): Promise<Uint8Array> => {
   let res: Response;
   try {
     res = await fetch(req);
@@ -54,13 +59,20 @@ export const fetchBytes = async (platform: Platform, what: string, req: Request,
   const declared = Number(res.headers.get("content-length") ?? "0");
   if (declared > maxBytes) {
     await res.body.cancel();
-    throw new PlatformApiError(platform, what, res.status, `file is ${declared} bytes, over the ${maxBytes}-byte limit`, false);
+    throw new PlatformApiError(
+      platform,
+      what,
+      res.status,
+      `file is ${declared} bytes, over the ${maxBytes}-byte limit`,
+      false,
+    );
   }
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
     total += chunk.length;
-    if (total > maxBytes) throw new PlatformApiError(platform, what, res.status, `file is over the ${maxBytes}-byte limit`, false);
+    if (total > maxBytes)
+      throw new PlatformApiError(platform, what, res.status, `file is over the ${maxBytes}-byte limit`, false);
     chunks.push(chunk);
   }
   const out = new Uint8Array(total);

@@ -19,7 +19,8 @@ export const HELP_TEXT =
   "Send “/image <prompt>” or “best image: <prompt>” (高质量生图：…) to make an image, or a picture with the caption “edit image: <what to change>” (编辑图片：…). Options: size=16:9 quality=high n=2 format=webp";
 
 /** The daily image quota of the mapped member is used up. */
-export const quotaText = (quota: number): string => `Your daily quota of ${quota} image${quota === 1 ? "" : "s"} is used up. It resets at 00:00 UTC.`;
+export const quotaText = (quota: number): string =>
+  `Your daily quota of ${quota} image${quota === 1 ? "" : "s"} is used up. It resets at 00:00 UTC.`;
 
 /** A job that failed, by core's stable error code. */
 export const failureText = (error: { code: string; message: string } | null): string => {

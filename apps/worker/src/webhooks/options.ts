@@ -34,14 +34,25 @@ const FIDELITIES = ["high", "low"] as const;
 /** Chat users can ask for at most this many images per message (core allows 10 for the API). */
 export const CHAT_MAX_N = 4;
 
-const oneOf = <T extends string>(field: string, value: string, allowed: readonly T[], issues: ValidationIssue[]): T | undefined => {
+const oneOf = <T extends string>(
+  field: string,
+  value: string,
+  allowed: readonly T[],
+  issues: ValidationIssue[],
+): T | undefined => {
   const v = value.toLowerCase();
   if ((allowed as readonly string[]).includes(v)) return v as T;
   issues.push({ field, value, rule: `must be one of ${allowed.join(", ")}` });
   return undefined;
 };
 
-const integer = (field: string, value: string, min: number, max: number, issues: ValidationIssue[]): number | undefined => {
+const integer = (
+  field: string,
+  value: string,
+  min: number,
+  max: number,
+  issues: ValidationIssue[],
+): number | undefined => {
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (Number.isInteger(n) && n >= min && n <= max) return n;
   issues.push({ field, value, rule: `must be an integer from ${min} to ${max}` });

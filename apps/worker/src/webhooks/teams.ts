@@ -60,19 +60,30 @@ export const parseChatTeams = (raw: string | undefined): Map<string, ChatTeamEnt
   const table = new Map<string, ChatTeamEntry>();
   for (const [key, v] of Object.entries(json as Record<string, unknown>)) {
     if (!/^(slack|discord|telegram|feishu):[^:\s]+(:[^:\s]+)?$/.test(key)) {
-      throw new Error(`CHAT_TEAMS key ${JSON.stringify(key)}: must be <slack|discord|telegram|feishu>:<scope>[:<channel>]`);
+      throw new Error(
+        `CHAT_TEAMS key ${JSON.stringify(key)}: must be <slack|discord|telegram|feishu>:<scope>[:<channel>]`,
+      );
     }
     const e = v as Partial<ChatTeamEntry> | null;
     if (!e || typeof e !== "object") throw new Error(`CHAT_TEAMS[${key}]: must be an object with a "team"`);
-    if (typeof e.team !== "string" || !NAME.test(e.team)) throw new Error(`CHAT_TEAMS[${key}].team ${JSON.stringify(e.team)}: must be a name of 1-64 letters, digits, . _ : @ -`);
+    if (typeof e.team !== "string" || !NAME.test(e.team))
+      throw new Error(
+        `CHAT_TEAMS[${key}].team ${JSON.stringify(e.team)}: must be a name of 1-64 letters, digits, . _ : @ -`,
+      );
     if (e.member !== undefined && (typeof e.member !== "string" || !NAME.test(e.member))) {
-      throw new Error(`CHAT_TEAMS[${key}].member ${JSON.stringify(e.member)}: must be a name of 1-64 letters, digits, . _ : @ -`);
+      throw new Error(
+        `CHAT_TEAMS[${key}].member ${JSON.stringify(e.member)}: must be a name of 1-64 letters, digits, . _ : @ -`,
+      );
     }
-    if (e.perUser !== undefined && typeof e.perUser !== "boolean") throw new Error(`CHAT_TEAMS[${key}].perUser ${JSON.stringify(e.perUser)}: must be true or false`);
+    if (e.perUser !== undefined && typeof e.perUser !== "boolean")
+      throw new Error(`CHAT_TEAMS[${key}].perUser ${JSON.stringify(e.perUser)}: must be true or false`);
     if (e.dailyImageQuota !== undefined && !(Number.isInteger(e.dailyImageQuota) && e.dailyImageQuota >= 0)) {
-      throw new Error(`CHAT_TEAMS[${key}].dailyImageQuota ${JSON.stringify(e.dailyImageQuota)}: must be a non-negative integer`);
+      throw new Error(
+        `CHAT_TEAMS[${key}].dailyImageQuota ${JSON.stringify(e.dailyImageQuota)}: must be a non-negative integer`,
+      );
     }
-    if (e.model !== undefined && typeof e.model !== "string") throw new Error(`CHAT_TEAMS[${key}].model: must be a string`);
+    if (e.model !== undefined && typeof e.model !== "string")
+      throw new Error(`CHAT_TEAMS[${key}].model: must be a string`);
     table.set(key, e as ChatTeamEntry);
   }
   cache = { raw: text, table };

@@ -2,7 +2,17 @@
  * Request verification for each chat platform, over the raw body and before anything is
  * parsed or stored. Every verifier fails closed: a missing secret or header is a rejection.
  */
-import { concatBytes, fromBase64, fromHex, hmacSha256, sha256, timingSafeEqual, timingSafeEqualString, toHex, utf8 } from "./crypto.ts";
+import {
+  concatBytes,
+  fromBase64,
+  fromHex,
+  hmacSha256,
+  sha256,
+  timingSafeEqual,
+  timingSafeEqualString,
+  toHex,
+  utf8,
+} from "./crypto.ts";
 
 /** Outcome of a verification; `reason` is for logs and never holds a secret. */
 export type Verified = { ok: true } | { ok: false; reason: string };
@@ -56,7 +66,11 @@ export const verifyDiscord = async (p: {
   if (!p.timestamp || !p.signature) return fail("missing X-Signature-Ed25519 or X-Signature-Timestamp");
   const sig = fromHex(p.signature);
   if (!sig || sig.length !== 64) return fail("malformed X-Signature-Ed25519");
-  if (p.nowS !== undefined && /^\d+$/.test(p.timestamp) && Math.abs(p.nowS - Number(p.timestamp)) > DISCORD_MAX_SKEW_S) {
+  if (
+    p.nowS !== undefined &&
+    /^\d+$/.test(p.timestamp) &&
+    Math.abs(p.nowS - Number(p.timestamp)) > DISCORD_MAX_SKEW_S
+  ) {
     return fail("stale X-Signature-Timestamp");
   }
   try {
@@ -90,7 +104,10 @@ export const verifyFeishu = async (p: {
 }): Promise<Verified> => {
   if (!p.encryptKey) return fail("FEISHU_ENCRYPT_KEY is not set");
   if (!p.timestamp || !p.nonce || !p.signature) return fail("missing X-Lark-Request-Timestamp, -Nonce or -Signature");
-  if (p.nowS !== undefined && (!/^\d+$/.test(p.timestamp) || Math.abs(p.nowS - Number(p.timestamp)) > FEISHU_MAX_SKEW_S)) {
+  if (
+    p.nowS !== undefined &&
+    (!/^\d+$/.test(p.timestamp) || Math.abs(p.nowS - Number(p.timestamp)) > FEISHU_MAX_SKEW_S)
+  ) {
     return fail("stale X-Lark-Request-Timestamp");
   }
   const given = fromHex(p.signature);
@@ -111,7 +128,9 @@ export const decryptFeishu = async (encryptKey: string, encrypted: string): Prom
   const data = fromBase64(encrypted);
   if (!data || data.length < 32 || data.length % 16 !== 0) return null;
   try {
-    const key = await crypto.subtle.importKey("raw", await sha256(utf8(encryptKey)), { name: "AES-CBC" }, false, ["decrypt"]);
+    const key = await crypto.subtle.importKey("raw", await sha256(utf8(encryptKey)), { name: "AES-CBC" }, false, [
+      "decrypt",
+    ]);
     const plain = await crypto.subtle.decrypt({ name: "AES-CBC", iv: data.slice(0, 16) }, key, data.slice(16));
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(plain);
   } catch {
@@ -120,5 +139,9 @@ export const decryptFeishu = async (encryptKey: string, encrypted: string): Prom
 };
 
 /** Hex SHA-256 helper, exported for tests that build Feishu signatures. */
-export const feishuSignature = async (timestamp: string, nonce: string, encryptKey: string, body: Uint8Array): Promise<string> =>
-  toHex(await sha256(concatBytes(utf8(timestamp + nonce + encryptKey), body)));
+export const feishuSignature = async (
+  timestamp: string,
+  nonce: string,
+  encryptKey: string,
+  body: Uint8Array,
+): Promise<string> => toHex(await sha256(concatBytes(utf8(timestamp + nonce + encryptKey), body)));

@@ -39,7 +39,9 @@ describe("POST /webhooks/slack: verification", () => {
   it("rejects a replayed body under a new timestamp", async () => {
     fake = chatFake();
     const good = await slackRequest(slash("a cat"));
-    const replay = new Request(good, { headers: { ...Object.fromEntries(good.headers), "x-slack-request-timestamp": String(nowS() + 1) } });
+    const replay = new Request(good, {
+      headers: { ...Object.fromEntries(good.headers), "x-slack-request-timestamp": String(nowS() + 1) },
+    });
     expect((await deliver(replay)).res.status).toBe(401);
   });
 
@@ -50,7 +52,12 @@ describe("POST /webhooks/slack: verification", () => {
   });
 
   it("answers the Events API url_verification challenge", async () => {
-    const { res, text } = await deliver(await slackRequest(JSON.stringify({ type: "url_verification", challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" }), { form: false }));
+    const { res, text } = await deliver(
+      await slackRequest(
+        JSON.stringify({ type: "url_verification", challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" }),
+        { form: false },
+      ),
+    );
     expect(res.status).toBe(200);
     expect(JSON.parse(text)).toEqual({ challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" });
   });
@@ -59,13 +66,22 @@ describe("POST /webhooks/slack: verification", () => {
 describe("POST /webhooks/slack: slash command", () => {
   it("acks in-channel, makes one image and uploads it to the channel", async () => {
     fake = chatFake();
-    const { res, text, jobIds } = await deliver(await slackRequest(slash("best image: a lighthouse at dusk size=16:9 quality=high")));
+    const { res, text, jobIds } = await deliver(
+      await slackRequest(slash("best image: a lighthouse at dusk size=16:9 quality=high")),
+    );
     expect(res.status).toBe(200);
-    expect(JSON.parse(text)).toMatchObject({ response_type: "in_channel", text: expect.stringContaining("a lighthouse at dusk") });
+    expect(JSON.parse(text)).toMatchObject({
+      response_type: "in_channel",
+      text: expect.stringContaining("a lighthouse at dusk"),
+    });
     expect(jobIds).toHaveLength(1);
     const job = await getJob(env.DB, jobIds[0] as string);
     expect(job).toMatchObject({ kind: "generate", team: "acme", member: "slack:U100", status: "succeeded" });
-    expect(JSON.parse(job?.request_json ?? "{}")).toMatchObject({ prompt: "a lighthouse at dusk", size: "1536x864", quality: "high" });
+    expect(JSON.parse(job?.request_json ?? "{}")).toMatchObject({
+      prompt: "a lighthouse at dusk",
+      size: "1536x864",
+      quality: "high",
+    });
     expect(fake.providerCalls).toHaveLength(1);
 
     const [getUrl] = fake.to("/files.getUploadURLExternal");
@@ -77,7 +93,11 @@ describe("POST /webhooks/slack: slash command", () => {
     const [upload] = fake.to("slack-files.test/upload/F123");
     expect(upload?.body).toEqual(stored);
     const [complete] = fake.to("/files.completeUploadExternal");
-    expect(complete?.json()).toMatchObject({ files: [{ id: "F123" }], channel_id: "C100", initial_comment: expect.stringContaining("a lighthouse at dusk") });
+    expect(complete?.json()).toMatchObject({
+      files: [{ id: "F123" }],
+      channel_id: "C100",
+      initial_comment: expect.stringContaining("a lighthouse at dusk"),
+    });
     for (const c of fake.calls) assertNoSecrets(new TextDecoder().decode(c.body));
     assertNoSecrets(text);
   });
@@ -86,7 +106,9 @@ describe("POST /webhooks/slack: slash command", () => {
     fake = chatFake();
     const body = slash("a red fox");
     const first = await deliver(await slackRequest(body));
-    const again = await deliver(await slackRequest(body, { headers: { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" } }));
+    const again = await deliver(
+      await slackRequest(body, { headers: { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" } }),
+    );
     expect(first.jobIds).toHaveLength(1);
     expect(again.res.status).toBe(200);
     expect(again.jobIds).toHaveLength(0);
@@ -119,7 +141,12 @@ describe("POST /webhooks/slack: slash command", () => {
 
   it("retries a failed upload without generating again", async () => {
     let completes = 0;
-    fake = chatFake({ intercept: (req) => (req.url.endsWith("/files.completeUploadExternal") && ++completes === 1 ? new Response("upstream down", { status: 503 }) : undefined) });
+    fake = chatFake({
+      intercept: (req) =>
+        req.url.endsWith("/files.completeUploadExternal") && ++completes === 1
+          ? new Response("upstream down", { status: 503 })
+          : undefined,
+    });
     const { jobIds } = await deliver(await slackRequest(slash("a retried upload")));
     expect(fake.providerCalls).toHaveLength(1);
     expect(completes).toBe(2);
@@ -129,11 +156,23 @@ describe("POST /webhooks/slack: slash command", () => {
 
   it("reports a provider refusal in the channel", async () => {
     fake = chatFake({
-      provider: () => Response.json({ error: { message: "Your request was rejected by the safety system.", type: "image_generation_user_error", code: "moderation_blocked" } }, { status: 400 }),
+      provider: () =>
+        Response.json(
+          {
+            error: {
+              message: "Your request was rejected by the safety system.",
+              type: "image_generation_user_error",
+              code: "moderation_blocked",
+            },
+          },
+          { status: 400 },
+        ),
     });
     await deliver(await slackRequest(slash("something refused")));
     const posts = fake.to("/chat.postMessage").map((c) => c.json() as { channel: string; text: string });
-    expect(posts).toEqual([expect.objectContaining({ channel: "C100", text: expect.stringContaining("content policy") })]);
+    expect(posts).toEqual([
+      expect.objectContaining({ channel: "C100", text: expect.stringContaining("content policy") }),
+    ]);
     expect(fake.to("/files.")).toHaveLength(0);
   });
 });
@@ -150,7 +189,9 @@ describe("POST /webhooks/slack: app mention", () => {
   it("edits an attached picture and replies in the thread", async () => {
     fake = chatFake();
     const files = [{ mimetype: "image/png", url_private_download: "http://slack-files.test/private/F9/in.png" }];
-    const { res, text, jobIds } = await deliver(await slackRequest(mention("<@UBOT> edit image: make it night", files), { form: false }));
+    const { res, text, jobIds } = await deliver(
+      await slackRequest(mention("<@UBOT> edit image: make it night", files), { form: false }),
+    );
     expect(res.status).toBe(200);
     expect(text).toBe("");
     const job = await getJob(env.DB, jobIds[0] as string);
@@ -160,8 +201,15 @@ describe("POST /webhooks/slack: app mention", () => {
     const inputKey = JSON.parse(job?.input_keys ?? "[]")[0] as string;
     expect(new Uint8Array(await ((await env.IMAGES.get(inputKey)) as R2ObjectBody).arrayBuffer())).toEqual(INPUT_PNG);
     const [working] = fake.to("/chat.postMessage").map((c) => c.json() as Record<string, string>);
-    expect(working).toMatchObject({ channel: "C200", thread_ts: "1700000000.000100", text: expect.stringContaining("make it night") });
-    expect(fake.to("/files.completeUploadExternal")[0]?.json()).toMatchObject({ channel_id: "C200", thread_ts: "1700000000.000100" });
+    expect(working).toMatchObject({
+      channel: "C200",
+      thread_ts: "1700000000.000100",
+      text: expect.stringContaining("make it night"),
+    });
+    expect(fake.to("/files.completeUploadExternal")[0]?.json()).toMatchObject({
+      channel_id: "C200",
+      thread_ts: "1700000000.000100",
+    });
   });
 
   it("makes one job when Slack redelivers the same event id", async () => {

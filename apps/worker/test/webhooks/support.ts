@@ -5,19 +5,32 @@ import { vi } from "vitest";
 import worker from "../../src/index.ts";
 import { concatBytes, fromHex, toHex, utf8 } from "../../src/webhooks/crypto.ts";
 import { imagesResponse, testPng } from "../jobs-support.ts";
-import { DISCORD_TEST_KEY, WEBHOOK_TEST_BINDINGS as B } from "./bindings.ts";
+import { WEBHOOK_TEST_BINDINGS as B, DISCORD_TEST_KEY } from "./bindings.ts";
 
 export const ORIGIN = "https://gw.test";
 export { B };
 export const nowS = () => Math.floor(Date.now() / 1000);
 
-const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const b64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 const hex = (h: string) => fromHex(h) as Uint8Array;
 
 /** A Slack request signed like Slack does: v0=HMAC-SHA256(secret, "v0:{ts}:{body}"). */
-export async function slackRequest(body: string, o: { form?: boolean; ts?: number; secret?: string; headers?: Record<string, string> } = {}): Promise<Request> {
+export async function slackRequest(
+  body: string,
+  o: { form?: boolean; ts?: number; secret?: string; headers?: Record<string, string> } = {},
+): Promise<Request> {
   const ts = String(o.ts ?? nowS());
-  const k = await crypto.subtle.importKey("raw", utf8(o.secret ?? B.SLACK_SIGNING_SECRET), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const k = await crypto.subtle.importKey(
+    "raw",
+    utf8(o.secret ?? B.SLACK_SIGNING_SECRET),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   const sig = toHex(new Uint8Array(await crypto.subtle.sign("HMAC", k, utf8(`v0:${ts}:${body}`))));
   return new Request(`${ORIGIN}/webhooks/slack`, {
     method: "POST",
@@ -54,7 +67,10 @@ export async function discordRequest(interaction: unknown, o: { ts?: number; bod
 export const telegramRequest = (update: unknown, secret: string | null = B.TELEGRAM_SECRET_TOKEN): Request =>
   new Request(`${ORIGIN}/webhooks/telegram`, {
     method: "POST",
-    headers: { "content-type": "application/json", ...(secret === null ? {} : { "x-telegram-bot-api-secret-token": secret }) },
+    headers: {
+      "content-type": "application/json",
+      ...(secret === null ? {} : { "x-telegram-bot-api-secret-token": secret }),
+    },
     body: JSON.stringify(update),
   });
 
@@ -68,13 +84,24 @@ export async function feishuEncrypt(event: unknown, key = B.FEISHU_ENCRYPT_KEY):
 }
 
 /** A Feishu event: encrypted, and signed as sha256(timestamp + nonce + key + body) unless `signed: false`. */
-export async function feishuRequest(event: unknown, o: { key?: string; signed?: boolean; ts?: number } = {}): Promise<Request> {
+export async function feishuRequest(
+  event: unknown,
+  o: { key?: string; signed?: boolean; ts?: number } = {},
+): Promise<Request> {
   const body = JSON.stringify({ encrypt: await feishuEncrypt(event, o.key) });
   const ts = String(o.ts ?? nowS());
   const nonce = crypto.randomUUID();
-  const sig = toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", concatBytes(utf8(ts + nonce + (o.key ?? B.FEISHU_ENCRYPT_KEY)), utf8(body)))));
+  const sig = toHex(
+    new Uint8Array(
+      await crypto.subtle.digest(
+        "SHA-256",
+        concatBytes(utf8(ts + nonce + (o.key ?? B.FEISHU_ENCRYPT_KEY)), utf8(body)),
+      ),
+    ),
+  );
   const headers: Record<string, string> = { "content-type": "application/json" };
-  if (o.signed !== false) Object.assign(headers, { "x-lark-request-timestamp": ts, "x-lark-request-nonce": nonce, "x-lark-signature": sig });
+  if (o.signed !== false)
+    Object.assign(headers, { "x-lark-request-timestamp": ts, "x-lark-request-nonce": nonce, "x-lark-signature": sig });
   return new Request(`${ORIGIN}/webhooks/feishu`, { method: "POST", headers, body });
 }
 
@@ -100,7 +127,8 @@ function platformAnswer(req: Request): Response {
   const ok = (body: unknown) => Response.json(body);
   switch (u.host) {
     case "slack.test":
-      if (u.pathname.endsWith("/files.getUploadURLExternal")) return ok({ ok: true, upload_url: "http://slack-files.test/upload/F123", file_id: "F123" });
+      if (u.pathname.endsWith("/files.getUploadURLExternal"))
+        return ok({ ok: true, upload_url: "http://slack-files.test/upload/F123", file_id: "F123" });
       return ok({ ok: true, ts: "1700000000.000200" });
     case "slack-files.test":
       return u.pathname.startsWith("/upload/") ? new Response("OK - 123") : new Response(INPUT_PNG);
@@ -111,12 +139,15 @@ function platformAnswer(req: Request): Response {
     case "cdn.discord.test":
       return new Response(INPUT_PNG);
     case "telegram.test":
-      if (u.pathname.endsWith("/getFile")) return ok({ ok: true, result: { file_id: "AgAD", file_path: "photos/file_1.png" } });
+      if (u.pathname.endsWith("/getFile"))
+        return ok({ ok: true, result: { file_id: "AgAD", file_path: "photos/file_1.png" } });
       if (u.pathname.startsWith("/file/")) return new Response(INPUT_PNG);
       return ok({ ok: true, result: { message_id: 77 } });
     case "feishu.test":
-      if (u.pathname.endsWith("/tenant_access_token/internal")) return ok({ code: 0, msg: "ok", tenant_access_token: "t-canary-tenant-token", expire: 7200 });
-      if (u.pathname.endsWith("/im/v1/images")) return ok({ code: 0, msg: "success", data: { image_key: "img_v3_canary" } });
+      if (u.pathname.endsWith("/tenant_access_token/internal"))
+        return ok({ code: 0, msg: "ok", tenant_access_token: "t-canary-tenant-token", expire: 7200 });
+      if (u.pathname.endsWith("/im/v1/images"))
+        return ok({ code: 0, msg: "success", data: { image_key: "img_v3_canary" } });
       if (u.pathname.includes("/resources/")) return new Response(INPUT_PNG);
       return ok({ code: 0, msg: "success", data: { message_id: "om_reply" } });
     default:
@@ -149,21 +180,33 @@ export function chatFake(o: { provider?: (req: Request) => Response | Promise<Re
     calls.push(call);
     return (await o.intercept?.(req, call)) ?? platformAnswer(req);
   });
-  return { providerCalls, calls, restore: () => spy.mockRestore(), to: (part: string) => calls.filter((c) => c.url.includes(part)) };
+  return {
+    providerCalls,
+    calls,
+    restore: () => spy.mockRestore(),
+    to: (part: string) => calls.filter((c) => c.url.includes(part)),
+  };
 }
 
 /**
  * Sends a webhook request through the Worker, waits for its `waitUntil` work, then for every
  * Workflow it started to finish. Returns the response and the job ids.
  */
-export async function deliver(req: Request, overrides: Record<string, unknown> = {}): Promise<{ res: Response; text: string; jobIds: string[] }> {
+export async function deliver(
+  req: Request,
+  overrides: Record<string, unknown> = {},
+): Promise<{ res: Response; text: string; jobIds: string[] }> {
   await using wf = await introspectWorkflow(env.IMAGE_JOBS);
   await wf.modifyAll(async (m) => {
     await m.disableRetryDelays();
     await m.disableSleeps();
   });
   const ctx = createExecutionContext();
-  const res = await worker.fetch(req, { ...env, ...overrides } as typeof env, ctx);
+  const res = await worker.fetch(
+    req as Parameters<typeof worker.fetch>[0],
+    { ...env, ...overrides } as typeof env,
+    ctx,
+  );
   const text = await res.text();
   await waitOnExecutionContext(ctx);
   const jobIds: string[] = [];
@@ -175,10 +218,20 @@ export async function deliver(req: Request, overrides: Record<string, unknown> =
 }
 
 /** Number of jobs in D1. */
-export const jobCount = async (): Promise<number> => (await env.DB.prepare("SELECT COUNT(*) AS n FROM jobs").first<{ n: number }>())?.n ?? 0;
+export const jobCount = async (): Promise<number> =>
+  (await env.DB.prepare("SELECT COUNT(*) AS n FROM jobs").first<{ n: number }>())?.n ?? 0;
 
 /** Every canary secret of the webhook bindings. */
-export const CANARIES = [B.SLACK_SIGNING_SECRET, B.SLACK_BOT_TOKEN, B.DISCORD_BOT_TOKEN, B.TELEGRAM_BOT_TOKEN, B.TELEGRAM_SECRET_TOKEN, B.FEISHU_APP_SECRET, B.FEISHU_ENCRYPT_KEY, B.FEISHU_VERIFICATION_TOKEN];
+export const CANARIES = [
+  B.SLACK_SIGNING_SECRET,
+  B.SLACK_BOT_TOKEN,
+  B.DISCORD_BOT_TOKEN,
+  B.TELEGRAM_BOT_TOKEN,
+  B.TELEGRAM_SECRET_TOKEN,
+  B.FEISHU_APP_SECRET,
+  B.FEISHU_ENCRYPT_KEY,
+  B.FEISHU_VERIFICATION_TOKEN,
+];
 
 /** Fails when any canary appears in `text`. */
 export const assertNoSecrets = (text: string): void => {

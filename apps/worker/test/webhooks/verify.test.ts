@@ -16,11 +16,14 @@ const hmacHex = async (key: string, msg: string) => {
   const k = await crypto.subtle.importKey("raw", utf8(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return toHex(new Uint8Array(await crypto.subtle.sign("HMAC", k, utf8(msg))));
 };
-const sha256Hex = async (data: Uint8Array) => toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>)));
+const sha256Hex = async (data: Uint8Array) =>
+  toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>)));
 const aesCbcEncrypt = async (key: string, iv: Uint8Array, plain: string) => {
   const raw = new Uint8Array(await crypto.subtle.digest("SHA-256", utf8(key)));
   const k = await crypto.subtle.importKey("raw", raw, { name: "AES-CBC" }, false, ["encrypt"]);
-  const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-CBC", iv: iv as Uint8Array<ArrayBuffer> }, k, utf8(plain)));
+  const ct = new Uint8Array(
+    await crypto.subtle.encrypt({ name: "AES-CBC", iv: iv as Uint8Array<ArrayBuffer> }, k, utf8(plain)),
+  );
   return btoa(String.fromCharCode(...concatBytes(iv, ct)));
 };
 
@@ -41,7 +44,11 @@ describe("verifySlack", () => {
     ["no timestamp", { timestamp: null }, "missing or malformed X-Slack-Request-Timestamp"],
     ["timestamp not a number", { timestamp: "1531420618.5" }, "missing or malformed X-Slack-Request-Timestamp"],
     ["no signature", { signature: null }, "missing or malformed X-Slack-Signature"],
-    ["v1 signature", { signature: SLACK_EXAMPLE.signature.replace("v0=", "v1=") }, "missing or malformed X-Slack-Signature"],
+    [
+      "v1 signature",
+      { signature: SLACK_EXAMPLE.signature.replace("v0=", "v1=") },
+      "missing or malformed X-Slack-Signature",
+    ],
     ["truncated signature", { signature: SLACK_EXAMPLE.signature.slice(0, -2) }, "bad Slack signature"],
     ["non-hex signature", { signature: "v0=zz" }, "malformed X-Slack-Signature"],
     ["replayed with a new timestamp", { timestamp: "1531420619", nowS: 1531420619 }, "bad Slack signature"],
@@ -70,7 +77,8 @@ describe("verifyDiscord", () => {
   const newKeys = async () => {
     const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
     const pub = toHex(new Uint8Array((await crypto.subtle.exportKey("raw", pair.publicKey)) as ArrayBuffer));
-    const sign = async (msg: string) => toHex(new Uint8Array(await crypto.subtle.sign("Ed25519", pair.privateKey, utf8(msg))));
+    const sign = async (msg: string) =>
+      toHex(new Uint8Array(await crypto.subtle.sign("Ed25519", pair.privateKey, utf8(msg))));
     return { pub, sign };
   };
 
@@ -100,7 +108,11 @@ describe("verifyDiscord", () => {
       ["tampered body", { body: utf8('{"type":2}') }, "bad Discord signature"],
       ["other timestamp", { timestamp: "1700000001", nowS: 1700000001 }, "bad Discord signature"],
       ["flipped bit", { signature: (signature[0] === "0" ? "1" : "0") + signature.slice(1) }, "bad Discord signature"],
-      ["no signature", { signature: null as unknown as string }, "missing X-Signature-Ed25519 or X-Signature-Timestamp"],
+      [
+        "no signature",
+        { signature: null as unknown as string },
+        "missing X-Signature-Ed25519 or X-Signature-Timestamp",
+      ],
       ["short signature", { signature: signature.slice(2) }, "malformed X-Signature-Ed25519"],
       ["stale", { nowS: 1700000000 + 301 }, "stale X-Signature-Timestamp"],
     ];
@@ -113,11 +125,26 @@ describe("verifyDiscord", () => {
 describe("verifyTelegram", () => {
   it.each([
     [{ secret: "canary_tg_secret_1", header: "canary_tg_secret_1" }, { ok: true }],
-    [{ secret: "canary_tg_secret_1", header: "canary_tg_secret_2" }, { ok: false, reason: "bad Telegram secret token" }],
-    [{ secret: "canary_tg_secret_1", header: "canary_tg_secret_" }, { ok: false, reason: "bad Telegram secret token" }],
-    [{ secret: "canary_tg_secret_1", header: null }, { ok: false, reason: "missing X-Telegram-Bot-Api-Secret-Token" }],
-    [{ secret: undefined, header: "anything" }, { ok: false, reason: "TELEGRAM_SECRET_TOKEN is not set" }],
-    [{ secret: "", header: "" }, { ok: false, reason: "TELEGRAM_SECRET_TOKEN is not set" }],
+    [
+      { secret: "canary_tg_secret_1", header: "canary_tg_secret_2" },
+      { ok: false, reason: "bad Telegram secret token" },
+    ],
+    [
+      { secret: "canary_tg_secret_1", header: "canary_tg_secret_" },
+      { ok: false, reason: "bad Telegram secret token" },
+    ],
+    [
+      { secret: "canary_tg_secret_1", header: null },
+      { ok: false, reason: "missing X-Telegram-Bot-Api-Secret-Token" },
+    ],
+    [
+      { secret: undefined, header: "anything" },
+      { ok: false, reason: "TELEGRAM_SECRET_TOKEN is not set" },
+    ],
+    [
+      { secret: "", header: "" },
+      { ok: false, reason: "TELEGRAM_SECRET_TOKEN is not set" },
+    ],
   ])("%j → %j", (input, expected) => {
     expect(verifyTelegram(input)).toEqual(expected);
   });
@@ -140,10 +167,15 @@ describe("Feishu", () => {
 
   it("decrypts what AES-256-CBC with SHA-256(key) encrypts (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string(), fc.string({ minLength: 1 }), fc.uint8Array({ minLength: 16, maxLength: 16 }), async (plain, key, iv) => {
-        const enc = await aesCbcEncrypt(key, iv, plain);
-        expect(await decryptFeishu(key, enc)).toBe(plain);
-      }),
+      fc.asyncProperty(
+        fc.string(),
+        fc.string({ minLength: 1 }),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        async (plain, key, iv) => {
+          const enc = await aesCbcEncrypt(key, iv, plain);
+          expect(await decryptFeishu(key, enc)).toBe(plain);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -153,7 +185,16 @@ describe("Feishu", () => {
 
   it("accepts a signature built as sha256(timestamp + nonce + key + body)", async () => {
     const sig = await good("test key", "1700000000", "nonce-1");
-    expect(await verifyFeishu({ encryptKey: "test key", timestamp: "1700000000", nonce: "nonce-1", signature: sig, body, nowS: 1700000000 })).toEqual({ ok: true });
+    expect(
+      await verifyFeishu({
+        encryptKey: "test key",
+        timestamp: "1700000000",
+        nonce: "nonce-1",
+        signature: sig,
+        body,
+        nowS: 1700000000,
+      }),
+    ).toEqual({ ok: true });
   });
 
   it.each([
@@ -167,7 +208,15 @@ describe("Feishu", () => {
     ["non-hex", { signature: "xyz" }, "malformed X-Lark-Signature"],
   ])("rejects %s", async (_n, patch, reason) => {
     const sig = await good("test key", "1700000000", "nonce-1");
-    const p = { encryptKey: "test key" as string | undefined, timestamp: "1700000000", nonce: "nonce-1" as string | null, signature: sig as string | null, body, nowS: 1700000000, ...patch };
+    const p = {
+      encryptKey: "test key" as string | undefined,
+      timestamp: "1700000000",
+      nonce: "nonce-1" as string | null,
+      signature: sig as string | null,
+      body,
+      nowS: 1700000000,
+      ...patch,
+    };
     expect(await verifyFeishu(p)).toEqual({ ok: false, reason });
   });
 });

@@ -37,6 +37,8 @@ export const deliverDiscord = async (env: WebhookEnv, t: DiscordTarget, job: Del
     const expired = e instanceof PlatformApiError && (e.status === 401 || e.status === 404);
     if (!expired || !t.channelId || !env.DISCORD_BOT_TOKEN) throw e;
     const channelId = t.channelId;
-    await once(env, job.id, "channel", () => postChannelMessage(env.DISCORD_API_BASE, env.DISCORD_BOT_TOKEN, channelId, content, files));
+    await once(env, job.id, "channel", () =>
+      postChannelMessage(env.DISCORD_API_BASE, env.DISCORD_BOT_TOKEN, channelId, content, files),
+    );
   }
 };

@@ -70,7 +70,8 @@ export const discordWebhook = async (c: Context<WebhookAppEnv>): Promise<Respons
     return c.text("body is not JSON", 400);
   }
   if (it.type === PING) return c.json({ type: PONG });
-  const message = (content: string) => c.json({ type: CHANNEL_MESSAGE, data: { content, flags: EPHEMERAL, allowed_mentions: { parse: [] } } });
+  const message = (content: string) =>
+    c.json({ type: CHANNEL_MESSAGE, data: { content, flags: EPHEMERAL, allowed_mentions: { parse: [] } } });
   if (it.type !== APPLICATION_COMMAND || it.data?.name !== "image" || !it.id || !it.token) return message(HELP_TEXT);
 
   const user = it.member?.user?.id ?? it.user?.id ?? "";
@@ -80,12 +81,18 @@ export const discordWebhook = async (c: Context<WebhookAppEnv>): Promise<Respons
 
   const opts = it.data.options ?? [];
   const prompt = String(opts.find((o) => o.name === "prompt")?.value ?? "");
-  const extra = opts.filter((o) => TEXT_OPTIONS.has(o.name) && o.value !== undefined).map((o) => `${o.name}=${o.value}`);
+  const extra = opts
+    .filter((o) => TEXT_OPTIONS.has(o.name) && o.value !== undefined)
+    .map((o) => `${o.name}=${o.value}`);
   const attachments = opts
     .filter((o) => o.type === 11 && typeof o.value === "string")
     .map((o) => it.data?.resolved?.attachments?.[o.value as string])
     .filter((a): a is { url: string; size?: number; content_type?: string } => typeof a?.url === "string");
-  const parsed = parseCommand([prompt, ...extra].join(" "), { explicit: true, hasImages: attachments.length > 0, model: member.model });
+  const parsed = parseCommand([prompt, ...extra].join(" "), {
+    explicit: true,
+    hasImages: attachments.length > 0,
+    model: member.model,
+  });
   if (!parsed.ok) return message(parsed.issues ? invalidText(parsed.issues) : HELP_TEXT);
   if (!(await claimEvent(c.env.DB, "discord", it.id))) return c.json({ type: DEFERRED_CHANNEL_MESSAGE });
 
@@ -103,7 +110,12 @@ export const discordWebhook = async (c: Context<WebhookAppEnv>): Promise<Respons
       target,
       origin: new URL(c.req.url).origin,
       reply: (text) => editOriginal(c.env.DISCORD_API_BASE, target, text),
-      inputs: () => Promise.all(attachments.slice(0, 16).map((a) => fetchBytes("discord", "attachment download", new Request(a.url), MAX_INPUT_BYTES))),
+      inputs: () =>
+        Promise.all(
+          attachments
+            .slice(0, 16)
+            .map((a) => fetchBytes("discord", "attachment download", new Request(a.url), MAX_INPUT_BYTES)),
+        ),
     }),
   );
   return c.json({ type: DEFERRED_CHANNEL_MESSAGE });

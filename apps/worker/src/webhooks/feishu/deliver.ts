@@ -23,7 +23,11 @@ export const deliverFeishu = async (env: WebhookEnv, t: FeishuTarget, job: Deliv
       continue;
     }
     const imageKey = await uploadImage(api, bytes, fileName(job.id, img), mimeOf(img));
-    await reply(api, t, { msgType: "image", content: { image_key: imageKey }, uuid: uuid(job.id, `image-${img.index}`) });
+    await reply(api, t, {
+      msgType: "image",
+      content: { image_key: imageKey },
+      uuid: uuid(job.id, `image-${img.index}`),
+    });
   }
   const text = [doneText(job.prompt, job.images.length), ...links].join("\n");
   await reply(api, t, { msgType: "text", content: { text }, uuid: uuid(job.id, "text") });

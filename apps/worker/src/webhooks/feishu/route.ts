@@ -22,12 +22,22 @@ interface FeishuEvent {
   header?: { event_id?: string; event_type?: string; tenant_key?: string; token?: string };
   event?: {
     sender?: { sender_id?: { open_id?: string }; sender_type?: string };
-    message?: { message_id?: string; chat_id?: string; chat_type?: string; thread_id?: string; message_type?: string; content?: string };
+    message?: {
+      message_id?: string;
+      chat_id?: string;
+      chat_type?: string;
+      thread_id?: string;
+      message_type?: string;
+      content?: string;
+    };
   };
 }
 
 /** Text and image keys of a text, image or rich-text (post) message. */
-export const messageParts = (type: string | undefined, content: string | undefined): { text: string; imageKeys: string[] } => {
+export const messageParts = (
+  type: string | undefined,
+  content: string | undefined,
+): { text: string; imageKeys: string[] } => {
   let c: Record<string, unknown>;
   try {
     c = JSON.parse(content ?? "{}") as Record<string, unknown>;
@@ -40,7 +50,13 @@ export const messageParts = (type: string | undefined, content: string | undefin
     const texts: string[] = [];
     const keys: string[] = [];
     // A post is `{ title, content: [[{ tag, text?, image_key? }]] }`, sometimes wrapped per locale.
-    const body = (Array.isArray(c.content) ? c : (Object.values(c).find((v) => v && typeof v === "object" && Array.isArray((v as { content?: unknown }).content)) ?? {})) as { title?: string; content?: unknown[] };
+    const body = (
+      Array.isArray(c.content)
+        ? c
+        : (Object.values(c).find(
+            (v) => v && typeof v === "object" && Array.isArray((v as { content?: unknown }).content),
+          ) ?? {})
+    ) as { title?: string; content?: unknown[] };
     if (body.title) texts.push(body.title);
     for (const line of body.content ?? []) {
       for (const el of Array.isArray(line) ? (line as { tag?: string; text?: string; image_key?: string }[]) : []) {
@@ -87,23 +103,47 @@ export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response
     return c.text("body is not JSON", 400);
   }
   const token = ev.token ?? ev.header?.token ?? "";
-  if (c.env.FEISHU_VERIFICATION_TOKEN && !timingSafeEqualString(token, c.env.FEISHU_VERIFICATION_TOKEN)) return c.text("invalid verification token", 401);
+  if (c.env.FEISHU_VERIFICATION_TOKEN && !timingSafeEqualString(token, c.env.FEISHU_VERIFICATION_TOKEN))
+    return c.text("invalid verification token", 401);
   if (ev.type === "url_verification") return c.json({ challenge: ev.challenge ?? "" });
   // Everything but the challenge must be signed.
   if (!signed) return c.text("missing X-Lark-Signature", 401);
 
   const msg = ev.event?.message;
   const eventId = ev.header?.event_id;
-  if (ev.header?.event_type !== "im.message.receive_v1" || !msg?.message_id || !msg.chat_id || !eventId || ev.event?.sender?.sender_type === "app") {
+  if (
+    ev.header?.event_type !== "im.message.receive_v1" ||
+    !msg?.message_id ||
+    !msg.chat_id ||
+    !eventId ||
+    ev.event?.sender?.sender_type === "app"
+  ) {
     return c.json({});
   }
-  const target: FeishuTarget = { messageId: msg.message_id, chatId: msg.chat_id, ...(msg.thread_id ? { inThread: true } : {}) };
-  const api: FeishuApi = { base: c.env.FEISHU_API_BASE, appId: c.env.FEISHU_APP_ID, appSecret: c.env.FEISHU_APP_SECRET };
+  const target: FeishuTarget = {
+    messageId: msg.message_id,
+    chatId: msg.chat_id,
+    ...(msg.thread_id ? { inThread: true } : {}),
+  };
+  const api: FeishuApi = {
+    base: c.env.FEISHU_API_BASE,
+    appId: c.env.FEISHU_APP_ID,
+    appSecret: c.env.FEISHU_APP_SECRET,
+  };
   const say = (text: string) => reply(api, target, { msgType: "text", content: { text } });
-  const later = (p: Promise<unknown>) => c.executionCtx.waitUntil(p.catch((e: unknown) => console.error(`webhooks: feishu reply failed: ${(e as Error).message}`)));
+  const later = (p: Promise<unknown>) =>
+    c.executionCtx.waitUntil(
+      p.catch((e: unknown) => console.error(`webhooks: feishu reply failed: ${(e as Error).message}`)),
+    );
 
   if (!(await claimEvent(c.env.DB, "feishu", eventId))) return c.json({});
-  const member = resolveChatMember(c.env.CHAT_TEAMS, "feishu", ev.header?.tenant_key ?? "", msg.chat_id, ev.event?.sender?.sender_id?.open_id ?? "");
+  const member = resolveChatMember(
+    c.env.CHAT_TEAMS,
+    "feishu",
+    ev.header?.tenant_key ?? "",
+    msg.chat_id,
+    ev.event?.sender?.sender_id?.open_id ?? "",
+  );
   if (!member) {
     later(say(NOT_ALLOWED_TEXT));
     return c.json({});
@@ -126,7 +166,8 @@ export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response
       target,
       origin: new URL(c.req.url).origin,
       reply: say,
-      inputs: () => Promise.all(imageKeys.slice(0, 16).map((k) => downloadResource(api, messageId, k, FEISHU_MAX_IMAGE_BYTES * 2))),
+      inputs: () =>
+        Promise.all(imageKeys.slice(0, 16).map((k) => downloadResource(api, messageId, k, FEISHU_MAX_IMAGE_BYTES * 2))),
     }),
   );
   return c.json({});

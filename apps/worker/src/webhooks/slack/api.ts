@@ -22,25 +22,54 @@ interface SlackResult {
 }
 
 /** Slack answers 200 with `{ ok: false, error }`; these errors may pass on a retry. */
-const RETRYABLE_ERRORS = new Set(["ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"]);
+const RETRYABLE_ERRORS = new Set([
+  "ratelimited",
+  "internal_error",
+  "fatal_error",
+  "service_unavailable",
+  "request_timeout",
+]);
 
-const call = async <T extends SlackResult>(api: SlackApi, method: string, body: BodyInit, contentType?: string): Promise<T> => {
+const call = async <T extends SlackResult>(
+  api: SlackApi,
+  method: string,
+  body: BodyInit,
+  contentType?: string,
+): Promise<T> => {
   if (!api.token) throw new PlatformApiError("slack", method, null, "SLACK_BOT_TOKEN is not set", false);
   const headers: Record<string, string> = { authorization: `Bearer ${api.token}` };
   if (contentType) headers["content-type"] = contentType;
-  const res = await sendJson<T>("slack", method, new Request(apiUrl(api.base, method), { method: "POST", headers, body }));
-  if (!res.ok) throw new PlatformApiError("slack", method, 200, res.error ?? "ok=false", RETRYABLE_ERRORS.has(res.error ?? ""));
+  const res = await sendJson<T>(
+    "slack",
+    method,
+    new Request(apiUrl(api.base, method), { method: "POST", headers, body }),
+  );
+  if (!res.ok)
+    throw new PlatformApiError("slack", method, 200, res.error ?? "ok=false", RETRYABLE_ERRORS.has(res.error ?? ""));
   return res;
 };
 
 /** `chat.postMessage` in the target channel/thread. */
 export const postMessage = async (api: SlackApi, t: SlackTarget, text: string): Promise<void> => {
-  await call(api, "chat.postMessage", JSON.stringify({ channel: t.channel, text, ...(t.threadTs ? { thread_ts: t.threadTs } : {}) }), "application/json; charset=utf-8");
+  await call(
+    api,
+    "chat.postMessage",
+    JSON.stringify({ channel: t.channel, text, ...(t.threadTs ? { thread_ts: t.threadTs } : {}) }),
+    "application/json; charset=utf-8",
+  );
 };
 
 /** Posts to a slash command's response_url (no token needed; visible to the channel). */
 export const postResponseUrl = async (url: string, text: string): Promise<void> => {
-  await sendJson("slack", "response_url", new Request(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ response_type: "in_channel", text }) }));
+  await sendJson(
+    "slack",
+    "response_url",
+    new Request(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ response_type: "in_channel", text }),
+    }),
+  );
 };
 
 /**
@@ -64,17 +93,33 @@ export const uploadFiles = async (
       form,
       "application/x-www-form-urlencoded",
     );
-    const up = await fetch(upload_url, { method: "POST", headers: { "content-type": "application/octet-stream" }, body: f.bytes as Uint8Array<ArrayBuffer> }).catch((e: Error) => {
+    const up = await fetch(upload_url, {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream" },
+      body: f.bytes as Uint8Array<ArrayBuffer>,
+    }).catch((e: Error) => {
       throw new PlatformApiError("slack", "upload", null, `network error: ${e.message}`, true);
     });
     await up.body?.cancel();
-    if (!up.ok) throw new PlatformApiError("slack", "upload", up.status, "upload URL refused the file", up.status >= 500 || up.status === 429);
+    if (!up.ok)
+      throw new PlatformApiError(
+        "slack",
+        "upload",
+        up.status,
+        "upload URL refused the file",
+        up.status >= 500 || up.status === 429,
+      );
     ids.push({ id: file_id, title: f.title });
   }
   await call(
     api,
     "files.completeUploadExternal",
-    JSON.stringify({ files: ids, channel_id: t.channel, initial_comment: comment, ...(t.threadTs ? { thread_ts: t.threadTs } : {}) }),
+    JSON.stringify({
+      files: ids,
+      channel_id: t.channel,
+      initial_comment: comment,
+      ...(t.threadTs ? { thread_ts: t.threadTs } : {}),
+    }),
     "application/json; charset=utf-8",
   );
 };

@@ -12,7 +12,8 @@ export const SLACK_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 /** Delivers to Slack. Throws a retryable PlatformApiError to make the Workflow step retry. */
 export const deliverSlack = async (env: WebhookEnv, t: SlackTarget, job: DeliverableJob): Promise<void> => {
   const api: SlackApi = { base: env.SLACK_API_BASE, token: env.SLACK_BOT_TOKEN };
-  const say = (text: string) => (t.responseUrl && !api.token ? postResponseUrl(t.responseUrl, text) : postMessage(api, t, text));
+  const say = (text: string) =>
+    t.responseUrl && !api.token ? postResponseUrl(t.responseUrl, text) : postMessage(api, t, text);
   if (job.status !== "succeeded") {
     await once(env, job.id, "failure", () => say(failureText(job.error)));
     return;
@@ -31,7 +32,11 @@ export const deliverSlack = async (env: WebhookEnv, t: SlackTarget, job: Deliver
         uploadFiles(
           api,
           t,
-          small.map(({ img, bytes }) => ({ name: fileName(job.id, img), bytes, title: job.prompt.slice(0, 200) || fileName(job.id, img) })),
+          small.map(({ img, bytes }) => ({
+            name: fileName(job.id, img),
+            bytes,
+            title: job.prompt.slice(0, 200) || fileName(job.id, img),
+          })),
           doneText(job.prompt, job.images.length),
         ),
       );
@@ -45,6 +50,8 @@ export const deliverSlack = async (env: WebhookEnv, t: SlackTarget, job: Deliver
   }
   if (links.length) {
     const text = [...(uploaded ? [] : [doneText(job.prompt, job.images.length)]), ...links.map(linkLine)].join("\n");
-    await once(env, job.id, "links", () => (t.responseUrl ? postResponseUrl(t.responseUrl, text) : postMessage(api, t, text)));
+    await once(env, job.id, "links", () =>
+      t.responseUrl ? postResponseUrl(t.responseUrl, text) : postMessage(api, t, text),
+    );
   }
 };

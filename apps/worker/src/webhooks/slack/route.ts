@@ -64,7 +64,9 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
   if ((c.req.header("content-type") ?? "").includes("application/x-www-form-urlencoded")) {
     const form = new URLSearchParams(text);
     if (form.has("payload")) return c.body(null, 200); // interactivity payloads: nothing to do
-    const [team, channel, user, trigger] = ["team_id", "channel_id", "user_id", "trigger_id"].map((k) => form.get(k) ?? "");
+    const [team, channel, user, trigger] = ["team_id", "channel_id", "user_id", "trigger_id"].map(
+      (k) => form.get(k) ?? "",
+    );
     const member = resolveChatMember(c.env.CHAT_TEAMS, "slack", team as string, channel, user as string);
     if (!member) return ephemeral(c, NOT_ALLOWED_TEXT);
     const input = (form.get("text") ?? "").trim();
@@ -73,7 +75,11 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
     if (!parsed.ok) return ephemeral(c, parsed.issues ? invalidText(parsed.issues) : HELP_TEXT);
     if (!trigger || !(await claimEvent(c.env.DB, "slack", `command:${trigger}`))) return c.body(null, 200);
     const responseUrl = form.get("response_url") ?? undefined;
-    const target: SlackTarget = { team: team as string, channel: channel as string, ...(responseUrl ? { responseUrl } : {}) };
+    const target: SlackTarget = {
+      team: team as string,
+      channel: channel as string,
+      ...(responseUrl ? { responseUrl } : {}),
+    };
     c.executionCtx.waitUntil(
       startChatJob(c.env, {
         platform: "slack",
@@ -97,7 +103,14 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
   }
   if (body.type === "url_verification") return c.json({ challenge: body.challenge ?? "" });
   const ev = body.event;
-  if (body.type !== "event_callback" || ev?.type !== "app_mention" || ev.bot_id || !ev.channel || !ev.user || !body.event_id) {
+  if (
+    body.type !== "event_callback" ||
+    ev?.type !== "app_mention" ||
+    ev.bot_id ||
+    !ev.channel ||
+    !ev.user ||
+    !body.event_id
+  ) {
     return c.body(null, 200);
   }
   const target: SlackTarget = { team: body.team_id ?? "", channel: ev.channel, threadTs: ev.thread_ts ?? ev.ts };
@@ -105,10 +118,13 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
   const member = resolveChatMember(c.env.CHAT_TEAMS, "slack", body.team_id ?? "", ev.channel, ev.user);
   // Events are acked with an empty 200 whatever happens; replies go out after the ack.
   if (!member) {
-    if (await claimEvent(c.env.DB, "slack", body.event_id)) c.executionCtx.waitUntil(reply(NOT_ALLOWED_TEXT).catch(() => undefined));
+    if (await claimEvent(c.env.DB, "slack", body.event_id))
+      c.executionCtx.waitUntil(reply(NOT_ALLOWED_TEXT).catch(() => undefined));
     return c.body(null, 200);
   }
-  const images = (ev.files ?? []).filter((f) => f.mimetype?.startsWith("image/") && (f.url_private_download ?? f.url_private));
+  const images = (ev.files ?? []).filter(
+    (f) => f.mimetype?.startsWith("image/") && (f.url_private_download ?? f.url_private),
+  );
   const input = (ev.text ?? "").replace(/<@[A-Z0-9]+(?:\|[^>]*)?>/g, " ").trim();
   const parsed = parseCommand(input, { explicit: true, hasImages: images.length > 0, model: member.model });
   if (!(await claimEvent(c.env.DB, "slack", body.event_id))) return c.body(null, 200);
@@ -128,7 +144,14 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
       inputs: () =>
         Promise.all(
           images.slice(0, 16).map((f) =>
-            fetchBytes("slack", "file download", new Request(f.url_private_download ?? f.url_private ?? "", { headers: { authorization: `Bearer ${api.token ?? ""}` } }), MAX_INPUT_BYTES),
+            fetchBytes(
+              "slack",
+              "file download",
+              new Request(f.url_private_download ?? f.url_private ?? "", {
+                headers: { authorization: `Bearer ${api.token ?? ""}` },
+              }),
+              MAX_INPUT_BYTES,
+            ),
           ),
         ),
     }),

@@ -28,7 +28,8 @@ const tokenOf = (api: TelegramApi, method: string): string => {
 
 /** Removes the bot token from any text that might echo a URL. */
 const scrub = (e: unknown, token: string): never => {
-  if (e instanceof PlatformApiError) throw new PlatformApiError(e.platform, e.method, e.status, e.detail.replaceAll(token, "***"), e.retryable);
+  if (e instanceof PlatformApiError)
+    throw new PlatformApiError(e.platform, e.method, e.status, e.detail.replaceAll(token, "***"), e.retryable);
   throw e;
 };
 
@@ -39,10 +40,18 @@ export const replyFields = (t: TelegramTarget): Record<string, unknown> => ({
   ...(t.replyTo ? { reply_parameters: { message_id: t.replyTo, allow_sending_without_reply: true } } : {}),
 });
 
-const call = async (api: TelegramApi, method: string, body: BodyInit, headers: Record<string, string> = {}): Promise<unknown> => {
+const call = async (
+  api: TelegramApi,
+  method: string,
+  body: BodyInit,
+  headers: Record<string, string> = {},
+): Promise<unknown> => {
   const token = tokenOf(api, method);
   const req = new Request(apiUrl(api.base, `bot${token}/${method}`), { method: "POST", headers, body });
-  return sendJson<{ ok?: boolean; result?: unknown }>("telegram", method, req).then((r) => r.result, (e: unknown) => scrub(e, token));
+  return sendJson<{ ok?: boolean; result?: unknown }>("telegram", method, req).then(
+    (r) => r.result,
+    (e: unknown) => scrub(e, token),
+  );
 };
 
 /** `sendMessage` as a reply. */
@@ -59,17 +68,27 @@ export const sendImage = async (
 ): Promise<void> => {
   const asPhoto = file.bytes.length <= TELEGRAM_MAX_PHOTO_BYTES;
   const form = new FormData();
-  for (const [k, v] of Object.entries(replyFields(t))) form.append(k, typeof v === "object" ? JSON.stringify(v) : String(v));
+  for (const [k, v] of Object.entries(replyFields(t)))
+    form.append(k, typeof v === "object" ? JSON.stringify(v) : String(v));
   if (caption) form.append("caption", caption.slice(0, 1024));
-  form.append(asPhoto ? "photo" : "document", new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: file.type }), file.name);
+  form.append(
+    asPhoto ? "photo" : "document",
+    new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: file.type }),
+    file.name,
+  );
   await call(api, asPhoto ? "sendPhoto" : "sendDocument", form);
 };
 
 /** Downloads a file the user sent: `getFile`, then `/file/bot<token>/<file_path>`. */
 export const downloadFile = async (api: TelegramApi, fileId: string): Promise<Uint8Array> => {
   const token = tokenOf(api, "getFile");
-  const file = (await call(api, "getFile", JSON.stringify({ file_id: fileId }), { "content-type": "application/json" })) as { file_path?: string } | undefined;
-  if (!file?.file_path) throw new PlatformApiError("telegram", "getFile", null, "no file_path (file over 20 MB?)", false);
+  const file = (await call(api, "getFile", JSON.stringify({ file_id: fileId }), {
+    "content-type": "application/json",
+  })) as { file_path?: string } | undefined;
+  if (!file?.file_path)
+    throw new PlatformApiError("telegram", "getFile", null, "no file_path (file over 20 MB?)", false);
   const url = apiUrl(api.base, `file/bot${token}/${file.file_path}`);
-  return fetchBytes("telegram", "file download", new Request(url), TELEGRAM_MAX_DOWNLOAD_BYTES).catch((e: unknown) => scrub(e, token));
+  return fetchBytes("telegram", "file download", new Request(url), TELEGRAM_MAX_DOWNLOAD_BYTES).catch((e: unknown) =>
+    scrub(e, token),
+  );
 };

@@ -19,7 +19,13 @@ export const deliverTelegram = async (env: WebhookEnv, t: TelegramTarget, job: D
   for (const [i, img] of job.images.entries()) {
     await once(env, job.id, `image:${img.index}`, async () => {
       const bytes = img.bytes <= TELEGRAM_MAX_DOCUMENT_BYTES ? await readImage(env, img) : null;
-      if (bytes) await sendImage(api, t, { name: fileName(job.id, img), bytes, type: mimeOf(img) }, i === 0 ? caption : undefined);
+      if (bytes)
+        await sendImage(
+          api,
+          t,
+          { name: fileName(job.id, img), bytes, type: mimeOf(img) },
+          i === 0 ? caption : undefined,
+        );
       else await sendMessage(api, t, `${i === 0 ? `${caption}\n` : ""}${linkLine(img)}`);
     });
   }

@@ -46,7 +46,10 @@ const imagesOf = (m: Message | undefined): string[] => {
 
 /** The Telegram webhook handler. */
 export const telegramWebhook = async (c: Context<WebhookAppEnv>): Promise<Response> => {
-  const verified = verifyTelegram({ secret: c.env.TELEGRAM_SECRET_TOKEN, header: c.req.header("x-telegram-bot-api-secret-token") ?? null });
+  const verified = verifyTelegram({
+    secret: c.env.TELEGRAM_SECRET_TOKEN,
+    header: c.req.header("x-telegram-bot-api-secret-token") ?? null,
+  });
   if (!verified.ok) {
     console.warn(`webhooks: telegram request rejected: ${verified.reason}`);
     return c.text("invalid secret token", 401);
@@ -59,12 +62,22 @@ export const telegramWebhook = async (c: Context<WebhookAppEnv>): Promise<Respon
   }
   const m = update.message;
   if (!m || update.update_id === undefined || m.from?.is_bot) return c.body(null, 200);
-  const target: TelegramTarget = { chatId: m.chat.id, replyTo: m.message_id, ...(m.message_thread_id ? { threadId: m.message_thread_id } : {}) };
+  const target: TelegramTarget = {
+    chatId: m.chat.id,
+    replyTo: m.message_id,
+    ...(m.message_thread_id ? { threadId: m.message_thread_id } : {}),
+  };
   const answer = (text: string) => c.json({ method: "sendMessage", ...replyFields(target), text });
 
   const text = m.text ?? m.caption ?? "";
   const images = imagesOf(m).length ? imagesOf(m) : imagesOf(m.reply_to_message);
-  const member = resolveChatMember(c.env.CHAT_TEAMS, "telegram", String(m.chat.id), undefined, String(m.from?.id ?? ""));
+  const member = resolveChatMember(
+    c.env.CHAT_TEAMS,
+    "telegram",
+    String(m.chat.id),
+    undefined,
+    String(m.from?.id ?? ""),
+  );
   const parsed = parseCommand(text, { explicit: false, hasImages: images.length > 0, model: member?.model });
   if (!parsed.ok && !parsed.issues) {
     // Not addressed to the bot: answer /start and private chats with help, stay quiet in groups.
