@@ -7,8 +7,9 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
-const root = join(import.meta.dir, "..");
+const root = join(import.meta.dirname, "..");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
 
 /** Arguments for one compile; shared with scripts/release.ts. */
@@ -35,7 +36,7 @@ export function compile(outfile: string, target?: string): void {
   if (res.status !== 0) throw new Error(`bun build failed for ${target ?? "host"}:\n${res.stdout}${res.stderr}`);
 }
 
-if (import.meta.main) {
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const argv = process.argv.slice(2);
   const at = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);

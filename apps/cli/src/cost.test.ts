@@ -19,7 +19,10 @@ describe("estimateCost", () => {
     expect(estimateCost("gpt-image-2", undefined, "generate", table)).toBeNull();
   });
   it("config rates override and extend the table", () => {
-    const t = rateTable({ "gpt-image-2": { imageOutput: 40 }, "canvas-20": { textInput: 1, imageInput: 1, imageOutput: 10 } });
+    const t = rateTable({
+      "gpt-image-2": { imageOutput: 40 },
+      "canvas-20": { textInput: 1, imageInput: 1, imageOutput: 10 },
+    });
     expect(t["gpt-image-2"]).toEqual({ textInput: 5, imageInput: 8, imageOutput: 40 });
     expect(estimateCost("canvas-20", { inputTokens: 0, outputTokens: 1e6 }, "generate", t)).toBe(10);
   });

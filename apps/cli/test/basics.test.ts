@@ -10,15 +10,42 @@ describe("help, version, usage errors, completion, sizes", () => {
     expect(r).toMatchObject({ code: 0, stdout: `${pkg.version}\n`, stderr: "" });
   });
 
-  it.each([["--help"], ["help"], ["help", "generate"], ["edit", "--help"], ["batch", "-h"]])("%j prints help, exit 0", async (...args) => {
-    const r = await run(args);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/usage: gptimg/);
-  });
+  it.each([["--help"], ["help"], ["help", "generate"], ["edit", "--help"], ["batch", "-h"]])(
+    "%j prints help, exit 0",
+    async (...args) => {
+      const r = await run(args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/usage: gptimg/);
+    },
+  );
 
   it("help generate lists every shared flag", async () => {
     const r = await run(["help", "generate"]);
-    for (const f of ["-n, --n", "-s, --size", "-q, --quality", "-f, --format", "--compression", "--background", "--moderation", "--model", "--provider", "-o, --out", "--stream", "--timeout", "--extra KEY=VALUE", "--extra-json", "--dry-run", "--json", "--media", "--force", "--api-key", "--base-url", "--endpoint", "--token", "--config"]) {
+    for (const f of [
+      "-n, --n",
+      "-s, --size",
+      "-q, --quality",
+      "-f, --format",
+      "--compression",
+      "--background",
+      "--moderation",
+      "--model",
+      "--provider",
+      "-o, --out",
+      "--stream",
+      "--timeout",
+      "--extra KEY=VALUE",
+      "--extra-json",
+      "--dry-run",
+      "--json",
+      "--media",
+      "--force",
+      "--api-key",
+      "--base-url",
+      "--endpoint",
+      "--token",
+      "--config",
+    ]) {
       expect(r.stdout).toContain(f);
     }
   });
@@ -61,7 +88,10 @@ describe("help, version, usage errors, completion, sizes", () => {
   it("the bash completion script is valid bash and completes commands", async () => {
     const { execFileSync } = await import("node:child_process");
     const script = (await run(["completion", "bash"])).stdout;
-    const out = execFileSync("bash", ["-c", `${script}\nCOMP_WORDS=(gptimg ge); COMP_CWORD=1; _gptimg; echo "\${COMPREPLY[@]}"`]).toString();
+    const out = execFileSync("bash", [
+      "-c",
+      `${script}\nCOMP_WORDS=(gptimg ge); COMP_CWORD=1; _gptimg; echo "\${COMPREPLY[@]}"`,
+    ]).toString();
     expect(out.trim()).toBe("generate");
   });
 
@@ -96,7 +126,13 @@ describe("doctor", () => {
     const r = await run(["doctor"], { env: { GPTIMG_BASE_URL: provider.url, GPTIMG_API_KEY: CANARY } });
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split("\n");
-    expect(lines.map((l) => l.split(/\s+/).slice(0, 2).join(" "))).toEqual(["ok config", "ok key", "ok provider", "ok model", "ok clock"]);
+    expect(lines.map((l) => l.split(/\s+/).slice(0, 2).join(" "))).toEqual([
+      "ok config",
+      "ok key",
+      "ok provider",
+      "ok model",
+      "ok clock",
+    ]);
     expect(r.stdout).toContain("***redacted***");
     expect(r.stdout + r.stderr).not.toContain(CANARY);
   });
@@ -107,11 +143,15 @@ describe("doctor", () => {
     ["an unknown model", { GPTIMG_MODEL: "no-such-model" }, 4, /fail\s+model\s+no-such-model not listed/],
     ["an unreachable provider", { GPTIMG_BASE_URL: "http://127.0.0.1:9/v1" }, 5, /fail\s+provider/],
   ])("%s fails with a non-zero exit", async (_n, extra, code, line) => {
-    const r = await run(["doctor", "--json"], { env: { GPTIMG_BASE_URL: provider.url, GPTIMG_API_KEY: CANARY, ...extra } });
+    const r = await run(["doctor", "--json"], {
+      env: { GPTIMG_BASE_URL: provider.url, GPTIMG_API_KEY: CANARY, ...extra },
+    });
     expect(r.code).toBe(code);
     const e = JSON.parse(r.stdout);
     expect(e.ok).toBe(false);
-    const text = e.checks.map((c: { status: string; name: string; detail: string }) => `${c.status} ${c.name} ${c.detail}`).join("\n");
+    const text = e.checks
+      .map((c: { status: string; name: string; detail: string }) => `${c.status} ${c.name} ${c.detail}`)
+      .join("\n");
     expect(text).toMatch(line);
   });
 });

@@ -38,7 +38,9 @@ describe("gptimg batch", () => {
       [4, true],
       [5, false],
     ]);
-    expect(e.results[2].error.message).toMatch(/size 1920x1080: both sides must be multiples of 16; nearest legal: 1920x1088/);
+    expect(e.results[2].error.message).toMatch(
+      /size 1920x1080: both sides must be multiples of 16; nearest legal: 1920x1088/,
+    );
     expect(e.results[4].error.message).toMatch(/out \.\.\/escape\.png: must name a file inside the output directory/);
     expect(existsSync(join(dir, "escape.png"))).toBe(false);
     expect(existsSync(join(dir, "out/fox.png"))).toBe(true);

@@ -38,7 +38,16 @@ describe("login, logout and the config file", () => {
     const shown = await new Promise<{ code: number; out: string }>((resolve) => {
       execFile(
         "python3",
-        [join(import.meta.dirname, "pty_login.py"), CANARY, BIN, "login", "--provider", "work", "--base-url", provider.url],
+        [
+          join(import.meta.dirname, "pty_login.py"),
+          CANARY,
+          BIN,
+          "login",
+          "--provider",
+          "work",
+          "--base-url",
+          provider.url,
+        ],
         { env: { PATH: process.env.PATH, HOME: home }, timeout: 25_000 },
         (err, stdout) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout }),
       );
@@ -55,7 +64,11 @@ describe("login, logout and the config file", () => {
     const home = tmp();
     mkdirSync(join(home, ".config/gptimg"), { recursive: true, mode: 0o755 });
     chmodSync(join(home, ".config/gptimg"), 0o755);
-    writeFileSync(configOf(home), JSON.stringify({ providers: { default: { apiKey: CANARY, baseUrl: provider.url } } }), { mode: 0o644 });
+    writeFileSync(
+      configOf(home),
+      JSON.stringify({ providers: { default: { apiKey: CANARY, baseUrl: provider.url } } }),
+      { mode: 0o644 },
+    );
     chmodSync(configOf(home), 0o644);
     const r = await run(["config", "path"], { env: { HOME: home } });
     expect(r.code).toBe(0);
@@ -70,7 +83,9 @@ describe("login, logout and the config file", () => {
     const e = { HOME: home };
     expect((await run(["config", "set", "providers.backup.baseUrl", provider.url], { env: e })).code).toBe(0);
     expect((await run(["config", "set", "providers.backup.apiKey", "-"], { env: e, input: CANARY })).code).toBe(0);
-    expect((await run(["config", "set", "providers.backup.extraBody", '{"moderation":"low"}'], { env: e })).code).toBe(0);
+    expect((await run(["config", "set", "providers.backup.extraBody", '{"moderation":"low"}'], { env: e })).code).toBe(
+      0,
+    );
     expect((await run(["config", "set", "rates.gpt-image-2.imageOutput", "40"], { env: e })).code).toBe(0);
     expect((await run(["config", "get", "providers.backup.baseUrl"], { env: e })).stdout.trim()).toBe(provider.url);
     const key = await run(["config", "get", "providers.backup.apiKey"], { env: e });
@@ -103,9 +118,15 @@ describe("login, logout and the config file", () => {
 
   it("login --endpoint stores the Worker endpoint and team token", async () => {
     const home = tmp();
-    const r = await run(["login", "--endpoint", "http://127.0.0.1:9"], { env: { HOME: home }, input: "team_canary_token_1\n" });
+    const r = await run(["login", "--endpoint", "http://127.0.0.1:9"], {
+      env: { HOME: home },
+      input: "team_canary_token_1\n",
+    });
     expect(r.code).toBe(0);
-    expect(JSON.parse(readFileSync(configOf(home), "utf8")).endpoint).toEqual({ url: "http://127.0.0.1:9", token: "team_canary_token_1" });
+    expect(JSON.parse(readFileSync(configOf(home), "utf8")).endpoint).toEqual({
+      url: "http://127.0.0.1:9",
+      token: "team_canary_token_1",
+    });
     const dry = await run(["generate", "x", "--dry-run"], { env: { HOME: home } });
     expect(dry.stdout).toContain("POST http://127.0.0.1:9/v1/jobs");
     expect(dry.stdout).toMatch(/^idempotency-key: /m);
@@ -128,7 +149,11 @@ describe("settings precedence: flags > GPTIMG_* environment > .env > config file
   async function home(configKey: string): Promise<string> {
     const h = tmp();
     mkdirSync(join(h, ".config/gptimg"), { recursive: true });
-    writeFileSync(configOf(h), JSON.stringify({ providers: { default: { baseUrl: provider.url, apiKey: configKey } } }), { mode: 0o600 });
+    writeFileSync(
+      configOf(h),
+      JSON.stringify({ providers: { default: { baseUrl: provider.url, apiKey: configKey } } }),
+      { mode: 0o600 },
+    );
     return h;
   }
   it.each<[string, { flag?: string; env?: string; dotenv?: string; config: string }, number]>([
@@ -149,7 +174,9 @@ describe("settings precedence: flags > GPTIMG_* environment > .env > config file
   });
 
   it("OPENAI_API_KEY is not sent to a host other than OpenAI's", async () => {
-    const r = await run(["generate", "a cat", "--dry-run"], { env: { OPENAI_API_KEY: CANARY, GPTIMG_BASE_URL: provider.url } });
+    const r = await run(["generate", "a cat", "--dry-run"], {
+      env: { OPENAI_API_KEY: CANARY, GPTIMG_BASE_URL: provider.url },
+    });
     expect(r.stderr).toMatch(/no API key found/);
     const g = await run(["generate", "a cat"], { env: { OPENAI_API_KEY: CANARY, GPTIMG_BASE_URL: provider.url } });
     expect(g.code).toBe(3);
@@ -169,7 +196,10 @@ describe("settings precedence: flags > GPTIMG_* environment > .env > config file
       }),
       { mode: 0o600 },
     );
-    const r = await run(["generate", "a cat", "--json"], { env: { HOME: h, MAIN_KEY: "main-key-1", BACKUP_KEY: CANARY }, cwd: h });
+    const r = await run(["generate", "a cat", "--json"], {
+      env: { HOME: h, MAIN_KEY: "main-key-1", BACKUP_KEY: CANARY },
+      cwd: h,
+    });
     expect(r.code).toBe(0);
     expect(envelope(r).provider).toBe("backup");
     expect(existsSync(envelope(r).images[0].path)).toBe(true);

@@ -10,7 +10,14 @@ let env: Record<string, string>;
 let dir: string;
 
 async function png(name: string, w: number, h: number, alpha: boolean): Promise<string> {
-  const buf = await sharp({ create: { width: w, height: h, channels: alpha ? 4 : 3, background: { r: 9, g: 99, b: 199, alpha: alpha ? 0.5 : 1 } } })
+  const buf = await sharp({
+    create: {
+      width: w,
+      height: h,
+      channels: alpha ? 4 : 3,
+      background: { r: 9, g: 99, b: 199, alpha: alpha ? 0.5 : 1 },
+    },
+  })
     .png()
     .toBuffer();
   writeFileSync(join(dir, name), buf);
@@ -35,10 +42,25 @@ beforeEach(() => {
 
 describe("gptimg edit", () => {
   it("sends each image as its own part with the mask and saves the result", async () => {
-    const r = await run(["edit", "put a red scarf on the dog", "-i", "dog.png", "-i", "ref.png", "--mask", "mask.png", "--json", "-o", "out/"], {
-      env,
-      cwd: dir,
-    });
+    const r = await run(
+      [
+        "edit",
+        "put a red scarf on the dog",
+        "-i",
+        "dog.png",
+        "-i",
+        "ref.png",
+        "--mask",
+        "mask.png",
+        "--json",
+        "-o",
+        "out/",
+      ],
+      {
+        env,
+        cwd: dir,
+      },
+    );
     expect(r.code).toBe(0);
     expect(envelope(r)).toMatchObject({ ok: true, command: "edit", images: [{ format: "png" }] });
     const req = provider.requests[0]!;

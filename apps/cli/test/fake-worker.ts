@@ -21,7 +21,13 @@ export interface FakeJob {
   images: { index: number; url: string; format: string; width: number; height: number; bytes: number }[];
   usage: { input_tokens: number; output_tokens: number; total_tokens: number } | null;
   cost_usd: number | null;
-  error: { code: string; message: string; status: number | null; request_id: string | null; possibly_billed: boolean } | null;
+  error: {
+    code: string;
+    message: string;
+    status: number | null;
+    request_id: string | null;
+    possibly_billed: boolean;
+  } | null;
 }
 
 export interface FakeWorkerOptions {
@@ -65,7 +71,14 @@ export async function startFakeWorker(o: FakeWorkerOptions): Promise<FakeWorker>
   const files = new Map<string, Buffer>();
   const byKey = new Map<string, string>();
   let seq = 0;
-  const state: Omit<FakeWorker, "url" | "close"> = { keys: [], events: "sse", failNext: null, createFailures: 0, stuck: false, jobs: new Map() };
+  const state: Omit<FakeWorker, "url" | "close"> = {
+    keys: [],
+    events: "sse",
+    failNext: null,
+    createFailures: 0,
+    stuck: false,
+    jobs: new Map(),
+  };
   let base = "";
 
   async function runJob(job: FakeJob, raw: Buffer, contentType: string): Promise<void> {
@@ -84,12 +97,22 @@ export async function startFakeWorker(o: FakeWorkerOptions): Promise<FakeWorker>
       headers: { authorization: `Bearer ${o.providerKey}`, "content-type": contentType },
       body: new Uint8Array(raw),
     });
-    const out = (await res.json()) as { data: { b64_json: string }[]; usage?: { input_tokens: number; output_tokens: number; total_tokens: number } };
+    const out = (await res.json()) as {
+      data: { b64_json: string }[];
+      usage?: { input_tokens: number; output_tokens: number; total_tokens: number };
+    };
     job.images = out.data.map((d, index) => {
       const bytes = Buffer.from(d.b64_json, "base64");
       const key = `t/team/${job.id}/${index}.png`;
       files.set(key, bytes);
-      return { index, url: `${base}/files/${key}?exp=9999999999&kid=k1&sig=abc`, format: "png", width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20), bytes: bytes.length };
+      return {
+        index,
+        url: `${base}/files/${key}?exp=9999999999&kid=k1&sig=abc`,
+        format: "png",
+        width: bytes.readUInt32BE(16),
+        height: bytes.readUInt32BE(20),
+        bytes: bytes.length,
+      };
     });
     job.usage = out.usage ?? null;
     job.cost_usd = 0.0123;
@@ -110,19 +133,56 @@ export async function startFakeWorker(o: FakeWorkerOptions): Promise<FakeWorker>
       if (auth !== `Bearer ${o.adminToken}`) return err(res, 401, "auth", "bad admin token");
       if (req.method === "POST" && url.pathname === "/admin/tokens") {
         const b = JSON.parse((await body(req)).toString());
-        return json(res, 201, { id: "tok_1", token: "gpi_new_member_token", team: b.team, member: b.member, expires_at: null, models: b.models ?? null, daily_image_quota: b.daily_image_quota ?? null, rpm: b.rpm ?? null });
+        return json(res, 201, {
+          id: "tok_1",
+          token: "gpi_new_member_token",
+          team: b.team,
+          member: b.member,
+          expires_at: null,
+          models: b.models ?? null,
+          daily_image_quota: b.daily_image_quota ?? null,
+          rpm: b.rpm ?? null,
+        });
       }
       if (req.method === "GET" && url.pathname === "/admin/tokens") {
-        return json(res, 200, { object: "list", data: [{ id: "tok_1", team: url.searchParams.get("team") ?? "t", member: "alice", expires_at: null, revoked_at: null }] });
+        return json(res, 200, {
+          object: "list",
+          data: [
+            {
+              id: "tok_1",
+              team: url.searchParams.get("team") ?? "t",
+              member: "alice",
+              expires_at: null,
+              revoked_at: null,
+            },
+          ],
+        });
       }
-      if (req.method === "DELETE" && url.pathname === "/admin/tokens/tok_1") return json(res, 200, { id: "tok_1", revoked: true });
+      if (req.method === "DELETE" && url.pathname === "/admin/tokens/tok_1")
+        return json(res, 200, { id: "tok_1", revoked: true });
       if (req.method === "GET" && url.pathname === "/admin/usage") {
-        return json(res, 200, { object: "usage", from: url.searchParams.get("from"), to: url.searchParams.get("to"), rows: [{ team: "t", member: "alice", model: "gpt-image-2", images: 3, input_tokens: 10, output_tokens: 3000, cost_usd: 0.09 }] });
+        return json(res, 200, {
+          object: "usage",
+          from: url.searchParams.get("from"),
+          to: url.searchParams.get("to"),
+          rows: [
+            {
+              team: "t",
+              member: "alice",
+              model: "gpt-image-2",
+              images: 3,
+              input_tokens: 10,
+              output_tokens: 3000,
+              cost_usd: 0.09,
+            },
+          ],
+        });
       }
       return err(res, 404, "not_found", "no such admin route");
     }
     if (auth !== `Bearer ${o.token}`) return err(res, 401, "auth", "invalid team token");
-    if (req.method === "GET" && url.pathname === "/v1/models") return json(res, 200, { object: "list", data: [{ id: "gpt-image-2" }] });
+    if (req.method === "GET" && url.pathname === "/v1/models")
+      return json(res, 200, { object: "list", data: [{ id: "gpt-image-2" }] });
     if (req.method === "POST" && url.pathname === "/v1/jobs") {
       const key = String(req.headers["idempotency-key"] ?? "");
       state.keys.push(key);
@@ -137,8 +197,22 @@ export async function startFakeWorker(o: FakeWorkerOptions): Promise<FakeWorker>
       const kind = ct.startsWith("multipart/") ? "edit" : "generate";
       const id = `job_${++seq}`;
       const job: FakeJob = {
-        id, object: "image.job", status: "queued", kind, model: "gpt-image-2", member: "alice", created_at: Math.floor(Date.now() / 1000),
-        completed_at: null, requested_size: null, size_mismatch: false, provider: "primary", request_id: `req_fake_${seq}`, images: [], usage: null, cost_usd: null, error: null,
+        id,
+        object: "image.job",
+        status: "queued",
+        kind,
+        model: "gpt-image-2",
+        member: "alice",
+        created_at: Math.floor(Date.now() / 1000),
+        completed_at: null,
+        requested_size: null,
+        size_mismatch: false,
+        provider: "primary",
+        request_id: `req_fake_${seq}`,
+        images: [],
+        usage: null,
+        cost_usd: null,
+        error: null,
       };
       state.jobs.set(id, job);
       if (key) byKey.set(key, id);
@@ -157,9 +231,11 @@ export async function startFakeWorker(o: FakeWorkerOptions): Promise<FakeWorker>
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     res.write(`event: status\ndata: ${JSON.stringify({ status: job.status })}\n\n`);
     if (state.events === "drop") return void res.end();
-    for (let i = 0; i < 400 && job.status !== "succeeded" && job.status !== "failed"; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 400 && job.status !== "succeeded" && job.status !== "failed"; i++)
+      await new Promise((r) => setTimeout(r, 25));
     res.write(`event: status\ndata: ${JSON.stringify({ status: job.status })}\n\n`);
-    if (job.status === "succeeded" || job.status === "failed") res.write(`event: done\ndata: ${JSON.stringify(job)}\n\n`);
+    if (job.status === "succeeded" || job.status === "failed")
+      res.write(`event: done\ndata: ${JSON.stringify(job)}\n\n`);
     res.end();
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

@@ -74,7 +74,10 @@ describe("provider faults → exit codes and the failure envelope", () => {
   });
 
   it("an unreachable provider exits 5", async () => {
-    const r = await run(["generate", "a cat", "--json"], { env: { ...env, GPTIMG_BASE_URL: "http://127.0.0.1:9/v1" }, cwd: tmp() });
+    const r = await run(["generate", "a cat", "--json"], {
+      env: { ...env, GPTIMG_BASE_URL: "http://127.0.0.1:9/v1" },
+      cwd: tmp(),
+    });
     expect(r.code).toBe(5);
     expect(envelope(r).error).toMatchObject({ code: "network", possiblyBilled: false });
   });

@@ -33,11 +33,31 @@ describe("gptimg generate (offline provider over HTTP)", () => {
 
   it("--json prints one envelope with images, usage, cost and request id", async () => {
     const dir = tmp();
-    const r = await run(["generate", "a fox", "-s", "1024x1024", "-q", "high", "--json", "-o", "out/"], { env, cwd: dir });
+    const r = await run(["generate", "a fox", "-s", "1024x1024", "-q", "high", "--json", "-o", "out/"], {
+      env,
+      cwd: dir,
+    });
     expect(r.code).toBe(0);
     const e = envelope(r);
-    expect(Object.keys(e)).toEqual(["ok", "command", "provider", "model", "images", "usage", "cost", "requestId", "sizeMismatch", "elapsedMs"]);
-    expect(e).toMatchObject({ ok: true, command: "generate", provider: "default", model: "gpt-image-2", sizeMismatch: false });
+    expect(Object.keys(e)).toEqual([
+      "ok",
+      "command",
+      "provider",
+      "model",
+      "images",
+      "usage",
+      "cost",
+      "requestId",
+      "sizeMismatch",
+      "elapsedMs",
+    ]);
+    expect(e).toMatchObject({
+      ok: true,
+      command: "generate",
+      provider: "default",
+      model: "gpt-image-2",
+      sizeMismatch: false,
+    });
     expect(e.images).toHaveLength(1);
     expect(e.images[0]).toMatchObject({ format: "png", width: 1024, height: 1024 });
     expect(e.images[0].path.startsWith(join(dir, "out"))).toBe(true);
@@ -144,7 +164,10 @@ describe("gptimg generate (offline provider over HTTP)", () => {
   });
 
   it("a rejected key exits 3", async () => {
-    const r = await run(["generate", "a cat", "--json"], { env: { ...env, GPTIMG_API_KEY: "wrong-key-123" }, cwd: tmp() });
+    const r = await run(["generate", "a cat", "--json"], {
+      env: { ...env, GPTIMG_API_KEY: "wrong-key-123" },
+      cwd: tmp(),
+    });
     expect(r.code).toBe(3);
     expect(envelope(r).error).toMatchObject({ code: "auth", status: 401, possiblyBilled: false });
   });
@@ -164,7 +187,10 @@ describe("gptimg generate (offline provider over HTTP)", () => {
 
   it("--stream saves partial images beside the final one", async () => {
     const dir = tmp();
-    const r = await run(["generate", "a cat", "--stream", "--partial-images", "2", "--json", "-o", "s.png"], { env, cwd: dir });
+    const r = await run(["generate", "a cat", "--stream", "--partial-images", "2", "--json", "-o", "s.png"], {
+      env,
+      cwd: dir,
+    });
     expect(r.code).toBe(0);
     expect(provider.requests[0]?.fields).toMatchObject({ stream: true, partial_images: 2 });
     const files = readdirSync(dir).sort();
@@ -179,7 +205,9 @@ describe("gptimg generate (offline provider over HTTP)", () => {
     const r = await run(["generate", "a big one", "-n", "4", "-s", "4k", "--json", "-o", "o"], { env, cwd: dir });
     expect(r.code).toBe(0);
     const e = envelope(r);
-    expect(e.images.map((i: { width: number; height: number }) => `${i.width}x${i.height}`)).toEqual(Array(4).fill("3840x2160"));
+    expect(e.images.map((i: { width: number; height: number }) => `${i.width}x${i.height}`)).toEqual(
+      Array(4).fill("3840x2160"),
+    );
     expect(filesContaining(dir, CANARY)).toEqual([]);
   });
 });

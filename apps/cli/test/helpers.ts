@@ -36,7 +36,11 @@ export const tmp = (prefix = "gptimg-cli-"): string => mkdtempSync(join(tmpdir()
  */
 export function run(args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const home = opts.env?.HOME ?? tmp("gptimg-home-");
-  const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, XDG_CONFIG_HOME: join(home, ".config") };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, ".config"),
+  };
   for (const [k, v] of Object.entries(opts.env ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;
@@ -80,6 +84,7 @@ export function filesContaining(dir: string, secret: string, except: string[] = 
 export const mode = (p: string): number => statSync(p).mode & 0o777;
 
 /** Parses the single JSON envelope on stdout. */
+// biome-ignore lint/suspicious/noExplicitAny: envelopes are checked field by field in tests
 export function envelope(r: RunResult): Record<string, any> {
   const lines = r.stdout.trim().split("\n");
   if (lines.length !== 1) throw new Error(`expected one stdout line, got ${lines.length}:\n${r.stdout}\n${r.stderr}`);

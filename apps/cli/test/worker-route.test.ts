@@ -12,7 +12,12 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   provider = await startOfflineProvider({ apiKey: "prov-key-2" });
-  worker = await startFakeWorker({ token: TOKEN, adminToken: ADMIN, providerUrl: provider.url, providerKey: "prov-key-2" });
+  worker = await startFakeWorker({
+    token: TOKEN,
+    adminToken: ADMIN,
+    providerUrl: provider.url,
+    providerKey: "prov-key-2",
+  });
 });
 afterAll(async () => {
   await worker.close();
@@ -31,14 +36,23 @@ describe("the Worker route behaves as direct mode", () => {
     const r = await run(["generate", "a lighthouse at dusk", "-n", "2", "--json"], { env, cwd: dir });
     expect(r.code).toBe(0);
     const e = envelope(r);
-    expect(e).toMatchObject({ ok: true, command: "generate", provider: "primary", model: "gpt-image-2", cost: 0.0123, requestId: "req_fake_1", sizeMismatch: false });
+    expect(e).toMatchObject({
+      ok: true,
+      command: "generate",
+      provider: "primary",
+      model: "gpt-image-2",
+      cost: 0.0123,
+      requestId: "req_fake_1",
+      sizeMismatch: false,
+    });
     expect(e.images).toHaveLength(2);
     expect(e.images[0].path).toMatch(/gptimg-\d{8}-\d{6}-a-lighthouse-at-dusk-1\.png$/);
     expect(e.images[0].bytes).toBe(readFileSync(e.images[0].path).length);
     await run(["generate", "again", "--json"], { env, cwd: dir });
     expect(worker.keys).toHaveLength(2);
     expect(new Set(worker.keys).size).toBe(2);
-    for (const k of worker.keys) expect(k).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (const k of worker.keys)
+      expect(k).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(filesContaining(dir, TOKEN)).toEqual([]);
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
   });
@@ -52,7 +66,10 @@ describe("the Worker route behaves as direct mode", () => {
 
   it.each([
     [{ code: "content_policy", message: "refused", status: 400, request_id: "req_x", possibly_billed: false }, 4],
-    [{ code: "outcome_unknown", message: "reset after send", status: null, request_id: null, possibly_billed: true }, 6],
+    [
+      { code: "outcome_unknown", message: "reset after send", status: null, request_id: null, possibly_billed: true },
+      6,
+    ],
     [{ code: "provider_error", message: "upstream 503", status: 503, request_id: "req_y", possibly_billed: false }, 5],
     [{ code: "auth", message: "provider key rejected", status: 401, request_id: null, possibly_billed: false }, 3],
   ])("a failed job (%o) exits %i with the same envelope", async (error, exit) => {
@@ -62,13 +79,22 @@ describe("the Worker route behaves as direct mode", () => {
     expect(envelope(r)).toEqual({
       ok: false,
       command: "generate",
-      error: { code: error.code, message: error.message, status: error.status, requestId: error.request_id, possiblyBilled: error.possibly_billed },
+      error: {
+        code: error.code,
+        message: error.message,
+        status: error.status,
+        requestId: error.request_id,
+        possiblyBilled: error.possibly_billed,
+      },
     });
   });
 
   it("edit goes through the Worker as multipart", async () => {
     const dir = tmp();
-    const png = await (await import("sharp")).default({ create: { width: 1024, height: 1024, channels: 3, background: "#08f" } }).png().toBuffer();
+    const png = await (await import("sharp"))
+      .default({ create: { width: 1024, height: 1024, channels: 3, background: "#08f" } })
+      .png()
+      .toBuffer();
     (await import("node:fs")).writeFileSync(`${dir}/in.png`, png);
     const r = await run(["edit", "make it night", "-i", "in.png", "--json"], { env, cwd: dir });
     expect(r.code).toBe(0);
@@ -100,7 +126,9 @@ describe("the Worker route behaves as direct mode", () => {
 
   it("admin token create/list/revoke and usage need the admin token", async () => {
     const aenv = { GPTIMG_ENDPOINT: worker.url, GPTIMG_ADMIN_TOKEN: ADMIN };
-    const created = await run(["admin", "token", "create", "--team", "t", "--member", "alice", "--rpm", "5"], { env: aenv });
+    const created = await run(["admin", "token", "create", "--team", "t", "--member", "alice", "--rpm", "5"], {
+      env: aenv,
+    });
     expect(created.code).toBe(0);
     expect(created.stdout.trim()).toBe("gpi_new_member_token");
     const list = await run(["admin", "token", "list", "--team", "t"], { env: aenv });

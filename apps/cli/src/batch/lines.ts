@@ -56,7 +56,8 @@ export function parseLine(text: string, line: number, defaults: FlagValues, outD
   } catch (e) {
     throw usageError(`line ${line}: not valid JSON (${(e as Error).message})`);
   }
-  if (typeof obj !== "object" || obj === null || Array.isArray(obj)) throw usageError(`line ${line}: must be a JSON object`);
+  if (typeof obj !== "object" || obj === null || Array.isArray(obj))
+    throw usageError(`line ${line}: must be a JSON object`);
   const values: FlagValues = { ...defaults };
   let prompt: string | undefined;
   for (const [key, raw] of Object.entries(obj)) {
@@ -84,7 +85,8 @@ export function parseLine(text: string, line: number, defaults: FlagValues, outD
       }
       values[name] = arr.map(String);
     } else {
-      if (typeof raw !== "string" && typeof raw !== "number") throw usageError(`line ${line}: ${key} must be a string or number`);
+      if (typeof raw !== "string" && typeof raw !== "number")
+        throw usageError(`line ${line}: ${key} must be a string or number`);
       values[name] = String(raw);
     }
   }

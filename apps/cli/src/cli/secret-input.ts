@@ -23,11 +23,13 @@ export async function readSecret(prompt: string): Promise<string> {
         for (const ch of typeof chunk === "string" ? chunk : chunk.toString("utf8")) {
           if (ch === "\r" || ch === "\n" || ch === "\u0004") {
             stdin.off("data", onData);
-            return resolve(value.trim());
+            resolve(value.trim());
+            return;
           }
           if (ch === "\u0003") {
             stdin.off("data", onData);
-            return reject(new CliError("aborted", "interrupted", { exitCode: EXIT.interrupted }));
+            reject(new CliError("aborted", "interrupted", { exitCode: EXIT.interrupted }));
+            return;
           }
           if (ch === "\u007f" || ch === "\b") value = value.slice(0, -1);
           else if (ch >= " ") value += ch;
@@ -46,7 +48,9 @@ export async function readSecret(prompt: string): Promise<string> {
 export function checkSecret(value: string, what: string): string {
   if (value === "") throw new CliError("usage", `${what}: nothing entered`, { exitCode: EXIT.usage });
   if (!/^[\x21-\x7e]+$/.test(value) || value.length > 4096) {
-    throw new CliError("usage", `${what}: must be printable characters without spaces (at most 4096)`, { exitCode: EXIT.usage });
+    throw new CliError("usage", `${what}: must be printable characters without spaces (at most 4096)`, {
+      exitCode: EXIT.usage,
+    });
   }
   return value;
 }

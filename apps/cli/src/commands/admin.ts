@@ -16,7 +16,8 @@ export const run: CommandRun = async (args, io, spec) => {
   const sources = loadSources(values, io);
   const { endpoint } = workerSettings(sources);
   const admin = pick(sources, "admin-token", "GPTIMG_ADMIN_TOKEN")?.value;
-  if (!admin) throw new CliError("auth", "no admin token: set GPTIMG_ADMIN_TOKEN or pass --admin-token", { exitCode: EXIT.auth });
+  if (!admin)
+    throw new CliError("auth", "no admin token: set GPTIMG_ADMIN_TOKEN or pass --admin-token", { exitCode: EXIT.auth });
   registerSecret(admin);
   const json = flag(values, "json");
 
@@ -26,7 +27,11 @@ export const run: CommandRun = async (args, io, spec) => {
     try {
       res = await fetch(url, {
         method,
-        headers: { authorization: `Bearer ${admin}`, accept: "application/json", ...(body ? { "content-type": "application/json" } : {}) },
+        headers: {
+          authorization: `Bearer ${admin}`,
+          accept: "application/json",
+          ...(body ? { "content-type": "application/json" } : {}),
+        },
         ...(body ? { body: JSON.stringify(body) } : {}),
         signal: io.signal,
       });
@@ -47,7 +52,14 @@ export const run: CommandRun = async (args, io, spec) => {
       team,
       member,
       ...optionalInt("expires_in_days", intFlag(values, "expires-in-days", 1, 3650)),
-      ...(models ? { models: models.split(",").map((m) => m.trim()).filter(Boolean) } : {}),
+      ...(models
+        ? {
+            models: models
+              .split(",")
+              .map((m) => m.trim())
+              .filter(Boolean),
+          }
+        : {}),
       ...optionalInt("daily_image_quota", intFlag(values, "daily-image-quota", 0, 1_000_000)),
       ...optionalInt("rpm", intFlag(values, "rpm", 1, 100_000)),
     };
@@ -62,17 +74,22 @@ export const run: CommandRun = async (args, io, spec) => {
   }
   if (group === "token" && sub === "list") {
     const team = str(values, "team");
-    const list = (await call("GET", `/admin/tokens${team ? `?team=${encodeURIComponent(team)}` : ""}`)) as { data?: unknown[] };
+    const list = (await call("GET", `/admin/tokens${team ? `?team=${encodeURIComponent(team)}` : ""}`)) as {
+      data?: unknown[];
+    };
     if (json) io.out(JSON.stringify(list));
     else {
       for (const t of (list.data ?? []) as Record<string, unknown>[]) {
-        io.out([t.id, t.team, t.member, t.expires_at ?? "", t.revoked_at ? "revoked" : "active"].map(String).join("\t"));
+        io.out(
+          [t.id, t.team, t.member, t.expires_at ?? "", t.revoked_at ? "revoked" : "active"].map(String).join("\t"),
+        );
       }
     }
     return EXIT.ok;
   }
   if (group === "token" && sub === "revoke") {
-    if (!id || !/^[A-Za-z0-9_-]{1,128}$/.test(id)) throw usageError("admin token revoke: needs a token id such as tok_abc");
+    if (!id || !/^[A-Za-z0-9_-]{1,128}$/.test(id))
+      throw usageError("admin token revoke: needs a token id such as tok_abc");
     await call("DELETE", `/admin/tokens/${encodeURIComponent(id)}`);
     io.err(`revoked ${id}`);
     if (json) io.out(JSON.stringify({ ok: true, revoked: id }));
@@ -91,12 +108,17 @@ export const run: CommandRun = async (args, io, spec) => {
     if (json) io.out(JSON.stringify(usage));
     else {
       for (const r of usage.rows ?? []) {
-        io.out([r.team, r.member, r.model, r.images, r.input_tokens, r.output_tokens, r.cost_usd].map(String).join("\t"));
+        io.out(
+          [r.team, r.member, r.model, r.images, r.input_tokens, r.output_tokens, r.cost_usd].map(String).join("\t"),
+        );
       }
     }
     return EXIT.ok;
   }
-  throw usageError(`admin ${[group, sub].filter(Boolean).join(" ")}: choose token create, token list, token revoke ID or usage`);
+  throw usageError(
+    `admin ${[group, sub].filter(Boolean).join(" ")}: choose token create, token list, token revoke ID or usage`,
+  );
 };
 
-const optionalInt = (key: string, v: number | undefined): Record<string, number> => (v === undefined ? {} : { [key]: v });
+const optionalInt = (key: string, v: number | undefined): Record<string, number> =>
+  v === undefined ? {} : { [key]: v };

@@ -9,7 +9,7 @@ import type { Io } from "../cli/io.ts";
 import { flag, intFlag, parseCommandArgs, str } from "../cli/parse.ts";
 import { reportFailure } from "../cli/report.ts";
 import { loadSources } from "../config/settings.ts";
-import { exists, ensureWritableDir } from "../files/write.ts";
+import { ensureWritableDir, exists } from "../files/write.ts";
 import type { Envelope } from "../run/envelope.ts";
 import { executeImage, outputMode } from "../run/execute.ts";
 import type { CommandRun } from "./types.ts";
@@ -46,7 +46,9 @@ async function batch(values: FlagValues, positionals: string[], io: Io, json: bo
   try {
     text = await readFile(jsonl, "utf8");
   } catch (e) {
-    throw new CliError("io", `batch ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { exitCode: EXIT.usage });
+    throw new CliError("io", `batch ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      exitCode: EXIT.usage,
+    });
   }
   const out = str(values, "out");
   const outDir = resolve(io.cwd, out ?? ".");
@@ -58,7 +60,10 @@ async function batch(values: FlagValues, positionals: string[], io: Io, json: bo
   const defaults: FlagValues = { ...values };
   delete defaults.concurrency;
   delete defaults.out;
-  const rows = text.split(/\r?\n/).map((t, i) => ({ text: t, line: i + 1 })).filter((r) => r.text.trim() !== "");
+  const rows = text
+    .split(/\r?\n/)
+    .map((t, i) => ({ text: t, line: i + 1 }))
+    .filter((r) => r.text.trim() !== "");
   const results: LineResult[] = [];
   const jobIo: Io = { ...io, interactive: false };
   let next = 0;
@@ -73,10 +78,25 @@ async function batch(values: FlagValues, positionals: string[], io: Io, json: bo
     let parsed: BatchLine;
     try {
       parsed = parseLine(row.text, row.line, defaults, outDir);
-      const envelope = await executeImage(parsed.kind, parsed.values, parsed.prompt, jobIo, { ...sources, flags: parsed.values });
+      const envelope = await executeImage(parsed.kind, parsed.values, parsed.prompt, jobIo, {
+        ...sources,
+        flags: parsed.values,
+      });
       const images = envelope?.images ?? [];
-      await state.markDone(parsed.hash, { line: row.line, paths: images.map((i) => i.path), at: io.now().toISOString() });
-      return { ...base, ok: true, skipped: false, images, cost: envelope?.cost ?? null, error: null, exitCode: EXIT.ok };
+      await state.markDone(parsed.hash, {
+        line: row.line,
+        paths: images.map((i) => i.path),
+        at: io.now().toISOString(),
+      });
+      return {
+        ...base,
+        ok: true,
+        skipped: false,
+        images,
+        cost: envelope?.cost ?? null,
+        error: null,
+        exitCode: EXIT.ok,
+      };
     } catch (e) {
       const { info, exitCode } = describeFailure(e);
       const { redact } = await import("@gptimg/core");
@@ -93,7 +113,10 @@ async function batch(values: FlagValues, positionals: string[], io: Io, json: bo
       const r = await runOne(row);
       results.push(r);
       finished += 1;
-      if (io.interactive) io.err(`[${finished}/${rows.length}] line ${row.line} ${r.skipped ? "skipped (done before)" : r.ok ? "done" : "failed"}`);
+      if (io.interactive)
+        io.err(
+          `[${finished}/${rows.length}] line ${row.line} ${r.skipped ? "skipped (done before)" : r.ok ? "done" : "failed"}`,
+        );
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, worker));
@@ -106,7 +129,9 @@ async function batch(values: FlagValues, positionals: string[], io: Io, json: bo
     skipped: results.filter((r) => r.skipped).length,
     failed: results.filter((r) => !r.ok).length,
     images: results.reduce((a, r) => a + r.images.length, 0),
-    cost: results.some((r) => r.cost !== null) ? Math.round(results.reduce((a, r) => a + (r.cost ?? 0), 0) * 1e6) / 1e6 : null,
+    cost: results.some((r) => r.cost !== null)
+      ? Math.round(results.reduce((a, r) => a + (r.cost ?? 0), 0) * 1e6) / 1e6
+      : null,
   };
   io.err(
     `batch: ${summary.done} done, ${summary.skipped} skipped, ${summary.failed} failed of ${summary.total}; ${summary.images} images` +

@@ -7,7 +7,9 @@ const names = COMMANDS.map((c) => c.name);
 const flagsOf = (c: (typeof COMMANDS)[number]): string[] => [...c.flags, "help" as const].map((f) => `--${f}`);
 
 function bash(): string {
-  const cases = COMMANDS.map((c) => `    ${c.name}) opts="${[...(c.subcommands ?? []), ...flagsOf(c)].join(" ")}" ;;`).join("\n");
+  const cases = COMMANDS.map(
+    (c) => `    ${c.name}) opts="${[...(c.subcommands ?? []), ...flagsOf(c)].join(" ")}" ;;`,
+  ).join("\n");
   return `# bash completion for gptimg; eval "$(gptimg completion bash)"
 _gptimg() {
   local cur cmd opts
@@ -36,7 +38,8 @@ function zsh(): string {
   const cases = COMMANDS.map((c) => {
     const specs = [...c.flags, "help" as const].map((f) => {
       const d = FLAGS[f];
-      const arg = d.type === "string" ? (("choices" in d && d.choices) ? `:${f}:(${d.choices.join(" ")})` : `:${f}:_files`) : "";
+      const arg =
+        d.type === "string" ? ("choices" in d && d.choices ? `:${f}:(${d.choices.join(" ")})` : `:${f}:_files`) : "";
       return `'${"multiple" in d && d.multiple ? "*" : ""}--${f}[${esc(d.help)}]${arg}'`;
     });
     const subs = c.subcommands ? ` '1:subcommand:(${c.subcommands.join(" ")})'` : "";
@@ -66,12 +69,16 @@ function fish(): string {
   ];
   for (const c of COMMANDS) {
     lines.push(`complete -c gptimg -n __fish_use_subcommand -a ${c.name} -d '${c.summary.replace(/'/g, "\\'")}'`);
-    if (c.subcommands) lines.push(`complete -c gptimg -n '__fish_seen_subcommand_from ${c.name}' -a '${c.subcommands.join(" ")}'`);
+    if (c.subcommands)
+      lines.push(`complete -c gptimg -n '__fish_seen_subcommand_from ${c.name}' -a '${c.subcommands.join(" ")}'`);
     for (const f of [...c.flags, "help" as const]) {
       const d = FLAGS[f];
       const short = "short" in d ? ` -s ${d.short}` : "";
-      const arg = d.type === "string" ? (("choices" in d && d.choices) ? ` -x -a '${d.choices.join(" ")}'` : " -r -F") : "";
-      lines.push(`complete -c gptimg -n '__fish_seen_subcommand_from ${c.name}' -l ${f}${short}${arg} -d '${d.help.replace(/'/g, "\\'")}'`);
+      const arg =
+        d.type === "string" ? ("choices" in d && d.choices ? ` -x -a '${d.choices.join(" ")}'` : " -r -F") : "";
+      lines.push(
+        `complete -c gptimg -n '__fish_seen_subcommand_from ${c.name}' -l ${f}${short}${arg} -d '${d.help.replace(/'/g, "\\'")}'`,
+      );
     }
   }
   return `${lines.join("\n")}\n`;

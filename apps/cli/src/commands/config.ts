@@ -4,7 +4,7 @@ import { readStdin } from "../cli/io.ts";
 import { parseCommandArgs } from "../cli/parse.ts";
 import { registerSecret } from "../cli/secrets.ts";
 import { getAt, parseKey, redactConfig, setAt, typedValue, unsetAt } from "../config/keys.ts";
-import { checkConfig, type ConfigFile } from "../config/schema.ts";
+import { type ConfigFile, checkConfig } from "../config/schema.ts";
 import { loadSources } from "../config/settings.ts";
 import { saveConfig } from "../config/store.ts";
 import type { CommandRun } from "./types.ts";
@@ -42,14 +42,16 @@ export const run: CommandRun = async (args, io, spec) => {
       return EXIT.ok;
     }
     case "set": {
-      if (!key || value === undefined || extra.length > 0) throw usageError("config set KEY VALUE (VALUE - reads stdin)");
+      if (!key || value === undefined || extra.length > 0)
+        throw usageError("config set KEY VALUE (VALUE - reads stdin)");
       const p = parseKey(key);
       const raw = value === "-" ? (await readStdin()).trim() : value;
       if (p.secret) registerSecret(raw);
       const next = structuredClone(config) as Record<string, unknown>;
       setAt(next, p.segments, typedValue(p, raw, key));
       const issues = checkConfig(next);
-      if (issues.length > 0) throw usageError(`config set ${key}: ${issues.map((i) => `${i.field}: ${i.rule}`).join("; ")}`);
+      if (issues.length > 0)
+        throw usageError(`config set ${key}: ${issues.map((i) => `${i.field}: ${i.rule}`).join("; ")}`);
       saveConfig(path, next as ConfigFile, io.env);
       io.err(`set ${key} in ${path}`);
       return EXIT.ok;
@@ -63,7 +65,10 @@ export const run: CommandRun = async (args, io, spec) => {
         return EXIT.ok;
       }
       const issues = checkConfig(next);
-      if (issues.length > 0) throw new CliError("usage", `config unset ${key}: ${issues.map((i) => `${i.field}: ${i.rule}`).join("; ")}`, { exitCode: EXIT.usage });
+      if (issues.length > 0)
+        throw new CliError("usage", `config unset ${key}: ${issues.map((i) => `${i.field}: ${i.rule}`).join("; ")}`, {
+          exitCode: EXIT.usage,
+        });
       saveConfig(path, next as ConfigFile, io.env);
       io.err(`unset ${key} in ${path}`);
       return EXIT.ok;

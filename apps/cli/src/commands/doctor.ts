@@ -4,7 +4,7 @@ import { EXIT } from "../cli/exit-codes.ts";
 import type { Io } from "../cli/io.ts";
 import { parseCommandArgs, parseDuration, str } from "../cli/parse.ts";
 import { directSettings } from "../config/provider-settings.ts";
-import { chooseRoute, pick, type Sources, loadSources, workerSettings } from "../config/settings.ts";
+import { chooseRoute, loadSources, pick, type Sources, workerSettings } from "../config/settings.ts";
 import type { CommandRun } from "./types.ts";
 
 type Status = "ok" | "warn" | "fail" | "skip";
@@ -42,7 +42,12 @@ function clockCheck(date: string | undefined, now: number): Check {
   const skew = now - server;
   const secs = Math.round(Math.abs(skew) / 1000);
   if (Math.abs(skew) > MAX_SKEW_MS) {
-    return { name: "clock", status: "fail", detail: `${secs}s ${skew > 0 ? "ahead of" : "behind"} the server`, exitCode: EXIT.failure };
+    return {
+      name: "clock",
+      status: "fail",
+      detail: `${secs}s ${skew > 0 ? "ahead of" : "behind"} the server`,
+      exitCode: EXIT.failure,
+    };
   }
   return { name: "clock", status: "ok", detail: `within ${Math.max(1, secs)}s of the server` };
 }
@@ -64,7 +69,12 @@ async function directChecks(s: Sources, io: Io, timeoutMs: number): Promise<Chec
   checks.push(
     primary.apiKey
       ? { name: "key", status: "ok", detail: keyDetail(d.keySource, primary.apiKey) }
-      : { name: "key", status: "fail", detail: "none found: gptimg login, GPTIMG_API_KEY, .env or --api-key", exitCode: EXIT.auth },
+      : {
+          name: "key",
+          status: "fail",
+          detail: "none found: gptimg login, GPTIMG_API_KEY, .env or --api-key",
+          exitCode: EXIT.auth,
+        },
   );
   let resolved: ReturnType<typeof resolveProvider>;
   try {
@@ -85,12 +95,21 @@ async function directChecks(s: Sources, io: Io, timeoutMs: number): Promise<Chec
     return checks;
   }
   const ms = Math.round(performance.now() - started);
-  checks.push({ name: "provider", status: "ok", detail: `${resolved.name} (${resolved.profile}) ${resolved.baseUrl}: ${models.length} models, ${ms} ms` });
+  checks.push({
+    name: "provider",
+    status: "ok",
+    detail: `${resolved.name} (${resolved.profile}) ${resolved.baseUrl}: ${models.length} models, ${ms} ms`,
+  });
   const model = resolved.fixedModel ? resolved.model : (d.model ?? resolved.model);
   checks.push(
     models.includes(model)
       ? { name: "model", status: "ok", detail: `${model} listed` }
-      : { name: "model", status: "fail", detail: `${model} not listed (have: ${models.slice(0, 8).join(", ") || "none"})`, exitCode: EXIT.refused },
+      : {
+          name: "model",
+          status: "fail",
+          detail: `${model} not listed (have: ${models.slice(0, 8).join(", ") || "none"})`,
+          exitCode: EXIT.refused,
+        },
   );
   checks.push(clockCheck(rec.seen.date, io.now().getTime()));
   return checks;
@@ -107,17 +126,35 @@ async function workerChecks(s: Sources, io: Io, timeoutMs: number): Promise<Chec
   checks.push(
     w.token
       ? { name: "token", status: "ok", detail: keyDetail(w.tokenSource, w.token) }
-      : { name: "token", status: "fail", detail: `none: gptimg login --endpoint ${w.endpoint}, GPTIMG_TOKEN or --token`, exitCode: EXIT.auth },
+      : {
+          name: "token",
+          status: "fail",
+          detail: `none: gptimg login --endpoint ${w.endpoint}, GPTIMG_TOKEN or --token`,
+          exitCode: EXIT.auth,
+        },
   );
   const signal = AbortSignal.any([io.signal, AbortSignal.timeout(timeoutMs)]);
   let date: string | undefined;
   try {
-    const res = await fetch(`${w.endpoint}/v1/models`, { headers: w.token ? { authorization: `Bearer ${w.token}` } : {}, signal });
+    const res = await fetch(`${w.endpoint}/v1/models`, {
+      headers: w.token ? { authorization: `Bearer ${w.token}` } : {},
+      signal,
+    });
     date = res.headers.get("date") ?? undefined;
     if (res.status === 401 || res.status === 403) {
-      checks.push({ name: "endpoint", status: "fail", detail: `${w.endpoint} rejected the token (HTTP ${res.status})`, exitCode: EXIT.auth });
+      checks.push({
+        name: "endpoint",
+        status: "fail",
+        detail: `${w.endpoint} rejected the token (HTTP ${res.status})`,
+        exitCode: EXIT.auth,
+      });
     } else if (!res.ok) {
-      checks.push({ name: "endpoint", status: "fail", detail: `${w.endpoint}/v1/models: HTTP ${res.status}`, exitCode: EXIT.failure });
+      checks.push({
+        name: "endpoint",
+        status: "fail",
+        detail: `${w.endpoint}/v1/models: HTTP ${res.status}`,
+        exitCode: EXIT.failure,
+      });
     } else {
       const body = (await res.json().catch(() => ({}))) as { data?: { id?: string }[] };
       const ids = (body.data ?? []).map((m) => m.id).filter((x): x is string => typeof x === "string");
@@ -133,7 +170,12 @@ async function workerChecks(s: Sources, io: Io, timeoutMs: number): Promise<Chec
     }
   } catch (e) {
     if (io.signal.aborted) throw e;
-    checks.push({ name: "endpoint", status: "fail", detail: `${w.endpoint}: ${(e as Error).message}`, exitCode: EXIT.failure });
+    checks.push({
+      name: "endpoint",
+      status: "fail",
+      detail: `${w.endpoint}: ${(e as Error).message}`,
+      exitCode: EXIT.failure,
+    });
   }
   if (date) checks.push(clockCheck(date, io.now().getTime()));
   return checks;
@@ -152,7 +194,9 @@ export const run: CommandRun = async (args, io, spec) => {
       : { name: "config", status: "ok", detail: `${f.path} not created (fine when keys come from the environment)` },
   ];
   const route = chooseRoute(sources);
-  checks.push(...(route === "worker" ? await workerChecks(sources, io, timeoutMs) : await directChecks(sources, io, timeoutMs)));
+  checks.push(
+    ...(route === "worker" ? await workerChecks(sources, io, timeoutMs) : await directChecks(sources, io, timeoutMs)),
+  );
   const failed = checks.find((c) => c.status === "fail");
   if (values.json === true) io.out(JSON.stringify({ ok: !failed, route, checks }));
   else for (const c of checks) io.out(`${c.status.padEnd(5)}${c.name.padEnd(10)}${c.detail}`);

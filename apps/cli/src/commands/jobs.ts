@@ -1,14 +1,14 @@
 import { CliError, usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { flag, intFlag, parseCommandArgs, parseDuration, str } from "../cli/parse.ts";
-import { reportFailure } from "../cli/report.ts";
 import { startProgress } from "../cli/progress.ts";
+import { reportFailure } from "../cli/report.ts";
 import { loadSources, workerSettings } from "../config/settings.ts";
 import { rateTable } from "../cost.ts";
 import { planOutput } from "../files/naming.ts";
 import { ensureWritableDir } from "../files/write.ts";
-import { outputMode } from "../run/execute.ts";
 import { printEnvelope } from "../run/envelope.ts";
+import { outputMode } from "../run/execute.ts";
 import { ImageSaver } from "../run/saver.ts";
 import { DEFAULT_JOB_WAIT_MS, saveJob } from "../run/worker-route.ts";
 import { createJobsClient } from "../worker/jobs-client.ts";
@@ -24,19 +24,27 @@ export const run: CommandRun = async (args, io, spec) => {
   const sources = loadSources(values, io);
   const w = workerSettings(sources);
   if (!w.token) {
-    throw new CliError("auth", `no team token for ${w.endpoint}: gptimg login --endpoint ${w.endpoint}, GPTIMG_TOKEN or --token`, {
-      exitCode: EXIT.auth,
-    });
+    throw new CliError(
+      "auth",
+      `no team token for ${w.endpoint}: gptimg login --endpoint ${w.endpoint}, GPTIMG_TOKEN or --token`,
+      {
+        exitCode: EXIT.auth,
+      },
+    );
   }
   const jobs = createJobsClient({ endpoint: w.endpoint, token: w.token });
   if (extra.length > 0) throw usageError(`jobs: unexpected ${extra[0]}`);
   if (sub === "list") {
     if (id !== undefined) throw usageError(`jobs list: unexpected ${id}`);
     const scope = str(values, "scope");
-    if (scope !== undefined && scope !== "member" && scope !== "team") throw usageError(`--scope ${scope}: must be member or team`);
+    if (scope !== undefined && scope !== "member" && scope !== "team")
+      throw usageError(`--scope ${scope}: must be member or team`);
     const limit = intFlag(values, "limit", 1, 100);
     const cursor = str(values, "cursor");
-    const list = await jobs.list({ ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}), ...(scope ? { scope } : {}) }, io.signal);
+    const list = await jobs.list(
+      { ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}), ...(scope ? { scope } : {}) },
+      io.signal,
+    );
     if (json) io.out(JSON.stringify(list));
     else {
       for (const j of list.data) {

@@ -1,5 +1,5 @@
-import { EXIT } from "../cli/exit-codes.ts";
 import { usageError } from "../cli/errors.ts";
+import { EXIT } from "../cli/exit-codes.ts";
 import { parseCommandArgs, str } from "../cli/parse.ts";
 import { checkSecret, readSecret } from "../cli/secret-input.ts";
 import { registerSecret } from "../cli/secrets.ts";
@@ -14,7 +14,8 @@ import type { CommandRun } from "./types.ts";
  */
 export const run: CommandRun = async (args, io, spec) => {
   const { values, positionals } = parseCommandArgs(spec, args);
-  if (positionals.length > 0) throw usageError(`login: unexpected ${positionals[0]}; the key is read from stdin, never from arguments`);
+  if (positionals.length > 0)
+    throw usageError(`login: unexpected ${positionals[0]}; the key is read from stdin, never from arguments`);
   const sources = loadSources(values, io);
   const config = structuredClone(sources.file.config);
   const endpoint = str(values, "endpoint");
@@ -25,8 +26,10 @@ export const run: CommandRun = async (args, io, spec) => {
     } catch {
       throw usageError(`--endpoint ${endpoint}: must be an absolute http(s) URL`);
     }
-    if (url.protocol !== "https:" && url.protocol !== "http:") throw usageError(`--endpoint ${endpoint}: must use http or https`);
-    if (url.username || url.password || url.search) throw usageError("--endpoint: must not contain credentials or a query");
+    if (url.protocol !== "https:" && url.protocol !== "http:")
+      throw usageError(`--endpoint ${endpoint}: must use http or https`);
+    if (url.username || url.password || url.search)
+      throw usageError("--endpoint: must not contain credentials or a query");
     const token = checkSecret(await readSecret(`Team token for ${url.origin} (input hidden): `), "team token");
     registerSecret(token);
     config.endpoint = { url: url.href.replace(/\/+$/, ""), token };
@@ -42,7 +45,8 @@ export const run: CommandRun = async (args, io, spec) => {
   }
   const entry: ProviderEntry = { ...(config.providers?.[name] ?? {}) };
   if (profile) entry.profile = profile as ProfileNameCli;
-  else if (!entry.profile) entry.profile = (PROFILE_NAMES as readonly string[]).includes(name) ? (name as ProfileNameCli) : "openai";
+  else if (!entry.profile)
+    entry.profile = (PROFILE_NAMES as readonly string[]).includes(name) ? (name as ProfileNameCli) : "openai";
   const baseUrl = str(values, "base-url");
   if (baseUrl !== undefined) entry.baseUrl = baseUrl;
   const model = str(values, "model");

@@ -1,5 +1,5 @@
-import { EXIT } from "../cli/exit-codes.ts";
 import { usageError } from "../cli/errors.ts";
+import { EXIT } from "../cli/exit-codes.ts";
 import { flag, parseCommandArgs, str } from "../cli/parse.ts";
 import { loadSources } from "../config/settings.ts";
 import { saveConfig } from "../config/store.ts";

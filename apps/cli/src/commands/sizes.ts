@@ -31,7 +31,8 @@ export const run: CommandRun = async (args, io, spec) => {
   try {
     const r = resolveSize(input, model);
     if (json) io.out(JSON.stringify({ ok: true, input, legal: true, ...r }));
-    else io.out(r.size === input ? `${input}: legal (${r.source})` : `${input}: legal, sent as ${r.size} (${r.source})`);
+    else
+      io.out(r.size === input ? `${input}: legal (${r.source})` : `${input}: legal, sent as ${r.size} (${r.source})`);
     return EXIT.ok;
   } catch (e) {
     if (!isValidationError(e)) throw e;

@@ -14,6 +14,7 @@ describe("parseDotenv", () => {
     ['A="double\\nline \\"q\\""', { A: 'double\nline "q"' }],
     ['A="multi\nline"\nB=3', { A: "multi\nline", B: "3" }],
     ["A=$(rm -rf /)", { A: "$(rm -rf /)" }],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} must stay unexpanded
     ["A=${HOME}", { A: "${HOME}" }],
     ["A=1\r\nB=2\r\n", { A: "1", B: "2" }],
     ["\uFEFFA=bom", { A: "bom" }],
@@ -28,8 +29,11 @@ describe("parseDotenv", () => {
     const value = fc.string({ unit: fc.constantFrom(..."abc XYZ019#='\"\\$\n\t!"), maxLength: 40 });
     fc.assert(
       fc.property(fc.dictionary(key, value, { maxKeys: 6 }), (vars) => {
-        const esc = (v: string): string => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\t/g, "\\t");
-        const text = Object.entries(vars).map(([k, v]) => `${k}="${esc(v)}"`).join("\n");
+        const esc = (v: string): string =>
+          v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\t/g, "\\t");
+        const text = Object.entries(vars)
+          .map(([k, v]) => `${k}="${esc(v)}"`)
+          .join("\n");
         expect({ ...parseDotenv(text) }).toEqual({ ...vars });
       }),
     );

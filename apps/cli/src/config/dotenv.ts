@@ -22,7 +22,7 @@ export function parseDotenv(text: string): Record<string, string> {
       const close = findClose(src, valueStart + 1, quote);
       if (close !== -1) {
         const raw = src.slice(valueStart + 1, close);
-        out[key] = quote === '"' ? unescape(raw) : raw;
+        out[key] = quote === '"' ? unescapeDouble(raw) : raw;
         const next = src.indexOf("\n", close);
         i = next === -1 ? src.length : next + 1;
         continue;
@@ -51,6 +51,6 @@ function findClose(src: string, from: number, quote: string): number {
   return -1;
 }
 
-function unescape(raw: string): string {
+function unescapeDouble(raw: string): string {
   return raw.replace(/\\([nrt"\\])/g, (_, c: string) => ({ n: "\n", r: "\r", t: "\t", '"': '"', "\\": "\\" })[c] ?? c);
 }

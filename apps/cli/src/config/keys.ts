@@ -36,11 +36,15 @@ export function parseKey(key: string): KeyPath {
   if (key === "provider") return { segments: ["provider"], kind: "string", secret: false };
   if (head === "providers" && rest.length >= 1) {
     const [name, ...field] = rest;
-    if (!name || !PROVIDER_NAME.test(name)) throw usageError(`config key ${key}: provider name must be letters, digits, _ or -`);
+    if (!name || !PROVIDER_NAME.test(name))
+      throw usageError(`config key ${key}: provider name must be letters, digits, _ or -`);
     if (field.length === 0) return { segments: ["providers", name], kind: "object", secret: false };
     const f = field.join(".");
     const kind = PROVIDER_FIELDS[f];
-    if (!kind) throw usageError(`config key ${key}: unknown provider field ${f} (one of ${Object.keys(PROVIDER_FIELDS).join(", ")})`);
+    if (!kind)
+      throw usageError(
+        `config key ${key}: unknown provider field ${f} (one of ${Object.keys(PROVIDER_FIELDS).join(", ")})`,
+      );
     return { segments: ["providers", name, ...field], kind, secret: f === "apiKey" };
   }
   if (head === "endpoint" && rest.length === 1 && (rest[0] === "url" || rest[0] === "token")) {
@@ -69,7 +73,8 @@ export function typedValue(path: KeyPath, raw: string, key: string): unknown {
       return raw === "true";
     case "number": {
       const n = Number(raw);
-      if (raw.trim() === "" || !Number.isFinite(n) || n < 0) throw usageError(`config set ${key} ${raw}: must be a number >= 0`);
+      if (raw.trim() === "" || !Number.isFinite(n) || n < 0)
+        throw usageError(`config set ${key} ${raw}: must be a number >= 0`);
       return n;
     }
     case "list":
@@ -80,7 +85,8 @@ export function typedValue(path: KeyPath, raw: string, key: string): unknown {
         .filter(Boolean);
     case "object": {
       const v = parseJson(raw, key);
-      if (typeof v !== "object" || v === null || Array.isArray(v)) throw usageError(`config set ${key}: must be a JSON object`);
+      if (typeof v !== "object" || v === null || Array.isArray(v))
+        throw usageError(`config set ${key}: must be a JSON object`);
       return v;
     }
   }

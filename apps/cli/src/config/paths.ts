@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 /** `$XDG_CONFIG_HOME/gptimg/config.json`, falling back to `~/.config/gptimg/config.json`. */
 export function defaultConfigPath(env: Record<string, string | undefined>): string {
   const xdg = env.XDG_CONFIG_HOME;
-  const base = xdg && xdg.startsWith("/") ? xdg : join(env.HOME || homedir(), ".config");
+  const base = xdg?.startsWith("/") ? xdg : join(env.HOME || homedir(), ".config");
   return join(base, "gptimg", "config.json");
 }
 

@@ -65,7 +65,12 @@ function profileKey(s: Sources, profile: ProfileNameCli, baseUrl: string | undef
   return variable(s, v);
 }
 
-function toProviderConfig(name: string, entry: ProviderEntry, baseUrl: string | undefined, key: string | undefined): ProviderConfig {
+function toProviderConfig(
+  name: string,
+  entry: ProviderEntry,
+  baseUrl: string | undefined,
+  key: string | undefined,
+): ProviderConfig {
   registerSecret(key);
   return {
     name,
@@ -89,7 +94,12 @@ function primaryKey(s: Sources, name: string, entry: ProviderEntry, baseUrl: str
   if (flag) return flag;
   const profile = profileOf(name, entry);
   for (const layer of ["env", "dotenv"] as const) {
-    const only: Sources = { ...s, flags: {}, env: layer === "env" ? s.env : {}, dotenv: layer === "dotenv" ? s.dotenv : {} };
+    const only: Sources = {
+      ...s,
+      flags: {},
+      env: layer === "env" ? s.env : {},
+      dotenv: layer === "dotenv" ? s.dotenv : {},
+    };
     const found = pick(only, undefined, "GPTIMG_API_KEY") ?? profileKey(only, profile, baseUrl);
     if (found) return found;
   }

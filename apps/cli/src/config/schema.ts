@@ -82,11 +82,13 @@ function checkProvider(name: string, p: unknown, all: Record<string, unknown>, i
   if (p.fixedModel !== undefined && typeof p.fixedModel !== "boolean") {
     issues.push({ field: `${at}.fixedModel`, rule: "must be true or false" });
   }
-  if (p.extraBody !== undefined && !isObject(p.extraBody)) issues.push({ field: `${at}.extraBody`, rule: "must be an object" });
+  if (p.extraBody !== undefined && !isObject(p.extraBody))
+    issues.push({ field: `${at}.extraBody`, rule: "must be an object" });
   for (const k of ["paths", "fields"] as const) {
     const v = p[k];
     if (v === undefined) continue;
-    if (!isObject(v) || !Object.values(v).every(isStr)) issues.push({ field: `${at}.${k}`, rule: "must map names to strings" });
+    if (!isObject(v) || !Object.values(v).every(isStr))
+      issues.push({ field: `${at}.${k}`, rule: "must map names to strings" });
   }
   if (p.fallbacks !== undefined) {
     if (!Array.isArray(p.fallbacks) || !p.fallbacks.every(isStr)) {
@@ -107,9 +109,11 @@ export function checkConfig(c: unknown): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (!isObject(c)) return [{ field: "(root)", rule: "must be a JSON object" }];
   for (const k of Object.keys(c)) {
-    if (!["provider", "providers", "endpoint", "rates", "$schema"].includes(k)) issues.push({ field: k, rule: "unknown key" });
+    if (!["provider", "providers", "endpoint", "rates", "$schema"].includes(k))
+      issues.push({ field: k, rule: "unknown key" });
   }
-  if (c.provider !== undefined && !isStr(c.provider)) issues.push({ field: "provider", rule: "must be a provider name" });
+  if (c.provider !== undefined && !isStr(c.provider))
+    issues.push({ field: "provider", rule: "must be a provider name" });
   if (c.providers !== undefined) {
     if (!isObject(c.providers)) issues.push({ field: "providers", rule: "must be an object of named providers" });
     else for (const [name, p] of Object.entries(c.providers)) checkProvider(name, p, c.providers, issues);
@@ -133,8 +137,10 @@ export function checkConfig(c: unknown): ConfigIssue[] {
           continue;
         }
         for (const [k, v] of Object.entries(r)) {
-          if (!["textInput", "imageInput", "imageOutput"].includes(k)) issues.push({ field: `rates.${model}.${k}`, rule: "unknown key" });
-          else if (typeof v !== "number" || !(v >= 0)) issues.push({ field: `rates.${model}.${k}`, rule: "must be a number >= 0 (USD per million tokens)" });
+          if (!["textInput", "imageInput", "imageOutput"].includes(k))
+            issues.push({ field: `rates.${model}.${k}`, rule: "unknown key" });
+          else if (typeof v !== "number" || !(v >= 0))
+            issues.push({ field: `rates.${model}.${k}`, rule: "must be a number >= 0 (USD per million tokens)" });
         }
       }
     }

@@ -85,7 +85,12 @@ export interface WorkerSettings {
 /** Resolves `--endpoint` / `--token` through the layers; the token is registered as a secret. */
 export function workerSettings(s: Sources): WorkerSettings {
   const ep = pick(s, "endpoint", "GPTIMG_ENDPOINT")?.value ?? s.file.config.endpoint?.url;
-  if (!ep) throw new CliError("usage", "no Worker endpoint: pass --endpoint URL, set GPTIMG_ENDPOINT, or run gptimg login --endpoint URL", { exitCode: EXIT.usage });
+  if (!ep)
+    throw new CliError(
+      "usage",
+      "no Worker endpoint: pass --endpoint URL, set GPTIMG_ENDPOINT, or run gptimg login --endpoint URL",
+      { exitCode: EXIT.usage },
+    );
   let url: URL;
   try {
     url = new URL(ep);

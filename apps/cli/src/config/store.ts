@@ -1,5 +1,16 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
@@ -31,7 +42,8 @@ export function loadConfig(path: string, env: Record<string, string | undefined>
   try {
     st = statSync(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { path, exists: false, config: {}, mode: undefined, notes };
+    if ((e as NodeJS.ErrnoException).code === "ENOENT")
+      return { path, exists: false, config: {}, mode: undefined, notes };
     throw new CliError("io", `config ${path}: ${(e as Error).message}`, { exitCode: EXIT.usage });
   }
   if (!st.isFile()) throw new CliError("io", `config ${path}: not a regular file`, { exitCode: EXIT.usage });

@@ -41,7 +41,12 @@ export async function ensureWritableDir(dir: string): Promise<void> {
  * (which fails if the target exists: `wx` semantics without a race) or, with `force`, a rename.
  * The name is sanitized again and must stay inside `dir`.
  */
-export async function writeAtomic(dir: string, name: string, bytes: Uint8Array, opts: { force: boolean }): Promise<string> {
+export async function writeAtomic(
+  dir: string,
+  name: string,
+  bytes: Uint8Array,
+  opts: { force: boolean },
+): Promise<string> {
   const safe = sanitizeComponent(name);
   const target = join(dir, safe);
   if (!isInside(dir, target)) throw new CliError("io", `output ${name}: escapes ${dir}`, { exitCode: EXIT.usage });
@@ -74,7 +79,9 @@ async function linkNoClobber(tmp: string, target: string): Promise<void> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "EEXIST") {
-      throw new CliError("io", `${target} exists; pass --force to overwrite or choose another -o`, { exitCode: EXIT.usage });
+      throw new CliError("io", `${target} exists; pass --force to overwrite or choose another -o`, {
+        exitCode: EXIT.usage,
+      });
     }
     if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EXDEV" && code !== "ENOSYS") throw e;
     // Filesystems without hard links: check, then rename (a small race, never a silent clobber of an old file).
@@ -82,7 +89,10 @@ async function linkNoClobber(tmp: string, target: string): Promise<void> {
       () => true,
       () => false,
     );
-    if (exists) throw new CliError("io", `${target} exists; pass --force to overwrite or choose another -o`, { exitCode: EXIT.usage });
+    if (exists)
+      throw new CliError("io", `${target} exists; pass --force to overwrite or choose another -o`, {
+        exitCode: EXIT.usage,
+      });
     await rename(tmp, target);
   }
 }

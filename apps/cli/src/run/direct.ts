@@ -32,7 +32,9 @@ export async function runDirect(r: DirectRun): Promise<Omit<Envelope, "command" 
     ...(r.fetch ? { fetch: r.fetch } : {}),
     onEvent: (ev) => {
       if (ev.type === "retry") {
-        r.progress.note(`retrying ${ev.provider} in ${(ev.delayMs / 1000).toFixed(1)}s (attempt ${ev.attempt + 1}): ${ev.reason}`);
+        r.progress.note(
+          `retrying ${ev.provider} in ${(ev.delayMs / 1000).toFixed(1)}s (attempt ${ev.attempt + 1}): ${ev.reason}`,
+        );
       } else r.progress.note(`falling back from ${ev.from} to ${ev.to}: ${ev.reason}`);
     },
   });

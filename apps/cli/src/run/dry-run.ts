@@ -15,7 +15,12 @@ export async function printDryRun(io: Io, req: Request, json: boolean): Promise<
   io.out(`${d.method} ${d.url}`);
   for (const [k, v] of Object.entries(d.headers)) io.out(`${k}: ${v}`);
   io.out("");
-  const body = d.body as { fields?: Record<string, string | string[]>; files?: { field: string; filename: string; type: string; bytes: number }[] } | undefined;
+  const body = d.body as
+    | {
+        fields?: Record<string, string | string[]>;
+        files?: { field: string; filename: string; type: string; bytes: number }[];
+      }
+    | undefined;
   if (body && typeof body === "object" && "files" in body && Array.isArray(body.files)) {
     for (const [k, v] of Object.entries(body.fields ?? {})) {
       for (const one of Array.isArray(v) ? v : [v]) io.out(`${k}=${one}`);

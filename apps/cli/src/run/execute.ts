@@ -3,7 +3,12 @@ import {
   assertValid,
   buildEditRequest,
   buildGenerateRequest,
-  type EditOptions, type GenerateOptions, resolveProvider, validateEditOptions, validateGenerateOptions } from "@gptimg/core";
+  type EditOptions,
+  type GenerateOptions,
+  resolveProvider,
+  validateEditOptions,
+  validateGenerateOptions,
+} from "@gptimg/core";
 import { CliError, usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import type { FlagValues } from "../cli/flags.ts";
@@ -74,7 +79,9 @@ export async function executeImage(
   // Validate before anything else touches the world, with the model the provider will use.
   const primary = direct ? resolveProvider(direct.providers[0]!) : undefined;
   const model = primary ? (primary.fixedModel ? primary.model : (requestedModel ?? primary.model)) : requestedModel;
-  assertValid(kind === "edit" ? await validateEditOptions(opts as EditOptions, model) : validateGenerateOptions(opts, model));
+  assertValid(
+    kind === "edit" ? await validateEditOptions(opts as EditOptions, model) : validateGenerateOptions(opts, model),
+  );
 
   if (dryRun) {
     if (direct && !primary?.apiKey) io.err("note: no API key found; a real run would exit 3");

@@ -7,7 +7,12 @@ import { executeImage, finishImage } from "./execute.ts";
 import { readPrompt } from "./prompt.ts";
 
 /** `gptimg generate` and `gptimg edit`. */
-export async function runImageCommand(kind: "generate" | "edit", args: string[], io: Io, spec: CommandSpec): Promise<number> {
+export async function runImageCommand(
+  kind: "generate" | "edit",
+  args: string[],
+  io: Io,
+  spec: CommandSpec,
+): Promise<number> {
   const { values, positionals } = parseCommandArgs(spec, args);
   try {
     const sources = loadSources(values, io);

@@ -16,9 +16,13 @@ async function sizeOf(path: string, label: string): Promise<number> {
   } catch (e) {
     if (e instanceof CliError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError("io", `${label} ${path}: ${code === "ENOENT" ? "no such file" : (code ?? (e as Error).message)}`, {
-      exitCode: EXIT.usage,
-    });
+    throw new CliError(
+      "io",
+      `${label} ${path}: ${code === "ENOENT" ? "no such file" : (code ?? (e as Error).message)}`,
+      {
+        exitCode: EXIT.usage,
+      },
+    );
   }
 }
 

@@ -1,4 +1,12 @@
-import type { Background, EditOptions, GenerateOptions, InputFidelity, Moderation, OutputFormat, Quality } from "@gptimg/core";
+import type {
+  Background,
+  EditOptions,
+  GenerateOptions,
+  InputFidelity,
+  Moderation,
+  OutputFormat,
+  Quality,
+} from "@gptimg/core";
 import { usageError } from "../cli/errors.ts";
 import type { FlagValues } from "../cli/flags.ts";
 import { flag, intFlag, list, str } from "../cli/parse.ts";
@@ -38,7 +46,8 @@ export function extraBody(values: FlagValues): Record<string, unknown> | undefin
 }
 
 function setKey(out: Record<string, unknown>, key: string, value: unknown, flagName: string): void {
-  if (FORBIDDEN_KEYS.has(key) || !/^[A-Za-z0-9_.[\]-]+$/.test(key)) throw usageError(`${flagName} ${key}: not an allowed key name`);
+  if (FORBIDDEN_KEYS.has(key) || !/^[A-Za-z0-9_.[\]-]+$/.test(key))
+    throw usageError(`${flagName} ${key}: not an allowed key name`);
   Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
 }
 

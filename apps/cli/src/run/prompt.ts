@@ -19,9 +19,13 @@ export async function readPrompt(positionals: string[], promptFile: string | und
       try {
         prompt = await readFile(resolve(cwd, promptFile), "utf8");
       } catch (e) {
-        throw new CliError("io", `--prompt-file ${promptFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-          exitCode: EXIT.usage,
-        });
+        throw new CliError(
+          "io",
+          `--prompt-file ${promptFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+          {
+            exitCode: EXIT.usage,
+          },
+        );
       }
     }
   } else if (positionals.length === 1 && positionals[0] === "-") {

@@ -29,9 +29,13 @@ export class ImageSaver {
   async save(bytes: Uint8Array, index: number): Promise<SavedImage> {
     const info = inspectImage(bytes);
     if (!info.ok) {
-      throw new CliError("bad_response", `image ${index + 1}: the provider sent bytes that are not an image (${info.reason})`, {
-        possiblyBilled: true,
-      });
+      throw new CliError(
+        "bad_response",
+        `image ${index + 1}: the provider sent bytes that are not an image (${info.reason})`,
+        {
+          possiblyBilled: true,
+        },
+      );
     }
     const ext = extensionFor(info.format);
     const plan = index > 0 && this.plan.n === 1 ? { ...this.plan, n: index + 1 } : this.plan;

@@ -1,4 +1,10 @@
-import { buildEditRequest, buildGenerateRequest, type EditOptions, type GenerateOptions, type ProviderConfig } from "@gptimg/core";
+import {
+  buildEditRequest,
+  buildGenerateRequest,
+  type EditOptions,
+  type GenerateOptions,
+  type ProviderConfig,
+} from "@gptimg/core";
 import { CliError } from "../cli/errors.ts";
 import type { Io } from "../cli/io.ts";
 import type { Progress } from "../cli/progress.ts";
@@ -35,7 +41,8 @@ export async function buildJobRequest(
   idempotencyKey: string,
 ): Promise<Request> {
   const provider = workerProvider(endpoint, token);
-  const req = kind === "edit" ? await buildEditRequest(provider, opts as EditOptions) : buildGenerateRequest(provider, opts);
+  const req =
+    kind === "edit" ? await buildEditRequest(provider, opts as EditOptions) : buildGenerateRequest(provider, opts);
   const headers = new Headers(req.headers);
   headers.set("idempotency-key", idempotencyKey);
   return new Request(req, { headers });
@@ -70,7 +77,8 @@ export async function saveJob(
   c: { jobs: JobsClient; saver: ImageSaver; io: Io; mode: OutputMode; rates: Record<string, Rate>; progress: Progress },
 ): Promise<Omit<Envelope, "command" | "elapsedMs">> {
   if (job.status === "failed") throw jobFailure(job);
-  if (job.status !== "succeeded") throw new CliError("outcome_unknown", `job ${job.id} is ${job.status}`, { possiblyBilled: true });
+  if (job.status !== "succeeded")
+    throw new CliError("outcome_unknown", `job ${job.id} is ${job.status}`, { possiblyBilled: true });
   const images = [...(job.images ?? [])].sort((a, b) => a.index - b.index);
   for (const [i, img] of images.entries()) {
     c.progress.update(`downloading ${i + 1}/${images.length}`);
@@ -85,7 +93,10 @@ export async function saveJob(
     model,
     images: c.saver.saved,
     usage,
-    cost: typeof job.cost_usd === "number" ? job.cost_usd : estimateCost(model, usage ?? undefined, job.kind ?? "generate", c.rates),
+    cost:
+      typeof job.cost_usd === "number"
+        ? job.cost_usd
+        : estimateCost(model, usage ?? undefined, job.kind ?? "generate", c.rates),
     requestId: job.request_id ?? null,
     sizeMismatch: job.size_mismatch === true,
   };

@@ -9,7 +9,12 @@ const TOKEN = "team_canary_token_jobs";
 
 beforeAll(async () => {
   provider = await startOfflineProvider({ apiKey: "prov-key-1" });
-  worker = await startFakeWorker({ token: TOKEN, adminToken: "admin-1", providerUrl: provider.url, providerKey: "prov-key-1" });
+  worker = await startFakeWorker({
+    token: TOKEN,
+    adminToken: "admin-1",
+    providerUrl: provider.url,
+    providerKey: "prov-key-1",
+  });
 });
 afterAll(async () => {
   await worker.close();
@@ -70,12 +75,19 @@ describe("jobs client against a local Worker", () => {
     worker.events = "404";
     const jobs = createJobsClient({ endpoint: worker.url, token: TOKEN, pollMs: [20, 40] });
     const created = await jobs.create(jobRequest(), "key-stuck", signal);
-    await expect(jobs.wait(created.id, { signal, timeoutMs: 300 })).rejects.toMatchObject({ code: "outcome_unknown", possiblyBilled: true });
+    await expect(jobs.wait(created.id, { signal, timeoutMs: 300 })).rejects.toMatchObject({
+      code: "outcome_unknown",
+      possiblyBilled: true,
+    });
   });
 
   it("a wrong token is an auth error; an unknown job is not_found", async () => {
     const bad = createJobsClient({ endpoint: worker.url, token: "nope-token" });
-    await expect(bad.create(jobRequest(), "k", signal)).rejects.toMatchObject({ code: "auth", status: 401, exitCode: 3 });
+    await expect(bad.create(jobRequest(), "k", signal)).rejects.toMatchObject({
+      code: "auth",
+      status: 401,
+      exitCode: 3,
+    });
     const jobs = createJobsClient({ endpoint: worker.url, token: TOKEN });
     await expect(jobs.get("job_missing", signal)).rejects.toMatchObject({ code: "not_found", status: 404 });
   });

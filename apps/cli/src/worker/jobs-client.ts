@@ -71,7 +71,9 @@ export function createJobsClient(o: JobsClientOptions) {
       if (!res.ok) throw await workerError(res, "create job");
       const job = (await res.json()) as Job;
       if (typeof job?.id !== "string" || !/^[A-Za-z0-9_-]{1,128}$/.test(job.id)) {
-        throw new CliError("bad_response", "create job: the Worker answered without a usable job id", { possiblyBilled: true });
+        throw new CliError("bad_response", "create job: the Worker answered without a usable job id", {
+          possiblyBilled: true,
+        });
       }
       return job;
     }
@@ -139,16 +141,23 @@ export function createJobsClient(o: JobsClientOptions) {
       let lastStatus = "";
       for (;;) {
         const job = await get(id, signal);
-        if (job.status !== lastStatus) w.onStatus?.((lastStatus = job.status));
+        if (job.status !== lastStatus) {
+          lastStatus = job.status;
+          w.onStatus?.(job.status);
+        }
         if (isTerminal(job.status)) return job;
         await sleep(delay, signal);
         delay = Math.min(pollMax, Math.round(delay * 1.5));
       }
     } catch (e) {
       if (deadline.aborted && !w.signal.aborted) {
-        throw new CliError("outcome_unknown", `job ${id} did not finish within ${Math.round(w.timeoutMs / 1000)}s; it may still: gptimg jobs wait ${id}`, {
-          possiblyBilled: true,
-        });
+        throw new CliError(
+          "outcome_unknown",
+          `job ${id} did not finish within ${Math.round(w.timeoutMs / 1000)}s; it may still: gptimg jobs wait ${id}`,
+          {
+            possiblyBilled: true,
+          },
+        );
       }
       throw e;
     }
@@ -163,7 +172,9 @@ export function createJobsClient(o: JobsClientOptions) {
       throw new CliError("bad_response", `image URL ${url}: not a URL`, { possiblyBilled: true });
     }
     if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-      throw new CliError("bad_response", `image URL ${parsed.protocol}: only http(s) is downloaded`, { possiblyBilled: true });
+      throw new CliError("bad_response", `image URL ${parsed.protocol}: only http(s) is downloaded`, {
+        possiblyBilled: true,
+      });
     }
     let res: Response;
     try {
@@ -174,7 +185,10 @@ export function createJobsClient(o: JobsClientOptions) {
     }
     if (!res.ok) {
       await res.body?.cancel().catch(() => undefined);
-      throw new CliError("bad_response", `image download ${parsed.pathname}: HTTP ${res.status}`, { status: res.status, possiblyBilled: true });
+      throw new CliError("bad_response", `image download ${parsed.pathname}: HTTP ${res.status}`, {
+        status: res.status,
+        possiblyBilled: true,
+      });
     }
     return new Uint8Array(await res.arrayBuffer());
   }

@@ -17,7 +17,8 @@ async function collect(chunks: string[]): Promise<SseMessage[]> {
   return out;
 }
 
-const TEXT = ': comment\r\nevent: status\r\ndata: {"status":"running"}\r\n\r\nevent: done\ndata: {"a":1}\ndata: {"b":2}\n\ndata: plain\r\rid: 7\nevent: x\ndata:no-space\n';
+const TEXT =
+  ': comment\r\nevent: status\r\ndata: {"status":"running"}\r\n\r\nevent: done\ndata: {"a":1}\ndata: {"b":2}\n\ndata: plain\r\rid: 7\nevent: x\ndata:no-space\n';
 
 describe("parseSse", () => {
   it("parses events, multi-line data, CRLF/CR/LF and a last event without a blank line", async () => {

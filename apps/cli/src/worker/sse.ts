@@ -18,7 +18,8 @@ export async function* parseSse(body: ReadableStream<Uint8Array>, maxLine = 1 <<
   let id: string | undefined;
   const flushLine = function* (line: string): Generator<SseMessage> {
     if (line === "") {
-      if (data.length > 0) yield { event: event || "message", data: data.join("\n"), ...(id !== undefined ? { id } : {}) };
+      if (data.length > 0)
+        yield { event: event || "message", data: data.join("\n"), ...(id !== undefined ? { id } : {}) };
       event = "";
       data = [];
       return;

@@ -1,0 +1,111 @@
+/**
+ * CLI benchmarks (figures, never pass/fail): cold start of `gptimg --help` and of a dry-run
+ * generate against `node -e 0` and a Bun hello-world binary compiled here; then n=4 4K images
+ * from the offline provider (no latency): wall time and peak RSS of the gptimg process.
+ * Run: npm run bench -w apps/cli (builds dist/gptimg first through turbo, or run the build).
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startOfflineProvider } from "@gptimg/offline-provider";
+
+const root = join(import.meta.dirname, "..");
+const bin = join(root, "dist/gptimg");
+const bun = join(root, "../../node_modules/.bin/bun");
+const RUNS = 30;
+const work = mkdtempSync(join(tmpdir(), "gptimg-bench-"));
+const env = { PATH: process.env.PATH ?? "", HOME: work, XDG_CONFIG_HOME: join(work, ".config") };
+
+if (!existsSync(bin)) spawnSync(bun, ["scripts/build.ts"], { cwd: root, stdio: "inherit" });
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * Median and minimum start-to-exit time of each command. Runs are interleaved round-robin so
+ * background load on the machine hits every command alike.
+ */
+function coldStarts(cmds: [string, string, string[]][]): [string, number, number][] {
+  const times = cmds.map(() => [] as number[]);
+  for (const [, cmd, args] of cmds) spawnSync(cmd, args, { env, cwd: work }); // warm the page cache
+  for (let i = 0; i < RUNS; i++) {
+    for (const [j, [name, cmd, args]] of cmds.entries()) {
+      const t = performance.now();
+      const r = spawnSync(cmd, args, { env, cwd: work, stdio: "ignore" });
+      times[j]!.push(performance.now() - t);
+      if (r.status !== 0) throw new Error(`${name} exited ${r.status}`);
+    }
+  }
+  return cmds.map(([name], j) => [name, median(times[j]!), Math.min(...times[j]!)]);
+}
+
+// A Bun hello world compiled with the same flags, on this machine.
+writeFileSync(join(work, "hello.ts"), 'console.log("hello");\n');
+spawnSync(bun, ["build", "--compile", "--minify", "--bytecode", join(work, "hello.ts"), "--outfile", join(work, "hello")], { stdio: "ignore" });
+
+const rows = coldStarts([
+  ["node -e 0", process.execPath, ["-e", "0"]],
+  ["bun hello-world binary", join(work, "hello"), []],
+  ["gptimg --help", bin, ["--help"]],
+  ["gptimg generate --dry-run", bin, ["generate", "a lighthouse", "--dry-run", "--api-key", "bench-key-1"]],
+]);
+
+/** Wall time and peak RSS (KiB) of one run: /usr/bin/time when present, else /proc VmHWM polling. */
+async function measured(args: string[], extraEnv: Record<string, string>): Promise<{ ms: number; rssKiB: number }> {
+  const useTime = existsSync("/usr/bin/time");
+  const t = performance.now();
+  const child = useTime
+    ? spawn("/usr/bin/time", ["-f", "%M", bin, ...args], { env: { ...env, ...extraEnv }, cwd: work, stdio: ["ignore", "ignore", "pipe"] })
+    : spawn(bin, args, { env: { ...env, ...extraEnv }, cwd: work, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  let hwm = 0;
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const poll = useTime
+    ? undefined
+    : setInterval(() => {
+        try {
+          const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
+          if (m) hwm = Math.max(hwm, Number(m[1]));
+        } catch {
+          // exited
+        }
+      }, 5);
+  const code = await new Promise<number | null>((r) => child.on("close", r));
+  const ms = performance.now() - t;
+  if (poll) clearInterval(poll);
+  if (code !== 0) throw new Error(`gptimg exited ${code}: ${stderr}`);
+  const rssKiB = useTime ? Number(stderr.trim().split("\n").at(-1)) : hwm;
+  return { ms, rssKiB };
+}
+
+const provider = await startOfflineProvider({ apiKey: "bench-key-1" });
+const big: { ms: number; rssKiB: number }[] = [];
+for (let i = 0; i < 5; i++) {
+  big.push(
+    await measured(["generate", "a big harbour", "-n", "4", "-s", "4k", "-o", join(work, `out${i}/`)], {
+      GPTIMG_BASE_URL: provider.url,
+      GPTIMG_API_KEY: "bench-key-1",
+    }),
+  );
+}
+await provider.close();
+rmSync(work, { recursive: true, force: true });
+
+const hello = rows[1]![1];
+console.log(`\nCLI cold start (median of ${RUNS} runs, ${process.platform}-${process.arch}):\n`);
+console.log("| command | median ms | min ms | median vs bun hello-world |");
+console.log("|---|---:|---:|---:|");
+for (const [name, ms, min] of rows) {
+  console.log(`| ${name} | ${ms.toFixed(1)} | ${min.toFixed(1)} | ${name.startsWith("gptimg") ? `+${(ms - hello).toFixed(1)} ms` : ""} |`);
+}
+console.log("\nn=4 3840x2160 PNGs from the offline provider (no latency), 5 runs:\n");
+console.log("| figure | median | max |");
+console.log("|---|---:|---:|");
+console.log(`| wall time | ${median(big.map((b) => b.ms)).toFixed(0)} ms | ${Math.max(...big.map((b) => b.ms)).toFixed(0)} ms |`);
+console.log(
+  `| peak RSS of gptimg | ${(median(big.map((b) => b.rssKiB)) / 1024).toFixed(1)} MB | ${(Math.max(...big.map((b) => b.rssKiB)) / 1024).toFixed(1)} MB |`,
+);
