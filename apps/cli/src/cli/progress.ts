@@ -8,11 +8,13 @@ export interface Progress {
   update(text: string): void;
   /** prints a line that stays (retries, partial images), above the spinner */
   note(text: string): void;
+  /** blanks the spinner line before stdout writes to the same terminal (it redraws on its own) */
+  clear(): void;
   /** removes the spinner line */
   stop(): void;
 }
 
-const silent: Progress = { update() {}, note() {}, stop() {} };
+const silent: Progress = { update() {}, note() {}, clear() {}, stop() {} };
 
 /** Starts a spinner when `io.interactive`, otherwise returns a no-op. */
 export function startProgress(io: Io, text: string): Progress {
@@ -35,6 +37,9 @@ export function startProgress(io: Io, text: string): Progress {
     note(t) {
       process.stderr.write(`\r\x1b[2K${t}\n`);
       draw();
+    },
+    clear() {
+      process.stderr.write("\r\x1b[2K");
     },
     stop() {
       clearInterval(timer);

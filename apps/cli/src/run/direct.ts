@@ -48,6 +48,7 @@ export async function runDirect(r: DirectRun): Promise<Omit<Envelope, "command" 
       r.progress.note(`partial ${ev.partialIndex + 1} of image ${ev.index + 1}${path ? `: ${path}` : ""}`);
     } else if (ev.type === "image") {
       const saved = await r.saver.save(ev.image.bytes, ev.image.index);
+      r.progress.clear();
       printSaved(r.io, r.mode, saved);
       r.progress.update(`saved ${r.saver.saved.length}/${total}`);
     } else if (ev.type === "done") {

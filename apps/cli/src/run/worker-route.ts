@@ -83,7 +83,9 @@ export async function saveJob(
   for (const [i, img] of images.entries()) {
     c.progress.update(`downloading ${i + 1}/${images.length}`);
     const bytes = await c.jobs.download(img.url, c.io.signal);
-    printSaved(c.io, c.mode, await c.saver.save(bytes, Number.isInteger(img.index) && img.index >= 0 ? img.index : i));
+    const saved = await c.saver.save(bytes, Number.isInteger(img.index) && img.index >= 0 ? img.index : i);
+    c.progress.clear();
+    printSaved(c.io, c.mode, saved);
   }
   const usage = jobUsage(job);
   const model = job.model ?? "unknown";
