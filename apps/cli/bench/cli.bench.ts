@@ -45,7 +45,11 @@ function coldStarts(cmds: [string, string, string[]][]): [string, number, number
 
 // A Bun hello world compiled with the same flags, on this machine.
 writeFileSync(join(work, "hello.ts"), 'console.log("hello");\n');
-spawnSync(bun, ["build", "--compile", "--minify", "--bytecode", join(work, "hello.ts"), "--outfile", join(work, "hello")], { stdio: "ignore" });
+spawnSync(
+  bun,
+  ["build", "--compile", "--minify", "--bytecode", join(work, "hello.ts"), "--outfile", join(work, "hello")],
+  { stdio: "ignore" },
+);
 
 const rows = coldStarts([
   ["node -e 0", process.execPath, ["-e", "0"]],
@@ -59,7 +63,11 @@ async function measured(args: string[], extraEnv: Record<string, string>): Promi
   const useTime = existsSync("/usr/bin/time");
   const t = performance.now();
   const child = useTime
-    ? spawn("/usr/bin/time", ["-f", "%M", bin, ...args], { env: { ...env, ...extraEnv }, cwd: work, stdio: ["ignore", "ignore", "pipe"] })
+    ? spawn("/usr/bin/time", ["-f", "%M", bin, ...args], {
+        env: { ...env, ...extraEnv },
+        cwd: work,
+        stdio: ["ignore", "ignore", "pipe"],
+      })
     : spawn(bin, args, { env: { ...env, ...extraEnv }, cwd: work, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   let hwm = 0;
@@ -105,7 +113,9 @@ console.log(`\nCLI cold start (median of ${RUNS} runs, ${process.platform}-${pro
 console.log("| command | median ms | min ms | median vs bun hello-world |");
 console.log("|---|---:|---:|---:|");
 for (const [name, ms, min] of rows) {
-  console.log(`| ${name} | ${ms.toFixed(1)} | ${min.toFixed(1)} | ${name.startsWith("gptimg") ? `+${(ms - hello).toFixed(1)} ms` : ""} |`);
+  console.log(
+    `| ${name} | ${ms.toFixed(1)} | ${min.toFixed(1)} | ${name.startsWith("gptimg") ? `+${(ms - hello).toFixed(1)} ms` : ""} |`,
+  );
 }
 console.log("\nn=4 3840x2160 PNGs from the offline provider (no latency), 5 runs each:\n");
 console.log("| images | wall median | wall max | peak RSS median | peak RSS max |");

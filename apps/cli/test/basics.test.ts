@@ -10,6 +10,14 @@ describe("help, version, usage errors, completion, sizes", () => {
     expect(r).toMatchObject({ code: 0, stdout: `${pkg.version}\n`, stderr: "" });
   });
 
+  it("the source entry (bun src/main.ts) runs the same commands, marked -dev", async () => {
+    const r = await run(["--version"], { source: true });
+    expect(r).toMatchObject({ code: 0, stdout: `${pkg.version}-dev\n` });
+    const s = await run(["sizes", "1920x1080"], { source: true });
+    expect(s.code).toBe(2);
+    expect(s.stdout).toContain("nearest legal: 1920x1088");
+  });
+
   it.each([["--help"], ["help"], ["help", "generate"], ["edit", "--help"], ["batch", "-h"]])(
     "%j prints help, exit 0",
     async (...args) => {
