@@ -32,7 +32,7 @@ export function bearerToken(header: string | undefined): string | undefined {
 export function memberAuth(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = bearerToken(c.req.header("Authorization"));
-    if (!token) throw new HttpError(401, "auth", "missing bearer token: send Authorization: Bearer <member token>");
+    if (!token) throw new HttpError(401, "auth", "missing token: send an Authorization header with a member token (gpi_…)");
     const row = await c.env.DB.prepare(
       "SELECT id, team, member, models, daily_image_quota, rpm, expires_at, revoked_at FROM tokens WHERE token_hash = ?",
     )

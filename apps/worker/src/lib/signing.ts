@@ -98,6 +98,9 @@ export async function verifySignedRequest(
   url: string | URL,
   now: number = Date.now(),
 ): Promise<VerifiedFile | null> {
+  // The URL parser turns "\\" into "/" in http(s) paths: a URL we signed never has one, so a
+  // URL that does was altered, even if it names the same object.
+  if (typeof url === "string" && url.includes("\\")) return null;
   let u: URL;
   try {
     u = new URL(url);

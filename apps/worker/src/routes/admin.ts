@@ -105,8 +105,8 @@ adminRouter.post("/tokens", async (c) => {
 adminRouter.get("/tokens", async (c) => {
   const team = c.req.query("team");
   const stmt = team
-    ? c.env.DB.prepare("SELECT * FROM tokens WHERE team = ? ORDER BY created_at, id").bind(team)
-    : c.env.DB.prepare("SELECT * FROM tokens ORDER BY team, created_at, id");
+    ? c.env.DB.prepare("SELECT * FROM tokens WHERE team = ? ORDER BY created_at, rowid").bind(team)
+    : c.env.DB.prepare("SELECT * FROM tokens ORDER BY team, created_at, rowid");
   const { results } = await stmt.all<TokenRow>();
   return c.json({ object: "list", data: results.map(view) });
 });

@@ -5,7 +5,11 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** Longest usage report: a year and a day, so a leap year fits. */
 const MAX_DAYS = 366;
 
-const isRealDay = (s: string) => DAY.test(s) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
+function isRealDay(s: string): boolean {
+  const t = Date.parse(`${s}T00:00:00Z`);
+  // Date.parse accepts 2026-02-31 on some engines: the round trip rejects it
+  return DAY.test(s) && Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === s;
+}
 
 /**
  * `from`/`to` query parameters (UTC days, inclusive). Defaults: `to` today, `from` 29 days earlier.
