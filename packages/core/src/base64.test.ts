@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Base64StreamDecoder, decodeBase64, encodeBase64 } from "./base64.ts";
+import { type Base64Engine, Base64StreamDecoder, decodeBase64, encodeBase64 } from "./base64.ts";
+import { simdBase64 } from "./base64-simd.ts";
+import { FixedTarget } from "./byte-blocks.ts";
 import { BadResponseError } from "./errors/index.ts";
 
 const atobBytes = (s: string): Uint8Array => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
@@ -13,8 +15,8 @@ const concat = (parts: Uint8Array[]): Uint8Array => {
   }
   return out;
 };
-const streamDecode = (pieces: string[]): Uint8Array => {
-  const d = new Base64StreamDecoder({ label: "data[0].b64_json" });
+const streamDecode = (pieces: string[], engine: Base64Engine = "auto"): Uint8Array => {
+  const d = new Base64StreamDecoder({ label: "data[0].b64_json", engine });
   return concat([...pieces.map((p) => d.push(p)), d.end()]);
 };
 /** Splits `s` at the given cut points (any positions, sorted and deduplicated). */
@@ -185,8 +187,8 @@ describe("Base64StreamDecoder with a native setFromBase64", () => {
           } catch (e) {
             expected = e as Error;
           }
-          if (expected instanceof Uint8Array) expect(streamDecode(cut(s, at))).toEqual(expected);
-          else expect(() => streamDecode(cut(s, at))).toThrow(BadResponseError);
+          if (expected instanceof Uint8Array) expect(streamDecode(cut(s, at), "native")).toEqual(expected);
+          else expect(() => streamDecode(cut(s, at), "native")).toThrow(BadResponseError);
         },
       ),
       { numRuns: 300 },
@@ -195,13 +197,93 @@ describe("Base64StreamDecoder with a native setFromBase64", () => {
 
   it("still names the exact offset of a bad character", () => {
     const s = `${"QUJD".repeat(200)}Q*JD${"QUJD".repeat(100)}`;
-    expect(() => streamDecode([s])).toThrow("at offset 801: '*' is not in the base64 alphabet");
+    expect(() => streamDecode([s], "native")).toThrow("at offset 801: '*' is not in the base64 alphabet");
   });
 
   it("decodes long clean runs natively", () => {
     const before = nativeCalls;
     const bytes = Uint8Array.from({ length: 3000 }, (_, i) => i & 255);
-    expect(streamDecode([encodeBase64(bytes)])).toEqual(bytes);
+    expect(streamDecode([encodeBase64(bytes)], "native")).toEqual(bytes);
     expect(nativeCalls).toBeGreaterThan(before);
+  });
+});
+
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const simd = simdBase64();
+
+describe.runIf(simd)("WebAssembly SIMD base64 kernel", () => {
+  const kernel = simd as NonNullable<typeof simd>;
+  // 16 vectors: the four-vector main loop and the one-vector tail both run
+  it.each([16, 256])("accepts exactly the 64 alphabet bytes, in every lane (%i-byte input)", (len) => {
+    const wrong: string[] = [];
+    for (let b = 0; b < 256; b++) {
+      for (let lane = 0; lane < len; lane += len === 16 ? 1 : 13) {
+        kernel.input.fill(0x41, 0, len); // 'A'
+        kernel.input[lane] = b;
+        const read = kernel.decode(len);
+        const expected = ALPHABET.includes(String.fromCharCode(b)) ? len : lane - (lane % 16);
+        if (read !== expected) wrong.push(`byte ${b} in lane ${lane}: read ${read}, expected ${expected}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("decodes every sextet in every position of a vector exactly as atob", () => {
+    for (let shift = 0; shift < 16; shift++) {
+      const s = (ALPHABET.slice(shift) + ALPHABET.slice(0, shift)).repeat(4); // 256 characters
+      kernel.input.set(new TextEncoder().encode(s));
+      expect(kernel.decode(256)).toBe(256);
+      expect(kernel.output.slice(0, 192)).toEqual(atobBytes(s));
+    }
+  });
+});
+
+describe.each<Base64Engine>(["simd", "tables", "auto"])("Base64StreamDecoder on long runs (%s)", (engine) => {
+  it("yields exactly what atob yields, with padding, whitespace, escapes and bad characters anywhere", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 200, maxLength: 12000 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.array(fc.tuple(fc.nat(), fc.constantFrom(" ", "\n", "*", "=", "\u00e9", "\u0080", '"')), { maxLength: 3 }),
+        (bytes, at, inserts) => {
+          let s = encodeBase64(bytes);
+          for (const [p, c] of inserts) {
+            const k = p % (s.length + 1);
+            s = s.slice(0, k) + c + s.slice(k);
+          }
+          let expected: Uint8Array | Error;
+          try {
+            expected = atobBytes(s);
+          } catch (e) {
+            expected = e as Error;
+          }
+          if (expected instanceof Uint8Array) expect(streamDecode(cut(s, at), engine)).toEqual(expected);
+          else expect(() => streamDecode(cut(s, at), engine)).toThrow(BadResponseError);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("stops a JSON string's bytes exactly at the closing quote", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 100, maxLength: 9000 }), fc.nat(), (bytes, cutAt) => {
+        const b64 = encodeBase64(bytes);
+        const src = new TextEncoder().encode(`${b64}","revised_prompt":"x"}`);
+        const d = new Base64StreamDecoder({ engine });
+        const t = new FixedTarget(bytes.length + 3);
+        const mid = cutAt % (b64.length + 1);
+        expect(d.writeBytes(src, 0, mid, t, true)).toBe(mid);
+        expect(d.writeBytes(src, mid, src.length, t, true)).toBe(b64.length);
+        d.finish(t);
+        expect(t.take()).toEqual(bytes);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("names the exact offset of a bad character deep in a long run", () => {
+    const s = `${"QUJD".repeat(5000)}QU*D${"QUJD".repeat(100)}`;
+    expect(() => streamDecode([s], engine)).toThrow("at offset 20002: '*' is not in the base64 alphabet");
   });
 });

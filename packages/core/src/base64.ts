@@ -1,3 +1,4 @@
+import { SIMD_PIECE, type SimdBase64, simdBase64 } from "./base64-simd.ts";
 import { type ByteTarget, FixedTarget } from "./byte-blocks.ts";
 import { BadResponseError } from "./errors/index.ts";
 
@@ -27,14 +28,15 @@ const EQ = 0x3d;
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
 const describe = (c: number): string =>
   c >= 0x21 && c < 0x7f ? `'${String.fromCharCode(c)}'` : `U+${c.toString(16).toUpperCase().padStart(4, "0")}`;
+const latin = new TextEncoder();
 /** characters copied per step when decoding a string */
 const PIECE = 64 * 1024;
-/** groups decoded per reservation so a block is never requested for a whole image at once */
-const MAX_GROUPS = 64 * 1024;
 
 const native = Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array };
 type SetFromBase64 = (s: string, o: { lastChunkHandling: "stop-before-partial" }) => { read: number; written: number };
 const nativeProto = Uint8Array.prototype as unknown as { toBase64?: () => string; setFromBase64?: SetFromBase64 };
+/** characters per native call, so one string never spans a whole image */
+const NATIVE_MAX = 256 * 1024;
 /** runs shorter than this are not worth a native call */
 const NATIVE_MIN = 256;
 // the run is ASCII, where UTF-8 decoding is the fast path (a stray byte fails the native call)
@@ -46,7 +48,7 @@ const ascii = new TextDecoder();
  * in which case the table decoder handles it and names any error precisely.
  */
 const nativeRun = (src: Uint8Array, i: number, n: number, t: ByteTarget): number => {
-  const view = src.subarray(i, Math.min(n, i + MAX_GROUPS * 4));
+  const view = src.subarray(i, Math.min(n, i + NATIVE_MAX));
   let len = view.length;
   // stop before a quote or backslash (the JSON string's end or an escape) and before padding
   for (const stop of [0x22, 0x5c, EQ]) {
@@ -70,10 +72,43 @@ const nativeRun = (src: Uint8Array, i: number, n: number, t: ByteTarget): number
   return res.read;
 };
 
+/** runs shorter than this stay with the tables: the copies in and out would dominate */
+const SIMD_MIN = 256;
+/** times the SIMD decoder may stop early in one input before only the tables are used */
+const SIMD_MAX_MISSES = 16;
+
+/**
+ * Decodes the run at `src[i..)` with the WebAssembly SIMD decoder: copies up to 64 KiB in, decodes
+ * whole vectors up to the first one holding anything but the alphabet, copies the bytes out.
+ * Returns the characters consumed and whether it stopped early (the tables take over there and
+ * name any error precisely).
+ */
+const simdRun = (s: SimdBase64, src: Uint8Array, i: number, n: number, t: ByteTarget): number => {
+  const len = Math.min(n - i, SIMD_PIECE) & ~15;
+  if (len < SIMD_MIN) return 0;
+  s.input.set(src.subarray(i, i + len));
+  const read = s.decode(len);
+  if (read > 0) {
+    const written = (read >> 2) * 3;
+    t.reserve(written);
+    t.buf.set(s.output.subarray(0, written), t.pos);
+    t.pos += written;
+  }
+  return read === len ? read : -1 - read;
+};
+
 export interface Base64DecoderOptions {
   /** names the input in error messages, e.g. `data[0].b64_json` */
   label?: string;
+  /**
+   * @internal Which fast path decodes clean runs: `auto` (default) picks the fastest the
+   * platform has; tests and the benchmark pin one. Every engine yields the same bytes and errors.
+   */
+  engine?: Base64Engine;
 }
+
+/** @internal */
+export type Base64Engine = "auto" | "simd" | "native" | "tables";
 
 /**
  * Decodes base64 that arrives in pieces split anywhere, including inside a group of four.
@@ -97,9 +132,15 @@ export class Base64StreamDecoder {
   private readonly one = new Uint8Array(1);
   /** the native decoder met whitespace in this input: use the table decoder from now on */
   private tableOnly = false;
+  /** the SIMD decoder, until it stopped early too often in this input */
+  private simd: SimdBase64 | undefined;
+  private simdMisses = 0;
 
   constructor(options: Base64DecoderOptions = {}) {
     this.label = options.label ?? "base64 input";
+    const engine = options.engine ?? "auto";
+    this.simd = engine === "auto" || engine === "simd" ? simdBase64() : undefined;
+    if (engine === "tables" || engine === "simd") this.tableOnly = true;
   }
 
   /** Decodes what `chunk` completes; keeps up to three characters for the next call. */
@@ -121,6 +162,12 @@ export class Base64StreamDecoder {
     const scratch = new Uint8Array(Math.min(s.length, PIECE));
     for (let a = 0; a < s.length; a += PIECE) {
       const b = Math.min(s.length, a + PIECE);
+      // ASCII (all of valid base64) copies natively; a piece with anything wider goes char by char
+      const { read, written } = latin.encodeInto(b - a === s.length ? s : s.slice(a, b), scratch);
+      if (read === b - a && written === read) {
+        this.writeBytes(scratch, 0, written, t, false);
+        continue;
+      }
       let wide = -1;
       for (let i = a; i < b; i++) {
         const c = s.charCodeAt(i);
@@ -152,7 +199,17 @@ export class Base64StreamDecoder {
     let q = this.q;
     while (i < n) {
       if (q === 0 && !this.done) {
-        if (nativeProto.setFromBase64 && !this.tableOnly && n - i >= NATIVE_MIN) {
+        if (this.simd && n - i >= SIMD_MIN) {
+          const r = simdRun(this.simd, src, i, n, t);
+          if (r >= 0) {
+            i += r;
+            if (r > 0) continue;
+          } else {
+            // stopped before a vector with padding, whitespace, an escape or a bad character
+            i += -1 - r;
+            if (++this.simdMisses > SIMD_MAX_MISSES) this.simd = undefined;
+          }
+        } else if (nativeProto.setFromBase64 && !this.tableOnly && n - i >= NATIVE_MIN) {
           const read = nativeRun(src, i, n, t);
           if (read > 0) {
             i += read;
@@ -161,12 +218,12 @@ export class Base64StreamDecoder {
           if (read < 0) this.tableOnly = true;
         }
         let groups = (n - i) >> 2;
-        if (groups > 0) {
-          let room = ((t.buf.length - t.pos) / 3) | 0;
-          if (room === 0) {
-            t.reserve(Math.min(groups, MAX_GROUPS) * 3);
-            room = ((t.buf.length - t.pos) / 3) | 0;
-          }
+        // A full target sends one group down the careful path, which reserves only what it
+        // writes: the last group may be padded, and the bytes after it may be the JSON that
+        // follows the string, so a target sized exactly (the previous image's length) stays one
+        // block that is handed out without a joining copy.
+        const room = ((t.buf.length - t.pos) / 3) | 0;
+        if (groups > 0 && room > 0) {
           if (groups > room) groups = room;
           const P = pairs ?? pairTable();
           const out = t.buf;
@@ -244,7 +301,9 @@ export class Base64StreamDecoder {
   finish(t: ByteTarget): void {
     if (this.pad === 1) this.fail("'=' padding is incomplete: a group of 2 characters needs '=='");
     if (this.q === 1) this.fail("the final group has a single character");
-    t.reserve(2);
+    // reserve only when writing: an exactly sized target is full here, and a new block would
+    // cost a block allocation and a joining copy of the whole image
+    if (this.q >= 2) t.reserve(this.q - 1);
     if (this.q === 2) t.buf[t.pos++] = this.acc >> 4;
     if (this.q === 3) {
       t.buf[t.pos++] = this.acc >> 10;

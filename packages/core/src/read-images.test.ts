@@ -226,7 +226,7 @@ describe("readImagesResponse", () => {
   it("decodes exactly the bytes of random images under random chunking", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.uint8Array({ maxLength: 2000 }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.uint8Array({ maxLength: 6000 }), { minLength: 1, maxLength: 4 }),
         fc.array(fc.nat(), { maxLength: 20 }),
         fc.boolean(),
         async (images, at, escapeSlash) => {
