@@ -34,7 +34,17 @@ app.route("/healthz", healthRouter);
 app.route("/openapi.json", openapiRouter);
 
 app.notFound((c) =>
-  c.json({ error: { message: `${c.req.method} ${new URL(c.req.url).pathname}: no such route`, type: "invalid_request_error", code: "not_found", param: null } }, 404),
+  c.json(
+    {
+      error: {
+        message: `${c.req.method} ${new URL(c.req.url).pathname}: no such route`,
+        type: "invalid_request_error",
+        code: "not_found",
+        param: null,
+      },
+    },
+    404,
+  ),
 );
 
 app.onError((err, c) => {

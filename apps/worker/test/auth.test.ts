@@ -27,9 +27,15 @@ describe("member auth", () => {
   ])("401 for %s on every /v1 route, before the provider is called", async (_n, make, message) => {
     provider = useOfflineProvider();
     const token = await make();
-    for (const res of [await generate(token), await call("/v1/models", token ? { token } : {}), await call("/v1/usage", token ? { token } : {})]) {
+    for (const res of [
+      await generate(token),
+      await call("/v1/models", token ? { token } : {}),
+      await call("/v1/usage", token ? { token } : {}),
+    ]) {
       expect(res.status).toBe(401);
-      expect(await res.json()).toEqual({ error: { message: expect.stringContaining(message), type: "authentication_error", code: "auth", param: null } });
+      expect(await res.json()).toEqual({
+        error: { message: expect.stringContaining(message), type: "authentication_error", code: "auth", param: null },
+      });
     }
     expect(provider.calls).toHaveLength(0);
   });
@@ -56,7 +62,9 @@ describe("enforceQuota", () => {
     await recordUsage(env, { team: "quota", member: "alice", tokenId: id, model: "gpt-image-2", images: 2 });
     const tooMany = await generate(token, { prompt: "x", n: 2 });
     expect(tooMany.status).toBe(429);
-    expect(await tooMany.json()).toMatchObject({ error: { code: "quota_exceeded", param: "n", message: expect.stringContaining("1 left today") } });
+    expect(await tooMany.json()).toMatchObject({
+      error: { code: "quota_exceeded", param: "n", message: expect.stringContaining("1 left today") },
+    });
     expect(provider.calls).toHaveLength(0);
     expect((await generate(token, { prompt: "x", n: 1 })).status).toBe(200);
     const after = await generate(token, { prompt: "x", n: 1 });

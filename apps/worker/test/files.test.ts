@@ -72,8 +72,16 @@ describe("GET /files/<key>", () => {
     const now = Math.floor(Date.now() / 1000);
     const k1 = (JSON.parse(env.SIGNING_KEYS as string) as Record<string, string>).k1 as string;
     const forge = async (exp: number, kid = "k1", secret = k1) => {
-      const k = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-      const sig = base64url(new Uint8Array(await crypto.subtle.sign("HMAC", k, new TextEncoder().encode(stringToSign(kid, KEY, exp)))));
+      const k = await crypto.subtle.importKey(
+        "raw",
+        new TextEncoder().encode(secret),
+        { name: "HMAC", hash: "SHA-256" },
+        false,
+        ["sign"],
+      );
+      const sig = base64url(
+        new Uint8Array(await crypto.subtle.sign("HMAC", k, new TextEncoder().encode(stringToSign(kid, KEY, exp)))),
+      );
       return `${ORIGIN}/files/${KEY}?exp=${exp}&kid=${kid}&sig=${sig}`;
     };
     const bad = [

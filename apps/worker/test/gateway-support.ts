@@ -81,7 +81,14 @@ export function useOfflineProvider(fault?: string): ProviderSide {
     calls.push({ url: req.url, headers: new Headers(req.headers) });
     const headers = new Headers(req.headers);
     if (fault) headers.set("x-offline-fault", fault);
-    return real(new Request(target + req.url.slice(base.length), { method: req.method, headers, body: req.body, redirect: "manual" }));
+    return real(
+      new Request(target + req.url.slice(base.length), {
+        method: req.method,
+        headers,
+        body: req.body,
+        redirect: "manual",
+      }),
+    );
   });
   return { calls, restore: () => spy.mockRestore() };
 }
@@ -91,10 +98,19 @@ export function captureConsole(): { lines: string[]; restore: () => void } {
   const lines: string[] = [];
   const spies = (["log", "info", "warn", "error", "debug"] as const).map((m) =>
     vi.spyOn(console, m).mockImplementation((...args: unknown[]) => {
-      lines.push(args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : typeof a === "string" ? a : JSON.stringify(a))).join(" "));
+      lines.push(
+        args
+          .map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : typeof a === "string" ? a : JSON.stringify(a)))
+          .join(" "),
+      );
     }),
   );
-  return { lines, restore: () => spies.forEach((s) => s.mockRestore()) };
+  return {
+    lines,
+    restore: () => {
+      for (const s of spies) s.mockRestore();
+    },
+  };
 }
 
 /** Every R2 object under `prefix` with its metadata, as one string for canary checks. */
@@ -120,8 +136,15 @@ export function parseSse(text: string): { event: string; data: Record<string, un
     .filter((b) => b.trim())
     .map((block) => {
       const lines = block.split("\n");
-      const event = lines.find((l) => l.startsWith("event:"))?.slice(6).trim() ?? "message";
-      const data = lines.filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).join("\n");
+      const event =
+        lines
+          .find((l) => l.startsWith("event:"))
+          ?.slice(6)
+          .trim() ?? "message";
+      const data = lines
+        .filter((l) => l.startsWith("data:"))
+        .map((l) => l.slice(5).trim())
+        .join("\n");
       return { event, data: JSON.parse(data) as Record<string, unknown> };
     });
 }

@@ -1,21 +1,21 @@
-import { inspectImage } from "@gptimg/core";
-// the module itself, not the package entry: the entry loads sharp, which the Workers runtime cannot
-import { FORBIDDEN_WORD } from "../../../packages/offline-provider/src/params.ts";
 import { env } from "cloudflare:workers";
+import { inspectImage } from "@gptimg/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { png } from "../../../packages/core/test-fixtures/images.ts";
+// the module itself, not the package entry: the entry loads sharp, which the Workers runtime cannot
+import { FORBIDDEN_WORD } from "../../../packages/offline-provider/src/params.ts";
 import { sha256Hex } from "../src/lib/tokens.ts";
 import {
-  call,
   CANARY_KEY,
+  call,
   captureConsole,
   decodeB64,
   dumpR2,
   expectNoCanary,
   memberToken,
   ORIGIN,
-  parseSse,
   type ProviderSide,
+  parseSse,
   responseText,
   useOfflineProvider,
 } from "./gateway-support.ts";
@@ -38,7 +38,12 @@ const start = (fault?: string) => {
   return provider;
 };
 const generate = (token: string, body: unknown) =>
-  call("/v1/images/generations", { token, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  call("/v1/images/generations", {
+    token,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 
 interface ImagesBody {
   created: number;
@@ -56,7 +61,8 @@ interface JobRow {
   usage: string | null;
   cost: number | null;
 }
-const lastJob = (team: string) => env.DB.prepare("SELECT * FROM jobs WHERE team = ? ORDER BY rowid DESC LIMIT 1").bind(team).first<JobRow>();
+const lastJob = (team: string) =>
+  env.DB.prepare("SELECT * FROM jobs WHERE team = ? ORDER BY rowid DESC LIMIT 1").bind(team).first<JobRow>();
 
 describe("POST /v1/images/generations", () => {
   it("answers OpenAI's b64_json shape; every image is in R2 with metadata, and usage is recorded", async () => {
@@ -71,7 +77,13 @@ describe("POST /v1/images/generations", () => {
     expect(body.data).toHaveLength(2);
     expect(body).toMatchObject({ size: "1024x1024", output_format: "png", quality: "low" });
     expect(body.usage?.total_tokens).toBeGreaterThan(0);
-    for (const d of body.data) expect(inspectImage(decodeB64(d.b64_json as string))).toMatchObject({ ok: true, format: "png", width: 1024, height: 1024 });
+    for (const d of body.data)
+      expect(inspectImage(decodeB64(d.b64_json as string))).toMatchObject({
+        ok: true,
+        format: "png",
+        width: 1024,
+        height: 1024,
+      });
     // the key went upstream in Authorization only (the offline provider checks it), never back out
     expect(side.calls).toHaveLength(1);
     expect(side.calls[0]?.headers.get("authorization")).toBe(`Bearer ${CANARY_KEY}`);
@@ -105,8 +117,14 @@ describe("POST /v1/images/generations", () => {
     const r2 = await dumpR2("t/gen-b64/");
     expect(r2.text).not.toContain(prompt);
     expectNoCanary(r2.text, "R2");
-    const usage = await env.DB.prepare("SELECT * FROM usage WHERE token_id = ?").bind(tokenId).first<Record<string, number>>();
-    expect(usage).toMatchObject({ images: 2, input_tokens: body.usage?.input_tokens, output_tokens: body.usage?.output_tokens });
+    const usage = await env.DB.prepare("SELECT * FROM usage WHERE token_id = ?")
+      .bind(tokenId)
+      .first<Record<string, number>>();
+    expect(usage).toMatchObject({
+      images: 2,
+      input_tokens: body.usage?.input_tokens,
+      output_tokens: body.usage?.output_tokens,
+    });
     expect(usage?.cost_usd).toBeGreaterThan(0);
     expect(job?.cost).toBe(usage?.cost_usd);
   });
@@ -124,7 +142,11 @@ describe("POST /v1/images/generations", () => {
     expect(url.searchParams.get("kid")).toBe("k2");
     const file = await call(url.pathname + url.search);
     expect(file.status).toBe(200);
-    expect(inspectImage(new Uint8Array(await file.arrayBuffer()))).toMatchObject({ ok: true, width: 1536, height: 1024 });
+    expect(inspectImage(new Uint8Array(await file.arrayBuffer()))).toMatchObject({
+      ok: true,
+      width: 1536,
+      height: 1024,
+    });
   });
 
   it("uses DEFAULT_RESPONSE_FORMAT=url when the body names none", async () => {
@@ -133,7 +155,11 @@ describe("POST /v1/images/generations", () => {
     const { token } = await memberToken({ team: "gen-default" });
     const res = await app.request(
       `${ORIGIN}/v1/images/generations`,
-      { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ prompt: "x" }) },
+      {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ prompt: "x" }),
+      },
       { ...env, DEFAULT_RESPONSE_FORMAT: "url" },
     );
     const body = (await res.json()) as ImagesBody;
@@ -194,7 +220,12 @@ describe("POST /v1/images/generations", () => {
   it("400 for a body that is not JSON", async () => {
     start();
     const { token } = await memberToken();
-    const res = await call("/v1/images/generations", { token, method: "POST", headers: { "content-type": "application/json" }, body: "{prompt:" });
+    const res = await call("/v1/images/generations", {
+      token,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{prompt:",
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: "validation", param: "body" } });
   });
@@ -257,12 +288,20 @@ describe("POST /v1/images/edits", () => {
     const text = await responseText(res.clone());
     expect(res.status).toBe(200);
     const body = (await res.json()) as ImagesBody;
-    expect(inspectImage(decodeB64(body.data[0]?.b64_json as string))).toMatchObject({ ok: true, width: 1024, height: 1024 });
+    expect(inspectImage(decodeB64(body.data[0]?.b64_json as string))).toMatchObject({
+      ok: true,
+      width: 1024,
+      height: 1024,
+    });
     expectNoCanary(text, "the response");
     expect(side.calls[0]?.url).toBe(`${env.PROVIDER_BASE_URL}/images/edits`);
     const job = await lastJob("edit-ok");
     const prefix = `t/edit-ok/${new Date().toISOString().slice(0, 7).replace("-", "/")}/${job?.id}/`;
-    expect(JSON.parse(job?.input_keys ?? "[]")).toEqual([`${prefix}input-0.png`, `${prefix}input-1.png`, `${prefix}mask.png`]);
+    expect(JSON.parse(job?.input_keys ?? "[]")).toEqual([
+      `${prefix}input-0.png`,
+      `${prefix}input-1.png`,
+      `${prefix}mask.png`,
+    ]);
     const { objects } = await dumpR2(prefix);
     expect(objects.map((o) => [o.key.slice(prefix.length), o.customMetadata?.role])).toEqual([
       ["0.png", "output"],
@@ -270,26 +309,73 @@ describe("POST /v1/images/edits", () => {
       ["input-1.png", "input"],
       ["mask.png", "mask"],
     ]);
-    const row = await env.DB.prepare("SELECT request_json FROM jobs WHERE id = ?").bind(job?.id).first<{ request_json: string }>();
+    const row = await env.DB.prepare("SELECT request_json FROM jobs WHERE id = ?")
+      .bind(job?.id)
+      .first<{ request_json: string }>();
     expect(JSON.parse(row?.request_json ?? "{}")).toMatchObject({ prompt: "add a red scarf" });
     expect(JSON.parse(row?.request_json ?? "{}")).not.toHaveProperty("images");
   });
 
-  it.each<[string, (f: FormData) => void, string]>([
-    ["no image", (f) => f.append("prompt", "x"), "image"],
-    ["an image sent as text", (f) => (f.append("prompt", "x"), f.append("image", "not a file")), "image"],
-    ["17 images", (f) => {
-      f.append("prompt", "x");
-      for (let i = 0; i < 17; i++) f.append("image[]", file(png({ width: 16, height: 16 }), `${i}.png`));
-    }, "image"],
-    ["a file that is not an image", (f) => (f.append("prompt", "x"), f.append("image", file(new TextEncoder().encode("hello"), "a.txt", "text/plain"))), "image"],
-    ["n that is not a number", (f) => (f.append("prompt", "x"), f.append("n", "two"), f.append("image", file(png({ width: 16, height: 16 }), "a.png"))), "n"],
-    ["no prompt", (f) => f.append("image", file(png({ width: 16, height: 16 }), "a.png")), "prompt"],
-  ])("400 for %s, naming the field", async (_n, fill, field) => {
+  it("streams image_edit events; with response_format=url the completed event carries a signed URL", async () => {
+    start();
+    const { token } = await memberToken({ team: "edit-sse" });
+    const form = new FormData();
+    form.append("prompt", "make it night");
+    form.append("image", file(png({ width: 64, height: 64 }), "a.png"));
+    form.append("stream", "true");
+    form.append("partial_images", "1");
+    form.append("response_format", "url");
+    const res = await edit(token, form);
+    expect(res.status).toBe(200);
+    const events = parseSse(await res.text());
+    expect(events.map((e) => e.event)).toEqual(["image_edit.partial_image", "image_edit.completed"]);
+    const done = events[1]?.data as { url: string; b64_json?: string };
+    expect(done.b64_json).toBeUndefined();
+    const url = new URL(done.url);
+    const download = await call(url.pathname + url.search);
+    expect(download.status).toBe(200);
+    expect(inspectImage(new Uint8Array(await download.arrayBuffer()))).toMatchObject({ ok: true });
+  });
+
+  const tiny = () => file(png({ width: 16, height: 16 }), "a.png");
+  it.each<[string, () => [string, string | File][], string]>([
+    ["no image", () => [["prompt", "x"]], "image"],
+    [
+      "an image sent as text",
+      () => [
+        ["prompt", "x"],
+        ["image", "not a file"],
+      ],
+      "image",
+    ],
+    [
+      "17 images",
+      () => [["prompt", "x"], ...Array.from({ length: 17 }, (): [string, File] => ["image[]", tiny()])],
+      "image",
+    ],
+    [
+      "a file that is not an image",
+      () => [
+        ["prompt", "x"],
+        ["image", file(new TextEncoder().encode("hello"), "a.txt", "text/plain")],
+      ],
+      "image",
+    ],
+    [
+      "n that is not a number",
+      () => [
+        ["prompt", "x"],
+        ["n", "two"],
+        ["image", tiny()],
+      ],
+      "n",
+    ],
+    ["no prompt", () => [["image", tiny()]], "prompt"],
+  ])("400 for %s, naming the field", async (_n, fields, field) => {
     const side = start();
     const { token } = await memberToken({ team: "edit-bad" });
     const form = new FormData();
-    fill(form);
+    for (const [name, value] of fields()) form.append(name, value);
     const res = await edit(token, form);
     expect(res.status).toBe(400);
     const err = (await res.json()) as { error: { param: string; message: string } };
@@ -301,7 +387,12 @@ describe("POST /v1/images/edits", () => {
   it("400 for a JSON body", async () => {
     start();
     const { token } = await memberToken();
-    const res = await call("/v1/images/edits", { token, method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const res = await call("/v1/images/edits", {
+      token,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: "validation", param: "body" } });
   });

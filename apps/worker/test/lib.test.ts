@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import {
   AuthenticationError,
   BadResponseError,
@@ -9,28 +10,57 @@ import {
   TimeoutError,
   ValidationError,
 } from "@gptimg/core";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { HttpError, toOpenAIError } from "../src/lib/errors.ts";
 import { fallbackKeyName, providerConfigs } from "../src/lib/provider.ts";
 import { envSecrets } from "../src/lib/secrets.ts";
 import { imageKey, inputKey } from "../src/lib/storage.ts";
-import { fromBase64url, base64url, timingSafeEqual } from "../src/lib/tokens.ts";
+import { base64url, fromBase64url, timingSafeEqual } from "../src/lib/tokens.ts";
 import { costUsd } from "../src/lib/usage.ts";
 import { CANARY_KEY, expectNoCanary } from "./gateway-support.ts";
 
 describe("toOpenAIError", () => {
   it.each<[string, unknown, number, string, string]>([
-    ["validation", new ValidationError([{ field: "n", value: 11, rule: "must be an integer from 1 to 10" }]), 400, "validation", "invalid_request_error"],
+    [
+      "validation",
+      new ValidationError([{ field: "n", value: 11, rule: "must be an integer from 1 to 10" }]),
+      400,
+      "validation",
+      "invalid_request_error",
+    ],
     ["provider auth", new AuthenticationError("auth", "bad key", { status: 401 }), 401, "auth", "authentication_error"],
-    ["rate limit", new RateLimitError("rate_limited", "slow down", { status: 429 }), 429, "rate_limited", "rate_limit_error"],
-    ["content policy", new ContentPolicyError("content_policy", "refused", { status: 400 }), 400, "content_policy", "image_generation_user_error"],
-    ["provider 5xx", new ProviderError("provider_error", "boom", { status: 503 }), 502, "provider_error", "upstream_error"],
+    [
+      "rate limit",
+      new RateLimitError("rate_limited", "slow down", { status: 429 }),
+      429,
+      "rate_limited",
+      "rate_limit_error",
+    ],
+    [
+      "content policy",
+      new ContentPolicyError("content_policy", "refused", { status: 400 }),
+      400,
+      "content_policy",
+      "image_generation_user_error",
+    ],
+    [
+      "provider 5xx",
+      new ProviderError("provider_error", "boom", { status: 503 }),
+      502,
+      "provider_error",
+      "upstream_error",
+    ],
     ["bad response", new BadResponseError("cut"), 502, "bad_response", "upstream_error"],
     ["timeout", new TimeoutError("slow"), 504, "timeout", "upstream_error"],
     ["network", new ConnectionError("refused"), 502, "network", "upstream_error"],
     ["outcome unknown", new OutcomeUnknownError("reset after send"), 502, "outcome_unknown", "upstream_error"],
-    ["gateway quota", new HttpError(429, "quota_exceeded", "no images left"), 429, "quota_exceeded", "insufficient_quota"],
+    [
+      "gateway quota",
+      new HttpError(429, "quota_exceeded", "no images left"),
+      429,
+      "quota_exceeded",
+      "insufficient_quota",
+    ],
     ["anything else", new Error(`db down, key ${CANARY_KEY}`), 500, "internal", "server_error"],
   ])("%s", (_n, err, status, code, type) => {
     const out = toOpenAIError(err, envSecrets(env));
@@ -41,13 +71,18 @@ describe("toOpenAIError", () => {
 
   it("flags outcome_unknown as possibly billed, names the param of a validation error", () => {
     expect(toOpenAIError(new OutcomeUnknownError("x")).body.error.possibly_billed).toBe(true);
-    expect(toOpenAIError(new ValidationError([{ field: "size", value: "1x1", rule: "too small" }])).body.error.param).toBe("size");
+    expect(
+      toOpenAIError(new ValidationError([{ field: "size", value: "1x1", rule: "too small" }])).body.error.param,
+    ).toBe("size");
   });
 
   it("redacts every configured secret from messages, including ones core did not know", () => {
     const signing = (JSON.parse(env.SIGNING_KEYS as string) as Record<string, string>).k1 as string;
     for (const secret of [CANARY_KEY, env.ADMIN_TOKEN as string, signing]) {
-      const out = toOpenAIError(new ProviderError("provider_error", `upstream said: ${secret} was wrong`, { status: 500 }), envSecrets(env));
+      const out = toOpenAIError(
+        new ProviderError("provider_error", `upstream said: ${secret} was wrong`, { status: 500 }),
+        envSecrets(env),
+      );
       expect(out.body.error.message).not.toContain(secret);
       expect(out.body.error.message).toContain("upstream said:");
     }
@@ -58,7 +93,9 @@ describe("provider configuration", () => {
   it("takes fallback keys from PROVIDER_API_KEY_<NAME>, never from the var itself", () => {
     const cfg = providerConfigs({
       ...env,
-      PROVIDER_FALLBACKS: JSON.stringify([{ name: "mini-max", profile: "custom", baseUrl: "http://b.test", apiKey: "ignored-var-key" }]),
+      PROVIDER_FALLBACKS: JSON.stringify([
+        { name: "mini-max", profile: "custom", baseUrl: "http://b.test", apiKey: "ignored-var-key" },
+      ]),
       PROVIDER_API_KEY_MINI_MAX: "canary_fallback_key_123",
     });
     expect(fallbackKeyName("mini-max")).toBe("PROVIDER_API_KEY_MINI_MAX");
@@ -66,7 +103,9 @@ describe("provider configuration", () => {
       ["primary", CANARY_KEY],
       ["mini-max", "canary_fallback_key_123"],
     ]);
-    expect(envSecrets({ ...env, PROVIDER_API_KEY_MINI_MAX: "canary_fallback_key_123" })).toContain("canary_fallback_key_123");
+    expect(envSecrets({ ...env, PROVIDER_API_KEY_MINI_MAX: "canary_fallback_key_123" })).toContain(
+      "canary_fallback_key_123",
+    );
   });
 
   it.each(["{", "{}", "[1]", '[{"profile":"custom"}]'])("names PROVIDER_FALLBACKS when it is %s", (value) => {
@@ -75,11 +114,30 @@ describe("provider configuration", () => {
 });
 
 describe("costUsd", () => {
-  const rates = { MODEL_RATES: JSON.stringify({ m: { input_text_per_mtok: 5, input_image_per_mtok: 8, output_image_per_mtok: 30, per_image: 0.01 } }) };
+  const rates = {
+    MODEL_RATES: JSON.stringify({
+      m: { input_text_per_mtok: 5, input_image_per_mtok: 8, output_image_per_mtok: 30, per_image: 0.01 },
+    }),
+  };
   it.each<[string, Parameters<typeof costUsd>[1], number, number]>([
     ["no usage, per image only", undefined, 2, 0.02],
-    ["details split text and image input", { inputTokens: 1000, outputTokens: 2000, totalTokens: 3000, inputTokensDetails: { textTokens: 200, imageTokens: 800 } }, 1, 0.01 + (200 * 5 + 800 * 8 + 2000 * 30) / 1e6],
-    ["no details: input is text, output is image", { inputTokens: 1000, outputTokens: 1000, totalTokens: 2000 }, 0, (1000 * 5 + 1000 * 30) / 1e6],
+    [
+      "details split text and image input",
+      {
+        inputTokens: 1000,
+        outputTokens: 2000,
+        totalTokens: 3000,
+        inputTokensDetails: { textTokens: 200, imageTokens: 800 },
+      },
+      1,
+      0.01 + (200 * 5 + 800 * 8 + 2000 * 30) / 1e6,
+    ],
+    [
+      "no details: input is text, output is image",
+      { inputTokens: 1000, outputTokens: 1000, totalTokens: 2000 },
+      0,
+      (1000 * 5 + 1000 * 30) / 1e6,
+    ],
   ])("%s", (_n, usage, images, expected) => {
     expect(costUsd("m", usage, rates, images)).toBeCloseTo(expected, 9);
   });

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { openapiDocument } from "../src/routes/openapi/index.ts";
+import type { openapiDocument } from "../src/routes/openapi/index.ts";
 import { call, expectNoCanary, memberToken } from "./gateway-support.ts";
 
 describe("GET /v1/models", () => {
@@ -15,7 +15,12 @@ describe("GET /v1/models", () => {
 
   it("filters by the token's allowed models; GET /v1/models/:id answers 404 outside them", async () => {
     const { app } = await import("../src/app.ts");
-    const cfg = { ...env, PROVIDER_FALLBACKS: JSON.stringify([{ name: "backup", profile: "custom", baseUrl: "http://backup.test/v1", model: "canvas-20" }]) };
+    const cfg = {
+      ...env,
+      PROVIDER_FALLBACKS: JSON.stringify([
+        { name: "backup", profile: "custom", baseUrl: "http://backup.test/v1", model: "canvas-20" },
+      ]),
+    };
     const { token } = await memberToken({ models: ["canvas-20"] });
     const headers = { authorization: `Bearer ${token}` };
     const list = (await (await app.request("/v1/models", { headers }, cfg)).json()) as { data: { id: string }[] };
@@ -37,26 +42,49 @@ describe("health, OpenAPI, unknown routes", () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as typeof openapiDocument;
     expect(doc.openapi).toBe("3.1.0");
-    const routes = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+    const routes = Object.entries(doc.paths).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+    );
     expect(routes.sort()).toEqual(
       [
-        "POST /v1/images/generations", "POST /v1/images/edits", "GET /v1/models", "GET /v1/models/{id}", "GET /v1/usage",
-        "POST /v1/jobs", "GET /v1/jobs", "GET /v1/jobs/{id}", "GET /v1/jobs/{id}/events",
-        "POST /admin/tokens", "GET /admin/tokens", "DELETE /admin/tokens/{id}", "GET /admin/usage", "GET /files/{key}",
-        "POST /webhooks/slack", "POST /webhooks/discord", "POST /webhooks/telegram", "POST /webhooks/feishu",
-        "GET /healthz", "GET /openapi.json",
+        "POST /v1/images/generations",
+        "POST /v1/images/edits",
+        "GET /v1/models",
+        "GET /v1/models/{id}",
+        "GET /v1/usage",
+        "POST /v1/jobs",
+        "GET /v1/jobs",
+        "GET /v1/jobs/{id}",
+        "GET /v1/jobs/{id}/events",
+        "POST /admin/tokens",
+        "GET /admin/tokens",
+        "DELETE /admin/tokens/{id}",
+        "GET /admin/usage",
+        "GET /files/{key}",
+        "POST /webhooks/slack",
+        "POST /webhooks/discord",
+        "POST /webhooks/telegram",
+        "POST /webhooks/feishu",
+        "GET /healthz",
+        "GET /openapi.json",
       ].sort(),
     );
     // every $ref points at a component that exists
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/(\w+)\/(\w+)"/g)];
     expect(refs.length).toBeGreaterThan(10);
-    for (const [, group, name] of refs) expect((doc.components as Record<string, Record<string, unknown>>)[group as string]?.[name as string], `${group}/${name}`).toBeDefined();
+    for (const [, group, name] of refs)
+      expect(
+        (doc.components as Record<string, Record<string, unknown>>)[group as string]?.[name as string],
+        `${group}/${name}`,
+      ).toBeDefined();
     expectNoCanary(JSON.stringify(doc));
   });
 
   it("404 in OpenAI's error shape for an unknown route", async () => {
     const res = await call("/nope");
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { message: "GET /nope: no such route", type: "invalid_request_error", code: "not_found", param: null } });
+    expect(await res.json()).toEqual({
+      error: { message: "GET /nope: no such route", type: "invalid_request_error", code: "not_found", param: null },
+    });
   });
 });

@@ -32,7 +32,8 @@ export function bearerToken(header: string | undefined): string | undefined {
 export function memberAuth(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = bearerToken(c.req.header("Authorization"));
-    if (!token) throw new HttpError(401, "auth", "missing token: send an Authorization header with a member token (gpi_…)");
+    if (!token)
+      throw new HttpError(401, "auth", "missing token: send an Authorization header with a member token (gpi_…)");
     const row = await c.env.DB.prepare(
       "SELECT id, team, member, models, daily_image_quota, rpm, expires_at, revoked_at FROM tokens WHERE token_hash = ?",
     )
@@ -102,7 +103,9 @@ export async function enforceQuota(c: Context<AppEnv>, model: string, n: number)
   }
   const now = nowSeconds();
   if (member.dailyImageQuota !== null) {
-    const used = await c.env.DB.prepare("SELECT COALESCE(SUM(images), 0) AS used FROM usage WHERE token_id = ? AND day = ?")
+    const used = await c.env.DB.prepare(
+      "SELECT COALESCE(SUM(images), 0) AS used FROM usage WHERE token_id = ? AND day = ?",
+    )
       .bind(member.tokenId, utcDay(now))
       .first<{ used: number }>();
     const left = member.dailyImageQuota - (used?.used ?? 0);
@@ -118,7 +121,10 @@ export async function enforceQuota(c: Context<AppEnv>, model: string, n: number)
   if (member.rpm !== null) {
     const windowStart = now - (now % 60);
     const [, counted] = await c.env.DB.batch<{ count: number }>([
-      c.env.DB.prepare("DELETE FROM rate_windows WHERE token_id = ? AND window_start < ?").bind(member.tokenId, windowStart),
+      c.env.DB.prepare("DELETE FROM rate_windows WHERE token_id = ? AND window_start < ?").bind(
+        member.tokenId,
+        windowStart,
+      ),
       c.env.DB.prepare(
         "INSERT INTO rate_windows (token_id, window_start, count) VALUES (?, ?, 1) " +
           "ON CONFLICT (token_id, window_start) DO UPDATE SET count = count + 1 RETURNING count",

@@ -53,7 +53,9 @@ export function resolveTtl(env: Pick<Env, "SIGNED_URL_TTL_SECONDS">, ttlSeconds?
   const source = ttlSeconds === undefined ? "SIGNED_URL_TTL_SECONDS" : "ttlSeconds";
   const ttl = ttlSeconds ?? Number(env.SIGNED_URL_TTL_SECONDS ?? DEFAULT_URL_TTL_SECONDS);
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_URL_TTL_SECONDS) {
-    throw new RangeError(`${source} ${ttlSeconds ?? env.SIGNED_URL_TTL_SECONDS}: must be an integer from 1 to ${MAX_URL_TTL_SECONDS}`);
+    throw new RangeError(
+      `${source} ${ttlSeconds ?? env.SIGNED_URL_TTL_SECONDS}: must be an integer from 1 to ${MAX_URL_TTL_SECONDS}`,
+    );
   }
   return ttl;
 }
@@ -75,7 +77,11 @@ export async function signUrl(
   if (!newest) throw new Error(`SIGNING_KEYS: no usable key (JSON {"<kid>": "<secret of ${MIN_KEY_LENGTH}+ chars>"})`);
   const [kid, secret] = newest;
   const exp = Math.floor(now / 1000) + resolveTtl(env, ttlSeconds);
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), new TextEncoder().encode(stringToSign(kid, key, exp)));
+  const mac = await crypto.subtle.sign(
+    "HMAC",
+    await hmacKey(secret),
+    new TextEncoder().encode(stringToSign(kid, key, exp)),
+  );
   const query = new URLSearchParams({ exp: String(exp), kid, sig: base64url(new Uint8Array(mac)) });
   return `${origin}${filePath(key)}?${query}`;
 }
@@ -126,6 +132,11 @@ export async function verifySignedRequest(
   if (exp <= nowSec || exp > nowSec + MAX_URL_TTL_SECONDS + SKEW_SECONDS) return null;
   const secret = signingKeys(env).find(([k]) => k === kid)?.[1];
   if (secret === undefined) return null;
-  const ok = await crypto.subtle.verify("HMAC", await hmacKey(secret), sig, new TextEncoder().encode(stringToSign(kid, key, exp)));
+  const ok = await crypto.subtle.verify(
+    "HMAC",
+    await hmacKey(secret),
+    sig,
+    new TextEncoder().encode(stringToSign(kid, key, exp)),
+  );
   return ok ? { key, exp } : null;
 }

@@ -19,7 +19,13 @@ export function imageKey(team: string, jobId: string, index: number, ext: string
  * @example
  * inputKey("acme", "job_abc", "mask", "png", date) // "t/acme/2026/05/job_abc/mask.png"
  */
-export function inputKey(team: string, jobId: string, which: number | "mask", ext: string, date: Date = new Date()): string {
+export function inputKey(
+  team: string,
+  jobId: string,
+  which: number | "mask",
+  ext: string,
+  date: Date = new Date(),
+): string {
   return `${jobPrefix(team, jobId, date)}${which === "mask" ? "mask" : `input-${which}`}.${ext}`;
 }
 

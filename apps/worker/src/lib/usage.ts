@@ -30,7 +30,12 @@ const rate = (v: unknown): number => (typeof v === "number" && Number.isFinite(v
  * @example
  * costUsd("gpt-image-2", { inputTokens: 50, outputTokens: 4160, totalTokens: 4210 }, env, 1)
  */
-export function costUsd(model: string, usage: ImageUsage | undefined, env: Pick<Env, "MODEL_RATES">, images = 0): number {
+export function costUsd(
+  model: string,
+  usage: ImageUsage | undefined,
+  env: Pick<Env, "MODEL_RATES">,
+  images = 0,
+): number {
   const r = modelRates(env)[model];
   if (!r) return 0;
   let cost = rate(r.per_image) * images;

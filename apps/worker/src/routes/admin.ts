@@ -43,24 +43,38 @@ function parseTokenBody(body: unknown) {
   }
   const b = body as Record<string, unknown>;
   const issues: ValidationIssue[] = [];
-  for (const k of Object.keys(b)) if (!FIELDS.has(k)) issues.push({ field: k, value: b[k], rule: "is not a known field" });
+  for (const k of Object.keys(b))
+    if (!FIELDS.has(k)) issues.push({ field: k, value: b[k], rule: "is not a known field" });
   for (const k of ["team", "member"] as const) {
     if (typeof b[k] !== "string" || !NAME_PATTERN.test(b[k] as string)) {
-      issues.push({ field: k, value: b[k], rule: "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit" });
+      issues.push({
+        field: k,
+        value: b[k],
+        rule: "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit",
+      });
     }
   }
   const posInt = (k: string, max: number) => {
     const v = b[k];
     if (v === undefined || v === null) return;
-    if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > max) issues.push({ field: k, value: v, rule: `must be an integer from 1 to ${max}` });
+    if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > max)
+      issues.push({ field: k, value: v, rule: `must be an integer from 1 to ${max}` });
   };
   posInt("expires_in_days", MAX_EXPIRY_DAYS);
   posInt("daily_image_quota", 1_000_000);
   posInt("rpm", 100_000);
   const models = b.models;
   if (models !== undefined && models !== null) {
-    if (!Array.isArray(models) || models.length === 0 || !models.every((m) => typeof m === "string" && m.length > 0 && m.length <= 128)) {
-      issues.push({ field: "models", value: models, rule: "must be a non-empty array of model names, or null for every model" });
+    if (
+      !Array.isArray(models) ||
+      models.length === 0 ||
+      !models.every((m) => typeof m === "string" && m.length > 0 && m.length <= 128)
+    ) {
+      issues.push({
+        field: "models",
+        value: models,
+        rule: "must be a non-empty array of model names, or null for every model",
+      });
     }
   }
   if (issues.length) throw new ValidationError(issues);
@@ -83,7 +97,9 @@ adminRouter.post("/tokens", async (c) => {
   try {
     body = await c.req.json();
   } catch {
-    throw new HttpError(400, "validation", "body: must be a JSON object (the request body is not valid JSON)", { param: "body" });
+    throw new HttpError(400, "validation", "body: must be a JSON object (the request body is not valid JSON)", {
+      param: "body",
+    });
   }
   const t = parseTokenBody(body);
   const token = generateToken();
@@ -94,10 +110,31 @@ adminRouter.post("/tokens", async (c) => {
     `INSERT INTO tokens (id, token_hash, team, member, models, daily_image_quota, rpm, created_at, expires_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
-    .bind(id, await hashToken(token), t.team, t.member, t.models && JSON.stringify(t.models), t.dailyImageQuota, t.rpm, now, expiresAt)
+    .bind(
+      id,
+      await hashToken(token),
+      t.team,
+      t.member,
+      t.models && JSON.stringify(t.models),
+      t.dailyImageQuota,
+      t.rpm,
+      now,
+      expiresAt,
+    )
     .run();
   return c.json(
-    { id, object: "token", token, team: t.team, member: t.member, expires_at: expiresAt, models: t.models, daily_image_quota: t.dailyImageQuota, rpm: t.rpm, created_at: now },
+    {
+      id,
+      object: "token",
+      token,
+      team: t.team,
+      member: t.member,
+      expires_at: expiresAt,
+      models: t.models,
+      daily_image_quota: t.dailyImageQuota,
+      rpm: t.rpm,
+      created_at: now,
+    },
     201,
   );
 });

@@ -22,7 +22,10 @@ filesRouter.get("/*", async (c) => {
   if (!verified) return forbidden();
   const head = await c.env.IMAGES.head(verified.key);
   if (!head) {
-    return c.json({ error: { message: "file not found", type: "invalid_request_error", code: "not_found", param: null } }, 404);
+    return c.json(
+      { error: { message: "file not found", type: "invalid_request_error", code: "not_found", param: null } },
+      404,
+    );
   }
   const maxAge = Math.max(0, verified.exp - Math.floor(Date.now() / 1000));
   const headers = new Headers({
@@ -41,7 +44,11 @@ filesRouter.get("/*", async (c) => {
     return new Response(null, { status: 416, headers });
   }
   const object = await c.env.IMAGES.get(verified.key, range ? { range } : {});
-  if (!object) return c.json({ error: { message: "file not found", type: "invalid_request_error", code: "not_found", param: null } }, 404);
+  if (!object)
+    return c.json(
+      { error: { message: "file not found", type: "invalid_request_error", code: "not_found", param: null } },
+      404,
+    );
   if (range) {
     headers.set("Content-Range", `bytes ${range.offset}-${range.offset + range.length - 1}/${head.size}`);
     headers.set("Content-Length", String(range.length));

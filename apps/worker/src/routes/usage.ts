@@ -17,6 +17,11 @@ usageRouter.get("/", async (c) => {
   if (scope !== "member" && scope !== "team") {
     throw new ValidationError([{ field: "scope", value: scope, rule: 'must be "member" or "team"' }]);
   }
-  const rows = await queryUsage(c.env, { from, to, team: member.team, ...(scope === "member" ? { member: member.member } : {}) });
+  const rows = await queryUsage(c.env, {
+    from,
+    to,
+    team: member.team,
+    ...(scope === "member" ? { member: member.member } : {}),
+  });
   return c.json({ object: "usage", from, to, rows });
 });

@@ -1,9 +1,9 @@
 import type { EditOptions, GenerateOptions } from "@gptimg/core";
 import { type Context, Hono } from "hono";
+import { rememberImages } from "../../jobs/idempotency.ts";
 import { enforceQuota } from "../../lib/auth.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError } from "../../lib/errors.ts";
-import { rememberImages } from "../../jobs/idempotency.ts";
 import { type ParsedImageRequest, parseEditForm, parseGenerateBody } from "./parse.ts";
 import { b64JsonResponse, collect, urlResponseBody } from "./respond-json.ts";
 import { streamSse } from "./respond-sse.ts";
@@ -20,7 +20,9 @@ imagesRouter.post("/generations", async (c) => {
   try {
     body = await c.req.json();
   } catch {
-    throw new HttpError(400, "validation", "body: must be a JSON object (the request body is not valid JSON)", { param: "body" });
+    throw new HttpError(400, "validation", "body: must be a JSON object (the request body is not valid JSON)", {
+      param: "body",
+    });
   }
   const parsed = parseGenerateBody(body, c.env.PROVIDER_MODEL);
   return respond(c, "generate", parsed);
@@ -29,7 +31,9 @@ imagesRouter.post("/generations", async (c) => {
 imagesRouter.post("/edits", async (c) => {
   const type = c.req.header("Content-Type") ?? "";
   if (!/^multipart\/form-data\s*;/i.test(type)) {
-    throw new HttpError(400, "validation", `Content-Type ${type || "(missing)"}: must be multipart/form-data`, { param: "body" });
+    throw new HttpError(400, "validation", `Content-Type ${type || "(missing)"}: must be multipart/form-data`, {
+      param: "body",
+    });
   }
   let form: FormData;
   try {
@@ -44,7 +48,11 @@ function defaultFormat(c: Context<AppEnv>): "b64_json" | "url" {
   return c.env.DEFAULT_RESPONSE_FORMAT === "url" ? "url" : "b64_json";
 }
 
-async function respond(c: Context<AppEnv>, kind: "generate" | "edit", parsed: ParsedImageRequest<GenerateOptions | EditOptions>) {
+async function respond(
+  c: Context<AppEnv>,
+  kind: "generate" | "edit",
+  parsed: ParsedImageRequest<GenerateOptions | EditOptions>,
+) {
   const { options } = parsed;
   await enforceQuota(c, options.model ?? c.env.PROVIDER_MODEL, options.n ?? 1);
   const responseFormat = parsed.responseFormat ?? defaultFormat(c);
@@ -65,7 +73,14 @@ async function respond(c: Context<AppEnv>, kind: "generate" | "edit", parsed: Pa
   // Every image is stored before the status line goes out: a failure at any point is a proper
   // error status, and an Idempotency-Key replay can rebuild this answer from R2.
   const result = await collect(events, echo);
-  rememberImages(c, { responseFormat, meta: { created, ...result.tail }, images: result.images.map(({ key, revised_prompt }) => ({ key, ...(revised_prompt !== undefined ? { revised_prompt } : {}) })) });
+  rememberImages(c, {
+    responseFormat,
+    meta: { created, ...result.tail },
+    images: result.images.map(({ key, revised_prompt }) => ({
+      key,
+      ...(revised_prompt !== undefined ? { revised_prompt } : {}),
+    })),
+  });
   if (responseFormat === "url") return c.json(await urlResponseBody(c.env, origin, created, result));
   return b64JsonResponse(c.env.IMAGES, created, result.images, result.tail);
 }

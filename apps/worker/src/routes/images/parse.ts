@@ -50,7 +50,12 @@ function coerce(field: string, value: unknown, kind: Kind, fromForm: boolean, is
     (kind === "string" && typeof v === "string") ||
     (kind === "int" && Number.isInteger(v)) ||
     (kind === "bool" && typeof v === "boolean");
-  if (!ok) issues.push({ field, value, rule: `must be ${kind === "int" ? "an integer" : kind === "bool" ? "a boolean" : "a string"}` });
+  if (!ok)
+    issues.push({
+      field,
+      value,
+      rule: `must be ${kind === "int" ? "an integer" : kind === "bool" ? "a boolean" : "a string"}`,
+    });
   return v;
 }
 
@@ -84,7 +89,11 @@ export function toWireIssues(issues: ValidationIssue[]): ValidationIssue[] {
   });
 }
 
-function finish<T extends GenerateOptions>(opts: T, responseFormat: ResponseFormat | undefined, issues: ValidationIssue[]) {
+function finish<T extends GenerateOptions>(
+  opts: T,
+  responseFormat: ResponseFormat | undefined,
+  issues: ValidationIssue[],
+) {
   if (issues.length) throw new ValidationError(toWireIssues(issues));
   return { options: opts, responseFormat, stream: opts.stream === true };
 }
@@ -95,7 +104,9 @@ function finish<T extends GenerateOptions>(opts: T, responseFormat: ResponseForm
  */
 export function parseGenerateBody(body: unknown, defaultModel: string): ParsedImageRequest<GenerateOptions> {
   if (!body || typeof body !== "object" || Array.isArray(body)) {
-    throw new ValidationError([{ field: "body", value: Array.isArray(body) ? "[…]" : body, rule: "must be a JSON object" }]);
+    throw new ValidationError([
+      { field: "body", value: Array.isArray(body) ? "[…]" : body, rule: "must be a JSON object" },
+    ]);
   }
   const issues: ValidationIssue[] = [];
   const opts: Record<string, unknown> = {};
@@ -143,8 +154,10 @@ export async function parseEditForm(form: FormData, defaultModel: string): Promi
     assign(field, value, opts, out, true, issues);
   }
   if (opts.prompt === undefined) issues.push({ field: "prompt", value: undefined, rule: "is required" });
-  if (images.length === 0) issues.push({ field: "image", value: undefined, rule: "at least one image file is required" });
-  if (images.length > MAX_IMAGES) issues.push({ field: "image", value: images.length, rule: `at most ${MAX_IMAGES} images` });
+  if (images.length === 0)
+    issues.push({ field: "image", value: undefined, rule: "at least one image file is required" });
+  if (images.length > MAX_IMAGES)
+    issues.push({ field: "image", value: images.length, rule: `at most ${MAX_IMAGES} images` });
   opts.images = images;
   opts.model ??= defaultModel;
   const options = opts as unknown as EditOptions;

@@ -29,7 +29,11 @@ export async function collect(events: AsyncGenerator<RunEvent>, echo: Echo): Pro
     if (ev.type === "stored") {
       const { format, width, height, revisedPrompt } = ev.image;
       first ??= { format, width, height };
-      images.push({ index: ev.image.index, key: ev.stored.key, ...(revisedPrompt !== undefined ? { revised_prompt: revisedPrompt } : {}) });
+      images.push({
+        index: ev.image.index,
+        key: ev.stored.key,
+        ...(revisedPrompt !== undefined ? { revised_prompt: revisedPrompt } : {}),
+      });
     } else if (ev.type === "done") tail = responseTail(first, ev.result, echo);
   }
   images.sort((a, b) => a.index - b.index);
@@ -67,7 +71,12 @@ async function* base64Slices(body: ReadableStream<Uint8Array>): AsyncGenerator<s
  * @example
  * return b64JsonResponse(env.IMAGES, created, images, tail);
  */
-export function b64JsonResponse(bucket: R2Bucket, created: number, images: ResultImage[], tail: Record<string, unknown>): Response {
+export function b64JsonResponse(
+  bucket: R2Bucket,
+  created: number,
+  images: ResultImage[],
+  tail: Record<string, unknown>,
+): Response {
   const tailJson = JSON.stringify(tail);
   async function* body(): AsyncGenerator<string> {
     yield `{"created":${created},"data":[`;
@@ -98,7 +107,12 @@ export function b64JsonResponse(bucket: R2Bucket, created: number, images: Resul
 }
 
 /** A `url` response: each image gets a signed, expiring `/files/…` URL. */
-export async function urlResponseBody(env: Env, origin: string, created: number, c: Collected): Promise<Record<string, unknown>> {
+export async function urlResponseBody(
+  env: Env,
+  origin: string,
+  created: number,
+  c: Collected,
+): Promise<Record<string, unknown>> {
   const data = await Promise.all(
     c.images.map(async (img) => ({
       url: await signUrl(env, origin, img.key),

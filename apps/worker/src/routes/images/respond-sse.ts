@@ -84,6 +84,10 @@ export function streamSse(first: RunEvent, rest: AsyncGenerator<RunEvent>, o: Ss
   };
   void pump();
   return new Response(readable, {
-    headers: { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no" },
+    headers: {
+      "Content-Type": "text/event-stream; charset=utf-8",
+      "Cache-Control": "no-cache",
+      "X-Accel-Buffering": "no",
+    },
   });
 }

@@ -1,11 +1,11 @@
 import {
   type EditOptions,
+  extensionFor,
   type GeneratedImage,
   type GenerateOptions,
   type ImageStreamEvent,
   type ImageUsage,
   inspectImage,
-  extensionFor,
 } from "@gptimg/core";
 import type { Env } from "../../env.ts";
 import type { Member } from "../../lib/context.ts";
@@ -42,21 +42,29 @@ function requestJson(options: GenerateOptions | EditOptions): string {
 /** Stores an edit's inputs beside its outputs; returns their keys (mask last). */
 async function storeInputs(env: Env, member: Member, jobId: string, opts: EditOptions, date: Date, hash: string) {
   const keys: string[] = [];
-  const items = [...opts.images.map((img, i) => [img, i] as const), ...(opts.mask ? [[opts.mask, "mask"] as const] : [])];
+  const items = [
+    ...opts.images.map((img, i) => [img, i] as const),
+    ...(opts.mask ? [[opts.mask, "mask"] as const] : []),
+  ];
   for (const [input, which] of items) {
     const bytes = input.data instanceof Uint8Array ? input.data : new Uint8Array(await input.data.arrayBuffer());
     const info = inspectImage(bytes);
     // validation already refused anything that is not an image; the guard keeps types honest
     if (!info.ok) continue;
     const key = inputKey(member.team, jobId, which, extensionFor(info.format), date);
-    await putImage(env, key, { bytes, format: info.format, width: info.width, height: info.height, index: which === "mask" ? 0 : which }, {
-      job: jobId,
-      team: member.team,
-      member: member.member,
-      model: opts.model ?? env.PROVIDER_MODEL,
-      promptSha256: hash,
-      role: which === "mask" ? "mask" : "input",
-    });
+    await putImage(
+      env,
+      key,
+      { bytes, format: info.format, width: info.width, height: info.height, index: which === "mask" ? 0 : which },
+      {
+        job: jobId,
+        team: member.team,
+        member: member.member,
+        model: opts.model ?? env.PROVIDER_MODEL,
+        promptSha256: hash,
+        role: which === "mask" ? "mask" : "input",
+      },
+    );
     keys.push(key);
   }
   return keys;
@@ -81,7 +89,17 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
     `INSERT INTO jobs (id, team, member, token_id, kind, status, model, request_json, requested_size, created_at)
      VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
   )
-    .bind(jobId, member.team, member.member, member.tokenId, kind, model, requestJson(options), options.size ?? null, created)
+    .bind(
+      jobId,
+      member.team,
+      member.member,
+      member.tokenId,
+      kind,
+      model,
+      requestJson(options),
+      options.size ?? null,
+      created,
+    )
     .run();
   const stored: StoredImage[] = [];
   try {
@@ -156,7 +174,14 @@ async function failJob(env: Env, member: Member, jobId: string, model: string, s
   };
   try {
     if (stored.length) {
-      await recordUsage(env, { team: member.team, member: member.member, tokenId: member.tokenId, model, images: stored.length, jobId });
+      await recordUsage(env, {
+        team: member.team,
+        member: member.member,
+        tokenId: member.tokenId,
+        model,
+        images: stored.length,
+        jobId,
+      });
     }
     await env.DB.prepare("UPDATE jobs SET status = 'failed', image_keys = ?, error = ?, completed_at = ? WHERE id = ?")
       .bind(JSON.stringify(stored), JSON.stringify(error), Math.floor(Date.now() / 1000), jobId)

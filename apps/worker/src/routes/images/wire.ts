@@ -33,7 +33,11 @@ export interface Echo {
  * The fields after `data` in an OpenAI images response: background, output_format, quality, size
  * (of the first image, as produced), usage. Undefined fields are left out.
  */
-export function responseTail(first: Pick<GeneratedImage, "format" | "width" | "height"> | undefined, result: DoneResult | undefined, echo: Echo) {
+export function responseTail(
+  first: Pick<GeneratedImage, "format" | "width" | "height"> | undefined,
+  result: DoneResult | undefined,
+  echo: Echo,
+) {
   const tail: Record<string, unknown> = {};
   if (echo.background) tail.background = echo.background;
   if (first) tail.output_format = first.format;

@@ -2,10 +2,16 @@
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ "application/json": { schema } });
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { $ref: "#/components/responses/Error" }]));
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [String(c), { $ref: "#/components/responses/Error" }]));
 const member = [{ member: [] }];
 const admin = [{ admin: [] }];
-const q = (name: string, description: string, schema: Record<string, unknown> = { type: "string" }) => ({ name, in: "query", description, schema });
+const q = (name: string, description: string, schema: Record<string, unknown> = { type: "string" }) => ({
+  name,
+  in: "query",
+  description,
+  schema,
+});
 const imageErrors = errors(400, 401, 403, 409, 429, 502, 504);
 
 const images = (op: string, summary: string, body: Record<string, unknown>) => ({
@@ -17,7 +23,8 @@ const images = (op: string, summary: string, body: Record<string, unknown>) => (
     requestBody: { required: true, content: body },
     responses: {
       "200": {
-        description: "Images (b64_json by default, signed URLs with response_format=url), or an SSE stream with stream=true.",
+        description:
+          "Images (b64_json by default, signed URLs with response_format=url), or an SSE stream with stream=true.",
         content: { ...json(ref("ImagesResponse")), "text/event-stream": { schema: { type: "string" } } },
       },
       ...imageErrors,
@@ -30,20 +37,34 @@ const webhook = (platform: string, auth: string) => ({
     operationId: `webhook_${platform}`,
     summary: `${platform} events and commands (${auth}); acks within the platform's deadline and replies when the image is ready.`,
     security: [],
-    requestBody: { required: true, content: { "application/json": { schema: { type: "object" } }, "application/x-www-form-urlencoded": { schema: { type: "object" } } } },
+    requestBody: {
+      required: true,
+      content: {
+        "application/json": { schema: { type: "object" } },
+        "application/x-www-form-urlencoded": { schema: { type: "object" } },
+      },
+    },
     responses: { "200": { description: "Acknowledged" }, ...errors(401, 403) },
   },
 });
 
 export const paths = {
   "/v1/images/generations": images("createImage", "Generate images (OpenAI-compatible).", json(ref("GenerateRequest"))),
-  "/v1/images/edits": images("createImageEdit", "Edit images (OpenAI-compatible, multipart).", { "multipart/form-data": { schema: ref("EditRequest") } }),
+  "/v1/images/edits": images("createImageEdit", "Edit images (OpenAI-compatible, multipart).", {
+    "multipart/form-data": { schema: ref("EditRequest") },
+  }),
   "/v1/models": {
     get: {
       operationId: "listModels",
       summary: "Models this Worker serves that the caller's token may use.",
       security: member,
-      responses: { "200": { description: "OpenAI model list", content: json({ type: "object", properties: { object: { const: "list" }, data: { type: "array" } } }) }, ...errors(401) },
+      responses: {
+        "200": {
+          description: "OpenAI model list",
+          content: json({ type: "object", properties: { object: { const: "list" }, data: { type: "array" } } }),
+        },
+        ...errors(401),
+      },
     },
   },
   "/v1/models/{id}": {
@@ -59,7 +80,11 @@ export const paths = {
       operationId: "memberUsage",
       summary: "The caller's usage (scope=member) or the team's (scope=team), per member and model.",
       security: member,
-      parameters: [q("from", "First UTC day, YYYY-MM-DD (default: 29 days before to)"), q("to", "Last UTC day (default: today)"), q("scope", "member or team", { enum: ["member", "team"] })],
+      parameters: [
+        q("from", "First UTC day, YYYY-MM-DD (default: 29 days before to)"),
+        q("to", "Last UTC day (default: today)"),
+        q("scope", "member or team", { enum: ["member", "team"] }),
+      ],
       responses: { "200": { description: "Usage", content: json(ref("Usage")) }, ...errors(400, 401) },
     },
   },
@@ -72,16 +97,31 @@ export const paths = {
       requestBody: {
         required: true,
         content: {
-          "application/json": { schema: { allOf: [ref("GenerateRequest")], properties: { callback_url: { type: "string", format: "uri" } } } },
-          "multipart/form-data": { schema: { allOf: [ref("EditRequest")], properties: { callback_url: { type: "string", format: "uri" } } } },
+          "application/json": {
+            schema: {
+              allOf: [ref("GenerateRequest")],
+              properties: { callback_url: { type: "string", format: "uri" } },
+            },
+          },
+          "multipart/form-data": {
+            schema: { allOf: [ref("EditRequest")], properties: { callback_url: { type: "string", format: "uri" } } },
+          },
         },
       },
-      responses: { "202": { description: "Queued", content: json(ref("Job")) }, "200": { description: "Same Idempotency-Key and body: the existing job", content: json(ref("Job")) }, ...errors(400, 401, 403, 409, 429) },
+      responses: {
+        "202": { description: "Queued", content: json(ref("Job")) },
+        "200": { description: "Same Idempotency-Key and body: the existing job", content: json(ref("Job")) },
+        ...errors(400, 401, 403, 409, 429),
+      },
     },
     get: {
       operationId: "listJobs",
       security: member,
-      parameters: [q("limit", "1-100, default 20", { type: "integer" }), q("cursor", "next_cursor of the previous page"), q("scope", "member or team", { enum: ["member", "team"] })],
+      parameters: [
+        q("limit", "1-100, default 20", { type: "integer" }),
+        q("cursor", "next_cursor of the previous page"),
+        q("scope", "member or team", { enum: ["member", "team"] }),
+      ],
       responses: { "200": { description: "Jobs, newest first", content: json(ref("JobList")) }, ...errors(400, 401) },
     },
   },
@@ -90,7 +130,10 @@ export const paths = {
       operationId: "getJob",
       security: member,
       parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
-      responses: { "200": { description: "The job, with freshly signed image URLs", content: json(ref("Job")) }, ...errors(401, 404) },
+      responses: {
+        "200": { description: "The job, with freshly signed image URLs", content: json(ref("Job")) },
+        ...errors(401, 404),
+      },
     },
   },
   "/v1/jobs/{id}/events": {
@@ -99,7 +142,10 @@ export const paths = {
       summary: "SSE: event status {status} on each change, then event done with the job, then the stream closes.",
       security: member,
       parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
-      responses: { "200": { description: "Event stream", content: { "text/event-stream": { schema: { type: "string" } } } }, ...errors(401, 404) },
+      responses: {
+        "200": { description: "Event stream", content: { "text/event-stream": { schema: { type: "string" } } } },
+        ...errors(401, 404),
+      },
     },
   },
   "/admin/tokens": {
@@ -122,13 +168,25 @@ export const paths = {
           },
         }),
       },
-      responses: { "201": { description: "The token, shown this once", content: json(ref("Token")) }, ...errors(400, 401) },
+      responses: {
+        "201": { description: "The token, shown this once", content: json(ref("Token")) },
+        ...errors(400, 401),
+      },
     },
     get: {
       operationId: "listTokens",
       security: admin,
       parameters: [q("team", "Only this team's tokens")],
-      responses: { "200": { description: "Tokens without secrets", content: json({ type: "object", properties: { object: { const: "list" }, data: { type: "array", items: ref("Token") } } }) }, ...errors(401) },
+      responses: {
+        "200": {
+          description: "Tokens without secrets",
+          content: json({
+            type: "object",
+            properties: { object: { const: "list" }, data: { type: "array", items: ref("Token") } },
+          }),
+        },
+        ...errors(401),
+      },
     },
   },
   "/admin/tokens/{id}": {
@@ -150,10 +208,17 @@ export const paths = {
   "/files/{key}": {
     get: {
       operationId: "getFile",
-      summary: "A stored image behind a signed URL. HMAC-SHA256 over \"gptimg-url-v1\\n\" + kid + \"\\nGET\\n\" + key + \"\\n\" + exp.",
+      summary:
+        'A stored image behind a signed URL. HMAC-SHA256 over "gptimg-url-v1\\n" + kid + "\\nGET\\n" + key + "\\n" + exp.',
       security: [],
       parameters: [
-        { name: "key", in: "path", required: true, schema: { type: "string" }, description: "R2 key t/<team>/<yyyy>/<mm>/<job>/<i>.<ext>" },
+        {
+          name: "key",
+          in: "path",
+          required: true,
+          schema: { type: "string" },
+          description: "R2 key t/<team>/<yyyy>/<mm>/<job>/<i>.<ext>",
+        },
         q("exp", "Expiry, unix seconds (at most 7 days ahead)", { type: "integer" }),
         q("kid", "Signing key id"),
         q("sig", "base64url HMAC"),
@@ -175,7 +240,11 @@ export const paths = {
   "/webhooks/telegram": webhook("telegram", "X-Telegram-Bot-Api-Secret-Token header"),
   "/webhooks/feishu": webhook("feishu", "Feishu signature with the encrypt key"),
   "/healthz": {
-    get: { operationId: "health", security: [], responses: { "200": { description: "OK" }, "503": { description: "D1 unavailable" } } },
+    get: {
+      operationId: "health",
+      security: [],
+      responses: { "200": { description: "OK" }, "503": { description: "D1 unavailable" } },
+    },
   },
   "/openapi.json": {
     get: { operationId: "openapi", security: [], responses: { "200": { description: "This document" } } },
