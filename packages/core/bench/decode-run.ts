@@ -1,7 +1,8 @@
 /**
  * Runs one decode variant in this process and prints one JSON line with its time and memory.
  * Started by decode.bench.ts, one process per variant, so peak memory belongs to that variant.
- *   tsx bench/decode-run.ts <drain|stream|stream-gc|naive|throughput>
+ *   tsx bench/decode-run.ts <drain|stream|stream-gc|stream-sink|naive|throughput>
+ * `stream-sink` passes a sink to readImagesResponse: decoded pieces go there, no image is held.
  * `stream-gc` collects garbage after each image (node --expose-gc, Bun.gc): the live set alone,
  * which is what a runtime near its memory limit (a Worker isolate) falls back to.
  * `drain` only reads the body: the memory the chunks themselves cost, to compare the others with.
@@ -11,7 +12,7 @@ import { type Base64Engine, Base64StreamDecoder, decodeBase64 } from "../src/bas
 import { simdBase64 } from "../src/base64-simd.ts";
 import { ByteBlocks } from "../src/byte-blocks.ts";
 import { readImagesResponse } from "../src/read-images.ts";
-import { CHUNK, fingerprint, IMAGE_BYTES, IMAGES, makePayload, responseStream } from "./payload.ts";
+import { CHUNK, Fingerprinter, fingerprint, IMAGE_BYTES, IMAGES, makePayload, responseStream } from "./payload.ts";
 
 const rss = (): number => process.memoryUsage().rss;
 const MB = 1e6;
@@ -49,6 +50,25 @@ if (variant === "drain") {
     collect();
   }
   if (images !== IMAGES) throw new Error(`stream: ${images} images`);
+} else if (variant === "stream-sink") {
+  // each image's bytes go to a sink as decoded (as a CLI writing a file would); checked by a
+  // running fingerprint over the pieces, never joined
+  let images = 0;
+  const sink = () => {
+    const probe = new Fingerprinter(IMAGE_BYTES);
+    return {
+      write: (piece: Uint8Array) => {
+        probe.add(piece);
+        sample();
+      },
+      close: () => {
+        if (probe.result() !== p.expected) throw new Error("stream-sink: decoded image differs from the original");
+        images++;
+      },
+    };
+  };
+  for await (const _ of readImagesResponse(responseStream(p, sample), { sink })) sample();
+  if (images !== IMAGES) throw new Error(`stream-sink: ${images} images`);
 } else if (variant === "naive") {
   const text = await new Response(responseStream(p, sample)).text();
   sample();

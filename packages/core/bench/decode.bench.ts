@@ -39,7 +39,7 @@ console.log("| runtime | variant | time | MB/s of JSON | peak RSS growth |");
 console.log("|---|---|---:|---:|---:|");
 const throughput: string[] = [];
 for (const runtime of Object.keys(runtimes)) {
-  for (const variant of ["drain", "stream", "stream-gc", "naive"]) {
+  for (const variant of ["drain", "stream", "stream-gc", "stream-sink", "naive"]) {
     const rs = Array.from({ length: REPEATS }, () => run(runtime, variant));
     const best = rs.reduce((a, b) => (b.ms < a.ms ? b : a));
     const peak = Math.max(...rs.map((r) => r.peakGrowthMB));

@@ -28,6 +28,26 @@ export const fingerprint = (b: Uint8Array): string => {
   return s;
 };
 
+/** The same fingerprint, taken over pieces as they stream past, for an image of known length. */
+export class Fingerprinter {
+  private readonly picks: number[];
+  private readonly seen: number[] = [];
+  private offset = 0;
+  constructor(private readonly length: number) {
+    this.picks = Array.from({ length: 64 }, (_, k) => Math.floor((k * (length - 1)) / 63));
+  }
+  add(piece: Uint8Array): void {
+    for (let k = 0; k < 64; k++) {
+      const at = (this.picks[k] as number) - this.offset;
+      if (at >= 0 && at < piece.length) this.seen[k] = piece[at] as number;
+    }
+    this.offset += piece.length;
+  }
+  result(): string {
+    return this.offset === this.length ? `${this.length}:${this.seen.join(",")},` : `length ${this.offset}`;
+  }
+}
+
 export interface Payload {
   /** the image as base64 ASCII bytes, shared by every item */
   b64: Uint8Array;

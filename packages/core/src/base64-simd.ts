@@ -47,28 +47,25 @@ const get = (l: number) => [0x20, ...u32(l)];
 const set = (l: number) => [0x21, ...u32(l)];
 const i32c = (n: number) => [0x41, ...s32(n)];
 const simd = (op: number, ...imm: number[]) => [0xfd, ...u32(op), ...imm];
-const memarg = [0, 0]; // alignment 1 (no promise), offset 0
 const v128const = (bytes: number[]) => simd(0x0c, ...bytes.map((b) => b & 0xff));
 const splat8 = (b: number) => v128const(new Array<number>(16).fill(b));
+/** memarg: alignment 1 (no promise), offset */
+const at = (offset: number) => [0, ...u32(offset)];
 const op = {
   i32add: [0x6a],
   i32mul: [0x6c],
   shrU: [0x76],
-  i32leU: [0x4d],
-  i32geU: [0x4f],
-  load: simd(0x00, ...memarg),
-  store: simd(0x0b, ...memarg),
   swizzle: simd(0x0e),
   i8eq: simd(0x23),
   and: simd(0x4e),
   or: simd(0x50),
   anyTrue: simd(0x53),
+  load: (offset: number) => simd(0x00, ...at(offset)),
+  store: (offset: number) => simd(0x0b, ...at(offset)),
   i8shrU: simd(0x6d),
   i8add: simd(0x6e),
   i16shl: simd(0x8b),
   i16shrU: simd(0x8d),
-  i32shl: simd(0xab),
-  i32shrU: simd(0xad),
   dot: simd(0xba),
   shuffle: (lanes: number[]) => simd(0x0d, ...lanes),
 };
@@ -90,10 +87,9 @@ const P_N = 0;
 const L_I = 1;
 // v128 locals: the constants (kept in registers), then per-vector values and high nibbles
 const [K_LO, K_HI, K_ROLL, K_0F, K_2F, K_M16, K_DOT] = [2, 3, 4, 5, 6, 7, 8];
-const V = (k: number) => 10 + k;
-const H = (k: number) => 14 + k;
-const at = (offset: number) => [0, ...u32(offset)]; // memarg: alignment 1, offset
-const loadV = (k: number) => [...get(L_I), ...simd(0x00, ...at(16 * k)), ...set(V(k))];
+const V = (k: number) => 9 + k;
+const H = (k: number) => 13 + k;
+const loadV = (k: number) => [...get(L_I), ...op.load(16 * k), ...set(V(k))];
 const hiV = (k: number) => [...get(V(k)), ...i32c(4), ...op.i8shrU, ...set(H(k))];
 /** nonzero lanes where the vector holds a byte outside the alphabet */
 // biome-ignore format: one instruction sequence per line reads like assembly
@@ -113,7 +109,7 @@ const storeV = (k: number) => [
   ...get(V(k)), ...i32c(8), ...op.i16shrU, ...op.or,
   ...get(K_DOT), ...op.dot,
   ...set(V(k)), ...get(V(k)), ...get(V(k)), ...op.shuffle(PACK),
-  ...simd(0x0b, ...at(12 * k)),
+  ...op.store(12 * k),
 ];
 const outAddr = [...get(L_I), ...i32c(2), ...op.shrU, ...i32c(3), ...op.i32mul, ...i32c(OUT), ...op.i32add];
 const dot = new Array<number>(16);
@@ -122,7 +118,7 @@ for (let k = 0; k < 16; k += 4) dot.splice(k, 4, 0x00, 0x10, 0x01, 0x00); // i16
 const body = [
   ...vec([
     [1, I32],
-    [16, V128],
+    [15, V128],
   ]),
   ...v128const(LUT_LO), ...set(K_LO),
   ...v128const(LUT_HI), ...set(K_HI),

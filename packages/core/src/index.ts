@@ -35,6 +35,7 @@ export {
   TimeoutError,
   ValidationError,
 } from "./errors/index.ts";
+export type { ImageSink, ImageSinkFactory } from "./image-sink.ts";
 export { extensionFor, type ImageInfo, inspectImage, mimeTypeFor, type NotAnImage, sniffFormat } from "./inspect.ts";
 export {
   DEFAULT_MODEL,
@@ -57,7 +58,12 @@ export {
   resolveProvider,
   resolveProviders,
 } from "./providers.ts";
-export { type ReadImagesOptions, type ResponsePart, readImagesResponse } from "./read-images.ts";
+export {
+  type ReadImagesOptions,
+  type ResponsePart,
+  readImagesResponse,
+  type SinkResponsePart,
+} from "./read-images.ts";
 export { REDACTED, redact } from "./redact.ts";
 export {
   buildEditRequest,

@@ -1,6 +1,7 @@
 import { Base64StreamDecoder } from "./base64.ts";
-import { ByteBlocks } from "./byte-blocks.ts";
-import { BadResponseError } from "./errors/index.ts";
+import { ByteBlocks, type ByteTarget } from "./byte-blocks.ts";
+import { AbortedError, BadResponseError } from "./errors/index.ts";
+import { type ImageSinkFactory, SinkWriter } from "./image-sink.ts";
 import { JsonScanner, type PathItem, type ScanHandler, type StringSink } from "./json-scan.ts";
 import { type ProviderErrorBody, readBody, toImageUsage, toProviderError } from "./response-fields.ts";
 import type { ImageUsage } from "./types.ts";
@@ -20,20 +21,31 @@ export type ResponsePart =
       error?: ProviderErrorBody;
     };
 
+/** The parts `readImagesResponse` yields with a `sink`: an image part tells how many bytes went there. */
+export type SinkResponsePart =
+  | Exclude<ResponsePart, { kind: "image" }>
+  | { kind: "image"; index: number; byteLength: number; revisedPrompt?: string };
+
 export interface ReadImagesOptions {
   /** longest string other than an image, in bytes; default 1 MiB */
   maxStringBytes?: number;
+  /**
+   * Sends each image's bytes to a sink as they are decoded, so no image is ever held whole
+   * (memory stays at the body's chunks); image parts then carry `byteLength` instead of `bytes`.
+   */
+  sink?: ImageSinkFactory;
 }
 
 type Meta = Extract<ResponsePart, { kind: "meta" }>;
 
-/** Streams one base64 string value into a decoder that writes into growing blocks. */
+/** Streams one base64 string value into a decoder that writes into a target. */
 class Base64Sink implements StringSink {
-  readonly blocks: ByteBlocks;
   private readonly decoder: Base64StreamDecoder;
-  constructor(label: string, sizeHint: number | undefined) {
+  constructor(
+    label: string,
+    readonly blocks: ByteTarget,
+  ) {
     this.decoder = new Base64StreamDecoder({ label });
-    this.blocks = new ByteBlocks(sizeHint);
   }
   write(src: Uint8Array, start: number, end: number): number {
     return this.decoder.writeBytes(src, start, end, this.blocks, true);
@@ -49,6 +61,7 @@ class Base64Sink implements StringSink {
 interface Item {
   index: number;
   sink?: Base64Sink;
+  writer?: SinkWriter;
   url?: string;
   revisedPrompt?: string;
 }
@@ -58,7 +71,12 @@ const kindOf = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ?
 
 /** Walks `{ data: [ {...}, ... ], ... }`, streaming each `b64_json` and building everything else. */
 class ImagesHandler implements ScanHandler {
-  readonly out: ResponsePart[] = [];
+  readonly out: (ResponsePart | SinkResponsePart)[] = [];
+  /** images whose bytes go to a caller's sink: the one being decoded, then those to close */
+  active: SinkWriter | undefined;
+  closing: SinkWriter[] = [];
+  constructor(private readonly sinkFor?: ImageSinkFactory) {}
+
   readonly meta: Meta = { kind: "meta" };
   private item: Item | undefined;
   /** images of one response share size and format: the last one's length sizes the next buffer */
@@ -80,7 +98,13 @@ class ImagesHandler implements ScanHandler {
   streamString(path: readonly PathItem[]): StringSink | undefined {
     if (path.length !== 3 || path[0] !== "data" || path[2] !== "b64_json" || !this.item) return undefined;
     if (this.item.sink) throw new BadResponseError(`data[${this.item.index}] has b64_json twice`);
-    this.item.sink = new Base64Sink(`data[${this.item.index}].b64_json`, this.lastImageBytes);
+    const label = `data[${this.item.index}].b64_json`;
+    if (this.sinkFor) {
+      this.item.writer = this.active = new SinkWriter(this.sinkFor(this.item.index));
+      this.item.sink = new Base64Sink(label, this.item.writer.target);
+    } else {
+      this.item.sink = new Base64Sink(label, new ByteBlocks(this.lastImageBytes));
+    }
     return this.item.sink;
   }
 
@@ -108,11 +132,16 @@ class ImagesHandler implements ScanHandler {
 
   close(path: readonly PathItem[], kind: "object" | "array"): void {
     if (path.length !== 2 || kind !== "object" || !this.item) return;
-    const { index, sink, url, revisedPrompt } = this.item;
+    const { index, sink, writer, url, revisedPrompt } = this.item;
     this.item = undefined;
     const rp = revisedPrompt === undefined ? {} : { revisedPrompt };
-    if (sink) {
-      const bytes = sink.blocks.take();
+    if (writer) {
+      writer.target.flush();
+      this.closing.push(writer);
+      this.active = undefined;
+      this.out.push({ kind: "image", index, byteLength: writer.target.byteLength, ...rp });
+    } else if (sink) {
+      const bytes = (sink.blocks as ByteBlocks).take();
       this.lastImageBytes = bytes.length;
       this.out.push({ kind: "image", index, bytes, ...rp });
     } else if (url !== undefined) this.out.push({ kind: "url", index, url, ...rp });
@@ -165,21 +194,50 @@ class ImagesHandler implements ScanHandler {
  *   if (part.kind === "image") await save(part.index, part.bytes);
  * }
  */
+export function readImagesResponse(
+  body: ReadableStream<Uint8Array>,
+  options?: ReadImagesOptions & { sink?: undefined },
+): AsyncGenerator<ResponsePart, void, undefined>;
+export function readImagesResponse(
+  body: ReadableStream<Uint8Array>,
+  options: ReadImagesOptions & { sink: ImageSinkFactory },
+): AsyncGenerator<SinkResponsePart, void, undefined>;
 export async function* readImagesResponse(
   body: ReadableStream<Uint8Array>,
   options: ReadImagesOptions = {},
-): AsyncGenerator<ResponsePart, void, undefined> {
-  const handler = new ImagesHandler();
+): AsyncGenerator<ResponsePart | SinkResponsePart, void, undefined> {
+  const handler = new ImagesHandler(options.sink);
   const scanner = new JsonScanner(handler, {
     label: "response",
     ...(options.maxStringBytes === undefined ? {} : { maxStringBytes: options.maxStringBytes }),
   });
   const out = handler.out;
-  for await (const chunk of readBody(body)) {
-    scanner.write(chunk);
-    while (out.length > 0) yield out.shift() as ResponsePart;
+  /** hands decoded bytes to the sinks before the next chunk is read: that is the backpressure */
+  const pump = async (): Promise<void> => {
+    for (const w of handler.closing.splice(0)) await w.close();
+    await handler.active?.pump();
+  };
+  let failure: unknown = new AbortedError("the reader stopped before the response was read");
+  try {
+    for await (const chunk of readBody(body)) {
+      scanner.write(chunk);
+      await pump();
+      while (out.length > 0) yield out.shift() as ResponsePart;
+    }
+    scanner.end();
+    await pump();
+    failure = undefined;
+  } catch (e) {
+    failure = e;
+    throw e;
+  } finally {
+    // a sink left open learns why its image will not be complete
+    if (failure !== undefined) {
+      for (const w of [...handler.closing, ...(handler.active ? [handler.active] : [])]) {
+        await w.abort(failure).catch(() => undefined);
+      }
+    }
   }
-  scanner.end();
   while (out.length > 0) yield out.shift() as ResponsePart;
   yield handler.meta;
 }
