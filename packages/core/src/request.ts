@@ -39,7 +39,7 @@ export async function inputBlob(input: ImageInput): Promise<{ blob: Blob; ext: s
       : input.data.subarray(0, 64);
   const format = sniffFormat(head);
   const type = format ? mimeTypeFor(format) : "application/octet-stream";
-  const blob = new Blob([input.data as BlobPart], { type });
+  const blob = new Blob([input.data as Uint8Array<ArrayBuffer> | Blob], { type });
   return { blob, ext: format ? extensionFor(format) : "bin" };
 }
 
