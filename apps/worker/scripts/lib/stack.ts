@@ -81,6 +81,15 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, log?: (l: stri
   });
 }
 
+/** Signals a whole process group (wrangler is started as a group leader). */
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function wranglerBin(): Promise<string> {
@@ -119,6 +128,33 @@ export async function descendants(pid: number): Promise<{ pid: number; name: str
   return out;
 }
 
+/** wrangler.jsonc with comments stripped (it is JSONC); strings are left alone. */
+async function readWranglerConfig(): Promise<Record<string, unknown>> {
+  const text = await readFile(join(WORKER_DIR, "wrangler.jsonc"), "utf8");
+  const stripped = text.replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str: string | undefined) => str ?? "");
+  return JSON.parse(stripped.replace(/,(\s*[}\]])/g, "$1")) as Record<string, unknown>;
+}
+
+/**
+ * Bundles the Worker once (`wrangler deploy --dry-run --outdir`) and writes a config that runs that
+ * bundle unbundled: `wrangler dev` watches its sources and restarts the Worker mid-request when
+ * any of them changes, so a snapshot keeps long runs (tests, benchmarks) steady.
+ */
+async function snapshotConfig(wrangler: string, state: string, env: NodeJS.ProcessEnv, log?: (l: string) => void): Promise<string> {
+  const outdir = join(state, "bundle");
+  await run(wrangler, ["deploy", "--dry-run", "--outdir", outdir], env, log);
+  const config = await readWranglerConfig();
+  config.main = join(outdir, "index.js");
+  config.no_bundle = true;
+  config.find_additional_modules = false;
+  delete config.$schema;
+  const d1 = config.d1_databases as { migrations_dir?: string }[] | undefined;
+  for (const db of d1 ?? []) db.migrations_dir = join(WORKER_DIR, db.migrations_dir ?? "migrations");
+  const path = join(state, "wrangler.json");
+  await writeFile(path, JSON.stringify(config, null, 2));
+  return path;
+}
+
 /**
  * Starts the offline provider and the Worker. Secrets reach wrangler through a generated env file
  * in the throwaway state directory (`--env-file`), so a user's own `.dev.vars` is neither read nor
@@ -130,16 +166,23 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const state = await mkdtemp(join(tmpdir(), "gptimg-dev-"));
   let child: ChildProcess | undefined;
   let stopped = false;
+  // last resort when the parent dies without calling stop(): no orphaned wrangler/workerd
+  const onExit = () => {
+    if (child?.pid) killGroup(child.pid, "SIGKILL");
+  };
+  process.on("exit", onExit);
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     running.delete(stop);
-    if (child && child.exitCode === null) {
+    if (child?.pid && child.exitCode === null) {
       const exited = new Promise((r) => child?.once("exit", r));
-      child.kill("SIGTERM");
+      killGroup(child.pid, "SIGTERM");
       await Promise.race([exited, sleep(5000)]);
-      if (child.exitCode === null) child.kill("SIGKILL");
     }
+    // workerd and esbuild run below wrangler in its process group: make sure none outlives us
+    if (child?.pid) killGroup(child.pid, "SIGKILL");
+    process.off("exit", onExit);
     await provider.close().catch(() => undefined);
     await rm(state, { recursive: true, force: true }).catch(() => undefined);
   };
@@ -150,14 +193,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1" };
     const wrangler = await wranglerBin();
     const persist = join(state, "wrangler");
-    await run(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], env, log);
+    const config = await snapshotConfig(wrangler, state, env, log);
+    await run(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to", persist], env, log);
     const [port, inspector] = [await freePort(), await freePort()];
     const vars = { PROVIDER_BASE_URL: provider.url, PROVIDER_PROFILE: "openai", ALLOW_LOCAL_CALLBACKS: "true", ...opts.vars };
-    const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", persist];
+    const args = ["dev", "--config", config, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", persist];
     args.push("--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", "warn");
     for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
     if (stopped) throw new Error("stopped before wrangler dev started");
-    child = spawn(wrangler, args, { cwd: WORKER_DIR, env, stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(wrangler, args, { cwd: state, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     const lines: string[] = [];
     const collect = (b: Buffer) => {
       for (const line of b.toString().split("\n")) {

@@ -1,0 +1,104 @@
+/**
+ * `npx tsx scripts/bench-webhooks.ts` (part of `npm run bench -w apps/worker`): time from a chat
+ * webhook request to its ack under `wrangler dev`, for each platform, at 1 and 50 deliveries in
+ * flight; p50 and p99. Every delivery is signed like the platform signs it, passes verification,
+ * the allow-list and dedupe, and starts a real job (Workflow + offline provider). The provider
+ * answers after BENCH_PROVIDER_LATENCY_MS (default 120 s, like a real image API), so the jobs
+ * wait upstream while acks are measured: in production Workflows run apart from the webhook's
+ * isolate, while local workerd runs everything on one thread and image decoding would
+ * otherwise be timed as webhook latency.
+ * Prints figures; never passes or fails. Target: p99 under 100 ms.
+ */
+
+import {
+  discordCommand,
+  discordRequest,
+  feishuMessage,
+  feishuRequest,
+  slackRequest,
+  slashBody,
+  startChatFake,
+  telegramRequest,
+  telegramUpdate,
+  WEBHOOK_SECRETS,
+} from "../test/e2e/webhooks-support.ts";
+import { startStack, stopAll } from "./lib/stack.ts";
+
+const LATENCY_MS = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 120_000);
+const ROUNDS: [concurrency: number, requests: number][] = [
+  [1, 40],
+  [50, 200],
+];
+
+process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
+
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+
+interface Figures {
+  times: number[];
+  /** answers other than 200 (e.g. 503 from an overloaded local dev server) */
+  failures: Map<number, number>;
+}
+
+/** Runs `total` acks with `concurrency` in flight; the clock starts after the request is signed. */
+async function measure(concurrency: number, total: number, build: () => Promise<Request>): Promise<Figures> {
+  const times: number[] = [];
+  const failures = new Map<number, number>();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        next += 1;
+        const req = await build();
+        const t = performance.now();
+        const res = await fetch(req);
+        await res.arrayBuffer();
+        times.push(performance.now() - t);
+        if (res.status !== 200) failures.set(res.status, (failures.get(res.status) ?? 0) + 1);
+      }
+    }),
+  );
+  return { times: times.sort((a, b) => a - b), failures };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  const fake = await startChatFake();
+  const stack = await startStack({ provider: { latencyMs: LATENCY_MS }, vars: { ...WEBHOOK_SECRETS, ...fake.bases } });
+  try {
+    const o = stack.origin;
+    const scenarios: [string, () => Promise<Request>][] = [
+      ["baseline: GET /healthz", async () => new Request(`${o}/healthz`)],
+      ["telegram, bad option (verify + parse, no job)", async () => telegramRequest(o, telegramUpdate({ text: "/image a benchmark quality=bad" }))],
+      ["slack slash command", () => slackRequest(o, slashBody("best image: a benchmark size=1024x1024 quality=low"))],
+      ["discord /image (Ed25519)", () => discordRequest(o, discordCommand("a benchmark"))],
+      ["telegram /image", async () => telegramRequest(o, telegramUpdate({ text: "/image a benchmark quality=low" }))],
+      ["feishu message (signed, AES-CBC)", () => feishuRequest(o, feishuMessage("best image: a benchmark quality=low"))],
+    ];
+    for (const [, build] of scenarios) await measure(2, 6, build); // warm up
+    await sleep(3000);
+    console.log(`Webhook ack latency under wrangler dev (request sent → ack read); provider latency ${LATENCY_MS} ms`);
+    console.log("| request | in flight | requests | p50 | p99 | non-200 |");
+    console.log("|---|---:|---:|---:|---:|---|");
+    for (const [name, build] of scenarios) {
+      for (const [c, n] of ROUNDS) {
+        const f = await measure(c, n, build);
+        const bad = [...f.failures].map(([s, k]) => `${k}×${s}`).join(", ") || "0";
+        console.log(`| ${name} | ${c} | ${n} | ${fmt(pct(f.times, 50))} | ${fmt(pct(f.times, 99))} | ${bad} |`);
+        await sleep(3000); // let the jobs this round started reach the provider before the next round
+      }
+    }
+  } finally {
+    await stack.stop();
+    await fake.close();
+  }
+}
+
+main().catch(async (err: unknown) => {
+  console.error(`bench-webhooks failed: ${err instanceof Error ? err.message : String(err)}`);
+  await stopAll();
+  process.exit(1);
+});
