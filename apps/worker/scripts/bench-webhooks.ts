@@ -72,11 +72,17 @@ async function main(): Promise<void> {
     const o = stack.origin;
     const scenarios: [string, () => Promise<Request>][] = [
       ["baseline: GET /healthz", async () => new Request(`${o}/healthz`)],
-      ["telegram, bad option (verify + parse, no job)", async () => telegramRequest(o, telegramUpdate({ text: "/image a benchmark quality=bad" }))],
+      [
+        "telegram, bad option (verify + parse, no job)",
+        async () => telegramRequest(o, telegramUpdate({ text: "/image a benchmark quality=bad" })),
+      ],
       ["slack slash command", () => slackRequest(o, slashBody("best image: a benchmark size=1024x1024 quality=low"))],
       ["discord /image (Ed25519)", () => discordRequest(o, discordCommand("a benchmark"))],
       ["telegram /image", async () => telegramRequest(o, telegramUpdate({ text: "/image a benchmark quality=low" }))],
-      ["feishu message (signed, AES-CBC)", () => feishuRequest(o, feishuMessage("best image: a benchmark quality=low"))],
+      [
+        "feishu message (signed, AES-CBC)",
+        () => feishuRequest(o, feishuMessage("best image: a benchmark quality=low")),
+      ],
     ];
     for (const [, build] of scenarios) await measure(2, 6, build); // warm up
     await sleep(3000);

@@ -20,6 +20,23 @@ export const claimEvent = async (db: D1Database, platform: Platform, eventId: st
   return (res.meta.changes ?? 0) > 0;
 };
 
+/**
+ * Claims the event, then sends a reply that starts no job (a refusal, a help text), so a
+ * redelivered event is not answered twice. Never throws.
+ */
+export const replyOnce = async (
+  db: D1Database,
+  platform: Platform,
+  eventId: string,
+  send: () => Promise<void>,
+): Promise<void> => {
+  try {
+    if (await claimEvent(db, platform, eventId)) await send();
+  } catch (e) {
+    console.error(`webhooks: ${platform} reply failed: ${(e as Error).message}`);
+  }
+};
+
 /** Records which job an event started. */
 export const attachJob = async (db: D1Database, platform: Platform, eventId: string, jobId: string): Promise<void> => {
   await db

@@ -7,7 +7,7 @@ import { isValidationError } from "@gptimg/core";
 import { createJob } from "../jobs/create.ts";
 import type { ChatDelivery, JobsEnv } from "../jobs/types.ts";
 import type { ChatCommand } from "./command.ts";
-import { attachJob } from "./dedupe.ts";
+import { attachJob, claimEvent } from "./dedupe.ts";
 import { PlatformApiError } from "./http.ts";
 import { invalidText, quotaText, START_FAILED_TEXT, workingText } from "./messages.ts";
 import { imagesLeft } from "./quota.ts";
@@ -35,13 +35,16 @@ export interface ChatJobStart {
 export type StartOutcome = { started: true; jobId: string; created: boolean } | { started: false; reason: string };
 
 /**
- * Runs after the ack (inside `waitUntil`). Never throws: every failure becomes a chat reply.
+ * Runs after the ack (inside `waitUntil`), so the ack never waits on D1 or the Workflow. First
+ * claims the event id: a redelivery (or a concurrent duplicate) ends here without a job.
+ * Never throws: every failure becomes a chat reply.
  * @example c.executionCtx.waitUntil(startChatJob(c.env, start))
  */
 export const startChatJob = async (env: JobsEnv, s: ChatJobStart): Promise<StartOutcome> => {
   const say = (text: string) =>
     s.reply(text).catch((e: unknown) => console.error(`webhooks: ${s.platform} reply failed: ${(e as Error).message}`));
   try {
+    if (!(await claimEvent(env.DB, s.platform, s.eventId))) return { started: false, reason: "duplicate" };
     const n = s.command.options.n ?? 1;
     const left = await imagesLeft(env.DB, s.member);
     if (left !== null && n > left) {

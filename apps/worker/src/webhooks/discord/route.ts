@@ -6,7 +6,6 @@
  */
 import type { Context } from "hono";
 import { parseCommand } from "../command.ts";
-import { claimEvent } from "../dedupe.ts";
 import type { WebhookAppEnv } from "../env.ts";
 import { fetchBytes } from "../http.ts";
 import { HELP_TEXT, invalidText, NOT_ALLOWED_TEXT } from "../messages.ts";
@@ -94,7 +93,6 @@ export const discordWebhook = async (c: Context<WebhookAppEnv>): Promise<Respons
     model: member.model,
   });
   if (!parsed.ok) return message(parsed.issues ? invalidText(parsed.issues) : HELP_TEXT);
-  if (!(await claimEvent(c.env.DB, "discord", it.id))) return c.json({ type: DEFERRED_CHANNEL_MESSAGE });
 
   const target: DiscordTarget = {
     applicationId: it.application_id ?? c.env.DISCORD_APPLICATION_ID ?? "",

@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import { parseCommand } from "../command.ts";
 import { timingSafeEqualString } from "../crypto.ts";
-import { claimEvent } from "../dedupe.ts";
+import { replyOnce } from "../dedupe.ts";
 import type { WebhookAppEnv } from "../env.ts";
 import { HELP_TEXT, invalidText, NOT_ALLOWED_TEXT } from "../messages.ts";
 import { startChatJob } from "../start.ts";
@@ -136,7 +136,6 @@ export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response
       p.catch((e: unknown) => console.error(`webhooks: feishu reply failed: ${(e as Error).message}`)),
     );
 
-  if (!(await claimEvent(c.env.DB, "feishu", eventId))) return c.json({});
   const member = resolveChatMember(
     c.env.CHAT_TEAMS,
     "feishu",
@@ -145,7 +144,7 @@ export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response
     ev.event?.sender?.sender_id?.open_id ?? "",
   );
   if (!member) {
-    later(say(NOT_ALLOWED_TEXT));
+    later(replyOnce(c.env.DB, "feishu", eventId, () => say(NOT_ALLOWED_TEXT)));
     return c.json({});
   }
   const { text, imageKeys } = messageParts(msg.message_type, msg.content);
@@ -153,7 +152,8 @@ export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response
   const input = text.replace(/@_user_\d+/g, " ").trim();
   const parsed = parseCommand(input, { explicit: true, hasImages: imageKeys.length > 0, model: member.model });
   if (!parsed.ok || !input) {
-    later(say(parsed.ok || !parsed.issues || !input ? HELP_TEXT : invalidText(parsed.issues)));
+    const text = parsed.ok || !parsed.issues || !input ? HELP_TEXT : invalidText(parsed.issues);
+    later(replyOnce(c.env.DB, "feishu", eventId, () => say(text)));
     return c.json({});
   }
   const messageId = msg.message_id;

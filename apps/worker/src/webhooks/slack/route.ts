@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import { parseCommand } from "../command.ts";
-import { claimEvent } from "../dedupe.ts";
+import { replyOnce } from "../dedupe.ts";
 import type { WebhookAppEnv } from "../env.ts";
 import { fetchBytes } from "../http.ts";
 import { HELP_TEXT, invalidText, NOT_ALLOWED_TEXT, workingText } from "../messages.ts";
@@ -73,7 +73,7 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
     if (!input) return ephemeral(c, HELP_TEXT);
     const parsed = parseCommand(input, { explicit: true, hasImages: false, model: member.model });
     if (!parsed.ok) return ephemeral(c, parsed.issues ? invalidText(parsed.issues) : HELP_TEXT);
-    if (!trigger || !(await claimEvent(c.env.DB, "slack", `command:${trigger}`))) return c.body(null, 200);
+    if (!trigger) return ephemeral(c, HELP_TEXT);
     const responseUrl = form.get("response_url") ?? undefined;
     const target: SlackTarget = {
       team: team as string,
@@ -117,9 +117,9 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
   const reply = (msg: string) => postMessage(api, target, msg);
   const member = resolveChatMember(c.env.CHAT_TEAMS, "slack", body.team_id ?? "", ev.channel, ev.user);
   // Events are acked with an empty 200 whatever happens; replies go out after the ack.
+  const eventId = body.event_id;
   if (!member) {
-    if (await claimEvent(c.env.DB, "slack", body.event_id))
-      c.executionCtx.waitUntil(reply(NOT_ALLOWED_TEXT).catch(() => undefined));
+    c.executionCtx.waitUntil(replyOnce(c.env.DB, "slack", eventId, () => reply(NOT_ALLOWED_TEXT)));
     return c.body(null, 200);
   }
   const images = (ev.files ?? []).filter(
@@ -127,15 +127,15 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
   );
   const input = (ev.text ?? "").replace(/<@[A-Z0-9]+(?:\|[^>]*)?>/g, " ").trim();
   const parsed = parseCommand(input, { explicit: true, hasImages: images.length > 0, model: member.model });
-  if (!(await claimEvent(c.env.DB, "slack", body.event_id))) return c.body(null, 200);
   if (!parsed.ok) {
-    c.executionCtx.waitUntil(reply(parsed.issues ? invalidText(parsed.issues) : HELP_TEXT).catch(() => undefined));
+    const text = parsed.issues ? invalidText(parsed.issues) : HELP_TEXT;
+    c.executionCtx.waitUntil(replyOnce(c.env.DB, "slack", eventId, () => reply(text)));
     return c.body(null, 200);
   }
   c.executionCtx.waitUntil(
     startChatJob(c.env, {
       platform: "slack",
-      eventId: body.event_id,
+      eventId,
       member,
       command: parsed.command,
       target,

@@ -6,7 +6,6 @@
  */
 import type { Context } from "hono";
 import { parseCommand } from "../command.ts";
-import { claimEvent } from "../dedupe.ts";
 import type { WebhookAppEnv } from "../env.ts";
 import { HELP_TEXT, invalidText, NOT_ALLOWED_TEXT } from "../messages.ts";
 import { startChatJob } from "../start.ts";
@@ -85,7 +84,6 @@ export const telegramWebhook = async (c: Context<WebhookAppEnv>): Promise<Respon
   }
   if (!member) return answer(NOT_ALLOWED_TEXT);
   if (!parsed.ok) return answer(invalidText(parsed.issues));
-  if (!(await claimEvent(c.env.DB, "telegram", String(update.update_id)))) return c.body(null, 200);
 
   const api: TelegramApi = { base: c.env.TELEGRAM_API_BASE, token: c.env.TELEGRAM_BOT_TOKEN };
   c.executionCtx.waitUntil(
