@@ -7,7 +7,7 @@
  * Prints figures; never passes or fails. Run on an idle machine; numbers are local-dev figures.
  */
 import { readFile } from "node:fs/promises";
-import { DEV_SECRETS, descendants, type Stack, startStack, stopAll } from "./lib/stack.ts";
+import { DEV_SECRETS, descendants, startStack, stopAll } from "./lib/stack.ts";
 
 const LATENCY_MS = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 200);
 const ROUNDS: [concurrency: number, requests: number][] = [
@@ -17,7 +17,8 @@ const ROUNDS: [concurrency: number, requests: number][] = [
 
 process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
 /** Runs `total` calls of `fn` with `concurrency` in flight; returns sorted durations in ms. */
@@ -58,7 +59,12 @@ async function memory(n: number): Promise<string> {
     const token = await stack.createToken("bench", "bench");
     const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
     const post = (body: object) =>
-      fetch(`${stack.origin}/v1/images/generations`, { method: "POST", headers, body: JSON.stringify({ model: "gpt-image-2", response_format: "url", ...body }), signal: AbortSignal.timeout(280_000) });
+      fetch(`${stack.origin}/v1/images/generations`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ model: "gpt-image-2", response_format: "url", ...body }),
+        signal: AbortSignal.timeout(280_000),
+      });
     await expectOk(await post({ prompt: "warm-up", size: "1024x1024" }), "warm-up");
     const pids = (await descendants(stack.wranglerPid)).filter((p) => p.name === "workerd").map((p) => p.pid);
     const before = await Promise.all(pids.map(vmHwmKiB));
@@ -69,7 +75,9 @@ async function memory(n: number): Promise<string> {
       const res = await post({ prompt: "noise", size: "3840x2160", n });
       const answer = (await res.json()) as { data?: { url: string }[]; error?: { message: string } };
       if (!res.ok) throw new Error(`${res.status} ${answer.error?.message ?? ""}`);
-      const sizes = await Promise.all((answer.data ?? []).map(async (d) => (await (await fetch(d.url)).arrayBuffer()).byteLength));
+      const sizes = await Promise.all(
+        (answer.data ?? []).map(async (d) => (await (await fetch(d.url)).arrayBuffer()).byteLength),
+      );
       outcome = `ok, ${(sizes.reduce((a, b) => a + b, 0) / 2 ** 20).toFixed(0)} MiB of PNG`;
     } catch (err) {
       outcome = `FAILED: ${err instanceof Error ? err.message : String(err)}`.slice(0, 160);
@@ -105,21 +113,26 @@ async function main(): Promise<void> {
     await measure(4, 20, direct);
     await measure(4, 20, viaWorker);
 
-    console.log(`Worker overhead: 1024x1024 PNG, provider latency ${LATENCY_MS} ms, Worker answers response_format=url`);
+    console.log(
+      `Worker overhead: 1024x1024 PNG, provider latency ${LATENCY_MS} ms, Worker answers response_format=url`,
+    );
     console.log("| in flight | requests | direct p50 | direct p99 | Worker p50 | Worker p99 | added p50 | added p99 |");
     console.log("|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const [c, n] of ROUNDS) {
       const d = await measure(c, n, direct);
       const w = await measure(c, n, viaWorker);
       const [d50, d99, w50, w99] = [pct(d, 50), pct(d, 99), pct(w, 50), pct(w, 99)];
-      console.log(`| ${c} | ${n} | ${fmt(d50)} | ${fmt(d99)} | ${fmt(w50)} | ${fmt(w99)} | ${fmt(w50 - d50)} | ${fmt(w99 - d99)} |`);
+      console.log(
+        `| ${c} | ${n} | ${fmt(d50)} | ${fmt(d99)} | ${fmt(w50)} | ${fmt(w99)} | ${fmt(w50 - d50)} | ${fmt(w99 - d99)} |`,
+      );
     }
-
   } finally {
     await stack.stop();
   }
   console.log("");
-  console.log("Peak memory (VmHWM of each workerd process, after warm-up -> after) for one request of n noisy 3840x2160 PNGs, response_format=url");
+  console.log(
+    "Peak memory (VmHWM of each workerd process, after warm-up -> after) for one request of n noisy 3840x2160 PNGs, response_format=url",
+  );
   console.log("| n | time | workerd VmHWM | result |");
   console.log("|---:|---:|---|---|");
   for (const n of [1, 10]) console.log(await memory(n));

@@ -33,7 +33,10 @@ interface JobImage {
 }
 
 async function api<T>(s: Stack, token: string, path: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(`${s.origin}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers } });
+  const res = await fetch(`${s.origin}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers },
+  });
   const body = (await res.json()) as T & { error?: { message: string } };
   if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path} answered ${res.status}: ${body.error?.message ?? ""}`);
   return body;
@@ -57,9 +60,16 @@ function viaCli(s: Stack, token: string, outDir: string): Promise<string> {
 
 /** Generates through POST /v1/jobs, waits for it, saves the image; returns the saved path. */
 async function viaJobsApi(s: Stack, token: string, outDir: string): Promise<string> {
-  const job = await api<{ id: string }>(s, token, "/v1/jobs", { method: "POST", body: JSON.stringify({ prompt: PROMPT, size: "1024x1024" }) });
+  const job = await api<{ id: string }>(s, token, "/v1/jobs", {
+    method: "POST",
+    body: JSON.stringify({ prompt: PROMPT, size: "1024x1024" }),
+  });
   for (let i = 0; i < 120; i++) {
-    const cur = await api<{ status: string; images: JobImage[]; error: { message: string } | null }>(s, token, `/v1/jobs/${job.id}`);
+    const cur = await api<{ status: string; images: JobImage[]; error: { message: string } | null }>(
+      s,
+      token,
+      `/v1/jobs/${job.id}`,
+    );
     if (cur.status === "failed") throw new Error(`job ${job.id} failed: ${cur.error?.message}`);
     if (cur.status === "succeeded" && cur.images[0]) {
       const res = await fetch(cur.images[0].url);
@@ -100,7 +110,9 @@ async function main(): Promise<void> {
   const same = downloaded.length === local.length && downloaded.every((b, i) => b === local[i]);
   say(`saved:      ${saved}`);
   say(`signed URL: ${image.url}`);
-  say(`download:   ${downloaded.length} bytes, ${image.width}x${image.height} ${image.format}, ${same ? "identical to the saved file" : "DIFFERENT from the saved file"}`);
+  say(
+    `download:   ${downloaded.length} bytes, ${image.width}x${image.height} ${image.format}, ${same ? "identical to the saved file" : "DIFFERENT from the saved file"}`,
+  );
   if (!same) throw new Error("the signed URL served different bytes than the saved file");
   step(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s; stopping the Worker and the provider`);
 }

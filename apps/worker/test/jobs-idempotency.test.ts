@@ -24,24 +24,30 @@ function editForm(prompt: string): FormData {
 }
 
 describe("idempotency() on the synchronous image routes", () => {
-  it.each(["b64_json", "url"] as const)("replays a %s answer for the same key and body without calling the provider again", async (format) => {
-    const { token } = await memberToken();
-    const up = fakeUpstream(() => imagesResponse(2));
-    restore = up.restore;
-    const key = `sync-${crypto.randomUUID()}`;
-    const body = { prompt: "replay me", n: 2, response_format: format };
-    const first = await generate(token, body, key);
-    expect(first.status).toBe(200);
-    const a = (await first.json()) as { data: Record<string, string>[] };
-    const second = await generate(token, body, key);
-    expect(second.status).toBe(200);
-    expect(second.headers.get("idempotent-replayed")).toBe("true");
-    const b = (await second.json()) as { data: Record<string, string>[] };
-    expect(b.data).toHaveLength(2);
-    if (format === "b64_json") expect(b.data.map((d) => d.b64_json)).toEqual(a.data.map((d) => d.b64_json));
-    else expect(b.data.map((d) => new URL(d.url ?? "").pathname)).toEqual(a.data.map((d) => new URL(d.url ?? "").pathname));
-    expect(up.providerCalls).toHaveLength(1);
-  });
+  it.each(["b64_json", "url"] as const)(
+    "replays a %s answer for the same key and body without calling the provider again",
+    async (format) => {
+      const { token } = await memberToken();
+      const up = fakeUpstream(() => imagesResponse(2));
+      restore = up.restore;
+      const key = `sync-${crypto.randomUUID()}`;
+      const body = { prompt: "replay me", n: 2, response_format: format };
+      const first = await generate(token, body, key);
+      expect(first.status).toBe(200);
+      const a = (await first.json()) as { data: Record<string, string>[] };
+      const second = await generate(token, body, key);
+      expect(second.status).toBe(200);
+      expect(second.headers.get("idempotent-replayed")).toBe("true");
+      const b = (await second.json()) as { data: Record<string, string>[] };
+      expect(b.data).toHaveLength(2);
+      if (format === "b64_json") expect(b.data.map((d) => d.b64_json)).toEqual(a.data.map((d) => d.b64_json));
+      else
+        expect(b.data.map((d) => new URL(d.url ?? "").pathname)).toEqual(
+          a.data.map((d) => new URL(d.url ?? "").pathname),
+        );
+      expect(up.providerCalls).toHaveLength(1);
+    },
+  );
 
   it("answers 409 idempotency_conflict when the key is reused with another body", async () => {
     const { token } = await memberToken();
@@ -86,7 +92,8 @@ describe("idempotency() on the synchronous image routes", () => {
     const up = fakeUpstream(() => imagesResponse(1, 512, 512));
     restore = up.restore;
     const key = `edit-${crypto.randomUUID()}`;
-    const post = () => call("/v1/images/edits", token, { method: "POST", headers: { "idempotency-key": key }, body: editForm("scarf") });
+    const post = () =>
+      call("/v1/images/edits", token, { method: "POST", headers: { "idempotency-key": key }, body: editForm("scarf") });
     expect((await post()).status).toBe(200);
     const again = await post();
     expect(again.status).toBe(200);
@@ -97,7 +104,11 @@ describe("idempotency() on the synchronous image routes", () => {
   it("does not keep a failed (5xx) answer: a retry runs afresh", async () => {
     const { token } = await memberToken();
     let calls = 0;
-    const up = fakeUpstream(() => (++calls <= 3 ? Response.json({ error: { message: "down" } }, { status: 500, headers: { "retry-after-ms": "1" } }) : imagesResponse(1)));
+    const up = fakeUpstream(() =>
+      ++calls <= 3
+        ? Response.json({ error: { message: "down" } }, { status: 500, headers: { "retry-after-ms": "1" } })
+        : imagesResponse(1),
+    );
     restore = up.restore;
     const key = `sync-${crypto.randomUUID()}`;
     expect((await generate(token, { prompt: "flaky" }, key)).status).toBeGreaterThanOrEqual(500);

@@ -34,7 +34,11 @@ export function call(path: string, token: string, init: RequestInit = {}): Promi
 
 /** POST /v1/jobs with a JSON body. */
 export function postJob(token: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return call("/v1/jobs", token, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  return call("/v1/jobs", token, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 /** A PNG of the given size (header only: enough for sniffing, tiny in memory). */
@@ -45,8 +49,16 @@ const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 /** A provider answer of `n` PNGs in OpenAI's shape, with usage. */
 export function imagesResponse(n = 1, width = 1024, height = 1024): Response {
   const data = Array.from({ length: n }, () => ({ b64_json: b64(testPng(width, height)) }));
-  const usage = { input_tokens: 50, output_tokens: 4160, total_tokens: 4210, input_tokens_details: { text_tokens: 50, image_tokens: 0 } };
-  return Response.json({ created: 1, data, usage, output_format: "png", size: `${width}x${height}` }, { headers: { "x-request-id": "req_fake_1" } });
+  const usage = {
+    input_tokens: 50,
+    output_tokens: 4160,
+    total_tokens: 4210,
+    input_tokens_details: { text_tokens: 50, image_tokens: 0 },
+  };
+  return Response.json(
+    { created: 1, data, usage, output_format: "png", size: `${width}x${height}` },
+    { headers: { "x-request-id": "req_fake_1" } },
+  );
 }
 
 export type Route = (req: Request) => Response | Promise<Response>;
@@ -78,7 +90,11 @@ export async function readSse(res: Response): Promise<{ event: string; data: unk
     .filter((block) => block.trim())
     .map((block) => {
       const lines = block.split("\n");
-      const event = lines.find((l) => l.startsWith("event:"))?.slice(6).trim() ?? "message";
+      const event =
+        lines
+          .find((l) => l.startsWith("event:"))
+          ?.slice(6)
+          .trim() ?? "message";
       const data = lines
         .filter((l) => l.startsWith("data:"))
         .map((l) => l.slice(5).trim())

@@ -30,7 +30,10 @@ async function startAndWait(body: Record<string, unknown>, until: "complete" | "
   const [instance] = wf.get();
   if (!instance) throw new Error("no workflow instance was created");
   await instance.waitForStatus(until);
-  const generate = (await instance.waitForStepResult({ name: "generate" })) as { status: string; images: { key: string }[] };
+  const generate = (await instance.waitForStepResult({ name: "generate" })) as {
+    status: string;
+    images: { key: string }[];
+  };
   const output = until === "complete" ? await instance.getOutput() : undefined;
   const row = await getJob(env.DB, id);
   if (!row) throw new Error("job row missing");
@@ -47,7 +50,9 @@ describe("ImageJobWorkflow", () => {
     expect(JSON.stringify(generate).length).toBeLessThan(4096);
     for (const img of generate.images) expect(await env.IMAGES.head(img.key)).not.toBeNull();
     expect(row.status).toBe("succeeded");
-    const usage = await env.DB.prepare("SELECT images, cost_usd FROM usage WHERE job_id = ?").bind(row.id).first<{ images: number; cost_usd: number }>();
+    const usage = await env.DB.prepare("SELECT images, cost_usd FROM usage WHERE job_id = ?")
+      .bind(row.id)
+      .first<{ images: number; cost_usd: number }>();
     expect(usage?.images).toBe(3);
   });
 
@@ -103,18 +108,33 @@ describe("ImageJobWorkflow", () => {
   it("fails the job with the provider's own message and status", async () => {
     const message = "Your request was rejected as a result of our safety system.";
     const up = fakeUpstream(() =>
-      Response.json({ error: { message, type: "image_generation_user_error", code: "moderation_blocked" } }, { status: 400, headers: { "x-request-id": "req_refused" } }),
+      Response.json(
+        { error: { message, type: "image_generation_user_error", code: "moderation_blocked" } },
+        { status: 400, headers: { "x-request-id": "req_refused" } },
+      ),
     );
     restore = up.restore;
     const { row, generate } = await startAndWait({ prompt: "refused" });
     expect(generate.status).toBe("failed");
     expect(row.status).toBe("failed");
-    expect(JSON.parse(row.error ?? "{}")).toMatchObject({ code: "content_policy", message, status: 400, request_id: "req_refused", possibly_billed: false });
+    expect(JSON.parse(row.error ?? "{}")).toMatchObject({
+      code: "content_policy",
+      message,
+      status: 400,
+      request_id: "req_refused",
+      possibly_billed: false,
+    });
     expect(up.providerCalls).toHaveLength(1);
   });
 
   it("does not replay a possibly billed failure (2xx body cut short)", async () => {
-    const up = fakeUpstream(() => new Response('{"created":1,"data":[{"b64_json":"iVBORw0KGgo', { status: 200, headers: { "content-type": "application/json" } }));
+    const up = fakeUpstream(
+      () =>
+        new Response('{"created":1,"data":[{"b64_json":"iVBORw0KGgo', {
+          status: 200,
+          headers: { "content-type": "application/json" },
+        }),
+    );
     restore = up.restore;
     const { row } = await startAndWait({ prompt: "cut" });
     expect(row.status).toBe("failed");
@@ -126,7 +146,11 @@ describe("ImageJobWorkflow", () => {
   it("retries a known-unbilled outage in a later step attempt and succeeds", async () => {
     // core makes 3 HTTP attempts (2 retries) per step attempt: fail all 3, then answer
     let calls = 0;
-    const up = fakeUpstream(() => (++calls <= 3 ? Response.json({ error: { message: "overloaded" } }, { status: 503, headers: { "retry-after-ms": "1" } }) : imagesResponse(1)));
+    const up = fakeUpstream(() =>
+      ++calls <= 3
+        ? Response.json({ error: { message: "overloaded" } }, { status: 503, headers: { "retry-after-ms": "1" } })
+        : imagesResponse(1),
+    );
     restore = up.restore;
     const { row } = await startAndWait({ prompt: "outage" });
     expect(row.status).toBe("succeeded");

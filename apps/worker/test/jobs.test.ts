@@ -76,7 +76,9 @@ describe("GET /v1/jobs/:id", () => {
     expect(job.status).toBe("succeeded");
     expect(job.member).toBe("alice");
     expect(job.images).toHaveLength(2);
-    expect(job.images[0]?.url).toMatch(/^https:\/\/gw\.test\/files\/t\/acme\/\d{4}\/\d{2}\/job_[0-9a-f]+\/0\.png\?exp=\d+&kid=[^&]+&sig=/);
+    expect(job.images[0]?.url).toMatch(
+      /^https:\/\/gw\.test\/files\/t\/acme\/\d{4}\/\d{2}\/job_[0-9a-f]+\/0\.png\?exp=\d+&kid=[^&]+&sig=/,
+    );
     expect(job.images[0]).toMatchObject({ width: 1024, format: "png" });
     expect(job.usage).toEqual({ input_tokens: 50, output_tokens: 4160, total_tokens: 4210 });
     expect(job.cost_usd).toBeGreaterThan(0);
@@ -180,11 +182,15 @@ describe("Idempotency-Key on POST /v1/jobs", () => {
     restore = up.restore;
     const key = `k-${crypto.randomUUID()}`;
     await using wf = await introspectWorkflow(env.IMAGE_JOBS);
-    const responses = await Promise.all([1, 2, 3].map(() => postJob(token, { prompt: "race" }, { "idempotency-key": key })));
+    const responses = await Promise.all(
+      [1, 2, 3].map(() => postJob(token, { prompt: "race" }, { "idempotency-key": key })),
+    );
     const ids = await Promise.all(responses.map(async (r) => ((await r.json()) as { id: string }).id));
     expect(new Set(ids).size).toBe(1);
     expect(responses.map((r) => r.status).sort()).toEqual([200, 200, 202]);
-    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM jobs WHERE idempotency_key = ?").bind(key).first<{ n: number }>();
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM jobs WHERE idempotency_key = ?")
+      .bind(key)
+      .first<{ n: number }>();
     expect(rows?.n).toBe(1);
     for (const instance of wf.get()) await instance.waitForStatus("complete");
     expect(wf.get()).toHaveLength(1);

@@ -77,7 +77,9 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, log?: (l: stri
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);
     child.once("error", fail);
-    child.once("exit", (code) => (code === 0 ? ok() : fail(new Error(`${cmd} ${args.slice(0, 3).join(" ")} exited ${code}:\n${out.slice(-2000)}`))));
+    child.once("exit", (code) =>
+      code === 0 ? ok() : fail(new Error(`${cmd} ${args.slice(0, 3).join(" ")} exited ${code}:\n${out.slice(-2000)}`)),
+    );
   });
 }
 
@@ -120,10 +122,11 @@ export async function descendants(pid: number): Promise<{ pid: number; name: str
   const out: { pid: number; name: string }[] = [];
   const queue = [pid];
   for (let i = 0; i < queue.length && i < 10_000; i++) {
-    for (const p of all) if (p.ppid === queue[i]) {
-      out.push({ pid: p.pid, name: p.name });
-      queue.push(p.pid);
-    }
+    for (const p of all)
+      if (p.ppid === queue[i]) {
+        out.push({ pid: p.pid, name: p.name });
+        queue.push(p.pid);
+      }
   }
   return out;
 }
@@ -131,7 +134,10 @@ export async function descendants(pid: number): Promise<{ pid: number; name: str
 /** wrangler.jsonc with comments stripped (it is JSONC); strings are left alone. */
 async function readWranglerConfig(): Promise<Record<string, unknown>> {
   const text = await readFile(join(WORKER_DIR, "wrangler.jsonc"), "utf8");
-  const stripped = text.replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str: string | undefined) => str ?? "");
+  const stripped = text.replace(
+    /("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g,
+    (_m, str: string | undefined) => str ?? "",
+  );
   return JSON.parse(stripped.replace(/,(\s*[}\]])/g, "$1")) as Record<string, unknown>;
 }
 
@@ -140,7 +146,12 @@ async function readWranglerConfig(): Promise<Record<string, unknown>> {
  * bundle unbundled: `wrangler dev` watches its sources and restarts the Worker mid-request when
  * any of them changes, so a snapshot keeps long runs (tests, benchmarks) steady.
  */
-async function snapshotConfig(wrangler: string, state: string, env: NodeJS.ProcessEnv, log?: (l: string) => void): Promise<string> {
+async function snapshotConfig(
+  wrangler: string,
+  state: string,
+  env: NodeJS.ProcessEnv,
+  log?: (l: string) => void,
+): Promise<string> {
   const outdir = join(state, "bundle");
   await run(wrangler, ["deploy", "--dry-run", "--outdir", outdir], env, log);
   const config = await readWranglerConfig();
@@ -189,15 +200,43 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   running.add(stop);
   try {
     const envFile = join(state, "dev.vars");
-    await writeFile(envFile, Object.entries(DEV_SECRETS).map(([k, v]) => `${k}='${v}'`).join("\n") + "\n", { mode: 0o600 });
+    await writeFile(
+      envFile,
+      `${Object.entries(DEV_SECRETS)
+        .map(([k, v]) => `${k}='${v}'`)
+        .join("\n")}\n`,
+      { mode: 0o600 },
+    );
     const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1" };
     const wrangler = await wranglerBin();
     const persist = join(state, "wrangler");
     const config = await snapshotConfig(wrangler, state, env, log);
-    await run(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to", persist], env, log);
+    await run(
+      wrangler,
+      ["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to", persist],
+      env,
+      log,
+    );
     const [port, inspector] = [await freePort(), await freePort()];
-    const vars = { PROVIDER_BASE_URL: provider.url, PROVIDER_PROFILE: "openai", ALLOW_LOCAL_CALLBACKS: "true", ...opts.vars };
-    const args = ["dev", "--config", config, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", persist];
+    const vars = {
+      PROVIDER_BASE_URL: provider.url,
+      PROVIDER_PROFILE: "openai",
+      ALLOW_LOCAL_CALLBACKS: "true",
+      ...opts.vars,
+    };
+    const args = [
+      "dev",
+      "--config",
+      config,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspector),
+      "--persist-to",
+      persist,
+    ];
     args.push("--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", "warn");
     for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
     if (stopped) throw new Error("stopped before wrangler dev started");
@@ -216,8 +255,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const origin = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`wrangler dev exited ${child.exitCode}:\n${lines.slice(-30).join("\n")}`);
-      if (Date.now() > deadline) throw new Error(`wrangler dev did not answer within ${opts.startTimeoutMs ?? 60_000} ms:\n${lines.slice(-30).join("\n")}`);
+      if (child.exitCode !== null)
+        throw new Error(`wrangler dev exited ${child.exitCode}:\n${lines.slice(-30).join("\n")}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `wrangler dev did not answer within ${opts.startTimeoutMs ?? 60_000} ms:\n${lines.slice(-30).join("\n")}`,
+        );
       try {
         const res = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(2000) });
         await res.body?.cancel();
@@ -240,7 +283,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           body: JSON.stringify({ team, member }),
         });
         const body = (await res.json()) as { token?: string; error?: { message: string } };
-        if (res.status !== 201 || !body.token) throw new Error(`POST /admin/tokens answered ${res.status}: ${body.error?.message ?? "no token"}`);
+        if (res.status !== 201 || !body.token)
+          throw new Error(`POST /admin/tokens answered ${res.status}: ${body.error?.message ?? "no token"}`);
         return body.token;
       },
     };

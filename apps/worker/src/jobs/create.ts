@@ -1,8 +1,8 @@
 import { assertValid, extensionFor, inspectImage, validateEditOptions, validateGenerateOptions } from "@gptimg/core";
 import { HttpError } from "../lib/errors.ts";
+import { inputKey, putImage } from "../lib/storage.ts";
 import { checkCallbackUrl } from "./callback.ts";
 import { canonicalJson, sha256Hex } from "./hash.ts";
-import { inputKey, putImage } from "../lib/storage.ts";
 import { newId } from "./ids.ts";
 import { getJob, getJobByIdempotencyKey, insertJob } from "./repo.ts";
 import type { ChatDelivery, JobKind, JobOwner, JobRequest, JobRow, JobsEnv } from "./types.ts";
@@ -87,13 +87,14 @@ export async function createJob(env: JobsEnv, input: CreateJobInput): Promise<Cr
   const createdAt = Math.floor(Date.now() / 1000);
   const date = new Date(createdAt * 1000);
   // Validation above guarantees every input is an image, so inspection succeeds here.
-  const files = [...inputs.map((bytes, i) => ({ bytes, which: i as number | "mask" })), ...(mask ? [{ bytes: mask, which: "mask" as const }] : [])].map(
-    (f) => {
-      const info = inspectImage(f.bytes);
-      if (!info.ok) throw new Error(`edit input ${f.which}: ${info.reason}`);
-      return { ...f, info, key: inputKey(input.member.team, id, f.which, extensionFor(info.format), date) };
-    },
-  );
+  const files = [
+    ...inputs.map((bytes, i) => ({ bytes, which: i as number | "mask" })),
+    ...(mask ? [{ bytes: mask, which: "mask" as const }] : []),
+  ].map((f) => {
+    const info = inspectImage(f.bytes);
+    if (!info.ok) throw new Error(`edit input ${f.which}: ${info.reason}`);
+    return { ...f, info, key: inputKey(input.member.team, id, f.which, extensionFor(info.format), date) };
+  });
   const inputKeys = input.kind === "edit" ? files.map((f) => f.key) : null;
 
   const inserted = await insertJob(env.DB, {
@@ -118,7 +119,12 @@ export async function createJob(env: JobsEnv, input: CreateJobInput): Promise<Cr
     const meta = { job: id, team: input.member.team, member: input.member.member, model };
     await Promise.all(
       files.map((f) =>
-        putImage(env, f.key, { ...f.info, bytes: f.bytes, index: f.which === "mask" ? 0 : f.which }, { ...meta, role: f.which === "mask" ? "mask" : "input" }),
+        putImage(
+          env,
+          f.key,
+          { ...f.info, bytes: f.bytes, index: f.which === "mask" ? 0 : f.which },
+          { ...meta, role: f.which === "mask" ? "mask" : "input" },
+        ),
       ),
     );
     await env.IMAGE_JOBS.create({ id, params: { jobId: id } satisfies ImageJobParams });
@@ -126,7 +132,17 @@ export async function createJob(env: JobsEnv, input: CreateJobInput): Promise<Cr
     // Nothing reached the provider: fail the job so it does not sit queued forever.
     const message = err instanceof Error ? err.message : String(err);
     await env.DB.prepare("UPDATE jobs SET status = 'failed', error = ?, completed_at = ? WHERE id = ?")
-      .bind(JSON.stringify({ code: "internal", message: `job could not be started: ${message}`, status: null, request_id: null, possibly_billed: false }), createdAt, id)
+      .bind(
+        JSON.stringify({
+          code: "internal",
+          message: `job could not be started: ${message}`,
+          status: null,
+          request_id: null,
+          possibly_billed: false,
+        }),
+        createdAt,
+        id,
+      )
       .run();
     throw err;
   }
@@ -135,13 +151,23 @@ export async function createJob(env: JobsEnv, input: CreateJobInput): Promise<Cr
   return { job, created: true };
 }
 
-async function existing(env: JobsEnv, team: string, key: string | undefined, bodyHash: string): Promise<CreateJobResult> {
+async function existing(
+  env: JobsEnv,
+  team: string,
+  key: string | undefined,
+  bodyHash: string,
+): Promise<CreateJobResult> {
   const job = key === undefined ? null : await getJobByIdempotencyKey(env.DB, team, key);
   if (!job) throw new Error("job insert was refused but no job holds its idempotency key");
   if (job.body_hash !== bodyHash) {
-    throw new HttpError(409, "idempotency_conflict", `Idempotency-Key ${JSON.stringify(key)} was already used with a different request`, {
-      param: "Idempotency-Key",
-    });
+    throw new HttpError(
+      409,
+      "idempotency_conflict",
+      `Idempotency-Key ${JSON.stringify(key)} was already used with a different request`,
+      {
+        param: "Idempotency-Key",
+      },
+    );
   }
   if (job.status === "queued" && Date.now() / 1000 - job.created_at > ORPHAN_AFTER_S) await ensureStarted(env, job.id);
   return { job, created: false };

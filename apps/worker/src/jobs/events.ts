@@ -31,7 +31,10 @@ export function jobEvents(c: Context<AppEnv>, jobId: string, origin: string): Re
     for (let polls = 0; !aborted && polls <= EVENTS_MAX_MS / EVENTS_POLL_MS; polls++) {
       const row = await getJob(c.env.DB, jobId);
       if (!row) {
-        await stream.writeSSE({ event: "error", data: JSON.stringify({ code: "not_found", message: `job ${jobId} not found` }) });
+        await stream.writeSSE({
+          event: "error",
+          data: JSON.stringify({ code: "not_found", message: `job ${jobId} not found` }),
+        });
         return;
       }
       if (row.status !== last) {

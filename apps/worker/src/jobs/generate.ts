@@ -46,7 +46,13 @@ function toJobError(err: unknown, env: JobsEnv, providerReached: boolean): JobEr
   }
   // Storage or internal failure: if it struck after the provider answered, the images were billed.
   const message = err instanceof Error ? err.message : String(err);
-  return { code: "internal", message: redact(message, envSecrets(env)), status: null, request_id: null, possibly_billed: providerReached };
+  return {
+    code: "internal",
+    message: redact(message, envSecrets(env)),
+    status: null,
+    request_id: null,
+    possibly_billed: providerReached,
+  };
 }
 
 /** What a finished row says, for a step re-entered after its job was already settled. */
@@ -91,7 +97,8 @@ export async function runGeneration(env: JobsEnv, jobId: string, fetchImpl?: typ
   if (previous === "running") {
     const error: JobError = {
       code: "outcome_unknown",
-      message: "the generation was interrupted after the request may have reached the provider; not replayed to avoid billing twice",
+      message:
+        "the generation was interrupted after the request may have reached the provider; not replayed to avoid billing twice",
       status: null,
       request_id: null,
       possibly_billed: true,
@@ -108,7 +115,10 @@ export async function runGeneration(env: JobsEnv, jobId: string, fetchImpl?: typ
     const opts: GenerateOptions = { ...request };
     const events =
       row.kind === "edit"
-        ? client.editStream({ ...opts, ...(await loadInputs(env, JSON.parse(row.input_keys ?? "[]") as string[])) } satisfies EditOptions)
+        ? client.editStream({
+            ...opts,
+            ...(await loadInputs(env, JSON.parse(row.input_keys ?? "[]") as string[])),
+          } satisfies EditOptions)
         : client.generateStream(opts);
     const created = new Date(row.created_at * 1000);
     const meta = {
@@ -156,7 +166,12 @@ export async function runGeneration(env: JobsEnv, jobId: string, fetchImpl?: typ
   } catch (err) {
     const error = toJobError(err, env, providerReached);
     const attempts = (await getJob(env.DB, jobId))?.attempts ?? MAX_GENERATE_ATTEMPTS;
-    if (TRANSIENT.has(error.code) && !error.possibly_billed && images.length === 0 && attempts < MAX_GENERATE_ATTEMPTS) {
+    if (
+      TRANSIENT.has(error.code) &&
+      !error.possibly_billed &&
+      images.length === 0 &&
+      attempts < MAX_GENERATE_ATTEMPTS
+    ) {
       await markRequeued(env.DB, jobId);
       throw new RetryableGenerationError(`${error.code}: ${error.message}`);
     }

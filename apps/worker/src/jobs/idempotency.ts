@@ -69,7 +69,9 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     const member = c.get("member");
     if (c.req.method !== "POST" || key === undefined || !member || c.req.path.startsWith("/v1/jobs")) return next();
     if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
-      throw new HttpError(400, "validation", `Idempotency-Key: must be 1-${MAX_KEY_LENGTH} characters`, { param: "Idempotency-Key" });
+      throw new HttpError(400, "validation", `Idempotency-Key: must be 1-${MAX_KEY_LENGTH} characters`, {
+        param: "Idempotency-Key",
+      });
     }
     const buf = await c.req.raw.arrayBuffer();
     c.req.raw = new Request(c.req.raw.url, { method: "POST", headers: c.req.raw.headers, body: buf });
@@ -77,31 +79,59 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     const db = c.env.DB;
     const now = Math.floor(Date.now() / 1000);
     const claimed = await db
-      .prepare("INSERT INTO idempotent_responses (team, key, body_hash, state, created_at) VALUES (?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING")
+      .prepare(
+        "INSERT INTO idempotent_responses (team, key, body_hash, state, created_at) VALUES (?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING",
+      )
       .bind(member.team, key, hash, now)
       .run();
     if (claimed.meta.changes !== 1) {
       const row = await db
-        .prepare("SELECT body_hash, state, response_status, response_json, created_at FROM idempotent_responses WHERE team = ? AND key = ?")
+        .prepare(
+          "SELECT body_hash, state, response_status, response_json, created_at FROM idempotent_responses WHERE team = ? AND key = ?",
+        )
         .bind(member.team, key)
-        .first<{ body_hash: string; state: string; response_status: number | null; response_json: string | null; created_at: number }>();
-      if (!row) throw new HttpError(409, "idempotency_conflict", "Idempotency-Key is being released by another request; retry", { param: "Idempotency-Key" });
+        .first<{
+          body_hash: string;
+          state: string;
+          response_status: number | null;
+          response_json: string | null;
+          created_at: number;
+        }>();
+      if (!row)
+        throw new HttpError(
+          409,
+          "idempotency_conflict",
+          "Idempotency-Key is being released by another request; retry",
+          { param: "Idempotency-Key" },
+        );
       if (row.body_hash !== hash) {
-        throw new HttpError(409, "idempotency_conflict", `Idempotency-Key ${JSON.stringify(key)} was already used with a different request`, {
-          param: "Idempotency-Key",
-        });
+        throw new HttpError(
+          409,
+          "idempotency_conflict",
+          `Idempotency-Key ${JSON.stringify(key)} was already used with a different request`,
+          {
+            param: "Idempotency-Key",
+          },
+        );
       }
       if (row.state === "done" && row.response_json) {
         return replay(c, row.response_status ?? 200, JSON.parse(row.response_json) as StoredResponse);
       }
       const takeover = await db
-        .prepare("UPDATE idempotent_responses SET created_at = ? WHERE team = ? AND key = ? AND state = 'pending' AND created_at < ?")
+        .prepare(
+          "UPDATE idempotent_responses SET created_at = ? WHERE team = ? AND key = ? AND state = 'pending' AND created_at < ?",
+        )
         .bind(now, member.team, key, now - STALE_PENDING_S)
         .run();
       if (takeover.meta.changes !== 1) {
-        throw new HttpError(409, "idempotency_conflict", `a request with Idempotency-Key ${JSON.stringify(key)} is still in progress`, {
-          param: "Idempotency-Key",
-        });
+        throw new HttpError(
+          409,
+          "idempotency_conflict",
+          `a request with Idempotency-Key ${JSON.stringify(key)} is still in progress`,
+          {
+            param: "Idempotency-Key",
+          },
+        );
       }
     }
     try {
@@ -115,7 +145,11 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
 async function settle(c: Context<AppEnv>, team: string, key: string): Promise<void> {
   const db = c.env.DB;
   const res = c.res;
-  const release = () => db.prepare("DELETE FROM idempotent_responses WHERE team = ? AND key = ? AND state = 'pending'").bind(team, key).run();
+  const release = () =>
+    db
+      .prepare("DELETE FROM idempotent_responses WHERE team = ? AND key = ? AND state = 'pending'")
+      .bind(team, key)
+      .run();
   if (c.error || res.status >= 500 || res.status === 429) return void (await release());
   let stored: StoredResponse | undefined;
   const images = replays.get(c);
@@ -126,7 +160,9 @@ async function settle(c: Context<AppEnv>, team: string, key: string): Promise<vo
   }
   if (!stored) return void (await release());
   await db
-    .prepare("UPDATE idempotent_responses SET state = 'done', response_status = ?, response_json = ? WHERE team = ? AND key = ?")
+    .prepare(
+      "UPDATE idempotent_responses SET state = 'done', response_status = ?, response_json = ? WHERE team = ? AND key = ?",
+    )
     .bind(res.status, JSON.stringify(stored), team, key)
     .run();
 }
@@ -137,7 +173,10 @@ async function replay(c: Context<AppEnv>, status: number, stored: StoredResponse
   if (stored.responseFormat === "url") {
     const origin = new URL(c.req.url).origin;
     const data = await Promise.all(
-      stored.images.map(async (img) => ({ url: await signUrl(c.env, origin, img.key), ...(img.revised_prompt ? { revised_prompt: img.revised_prompt } : {}) })),
+      stored.images.map(async (img) => ({
+        url: await signUrl(c.env, origin, img.key),
+        ...(img.revised_prompt ? { revised_prompt: img.revised_prompt } : {}),
+      })),
     );
     return new Response(JSON.stringify({ ...stored.meta, data }), { status, headers });
   }
@@ -147,7 +186,7 @@ async function replay(c: Context<AppEnv>, status: number, stored: StoredResponse
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
       const head = JSON.stringify({ ...stored.meta, data: [] });
-      controller.enqueue(enc.encode(`${head.slice(0, -("[]}".length))}[`));
+      controller.enqueue(enc.encode(`${head.slice(0, -"[]}".length)}[`));
       for (const [i, img] of stored.images.entries()) {
         const obj = await bucket.get(img.key);
         if (!obj) return controller.error(new Error(`stored image ${img.key} is gone`));

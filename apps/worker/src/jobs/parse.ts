@@ -95,7 +95,8 @@ export function parseFormJob(form: FormData): ParsedJobBody {
     callbackUrl = assign(field, value, request, issues) ?? callbackUrl;
   }
   if (request.prompt === undefined) issues.push({ field: "prompt", value: undefined, rule: "is required" });
-  if (inputs.length === 0) issues.push({ field: "image", value: undefined, rule: "at least one image file is required" });
+  if (inputs.length === 0)
+    issues.push({ field: "image", value: undefined, rule: "at least one image file is required" });
   if (issues.length) throw new ValidationError(issues);
   return { kind: "edit", request, inputs, mask, callbackUrl };
 }

@@ -67,7 +67,10 @@ export async function markRunning(db: D1Database, id: string): Promise<JobStatus
   const row = await db.prepare("SELECT status FROM jobs WHERE id = ?").bind(id).first<{ status: JobStatus }>();
   if (!row) return null;
   if (row.status === "queued") {
-    await db.prepare("UPDATE jobs SET status = 'running', attempts = attempts + 1 WHERE id = ? AND status = 'queued'").bind(id).run();
+    await db
+      .prepare("UPDATE jobs SET status = 'running', attempts = attempts + 1 WHERE id = ? AND status = 'queued'")
+      .bind(id)
+      .run();
   }
   return row.status;
 }
@@ -123,8 +126,16 @@ export const markFailed = (
     .run();
 
 /** Merges one channel's delivery result into `delivery_state`. */
-export async function recordDelivery(db: D1Database, id: string, channel: "callback" | "chat", state: unknown): Promise<void> {
-  const row = await db.prepare("SELECT delivery_state FROM jobs WHERE id = ?").bind(id).first<{ delivery_state: string | null }>();
+export async function recordDelivery(
+  db: D1Database,
+  id: string,
+  channel: "callback" | "chat",
+  state: unknown,
+): Promise<void> {
+  const row = await db
+    .prepare("SELECT delivery_state FROM jobs WHERE id = ?")
+    .bind(id)
+    .first<{ delivery_state: string | null }>();
   const prev = row?.delivery_state ? (JSON.parse(row.delivery_state) as Record<string, unknown>) : {};
   await db
     .prepare("UPDATE jobs SET delivery_state = ? WHERE id = ?")

@@ -31,7 +31,9 @@ async function parseBody(req: Request): Promise<ParsedJobBody> {
     try {
       form = await req.formData();
     } catch {
-      throw new ValidationError([{ field: "body", value: "(multipart)", rule: "must be a well-formed multipart/form-data body" }]);
+      throw new ValidationError([
+        { field: "body", value: "(multipart)", rule: "must be a well-formed multipart/form-data body" },
+      ]);
     }
     return parseFormJob(form);
   }
@@ -44,7 +46,9 @@ async function parseBody(req: Request): Promise<ParsedJobBody> {
     }
     return parseJsonJob(body);
   }
-  throw new ValidationError([{ field: "content-type", value: type, rule: "must be application/json (generate) or multipart/form-data (edit)" }]);
+  throw new ValidationError([
+    { field: "content-type", value: type, rule: "must be application/json (generate) or multipart/form-data (edit)" },
+  ]);
 }
 
 jobsRouter.post("/", async (c) => {
@@ -66,13 +70,17 @@ jobsRouter.post("/", async (c) => {
     origin: originOf(c.req.url),
   });
   if (!created) return c.json(await jobView(c.env, job, originOf(c.req.url)), 200);
-  return c.json({ id: job.id, object: "image.job", status: job.status, kind: job.kind, created_at: job.created_at }, 202);
+  return c.json(
+    { id: job.id, object: "image.job", status: job.status, kind: job.kind, created_at: job.created_at },
+    202,
+  );
 });
 
 /** The caller's team's job, or a 404. */
 async function ownJob(c: { env: AppEnv["Bindings"]; get: (k: "member") => AppEnv["Variables"]["member"] }, id: string) {
   const row = await getJob(c.env.DB, id);
-  if (!row || row.team !== c.get("member").team) throw new HttpError(404, "not_found", `job ${id} not found`, { param: "id" });
+  if (!row || row.team !== c.get("member").team)
+    throw new HttpError(404, "not_found", `job ${id} not found`, { param: "id" });
   return row;
 }
 
@@ -96,7 +104,9 @@ function decodeCursor(cursor: string): { createdAt: number; id: string } {
   } catch {
     // fall through to the validation error
   }
-  throw new ValidationError([{ field: "cursor", value: cursor, rule: "must be a next_cursor returned by this endpoint" }]);
+  throw new ValidationError([
+    { field: "cursor", value: cursor, rule: "must be a next_cursor returned by this endpoint" },
+  ]);
 }
 
 const encodeCursor = (createdAt: number, id: string) =>
@@ -109,8 +119,10 @@ jobsRouter.get("/", async (c) => {
   const cursor = c.req.query("cursor");
   const limit = Number(limitText);
   const issues = [];
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) issues.push({ field: "limit", value: limitText, rule: `must be an integer from 1 to ${MAX_LIMIT}` });
-  if (scope !== "team" && scope !== "member") issues.push({ field: "scope", value: scope, rule: "must be team or member" });
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+    issues.push({ field: "limit", value: limitText, rule: `must be an integer from 1 to ${MAX_LIMIT}` });
+  if (scope !== "team" && scope !== "member")
+    issues.push({ field: "scope", value: scope, rule: "must be team or member" });
   if (issues.length) throw new ValidationError(issues);
   const rows = await listJobs(c.env.DB, {
     team: member.team,

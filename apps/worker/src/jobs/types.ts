@@ -34,6 +34,7 @@ export interface ChatDelivery {
 
 /** An image a job stored in R2 (the shape `putImage` returns). */
 export type { StoredImage } from "../lib/storage.ts";
+
 import type { StoredImage } from "../lib/storage.ts";
 
 /** Error of a failed job, as returned by the API. */

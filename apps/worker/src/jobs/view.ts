@@ -57,7 +57,7 @@ export async function deliverableJob(
     cost_usd: row.cost,
     error: parse<JobError>(row.error),
   };
-  const prompt = (parse<{ prompt?: string }>(row.request_json) ?? {}).prompt ?? "";
+  const prompt = parse<{ prompt?: string }>(row.request_json)?.prompt ?? "";
   const deliverable: DeliverableJob = {
     ...view,
     team: row.team,

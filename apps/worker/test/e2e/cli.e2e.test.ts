@@ -9,7 +9,10 @@ import { pngSize, rgbaPng, rgbPng } from "./support.ts";
 
 const CLI = resolve(WORKER_DIR, "../cli/dist/gptimg");
 const built = existsSync(CLI);
-if (!built) console.warn(`cli.e2e: skipped: ${CLI} is not built (npm run build -w apps/cli builds it; turbo builds it before tests)`);
+if (!built)
+  console.warn(
+    `cli.e2e: skipped: ${CLI} is not built (npm run build -w apps/cli builds it; turbo builds it before tests)`,
+  );
 
 let stack: Stack;
 let token: string;
@@ -20,7 +23,11 @@ function gptimg(args: string[]): Promise<{ code: number; stdout: string; stderr:
     execFile(
       CLI,
       args,
-      { timeout: 60_000, cwd: dir, env: { PATH: process.env.PATH, HOME: dir, XDG_CONFIG_HOME: join(dir, "config"), NO_COLOR: "1" } },
+      {
+        timeout: 60_000,
+        cwd: dir,
+        env: { PATH: process.env.PATH, HOME: dir, XDG_CONFIG_HOME: join(dir, "config"), NO_COLOR: "1" },
+      },
       (err, stdout, stderr) => ok({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -39,7 +46,18 @@ describe.skipIf(!built)("the compiled CLI through --endpoint", () => {
 
   it("generate saves the image and prints its absolute path", async () => {
     const before = stack.provider.count("/images/generations");
-    const r = await gptimg(["generate", "a lighthouse at dusk", "--size", "1536x1024", "--endpoint", stack.origin, "--token", token, "-o", dir]);
+    const r = await gptimg([
+      "generate",
+      "a lighthouse at dusk",
+      "--size",
+      "1536x1024",
+      "--endpoint",
+      stack.origin,
+      "--token",
+      token,
+      "-o",
+      dir,
+    ]);
     expect(r.stderr).not.toContain(token);
     expect(r.code).toBe(0);
     const path = r.stdout.trim().split("\n").at(-1) ?? "";
@@ -51,7 +69,20 @@ describe.skipIf(!built)("the compiled CLI through --endpoint", () => {
   it("edit sends the images and the mask through the Worker", async () => {
     await writeFile(join(dir, "dog.png"), rgbPng(512, 512));
     await writeFile(join(dir, "mask.png"), rgbaPng(512, 512));
-    const r = await gptimg(["edit", "put a red scarf on the dog", "-i", "dog.png", "--mask", "mask.png", "--endpoint", stack.origin, "--token", token, "-o", dir]);
+    const r = await gptimg([
+      "edit",
+      "put a red scarf on the dog",
+      "-i",
+      "dog.png",
+      "--mask",
+      "mask.png",
+      "--endpoint",
+      stack.origin,
+      "--token",
+      token,
+      "-o",
+      dir,
+    ]);
     expect(r.code).toBe(0);
     const upstream = stack.provider.requests.filter((q) => q.path.endsWith("/images/edits")).at(-1);
     expect(upstream?.files.map((f) => f.field).sort()).toEqual(expect.arrayContaining(["mask"]));
@@ -59,7 +90,9 @@ describe.skipIf(!built)("the compiled CLI through --endpoint", () => {
   });
 
   it("exits 4 with the provider's message when the provider refuses", async () => {
-    stack.provider.setFaults([{ kind: "status", status: 400, message: "Your request was rejected by the safety system." }]);
+    stack.provider.setFaults([
+      { kind: "status", status: 400, message: "Your request was rejected by the safety system." },
+    ]);
     const r = await gptimg(["generate", "refused", "--endpoint", stack.origin, "--token", token, "-o", dir]);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain("Your request was rejected by the safety system.");

@@ -41,7 +41,10 @@ afterAll(async () => {
 beforeEach(() => stack.provider.setFaults([]));
 
 async function api(path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(`${stack.origin}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers } });
+  return fetch(`${stack.origin}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers },
+  });
 }
 
 async function runJob(body: Record<string, unknown>): Promise<Job> {
@@ -113,12 +116,16 @@ describe("jobs through wrangler dev", () => {
     const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(hook.headers["x-gptimg-signature"])) ?? [];
     const key = Object.values(JSON.parse(DEV_SECRETS.SIGNING_KEYS) as Record<string, string>).at(-1) ?? "";
     expect(v1).toBe(createHmac("sha256", key).update(`${t}.${hook.body}`).digest("hex"));
-    expect(JSON.parse(hook.body)).toMatchObject({ type: "image.job.succeeded", data: { id: job.id, status: "succeeded" } });
+    expect(JSON.parse(hook.body)).toMatchObject({
+      type: "image.job.succeeded",
+      data: { id: job.id, status: "succeeded" },
+    });
   });
 
   it("returns the same job for a repeated Idempotency-Key and 409 for a different body", async () => {
     const key = `e2e-${Date.now()}`;
-    const post = (prompt: string) => api("/v1/jobs", { method: "POST", headers: { "idempotency-key": key }, body: JSON.stringify({ prompt }) });
+    const post = (prompt: string) =>
+      api("/v1/jobs", { method: "POST", headers: { "idempotency-key": key }, body: JSON.stringify({ prompt }) });
     const [a, b] = await Promise.all([post("once"), post("once")]);
     const ids = await Promise.all([a, b].map(async (r) => ((await r.json()) as { id: string }).id));
     expect(ids[0]).toBe(ids[1]);

@@ -26,7 +26,12 @@ describe("the openai SDK against the Worker", () => {
   });
 
   it("images.generate with response_format url returns signed URLs that download the image", async () => {
-    const res = await client.images.generate({ model: "gpt-image-2", prompt: "a blue circle", size: "1024x1024", response_format: "url" });
+    const res = await client.images.generate({
+      model: "gpt-image-2",
+      prompt: "a blue circle",
+      size: "1024x1024",
+      response_format: "url",
+    });
     const url = res.data?.[0]?.url ?? "";
     expect(url).toMatch(new RegExp(`^${stack.origin}/files/t/e2e/.+\\?exp=\\d+&kid=dev1&sig=`));
     const file = await fetch(url);
@@ -42,7 +47,13 @@ describe("the openai SDK against the Worker", () => {
       await toFile(rgbPng(256, 256), "ref.png", { type: "image/png" }),
     ];
     const mask = await toFile(rgbaPng(512, 512), "mask.png", { type: "image/png" });
-    const res = await client.images.edit({ model: "gpt-image-2", image: images, mask, prompt: "add a red scarf", size: "1024x1024" });
+    const res = await client.images.edit({
+      model: "gpt-image-2",
+      image: images,
+      mask,
+      prompt: "add a red scarf",
+      size: "1024x1024",
+    });
     expect(pngSize(decode(res.data?.[0]?.b64_json ?? ""))).toEqual({ width: 1024, height: 1024 });
     const upstream = stack.provider.requests.filter((r) => r.path.endsWith("/images/edits")).at(-1);
     expect(upstream?.files.filter((f) => f.field.startsWith("image"))).toHaveLength(2);
@@ -51,7 +62,13 @@ describe("the openai SDK against the Worker", () => {
   });
 
   it("images.generate with stream: true yields partial images, then the completed image", async () => {
-    const stream = await client.images.generate({ model: "gpt-image-2", prompt: "a green triangle", size: "1024x1024", stream: true, partial_images: 2 });
+    const stream = await client.images.generate({
+      model: "gpt-image-2",
+      prompt: "a green triangle",
+      size: "1024x1024",
+      stream: true,
+      partial_images: 2,
+    });
     const types: string[] = [];
     let final: Uint8Array | undefined;
     for await (const ev of stream) {
@@ -64,7 +81,9 @@ describe("the openai SDK against the Worker", () => {
   });
 
   it("maps a provider refusal to OpenAI's error shape without leaking the provider key", async () => {
-    stack.provider.setFaults([{ kind: "status", status: 400, message: "Your request was rejected by the safety system." }]);
+    stack.provider.setFaults([
+      { kind: "status", status: 400, message: "Your request was rejected by the safety system." },
+    ]);
     const err = await client.images.generate({ model: "gpt-image-2", prompt: "refused" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     const apiErr = err as InstanceType<typeof OpenAI.BadRequestError>;
