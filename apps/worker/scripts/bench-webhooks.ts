@@ -65,40 +65,47 @@ async function measure(concurrency: number, total: number, build: () => Promise<
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+type Build = (origin: string) => Promise<Request>;
+
+const SCENARIOS: [string, Build][] = [
+  ["baseline: GET /healthz", async (o) => new Request(`${o}/healthz`)],
+  [
+    "telegram, bad option (verify + parse, no job)",
+    async (o) => telegramRequest(o, telegramUpdate({ text: "/image a benchmark quality=bad" })),
+  ],
+  ["slack slash command", (o) => slackRequest(o, slashBody("best image: a benchmark size=1024x1024 quality=low"))],
+  ["discord /image (Ed25519)", (o) => discordRequest(o, discordCommand("a benchmark"))],
+  ["telegram /image", async (o) => telegramRequest(o, telegramUpdate({ text: "/image a benchmark quality=low" }))],
+  ["feishu message (signed, AES-CBC)", (o) => feishuRequest(o, feishuMessage("best image: a benchmark quality=low"))],
+];
+
 async function main(): Promise<void> {
   const fake = await startChatFake();
-  const stack = await startStack({ provider: { latencyMs: LATENCY_MS }, vars: { ...WEBHOOK_SECRETS, ...fake.bases } });
   try {
-    const o = stack.origin;
-    const scenarios: [string, () => Promise<Request>][] = [
-      ["baseline: GET /healthz", async () => new Request(`${o}/healthz`)],
-      [
-        "telegram, bad option (verify + parse, no job)",
-        async () => telegramRequest(o, telegramUpdate({ text: "/image a benchmark quality=bad" })),
-      ],
-      ["slack slash command", () => slackRequest(o, slashBody("best image: a benchmark size=1024x1024 quality=low"))],
-      ["discord /image (Ed25519)", () => discordRequest(o, discordCommand("a benchmark"))],
-      ["telegram /image", async () => telegramRequest(o, telegramUpdate({ text: "/image a benchmark quality=low" }))],
-      [
-        "feishu message (signed, AES-CBC)",
-        () => feishuRequest(o, feishuMessage("best image: a benchmark quality=low")),
-      ],
-    ];
-    for (const [, build] of scenarios) await measure(2, 6, build); // warm up
-    await sleep(3000);
     console.log(`Webhook ack latency under wrangler dev (request sent → ack read); provider latency ${LATENCY_MS} ms`);
     console.log("| request | in flight | requests | p50 | p99 | non-200 |");
     console.log("|---|---:|---:|---:|---:|---|");
-    for (const [name, build] of scenarios) {
-      for (const [c, n] of ROUNDS) {
-        const f = await measure(c, n, build);
-        const bad = [...f.failures].map(([s, k]) => `${k}×${s}`).join(", ") || "0";
-        console.log(`| ${name} | ${c} | ${n} | ${fmt(pct(f.times, 50))} | ${fmt(pct(f.times, 99))} | ${bad} |`);
-        await sleep(3000); // let the jobs this round started reach the provider before the next round
+    // A fresh stack per scenario: jobs left hanging at the provider by one scenario do not weigh on the next.
+    for (const [name, build] of SCENARIOS) {
+      const stack = await startStack({
+        provider: { latencyMs: LATENCY_MS },
+        vars: { ...WEBHOOK_SECRETS, ...fake.bases },
+      });
+      try {
+        const b = () => build(stack.origin);
+        await measure(2, 6, b); // warm up
+        await sleep(2000);
+        for (const [c, n] of ROUNDS) {
+          const f = await measure(c, n, b);
+          const bad = [...f.failures].map(([s, k]) => `${k}×${s}`).join(", ") || "0";
+          console.log(`| ${name} | ${c} | ${n} | ${fmt(pct(f.times, 50))} | ${fmt(pct(f.times, 99))} | ${bad} |`);
+          await sleep(2000);
+        }
+      } finally {
+        await stack.stop();
       }
     }
   } finally {
-    await stack.stop();
     await fake.close();
   }
 }

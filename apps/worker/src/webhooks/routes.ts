@@ -3,6 +3,7 @@ import { discordWebhook } from "./discord/route.ts";
 import type { WebhookAppEnv } from "./env.ts";
 import { feishuWebhook } from "./feishu/route.ts";
 import { slackWebhook } from "./slack/route.ts";
+import { ChatTeamsError } from "./teams.ts";
 import { telegramWebhook } from "./telegram/route.ts";
 
 /**
@@ -17,3 +18,10 @@ webhooksRouter.post("/slack", slackWebhook);
 webhooksRouter.post("/discord", discordWebhook);
 webhooksRouter.post("/telegram", telegramWebhook);
 webhooksRouter.post("/feishu", feishuWebhook);
+
+// A broken CHAT_TEAMS is an operator mistake: say exactly what is wrong in the log. Anything else
+// is logged by kind only, since its message could quote a platform response.
+webhooksRouter.onError((err, c) => {
+  console.error(err instanceof ChatTeamsError ? `webhooks: ${err.message}` : `webhooks: internal error: ${err.name}`);
+  return c.text("internal error", 500);
+});

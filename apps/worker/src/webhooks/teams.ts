@@ -38,6 +38,11 @@ export interface ChatMember {
   key: string;
 }
 
+/** A mistake in the CHAT_TEAMS var; its message names key, field, value and rule (no secrets). */
+export class ChatTeamsError extends Error {
+  override name = "ChatTeamsError";
+}
+
 /** CHAT_TEAMS parsed once per isolate; the string is the cache key so a changed var is re-read. */
 let cache: { raw: string; table: Map<string, ChatTeamEntry> } | undefined;
 
@@ -54,36 +59,36 @@ export const parseChatTeams = (raw: string | undefined): Map<string, ChatTeamEnt
   try {
     json = JSON.parse(text);
   } catch {
-    throw new Error("CHAT_TEAMS: must be a JSON object");
+    throw new ChatTeamsError("CHAT_TEAMS: must be a JSON object");
   }
-  if (!json || typeof json !== "object" || Array.isArray(json)) throw new Error("CHAT_TEAMS: must be a JSON object");
+  if (!json || typeof json !== "object" || Array.isArray(json)) throw new ChatTeamsError("CHAT_TEAMS: must be a JSON object");
   const table = new Map<string, ChatTeamEntry>();
   for (const [key, v] of Object.entries(json as Record<string, unknown>)) {
     if (!/^(slack|discord|telegram|feishu):[^:\s]+(:[^:\s]+)?$/.test(key)) {
-      throw new Error(
+      throw new ChatTeamsError(
         `CHAT_TEAMS key ${JSON.stringify(key)}: must be <slack|discord|telegram|feishu>:<scope>[:<channel>]`,
       );
     }
     const e = v as Partial<ChatTeamEntry> | null;
-    if (!e || typeof e !== "object") throw new Error(`CHAT_TEAMS[${key}]: must be an object with a "team"`);
+    if (!e || typeof e !== "object") throw new ChatTeamsError(`CHAT_TEAMS[${key}]: must be an object with a "team"`);
     if (typeof e.team !== "string" || !NAME.test(e.team))
-      throw new Error(
+      throw new ChatTeamsError(
         `CHAT_TEAMS[${key}].team ${JSON.stringify(e.team)}: must be a name of 1-64 letters, digits, . _ : @ -`,
       );
     if (e.member !== undefined && (typeof e.member !== "string" || !NAME.test(e.member))) {
-      throw new Error(
+      throw new ChatTeamsError(
         `CHAT_TEAMS[${key}].member ${JSON.stringify(e.member)}: must be a name of 1-64 letters, digits, . _ : @ -`,
       );
     }
     if (e.perUser !== undefined && typeof e.perUser !== "boolean")
-      throw new Error(`CHAT_TEAMS[${key}].perUser ${JSON.stringify(e.perUser)}: must be true or false`);
+      throw new ChatTeamsError(`CHAT_TEAMS[${key}].perUser ${JSON.stringify(e.perUser)}: must be true or false`);
     if (e.dailyImageQuota !== undefined && !(Number.isInteger(e.dailyImageQuota) && e.dailyImageQuota >= 0)) {
-      throw new Error(
+      throw new ChatTeamsError(
         `CHAT_TEAMS[${key}].dailyImageQuota ${JSON.stringify(e.dailyImageQuota)}: must be a non-negative integer`,
       );
     }
     if (e.model !== undefined && typeof e.model !== "string")
-      throw new Error(`CHAT_TEAMS[${key}].model: must be a string`);
+      throw new ChatTeamsError(`CHAT_TEAMS[${key}].model: must be a string`);
     table.set(key, e as ChatTeamEntry);
   }
   cache = { raw: text, table };
@@ -105,7 +110,11 @@ export const resolveChatMember = (
   const narrow = channel ? `${platform}:${scope}:${channel}` : undefined;
   const broad = `${platform}:${scope}`;
   const key = narrow && table.has(narrow) ? narrow : table.has(broad) ? broad : undefined;
-  if (!key) return null;
+  if (!key) {
+    // Logged so an admin setting up a bot can read the scope to allow with `wrangler tail`.
+    console.log(`webhooks: ${narrow ?? broad} is not in CHAT_TEAMS; refused`);
+    return null;
+  }
   const e = table.get(key) as ChatTeamEntry;
   const member = e.perUser ? `${platform}:${userId}` : (e.member ?? `${platform}-bot`);
   return { team: e.team, member, dailyImageQuota: e.dailyImageQuota ?? null, model: e.model, key };

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parseChatTeams, resolveChatMember } from "../../src/webhooks/teams.ts";
 
 const TEAMS = JSON.stringify({
@@ -61,5 +61,23 @@ describe("parseChatTeams", () => {
     ],
   ])("%s → %s", (raw, message) => {
     expect(() => parseChatTeams(raw)).toThrow(message);
+  });
+});
+
+describe("a broken CHAT_TEAMS", () => {
+  it("makes the webhook answer 500 and log the rule, starting nothing", async () => {
+    const { env } = await import("cloudflare:workers");
+    const { deliver, telegramRequest } = await import("./support.ts");
+    const errors: string[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((m: string) => void errors.push(m));
+    try {
+      const update = { update_id: 1, message: { message_id: 1, chat: { id: 300, type: "group" }, from: { id: 1 }, text: "/image a cat" } };
+      const { res } = await deliver(telegramRequest(update), { CHAT_TEAMS: '{"telegram:300":{"team":"a b"}}' });
+      expect(res.status).toBe(500);
+      expect(errors).toContain('webhooks: CHAT_TEAMS[telegram:300].team "a b": must be a name of 1-64 letters, digits, . _ : @ -');
+      expect(await env.DB.prepare("SELECT 1 FROM webhook_events WHERE platform = 'telegram' AND event_id = '1'").first()).toBeNull();
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
