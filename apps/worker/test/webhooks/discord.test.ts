@@ -145,4 +145,31 @@ describe("POST /webhooks/discord", () => {
     const last = fake.to("/messages/@original").at(-1)?.json() as { content: string };
     expect(last.content).toContain("having trouble");
   });
+
+  it("makes one job for a repeated interaction id", async () => {
+    fake = chatFake();
+    const it1 = command([{ name: "prompt", type: 3, value: "only once" }]);
+    const first = await deliver(await discordRequest(it1));
+    const again = await deliver(await discordRequest(it1));
+    expect(first.jobIds).toHaveLength(1);
+    expect(JSON.parse(again.text)).toEqual({ type: 5 });
+    expect(again.jobIds).toHaveLength(0);
+    expect(fake.providerCalls).toHaveLength(1);
+  });
+
+  it("retries a failed edit without generating again", async () => {
+    let failed = 0;
+    fake = chatFake({
+      intercept: (req, call) =>
+        req.method === "PATCH" && call.headers.get("content-type")?.startsWith("multipart/") && failed++ === 0
+          ? Response.json({ message: "500: Internal Server Error", code: 0 }, { status: 500 })
+          : undefined,
+    });
+    await deliver(await discordRequest(command([{ name: "prompt", type: 3, value: "retry the edit" }])));
+    expect(fake.providerCalls).toHaveLength(1);
+    const withFiles = fake
+      .to("/messages/@original")
+      .filter((c) => c.headers.get("content-type")?.startsWith("multipart/"));
+    expect(withFiles).toHaveLength(2);
+  });
 });

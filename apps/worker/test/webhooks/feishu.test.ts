@@ -121,4 +121,44 @@ describe("POST /webhooks/feishu", () => {
     const reply = fake.to("/reply")[0]?.json() as { content: string };
     expect(JSON.parse(reply.content).text).toContain("isn't set up");
   });
+
+  it("retries a failed image reply without generating again; the uuid stays the same", async () => {
+    let failed = 0;
+    fake = chatFake({
+      intercept: (req, call) =>
+        req.url.endsWith("/reply") && (call.json() as { msg_type: string }).msg_type === "image" && failed++ === 0
+          ? Response.json({ code: 1500, msg: "internal error" })
+          : undefined,
+    });
+    const ev = message({ text: "best image: a retried reply" });
+    await deliver(await feishuRequest(ev));
+    expect(fake.providerCalls).toHaveLength(1);
+    const images = fake
+      .to("/reply")
+      .map((c) => c.json() as { msg_type: string; uuid: string })
+      .filter((r) => r.msg_type === "image");
+    expect(images).toHaveLength(2);
+    expect(images[0]?.uuid).toBe(images[1]?.uuid);
+  });
+
+  it("reports a provider failure in a reply", async () => {
+    fake = chatFake({
+      provider: () =>
+        Response.json(
+          {
+            error: {
+              message: "rejected by the safety system",
+              type: "image_generation_user_error",
+              code: "moderation_blocked",
+            },
+          },
+          { status: 400 },
+        ),
+    });
+    const ev = message({ text: "best image: refused" });
+    await deliver(await feishuRequest(ev));
+    const texts = fake.to("/reply").map((c) => JSON.parse((c.json() as { content: string }).content).text as string);
+    expect(texts.at(-1)).toContain("content policy");
+    expect(fake.to("/im/v1/images")).toHaveLength(0);
+  });
 });

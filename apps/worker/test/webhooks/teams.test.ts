@@ -71,11 +71,18 @@ describe("a broken CHAT_TEAMS", () => {
     const errors: string[] = [];
     const spy = vi.spyOn(console, "error").mockImplementation((m: string) => void errors.push(m));
     try {
-      const update = { update_id: 1, message: { message_id: 1, chat: { id: 300, type: "group" }, from: { id: 1 }, text: "/image a cat" } };
+      const update = {
+        update_id: 1,
+        message: { message_id: 1, chat: { id: 300, type: "group" }, from: { id: 1 }, text: "/image a cat" },
+      };
       const { res } = await deliver(telegramRequest(update), { CHAT_TEAMS: '{"telegram:300":{"team":"a b"}}' });
       expect(res.status).toBe(500);
-      expect(errors).toContain('webhooks: CHAT_TEAMS[telegram:300].team "a b": must be a name of 1-64 letters, digits, . _ : @ -');
-      expect(await env.DB.prepare("SELECT 1 FROM webhook_events WHERE platform = 'telegram' AND event_id = '1'").first()).toBeNull();
+      expect(errors).toContain(
+        'webhooks: CHAT_TEAMS[telegram:300].team "a b": must be a name of 1-64 letters, digits, . _ : @ -',
+      );
+      expect(
+        await env.DB.prepare("SELECT 1 FROM webhook_events WHERE platform = 'telegram' AND event_id = '1'").first(),
+      ).toBeNull();
     } finally {
       spy.mockRestore();
     }
