@@ -61,7 +61,8 @@ export const parseChatTeams = (raw: string | undefined): Map<string, ChatTeamEnt
   } catch {
     throw new ChatTeamsError("CHAT_TEAMS: must be a JSON object");
   }
-  if (!json || typeof json !== "object" || Array.isArray(json)) throw new ChatTeamsError("CHAT_TEAMS: must be a JSON object");
+  if (!json || typeof json !== "object" || Array.isArray(json))
+    throw new ChatTeamsError("CHAT_TEAMS: must be a JSON object");
   const table = new Map<string, ChatTeamEntry>();
   for (const [key, v] of Object.entries(json as Record<string, unknown>)) {
     if (!/^(slack|discord|telegram|feishu):[^:\s]+(:[^:\s]+)?$/.test(key)) {
