@@ -62,10 +62,10 @@ export const verifyDiscord = async (p: {
 }): Promise<Verified> => {
   if (!p.publicKey) return fail("DISCORD_PUBLIC_KEY is not set");
   const key = fromHex(p.publicKey);
-  if (!key || key.length !== 32) return fail("DISCORD_PUBLIC_KEY is not 32 bytes of hex");
+  if (key?.length !== 32) return fail("DISCORD_PUBLIC_KEY is not 32 bytes of hex");
   if (!p.timestamp || !p.signature) return fail("missing X-Signature-Ed25519 or X-Signature-Timestamp");
   const sig = fromHex(p.signature);
-  if (!sig || sig.length !== 64) return fail("malformed X-Signature-Ed25519");
+  if (sig?.length !== 64) return fail("malformed X-Signature-Ed25519");
   if (
     p.nowS !== undefined &&
     /^\d+$/.test(p.timestamp) &&
