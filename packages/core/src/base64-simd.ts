@@ -183,7 +183,9 @@ export const simdBase64 = (): SimdBase64 | undefined => {
   try {
     const wasm = (globalThis as { WebAssembly?: typeof WebAssembly }).WebAssembly;
     if (!wasm) return undefined;
-    const instance = new wasm.Instance(new wasm.Module(moduleBytes() as Uint8Array<ArrayBuffer>));
+    // Workers' types declare Module abstract (no run-time compilation there); the catch below covers it.
+    const Module = wasm.Module as unknown as new (bytes: Uint8Array<ArrayBuffer>) => WebAssembly.Module;
+    const instance = new wasm.Instance(new Module(moduleBytes() as Uint8Array<ArrayBuffer>));
     const mem = instance.exports.mem as WebAssembly.Memory;
     const decode = instance.exports.decode as (n: number) => number;
     compiled = {
