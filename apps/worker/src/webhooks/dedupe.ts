@@ -4,6 +4,8 @@
  * all hit the unique (platform, event_id) and are acked without a new job. The row is kept
  * (and carries the job id), so a redelivery after the job ended is still recognised.
  */
+import type { Env } from "../env.ts";
+import { logFailure } from "./log.ts";
 import type { Platform } from "./teams.ts";
 
 /**
@@ -25,15 +27,15 @@ export const claimEvent = async (db: D1Database, platform: Platform, eventId: st
  * redelivered event is not answered twice. Never throws.
  */
 export const replyOnce = async (
-  db: D1Database,
+  env: Env,
   platform: Platform,
   eventId: string,
   send: () => Promise<void>,
 ): Promise<void> => {
   try {
-    if (await claimEvent(db, platform, eventId)) await send();
+    if (await claimEvent(env.DB, platform, eventId)) await send();
   } catch (e) {
-    console.error(`webhooks: ${platform} reply failed: ${(e as Error).message}`);
+    logFailure(env, `${platform} reply`, e);
   }
 };
 

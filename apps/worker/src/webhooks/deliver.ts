@@ -12,6 +12,7 @@ import type { WebhookEnv } from "./env.ts";
 import type { FeishuTarget } from "./feishu/api.ts";
 import { deliverFeishu } from "./feishu/deliver.ts";
 import { PlatformApiError } from "./http.ts";
+import { safeMessage } from "./log.ts";
 import type { SlackTarget } from "./slack/api.ts";
 import { deliverSlack } from "./slack/deliver.ts";
 import type { TelegramTarget } from "./telegram/api.ts";
@@ -39,7 +40,7 @@ export async function deliverChat(env: JobsEnv, delivery: ChatDelivery, job: Del
         );
     }
   } catch (err) {
-    if (err instanceof PlatformApiError && !err.retryable) throw new PermanentDeliveryError(err.message);
+    if (err instanceof PlatformApiError && !err.retryable) throw new PermanentDeliveryError(safeMessage(env, err));
     throw err;
   }
 }

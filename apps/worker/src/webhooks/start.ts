@@ -9,6 +9,7 @@ import type { ChatDelivery, JobsEnv } from "../jobs/types.ts";
 import type { ChatCommand } from "./command.ts";
 import { attachJob, claimEvent } from "./dedupe.ts";
 import { PlatformApiError } from "./http.ts";
+import { logFailure } from "./log.ts";
 import { invalidText, quotaText, START_FAILED_TEXT, workingText } from "./messages.ts";
 import { imagesLeft } from "./quota.ts";
 import type { ChatMember, Platform } from "./teams.ts";
@@ -41,8 +42,7 @@ export type StartOutcome = { started: true; jobId: string; created: boolean } | 
  * @example c.executionCtx.waitUntil(startChatJob(c.env, start))
  */
 export const startChatJob = async (env: JobsEnv, s: ChatJobStart): Promise<StartOutcome> => {
-  const say = (text: string) =>
-    s.reply(text).catch((e: unknown) => console.error(`webhooks: ${s.platform} reply failed: ${(e as Error).message}`));
+  const say = (text: string) => s.reply(text).catch((e: unknown) => logFailure(env, `${s.platform} reply`, e));
   try {
     if (!(await claimEvent(env.DB, s.platform, s.eventId))) return { started: false, reason: "duplicate" };
     const n = s.command.options.n ?? 1;
@@ -74,7 +74,7 @@ export const startChatJob = async (env: JobsEnv, s: ChatJobStart): Promise<Start
       await say(`I couldn't read the attached image: ${e.detail}`);
       return { started: false, reason: "input" };
     }
-    console.error(`webhooks: ${s.platform} job start failed: ${(e as Error).message}`);
+    logFailure(env, `${s.platform} job start`, e);
     await say(START_FAILED_TEXT);
     return { started: false, reason: "error" };
   }

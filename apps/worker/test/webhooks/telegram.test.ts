@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { getJob } from "../../src/jobs/repo.ts";
 import { assertNoSecrets, B, chatFake, deliver, INPUT_PNG, jobCount, telegramRequest } from "./support.ts";
 
@@ -153,5 +153,32 @@ describe("POST /webhooks/telegram", () => {
     const last = fake.to(`${bot}sendMessage`).at(-1)?.json() as { text: string };
     expect(last.text).toContain("content policy");
     expect(fake.to(`${bot}sendPhoto`)).toHaveLength(0);
+  });
+
+  it("never logs or replies with the bot token when Telegram echoes a URL back", async () => {
+    fake = chatFake({
+      intercept: (req) =>
+        req.url.endsWith("/getFile")
+          ? Response.json(
+              { ok: false, error_code: 400, description: `Bad Request: file not found at ${req.url}` },
+              { status: 400 },
+            )
+          : undefined,
+    });
+    const logs: string[] = [];
+    const spies = (["error", "warn", "log"] as const).map((k) =>
+      vi.spyOn(console, k).mockImplementation((...a: unknown[]) => void logs.push(a.join(" "))),
+    );
+    try {
+      const { jobIds } = await deliver(
+        telegramRequest(update({ caption: "edit image: make it night", photo: [{ file_id: "gone", file_size: 10 }] })),
+      );
+      expect(jobIds).toHaveLength(0);
+      const last = fake.to(`${bot}sendMessage`).at(-1)?.json() as { text: string };
+      expect(last.text).toContain("couldn't read the attached image");
+      for (const text of [...logs, ...fake.calls.map((c) => new TextDecoder().decode(c.body))]) assertNoSecrets(text);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
   });
 });

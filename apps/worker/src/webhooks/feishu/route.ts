@@ -9,6 +9,7 @@ import { parseCommand } from "../command.ts";
 import { timingSafeEqualString } from "../crypto.ts";
 import { replyOnce } from "../dedupe.ts";
 import type { WebhookAppEnv } from "../env.ts";
+import { logFailure } from "../log.ts";
 import { HELP_TEXT, invalidText, NOT_ALLOWED_TEXT } from "../messages.ts";
 import { startChatJob } from "../start.ts";
 import { resolveChatMember } from "../teams.ts";
@@ -132,9 +133,7 @@ export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response
   };
   const say = (text: string) => reply(api, target, { msgType: "text", content: { text } });
   const later = (p: Promise<unknown>) =>
-    c.executionCtx.waitUntil(
-      p.catch((e: unknown) => console.error(`webhooks: feishu reply failed: ${(e as Error).message}`)),
-    );
+    c.executionCtx.waitUntil(p.catch((e: unknown) => logFailure(c.env, "feishu reply", e)));
 
   const member = resolveChatMember(
     c.env.CHAT_TEAMS,
@@ -144,7 +143,7 @@ export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response
     ev.event?.sender?.sender_id?.open_id ?? "",
   );
   if (!member) {
-    later(replyOnce(c.env.DB, "feishu", eventId, () => say(NOT_ALLOWED_TEXT)));
+    later(replyOnce(c.env, "feishu", eventId, () => say(NOT_ALLOWED_TEXT)));
     return c.json({});
   }
   const { text, imageKeys } = messageParts(msg.message_type, msg.content);
@@ -153,7 +152,7 @@ export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response
   const parsed = parseCommand(input, { explicit: true, hasImages: imageKeys.length > 0, model: member.model });
   if (!parsed.ok || !input) {
     const text = parsed.ok || !parsed.issues || !input ? HELP_TEXT : invalidText(parsed.issues);
-    later(replyOnce(c.env.DB, "feishu", eventId, () => say(text)));
+    later(replyOnce(c.env, "feishu", eventId, () => say(text)));
     return c.json({});
   }
   const messageId = msg.message_id;

@@ -3,6 +3,7 @@ import type { DeliverableJob } from "../../jobs/types.ts";
 import { type DeliverImage, fileName, linkLine, once, readImage } from "../deliver-util.ts";
 import type { WebhookEnv } from "../env.ts";
 import { PlatformApiError } from "../http.ts";
+import { safeMessage } from "../log.ts";
 import { doneText, failureText } from "../messages.ts";
 import { postMessage, postResponseUrl, type SlackApi, type SlackTarget, uploadFiles } from "./api.ts";
 
@@ -44,7 +45,7 @@ export const deliverSlack = async (env: WebhookEnv, t: SlackTarget, job: Deliver
     } catch (e) {
       // not_in_channel, missing_scope, …: will not pass on a retry, so fall back to links.
       if (!(e instanceof PlatformApiError) || e.retryable) throw e;
-      console.warn(`webhooks: slack upload failed, sending links: ${e.message}`);
+      console.warn(`webhooks: slack upload failed, sending links: ${safeMessage(env, e)}`);
       links.push(...small.map((s) => s.img));
     }
   }

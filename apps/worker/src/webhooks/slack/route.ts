@@ -119,7 +119,7 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
   // Events are acked with an empty 200 whatever happens; replies go out after the ack.
   const eventId = body.event_id;
   if (!member) {
-    c.executionCtx.waitUntil(replyOnce(c.env.DB, "slack", eventId, () => reply(NOT_ALLOWED_TEXT)));
+    c.executionCtx.waitUntil(replyOnce(c.env, "slack", eventId, () => reply(NOT_ALLOWED_TEXT)));
     return c.body(null, 200);
   }
   const images = (ev.files ?? []).filter(
@@ -129,7 +129,7 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
   const parsed = parseCommand(input, { explicit: true, hasImages: images.length > 0, model: member.model });
   if (!parsed.ok) {
     const text = parsed.issues ? invalidText(parsed.issues) : HELP_TEXT;
-    c.executionCtx.waitUntil(replyOnce(c.env.DB, "slack", eventId, () => reply(text)));
+    c.executionCtx.waitUntil(replyOnce(c.env, "slack", eventId, () => reply(text)));
     return c.body(null, 200);
   }
   c.executionCtx.waitUntil(
