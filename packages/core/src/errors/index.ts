@@ -1,5 +1,3 @@
-export { type ErrorCode, GptImageError, type GptImageErrorInit, isGptImageError } from "./gptimg-error.ts";
-export { formatIssue, isValidationError, ValidationError } from "./validation-error.ts";
 export {
   ApiError,
   AuthenticationError,
@@ -13,6 +11,7 @@ export {
   ProviderError,
   RateLimitError,
 } from "./api-error.ts";
+export { type ErrorCode, GptImageError, type GptImageErrorInit, isGptImageError } from "./gptimg-error.ts";
 export {
   AbortedError,
   BadResponseError,
@@ -21,3 +20,4 @@ export {
   OutcomeUnknownError,
   TimeoutError,
 } from "./transport-errors.ts";
+export { formatIssue, isValidationError, ValidationError } from "./validation-error.ts";
