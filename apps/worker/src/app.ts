@@ -1,9 +1,10 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { idempotency } from "./jobs/idempotency.ts";
 import { jobsRouter } from "./jobs/routes.ts";
 import { memberAuth } from "./lib/auth.ts";
+import { BODY_LIMITS, bodyLimit, jsonOrMultipart } from "./lib/body-limit.ts";
 import type { AppEnv } from "./lib/context.ts";
-import { toOpenAIError } from "./lib/errors.ts";
+import { HttpError, toOpenAIError } from "./lib/errors.ts";
 import { envSecrets } from "./lib/secrets.ts";
 import { adminRouter } from "./routes/admin.ts";
 import { filesRouter } from "./routes/files.ts";
@@ -21,7 +22,30 @@ import { webhooksRouter } from "./webhooks/routes.ts";
  */
 export const app = new Hono<AppEnv>();
 
+/** 413 in OpenAI's error shape. */
+const tooLarge = (c: Context<AppEnv>, max: number, size: number | null) => {
+  const err = new HttpError(
+    413,
+    "validation",
+    `body${size === null ? "" : ` of ${size} bytes`}: must be at most ${max} bytes`,
+    { param: "body" },
+  );
+  return c.json(toOpenAIError(err).body, 413);
+};
+
 app.use("/v1/*", memberAuth());
+app.use("/v1/*", bodyLimit(jsonOrMultipart, tooLarge));
+app.use(
+  "/admin/*",
+  bodyLimit(() => BODY_LIMITS.admin, tooLarge),
+);
+app.use(
+  "/webhooks/*",
+  bodyLimit(
+    () => BODY_LIMITS.webhook,
+    (c) => c.text("request body too large", 413),
+  ),
+);
 app.use("/v1/images/*", idempotency());
 app.route("/v1/images", imagesRouter);
 app.route("/v1/models", modelsRouter);

@@ -1,0 +1,99 @@
+import type { Context, Env as HonoEnv, MiddlewareHandler } from "hono";
+
+const MiB = 1024 * 1024;
+
+/**
+ * Request body limits. Multipart carries edit inputs: at most 50 MB of images (core's limit,
+ * OpenAI images/edits) plus a mask under 4 MB, plus room for boundaries and text fields.
+ * Everything else is JSON or form text: a 32,000-character prompt is far below 1 MiB.
+ */
+export const BODY_LIMITS = {
+  multipart: 56 * MiB,
+  json: 1 * MiB,
+  admin: 64 * 1024,
+  webhook: 1 * MiB,
+} as const;
+
+/** A body over its limit, thrown while it is read. */
+export class BodyTooLargeError extends Error {
+  override name = "BodyTooLargeError";
+  constructor(readonly max: number) {
+    super(`request body is over the ${max}-byte limit`);
+  }
+}
+
+/** What `bodyLimit` does with a body over its limit: the response to send. */
+export type TooLarge<E extends HonoEnv> = (c: Context<E>, max: number, size: number | null) => Response;
+
+/**
+ * Refuses a body over `max(contentType)` bytes before any handler reads it. A declared
+ * Content-Length over the limit is refused at once. Without one (chunked), a small limit is
+ * read into memory and checked; a large one (multipart) is counted while the handler streams
+ * it, and reading fails with `BodyTooLargeError` past the limit, so nothing big is buffered here.
+ * @example
+ * app.use("/admin/*", bodyLimit(() => 64 * 1024, (c, max) => c.text("too large", 413)));
+ */
+export function bodyLimit<E extends HonoEnv>(
+  max: (contentType: string) => number,
+  tooLarge: TooLarge<E>,
+): MiddlewareHandler<E> {
+  return async (c, next) => {
+    const raw = c.req.raw;
+    if (!raw.body) return next();
+    const limit = max(raw.headers.get("content-type") ?? "");
+    const declared = raw.headers.get("content-length");
+    if (declared !== null && !raw.headers.has("transfer-encoding")) {
+      const size = Number(declared);
+      if (!Number.isSafeInteger(size) || size > limit) return tooLarge(c, limit, Number.isFinite(size) ? size : null);
+      return next();
+    }
+    if (limit <= BODY_LIMITS.webhook) {
+      const bytes = await readAtMost(raw.body, limit);
+      if (bytes === null) return tooLarge(c, limit, null);
+      c.req.raw = new Request(raw, { body: bytes });
+      return next();
+    }
+    c.req.raw = new Request(raw, { body: raw.body.pipeThrough(counter(limit)) });
+    return next();
+  };
+}
+
+/** The whole stream, or null (and the stream cancelled) once it passes `max` bytes. */
+async function readAtMost(body: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array | null> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+/** Passes bytes through and errors the stream once more than `max` have gone by. */
+function counter(max: number): TransformStream<Uint8Array, Uint8Array> {
+  let total = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      total += chunk.byteLength;
+      if (total > max) controller.error(new BodyTooLargeError(max));
+      else controller.enqueue(chunk);
+    },
+  });
+}
+
+/** `max` for routes that take JSON, or multipart edits. */
+export const jsonOrMultipart = (contentType: string): number =>
+  contentType.toLowerCase().startsWith("multipart/form-data") ? BODY_LIMITS.multipart : BODY_LIMITS.json;
