@@ -108,6 +108,8 @@ describe("gptimg generate (offline provider over HTTP)", () => {
     expect(r1.code).toBe(2);
     expect(r1.stderr).toMatch(/keep\.png exists; pass --force/);
     expect(readFileSync(join(dir, "keep.png"), "utf8")).toBe("old");
+    // Refused before sending: an image nobody can save is never paid for.
+    expect(provider.requests).toHaveLength(0);
     const r2 = await run(["generate", "a cat", "-o", "keep.png", "--force"], { env, cwd: dir });
     expect(r2.code).toBe(0);
     expect(readFileSync(join(dir, "keep.png")).subarray(1, 4).toString()).toBe("PNG");

@@ -5,6 +5,7 @@ import { startProgress } from "../cli/progress.ts";
 import { reportFailure } from "../cli/report.ts";
 import { loadSources, workerSettings } from "../config/settings.ts";
 import { rateTable } from "../cost.ts";
+import { claimOutput } from "../files/claim.ts";
 import { planOutput } from "../files/naming.ts";
 import { ensureWritableDir } from "../files/write.ts";
 import { printEnvelope } from "../run/envelope.ts";
@@ -82,7 +83,8 @@ export const run: CommandRun = async (args, io, spec) => {
       n: Math.max(1, job.images?.length ?? 1),
     });
     await ensureWritableDir(plan.dir);
-    const saver = new ImageSaver(plan, flag(values, "force"));
+    const force = flag(values, "force");
+    const saver = new ImageSaver(await claimOutput(plan, "png", force), force);
     const result = await saveJob(job, { jobs, saver, io, mode, rates: rateTable(sources.file.config.rates), progress });
     progress.stop();
     printEnvelope(io, mode, { ...result, command: "jobs wait", elapsedMs: Math.round(performance.now() - started) });

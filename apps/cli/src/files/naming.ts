@@ -44,6 +44,10 @@ export interface OutputPlan {
   /** the extension the user typed (kept when it matches the real format: jpeg vs jpg) */
   typedExt: string | undefined;
   n: number;
+  /** the stem was made up (timestamp and slug), so it may take a `-2`, `-3` counter on collision */
+  auto: boolean;
+  /** for an automatic stem taken already: 2, 3… appended to it */
+  counter?: number;
 }
 
 /**
@@ -59,21 +63,30 @@ export function planOutput(opts: {
   n: number;
 }): OutputPlan {
   const auto = `gptimg-${timestamp(opts.now)}-${slug(opts.prompt)}`;
-  if (opts.out === undefined || opts.out === "") return { dir: opts.cwd, stem: auto, typedExt: undefined, n: opts.n };
+  if (opts.out === undefined || opts.out === "")
+    return { dir: opts.cwd, stem: auto, typedExt: undefined, n: opts.n, auto: true };
   const full = resolve(opts.cwd, opts.out);
-  if (opts.outIsDir || /[/\\]$/.test(opts.out)) return { dir: full, stem: auto, typedExt: undefined, n: opts.n };
+  if (opts.outIsDir || /[/\\]$/.test(opts.out))
+    return { dir: full, stem: auto, typedExt: undefined, n: opts.n, auto: true };
   const name = sanitizeComponent(basename(full));
   const ext = extname(name).toLowerCase();
   const typedExt = IMAGE_EXT.has(ext) ? ext : undefined;
-  return { dir: dirname(full), stem: typedExt ? name.slice(0, -ext.length) || "image" : name, typedExt, n: opts.n };
+  return {
+    dir: dirname(full),
+    stem: typedExt ? name.slice(0, -ext.length) || "image" : name,
+    typedExt,
+    n: opts.n,
+    auto: false,
+  };
 }
 
 /** The file name of image `i` (0-based) in format `ext` (png, jpg, webp, gif). */
 export function fileName(plan: OutputPlan, i: number, ext: string): string {
+  const stem = plan.counter !== undefined && plan.counter > 1 ? `${plan.stem}-${plan.counter}` : plan.stem;
   const suffix = plan.n > 1 ? `-${i + 1}` : "";
   const typed = plan.typedExt?.slice(1);
   const same = typed === ext || (typed === "jpeg" && ext === "jpg");
-  return `${plan.stem}${suffix}.${same && typed ? typed : ext}`;
+  return `${stem}${suffix}.${same && typed ? typed : ext}`;
 }
 
 /** True when `child` is `dir` itself or inside it (after resolving `..`). */

@@ -6,6 +6,13 @@ import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { isInside, sanitizeComponent } from "./naming.ts";
 
+/** The output file is there already and `--force` was not given. */
+export class OutputExistsError extends CliError {
+  constructor(readonly target: string) {
+    super("io", `${target} exists; pass --force to overwrite or choose another -o`, { exitCode: EXIT.usage });
+  }
+}
+
 /** Temp files still on disk; removed on Ctrl-C so no partial file is ever left behind. */
 const pending = new Set<string>();
 
@@ -78,21 +85,14 @@ async function linkNoClobber(tmp: string, target: string): Promise<void> {
     await link(tmp, target);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "EEXIST") {
-      throw new CliError("io", `${target} exists; pass --force to overwrite or choose another -o`, {
-        exitCode: EXIT.usage,
-      });
-    }
+    if (code === "EEXIST") throw new OutputExistsError(target);
     if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EXDEV" && code !== "ENOSYS") throw e;
     // Filesystems without hard links: check, then rename (a small race, never a silent clobber of an old file).
     const exists = await stat(target).then(
       () => true,
       () => false,
     );
-    if (exists)
-      throw new CliError("io", `${target} exists; pass --force to overwrite or choose another -o`, {
-        exitCode: EXIT.usage,
-      });
+    if (exists) throw new OutputExistsError(target);
     await rename(tmp, target);
   }
 }

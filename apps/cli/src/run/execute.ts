@@ -4,6 +4,7 @@ import {
   buildEditRequest,
   buildGenerateRequest,
   type EditOptions,
+  extensionFor,
   type GenerateOptions,
   resolveProvider,
   validateEditOptions,
@@ -18,6 +19,7 @@ import { startProgress } from "../cli/progress.ts";
 import { directSettings, missingKeyError } from "../config/provider-settings.ts";
 import { chooseRoute, pick, type Sources, workerSettings } from "../config/settings.ts";
 import { rateTable } from "../cost.ts";
+import { claimOutput } from "../files/claim.ts";
 import { planOutput } from "../files/naming.ts";
 import { ensureWritableDir } from "../files/write.ts";
 import { runDirect } from "./direct.ts";
@@ -112,7 +114,9 @@ export async function executeImage(
     n: opts.n ?? 1,
   });
   await ensureWritableDir(plan.dir);
-  const saver = new ImageSaver(plan, flag(values, "force"));
+  const force = flag(values, "force");
+  const claimed = await claimOutput(plan, extensionFor(opts.outputFormat ?? "png") ?? "png", force);
+  const saver = new ImageSaver(claimed, force);
   const rates = rateTable(sources.file.config.rates);
   const progress = startProgress(io, worker ? `sending to ${worker.endpoint}` : `generating with ${primary!.name}`);
   try {

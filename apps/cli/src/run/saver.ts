@@ -1,8 +1,9 @@
 import { extensionFor, inspectImage } from "@gptimg/core";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
+import { freePlan, MAX_COUNTER } from "../files/claim.ts";
 import { fileName, type OutputPlan } from "../files/naming.ts";
-import { writeAtomic } from "../files/write.ts";
+import { OutputExistsError, writeAtomic } from "../files/write.ts";
 
 /**
  * Bun's collector is lazy with large buffers: without a nudge, images already written wait in
@@ -30,7 +31,7 @@ export class ImageSaver {
   readonly saved: SavedImage[] = [];
   private partialsSkipped = false;
   constructor(
-    private readonly plan: OutputPlan,
+    private plan: OutputPlan,
     private readonly force: boolean,
   ) {}
 
@@ -47,12 +48,28 @@ export class ImageSaver {
       );
     }
     const ext = extensionFor(info.format);
-    const plan = index > 0 && this.plan.n === 1 ? { ...this.plan, n: index + 1 } : this.plan;
-    const path = await writeAtomic(this.plan.dir, fileName(plan, index, ext), bytes, { force: this.force });
+    const path = await this.write(bytes, index, ext);
     const saved = { path, bytes: bytes.byteLength, format: info.format, width: info.width, height: info.height };
     this.saved.push(saved);
     collectGarbage();
     return saved;
+  }
+
+  /**
+   * Writes under the plan's name; an automatic name taken meanwhile (a parallel batch line, a
+   * format other than the one asked for) moves on to the next free counter instead of failing.
+   */
+  private async write(bytes: Uint8Array, index: number, ext: string): Promise<string> {
+    for (;;) {
+      const plan = index > 0 && this.plan.n === 1 ? { ...this.plan, n: index + 1 } : this.plan;
+      try {
+        return await writeAtomic(this.plan.dir, fileName(plan, index, ext), bytes, { force: this.force });
+      } catch (e) {
+        const counter = this.plan.counter ?? 1;
+        if (!(e instanceof OutputExistsError) || !this.plan.auto || counter >= MAX_COUNTER) throw e;
+        this.plan = await freePlan({ ...this.plan, counter: counter + 1 }, ext);
+      }
+    }
   }
 
   /**

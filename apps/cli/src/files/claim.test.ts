@@ -1,0 +1,55 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ImageSaver } from "../run/saver.ts";
+import { claimOutput } from "./claim.ts";
+import { fileName, planOutput } from "./naming.ts";
+import { OutputExistsError } from "./write.ts";
+
+const now = new Date(2026, 10, 22, 3, 15, 0);
+const PNG_1X1 = Uint8Array.from(
+  Buffer.from(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+    "base64",
+  ),
+);
+
+describe("claimOutput (before the request is sent)", () => {
+  it("an explicit -o FILE that exists fails at once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gptimg-claim-"));
+    writeFileSync(join(dir, "keep.png"), "old");
+    const plan = planOutput({ out: "keep.png", outIsDir: false, cwd: dir, prompt: "p", now, n: 1 });
+    await expect(claimOutput(plan, "png", false)).rejects.toBeInstanceOf(OutputExistsError);
+    await expect(claimOutput(plan, "png", true)).resolves.toBe(plan);
+  });
+
+  it.each([1, 2])("an automatic name taken already moves on to -2 (n=%i)", async (n) => {
+    const dir = mkdtempSync(join(tmpdir(), "gptimg-claim-"));
+    const plan = planOutput({ out: undefined, outIsDir: false, cwd: dir, prompt: "a cat", now, n });
+    writeFileSync(join(dir, fileName(plan, 0, "png")), "old");
+    const claimed = await claimOutput(plan, "png", false);
+    expect(fileName(claimed, 0, "png")).toBe(
+      n === 1 ? "gptimg-20261122-031500-a-cat-2.png" : "gptimg-20261122-031500-a-cat-2-1.png",
+    );
+  });
+});
+
+describe("ImageSaver with an automatic name", () => {
+  it("a name taken after the claim moves on instead of failing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gptimg-claim-"));
+    const plan = planOutput({ out: undefined, outIsDir: false, cwd: dir, prompt: "a cat", now, n: 1 });
+    const first = await new ImageSaver(plan, false).save(PNG_1X1, 0);
+    const second = await new ImageSaver(plan, false).save(PNG_1X1, 0);
+    expect(first.path).toBe(join(dir, "gptimg-20261122-031500-a-cat.png"));
+    expect(second.path).toBe(join(dir, "gptimg-20261122-031500-a-cat-2.png"));
+    expect(readFileSync(second.path)).toEqual(Buffer.from(PNG_1X1));
+  });
+
+  it("an explicit name taken after the claim still fails", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gptimg-claim-"));
+    const plan = planOutput({ out: "x.png", outIsDir: false, cwd: dir, prompt: "p", now, n: 1 });
+    await new ImageSaver(plan, false).save(PNG_1X1, 0);
+    await expect(new ImageSaver(plan, false).save(PNG_1X1, 0)).rejects.toBeInstanceOf(OutputExistsError);
+  });
+});
