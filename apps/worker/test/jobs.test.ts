@@ -42,6 +42,9 @@ describe("POST /v1/jobs", () => {
     [{ prompt: "x", bogus: 1 }, "bogus"],
     [{ prompt: "x", callback_url: "http://example.com/hook" }, "callback_url"],
     [{ prompt: "x", callback_url: "not a url" }, "callback_url"],
+    [{ prompt: "x", callback_url: "https://169.254.169.254/latest/meta-data/" }, "callback_url"],
+    [{ prompt: "x", callback_url: "https://10.0.0.5/hook" }, "callback_url"],
+    [{ prompt: "x", callback_url: "https://[::1]/hook" }, "callback_url"],
   ])("rejects %j with a 400 naming %s", async (body, field) => {
     const { token } = await memberToken();
     const res = await postJob(token, body);

@@ -1,11 +1,14 @@
 import type { ValidationIssue } from "@gptimg/core";
+import { isPrivateHost } from "./private-host.ts";
 import type { JobsEnv, JobView } from "./types.ts";
 
 const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /**
- * Problems with a `callback_url`: it must be absolute https; plain http only to a loopback host
- * and only when `ALLOW_LOCAL_CALLBACKS` is "true" (local development and tests).
+ * Problems with a `callback_url`: it must be absolute https to a public host (no loopback,
+ * private, link-local or internal-only name: the Worker must not be made to call inside a
+ * network). Loopback, over http or https, only when `ALLOW_LOCAL_CALLBACKS` is "true" (local
+ * development and tests).
  */
 export function checkCallbackUrl(env: JobsEnv, value: string): ValidationIssue[] {
   let url: URL;
@@ -17,13 +20,25 @@ export function checkCallbackUrl(env: JobsEnv, value: string): ValidationIssue[]
   if (url.username || url.password) {
     return [{ field: "callback_url", value: `${url.protocol}//***@${url.host}`, rule: "must not carry credentials" }];
   }
-  if (url.protocol === "https:") return [];
-  if (url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname) && env.ALLOW_LOCAL_CALLBACKS === "true") return [];
-  const rule =
-    url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname)
+  const local = LOCAL_HOSTS.has(url.hostname);
+  if (local && env.ALLOW_LOCAL_CALLBACKS === "true" && (url.protocol === "http:" || url.protocol === "https:"))
+    return [];
+  if (url.protocol !== "https:") {
+    const rule = local
       ? "must be https (http://127.0.0.1 is allowed only when ALLOW_LOCAL_CALLBACKS is true)"
       : "must be https";
-  return [{ field: "callback_url", value, rule }];
+    return [{ field: "callback_url", value, rule }];
+  }
+  if (isPrivateHost(url.hostname)) {
+    return [
+      {
+        field: "callback_url",
+        value,
+        rule: "must name a public host (loopback, private, link-local and internal addresses are refused)",
+      },
+    ];
+  }
+  return [];
 }
 
 /** The newest signing key: the last entry of `SIGNING_KEYS` (`{ "<kid>": "<key>" }`). */
