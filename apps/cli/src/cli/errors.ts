@@ -1,4 +1,6 @@
+import { formatIssue, type ValidationIssue } from "@gptimg/core";
 import { EXIT, type ExitCode, exitCodeFor } from "./exit-codes.ts";
+import { flagForField } from "./flag-names.ts";
 
 /** The failure part of the `--json` envelope. */
 export interface FailureInfo {
@@ -43,7 +45,20 @@ interface ErrorLike {
   status?: unknown;
   requestId?: unknown;
   possiblyBilled?: unknown;
+  issues?: unknown;
+  providerCode?: unknown;
+  providerType?: unknown;
 }
+
+/** Our own validation (no HTTP status): every issue again, named by its flag. */
+function validationMessage(x: ErrorLike): string | undefined {
+  if (x.code !== "validation" || x.status !== undefined || !Array.isArray(x.issues)) return undefined;
+  return (x.issues as ValidationIssue[]).map((i) => formatIssue({ ...i, field: flagForField(i.field) })).join("\n");
+}
+
+/** Out of credit: waiting does not help, so it is a refusal (exit 4), not a rate limit (5). */
+const outOfQuota = (x: ErrorLike): boolean =>
+  x.providerCode === "insufficient_quota" || x.providerType === "insufficient_quota";
 
 /** Normalizes anything thrown into the envelope's error object and an exit code. */
 export function describeFailure(e: unknown): { info: FailureInfo; exitCode: ExitCode } {
@@ -68,12 +83,12 @@ export function describeFailure(e: unknown): { info: FailureInfo; exitCode: Exit
       return {
         info: {
           code: x.code,
-          message: x.message,
+          message: validationMessage(x) ?? x.message,
           status: status ?? null,
           requestId: typeof x.requestId === "string" ? x.requestId : null,
           possiblyBilled,
         },
-        exitCode: exitCodeFor(x.code, status, possiblyBilled),
+        exitCode: outOfQuota(x) && !possiblyBilled ? EXIT.refused : exitCodeFor(x.code, status, possiblyBilled),
       };
     }
   }
