@@ -47,6 +47,8 @@ describe("gptimg batch", () => {
     expect(existsSync(join(dir, "out/owls/owl.png"))).toBe(true);
     expect(readdirSync(join(dir, "out")).filter((f) => f.endsWith(".jpg"))).toHaveLength(2);
     expect(r.stderr).toMatch(/batch: 3 done, 0 skipped, 2 failed of 5; 4 images/);
+    // One "line N:" per message, also for problems found while parsing the line.
+    expect(r.stderr).toMatch(/^error: line 5: out \.\.\/escape\.png: must name a file/m);
     expect(existsSync(join(dir, "out/.jobs.jsonl.gptimg-state.json"))).toBe(true);
     const sent = provider.count("/images/generations");
     expect(sent).toBe(3);
@@ -55,6 +57,18 @@ describe("gptimg batch", () => {
     const again = await run(["batch", "jobs.jsonl", "-o", "out", "--json"], { env, cwd: dir });
     expect(envelope(again).summary).toMatchObject({ done: 0, skipped: 3, failed: 2 });
     expect(provider.count("/images/generations")).toBe(sent);
+  });
+
+  it("lines with the same prompt at the same time each keep their image", async () => {
+    const dir = tmp();
+    const twins = [{ prompt: "twin" }, { prompt: "twin", quality: "low" }, { prompt: "twin", quality: "high" }];
+    writeFileSync(join(dir, "twins.jsonl"), twins.map((l) => JSON.stringify(l)).join("\n"));
+    const r = await run(["batch", "twins.jsonl", "--concurrency", "3"], { env, cwd: dir });
+    expect(r.stderr).not.toMatch(/exists/);
+    expect(r.code).toBe(0);
+    const paths = r.stdout.trim().split("\n");
+    expect(new Set(paths).size).toBe(3);
+    for (const p of paths) expect(existsSync(p)).toBe(true);
   });
 
   it("a concurrency of 3 runs three requests at once (and never more)", async () => {

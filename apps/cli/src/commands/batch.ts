@@ -7,7 +7,7 @@ import { EXIT } from "../cli/exit-codes.ts";
 import type { FlagValues } from "../cli/flags.ts";
 import type { Io } from "../cli/io.ts";
 import { flag, intFlag, parseCommandArgs, str } from "../cli/parse.ts";
-import { reportFailure } from "../cli/report.ts";
+import { providerDetail, reportFailure } from "../cli/report.ts";
 import { loadSources } from "../config/settings.ts";
 import { ensureWritableDir, exists } from "../files/write.ts";
 import type { Envelope } from "../run/envelope.ts";
@@ -102,7 +102,10 @@ async function batch(values: FlagValues, positionals: string[], io: Io, json: bo
       const { redact } = await import("@gptimg/core");
       const { secrets } = await import("../cli/secrets.ts");
       info.message = redact(info.message, secrets());
-      io.err(`error: line ${row.line}: ${info.message.split("\n").join("; ")}`);
+      // Line-level problems (bad JSON, unknown key) already start with "line N:".
+      const text = info.message.split("\n").join("; ");
+      const prefix = text.startsWith(`line ${row.line}:`) ? "" : `line ${row.line}: `;
+      io.err(`error: ${prefix}${text}${providerDetail(e, info)}`);
       return { ...base, ok: false, skipped: false, error: info, exitCode };
     }
   };
