@@ -85,6 +85,27 @@ describe("ImageJobWorkflow", () => {
     expect(output).toMatchObject({ callback: { ok: false } });
   });
 
+  it("records a delivery that keeps failing without any secret its error quoted", async () => {
+    const secret = (JSON.parse(env.SIGNING_KEYS as string) as Record<string, string>).k2 as string;
+    const up = fakeUpstream(
+      () => imagesResponse(1),
+      () => {
+        // a network error whose message quotes a secret, as a URL with a token in it would
+        throw new TypeError(`connection to hooks.test reset (key ${secret}, Bearer ${env.ADMIN_TOKEN})`);
+      },
+    );
+    restore = up.restore;
+    const { row, output } = await startAndWait({ prompt: "leaky", callback_url: CALLBACK });
+    expect(up.otherCalls.length).toBeGreaterThan(1);
+    const recorded = JSON.parse(row.delivery_state ?? "{}").callback as { ok: boolean; error: string };
+    expect(recorded).toMatchObject({ ok: false });
+    expect(recorded.error).toContain("connection to hooks.test reset");
+    for (const text of [row.delivery_state ?? "", JSON.stringify(output)]) {
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain(env.ADMIN_TOKEN as string);
+    }
+  });
+
   it("signs the callback with the newest key over t.body", async () => {
     const up = fakeUpstream(() => imagesResponse(1));
     restore = up.restore;

@@ -1,4 +1,6 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
+import { redact } from "@gptimg/core";
+import { envSecrets } from "../lib/secrets.ts";
 import { deliverChat } from "../webhooks/deliver.ts";
 import { deliverCallback, PermanentDeliveryError } from "./callback.ts";
 import type { ImageJobParams } from "./create.ts";
@@ -56,7 +58,7 @@ export class ImageJobWorkflow extends WorkflowEntrypoint<JobsEnv, ImageJobParams
     try {
       return await step.do(`deliver ${channel}`, DELIVER_STEP, () => deliverOnce(this.env, jobId, channel));
     } catch (err) {
-      const error = err instanceof Error ? err.message : String(err);
+      const error = safeError(this.env, err);
       return step.do(`record ${channel} failure`, async () => {
         await recordDelivery(this.env.DB, jobId, channel, { ok: false, error, at: at() });
         return { channel, ok: false, error };
@@ -65,8 +67,25 @@ export class ImageJobWorkflow extends WorkflowEntrypoint<JobsEnv, ImageJobParams
   }
 }
 
-/** One delivery attempt on one channel; throws for a failure worth retrying. */
+/**
+ * An error's message with every secret the Worker holds removed: delivery errors can quote a
+ * platform's answer or a URL (Telegram's API URLs carry the bot token), and they are kept in D1
+ * and in the Workflow's own step records.
+ */
+const safeError = (env: JobsEnv, err: unknown): string =>
+  redact(err instanceof Error ? err.message : String(err), envSecrets(env));
+
+/** One delivery attempt on one channel; throws (with secrets redacted) for a failure worth retrying. */
 export async function deliverOnce(env: JobsEnv, jobId: string, channel: "callback" | "chat"): Promise<DeliveryOutcome> {
+  try {
+    return await deliverOnceRaw(env, jobId, channel);
+  } catch (err) {
+    if (err instanceof PermanentDeliveryError) throw err;
+    throw new Error(safeError(env, err));
+  }
+}
+
+async function deliverOnceRaw(env: JobsEnv, jobId: string, channel: "callback" | "chat"): Promise<DeliveryOutcome> {
   const row = await getJob(env.DB, jobId);
   if (!row) throw new Error(`job ${jobId} does not exist`);
   const chat = row.delivery ? (JSON.parse(row.delivery) as ChatDelivery) : null;
@@ -85,7 +104,8 @@ export async function deliverOnce(env: JobsEnv, jobId: string, channel: "callbac
   } catch (err) {
     if (!(err instanceof PermanentDeliveryError)) throw err;
     // the receiver refused for good (4xx): record it, retrying would only repeat the refusal
-    await recordDelivery(env.DB, jobId, channel, { ok: false, error: err.message, at: at() });
-    return { channel, ok: false, error: err.message };
+    const error = safeError(env, err);
+    await recordDelivery(env.DB, jobId, channel, { ok: false, error, at: at() });
+    return { channel, ok: false, error };
   }
 }
