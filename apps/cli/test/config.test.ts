@@ -99,7 +99,12 @@ describe("login, logout and the config file", () => {
     expect(show.stdout + show.stderr).not.toContain(CANARY);
     const bad = await run(["config", "set", "providers.backup.fallbacks", "ghost"], { env: e });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/providers\.backup\.fallbacks: names an unknown provider: ghost/);
+    expect(bad.stderr).toMatch(/providers\.backup\.fallbacks ghost: names an unknown provider/);
+    const before = readFileSync(configOf(home), "utf8");
+    const badUrl = await run(["config", "set", "providers.backup.baseUrl", "notaurl"], { env: e });
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toMatch(/providers\.backup\.baseUrl notaurl: must be an absolute http\(s\) URL/);
+    expect(readFileSync(configOf(home), "utf8")).toBe(before);
     const unknown = await run(["config", "set", "nope", "1"], { env: e });
     expect(unknown.code).toBe(2);
     expect((await run(["config", "unset", "providers.backup.extraBody"], { env: e })).code).toBe(0);
@@ -139,7 +144,7 @@ describe("login, logout and the config file", () => {
     writeFileSync(configOf(home), JSON.stringify({ providers: { x: { profile: "nope" } } }), { mode: 0o600 });
     const r = await run(["generate", "a"], { env: { HOME: home } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/providers\.x\.profile: must be one of/);
+    expect(r.stderr).toMatch(/providers\.x\.profile nope: must be one of/);
   });
 });
 

@@ -4,7 +4,7 @@ import { readStdin } from "../cli/io.ts";
 import { parseCommandArgs } from "../cli/parse.ts";
 import { registerSecret } from "../cli/secrets.ts";
 import { getAt, parseKey, redactConfig, setAt, typedValue, unsetAt } from "../config/keys.ts";
-import { type ConfigFile, checkConfig } from "../config/schema.ts";
+import { type ConfigFile, checkConfig, formatConfigIssue } from "../config/schema.ts";
 import { loadSources } from "../config/settings.ts";
 import { saveConfig } from "../config/store.ts";
 import type { CommandRun } from "./types.ts";
@@ -50,8 +50,7 @@ export const run: CommandRun = async (args, io, spec) => {
       const next = structuredClone(config) as Record<string, unknown>;
       setAt(next, p.segments, typedValue(p, raw, key));
       const issues = checkConfig(next);
-      if (issues.length > 0)
-        throw usageError(`config set ${key}: ${issues.map((i) => `${i.field}: ${i.rule}`).join("; ")}`);
+      if (issues.length > 0) throw usageError(issues.map(formatConfigIssue).join("\n"));
       saveConfig(path, next as ConfigFile, io.env);
       io.err(`set ${key} in ${path}`);
       return EXIT.ok;
@@ -66,9 +65,7 @@ export const run: CommandRun = async (args, io, spec) => {
       }
       const issues = checkConfig(next);
       if (issues.length > 0)
-        throw new CliError("usage", `config unset ${key}: ${issues.map((i) => `${i.field}: ${i.rule}`).join("; ")}`, {
-          exitCode: EXIT.usage,
-        });
+        throw new CliError("usage", issues.map(formatConfigIssue).join("\n"), { exitCode: EXIT.usage });
       saveConfig(path, next as ConfigFile, io.env);
       io.err(`unset ${key} in ${path}`);
       return EXIT.ok;

@@ -37,14 +37,28 @@ export interface ConfigFile {
 
 export interface ConfigIssue {
   field: string;
+  /** the offending value, when showing it is safe (never for secrets) */
+  value?: string;
   rule: string;
 }
+
+/** `providers.x.profile nope: must be one of …`, the same shape as core's validation issues. */
+export const formatConfigIssue = (i: ConfigIssue): string =>
+  `${i.field}${i.value === undefined ? "" : ` ${i.value}`}: ${i.rule}`;
 
 /** Provider names become config keys and appear in messages: keep them plain. */
 export const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isStr = (v: unknown): v is string => typeof v === "string" && v.length > 0;
+const isHttpUrl = (v: string): boolean => {
+  try {
+    const u = new URL(v);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";
+  } catch {
+    return false;
+  }
+};
 
 const PROVIDER_KEYS = new Set([
   "profile",
@@ -68,7 +82,19 @@ function checkProvider(name: string, p: unknown, all: Record<string, unknown>, i
   }
   for (const k of Object.keys(p)) if (!PROVIDER_KEYS.has(k)) issues.push({ field: `${at}.${k}`, rule: "unknown key" });
   if (p.profile !== undefined && !PROFILE_NAMES.includes(p.profile as ProfileNameCli)) {
-    issues.push({ field: `${at}.profile`, rule: `must be one of ${PROFILE_NAMES.join(", ")}` });
+    issues.push({
+      field: `${at}.profile`,
+      value: String(p.profile),
+      rule: `must be one of ${PROFILE_NAMES.join(", ")}`,
+    });
+  }
+  // Caught here, a typo fails at `config set`, not at the next generate with a message about "baseUrl".
+  if (isStr(p.baseUrl) && !isHttpUrl(p.baseUrl)) {
+    issues.push({
+      field: `${at}.baseUrl`,
+      value: p.baseUrl,
+      rule: "must be an absolute http(s) URL such as https://example.com/v1",
+    });
   }
   for (const k of ["baseUrl", "model"] as const) {
     if (p[k] !== undefined && !isStr(p[k])) issues.push({ field: `${at}.${k}`, rule: "must be a non-empty string" });
@@ -97,7 +123,7 @@ function checkProvider(name: string, p: unknown, all: Record<string, unknown>, i
       for (const f of p.fallbacks) {
         if (f === name) issues.push({ field: `${at}.fallbacks`, rule: `must not name the provider itself (${f})` });
         else if (!(f in all) && !PROFILE_NAMES.includes(f as ProfileNameCli)) {
-          issues.push({ field: `${at}.fallbacks`, rule: `names an unknown provider: ${f}` });
+          issues.push({ field: `${at}.fallbacks`, value: f, rule: "names an unknown provider" });
         }
       }
     }
@@ -123,7 +149,7 @@ export function checkConfig(c: unknown): ConfigIssue[] {
     if (!isObject(e)) issues.push({ field: "endpoint", rule: "must be an object with url and token" });
     else {
       if (e.url !== undefined && !(isStr(e.url) && /^https?:\/\//.test(e.url))) {
-        issues.push({ field: "endpoint.url", rule: "must be an http(s) URL" });
+        issues.push({ field: "endpoint.url", value: String(e.url), rule: "must be an http(s) URL" });
       }
       if (e.token !== undefined && !isStr(e.token)) issues.push({ field: "endpoint.token", rule: "must be a string" });
     }

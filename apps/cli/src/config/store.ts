@@ -16,7 +16,7 @@ import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { registerSecret } from "../cli/secrets.ts";
 import { isDefaultConfigPath } from "./paths.ts";
-import { type ConfigFile, checkConfig } from "./schema.ts";
+import { type ConfigFile, checkConfig, formatConfigIssue } from "./schema.ts";
 
 const isWindows = process.platform === "win32";
 
@@ -65,7 +65,7 @@ export function loadConfig(path: string, env: Record<string, string | undefined>
   }
   const issues = checkConfig(parsed);
   if (issues.length > 0) {
-    const list = issues.map((i) => `${i.field}: ${i.rule}`).join("; ");
+    const list = issues.map(formatConfigIssue).join("; ");
     throw new CliError("usage", `config ${path}: ${list}`, { exitCode: EXIT.usage });
   }
   const config = parsed as ConfigFile;

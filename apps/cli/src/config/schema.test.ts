@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { checkConfig, formatConfigIssue } from "./schema.ts";
+
+describe("checkConfig", () => {
+  it.each(["notaurl", "ftp://example.com/v1", "example.com/v1", "http://"])(
+    "a provider baseUrl %j is refused, naming field and value",
+    (baseUrl) => {
+      const issues = checkConfig({ providers: { default: { baseUrl } } });
+      expect(issues).toEqual([
+        {
+          field: "providers.default.baseUrl",
+          value: baseUrl,
+          rule: "must be an absolute http(s) URL such as https://example.com/v1",
+        },
+      ]);
+    },
+  );
+
+  it.each(["http://127.0.0.1:8080/v1", "https://api.openai.com/v1"])("a provider baseUrl %j is fine", (baseUrl) => {
+    expect(checkConfig({ providers: { default: { baseUrl } } })).toEqual([]);
+  });
+
+  it("an unknown profile names the value", () => {
+    const [issue] = checkConfig({ providers: { p: { profile: "bogus" } } });
+    expect(formatConfigIssue(issue!)).toMatch(/^providers\.p\.profile bogus: must be one of openai/);
+  });
+});
