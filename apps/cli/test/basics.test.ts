@@ -68,6 +68,8 @@ describe("help, version, usage errors, completion, sizes", () => {
     [["generate"], /prompt: missing/],
     [["completion", "tcsh"], /choose one of bash, zsh, fish/],
     [["config", "nope"], /choose path, show, get, set or unset/],
+    [["generate", "--prompt-file", "nope.txt"], /--prompt-file nope\.txt: cannot read it: no such file or directory/],
+    [["batch", "nope.jsonl"], /batch nope\.jsonl: cannot read it: no such file or directory/],
   ])("%j exits 2 with a clear message", async (args, message) => {
     const r = await run(args, { env: { GPTIMG_API_KEY: "x-key-123" } });
     expect(r.code).toBe(2);

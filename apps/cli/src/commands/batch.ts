@@ -9,6 +9,7 @@ import type { Io } from "../cli/io.ts";
 import { flag, intFlag, parseCommandArgs, str } from "../cli/parse.ts";
 import { providerDetail, reportFailure } from "../cli/report.ts";
 import { loadSources } from "../config/settings.ts";
+import { fsReason } from "../files/fs-reason.ts";
 import { ensureWritableDir, exists } from "../files/write.ts";
 import type { Envelope } from "../run/envelope.ts";
 import { executeImage, outputMode } from "../run/execute.ts";
@@ -46,7 +47,7 @@ async function batch(values: FlagValues, positionals: string[], io: Io, json: bo
   try {
     text = await readFile(jsonl, "utf8");
   } catch (e) {
-    throw new CliError("io", `batch ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+    throw new CliError("io", `batch ${file}: cannot read it: ${fsReason(e)}`, {
       exitCode: EXIT.usage,
     });
   }

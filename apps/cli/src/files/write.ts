@@ -4,6 +4,7 @@ import { access, link, mkdir, open, rename, stat, unlink } from "node:fs/promise
 import { join } from "node:path";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
+import { fsReason } from "./fs-reason.ts";
 import { isInside, sanitizeComponent } from "./naming.ts";
 
 /** The output file is there already and `--force` was not given. */
@@ -38,8 +39,7 @@ export async function ensureWritableDir(dir: string): Promise<void> {
     await unlink(probe);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === "ENOTDIR" ? "a parent is not a directory" : (err.code ?? err.message);
-    throw new CliError("io", `output directory ${dir}: not writable (${why})`, { exitCode: EXIT.usage });
+    throw new CliError("io", `output directory ${dir}: not writable (${fsReason(err)})`, { exitCode: EXIT.usage });
   }
 }
 
@@ -73,7 +73,7 @@ export async function writeAtomic(
   } catch (e) {
     if (e instanceof CliError) throw e;
     const err = e as NodeJS.ErrnoException;
-    throw new CliError("io", `cannot write ${target}: ${err.code ?? err.message}`, { exitCode: EXIT.usage });
+    throw new CliError("io", `cannot write ${target}: ${fsReason(err)}`, { exitCode: EXIT.usage });
   } finally {
     pending.delete(tmp);
     await unlink(tmp).catch(() => undefined);

@@ -3,6 +3,7 @@ import { basename, resolve } from "node:path";
 import type { ImageInput } from "@gptimg/core";
 import { CliError, usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
+import { fsReason } from "../files/fs-reason.ts";
 
 /** Edit limits checked from file sizes before any file is read (core checks the bytes after). */
 const MAX_IMAGES = 16;
@@ -15,14 +16,9 @@ async function sizeOf(path: string, label: string): Promise<number> {
     return st.size;
   } catch (e) {
     if (e instanceof CliError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(
-      "io",
-      `${label} ${path}: ${code === "ENOENT" ? "no such file" : (code ?? (e as Error).message)}`,
-      {
-        exitCode: EXIT.usage,
-      },
-    );
+    throw new CliError("io", `${label} ${path}: ${fsReason(e)}`, {
+      exitCode: EXIT.usage,
+    });
   }
 }
 

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { CliError, usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { readStdin } from "../cli/io.ts";
+import { fsReason } from "../files/fs-reason.ts";
 
 /**
  * The prompt: the positional words, `-` for stdin, or `--prompt-file FILE` (`-` = stdin).
@@ -19,13 +20,9 @@ export async function readPrompt(positionals: string[], promptFile: string | und
       try {
         prompt = await readFile(resolve(cwd, promptFile), "utf8");
       } catch (e) {
-        throw new CliError(
-          "io",
-          `--prompt-file ${promptFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-          {
-            exitCode: EXIT.usage,
-          },
-        );
+        throw new CliError("io", `--prompt-file ${promptFile}: cannot read it: ${fsReason(e)}`, {
+          exitCode: EXIT.usage,
+        });
       }
     }
   } else if (positionals.length === 1 && positionals[0] === "-") {
