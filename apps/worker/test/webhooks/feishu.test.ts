@@ -62,6 +62,16 @@ describe("POST /webhooks/feishu", () => {
     ).toBe(401);
   });
 
+  it("answers an unsigned challenge only when FEISHU_VERIFICATION_TOKEN is set and matches", async () => {
+    const challenge = { challenge: "c", token: B.FEISHU_VERIFICATION_TOKEN, type: "url_verification" };
+    const unset = await deliver(await feishuRequest(challenge, { signed: false }), {
+      FEISHU_VERIFICATION_TOKEN: undefined,
+    });
+    expect(unset.res.status).toBe(401);
+    const wrong = { ...challenge, token: "not-the-verification-token" };
+    expect((await deliver(await feishuRequest(wrong, { signed: false }))).res.status).toBe(401);
+  });
+
   it("uploads the image and replies with it to the message", async () => {
     fake = chatFake();
     const ev = message({ text: "@_user_1 高质量生图: 大海 size=square" });

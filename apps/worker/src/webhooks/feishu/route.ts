@@ -104,8 +104,10 @@ export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response
     return c.text("body is not JSON", 400);
   }
   const token = ev.token ?? ev.header?.token ?? "";
-  if (c.env.FEISHU_VERIFICATION_TOKEN && !timingSafeEqualString(token, c.env.FEISHU_VERIFICATION_TOKEN))
-    return c.text("invalid verification token", 401);
+  const expected = c.env.FEISHU_VERIFICATION_TOKEN;
+  // Unsigned, the token is the only credential besides the encryption: without one, refuse.
+  if (!signed && !expected) return c.text("FEISHU_VERIFICATION_TOKEN is not set", 401);
+  if (expected && !timingSafeEqualString(token, expected)) return c.text("invalid verification token", 401);
   if (ev.type === "url_verification") return c.json({ challenge: ev.challenge ?? "" });
   // Everything but the challenge must be signed.
   if (!signed) return c.text("missing X-Lark-Signature", 401);
