@@ -90,7 +90,7 @@ describe("POST /webhooks/slack: slash command", () => {
     const key = JSON.parse(job?.image_keys ?? "[]")[0].key as string;
     const stored = new Uint8Array(await ((await env.IMAGES.get(key)) as R2ObjectBody).arrayBuffer());
     expect(form.get("length")).toBe(String(stored.length));
-    const [upload] = fake.to("slack-files.test/upload/F123");
+    const [upload] = fake.to("files.slack.test/upload/F123");
     expect(upload?.body).toEqual(stored);
     const [complete] = fake.to("/files.completeUploadExternal");
     expect(complete?.json()).toMatchObject({
@@ -188,7 +188,7 @@ describe("POST /webhooks/slack: app mention", () => {
 
   it("edits an attached picture and replies in the thread", async () => {
     fake = chatFake();
-    const files = [{ mimetype: "image/png", url_private_download: "http://slack-files.test/private/F9/in.png" }];
+    const files = [{ mimetype: "image/png", url_private_download: "http://files.slack.test/private/F9/in.png" }];
     const { res, text, jobIds } = await deliver(
       await slackRequest(mention("<@UBOT> edit image: make it night", files), { form: false }),
     );
@@ -196,7 +196,7 @@ describe("POST /webhooks/slack: app mention", () => {
     expect(text).toBe("");
     const job = await getJob(env.DB, jobIds[0] as string);
     expect(job).toMatchObject({ kind: "edit", member: "slack:U200", status: "succeeded" });
-    const [download] = fake.to("slack-files.test/private/");
+    const [download] = fake.to("files.slack.test/private/");
     expect(download?.headers.get("authorization")).toBe(`Bearer ${B.SLACK_BOT_TOKEN}`);
     const inputKey = JSON.parse(job?.input_keys ?? "[]")[0] as string;
     expect(new Uint8Array(await ((await env.IMAGES.get(inputKey)) as R2ObjectBody).arrayBuffer())).toEqual(INPUT_PNG);
@@ -210,6 +210,16 @@ describe("POST /webhooks/slack: app mention", () => {
       channel_id: "C200",
       thread_ts: "1700000000.000100",
     });
+  });
+
+  it("never sends the bot token to a file URL outside Slack's hosts", async () => {
+    fake = chatFake();
+    const files = [{ mimetype: "image/png", url_private_download: "http://attacker.test/private/F9/in.png" }];
+    await deliver(await slackRequest(mention("<@UBOT> edit image: make it night", files), { form: false }));
+    // the request was handled (a reply went out with the token, to Slack's API) ...
+    expect(fake.to("slack.test/api/").length).toBeGreaterThan(0);
+    // ... but nothing, token or not, was fetched from the foreign host
+    expect(fake.calls.filter((c) => c.url.includes("attacker.test"))).toEqual([]);
   });
 
   it("makes one job when Slack redelivers the same event id", async () => {

@@ -128,9 +128,9 @@ function platformAnswer(req: Request): Response {
   switch (u.host) {
     case "slack.test":
       if (u.pathname.endsWith("/files.getUploadURLExternal"))
-        return ok({ ok: true, upload_url: "http://slack-files.test/upload/F123", file_id: "F123" });
+        return ok({ ok: true, upload_url: "http://files.slack.test/upload/F123", file_id: "F123" });
       return ok({ ok: true, ts: "1700000000.000200" });
-    case "slack-files.test":
+    case "files.slack.test":
       return u.pathname.startsWith("/upload/") ? new Response("OK - 123") : new Response(INPUT_PNG);
     case "hooks.slack.test":
       return new Response("ok");

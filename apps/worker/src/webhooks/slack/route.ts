@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import { parseCommand } from "../command.ts";
 import { replyOnce } from "../dedupe.ts";
 import type { WebhookAppEnv } from "../env.ts";
-import { fetchBytes } from "../http.ts";
+import { fetchBytes, PlatformApiError } from "../http.ts";
 import { HELP_TEXT, invalidText, NOT_ALLOWED_TEXT, workingText } from "../messages.ts";
 import { startChatJob } from "../start.ts";
 import { resolveChatMember } from "../teams.ts";
@@ -40,6 +40,23 @@ interface SlackEnvelope {
   event_id?: string;
   event?: SlackEvent;
 }
+
+/**
+ * Whether the bot token may go to `url`: Slack's own hosts (files live on files.slack.com), or
+ * the host of `SLACK_API_BASE` and its subdomains when that points elsewhere (a local fake). The
+ * token reads every file the bot can see, so it never follows a URL anywhere else.
+ */
+export const slackFileUrlAllowed = (url: string, apiBase: string): boolean => {
+  let host: string;
+  let baseHost: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+    baseHost = new URL(apiBase).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return [baseHost, "slack.com"].some((h) => host === h || host.endsWith(`.${h}`));
+};
 
 const ephemeral = (c: Context<WebhookAppEnv>, text: string) => c.json({ response_type: "ephemeral", text });
 
@@ -143,16 +160,18 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
       reply,
       inputs: () =>
         Promise.all(
-          images.slice(0, 16).map((f) =>
-            fetchBytes(
+          images.slice(0, 16).map((f) => {
+            const url = f.url_private_download ?? f.url_private ?? "";
+            if (!slackFileUrlAllowed(url, api.base)) {
+              throw new PlatformApiError("slack", "file download", null, "the file is not hosted by Slack", false);
+            }
+            return fetchBytes(
               "slack",
               "file download",
-              new Request(f.url_private_download ?? f.url_private ?? "", {
-                headers: { authorization: `Bearer ${api.token ?? ""}` },
-              }),
+              new Request(url, { headers: { authorization: `Bearer ${api.token ?? ""}` } }),
               MAX_INPUT_BYTES,
-            ),
-          ),
+            );
+          }),
         ),
     }),
   );
