@@ -91,6 +91,15 @@ describe("gptimg generate (offline provider over HTTP)", () => {
     const r = await run(["generate", "a cat", "-f", "png", "-o", "x.png", "--json"], { env, cwd: dir });
     expect(r.code).toBe(0);
     expect(envelope(r).images[0]).toMatchObject({ format: "webp", path: join(dir, "x.webp") });
+    expect(r.stderr).toContain(`warning: asked for png, the provider returned webp; saved as ${join(dir, "x.webp")}`);
+  });
+
+  it("-o FILE.jpg without --format asks for jpeg", async () => {
+    const dir = tmp();
+    const r = await run(["generate", "a cat", "-o", "cover.jpg"], { env, cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(join(dir, "cover.jpg"));
+    expect(provider.requests[0]?.fields).toMatchObject({ output_format: "jpeg" });
   });
 
   it("a changed size is reported as sizeMismatch", async () => {
@@ -98,7 +107,7 @@ describe("gptimg generate (offline provider over HTTP)", () => {
     const r = await run(["generate", "a cat", "-s", "1024x1024", "--json"], { env, cwd: tmp() });
     expect(r.code).toBe(0);
     expect(envelope(r)).toMatchObject({ sizeMismatch: true, images: [{ width: 1024, height: 1536 }] });
-    expect(r.stderr).toMatch(/size other than the one requested/);
+    expect(r.stderr).toMatch(/size other than the one requested: asked for 1024x1024, got 1024x1536/);
   });
 
   it("never overwrites without --force; --force replaces atomically", async () => {

@@ -22,6 +22,7 @@ import { rateTable } from "../cost.ts";
 import { claimOutput } from "../files/claim.ts";
 import { planOutput } from "../files/naming.ts";
 import { ensureWritableDir } from "../files/write.ts";
+import { formatFromOut, mismatchWarnings } from "./asked.ts";
 import { runDirect } from "./direct.ts";
 import { printDryRun } from "./dry-run.ts";
 import { type Envelope, type OutputMode, printEnvelope } from "./envelope.ts";
@@ -67,6 +68,8 @@ export async function executeImage(
   const requestedModel = direct ? direct.model : pick(sources, "model", "GPTIMG_MODEL")?.value;
 
   let opts: GenerateOptions | EditOptions = generateOptions(values, prompt, requestedModel);
+  const out = str(values, "out");
+  const outIsDir = out !== undefined && (await isDirectory(out.startsWith("/") ? out : `${io.cwd}/${out}`));
   if (kind === "edit") {
     const { images, mask } = await readEditInputs(list(values, "image"), str(values, "mask"), io.cwd);
     opts = editOptions(opts, values, images, mask);
@@ -81,6 +84,8 @@ export async function executeImage(
   // Validate before anything else touches the world, with the model the provider will use.
   const primary = direct ? resolveProvider(direct.providers[0]!) : undefined;
   const model = primary ? (primary.fixedModel ? primary.model : (requestedModel ?? primary.model)) : requestedModel;
+  const typedFormat = formatFromOut(out, outIsDir, opts.outputFormat, model);
+  if (typedFormat !== undefined) opts.outputFormat = typedFormat;
   assertValid(
     kind === "edit" ? await validateEditOptions(opts as EditOptions, model) : validateGenerateOptions(opts, model),
   );
@@ -104,10 +109,9 @@ export async function executeImage(
     );
   }
 
-  const out = str(values, "out");
   const plan = planOutput({
     out,
-    outIsDir: out !== undefined && (await isDirectory(out.startsWith("/") ? out : `${io.cwd}/${out}`)),
+    outIsDir,
     cwd: io.cwd,
     prompt,
     now: io.now(),
@@ -135,6 +139,8 @@ export async function executeImage(
         })
       : await runDirect({ io, kind, opts, settings: direct!, timeoutMs, saver, mode, progress, rates });
     const envelope: Envelope = { ...result, command: kind, elapsedMs: Math.round(performance.now() - started) };
+    const asked = { model: envelope.model, size: opts.size, format: opts.outputFormat };
+    for (const warning of mismatchWarnings(asked, envelope.images)) io.err(warning);
     // Stable key order for readers that diff envelopes.
     return {
       ok: true,
@@ -153,9 +159,8 @@ export async function executeImage(
   }
 }
 
-/** Prints the envelope in json mode and a size-mismatch warning for humans. */
+/** Prints the envelope in json mode (mismatch warnings went to stderr as the run ended). */
 export function finishImage(io: Io, values: FlagValues, envelope: Envelope | undefined): void {
   if (!envelope) return;
-  if (envelope.sizeMismatch) io.err("warning: the provider returned a size other than the one requested");
   printEnvelope(io, outputMode(values), envelope);
 }
