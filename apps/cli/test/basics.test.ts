@@ -1,4 +1,5 @@
 import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { type OfflineProvider, startOfflineProvider } from "@gptimg/offline-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pkg from "../package.json" with { type: "json" };
@@ -85,7 +86,7 @@ describe("help, version, usage errors, completion, sizes", () => {
   });
 
   it.each([
-    ["bash", /complete -F _gptimg gptimg/],
+    ["bash", /complete -o filenames -F _gptimg gptimg/],
     ["zsh", /#compdef gptimg/],
     ["fish", /complete -c gptimg .* -l size/],
   ])("completion %s", async (shell, marker) => {
@@ -103,6 +104,31 @@ describe("help, version, usage errors, completion, sizes", () => {
       `${script}\nCOMP_WORDS=(gptimg ge); COMP_CWORD=1; _gptimg; echo "\${COMPREPLY[@]}"`,
     ]).toString();
     expect(out.trim()).toBe("generate");
+  });
+
+  it.each([
+    ["a file after -i, not a flag", "edit x -i ''", "jobs.jsonl"],
+    ["a file after --prompt-file", "generate --prompt-file jo", "jobs.jsonl"],
+    ["the choices of --quality", "generate x -q h", "high"],
+    ["the commands after help", "help ge", "generate"],
+    ["subcommands of config", "config s", "show set"],
+    ["flags after a dash", "sizes --j", "--json"],
+    ["nothing for a free value", "generate x --size ''", ""],
+  ])("the bash completion completes %s", async (_what, line, expected) => {
+    const { execFileSync } = await import("node:child_process");
+    const { writeFileSync } = await import("node:fs");
+    const dir = tmp();
+    writeFileSync(join(dir, "jobs.jsonl"), "");
+    const script = (await run(["completion", "bash"])).stdout;
+    const out = execFileSync(
+      "bash",
+      [
+        "-c",
+        `${script}\nCOMP_WORDS=(gptimg ${line}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _gptimg; echo "\${COMPREPLY[@]}"`,
+      ],
+      { cwd: dir },
+    ).toString();
+    expect(out.trim()).toBe(expected);
   });
 
   it.each([

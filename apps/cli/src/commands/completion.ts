@@ -1,34 +1,69 @@
 import { usageError } from "../cli/errors.ts";
-import { FLAGS } from "../cli/flags.ts";
+import { FLAGS, type FlagDef } from "../cli/flags.ts";
 import { COMMANDS } from "./specs.ts";
 import type { CommandRun } from "./types.ts";
 
 const names = COMMANDS.map((c) => c.name);
 const flagsOf = (c: (typeof COMMANDS)[number]): string[] => [...c.flags, "help" as const].map((f) => `--${f}`);
 
+/** `--size|-s)` style case patterns for the value-taking flags, grouped by what completes. */
+function bashValueCases(): string {
+  const choice: string[] = [];
+  const files: string[] = [];
+  const free: string[] = [];
+  for (const [name, d] of Object.entries(FLAGS) as [string, FlagDef][]) {
+    if (d.type !== "string") continue;
+    const pattern = [`--${name}`, ...(d.short ? [`-${d.short}`] : [])].join("|");
+    if (d.choices)
+      choice.push(`    ${pattern}) COMPREPLY=( $(compgen -W "${d.choices.join(" ")}" -- "$cur") ); return ;;`);
+    else if (FILE_FLAGS.has(name)) files.push(pattern);
+    else free.push(pattern);
+  }
+  return [
+    ...choice,
+    `    ${files.join("|")}) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;`,
+    `    ${free.join("|")}) return ;;`,
+  ].join("\n");
+}
+
+/** Flags whose value is a path: after them, complete files rather than more flags. */
+const FILE_FLAGS = new Set(["prompt-file", "image", "mask", "out", "config"]);
+
 function bash(): string {
   const cases = COMMANDS.map(
-    (c) => `    ${c.name}) opts="${[...(c.subcommands ?? []), ...flagsOf(c)].join(" ")}" ;;`,
+    (c) => `    ${c.name}) opts="${flagsOf(c).join(" ")}"; subs="${(c.subcommands ?? []).join(" ")}" ;;`,
   ).join("\n");
   return `# bash completion for gptimg; eval "$(gptimg completion bash)"
 _gptimg() {
-  local cur cmd opts
+  local cur prev cmd opts subs
   cur="\${COMP_WORDS[COMP_CWORD]}"
+  prev="\${COMP_WORDS[COMP_CWORD-1]}"
   cmd="\${COMP_WORDS[1]}"
   if [ "$COMP_CWORD" -eq 1 ]; then
     COMPREPLY=( $(compgen -W "${names.join(" ")} --help --version" -- "$cur") )
     return
   fi
+  if [ "$cmd" = help ]; then
+    [ "$COMP_CWORD" -eq 2 ] && COMPREPLY=( $(compgen -W "${names.join(" ")}" -- "$cur") )
+    return
+  fi
+  # The word after a flag that takes a value is that value: its choices, a file, or free text.
+  case "$prev" in
+${bashValueCases()}
+  esac
   case "$cmd" in
 ${cases}
-    *) opts="" ;;
+    *) opts=""; subs="" ;;
   esac
-  if [[ "$cur" == -* ]] || [ -n "$opts" ]; then
+  if [[ "$cur" == -* ]]; then
     COMPREPLY=( $(compgen -W "$opts" -- "$cur") )
+  elif [ -n "$subs" ] && [ "$COMP_CWORD" -eq 2 ]; then
+    COMPREPLY=( $(compgen -W "$subs" -- "$cur") )
+  else
+    COMPREPLY=( $(compgen -f -- "$cur") )
   fi
-  [ \${#COMPREPLY[@]} -eq 0 ] && COMPREPLY=( $(compgen -f -- "$cur") )
 }
-complete -F _gptimg gptimg
+complete -o filenames -F _gptimg gptimg
 `;
 }
 
@@ -89,7 +124,8 @@ export const run: CommandRun = async (args, io) => {
   const shell = args[0];
   const scripts: Record<string, () => string> = { bash, zsh, fish };
   const make = shell === undefined ? undefined : scripts[shell];
-  if (!make || args.length > 1) throw usageError(`completion ${args.join(" ")}: choose one of bash, zsh, fish`);
+  if (!make || args.length > 1)
+    throw usageError(`completion ${args.join(" ") || "(no shell)"}: choose one of bash, zsh, fish`);
   io.out(make().trimEnd());
   return 0;
 };
