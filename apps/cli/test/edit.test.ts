@@ -83,7 +83,11 @@ describe("gptimg edit", () => {
   });
 
   it.each([
-    ["17 images", () => Array.from({ length: 17 }, () => ["-i", "ref.png"]).flat(), /at most 16 input images/],
+    [
+      "17 images",
+      () => Array.from({ length: 17 }, () => ["-i", "ref.png"]).flat(),
+      /^error: -i\/--image: 17 images given; at most 16 input images per edit$/m,
+    ],
     ["a mask of the wrong size", () => ["-i", "dog.png", "--mask", "mask-small.png"], /mask/],
     ["a mask without alpha", () => ["-i", "dog.png", "--mask", "mask-opaque.png"], /mask/],
     ["a non-image file", () => ["-i", "notes.txt"], /image\[0\]/],

@@ -38,13 +38,15 @@ export async function readEditInputs(
 ): Promise<{ images: ImageInput[]; mask: ImageInput | undefined }> {
   if (imagePaths.length === 0) throw usageError("image: missing; pass at least one -i IMAGE");
   if (imagePaths.length > MAX_IMAGES) {
-    throw usageError(`image ${imagePaths.length} images: at most ${MAX_IMAGES} input images per edit`);
+    throw usageError(`-i/--image: ${imagePaths.length} images given; at most ${MAX_IMAGES} input images per edit`);
   }
   const paths = imagePaths.map((p) => resolve(cwd, p));
   const sizes = await Promise.all(paths.map((p, i) => sizeOf(p, `image[${i}]`)));
   const total = sizes.reduce((a, b) => a + b, 0);
   if (total > MAX_TOTAL_BYTES) {
-    throw usageError(`image ${(total / 1048576).toFixed(1)} MB in total: at most 50 MB of input images per edit`);
+    throw usageError(
+      `-i/--image: ${(total / 1048576).toFixed(1)} MB of images given; at most 50 MB of input images per edit`,
+    );
   }
   const maskFull = maskPath === undefined ? undefined : resolve(cwd, maskPath);
   if (maskFull) await sizeOf(maskFull, "mask");
