@@ -1,7 +1,7 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import { redact } from "@gptimg/core";
 import { envSecrets } from "../lib/secrets.ts";
-import { deliverChat } from "../webhooks/deliver.ts";
+import { deliverChat, withoutCredentials } from "../webhooks/deliver.ts";
 import { deliverCallback, PermanentDeliveryError } from "./callback.ts";
 import type { ImageJobParams } from "./create.ts";
 import { MAX_GENERATE_ATTEMPTS, runGeneration } from "./generate.ts";
@@ -67,6 +67,12 @@ export class ImageJobWorkflow extends WorkflowEntrypoint<JobsEnv, ImageJobParams
   }
 }
 
+/** Drops the chat delivery's conversation credentials from the job row once they are of no use. */
+const forgetCredentials = (env: JobsEnv, jobId: string, chat: ChatDelivery): Promise<D1Result> =>
+  env.DB.prepare("UPDATE jobs SET delivery = ? WHERE id = ?")
+    .bind(JSON.stringify(withoutCredentials(chat)), jobId)
+    .run();
+
 /**
  * An error's message with every secret the Worker holds removed: delivery errors can quote a
  * platform's answer or a URL (Telegram's API URLs carry the bot token), and they are kept in D1
@@ -100,12 +106,14 @@ async function deliverOnceRaw(env: JobsEnv, jobId: string, channel: "callback" |
     }
     if (chat) await deliverChat(env, chat, deliverable);
     await recordDelivery(env.DB, jobId, channel, { ok: true, at: at() });
+    if (chat) await forgetCredentials(env, jobId, chat);
     return { channel, ok: true };
   } catch (err) {
     if (!(err instanceof PermanentDeliveryError)) throw err;
     // the receiver refused for good (4xx): record it, retrying would only repeat the refusal
     const error = safeError(env, err);
     await recordDelivery(env.DB, jobId, channel, { ok: false, error, at: at() });
+    if (chat && channel === "chat") await forgetCredentials(env, jobId, chat);
     return { channel, ok: false, error };
   }
 }

@@ -44,3 +44,15 @@ export async function deliverChat(env: JobsEnv, delivery: ChatDelivery, job: Del
     throw err;
   }
 }
+
+/**
+ * The delivery without the conversation credentials it carried: Discord's interaction token
+ * (15 minutes) and Slack's `response_url` (30 minutes). They are needed only until the job is
+ * delivered; after that the job row keeps where it went, not how to post there again.
+ * @example await db.prepare("UPDATE jobs SET delivery = ? WHERE id = ?").bind(JSON.stringify(withoutCredentials(d)), id).run()
+ */
+export function withoutCredentials(delivery: ChatDelivery): ChatDelivery {
+  if (!delivery.target || typeof delivery.target !== "object") return delivery;
+  const { token: _token, responseUrl: _responseUrl, ...target } = delivery.target as Record<string, unknown>;
+  return { ...delivery, target };
+}

@@ -86,6 +86,13 @@ describe("POST /webhooks/discord", () => {
       new Uint8Array(await ((await env.IMAGES.get(key)) as R2ObjectBody).arrayBuffer()),
     );
     for (const c of fake.calls) assertNoSecrets(new TextDecoder().decode(c.body));
+    // the interaction token (a 15-minute credential for this conversation) is not kept once delivered
+    const after = await getJob(env.DB, jobIds[0] as string);
+    expect(after?.delivery).not.toContain("interaction-token-abc");
+    expect(JSON.parse(after?.delivery ?? "{}")).toMatchObject({
+      platform: "discord",
+      target: { applicationId: B.DISCORD_APPLICATION_ID },
+    });
   });
 
   it("edits the attached image", async () => {

@@ -100,6 +100,10 @@ describe("POST /webhooks/slack: slash command", () => {
     });
     for (const c of fake.calls) assertNoSecrets(new TextDecoder().decode(c.body));
     assertNoSecrets(text);
+    // the response_url (a 30-minute credential for this conversation) is not kept once delivered
+    const after = await getJob(env.DB, jobIds[0] as string);
+    expect(after?.delivery).not.toContain("hooks.slack.test");
+    expect(JSON.parse(after?.delivery ?? "{}")).toMatchObject({ platform: "slack", target: { channel: "C100" } });
   });
 
   it("makes one job for a retried delivery of the same command", async () => {
