@@ -216,7 +216,8 @@ describe("Ctrl-C", () => {
     });
     expect(provider.count()).toBe(1);
     expect(r.code).toBe(130);
-    expect(envelope(r).error.code).toBe("aborted");
+    expect(envelope(r).error).toMatchObject({ code: "aborted", message: "interrupted" });
+    expect(r.stderr).toMatch(/^error: interrupted$/m);
     expect(readdirSync(`${dir}/out`)).toEqual([]);
   });
 });

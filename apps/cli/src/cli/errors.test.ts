@@ -1,4 +1,4 @@
-import { ContentPolicyError, RateLimitError, ValidationError } from "@gptimg/core";
+import { AbortedError, ContentPolicyError, RateLimitError, ValidationError } from "@gptimg/core";
 import { describe, expect, it } from "vitest";
 import { describeFailure } from "./errors.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -67,6 +67,14 @@ describe("reportFailure", () => {
     expect(await reportFailure(io, "generate", e, false)).toBe(EXIT.refused);
     expect(io.errLines[0]).toBe("error: Your request was rejected. (HTTP 400 from backup, request req_123)");
     expect(io.outLines).toEqual([]);
+  });
+
+  it("an aborted request reads as interrupted and exits 130", async () => {
+    const io = fakeIo();
+    expect(await reportFailure(io, "generate", new AbortedError("request aborted by the caller"), false)).toBe(
+      EXIT.interrupted,
+    );
+    expect(io.errLines).toEqual(["error: interrupted"]);
   });
 
   it("a failure without an HTTP answer adds nothing", async () => {

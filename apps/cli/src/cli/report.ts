@@ -29,6 +29,8 @@ export async function reportFailure(
   // Core's redact also catches `Bearer …` and `sk-…` shaped tokens nobody registered.
   const { redact } = await import("@gptimg/core");
   info.message = scrub(redact(info.message, secrets()));
+  // Core's "aborted by the caller" is library talk; at the terminal the caller is a Ctrl-C.
+  if (info.code === "aborted") info.message = "interrupted";
   const [first, ...more] = info.message.split("\n");
   io.err(`error: ${first}${providerDetail(e, info)}`);
   for (const line of more) io.err(/^\s/.test(line) ? line : `error: ${line}`);
