@@ -150,6 +150,11 @@ describe("gptimg generate (offline provider over HTTP)", () => {
     [["--background", "transparent"], /background/],
     [["--compression", "50", "-f", "png"], /compression/],
     [["--extra-json", "[1]"], /--extra-json: must be a JSON object/],
+    [["-n", "two"], /--n two: must be an integer from 1 to 10/],
+    [
+      ["-n", "11", "-q", "ultra", "-f", "gif", "--compression", "101"],
+      /^error: --n 11: must be an integer from 1 to 10\nerror: --quality ultra: .*\nerror: --format gif: .*\nerror: --compression 101: must be an integer from 0 to 100/m,
+    ],
   ])("bad input %j exits 2 before anything is sent", async (args, message) => {
     const r = await run(["generate", "a cat", ...args], { env, cwd: tmp() });
     expect(r.code).toBe(2);

@@ -78,6 +78,17 @@ export function intFlag(values: FlagValues, name: FlagName, min: number, max: nu
   return n;
 }
 
+/**
+ * An integer flag whose range core checks (`-n`, `--compression`, `--partial-images`): only the
+ * syntax is checked here, so a range problem is reported together with every other bad option.
+ */
+export function intValue(values: FlagValues, name: FlagName, rangeHint: string): number | undefined {
+  const raw = str(values, name);
+  if (raw === undefined) return undefined;
+  if (!/^-?\d+$/.test(raw.trim())) throw usageError(`--${name} ${raw}: must be an integer ${rangeHint}`);
+  return Number(raw);
+}
+
 /** `300`, `90s`, `5m`, `1500ms` → milliseconds. */
 export function parseDuration(raw: string, field = "--timeout"): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(raw);

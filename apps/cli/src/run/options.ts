@@ -9,7 +9,7 @@ import type {
 } from "@gptimg/core";
 import { usageError } from "../cli/errors.ts";
 import type { FlagValues } from "../cli/flags.ts";
-import { flag, intFlag, list, str } from "../cli/parse.ts";
+import { flag, intValue, list, str } from "../cli/parse.ts";
 
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
@@ -54,11 +54,11 @@ function setKey(out: Record<string, unknown>, key: string, value: unknown, flagN
 /** The options shared by generate and edit, from flags. Core validates the values themselves. */
 export function generateOptions(values: FlagValues, prompt: string, model: string | undefined): GenerateOptions {
   const stream = flag(values, "stream");
-  const partial = intFlag(values, "partial-images", 0, 3);
+  const partial = intValue(values, "partial-images", "from 0 to 3");
   if (partial !== undefined && !stream) throw usageError("--partial-images: only with --stream");
-  const compression = intFlag(values, "compression", 0, 100);
+  const compression = intValue(values, "compression", "from 0 to 100");
   const opts: GenerateOptions = { prompt };
-  const n = intFlag(values, "n", 1, 10);
+  const n = intValue(values, "n", "from 1 to 10");
   if (n !== undefined) opts.n = n;
   const set = <K extends keyof GenerateOptions>(k: K, v: GenerateOptions[K] | undefined): void => {
     if (v !== undefined) opts[k] = v;
