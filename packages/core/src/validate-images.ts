@@ -1,6 +1,12 @@
 import { type ImageInfo, inspectImage, type NotAnImage, sniffFormat } from "./inspect.ts";
 import type { ModelRules } from "./models.ts";
 
+/**
+ * inspectImage's reason lists every format it can read ("… (expected PNG, JPEG, WebP or GIF)");
+ * beside a rule naming the formats an edit takes, that list contradicts it, so it is dropped.
+ */
+const why = (reason: string): string => reason.replace(/ \(expected [^)]*\)$/, "");
+
 type Push = (field: string, value: unknown, rule: string, suggestion?: string) => void;
 
 const MB = 1024 * 1024;
@@ -63,7 +69,7 @@ export async function validateImages(images: unknown, mask: unknown, rules: Mode
       total += sizeOf(d);
       const info = await inspectData(d);
       if (!info.ok) {
-        push(field, label(input, d), `must be ${formats} (${info.reason})`);
+        push(field, label(input, d), `must be ${formats} (${why(info.reason)})`);
         continue;
       }
       if (!(rules.editFormats as readonly string[]).includes(info.format)) {
@@ -93,7 +99,7 @@ async function validateMask(mask: unknown, first: ImageInfo | undefined, push: P
   if (sizeOf(d) >= MAX_MASK_BYTES) push("mask", value, `must be smaller than 4 MB (${MAX_MASK_BYTES} bytes)`);
   const info = await inspectData(d);
   if (!info.ok) {
-    push("mask", value, `must be a PNG with an alpha channel (${info.reason})`);
+    push("mask", value, `must be a PNG with an alpha channel (${why(info.reason)})`);
     return;
   }
   if (info.format !== "png") push("mask", value, `must be a PNG with an alpha channel (this is ${info.format})`);

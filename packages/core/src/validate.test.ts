@@ -371,7 +371,7 @@ describe("validateEditOptions", () => {
         {
           field: "image[0]",
           value: "fake.png",
-          rule: "must be PNG, JPEG or WebP (not an image: unknown format (expected PNG, JPEG, WebP or GIF))",
+          rule: "must be PNG, JPEG or WebP (not an image: unknown format)",
         },
       ],
     ],
@@ -413,7 +413,7 @@ describe("validateEditOptions", () => {
         {
           field: "mask",
           value: "m.png",
-          rule: "must be a PNG with an alpha channel (not an image: unknown format (expected PNG, JPEG, WebP or GIF))",
+          rule: "must be a PNG with an alpha channel (not an image: unknown format)",
         },
       ],
     ],
