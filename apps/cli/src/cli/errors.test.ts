@@ -37,6 +37,16 @@ describe("describeFailure", () => {
     expect(exitCode).toBe(EXIT.usage);
   });
 
+  it("a nearest legal size is named once, after the last problem of that size", () => {
+    const e = new ValidationError([
+      { field: "size", value: "4000x100", rule: "both sides must be multiples of 16", suggestion: "1408x480" },
+      { field: "size", value: "4000x100", rule: "the long side must be at most 3840", suggestion: "1408x480" },
+    ]);
+    expect(describeFailure(e).info.message).toBe(
+      "--size 4000x100: both sides must be multiples of 16\n--size 4000x100: the long side must be at most 3840; nearest legal: 1408x480",
+    );
+  });
+
   it("a provider's 400 keeps the provider's own words", () => {
     const e = new ValidationError([{ field: "output_format", value: "gif", rule: "bad" }]);
     Object.defineProperty(e, "status", { value: 400 });

@@ -53,7 +53,17 @@ interface ErrorLike {
 /** Our own validation (no HTTP status): every issue again, named by its flag. */
 function validationMessage(x: ErrorLike): string | undefined {
   if (x.code !== "validation" || x.status !== undefined || !Array.isArray(x.issues)) return undefined;
-  return (x.issues as ValidationIssue[]).map((i) => formatIssue({ ...i, field: flagForField(i.field) })).join("\n");
+  const issues = x.issues as ValidationIssue[];
+  // "nearest legal: 1408x480" once, after the last problem of that value, not on every line.
+  const lastWith = (i: number): boolean =>
+    !issues.slice(i + 1).some((j) => j.field === issues[i]!.field && j.suggestion === issues[i]!.suggestion);
+  return issues
+    .map((issue, i) => {
+      const { suggestion, ...rest } = issue;
+      const shown = suggestion !== undefined && lastWith(i) ? { ...rest, suggestion } : rest;
+      return formatIssue({ ...shown, field: flagForField(issue.field) });
+    })
+    .join("\n");
 }
 
 /** Out of credit: waiting does not help, so it is a refusal (exit 4), not a rate limit (5). */
