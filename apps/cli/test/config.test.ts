@@ -121,6 +121,18 @@ describe("login, logout and the config file", () => {
     expect((await run(["generate", "x"], { env: { HOME: home } })).code).toBe(3);
   });
 
+  it.each(["ftp://example.com/v1", "example.com/v1"])(
+    "login --base-url %s exits 2 and writes nothing, so later commands still load",
+    async (baseUrl) => {
+      const home = tmp();
+      const r = await run(["login", "--base-url", baseUrl], { env: { HOME: home }, input: `${CANARY}\n` });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--base-url ${baseUrl}: must be an absolute http(s) URL`);
+      expect(existsSync(configOf(home))).toBe(false);
+      expect((await run(["logout", "--all"], { env: { HOME: home } })).code).toBe(0);
+    },
+  );
+
   it("login --endpoint stores the Worker endpoint and team token", async () => {
     const home = tmp();
     const r = await run(["login", "--endpoint", "http://127.0.0.1:9"], {

@@ -3,7 +3,7 @@ import { EXIT } from "../cli/exit-codes.ts";
 import { parseCommandArgs, str } from "../cli/parse.ts";
 import { checkSecret, readSecret } from "../cli/secret-input.ts";
 import { registerSecret } from "../cli/secrets.ts";
-import { PROFILE_NAMES, PROVIDER_NAME, type ProfileNameCli, type ProviderEntry } from "../config/schema.ts";
+import { isHttpUrl, PROFILE_NAMES, PROVIDER_NAME, type ProfileNameCli, type ProviderEntry } from "../config/schema.ts";
 import { loadSources } from "../config/settings.ts";
 import { saveConfig } from "../config/store.ts";
 import type { CommandRun } from "./types.ts";
@@ -48,7 +48,12 @@ export const run: CommandRun = async (args, io, spec) => {
   else if (!entry.profile)
     entry.profile = (PROFILE_NAMES as readonly string[]).includes(name) ? (name as ProfileNameCli) : "openai";
   const baseUrl = str(values, "base-url");
-  if (baseUrl !== undefined) entry.baseUrl = baseUrl;
+  if (baseUrl !== undefined) {
+    // Checked before the key is asked for, and before anything is written.
+    if (!isHttpUrl(baseUrl))
+      throw usageError(`--base-url ${baseUrl}: must be an absolute http(s) URL such as https://example.com/v1`);
+    entry.baseUrl = baseUrl;
+  }
   const model = str(values, "model");
   if (model !== undefined) entry.model = model;
   const key = checkSecret(await readSecret(`API key for provider ${name} (input hidden): `), "API key");

@@ -1,5 +1,9 @@
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkConfig, formatConfigIssue } from "./schema.ts";
+import { saveConfig } from "./store.ts";
 
 describe("checkConfig", () => {
   it.each(["notaurl", "ftp://example.com/v1", "example.com/v1", "http://"])(
@@ -23,5 +27,15 @@ describe("checkConfig", () => {
   it("an unknown profile names the value", () => {
     const [issue] = checkConfig({ providers: { p: { profile: "bogus" } } });
     expect(formatConfigIssue(issue!)).toMatch(/^providers\.p\.profile bogus: must be one of openai/);
+  });
+});
+
+describe("saveConfig", () => {
+  it("never writes a config that would not load", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "gptimg-save-")), "config.json");
+    expect(() => saveConfig(path, { providers: { p: { baseUrl: "ftp://x" } } }, {})).toThrow(
+      /not saved: providers\.p\.baseUrl ftp:\/\/x: must be an absolute http\(s\) URL/,
+    );
+    expect(existsSync(path)).toBe(false);
   });
 });

@@ -51,7 +51,8 @@ export const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isStr = (v: unknown): v is string => typeof v === "string" && v.length > 0;
-const isHttpUrl = (v: string): boolean => {
+/** An absolute http(s) URL with a host (what a provider baseUrl must be). */
+export const isHttpUrl = (v: string): boolean => {
   try {
     const u = new URL(v);
     return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";

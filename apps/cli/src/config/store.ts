@@ -91,6 +91,13 @@ function tightenDir(dir: string, notes: string[]): void {
  * directory is created 0700 when missing.
  */
 export function saveConfig(path: string, config: ConfigFile, env: Record<string, string | undefined>): void {
+  // A file every later command would refuse to load is never written.
+  const issues = checkConfig(config);
+  if (issues.length > 0) {
+    throw new CliError("usage", `config ${path}: not saved: ${issues.map(formatConfigIssue).join("; ")}`, {
+      exitCode: EXIT.usage,
+    });
+  }
   const dir = dirname(path);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
