@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type OfflineProvider, startOfflineProvider } from "@gptimg/offline-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -189,6 +189,34 @@ describe("doctor", () => {
       .map((c: { status: string; name: string; detail: string }) => `${c.status} ${c.name} ${c.detail}`)
       .join("\n");
     expect(text).toMatch(line);
+  });
+});
+
+describe("doctor with fallbacks", () => {
+  let provider: OfflineProvider;
+  beforeAll(async () => {
+    provider = await startOfflineProvider({ apiKey: CANARY });
+  });
+  afterAll(() => provider.close());
+
+  it("checks every fallback: ok when it answers, a warning when it cannot serve", async () => {
+    const home = tmp();
+    mkdirSync(join(home, ".config/gptimg"), { recursive: true });
+    const config = {
+      provider: "main",
+      providers: {
+        main: { baseUrl: "http://127.0.0.1:9/v1", apiKey: CANARY, fallbacks: ["backup", "spare"] },
+        backup: { baseUrl: provider.url, apiKey: CANARY },
+        spare: { baseUrl: provider.url },
+      },
+    };
+    writeFileSync(join(home, ".config/gptimg/config.json"), JSON.stringify(config), { mode: 0o600 });
+    const r = await run(["doctor"], { env: { HOME: home } });
+    expect(r.code).toBe(5); // the primary is down
+    expect(r.stdout).toMatch(/^fail provider .*main/m);
+    expect(r.stdout).toMatch(new RegExp(`^ok   fallback  backup \\([a-z-]+\\) ${provider.url}: \\d+ models`, "m"));
+    expect(r.stdout).toMatch(/^warn fallback {2}spare skipped: no key \(set providers\.spare\.apiKey or keyEnv\)$/m);
+    expect(r.stdout + r.stderr).not.toContain(CANARY);
   });
 });
 

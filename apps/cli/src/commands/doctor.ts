@@ -5,6 +5,7 @@ import type { Io } from "../cli/io.ts";
 import { parseCommandArgs, parseDuration, str } from "../cli/parse.ts";
 import { directSettings } from "../config/provider-settings.ts";
 import { chooseRoute, loadSources, pick, type Sources, workerSettings } from "../config/settings.ts";
+import { fallbackChecks } from "./doctor-fallbacks.ts";
 import type { CommandRun } from "./types.ts";
 
 type Status = "ok" | "warn" | "fail" | "skip";
@@ -84,6 +85,11 @@ async function directChecks(s: Sources, io: Io, timeoutMs: number): Promise<Chec
   }
   if (!primary.apiKey) return [...checks, { name: "provider", status: "skip", detail: "no key" }];
   const rec = recordingFetch();
+  // Checked alongside the primary; listed after its lines.
+  const fallbacks = fallbackChecks(d.providers.slice(1), io, timeoutMs);
+  const skipped = d.notes.map(
+    (note): Check => ({ name: "fallback", status: "warn", detail: note.replace(/^fallback /, "") }),
+  );
   const client = createImageClient({ providers: [primary], fetch: rec.fetch, timeoutMs, retry: { maxRetries: 0 } });
   const started = performance.now();
   let models: string[];
@@ -91,6 +97,7 @@ async function directChecks(s: Sources, io: Io, timeoutMs: number): Promise<Chec
     models = await client.listModels({ signal: io.signal });
   } catch (e) {
     checks.push(failure("provider", e));
+    checks.push(...(await fallbacks), ...skipped);
     if (rec.seen.date) checks.push(clockCheck(rec.seen.date, io.now().getTime()));
     return checks;
   }
@@ -111,6 +118,7 @@ async function directChecks(s: Sources, io: Io, timeoutMs: number): Promise<Chec
           exitCode: EXIT.refused,
         },
   );
+  checks.push(...(await fallbacks), ...skipped);
   checks.push(clockCheck(rec.seen.date, io.now().getTime()));
   return checks;
 }
@@ -181,7 +189,7 @@ async function workerChecks(s: Sources, io: Io, timeoutMs: number): Promise<Chec
   return checks;
 }
 
-/** `gptimg doctor`: one line per check; exits with the first failing check's code. */
+/** `gptimg doctor`: one line per check (each fallback too); exits with the first failing check's code. */
 export const run: CommandRun = async (args, io, spec) => {
   const { values } = parseCommandArgs(spec, args);
   const sources = loadSources(values, io);
