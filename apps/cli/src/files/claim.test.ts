@@ -24,13 +24,13 @@ describe("claimOutput (before the request is sent)", () => {
     await expect(claimOutput(plan, "png", true)).resolves.toBe(plan);
   });
 
-  it.each([1, 2])("an automatic name taken already moves on to -2 (n=%i)", async (n) => {
+  it.each([1, 2])("an automatic name taken already moves on to _2 (n=%i)", async (n) => {
     const dir = mkdtempSync(join(tmpdir(), "gptimg-claim-"));
     const plan = planOutput({ out: undefined, outIsDir: false, cwd: dir, prompt: "a cat", now, n });
     writeFileSync(join(dir, fileName(plan, 0, "png")), "old");
     const claimed = await claimOutput(plan, "png", false);
     expect(fileName(claimed, 0, "png")).toBe(
-      n === 1 ? "gptimg-20261122-031500-a-cat-2.png" : "gptimg-20261122-031500-a-cat-2-1.png",
+      n === 1 ? "gptimg-20261122-031500-a-cat_2.png" : "gptimg-20261122-031500-a-cat_2-1.png",
     );
   });
 });
@@ -42,7 +42,7 @@ describe("ImageSaver with an automatic name", () => {
     const first = await new ImageSaver(plan, false).save(PNG_1X1, 0);
     const second = await new ImageSaver(plan, false).save(PNG_1X1, 0);
     expect(first.path).toBe(join(dir, "gptimg-20261122-031500-a-cat.png"));
-    expect(second.path).toBe(join(dir, "gptimg-20261122-031500-a-cat-2.png"));
+    expect(second.path).toBe(join(dir, "gptimg-20261122-031500-a-cat_2.png"));
     expect(readFileSync(second.path)).toEqual(Buffer.from(PNG_1X1));
   });
 

@@ -2,14 +2,14 @@ import { join } from "node:path";
 import { fileName, type OutputPlan } from "./naming.ts";
 import { exists, OutputExistsError } from "./write.ts";
 
-/** Bound on `-2`, `-3`… counters tried for an automatic name. */
+/** Bound on `_2`, `_3`… counters tried for an automatic name. */
 export const MAX_COUNTER = 1000;
 
 const targets = (plan: OutputPlan, ext: string): string[] =>
   Array.from({ length: plan.n }, (_, i) => join(plan.dir, fileName(plan, i, ext)));
 
 /**
- * The first plan from `plan.counter` on (an automatic stem: `-2`, `-3`…) whose names in `ext`
+ * The first plan from `plan.counter` on (an automatic stem: `_2`, `_3`…) whose names in `ext`
  * are all free. An explicit name is never renamed: it fails with `OutputExistsError`.
  */
 export async function freePlan(plan: OutputPlan, ext: string): Promise<OutputPlan> {
@@ -27,7 +27,7 @@ export async function freePlan(plan: OutputPlan, ext: string): Promise<OutputPla
 /**
  * Checks the output names before the request goes out, so an image is never paid for and then
  * refused at save time: an explicit `-o FILE` that exists fails now (unless `force`), and an
- * automatic name already taken (two runs in the same second) moves on to `-2`, `-3`…
+ * automatic name already taken (two runs in the same second) moves on to `_2`, `_3`…
  * `ext` is the extension of the format asked for; the saver still re-checks the real one.
  */
 export async function claimOutput(plan: OutputPlan, ext: string, force: boolean): Promise<OutputPlan> {

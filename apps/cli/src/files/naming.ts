@@ -44,7 +44,10 @@ export interface OutputPlan {
   /** the extension the user typed (kept when it matches the real format: jpeg vs jpg) */
   typedExt: string | undefined;
   n: number;
-  /** the stem was made up (timestamp and slug), so it may take a `-2`, `-3` counter on collision */
+  /**
+   * the stem was made up (timestamp and slug), so it may take a `_2`, `_3` counter on collision
+   * (`_`, which a slug never contains, so it cannot be mistaken for the `-1`, `-2` of n > 1)
+   */
   auto: boolean;
   /** for an automatic stem taken already: 2, 3… appended to it */
   counter?: number;
@@ -82,7 +85,7 @@ export function planOutput(opts: {
 
 /** The file name of image `i` (0-based) in format `ext` (png, jpg, webp, gif). */
 export function fileName(plan: OutputPlan, i: number, ext: string): string {
-  const stem = plan.counter !== undefined && plan.counter > 1 ? `${plan.stem}-${plan.counter}` : plan.stem;
+  const stem = plan.counter !== undefined && plan.counter > 1 ? `${plan.stem}_${plan.counter}` : plan.stem;
   const suffix = plan.n > 1 ? `-${i + 1}` : "";
   const typed = plan.typedExt?.slice(1);
   const same = typed === ext || (typed === "jpeg" && ext === "jpg");
