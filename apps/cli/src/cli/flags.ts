@@ -56,7 +56,12 @@ export const FLAGS = {
   mask: { type: "string", value: "MASK.png", help: "PNG mask with alpha, same size as the first image" },
   "input-fidelity": { type: "string", value: "F", help: "high or low", choices: ["high", "low"] },
   // output
-  out: { type: "string", short: "o", value: "FILE|DIR", help: "output file or directory (default: current directory)" },
+  out: {
+    type: "string",
+    short: "o",
+    value: "FILE|DIR",
+    help: "output file or directory (default: current directory); FILE.jpg or .webp without -f asks for that format",
+  },
   force: { type: "boolean", help: "overwrite existing files" },
   json: { type: "boolean", help: "print one JSON envelope on stdout" },
   media: { type: "boolean", help: "print MEDIA:<path> lines on stdout" },
