@@ -1,10 +1,10 @@
 import { introspectWorkflow } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { newestSigningKey, signCallback } from "../src/jobs/callback.ts";
+import { signCallback } from "../src/jobs/callback.ts";
 import { runGeneration } from "../src/jobs/generate.ts";
 import { getJob } from "../src/jobs/repo.ts";
-import { fakeUpstream, imagesResponse, memberToken, migrate, postJob } from "./jobs-support.ts";
+import { call, fakeUpstream, imagesResponse, memberToken, migrate, postJob } from "./jobs-support.ts";
 
 beforeAll(migrate);
 
@@ -106,7 +106,7 @@ describe("ImageJobWorkflow", () => {
     }
   });
 
-  it("signs the callback with the newest key over t.body", async () => {
+  it("signs the callback over t.body with the team's secret from GET /v1/callback-secret", async () => {
     const up = fakeUpstream(() => imagesResponse(1));
     restore = up.restore;
     const { id } = await startAndWait({ prompt: "signed", callback_url: CALLBACK });
@@ -115,10 +115,16 @@ describe("ImageJobWorkflow", () => {
     const header = hook.request.headers.get("x-gptimg-signature") ?? "";
     const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header);
     expect(m).not.toBeNull();
-    const { kid, key } = newestSigningKey(env);
+    const { token } = await memberToken();
+    const { kid, secret } = (await (await call("/v1/callback-secret", token)).json()) as {
+      kid: string;
+      secret: string;
+    };
     expect(hook.request.headers.get("x-gptimg-key-id")).toBe(kid);
-    expect(header).toBe(await signCallback(key, hook.body, Number(m?.[1])));
-    expect(await signCallback(key, `${hook.body} `, Number(m?.[1]))).not.toBe(header);
+    expect(header).toBe(await signCallback(secret, hook.body, Number(m?.[1])));
+    expect(await signCallback(secret, `${hook.body} `, Number(m?.[1]))).not.toBe(header);
+    const key = (JSON.parse(env.SIGNING_KEYS as string) as Record<string, string>)[kid] as string;
+    expect(await signCallback(key, hook.body, Number(m?.[1]))).not.toBe(header);
     const payload = JSON.parse(hook.body) as { type: string; data: { id: string; images: { url: string }[] } };
     expect(payload.type).toBe("image.job.succeeded");
     expect(payload.data.id).toBe(id);

@@ -56,6 +56,7 @@ describe("health, OpenAPI, unknown routes", () => {
         "GET /v1/jobs",
         "GET /v1/jobs/{id}",
         "GET /v1/jobs/{id}/events",
+        "GET /v1/callback-secret",
         "POST /admin/tokens",
         "GET /admin/tokens",
         "DELETE /admin/tokens/{id}",

@@ -1,4 +1,5 @@
 import type { ValidationIssue } from "@gptimg/core";
+import { newestCallbackSecret } from "./callback-secret.ts";
 import { isPrivateHost } from "./private-host.ts";
 import type { JobsEnv, JobView } from "./types.ts";
 
@@ -41,27 +42,14 @@ export function checkCallbackUrl(env: JobsEnv, value: string): ValidationIssue[]
   return [];
 }
 
-/** The newest signing key: the last entry of `SIGNING_KEYS` (`{ "<kid>": "<key>" }`). */
-export function newestSigningKey(env: JobsEnv): { kid: string; key: string } {
-  let keys: Record<string, unknown> = {};
-  try {
-    keys = JSON.parse(env.SIGNING_KEYS ?? "{}") as Record<string, unknown>;
-  } catch {
-    // reported below without echoing the value
-  }
-  const entries = Object.entries(keys).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== "");
-  const last = entries.at(-1);
-  if (!last) throw new Error("SIGNING_KEYS holds no usable key: callbacks cannot be signed");
-  return { kid: last[0], key: last[1] };
-}
-
 const hex = (buf: ArrayBuffer): string => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 /**
- * `t=<unix s>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, the `X-Gptimg-Signature` header value.
- * A receiver recomputes it with the shared key, compares in constant time and rejects old `t`.
+ * `t=<unix s>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, the `X-Gptimg-Signature` header value,
+ * keyed with the team's callback secret (`callback-secret.ts`). A receiver recomputes it with the
+ * secret from `GET /v1/callback-secret`, compares in constant time and rejects old `t`.
  * @example
- * const header = await signCallback(key, JSON.stringify(job), Math.floor(Date.now() / 1000));
+ * const header = await signCallback(secret, JSON.stringify(job), Math.floor(Date.now() / 1000));
  */
 export async function signCallback(key: string, body: string, t: number): Promise<string> {
   const enc = new TextEncoder();
@@ -79,19 +67,21 @@ export class PermanentDeliveryError extends Error {
 }
 
 /**
- * POSTs the job object to `url`, signed with the newest key. Resolves with the status on 2xx;
+ * POSTs the job object to `url`, signed with `team`'s callback secret under the newest signing
+ * key (its kid in `X-Gptimg-Key-Id`). Resolves with the status on 2xx;
  * throws on anything else so the Workflow step retries (or `PermanentDeliveryError` for 4xx that
  * will never succeed). Redirects are not followed: the signature was made for this URL only.
  */
 export async function deliverCallback(
   env: JobsEnv,
   url: string,
+  team: string,
   job: JobView,
   opts: { fetch?: typeof fetch; now?: () => number; timeoutMs?: number } = {},
 ): Promise<number> {
   const { fetch: fetchImpl = globalThis.fetch, now = Date.now, timeoutMs = 15_000 } = opts;
   const body = JSON.stringify({ type: `image.job.${job.status}`, data: job });
-  const { kid, key } = newestSigningKey(env);
+  const { kid, secret } = await newestCallbackSecret(env, team);
   const t = Math.floor(now() / 1000);
   const res = await fetchImpl(url, {
     method: "POST",
@@ -100,7 +90,7 @@ export async function deliverCallback(
     headers: {
       "content-type": "application/json",
       "user-agent": "gptimg-worker",
-      "x-gptimg-signature": await signCallback(key, body, t),
+      "x-gptimg-signature": await signCallback(secret, body, t),
       "x-gptimg-key-id": kid,
       "x-gptimg-job-id": job.id,
     },

@@ -100,7 +100,7 @@ async function deliverOnceRaw(env: JobsEnv, jobId: string, channel: "callback" |
   const { view, deliverable } = await deliverableJob(env, row);
   try {
     if (channel === "callback" && row.callback_url) {
-      const status = await deliverCallback(env, row.callback_url, view);
+      const status = await deliverCallback(env, row.callback_url, row.team, view);
       await recordDelivery(env.DB, jobId, channel, { ok: true, status, at: at() });
       return { channel, ok: true, status };
     }

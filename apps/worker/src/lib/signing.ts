@@ -18,7 +18,11 @@ const MIN_KEY_LENGTH = 32;
 export const stringToSign = (kid: string, key: string, exp: number): string =>
   `gptimg-url-v1\n${kid}\nGET\n${key}\n${exp}`;
 
-/** `SIGNING_KEYS` as ordered [kid, secret] pairs; the last one signs. Invalid entries are dropped. */
+/**
+ * `SIGNING_KEYS` as ordered [kid, secret] pairs; the last one signs. Entries with a kid outside
+ * `[A-Za-z0-9._-]{1,32}` or a secret under 32 characters are dropped. The one parser of
+ * `SIGNING_KEYS`: URL signing, verification and callback secrets all read keys through it.
+ */
 export function signingKeys(env: Pick<Env, "SIGNING_KEYS">): [string, string][] {
   let parsed: unknown;
   try {
@@ -30,6 +34,28 @@ export function signingKeys(env: Pick<Env, "SIGNING_KEYS">): [string, string][] 
   return Object.entries(parsed).filter(
     (e): e is [string, string] => KID_PATTERN.test(e[0]) && typeof e[1] === "string" && e[1].length >= MIN_KEY_LENGTH,
   );
+}
+
+/** `SIGNING_KEYS` holds no entry that passes the kid and length rules. Names the rule, never a value. */
+export class NoSigningKeyError extends Error {
+  override name = "NoSigningKeyError";
+  constructor() {
+    super(
+      `SIGNING_KEYS: no usable key (JSON {"<kid>": "<secret>"}, kid matching ${KID_PATTERN.source}, secret of at least ${MIN_KEY_LENGTH} characters)`,
+    );
+  }
+}
+
+/**
+ * The newest usable signing key: the last entry `signingKeys` keeps. Throws `NoSigningKeyError`
+ * when there is none, so nothing is ever signed with a short or malformed key.
+ * @example
+ * const { kid, key } = newestSigningKey(env);
+ */
+export function newestSigningKey(env: Pick<Env, "SIGNING_KEYS">): { kid: string; key: string } {
+  const newest = signingKeys(env).at(-1);
+  if (!newest) throw new NoSigningKeyError();
+  return { kid: newest[0], key: newest[1] };
 }
 
 const keyCache = new Map<string, Promise<CryptoKey>>();
@@ -73,9 +99,7 @@ export async function signUrl(
   ttlSeconds?: number,
   now: number = Date.now(),
 ): Promise<string> {
-  const newest = signingKeys(env).at(-1);
-  if (!newest) throw new Error(`SIGNING_KEYS: no usable key (JSON {"<kid>": "<secret of ${MIN_KEY_LENGTH}+ chars>"})`);
-  const [kid, secret] = newest;
+  const { kid, key: secret } = newestSigningKey(env);
   const exp = Math.floor(now / 1000) + resolveTtl(env, ttlSeconds);
   const mac = await crypto.subtle.sign(
     "HMAC",

@@ -114,8 +114,12 @@ describe("jobs through wrangler dev", () => {
     const job = await runJob({ prompt: "call me back", callback_url: hookUrl });
     const hook = await until(async () => received[0]);
     const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(hook.headers["x-gptimg-signature"])) ?? [];
-    const key = Object.values(JSON.parse(DEV_SECRETS.SIGNING_KEYS) as Record<string, string>).at(-1) ?? "";
-    expect(v1).toBe(createHmac("sha256", key).update(`${t}.${hook.body}`).digest("hex"));
+    const { kid, secret } = (await (await api("/v1/callback-secret")).json()) as { kid: string; secret: string };
+    expect(hook.headers["x-gptimg-key-id"]).toBe(kid);
+    expect(v1).toBe(createHmac("sha256", secret).update(`${t}.${hook.body}`).digest("hex"));
+    // the URL-signing key itself does not verify a callback
+    const key = (JSON.parse(DEV_SECRETS.SIGNING_KEYS) as Record<string, string>)[kid] ?? "";
+    expect(v1).not.toBe(createHmac("sha256", key).update(`${t}.${hook.body}`).digest("hex"));
     expect(JSON.parse(hook.body)).toMatchObject({
       type: "image.job.succeeded",
       data: { id: job.id, status: "succeeded" },

@@ -171,6 +171,25 @@ export const components = {
         revoked_at: nullable(int),
       },
     },
+    CallbackSecret: {
+      type: "object",
+      required: ["object", "team", "kid", "secret", "keys"],
+      properties: {
+        object: { const: "callback_secret" },
+        team: str,
+        kid: { ...str, description: "X-Gptimg-Key-Id of callbacks signed now" },
+        secret: {
+          ...str,
+          pattern: "^[0-9a-f]{64}$",
+          description: 'HMAC-SHA256 key (its UTF-8 text) of X-Gptimg-Signature: v1 = hex HMAC of "<t>.<raw body>"',
+        },
+        keys: {
+          type: "array",
+          description: "The team's secret under every configured kid, oldest first; the last one is kid/secret",
+          items: { type: "object", required: ["kid", "secret"], properties: { kid: str, secret: str } },
+        },
+      },
+    },
     Usage: {
       type: "object",
       properties: {

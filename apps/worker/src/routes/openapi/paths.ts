@@ -125,6 +125,21 @@ export const paths = {
       responses: { "200": { description: "Jobs, newest first", content: json(ref("JobList")) }, ...errors(400, 401) },
     },
   },
+  "/v1/callback-secret": {
+    get: {
+      operationId: "getCallbackSecret",
+      summary:
+        "The caller's team's secret for verifying callback_url posts (X-Gptimg-Signature, X-Gptimg-Key-Id); it cannot sign /files URLs.",
+      security: member,
+      responses: {
+        "200": {
+          description: "The signing secret now, and one per configured kid",
+          content: json(ref("CallbackSecret")),
+        },
+        ...errors(401, 500),
+      },
+    },
+  },
   "/v1/jobs/{id}": {
     get: {
       operationId: "getJob",
