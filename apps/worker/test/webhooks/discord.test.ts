@@ -52,6 +52,19 @@ describe("POST /webhooks/discord", () => {
     ).toBe(401);
   });
 
+  // timestamps are made when each case runs: one made at collection time would drift into the window
+  it.each<[string, () => string | number]>([
+    ["a non-numeric timestamp", () => "yesterday"],
+    ["a fractional timestamp", () => `${nowS()}.5`],
+    ["a timestamp in milliseconds", () => Date.now()],
+    ["a stale timestamp", () => nowS() - 600],
+    ["a timestamp from the future", () => nowS() + 600],
+  ])("answers 401 to a correctly signed request with %s", async (_name, ts) => {
+    const { res, text } = await deliver(await discordRequest({ id: "1", type: 1 }, { ts: ts() }));
+    expect(res.status).toBe(401);
+    expect(text).toBe("invalid request signature");
+  });
+
   it("defers, then edits the original response with the image as files[0]", async () => {
     fake = chatFake();
     const { res, text, jobIds } = await deliver(

@@ -45,7 +45,10 @@ export async function slackRequest(
 }
 
 /** A Discord interaction signed with the RFC 8032 test key: Ed25519(timestamp + body). */
-export async function discordRequest(interaction: unknown, o: { ts?: number; body?: string } = {}): Promise<Request> {
+export async function discordRequest(
+  interaction: unknown,
+  o: { ts?: number | string; body?: string } = {},
+): Promise<Request> {
   const body = o.body ?? JSON.stringify(interaction);
   const ts = String(o.ts ?? nowS());
   const key = await crypto.subtle.importKey(

@@ -115,11 +115,30 @@ describe("verifyDiscord", () => {
       ],
       ["short signature", { signature: signature.slice(2) }, "malformed X-Signature-Ed25519"],
       ["stale", { nowS: 1700000000 + 301 }, "stale X-Signature-Timestamp"],
+      ["in the future", { nowS: 1700000000 - 301 }, "stale X-Signature-Timestamp"],
     ];
     for (const [name, patch, reason] of cases) {
       expect(await verifyDiscord({ ...ok, ...patch }), name).toEqual({ ok: false, reason });
     }
   });
+});
+
+describe("verifyDiscord timestamps", () => {
+  it.each(["not-a-number", "1700000000.5", "+1700000000", "1.7e9", " 1700000000", "0x6553f100", "1700000000000000"])(
+    "refuses %j even when the signature over it is good",
+    async (ts) => {
+      const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
+      const pub = toHex(new Uint8Array((await crypto.subtle.exportKey("raw", pair.publicKey)) as ArrayBuffer));
+      const body = '{"type":1}';
+      const signature = toHex(new Uint8Array(await crypto.subtle.sign("Ed25519", pair.privateKey, utf8(ts + body))));
+      const p = { publicKey: pub, timestamp: ts, signature, body: utf8(body) };
+      expect(await verifyDiscord(p)).toEqual({ ok: true }); // the signature itself is sound
+      expect(await verifyDiscord({ ...p, nowS: 1700000000 })).toEqual({
+        ok: false,
+        reason: "malformed X-Signature-Timestamp",
+      });
+    },
+  );
 });
 
 describe("verifyTelegram", () => {
