@@ -1,8 +1,8 @@
-import { encodeBase64 } from "@gptimg/core";
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../lib/context.ts";
 import { HttpError } from "../lib/errors.ts";
 import { signUrl } from "../lib/signing.ts";
+import { b64JsonResponse } from "../routes/images/respond-json.ts";
 import { canonicalJson, formHash, sha256Hex } from "./hash.ts";
 
 /** Images a handler answered with, so a replay can rebuild the answer from R2 instead of D1. */
@@ -180,23 +180,10 @@ async function replay(c: Context<AppEnv>, status: number, stored: StoredResponse
     );
     return new Response(JSON.stringify({ ...stored.meta, data }), { status, headers });
   }
-  // base64 answers can be ~150 MB: stream them one image at a time from R2
-  const enc = new TextEncoder();
-  const bucket = c.env.IMAGES;
-  const body = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      const head = JSON.stringify({ ...stored.meta, data: [] });
-      controller.enqueue(enc.encode(`${head.slice(0, -"[]}".length)}[`));
-      for (const [i, img] of stored.images.entries()) {
-        const obj = await bucket.get(img.key);
-        if (!obj) return controller.error(new Error(`stored image ${img.key} is gone`));
-        const b64 = encodeBase64(new Uint8Array(await obj.arrayBuffer()));
-        const extra = img.revised_prompt ? `,"revised_prompt":${JSON.stringify(img.revised_prompt)}` : "";
-        controller.enqueue(enc.encode(`${i ? "," : ""}{"b64_json":"${b64}"${extra}}`));
-      }
-      controller.enqueue(enc.encode("]}"));
-      controller.close();
-    },
-  });
-  return new Response(body, { status, headers });
+  // base64 answers can be ~150 MB: stream them from R2 one image and one slice at a time, each
+  // read only when the client has taken the previous one (the same path as a first answer)
+  const { created, ...tail } = stored.meta;
+  const images = stored.images.map((img, index) => ({ index, ...img }));
+  const res = b64JsonResponse(c.env.IMAGES, typeof created === "number" ? created : 0, images, tail);
+  return new Response(res.body, { status, headers });
 }
