@@ -3,10 +3,14 @@
  *  1. Latency the Worker adds: the same 1024x1024 generation sent straight to the provider and
  *     through `wrangler dev` (answered as a signed URL, so the Worker decodes, stores to R2 and
  *     signs), at 1 and at 50 requests in flight; p50 and p99 of each, and their difference.
- *  2. Peak memory (VmHWM of the workerd processes) for one request of n=1 and n=10 noisy 4K images.
+ *  2. Peak memory (VmHWM of the workerd processes) for one request of n=1 and n=10 noisy 4K images,
+ *     answered as URLs, as b64_json and as a job, with wrangler's DevTools inspector off (its proxy
+ *     grows with every upstream chunk and is not part of a deployed Worker), and n=2 under plain
+ *     `wrangler dev` for comparison.
  * Prints figures; never passes or fails. Run on an idle machine; numbers are local-dev figures.
  */
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
+import { request } from "node:http";
 import { DEV_SECRETS, descendants, startStack, stopAll } from "./lib/stack.ts";
 
 const LATENCY_MS = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 200);
@@ -48,51 +52,138 @@ async function vmHwmKiB(pid: number): Promise<number> {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
 }
 
+/** POSTs JSON with node:http and counts the answer's bytes (undici's fetch reads a 150 MB body slowly). */
+function postCounting(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; bytes: number; head: string }> {
+  return new Promise((ok, fail) => {
+    const req = request(url, { method: "POST", headers, timeout: 280_000 }, (res) => {
+      let bytes = 0;
+      let head = "";
+      res.on("data", (b: Buffer) => {
+        if (head.length < 300) head += b.toString("utf8", 0, 300);
+        bytes += b.length;
+      });
+      res.on("end", () => ok({ status: res.statusCode ?? 0, bytes, head }));
+      res.on("error", fail);
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out after 280 s")));
+    req.on("error", fail);
+    req.end(body);
+  });
+}
+
+type Route = "url" | "b64_json" | "jobs";
+
 /**
  * Peak memory for one request of `n` noisy 4K images, in a fresh stack (so earlier load does not
- * count). VmHWM covers the whole workerd process of `wrangler dev`: the Worker's isolate plus the
- * local D1/R2/Workflows simulators that R2 puts go through.
+ * count). With `inspector: false` the Worker runs without wrangler's DevTools inspector proxy
+ * (scripts/lib/serve.ts); then one workerd runs wrangler's local proxy and the other the Worker's
+ * isolate together with the local D1/R2/Workflows simulators. Also reports the most file
+ * descriptors any workerd held.
  */
-async function memory(n: number): Promise<string> {
-  const stack = await startStack();
+async function memory(n: number, route: Route, inspector: boolean): Promise<string> {
+  const stack = await startStack({ inspector });
   try {
     const token = await stack.createToken("bench", "bench");
     const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-    const post = (body: object) =>
-      fetch(`${stack.origin}/v1/images/generations`, {
+    const post = (path: string, body: object) =>
+      fetch(`${stack.origin}${path}`, {
         method: "POST",
         headers,
-        body: JSON.stringify({ model: "gpt-image-2", response_format: "url", ...body }),
+        body: JSON.stringify({ model: "gpt-image-2", ...body }),
         signal: AbortSignal.timeout(280_000),
       });
-    await expectOk(await post({ prompt: "warm-up", size: "1024x1024" }), "warm-up");
-    const pids = (await descendants(stack.wranglerPid)).filter((p) => p.name === "workerd").map((p) => p.pid);
-    const before = await Promise.all(pids.map(vmHwmKiB));
+    await expectOk(
+      await post("/v1/images/generations", { prompt: "warm-up", size: "1024x1024", response_format: "url" }),
+      "warm-up",
+    );
+    const port = new URL(stack.origin).port;
+    const workerds = await Promise.all(
+      (await descendants(stack.wranglerPid))
+        .filter((p) => p.name === "workerd")
+        .map(async ({ pid }) => {
+          const cmd = await readFile(`/proc/${pid}/cmdline`, "utf8");
+          return { pid, proxy: cmd.includes(`entry=127.0.0.1:${port}\0`) };
+        }),
+    );
+    const before = await Promise.all(workerds.map((w) => vmHwmKiB(w.pid)));
+    let maxFds = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      for (let i = 0; sampling && i < 20_000; i++) {
+        for (const w of workerds)
+          maxFds = Math.max(maxFds, (await readdir(`/proc/${w.pid}/fd`).catch(() => [])).length);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
     stack.provider.setFaults([{ kind: "noise", times: 1 }]);
     const t = performance.now();
     let outcome: string;
+    const body = { prompt: "noise", size: "3840x2160", n };
     try {
-      const res = await post({ prompt: "noise", size: "3840x2160", n });
-      const answer = (await res.json()) as { data?: { url: string }[]; error?: { message: string } };
-      if (!res.ok) throw new Error(`${res.status} ${answer.error?.message ?? ""}`);
-      const sizes = await Promise.all(
-        (answer.data ?? []).map(async (d) => (await (await fetch(d.url)).arrayBuffer()).byteLength),
-      );
-      outcome = `ok, ${(sizes.reduce((a, b) => a + b, 0) / 2 ** 20).toFixed(0)} MiB of PNG`;
+      if (route === "b64_json") {
+        const res = await postCounting(
+          `${stack.origin}/v1/images/generations`,
+          headers,
+          JSON.stringify({ ...body, response_format: "b64_json" }),
+        );
+        if (res.status !== 200) throw new Error(`${res.status} ${res.head}`);
+        outcome = `ok, ${(res.bytes / 2 ** 20).toFixed(0)} MiB of JSON`;
+      } else if (route === "url") {
+        const res = await post("/v1/images/generations", { ...body, response_format: "url" });
+        const answer = (await res.json()) as { data?: { url: string }[]; error?: { message: string } };
+        if (!res.ok) throw new Error(`${res.status} ${answer.error?.message ?? ""}`);
+        const sizes = await Promise.all(
+          (answer.data ?? []).map(async (d) => (await (await fetch(d.url)).arrayBuffer()).byteLength),
+        );
+        outcome = `ok, ${(sizes.reduce((a, b) => a + b, 0) / 2 ** 20).toFixed(0)} MiB of PNG`;
+      } else {
+        const res = await post("/v1/jobs", body);
+        const job = (await res.json()) as { id?: string; error?: { message: string } };
+        if (!res.ok || !job.id) throw new Error(`${res.status} ${job.error?.message ?? ""}`);
+        outcome = "FAILED: job still running after 280 s";
+        for (let i = 0; i < 1120; i++) {
+          const s = (await (await fetch(`${stack.origin}/v1/jobs/${job.id}`, { headers })).json()) as {
+            status: string;
+            images?: unknown[];
+            error?: { message: string };
+          };
+          if (s.status === "succeeded") outcome = `ok, ${s.images?.length ?? 0} images stored`;
+          else if (s.status === "failed") outcome = `FAILED: ${s.error?.message ?? ""}`;
+          if (s.status === "succeeded" || s.status === "failed") break;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
     } catch (err) {
       outcome = `FAILED: ${err instanceof Error ? err.message : String(err)}`.slice(0, 160);
     }
     const elapsed = ((performance.now() - t) / 1000).toFixed(1);
-    const after = await Promise.all(pids.map(vmHwmKiB));
+    sampling = false;
+    await sampler;
+    const after = await Promise.all(workerds.map((w) => vmHwmKiB(w.pid)));
     const mib = (kib: number | undefined) => `${((kib ?? 0) / 1024).toFixed(0)} MiB`;
-    const peak = after.map((a, i) => `${mib(before[i])} -> ${mib(a)}`).join(", ");
-    return `| ${n} | ${elapsed} s | ${peak} | ${outcome} |`;
+    const peak = (proxy: boolean) =>
+      workerds
+        .map((w, i) => (w.proxy === proxy ? `${mib(before[i])} -> ${mib(after[i])}` : ""))
+        .filter(Boolean)
+        .join(", ");
+    const how = inspector ? "wrangler dev" : "no inspector";
+    return `| ${n} | ${route === "jobs" ? "POST /v1/jobs" : route} | ${how} | ${elapsed} s | ${peak(false)} | ${peak(true)} | ${maxFds} | ${outcome} |`;
   } finally {
     await stack.stop();
   }
 }
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_PART !== "memory") await overhead();
+  await memoryTable();
+}
+
+/** Part 1: the latency the Worker adds. */
+async function overhead(): Promise<void> {
   const stack = await startStack({ provider: { latencyMs: LATENCY_MS } });
   try {
     const token = await stack.createToken("bench", "bench");
@@ -129,13 +220,24 @@ async function main(): Promise<void> {
   } finally {
     await stack.stop();
   }
+}
+
+/** Part 2: peak memory per scenario, each in a fresh stack. */
+async function memoryTable(): Promise<void> {
   console.log("");
+  console.log("Peak memory (VmHWM, after warm-up -> after) for one request of n noisy 3840x2160 PNGs (~11 MiB each)");
   console.log(
-    "Peak memory (VmHWM of each workerd process, after warm-up -> after) for one request of n noisy 3840x2160 PNGs, response_format=url",
+    "| n | answer | run under | time | Worker's workerd (isolate + local D1/R2/Workflows) | wrangler proxy workerd | most fds | result |",
   );
-  console.log("| n | time | workerd VmHWM | result |");
-  console.log("|---:|---:|---|---|");
-  for (const n of [1, 10]) console.log(await memory(n));
+  console.log("|---:|---|---|---:|---|---|---:|---|");
+  const runs: [number, Route, boolean][] = [
+    [1, "url", false],
+    [10, "url", false],
+    [10, "b64_json", false],
+    [10, "jobs", false],
+    [2, "url", true],
+  ];
+  for (const [n, route, inspector] of runs) console.log(await memory(n, route, inspector));
 }
 
 main().catch(async (err: unknown) => {

@@ -32,6 +32,14 @@ export interface StackOptions {
   log?: (line: string) => void;
   /** how long to wait for wrangler dev to answer, ms (default 60 s) */
   startTimeoutMs?: number;
+  /**
+   * false: run the Worker through `scripts/lib/serve.ts` (wrangler's `unstable_startWorker` with
+   * the DevTools inspector off) instead of `wrangler dev`. For memory figures: wrangler's
+   * inspector proxy turns every DevTools network event of a large upstream body into a local
+   * HTTP request, so its own workerd process, not the Worker, grows by hundreds of MiB.
+   * Default true, as `wrangler dev` runs.
+   */
+  inspector?: boolean;
 }
 
 export interface Stack {
@@ -240,7 +248,19 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     args.push("--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", "warn");
     for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
     if (stopped) throw new Error("stopped before wrangler dev started");
-    child = spawn(wrangler, args, { cwd: state, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const serveArgs = [
+      ...process.execArgv,
+      join(WORKER_DIR, "scripts/lib/serve.ts"),
+      config,
+      String(port),
+      persist,
+      envFile,
+      ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
+    ];
+    child =
+      opts.inspector === false
+        ? spawn(process.execPath, serveArgs, { cwd: state, env, stdio: ["ignore", "pipe", "pipe"], detached: true })
+        : spawn(wrangler, args, { cwd: state, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     const lines: string[] = [];
     const collect = (b: Buffer) => {
       for (const line of b.toString().split("\n")) {
