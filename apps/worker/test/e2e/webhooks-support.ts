@@ -18,6 +18,7 @@ export const WEBHOOK_SECRETS = {
   FEISHU_APP_ID: "cli_canary_e2e",
   FEISHU_APP_SECRET: "feishu-canary-app-secret-e2e",
   FEISHU_ENCRYPT_KEY: "feishu-canary-encrypt-key-e2e",
+  FEISHU_VERIFICATION_TOKEN: "feishu-canary-verification-e2e",
   CHAT_TEAMS: JSON.stringify({
     "slack:T100": { team: "chat", perUser: true },
     "discord:200": { team: "chat" },
@@ -242,6 +243,7 @@ export const feishuMessage = (text: string) => ({
     event_type: "im.message.receive_v1",
     tenant_key: "tenant400",
     app_id: WEBHOOK_SECRETS.FEISHU_APP_ID,
+    token: WEBHOOK_SECRETS.FEISHU_VERIFICATION_TOKEN,
   },
   event: {
     sender: { sender_id: { open_id: "ou_1" }, sender_type: "user" },

@@ -141,10 +141,15 @@ describe("chat webhooks through wrangler dev", () => {
   });
 
   it("Feishu: answers the challenge and replies with an uploaded image", async () => {
+    const token = WEBHOOK_SECRETS.FEISHU_VERIFICATION_TOKEN;
     const challenge = await fetch(
-      await feishuRequest(stack.origin, { challenge: "c-123", type: "url_verification" }, { signed: false }),
+      await feishuRequest(stack.origin, { challenge: "c-123", token, type: "url_verification" }, { signed: false }),
     );
     expect(await challenge.json()).toEqual({ challenge: "c-123" });
+    const forged = await fetch(
+      await feishuRequest(stack.origin, { challenge: "c-9", token: "guess", type: "url_verification" }, { signed: false }),
+    );
+    expect(forged.status).toBe(401);
     const ev = feishuMessage("best image: a kite");
     expect((await fetch(await feishuRequest(stack.origin, ev))).status).toBe(200);
     const upload = await received((p) => p === "/feishu/open-apis/im/v1/images");
