@@ -147,7 +147,11 @@ describe("chat webhooks through wrangler dev", () => {
     );
     expect(await challenge.json()).toEqual({ challenge: "c-123" });
     const forged = await fetch(
-      await feishuRequest(stack.origin, { challenge: "c-9", token: "guess", type: "url_verification" }, { signed: false }),
+      await feishuRequest(
+        stack.origin,
+        { challenge: "c-9", token: "guess", type: "url_verification" },
+        { signed: false },
+      ),
     );
     expect(forged.status).toBe(401);
     const ev = feishuMessage("best image: a kite");
