@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { type OfflineProvider, startOfflineProvider } from "@gptimg/offline-provider";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type FakeWorker, startFakeWorker } from "./fake-worker.ts";
@@ -148,5 +150,16 @@ describe("the Worker route behaves as direct mode", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ok\s+token\s+GPTIMG_TOKEN \(environment\): \*\*\*redacted\*\*\*/m);
     expect(r.stdout).not.toContain(TOKEN);
+  });
+
+  it("doctor names an unreachable Worker by its error code, without runtime advice", async () => {
+    const srv = createServer();
+    await new Promise<void>((ok) => srv.listen(0, "127.0.0.1", ok));
+    const { port } = srv.address() as AddressInfo;
+    await new Promise((ok) => srv.close(ok));
+    const r = await run(["doctor"], { env: { ...env, GPTIMG_ENDPOINT: `http://127.0.0.1:${port}` } });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(/^fail\s+endpoint\s+http:\/\/127\.0\.0\.1:\d+: could not reach it \(ECONNREFUSED\)$/m);
+    expect(r.stdout + r.stderr).not.toContain("verbose");
   });
 });

@@ -12,7 +12,14 @@ import {
 import type { ResolvedProvider } from "./providers.ts";
 import { redact } from "./redact.ts";
 import { isRetryableStatus, retryDelayMs, shouldRetryHeader } from "./retry.ts";
-import { type AttemptSignal, type SendContext, send, startAttempt, transportError } from "./transport.ts";
+import {
+  type AttemptSignal,
+  platformMessage,
+  type SendContext,
+  send,
+  startAttempt,
+  transportError,
+} from "./transport.ts";
 import type { ImageStreamEvent, RetryOptions } from "./types.ts";
 
 /** Progress notices the loop yields and passes to `onEvent`. */
@@ -80,7 +87,7 @@ function afterSuccess(
 ): GptImageError {
   if (att.callerAborted() || att.timedOut()) return transportError(e, att, url, send);
   if (e instanceof GptImageError) return e;
-  const msg = e instanceof Error ? e.message : String(e);
+  const msg = platformMessage(e);
   return new BadResponseError(redact(`could not read the response of ${p.name}: ${msg}`, send.secrets), {
     provider: p.name,
     possiblyBilled: !send.idempotent,

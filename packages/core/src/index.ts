@@ -76,6 +76,7 @@ export { isRetryableStatus, RETRY_DEFAULTS, retryDelayMs } from "./retry.ts";
 // Domain: sizes, model rules, validation, image inspection, redaction
 export { checkSize, nearestLegalSize, type ResolvedSize, resolveSize, SIZE_ALIASES, SIZE_PRESETS } from "./sizes.ts";
 export { parseImageEvents, type SseImageEvent } from "./sse.ts";
+export { networkErrorDetail } from "./transport.ts";
 // Options and results
 export type {
   Background,

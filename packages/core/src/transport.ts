@@ -49,6 +49,23 @@ export function errorCodes(e: unknown): string[] {
   return codes;
 }
 
+/** Bun appends this advice to network errors; it means nothing to a gptimg user. */
+const PLATFORM_HINT = /\s*For more information, pass `verbose: true`[^]*$/;
+
+/**
+ * A short, stable description of a network failure: the first system error code found
+ * (`ECONNREFUSED`, `ECONNRESET`, ...) or else the platform's message without runtime advice.
+ */
+export function networkErrorDetail(e: unknown): string {
+  return errorCodes(e)[0] ?? platformMessage(e);
+}
+
+/** An error's message without the runtime's debugging advice. */
+export function platformMessage(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.replace(PLATFORM_HINT, "") || "network error";
+}
+
 /** One attempt's abort signal: the caller's signal or the attempt's own deadline. */
 export interface AttemptSignal {
   signal: AbortSignal;
@@ -106,7 +123,7 @@ export function transportError(e: unknown, att: AttemptSignal, url: string, ctx:
     return new OutcomeUnknownError(`${msg}; the request was sent, so the provider may still finish and bill it`, init);
   }
   const codes = errorCodes(e);
-  const detail = redact(codes[0] ?? (e instanceof Error ? e.message : String(e)), ctx.secrets);
+  const detail = redact(networkErrorDetail(e), ctx.secrets);
   if (codes.some((c) => NOT_SENT_CODES.has(c))) {
     return new ConnectionError(`could not connect to ${host} (${ctx.provider}): ${detail}`, init);
   }

@@ -1,4 +1,4 @@
-import { createImageClient, resolveProvider } from "@gptimg/core";
+import { createImageClient, networkErrorDetail, resolveProvider } from "@gptimg/core";
 import { describeFailure } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import type { Io } from "../cli/io.ts";
@@ -181,7 +181,7 @@ async function workerChecks(s: Sources, io: Io, timeoutMs: number): Promise<Chec
     checks.push({
       name: "endpoint",
       status: "fail",
-      detail: `${w.endpoint}: ${(e as Error).message}`,
+      detail: `${w.endpoint}: could not reach it (${networkErrorDetail(e)})`,
       exitCode: EXIT.failure,
     });
   }
