@@ -178,8 +178,9 @@ async function memory(n: number, route: Route, inspector: boolean): Promise<stri
 }
 
 async function main(): Promise<void> {
-  if (process.env.BENCH_PART !== "memory") await overhead();
-  await memoryTable();
+  const part = process.env.BENCH_PART;
+  if (part !== "memory") await overhead();
+  if (part !== "overhead") await memoryTable();
 }
 
 /** Part 1: the latency the Worker adds. */
@@ -200,9 +201,27 @@ async function overhead(): Promise<void> {
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
         body: JSON.stringify({ ...JSON.parse(body), response_format: "url" }),
       }).then((r) => expectOk(r, "worker"));
+    // wrangler dev's own floor: a request that touches neither D1 nor R2, and one D1 round trip
+    const floor = (path: string) => () => fetch(`${stack.origin}${path}`).then((r) => r.arrayBuffer().then(() => {}));
+    const floors: [string, () => Promise<void>][] = [
+      ["GET /nope (404, no D1)", floor("/nope")],
+      ["GET /healthz (one D1 query)", floor("/healthz")],
+    ];
     // warm up both paths (module load, D1/R2 files, sharp) before measuring
     await measure(4, 20, direct);
     await measure(4, 20, viaWorker);
+    for (const [, fn] of floors) await measure(4, 20, fn);
+
+    console.log("wrangler dev floor (no provider call)");
+    console.log("| request | in flight | requests | p50 | p99 |");
+    console.log("|---|---:|---:|---:|---:|");
+    for (const [name, fn] of floors) {
+      for (const [c, n] of ROUNDS) {
+        const t = await measure(c, n, fn);
+        console.log(`| ${name} | ${c} | ${n} | ${fmt(pct(t, 50))} | ${fmt(pct(t, 99))} |`);
+      }
+    }
+    console.log("");
 
     console.log(
       `Worker overhead: 1024x1024 PNG, provider latency ${LATENCY_MS} ms, Worker answers response_format=url`,
