@@ -1,4 +1,4 @@
-import { Base64StreamDecoder } from "./base64.ts";
+import { Base64Sink } from "./base64-sink.ts";
 import { ByteBlocks, type ByteTarget } from "./byte-blocks.ts";
 import { AbortedError, BadResponseError } from "./errors/index.ts";
 import { type ImageSinkFactory, SinkWriter } from "./image-sink.ts";
@@ -38,29 +38,9 @@ export interface ReadImagesOptions {
 
 type Meta = Extract<ResponsePart, { kind: "meta" }>;
 
-/** Streams one base64 string value into a decoder that writes into a target. */
-class Base64Sink implements StringSink {
-  private readonly decoder: Base64StreamDecoder;
-  constructor(
-    label: string,
-    readonly blocks: ByteTarget,
-  ) {
-    this.decoder = new Base64StreamDecoder({ label });
-  }
-  write(src: Uint8Array, start: number, end: number): number {
-    return this.decoder.writeBytes(src, start, end, this.blocks, true);
-  }
-  writeCode(code: number): void {
-    this.decoder.writeCode(code, this.blocks);
-  }
-  close(): void {
-    this.decoder.finish(this.blocks);
-  }
-}
-
 interface Item {
   index: number;
-  sink?: Base64Sink;
+  sink?: Base64Sink<ByteTarget>;
   writer?: SinkWriter;
   url?: string;
   revisedPrompt?: string;

@@ -1,4 +1,4 @@
-import { Base64StreamDecoder } from "./base64.ts";
+import { Base64Sink } from "./base64-sink.ts";
 import { ByteBlocks } from "./byte-blocks.ts";
 import { BadResponseError } from "./errors/index.ts";
 import { JsonScanner, type PathItem, type ScanHandler, type StringSink } from "./json-scan.ts";
@@ -8,27 +8,10 @@ const IMAGE_FIELDS = new Set(["b64_json", "partial_image_b64"]);
 /** longest data that is not a JSON object (such as `[DONE]`) */
 const MAX_TEXT = 1024 * 1024;
 
-class EventImageSink implements StringSink {
-  readonly blocks = new ByteBlocks();
-  private readonly decoder: Base64StreamDecoder;
-  constructor(label: string) {
-    this.decoder = new Base64StreamDecoder({ label });
-  }
-  write(src: Uint8Array, start: number, end: number): number {
-    return this.decoder.writeBytes(src, start, end, this.blocks, true);
-  }
-  writeCode(code: number): void {
-    this.decoder.writeCode(code, this.blocks);
-  }
-  close(): void {
-    this.decoder.finish(this.blocks);
-  }
-}
-
 /** Top-level fields of one event's JSON, with its image decoded on the fly. */
 class EventHandler implements ScanHandler {
   readonly fields: Record<string, unknown> = {};
-  sink: EventImageSink | undefined;
+  sink: Base64Sink<ByteBlocks> | undefined;
   constructor(private readonly label: string) {}
   descend(path: readonly PathItem[], kind: "object" | "array"): boolean {
     return path.length === 0 && kind === "object";
@@ -37,7 +20,7 @@ class EventHandler implements ScanHandler {
     const key = path[0];
     if (path.length !== 1 || typeof key !== "string" || !IMAGE_FIELDS.has(key)) return undefined;
     if (this.sink) throw new BadResponseError(`${this.label} carries two images`);
-    this.sink = new EventImageSink(`${this.label} ${key}`);
+    this.sink = new Base64Sink(`${this.label} ${key}`, new ByteBlocks());
     return this.sink;
   }
   value(path: readonly PathItem[], v: unknown): void {
