@@ -1,5 +1,7 @@
+import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
+import { png } from "../../../packages/core/test-fixtures/images.ts";
 import { BODY_LIMITS, BodyTooLargeError, bodyLimit } from "../src/lib/body-limit.ts";
 import { ADMIN, call, memberToken } from "./gateway-support.ts";
 
@@ -96,27 +98,120 @@ describe("request body limits", () => {
 describe("bodyLimit on large (multipart-sized) limits", () => {
   // Over 1 MiB the body is not buffered by the middleware: it is counted while the handler reads it.
   const max = 2 * BODY_LIMITS.webhook;
+  let seen: unknown;
   const app = new Hono();
   app.use(
     bodyLimit(
       () => max,
-      (c) => c.text("declared too large", 413),
+      (c, limit, size) => c.text(`too large: ${limit} ${size}`, 413),
     ),
   );
   app.post("/", async (c) => {
     try {
-      return c.text(String((await c.req.arrayBuffer()).byteLength));
+      return c.text(String((await c.req.arrayBuffer()).byteLength), 200, { "x-handler": "1" });
     } catch (e) {
-      return c.text(e instanceof BodyTooLargeError ? "read too large" : "other", 413);
+      seen = e;
+      return c.text("the handler's own answer", 400, { "x-handler": "1" });
     }
   });
 
+  it("a chunked body of exactly the limit reaches the handler whole", async () => {
+    const res = await app.request("/", { method: "POST", body: chunked(max) });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(String(max));
+  });
+
+  it("one byte more: the read fails with BodyTooLargeError and the handler's answer is replaced by the 413", async () => {
+    seen = undefined;
+    const res = await app.request("/", { method: "POST", body: chunked(max + 1) });
+    expect(seen).toBeInstanceOf(BodyTooLargeError);
+    expect(res.status).toBe(413);
+    expect(await res.text()).toBe(`too large: ${max} null`);
+    expect(res.headers.get("x-handler")).toBeNull();
+  });
+});
+
+/**
+ * A well-formed multipart edit (prompt, one PNG) whose image part is padded so the whole body is
+ * `n` bytes, sent chunked: only counting while it streams can tell it is too large.
+ */
+function chunkedEdit(n: number, boundary: string): ReadableStream<Uint8Array> {
+  const enc = new TextEncoder();
+  const head = enc.encode(
+    `--${boundary}\r\nContent-Disposition: form-data; name="prompt"\r\n\r\na cat\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`,
+  );
+  const image = png({ width: 8, height: 8 });
+  const tail = enc.encode(`\r\n--${boundary}--\r\n`);
+  const padding = chunked(n - head.byteLength - image.byteLength - tail.byteLength).getReader();
+  const parts: (Uint8Array | "padding")[] = [head, image, "padding", tail];
+  return new ReadableStream({
+    async pull(controller) {
+      for (;;) {
+        const part = parts[0];
+        if (part === undefined) return controller.close();
+        if (part !== "padding") {
+          parts.shift();
+          return controller.enqueue(part);
+        }
+        const { done, value } = await padding.read();
+        if (!done) return controller.enqueue(value);
+        parts.shift();
+      }
+    },
+  });
+}
+
+describe("a chunked multipart body over the limit", () => {
   it.each([
-    [max, 200, String(max)],
-    [max + 1, 413, "read too large"],
-  ])("a chunked body of %i bytes: %i", async (n, status, text) => {
-    const res = await app.request("/", { method: "POST", body: chunked(n) });
-    expect(res.status).toBe(status);
-    expect(await res.text()).toBe(text);
+    ["/v1/images/edits", undefined],
+    ["/v1/images/edits", "edit-too-large"],
+    ["/v1/jobs", undefined],
+    ["/v1/jobs", "job-too-large"],
+  ])("%s (Idempotency-Key %s): 413 in OpenAI's shape naming the limit; nothing is stored", async (path, key) => {
+    const team = `big-${crypto.randomUUID().slice(0, 8)}`;
+    const { token } = await memberToken({ team });
+    const boundary = "gptimg-limit";
+    const res = await call(path, {
+      method: "POST",
+      token,
+      headers: {
+        "content-type": `multipart/form-data; boundary=${boundary}`,
+        ...(key ? { "idempotency-key": key } : {}),
+      },
+      body: chunkedEdit(BODY_LIMITS.multipart + 1, boundary),
+    });
+    expect(res.status).toBe(413);
+    const body = (await res.json()) as ErrorBody;
+    expect(body.error).toEqual({
+      message: `body: must be at most ${BODY_LIMITS.multipart} bytes`,
+      type: "invalid_request_error",
+      code: "validation",
+      param: "body",
+    });
+    const jobs = await env.DB.prepare("SELECT COUNT(*) AS n FROM jobs WHERE team = ?")
+      .bind(team)
+      .first<{ n: number }>();
+    expect(jobs?.n).toBe(0);
+    const keys = await env.DB.prepare("SELECT COUNT(*) AS n FROM idempotent_responses WHERE team = ?")
+      .bind(team)
+      .first<{ n: number }>();
+    expect(keys?.n).toBe(0);
+    expect((await env.IMAGES.list({ prefix: `t/${team}/` })).objects).toEqual([]);
+  });
+
+  it("an edit between the 50 MB image limit and the body limit reaches the route, which names the image rule", async () => {
+    const { token } = await memberToken();
+    const boundary = "gptimg-limit";
+    const res = await call("/v1/images/edits", {
+      method: "POST",
+      token,
+      headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+      body: chunkedEdit(BODY_LIMITS.multipart - 1024, boundary),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as ErrorBody;
+    expect(body.error).toMatchObject({ code: "validation", param: "image" });
+    expect(body.error.message).toContain("at most 50 MB");
   });
 });

@@ -73,7 +73,13 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
         param: "Idempotency-Key",
       });
     }
-    const buf = await c.req.raw.arrayBuffer();
+    let buf: ArrayBuffer;
+    try {
+      buf = await c.req.raw.arrayBuffer();
+    } catch {
+      // a body over its limit fails here; bodyLimit() answers that with its 413
+      throw new HttpError(400, "validation", "body: could not be read in full", { param: "body" });
+    }
     c.req.raw = new Request(c.req.raw.url, { method: "POST", headers: c.req.raw.headers, body: buf });
     const hash = await bodyHash(c.req.raw, buf);
     const db = c.env.DB;

@@ -30,6 +30,8 @@ export type TooLarge<E extends HonoEnv> = (c: Context<E>, max: number, size: num
  * Content-Length over the limit is refused at once. Without one (chunked), a small limit is
  * read into memory and checked; a large one (multipart) is counted while the handler streams
  * it, and reading fails with `BodyTooLargeError` past the limit, so nothing big is buffered here.
+ * The handler then fails however it fails (nothing it parsed is whole); its answer is replaced
+ * by `tooLarge` with a null size, so a chunked body gets the same 413 as a declared one.
  * @example
  * app.use("/admin/*", bodyLimit(() => 64 * 1024, (c, max) => c.text("too large", 413)));
  */
@@ -53,8 +55,15 @@ export function bodyLimit<E extends HonoEnv>(
       c.req.raw = new Request(raw, { body: bytes });
       return next();
     }
-    c.req.raw = new Request(raw, { body: raw.body.pipeThrough(counter(limit)) });
-    return next();
+    const count = counter(limit);
+    c.req.raw = new Request(raw, { body: raw.body.pipeThrough(count.stream) });
+    await next();
+    // Whatever the handler made of the failed read (a parse error, a 500), the cause is the size:
+    // answer as a declared Content-Length over the limit would have been answered.
+    if (count.overflowed()) {
+      c.res = undefined; // drop the handler's answer whole, headers included
+      c.res = tooLarge(c, limit, null);
+    }
   };
 }
 
@@ -83,15 +92,16 @@ async function readAtMost(body: ReadableStream<Uint8Array>, max: number): Promis
 }
 
 /** Passes bytes through and errors the stream once more than `max` have gone by. */
-function counter(max: number): TransformStream<Uint8Array, Uint8Array> {
+function counter(max: number): { stream: TransformStream<Uint8Array, Uint8Array>; overflowed: () => boolean } {
   let total = 0;
-  return new TransformStream({
+  const stream = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       total += chunk.byteLength;
       if (total > max) controller.error(new BodyTooLargeError(max));
       else controller.enqueue(chunk);
     },
   });
+  return { stream, overflowed: () => total > max };
 }
 
 /** `max` for routes that take JSON, or multipart edits. */
