@@ -1,17 +1,33 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import type { AppEnv, Member } from "./context.ts";
 import { HttpError } from "./errors.ts";
+import { releaseAfterResponse } from "./quota.ts";
 import { hashToken, timingSafeEqual } from "./tokens.ts";
 
-interface TokenRow {
+export { enforceQuota, modelAllowed, utcDay } from "./quota.ts";
+
+/** A row of `tokens` as the Worker reads it (never `token_hash`). */
+export interface TokenRow {
   id: string;
   team: string;
   member: string;
+  /** JSON array of allowed models; null = every model */
   models: string | null;
   daily_image_quota: number | null;
   rpm: number | null;
+  created_at: number;
   expires_at: number | null;
   revoked_at: number | null;
+}
+
+/** The columns of `TokenRow`, for SELECTs (the hash stays in the database). */
+export const TOKEN_COLUMNS = "id, team, member, models, daily_image_quota, rpm, created_at, expires_at, revoked_at";
+
+/** The `models` column parsed: the allowed models, or null for every model. */
+export function parseModels(models: string | null): string[] | null {
+  if (models === null) return null;
+  const parsed = JSON.parse(models) as unknown;
+  return Array.isArray(parsed) ? parsed.filter((m): m is string => typeof m === "string") : [];
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -25,7 +41,8 @@ export function bearerToken(header: string | undefined): string | undefined {
 /**
  * Member authentication: `Authorization: Bearer gpi_…` is hashed (SHA-256) and looked up in D1.
  * Sets `c.var.member`; answers 401 in OpenAI's error shape when the token is missing, unknown,
- * revoked or expired.
+ * revoked or expired. Once the response is complete, releases the quota hold `enforceQuota`
+ * took (see `releaseAfterResponse`).
  * @example
  * app.use("/v1/*", memberAuth());
  */
@@ -34,30 +51,28 @@ export function memberAuth(): MiddlewareHandler<AppEnv> {
     const token = bearerToken(c.req.header("Authorization"));
     if (!token)
       throw new HttpError(401, "auth", "missing token: send an Authorization header with a member token (gpi_…)");
-    const row = await c.env.DB.prepare(
-      "SELECT id, team, member, models, daily_image_quota, rpm, expires_at, revoked_at FROM tokens WHERE token_hash = ?",
-    )
+    const row = await c.env.DB.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE token_hash = ?`)
       .bind(await hashToken(token))
       .first<TokenRow>();
     if (!row) throw new HttpError(401, "auth", "invalid token");
     if (row.revoked_at !== null) throw new HttpError(401, "auth", "token revoked");
     if (row.expires_at !== null && row.expires_at <= nowSeconds()) throw new HttpError(401, "auth", "token expired");
     c.set("member", toMember(row));
-    await next();
+    try {
+      await next();
+    } finally {
+      const hold = c.get("quotaHold");
+      if (hold !== undefined) releaseAfterResponse(c, hold);
+    }
   };
 }
 
 function toMember(row: TokenRow): Member {
-  let models: string[] | null = null;
-  if (row.models !== null) {
-    const parsed = JSON.parse(row.models) as unknown;
-    models = Array.isArray(parsed) ? parsed.filter((m): m is string => typeof m === "string") : [];
-  }
   return {
     tokenId: row.id,
     team: row.team,
     member: row.member,
-    models,
+    models: parseModels(row.models),
     dailyImageQuota: row.daily_image_quota,
     rpm: row.rpm,
   };
@@ -78,64 +93,4 @@ export function adminAuth(): MiddlewareHandler<AppEnv> {
     if (!expected || !given || !ok) throw new HttpError(401, "auth", "admin token required");
     await next();
   };
-}
-
-/** Whether a member's token may use `model`. */
-export const modelAllowed = (member: Member, model: string): boolean =>
-  member.models === null || member.models.includes(model);
-
-/** `YYYY-MM-DD` of a unix-seconds instant, in UTC. */
-export const utcDay = (seconds: number): string => new Date(seconds * 1000).toISOString().slice(0, 10);
-
-/**
- * Checks one image request of `n` images for `model` against the caller's token, in this order:
- * model allowed (403 `permission`), images left today (429 `quota_exceeded`; counts the usage
- * recorded so far for this token in the current UTC day), requests this minute (429
- * `rate_limited` with Retry-After). The rpm limit is a fixed one-minute window counted in D1
- * (`rate_windows`): one atomic upsert per request, exact across isolates, no Durable Object.
- * @example
- * await enforceQuota(c, model, n);
- */
-export async function enforceQuota(c: Context<AppEnv>, model: string, n: number): Promise<void> {
-  const member = c.get("member");
-  if (!modelAllowed(member, model)) {
-    throw new HttpError(403, "permission", `model ${model}: not allowed for this token`, { param: "model" });
-  }
-  const now = nowSeconds();
-  if (member.dailyImageQuota !== null) {
-    const used = await c.env.DB.prepare(
-      "SELECT COALESCE(SUM(images), 0) AS used FROM usage WHERE token_id = ? AND day = ?",
-    )
-      .bind(member.tokenId, utcDay(now))
-      .first<{ used: number }>();
-    const left = member.dailyImageQuota - (used?.used ?? 0);
-    if (n > left) {
-      throw new HttpError(
-        429,
-        "quota_exceeded",
-        `daily image quota of ${member.dailyImageQuota} reached: ${Math.max(0, left)} left today (UTC), ${n} requested`,
-        { param: "n" },
-      );
-    }
-  }
-  if (member.rpm !== null) {
-    const windowStart = now - (now % 60);
-    const [, counted] = await c.env.DB.batch<{ count: number }>([
-      c.env.DB.prepare("DELETE FROM rate_windows WHERE token_id = ? AND window_start < ?").bind(
-        member.tokenId,
-        windowStart,
-      ),
-      c.env.DB.prepare(
-        "INSERT INTO rate_windows (token_id, window_start, count) VALUES (?, ?, 1) " +
-          "ON CONFLICT (token_id, window_start) DO UPDATE SET count = count + 1 RETURNING count",
-      ).bind(member.tokenId, windowStart),
-    ]);
-    const count = counted?.results[0]?.count ?? 1;
-    if (count > member.rpm) {
-      const retryAfter = Math.max(1, windowStart + 60 - now);
-      throw new HttpError(429, "rate_limited", `rate limit of ${member.rpm} requests per minute reached`, {
-        headers: { "Retry-After": String(retryAfter) },
-      });
-    }
-  }
 }

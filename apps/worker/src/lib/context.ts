@@ -20,5 +20,9 @@ export interface Member {
  */
 export interface AppEnv {
   Bindings: Env;
-  Variables: { member: Member };
+  Variables: {
+    member: Member;
+    /** the quota hold `enforceQuota` took for this request, released by `memberAuth()` */
+    quotaHold?: string;
+  };
 }

@@ -1,6 +1,6 @@
 import { ValidationError, type ValidationIssue } from "@gptimg/core";
 import { Hono } from "hono";
-import { adminAuth } from "../lib/auth.ts";
+import { adminAuth, parseModels, TOKEN_COLUMNS, type TokenRow } from "../lib/auth.ts";
 import type { AppEnv } from "../lib/context.ts";
 import { HttpError } from "../lib/errors.ts";
 import { generateToken, hashToken, NAME_PATTERN, randomId } from "../lib/tokens.ts";
@@ -11,24 +11,12 @@ import { parseDayRange } from "./dates.ts";
 const MAX_EXPIRY_DAYS = 3650;
 const FIELDS = new Set(["team", "member", "expires_in_days", "models", "daily_image_quota", "rpm"]);
 
-interface TokenRow {
-  id: string;
-  team: string;
-  member: string;
-  models: string | null;
-  daily_image_quota: number | null;
-  rpm: number | null;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-}
-
 const view = (r: TokenRow) => ({
   id: r.id,
   object: "token",
   team: r.team,
   member: r.member,
-  models: r.models === null ? null : (JSON.parse(r.models) as string[]),
+  models: parseModels(r.models),
   daily_image_quota: r.daily_image_quota,
   rpm: r.rpm,
   created_at: r.created_at,
@@ -142,8 +130,8 @@ adminRouter.post("/tokens", async (c) => {
 adminRouter.get("/tokens", async (c) => {
   const team = c.req.query("team");
   const stmt = team
-    ? c.env.DB.prepare("SELECT * FROM tokens WHERE team = ? ORDER BY created_at, rowid").bind(team)
-    : c.env.DB.prepare("SELECT * FROM tokens ORDER BY team, created_at, rowid");
+    ? c.env.DB.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE team = ? ORDER BY created_at, rowid`).bind(team)
+    : c.env.DB.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY team, created_at, rowid`);
   const { results } = await stmt.all<TokenRow>();
   return c.json({ object: "list", data: results.map(view) });
 });
@@ -152,7 +140,7 @@ adminRouter.delete("/tokens/:id", async (c) => {
   const id = c.req.param("id");
   const now = Math.floor(Date.now() / 1000);
   await c.env.DB.prepare("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").bind(now, id).run();
-  const row = await c.env.DB.prepare("SELECT * FROM tokens WHERE id = ?").bind(id).first<TokenRow>();
+  const row = await c.env.DB.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ?`).bind(id).first<TokenRow>();
   if (!row) throw new HttpError(404, "not_found", `token ${id}: no such token`, { param: "id" });
   return c.json({ ...view(row), revoked: true });
 });
