@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { inspectImage } from "@gptimg/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { png } from "../../../packages/core/test-fixtures/images.ts";
 // the module itself, not the package entry: the entry loads sharp, which the Workers runtime cannot
 import { FORBIDDEN_WORD } from "../../../packages/offline-provider/src/params.ts";
@@ -314,6 +314,38 @@ describe("POST /v1/images/edits", () => {
       .first<{ request_json: string }>();
     expect(JSON.parse(row?.request_json ?? "{}")).toMatchObject({ prompt: "add a red scarf" });
     expect(JSON.parse(row?.request_json ?? "{}")).not.toHaveProperty("images");
+  });
+
+  it("stores a large input in R2 byte for byte without reading it whole into memory", async () => {
+    start();
+    const { token } = await memberToken({ team: "edit-big" });
+    const big = png({ width: 64, height: 64, padBeforeData: 4 * 1024 * 1024 });
+    const reads: number[] = [];
+    const original = Blob.prototype.arrayBuffer;
+    const spy = vi.spyOn(Blob.prototype, "arrayBuffer").mockImplementation(function (this: Blob) {
+      reads.push(this.size);
+      return original.call(this);
+    });
+    const form = new FormData();
+    form.append("prompt", "add a hat");
+    form.append("image", file(big, "big.png"));
+    let res: Response;
+    try {
+      res = await edit(token, form);
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    } finally {
+      spy.mockRestore();
+    }
+    // only heads are read (64 KiB at most); the 4 MiB file itself never is
+    expect(reads.length).toBeGreaterThan(0);
+    expect(Math.max(...reads)).toBeLessThanOrEqual(64 * 1024);
+    const job = await lastJob("edit-big");
+    const [key] = JSON.parse(job?.input_keys ?? "[]") as string[];
+    const stored = await env.IMAGES.get(key ?? "");
+    expect(stored?.size).toBe(big.byteLength);
+    const digest = async (b: ArrayBuffer | Uint8Array) => [...new Uint8Array(await crypto.subtle.digest("SHA-256", b))];
+    expect(await digest((await stored?.arrayBuffer()) ?? new ArrayBuffer(0))).toEqual(await digest(big));
   });
 
   it("streams image_edit events; with response_format=url the completed event carries a signed URL", async () => {

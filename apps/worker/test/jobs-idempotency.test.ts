@@ -1,4 +1,5 @@
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { png } from "../../../packages/core/test-fixtures/images.ts";
 import { call, fakeUpstream, imagesResponse, memberToken, migrate, testPng } from "./jobs-support.ts";
 
 beforeAll(migrate);
@@ -16,12 +17,15 @@ const generate = (token: string, body: unknown, key: string) =>
     body: JSON.stringify(body),
   });
 
-function editForm(prompt: string): FormData {
+function editForm(prompt: string, image = testPng(512, 512)): FormData {
   const form = new FormData();
   form.append("prompt", prompt);
-  form.append("image", new Blob([testPng(512, 512)], { type: "image/png" }), "a.png");
+  form.append("image", new Blob([image], { type: "image/png" }), "a.png");
   return form;
 }
+
+const edit = (token: string, key: string, form: FormData) =>
+  call("/v1/images/edits", token, { method: "POST", headers: { "idempotency-key": key }, body: form });
 
 describe("idempotency() on the synchronous image routes", () => {
   it.each(["b64_json", "url"] as const)(
@@ -99,6 +103,61 @@ describe("idempotency() on the synchronous image routes", () => {
     expect(again.status).toBe(200);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(up.providerCalls).toHaveLength(1);
+  });
+
+  it("answers 409 when an edit's key is reused with another image under the same prompt", async () => {
+    const { token } = await memberToken();
+    const up = fakeUpstream(() => imagesResponse(1, 512, 512));
+    restore = up.restore;
+    const key = `edit-${crypto.randomUUID()}`;
+    expect((await edit(token, key, editForm("scarf"))).status).toBe(200);
+    // same size and type, other bytes: only the file's hash tells the two apart
+    const other = testPng(512, 512);
+    other[other.length - 5] = 1;
+    const res = await edit(token, key, editForm("scarf", other));
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("idempotency_conflict");
+    expect(up.providerCalls).toHaveLength(1);
+  });
+
+  it("runs concurrent edits with one key once", async () => {
+    const { token } = await memberToken();
+    const up = fakeUpstream(async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      return imagesResponse(1, 512, 512);
+    });
+    restore = up.restore;
+    const key = `edit-${crypto.randomUUID()}`;
+    const responses = await Promise.all([1, 2, 3].map(() => edit(token, key, editForm("race"))));
+    expect(up.providerCalls).toHaveLength(1);
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
+    expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
+  });
+
+  it("parses an edit's body once and hashes its files without copying them", async () => {
+    const { token } = await memberToken();
+    const up = fakeUpstream(() => imagesResponse(1, 512, 512));
+    const parses = [vi.spyOn(Request.prototype, "formData"), vi.spyOn(Response.prototype, "formData")];
+    const reads = vi.spyOn(Request.prototype, "arrayBuffer");
+    const blobReads: number[] = [];
+    const original = Blob.prototype.arrayBuffer;
+    const blobSpy = vi.spyOn(Blob.prototype, "arrayBuffer").mockImplementation(function (this: Blob) {
+      blobReads.push(this.size);
+      return original.call(this);
+    });
+    restore = () => {
+      up.restore();
+      for (const s of [...parses, reads, blobSpy]) s.mockRestore();
+    };
+    const image = png({ width: 512, height: 512, headerOnly: true, padBeforeData: 2 * 1024 * 1024 });
+    const res = await edit(token, `edit-${crypto.randomUUID()}`, editForm("once", image));
+    expect(res.status).toBe(200);
+    // one parse of the incoming body, never a raw copy of it beside the form, and of the 2 MiB
+    // file only heads are read (the hash streams it)
+    expect(parses.reduce((n, s) => n + s.mock.calls.length, 0)).toBe(1);
+    expect(reads).not.toHaveBeenCalled();
+    expect(Math.max(0, ...blobReads)).toBeLessThanOrEqual(64 * 1024);
   });
 
   it("does not keep a failed (5xx) answer: a retry runs afresh", async () => {

@@ -24,6 +24,16 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
+ * Lower-case hex SHA-256 of a blob, streamed through workerd's `DigestStream`: a 50 MB edit input
+ * is hashed without a second copy of it in memory.
+ */
+async function blobSha256Hex(blob: Blob): Promise<string> {
+  const digest = new crypto.DigestStream("SHA-256");
+  await blob.stream().pipeTo(digest);
+  return hex(await digest.digest);
+}
+
+/**
  * Hash of a multipart form that ignores the boundary (clients pick a new one on every retry):
  * each entry in order, text values as is, files by their SHA-256, type and size.
  */
@@ -32,7 +42,7 @@ export async function formHash(form: FormData): Promise<string> {
   for (const [name, entry] of form.entries()) {
     const value = entry as unknown as string | Blob;
     if (typeof value === "string") parts.push([name, value]);
-    else parts.push([name, { sha256: await sha256Hex(await value.arrayBuffer()), type: value.type, size: value.size }]);
+    else parts.push([name, { sha256: await blobSha256Hex(value), type: value.type, size: value.size }]);
   }
   return sha256Hex(canonicalJson(parts));
 }

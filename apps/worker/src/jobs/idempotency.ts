@@ -35,15 +35,26 @@ export function rememberImages(c: Context, replay: ImageReplay): void {
   replays.set(c, replay);
 }
 
-async function bodyHash(req: Request, buf: ArrayBuffer): Promise<string> {
-  const type = req.headers.get("content-type") ?? "";
-  if (type.startsWith("multipart/form-data")) {
-    try {
-      // boundaries differ between retries of one request: hash the entries, not the bytes
-      return await formHash(await new Response(buf, { headers: { "content-type": type } }).formData());
-    } catch {
-      // unparsable: the handler will refuse it; hash the bytes
-    }
+const MULTIPART = /^multipart\/form-data/i;
+
+/**
+ * Reads the body once and hashes it. It is read through Hono's body cache, so the handler's
+ * `c.req.formData()` or `c.req.json()` gets what was read here: a multipart edit (up to 56 MiB)
+ * is held once, as the parsed form, never also as raw bytes. Null when a multipart body does not
+ * parse: the handler refuses it, and a refusal of an unreadable body is not kept under a key.
+ */
+async function readAndHash(c: Context<AppEnv>): Promise<string | null> {
+  if (MULTIPART.test(c.req.header("content-type") ?? "")) {
+    // boundaries differ between retries of one request: hash the entries, not the bytes
+    const form = await c.req.formData().catch(() => null);
+    return form && formHash(form);
+  }
+  let buf: ArrayBuffer;
+  try {
+    buf = await c.req.arrayBuffer();
+  } catch {
+    // a body over its limit fails here; bodyLimit() answers that with its 413
+    throw new HttpError(400, "validation", "body: could not be read in full", { param: "body" });
   }
   try {
     return await sha256Hex(canonicalJson(JSON.parse(new TextDecoder().decode(buf))));
@@ -59,7 +70,7 @@ async function bodyHash(req: Request, buf: ArrayBuffer): Promise<string> {
  * `Idempotent-Replayed: true`); with a different body, or while the first still runs, 409
  * `idempotency_conflict`. Answers of 429 and 5xx are not kept, so a retry runs afresh; neither are
  * streamed (SSE) answers. `/v1/jobs` handles its key itself (one job per key) and is skipped.
- * The body is read here once and stays readable for the handler.
+ * The body is read here once; the handler reads it again through `c.req` (Hono's body cache).
  * @example
  * app.use("/v1/images/*", memberAuth(), idempotency());
  */
@@ -73,15 +84,8 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
         param: "Idempotency-Key",
       });
     }
-    let buf: ArrayBuffer;
-    try {
-      buf = await c.req.raw.arrayBuffer();
-    } catch {
-      // a body over its limit fails here; bodyLimit() answers that with its 413
-      throw new HttpError(400, "validation", "body: could not be read in full", { param: "body" });
-    }
-    c.req.raw = new Request(c.req.raw.url, { method: "POST", headers: c.req.raw.headers, body: buf });
-    const hash = await bodyHash(c.req.raw, buf);
+    const hash = await readAndHash(c);
+    if (hash === null) return next();
     const db = c.env.DB;
     const now = Math.floor(Date.now() / 1000);
     const claimed = await db

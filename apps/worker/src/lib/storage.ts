@@ -67,13 +67,14 @@ export interface StoredImage {
 /**
  * Stores one image in R2 with its content type, a download file name and custom metadata (job,
  * team, member, model, requested size, real dimensions, prompt SHA-256; never the prompt).
+ * `bytes` may be a Blob (an edit input as parsed from the form): R2 takes it as it is, uncopied.
  * @example
  * const stored = await putImage(env, imageKey(team, job, 0, "png"), image, { job, team, member, model });
  */
 export async function putImage(
   env: Pick<Env, "IMAGES">,
   key: string,
-  image: Pick<GeneratedImage, "bytes" | "format" | "width" | "height" | "index">,
+  image: Pick<GeneratedImage, "format" | "width" | "height" | "index"> & { bytes: Uint8Array | Blob },
   meta: ImageMeta,
 ): Promise<StoredImage> {
   const ext = extensionFor(image.format);
@@ -100,6 +101,6 @@ export async function putImage(
     format: image.format,
     width: image.width,
     height: image.height,
-    bytes: image.bytes.byteLength,
+    bytes: image.bytes instanceof Blob ? image.bytes.size : image.bytes.byteLength,
   };
 }

@@ -39,6 +39,19 @@ function requestJson(options: GenerateOptions | EditOptions): string {
   return JSON.stringify(rest);
 }
 
+/** Enough of a PNG, WebP or GIF, and of most JPEGs, to read its format and size. */
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * Format and size of an edit input from its head, so a 50 MB file parsed from the form is not
+ * copied whole beside itself; a JPEG whose frame header sits behind large metadata is read whole.
+ */
+async function inspectInput(data: Uint8Array | Blob) {
+  if (data instanceof Uint8Array) return inspectImage(data);
+  const head = inspectImage(new Uint8Array(await data.slice(0, HEAD_BYTES).arrayBuffer()));
+  return head.ok || data.size <= HEAD_BYTES ? head : inspectImage(new Uint8Array(await data.arrayBuffer()));
+}
+
 /** Stores an edit's inputs beside its outputs; returns their keys (mask last). */
 async function storeInputs(env: Env, member: Member, jobId: string, opts: EditOptions, date: Date, hash: string) {
   const keys: string[] = [];
@@ -47,8 +60,8 @@ async function storeInputs(env: Env, member: Member, jobId: string, opts: EditOp
     ...(opts.mask ? [[opts.mask, "mask"] as const] : []),
   ];
   for (const [input, which] of items) {
-    const bytes = input.data instanceof Uint8Array ? input.data : new Uint8Array(await input.data.arrayBuffer());
-    const info = inspectImage(bytes);
+    const bytes = input.data;
+    const info = await inspectInput(bytes);
     // validation already refused anything that is not an image; the guard keeps types honest
     if (!info.ok) continue;
     const key = inputKey(member.team, jobId, which, extensionFor(info.format), date);
