@@ -30,7 +30,7 @@ describe("POST /v1/jobs", () => {
     expect(res.status).toBe(202);
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ object: "image.job", status: "queued", kind: "generate" });
-    expect(String(body.id)).toMatch(/^job_[0-9a-f]{32}$/);
+    expect(String(body.id)).toMatch(/^job_[0-9a-z]{20}$/);
     expect(typeof body.created_at).toBe("number");
     for (const instance of wf.get()) await instance.waitForStatus("complete");
   });
@@ -45,6 +45,8 @@ describe("POST /v1/jobs", () => {
     [{ prompt: "x", callback_url: "https://169.254.169.254/latest/meta-data/" }, "callback_url"],
     [{ prompt: "x", callback_url: "https://10.0.0.5/hook" }, "callback_url"],
     [{ prompt: "x", callback_url: "https://[::1]/hook" }, "callback_url"],
+    [{ prompt: "x", callback_url: 5 }, "callback_url"],
+    [{ prompt: "x", output_format: "gif" }, "output_format"],
   ])("rejects %j with a 400 naming %s", async (body, field) => {
     const { token } = await memberToken();
     const res = await postJob(token, body);
@@ -52,6 +54,66 @@ describe("POST /v1/jobs", () => {
     const err = (await res.json()) as { error: { code: string; param: string | null; message: string } };
     expect(err.error.code).toBe("validation");
     expect(err.error.message).toContain(field);
+  });
+
+  it("takes an edit as multipart with the images routes' fields; stream, partial_images and response_format are dropped", async () => {
+    const { token } = await memberToken();
+    const up = fakeUpstream(() => imagesResponse(1, 512, 512));
+    restore = up.restore;
+    await using wf = await introspectWorkflow(env.IMAGE_JOBS);
+    const form = new FormData();
+    form.append("prompt", "a hat");
+    form.append("image[]", new Blob([testPng(512, 512)], { type: "image/png" }), "a.png");
+    form.append("n", "1");
+    form.append("stream", "true");
+    form.append("partial_images", "2");
+    form.append("response_format", "b64_json");
+    const res = await call("/v1/jobs", token, { method: "POST", body: form });
+    expect(res.status).toBe(202);
+    const { id, kind } = (await res.json()) as { id: string; kind: string };
+    expect(kind).toBe("edit");
+    for (const instance of wf.get()) await instance.waitForStatus("complete");
+    const row = await env.DB.prepare("SELECT request_json, input_keys FROM jobs WHERE id = ?")
+      .bind(id)
+      .first<{ request_json: string; input_keys: string }>();
+    expect(JSON.parse(row?.request_json ?? "{}")).toEqual({ prompt: "a hat", n: 1, model: env.PROVIDER_MODEL });
+    expect(JSON.parse(row?.input_keys ?? "[]")).toHaveLength(1);
+  });
+
+  it("accepts stream, partial_images and response_format in JSON and stores none of them", async () => {
+    const { token } = await memberToken();
+    const up = fakeUpstream(() => imagesResponse(1));
+    restore = up.restore;
+    const { res, id } = await runJob(token, {
+      prompt: "quiet",
+      stream: true,
+      partial_images: 2,
+      response_format: "url",
+    });
+    expect(res.status).toBe(202);
+    const row = await env.DB.prepare("SELECT request_json FROM jobs WHERE id = ?")
+      .bind(id)
+      .first<{ request_json: string }>();
+    expect(JSON.parse(row?.request_json ?? "{}")).toEqual({ prompt: "quiet", model: env.PROVIDER_MODEL });
+  });
+
+  it.each<[string, [string, string | Blob][], string, string]>([
+    ["n that is not a number", [["n", "two"]], "n", "must be an integer"],
+    ["an image sent as text", [["image", "not a file"]], "image", "must be a file part"],
+    ["an unknown field", [["seed", "42"]], "seed", "is not a known parameter"],
+    ["callback_url sent as a file", [["callback_url", new Blob(["x"])]], "callback_url", "must be a text field"],
+    ["an output_format the model lacks", [["output_format", "gif"]], "output_format", "output_format"],
+  ])("a multipart job with %s is a 400 naming the wire field", async (_n, fields, field, rule) => {
+    const { token } = await memberToken();
+    const form = new FormData();
+    form.append("prompt", "x");
+    form.append("image", new Blob([testPng(64, 64)], { type: "image/png" }), "a.png");
+    for (const [name, value] of fields) form.append(name, value);
+    const res = await call("/v1/jobs", token, { method: "POST", body: form });
+    expect(res.status).toBe(400);
+    const err = (await res.json()) as { error: { code: string; param: string | null; message: string } };
+    expect(err.error).toMatchObject({ code: "validation", param: field });
+    expect(err.error.message).toContain(rule);
   });
 
   it("refuses a request without a token", async () => {
@@ -80,7 +142,7 @@ describe("GET /v1/jobs/:id", () => {
     expect(job.member).toBe("alice");
     expect(job.images).toHaveLength(2);
     expect(job.images[0]?.url).toMatch(
-      /^https:\/\/gw\.test\/files\/t\/acme\/\d{4}\/\d{2}\/job_[0-9a-f]+\/0\.png\?exp=\d+&kid=[^&]+&sig=/,
+      /^https:\/\/gw\.test\/files\/t\/acme\/\d{4}\/\d{2}\/job_[0-9a-z]+\/0\.png\?exp=\d+&kid=[^&]+&sig=/,
     );
     expect(job.images[0]).toMatchObject({ width: 1024, format: "png" });
     expect(job.usage).toEqual({ input_tokens: 50, output_tokens: 4160, total_tokens: 4210 });

@@ -1,9 +1,9 @@
 import { assertValid, extensionFor, inspectImage, validateEditOptions, validateGenerateOptions } from "@gptimg/core";
-import { HttpError } from "../lib/errors.ts";
 import { inputKey, putImage } from "../lib/storage.ts";
+import { randomId, sha256Hex } from "../lib/tokens.ts";
 import { checkCallbackUrl } from "./callback.ts";
-import { canonicalJson, sha256Hex } from "./hash.ts";
-import { newId } from "./ids.ts";
+import { canonicalJson } from "./hash.ts";
+import { keyReused, MAX_IDEMPOTENCY_KEY_LENGTH } from "./idempotency-key.ts";
 import { getJob, getJobByIdempotencyKey, insertJob } from "./repo.ts";
 import type { ChatDelivery, JobKind, JobOwner, JobRequest, JobRow, JobsEnv } from "./types.ts";
 
@@ -36,7 +36,6 @@ export interface ImageJobParams {
 
 /** An existing job older than this that is still queued had its creator die before starting it. */
 const ORPHAN_AFTER_S = 60;
-const MAX_KEY_LENGTH = 255;
 
 const bytesOf = async (f: Blob | Uint8Array): Promise<Uint8Array> =>
   f instanceof Uint8Array ? f : new Uint8Array(await f.arrayBuffer());
@@ -68,8 +67,8 @@ export async function createJob(env: JobsEnv, input: CreateJobInput): Promise<Cr
     issues.push({ field: "image", value: `${inputs.length} files`, rule: "only edits take images" });
   }
   const key = input.idempotencyKey;
-  if (key !== undefined && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {
-    issues.push({ field: "Idempotency-Key", value: key, rule: `must be 1-${MAX_KEY_LENGTH} characters` });
+  if (key !== undefined && (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+    issues.push({ field: "Idempotency-Key", value: key, rule: `must be 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters` });
   }
   assertValid(issues);
 
@@ -83,7 +82,7 @@ export async function createJob(env: JobsEnv, input: CreateJobInput): Promise<Cr
       delivery: input.delivery ?? null,
     }),
   );
-  const id = newId("job");
+  const id = randomId("job");
   const createdAt = Math.floor(Date.now() / 1000);
   const date = new Date(createdAt * 1000);
   // Validation above guarantees every input is an image, so inspection succeeds here.
@@ -160,14 +159,7 @@ async function existing(
   const job = key === undefined ? null : await getJobByIdempotencyKey(env.DB, team, key);
   if (!job) throw new Error("job insert was refused but no job holds its idempotency key");
   if (job.body_hash !== bodyHash) {
-    throw new HttpError(
-      409,
-      "idempotency_conflict",
-      `Idempotency-Key ${JSON.stringify(key)} was already used with a different request`,
-      {
-        param: "Idempotency-Key",
-      },
-    );
+    throw keyReused(key);
   }
   if (job.status === "queued" && Date.now() / 1000 - job.created_at > ORPHAN_AFTER_S) await ensureStarted(env, job.id);
   return { job, created: false };

@@ -1,12 +1,5 @@
 /** Hashes used to compare requests that share an Idempotency-Key. */
-
-const hex = (buf: ArrayBuffer): string => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
-
-/** Lower-case hex SHA-256 of bytes or a string. */
-export async function sha256Hex(data: string | Uint8Array | ArrayBuffer): Promise<string> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  return hex(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-}
+import { sha256Hex, toHex } from "../lib/tokens.ts";
 
 /** JSON with object keys sorted at every level, so equal values serialize equally. */
 export function canonicalJson(value: unknown): string {
@@ -30,7 +23,7 @@ export function canonicalJson(value: unknown): string {
 async function blobSha256Hex(blob: Blob): Promise<string> {
   const digest = new crypto.DigestStream("SHA-256");
   await blob.stream().pipeTo(digest);
-  return hex(await digest.digest);
+  return toHex(await digest.digest);
 }
 
 /**

@@ -2,8 +2,10 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../lib/context.ts";
 import { HttpError } from "../lib/errors.ts";
 import { signUrl } from "../lib/signing.ts";
+import { sha256Hex } from "../lib/tokens.ts";
 import { b64JsonResponse } from "../routes/images/respond-json.ts";
-import { canonicalJson, formHash, sha256Hex } from "./hash.ts";
+import { canonicalJson, formHash } from "./hash.ts";
+import { keyReused, MAX_IDEMPOTENCY_KEY_LENGTH } from "./idempotency-key.ts";
 
 /** Images a handler answered with, so a replay can rebuild the answer from R2 instead of D1. */
 export interface ImageReplay {
@@ -16,7 +18,6 @@ export interface ImageReplay {
 /** What D1 keeps per key: a small JSON answer verbatim, or image keys to rebuild from. */
 type StoredResponse = { kind: "json"; body: string } | ({ kind: "images" } & ImageReplay);
 
-const MAX_KEY_LENGTH = 255;
 /** Bigger JSON answers are not stored verbatim (D1 rows stay small); handlers use `rememberImages`. */
 const MAX_STORED_JSON = 256 * 1024;
 /** A key still `pending` after this long belongs to a request that died; the next one takes over. */
@@ -79,8 +80,8 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     const key = c.req.header("Idempotency-Key");
     const member = c.get("member");
     if (c.req.method !== "POST" || key === undefined || !member || c.req.path.startsWith("/v1/jobs")) return next();
-    if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
-      throw new HttpError(400, "validation", `Idempotency-Key: must be 1-${MAX_KEY_LENGTH} characters`, {
+    if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+      throw new HttpError(400, "validation", `Idempotency-Key: must be 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters`, {
         param: "Idempotency-Key",
       });
     }
@@ -115,14 +116,7 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
           { param: "Idempotency-Key" },
         );
       if (row.body_hash !== hash) {
-        throw new HttpError(
-          409,
-          "idempotency_conflict",
-          `Idempotency-Key ${JSON.stringify(key)} was already used with a different request`,
-          {
-            param: "Idempotency-Key",
-          },
-        );
+        throw keyReused(key);
       }
       if (row.state === "done" && row.response_json) {
         return replay(c, row.response_status ?? 200, JSON.parse(row.response_json) as StoredResponse);

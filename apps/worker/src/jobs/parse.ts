@@ -1,102 +1,78 @@
-import { ValidationError, type ValidationIssue } from "@gptimg/core";
+import { type EditOptions, type GenerateOptions, ValidationError } from "@gptimg/core";
+import { type ExtraFields, parseEditForm, parseGenerateBody } from "../routes/images/parse.ts";
 import type { JobKind, JobRequest } from "./types.ts";
 
 /** A `POST /v1/jobs` body turned into core options, edit inputs and the callback URL. */
 export interface ParsedJobBody {
   kind: JobKind;
   request: JobRequest;
-  inputs: Blob[];
-  mask: Blob | undefined;
+  inputs: (Blob | Uint8Array)[];
+  mask: Blob | Uint8Array | undefined;
   callbackUrl: string | undefined;
 }
 
-type Kind = "string" | "int" | "number" | "bool";
-/** OpenAI wire name -> core option and type. Anything else is rejected: it could smuggle fields upstream. */
-const FIELDS: Record<string, [keyof JobRequest, Kind]> = {
-  prompt: ["prompt", "string"],
-  model: ["model", "string"],
-  n: ["n", "int"],
-  size: ["size", "string"],
-  quality: ["quality", "string"],
-  output_format: ["outputFormat", "string"],
-  output_compression: ["outputCompression", "int"],
-  background: ["background", "string"],
-  moderation: ["moderation", "string"],
-  user: ["user", "string"],
-  style: ["style", "string"],
-  input_fidelity: ["inputFidelity", "string"],
+/**
+ * A job takes what `/v1/images/*` takes, plus `callback_url`. `response_format`, `stream` and
+ * `partial_images` are accepted for SDK compatibility and dropped: a job stores its images and
+ * answers with URLs, and never streams.
+ */
+const JOB_FIELDS: ExtraFields = {
+  callback_url: "string",
+  response_format: "ignore",
+  stream: "ignore",
+  partial_images: "ignore",
 };
-/** Accepted for SDK compatibility and ignored: a job stores images and answers with URLs, never streams. */
-const IGNORED = new Set(["response_format", "stream", "partial_images"]);
-const FILE_FIELDS = new Set(["image", "image[]", "mask"]);
 
-function coerce(field: string, value: unknown, kind: Kind, issues: ValidationIssue[]): unknown {
-  const fromForm = typeof value === "string" && kind !== "string";
-  const v = fromForm ? (kind === "bool" ? value === "true" : Number(value)) : value;
-  const ok =
-    (kind === "string" && typeof v === "string") ||
-    (kind === "int" && Number.isInteger(v)) ||
-    (kind === "number" && typeof v === "number" && Number.isFinite(v)) ||
-    (kind === "bool" && typeof v === "boolean");
-  if (!ok) issues.push({ field, value, rule: `must be ${kind === "int" ? "an integer" : `a ${kind}`}` });
-  return v;
+/** Core options without what a job does not store: bytes, signal, streaming. */
+function jobRequest(options: GenerateOptions | EditOptions): JobRequest {
+  const { images: _i, mask: _m, signal: _s, stream: _st, partialImages: _p, ...request } = options as EditOptions;
+  return request;
 }
 
-function assign(field: string, value: unknown, request: JobRequest, issues: ValidationIssue[]): string | undefined {
-  if (field === "callback_url") {
-    if (typeof value !== "string") issues.push({ field, value, rule: "must be a string" });
-    return typeof value === "string" ? value : undefined;
-  }
-  if (IGNORED.has(field)) return undefined;
-  const spec = FIELDS[field];
-  if (!spec) {
-    issues.push({ field, value, rule: "is not a known field of an image request" });
-    return undefined;
-  }
-  (request as unknown as Record<string, unknown>)[spec[0]] = coerce(field, value, spec[1], issues);
-  return undefined;
-}
-
-/** Parses a generations-shaped JSON body. Throws `ValidationError` naming every bad field. */
-export function parseJsonJob(body: unknown): ParsedJobBody {
-  if (!body || typeof body !== "object" || Array.isArray(body)) {
-    throw new ValidationError([{ field: "body", value: body, rule: "must be a JSON object" }]);
-  }
-  const issues: ValidationIssue[] = [];
-  const request = {} as JobRequest;
-  let callbackUrl: string | undefined;
-  for (const [field, value] of Object.entries(body)) {
-    if (value === null || value === undefined) continue;
-    callbackUrl = assign(field, value, request, issues) ?? callbackUrl;
-  }
-  if (request.prompt === undefined) issues.push({ field: "prompt", value: undefined, rule: "is required" });
-  if (issues.length) throw new ValidationError(issues);
-  return { kind: "generate", request, inputs: [], mask: undefined, callbackUrl };
-}
-
-/** Parses an edits-shaped multipart body (`image`/`image[]` repeated, optional `mask`). */
-export function parseFormJob(form: FormData): ParsedJobBody {
-  const issues: ValidationIssue[] = [];
-  const request = {} as JobRequest;
-  const inputs: Blob[] = [];
-  let mask: Blob | undefined;
-  let callbackUrl: string | undefined;
-  for (const [field, value] of form.entries()) {
-    if (FILE_FIELDS.has(field)) {
-      if (typeof value === "string") issues.push({ field, value, rule: "must be a file" });
-      else if (field === "mask") mask = value;
-      else inputs.push(value);
-      continue;
+/**
+ * Parses a `POST /v1/jobs` body with the images routes' parser: JSON shaped like
+ * `/v1/images/generations`, or multipart shaped like `/v1/images/edits` (then an edit).
+ * `defaultModel` applies when the body names none. Throws `ValidationError` naming every bad field.
+ * @example
+ * const { kind, request, inputs, callbackUrl } = await parseJobBody(c.req.raw, c.env.PROVIDER_MODEL);
+ */
+export async function parseJobBody(req: Request, defaultModel: string): Promise<ParsedJobBody> {
+  const type = req.headers.get("content-type") ?? "";
+  if (/^multipart\/form-data/i.test(type)) {
+    let form: FormData;
+    try {
+      form = await req.formData();
+    } catch {
+      throw new ValidationError([
+        { field: "body", value: "(multipart)", rule: "must be a well-formed multipart/form-data body" },
+      ]);
     }
-    if (typeof value !== "string") {
-      issues.push({ field, value: "(file)", rule: "must be a text field" });
-      continue;
-    }
-    callbackUrl = assign(field, value, request, issues) ?? callbackUrl;
+    const { options, extra } = await parseEditForm(form, defaultModel, JOB_FIELDS);
+    return {
+      kind: "edit",
+      request: jobRequest(options),
+      inputs: options.images.map((i) => i.data),
+      mask: options.mask?.data,
+      callbackUrl: extra.callback_url,
+    };
   }
-  if (request.prompt === undefined) issues.push({ field: "prompt", value: undefined, rule: "is required" });
-  if (inputs.length === 0)
-    issues.push({ field: "image", value: undefined, rule: "at least one image file is required" });
-  if (issues.length) throw new ValidationError(issues);
-  return { kind: "edit", request, inputs, mask, callbackUrl };
+  if (/^application\/json/i.test(type) || type === "") {
+    let body: unknown;
+    try {
+      body = await req.json();
+    } catch {
+      throw new ValidationError([{ field: "body", value: "(unparsable)", rule: "must be valid JSON" }]);
+    }
+    const { options, extra } = parseGenerateBody(body, defaultModel, JOB_FIELDS);
+    return {
+      kind: "generate",
+      request: jobRequest(options),
+      inputs: [],
+      mask: undefined,
+      callbackUrl: extra.callback_url,
+    };
+  }
+  throw new ValidationError([
+    { field: "content-type", value: type, rule: "must be application/json (generate) or multipart/form-data (edit)" },
+  ]);
 }

@@ -5,7 +5,7 @@ import type { AppEnv } from "../lib/context.ts";
 import { HttpError } from "../lib/errors.ts";
 import { createJob } from "./create.ts";
 import { jobEvents } from "./events.ts";
-import { type ParsedJobBody, parseFormJob, parseJsonJob } from "./parse.ts";
+import { parseJobBody } from "./parse.ts";
 import { getJob, getJobByIdempotencyKey, listJobs } from "./repo.ts";
 import { jobView } from "./view.ts";
 
@@ -24,37 +24,10 @@ jobsRouter.use("*", async (c, next) => (c.get("member") ? next() : memberAuth()(
 
 const originOf = (url: string) => new URL(url).origin;
 
-async function parseBody(req: Request): Promise<ParsedJobBody> {
-  const type = req.headers.get("content-type") ?? "";
-  if (type.startsWith("multipart/form-data")) {
-    let form: FormData;
-    try {
-      form = await req.formData();
-    } catch {
-      throw new ValidationError([
-        { field: "body", value: "(multipart)", rule: "must be a well-formed multipart/form-data body" },
-      ]);
-    }
-    return parseFormJob(form);
-  }
-  if (type.startsWith("application/json") || type === "") {
-    let body: unknown;
-    try {
-      body = await req.json();
-    } catch {
-      throw new ValidationError([{ field: "body", value: "(unparsable)", rule: "must be valid JSON" }]);
-    }
-    return parseJsonJob(body);
-  }
-  throw new ValidationError([
-    { field: "content-type", value: type, rule: "must be application/json (generate) or multipart/form-data (edit)" },
-  ]);
-}
-
 jobsRouter.post("/", async (c) => {
   const member = c.get("member");
   const key = c.req.header("Idempotency-Key");
-  const parsed = await parseBody(c.req.raw);
+  const parsed = await parseJobBody(c.req.raw, c.env.PROVIDER_MODEL);
   const model = parsed.request.model ?? c.env.PROVIDER_MODEL;
   // A retried POST for a job that exists is not a new request: it must not hit the quota again.
   const known = key ? await getJobByIdempotencyKey(c.env.DB, member.team, key) : null;

@@ -44,10 +44,14 @@ export function generateToken(): string {
   return `gpi_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
 }
 
-/** Lower-case hex SHA-256 of a UTF-8 string. */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+/** Lower-case hex of bytes. */
+export const toHex = (bytes: ArrayBuffer | Uint8Array): string =>
+  [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/** Lower-case hex SHA-256 of bytes, or of a string's UTF-8. */
+export async function sha256Hex(data: string | Uint8Array | ArrayBuffer): Promise<string> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  return toHex(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
 }
 
 /** What D1 stores for a token: its SHA-256, so a leaked database yields no usable token. */

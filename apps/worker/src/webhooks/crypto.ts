@@ -1,4 +1,5 @@
 /** Byte helpers shared by the webhook verifiers. Web Crypto only, so they run in workerd, Node and Bun. */
+import { decodeBase64 } from "@gptimg/core";
 
 const encoder = new TextEncoder();
 
@@ -20,15 +21,10 @@ export const fromHex = (hex: string): Uint8Array<ArrayBuffer> | null => {
   return out;
 };
 
-/** Bytes of standard base64 (padding optional), or null when malformed. */
+/** Bytes of standard base64 (padding optional, whitespace skipped: core's decoder), or null when malformed. */
 export const fromBase64 = (b64: string): Uint8Array<ArrayBuffer> | null => {
-  const clean = b64.replace(/\s+/g, "");
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return null;
   try {
-    const bin = atob(clean);
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
+    return decodeBase64(b64) as Uint8Array<ArrayBuffer>;
   } catch {
     return null;
   }

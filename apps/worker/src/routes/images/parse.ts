@@ -14,7 +14,16 @@ export interface ParsedImageRequest<T extends GenerateOptions> {
   /** how images go back: base64 in the body or signed URLs; gateway-side only, never sent upstream */
   responseFormat: ResponseFormat | undefined;
   stream: boolean;
+  /** values of the route's own `extra` fields of kind "string", by wire name */
+  extra: Record<string, string>;
 }
+
+/**
+ * Fields a route reads beside OpenAI's image parameters, by wire name: "string" is taken as a
+ * text value into `extra`, "ignore" is accepted and dropped (e.g. `stream` on a route that
+ * never streams). They take precedence over the image parameters of the same name.
+ */
+export type ExtraFields = Readonly<Record<string, "string" | "ignore">>;
 
 type Kind = "string" | "int" | "bool";
 /** OpenAI wire name → core option name and type. Unknown fields are refused: they would reach the provider. */
@@ -59,14 +68,27 @@ function coerce(field: string, value: unknown, kind: Kind, fromForm: boolean, is
   return v;
 }
 
+/** What parsing collects beside the core options. */
+interface Out {
+  responseFormat?: ResponseFormat;
+  extra: Record<string, string>;
+}
+
 function assign(
   field: string,
   value: unknown,
   target: Record<string, unknown>,
-  out: { responseFormat?: ResponseFormat },
-  fromForm: boolean,
-  issues: ValidationIssue[],
+  out: Out,
+  ctx: { fromForm: boolean; extras: ExtraFields; issues: ValidationIssue[] },
 ): void {
+  const { fromForm, issues } = ctx;
+  const extra = Object.hasOwn(ctx.extras, field) ? ctx.extras[field] : undefined;
+  if (extra === "ignore") return;
+  if (extra === "string") {
+    if (typeof value === "string") out.extra[field] = value;
+    else issues.push({ field, value, rule: "must be a string" });
+    return;
+  }
   if (field === "response_format") {
     if (value === "b64_json" || value === "url") out.responseFormat = value;
     else issues.push({ field, value, rule: 'must be "b64_json" or "url"' });
@@ -89,20 +111,21 @@ export function toWireIssues(issues: ValidationIssue[]): ValidationIssue[] {
   });
 }
 
-function finish<T extends GenerateOptions>(
-  opts: T,
-  responseFormat: ResponseFormat | undefined,
-  issues: ValidationIssue[],
-) {
+function finish<T extends GenerateOptions>(opts: T, out: Out, issues: ValidationIssue[]): ParsedImageRequest<T> {
   if (issues.length) throw new ValidationError(toWireIssues(issues));
-  return { options: opts, responseFormat, stream: opts.stream === true };
+  return { options: opts, responseFormat: out.responseFormat, stream: opts.stream === true, extra: out.extra };
 }
 
 /**
  * Parses a `POST /v1/images/generations` JSON body and validates it with core's rules for the model
- * (`defaultModel` when the body names none). Throws `ValidationError` naming every bad field.
+ * (`defaultModel` when the body names none), taking the route's `extras` besides. Throws
+ * `ValidationError` naming every bad field.
  */
-export function parseGenerateBody(body: unknown, defaultModel: string): ParsedImageRequest<GenerateOptions> {
+export function parseGenerateBody(
+  body: unknown,
+  defaultModel: string,
+  extras: ExtraFields = {},
+): ParsedImageRequest<GenerateOptions> {
   if (!body || typeof body !== "object" || Array.isArray(body)) {
     throw new ValidationError([
       { field: "body", value: Array.isArray(body) ? "[…]" : body, rule: "must be a JSON object" },
@@ -110,16 +133,16 @@ export function parseGenerateBody(body: unknown, defaultModel: string): ParsedIm
   }
   const issues: ValidationIssue[] = [];
   const opts: Record<string, unknown> = {};
-  const out: { responseFormat?: ResponseFormat } = {};
+  const out: Out = { extra: {} };
   for (const [field, value] of Object.entries(body)) {
     if (value === null || value === undefined) continue; // SDKs send null for "not set"
-    assign(field, value, opts, out, false, issues);
+    assign(field, value, opts, out, { fromForm: false, extras, issues });
   }
   if (opts.prompt === undefined) issues.push({ field: "prompt", value: undefined, rule: "is required" });
   opts.model ??= defaultModel;
   const options = opts as unknown as GenerateOptions;
   if (!issues.length) issues.push(...validateGenerateOptions(options, options.model));
-  return finish(options, out.responseFormat, issues);
+  return finish(options, out, issues);
 }
 
 /** Most input images an edit takes (OpenAI's limit for gpt-image models). */
@@ -128,12 +151,17 @@ const MAX_IMAGES = 16;
 /**
  * Parses a `POST /v1/images/edits` multipart body: `image` or `image[]` repeated (1-16 files),
  * optional `mask`, and the generation fields as text. Validates with core (formats by magic bytes,
- * 50 MB total, mask rules). Throws `ValidationError` naming every bad field.
+ * 50 MB total, mask rules), taking the route's `extras` besides. Throws `ValidationError` naming
+ * every bad field.
  */
-export async function parseEditForm(form: FormData, defaultModel: string): Promise<ParsedImageRequest<EditOptions>> {
+export async function parseEditForm(
+  form: FormData,
+  defaultModel: string,
+  extras: ExtraFields = {},
+): Promise<ParsedImageRequest<EditOptions>> {
   const issues: ValidationIssue[] = [];
   const opts: Record<string, unknown> = {};
-  const out: { responseFormat?: ResponseFormat } = {};
+  const out: Out = { extra: {} };
   const images: EditOptions["images"] = [];
   for (const [field, value] of form.entries()) {
     if (field === "image" || field === "image[]" || field === "mask") {
@@ -151,7 +179,7 @@ export async function parseEditForm(form: FormData, defaultModel: string): Promi
       issues.push({ field, value: "(file)", rule: "must be a text field" });
       continue;
     }
-    assign(field, value, opts, out, true, issues);
+    assign(field, value, opts, out, { fromForm: true, extras, issues });
   }
   if (opts.prompt === undefined) issues.push({ field: "prompt", value: undefined, rule: "is required" });
   if (images.length === 0)
@@ -162,5 +190,5 @@ export async function parseEditForm(form: FormData, defaultModel: string): Promi
   opts.model ??= defaultModel;
   const options = opts as unknown as EditOptions;
   if (!issues.length) issues.push(...(await validateEditOptions(options, options.model)));
-  return finish(options, out.responseFormat, issues);
+  return finish(options, out, issues);
 }
