@@ -15,7 +15,7 @@ import { DEV_SECRETS, descendants, startStack, stopAll } from "./lib/stack.ts";
 
 const LATENCY_MS = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 200);
 const ROUNDS: [concurrency: number, requests: number][] = [
-  [1, 40],
+  [1, 100],
   [50, 200],
 ];
 
@@ -183,6 +183,21 @@ async function main(): Promise<void> {
   if (part !== "overhead") await memoryTable();
 }
 
+/**
+ * A member token with a daily image quota and an rpm limit high enough never to trip, so the
+ * quota and rate-limit checks run on every request as they do for a limited team member.
+ */
+async function limitedToken(origin: string): Promise<string> {
+  const res = await fetch(`${origin}/admin/tokens`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${DEV_SECRETS.ADMIN_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ team: "bench", member: "limited", daily_image_quota: 1_000_000, rpm: 100_000 }),
+  });
+  const body = (await res.json()) as { token?: string; error?: { message: string } };
+  if (!body.token) throw new Error(`POST /admin/tokens answered ${res.status}: ${body.error?.message ?? ""}`);
+  return body.token;
+}
+
 /** Part 1: the latency the Worker adds. */
 async function overhead(): Promise<void> {
   const stack = await startStack({ provider: { latencyMs: LATENCY_MS } });
@@ -195,12 +210,15 @@ async function overhead(): Promise<void> {
         headers: { authorization: `Bearer ${DEV_SECRETS.PROVIDER_API_KEY}`, "content-type": "application/json" },
         body,
       }).then((r) => expectOk(r, "provider"));
-    const viaWorker = () =>
+    const limited = await limitedToken(stack.origin);
+    const worker = (bearer: string) => () =>
       fetch(`${stack.origin}/v1/images/generations`, {
         method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
         body: JSON.stringify({ ...JSON.parse(body), response_format: "url" }),
       }).then((r) => expectOk(r, "worker"));
+    const viaWorker = worker(token);
+    const viaWorkerLimited = worker(limited);
     // wrangler dev's own floor: a request that touches neither D1 nor R2, and one D1 round trip
     const floor = (path: string) => () => fetch(`${stack.origin}${path}`).then((r) => r.arrayBuffer().then(() => {}));
     const floors: [string, () => Promise<void>][] = [
@@ -210,6 +228,7 @@ async function overhead(): Promise<void> {
     // warm up both paths (module load, D1/R2 files, sharp) before measuring
     await measure(4, 20, direct);
     await measure(4, 20, viaWorker);
+    await measure(4, 20, viaWorkerLimited);
     for (const [, fn] of floors) await measure(4, 20, fn);
 
     console.log("wrangler dev floor (no provider call)");
@@ -226,15 +245,22 @@ async function overhead(): Promise<void> {
     console.log(
       `Worker overhead: 1024x1024 PNG, provider latency ${LATENCY_MS} ms, Worker answers response_format=url`,
     );
-    console.log("| in flight | requests | direct p50 | direct p99 | Worker p50 | Worker p99 | added p50 | added p99 |");
-    console.log("|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for (const [c, n] of ROUNDS) {
-      const d = await measure(c, n, direct);
-      const w = await measure(c, n, viaWorker);
-      const [d50, d99, w50, w99] = [pct(d, 50), pct(d, 99), pct(w, 50), pct(w, 99)];
-      console.log(
-        `| ${c} | ${n} | ${fmt(d50)} | ${fmt(d99)} | ${fmt(w50)} | ${fmt(w99)} | ${fmt(w50 - d50)} | ${fmt(w99 - d99)} |`,
-      );
+    console.log(
+      "| token | in flight | requests | direct p50 | direct p99 | Worker p50 | Worker p99 | added p50 | added p99 |",
+    );
+    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (const [label, fn] of [
+      ["no limits", viaWorker],
+      ["quota + rpm", viaWorkerLimited],
+    ] as const) {
+      for (const [c, n] of ROUNDS) {
+        const d = await measure(c, n, direct);
+        const w = await measure(c, n, fn);
+        const [d50, d99, w50, w99] = [pct(d, 50), pct(d, 99), pct(w, 50), pct(w, 99)];
+        console.log(
+          `| ${label} | ${c} | ${n} | ${fmt(d50)} | ${fmt(d99)} | ${fmt(w50)} | ${fmt(w99)} | ${fmt(w50 - d50)} | ${fmt(w99 - d99)} |`,
+        );
+      }
     }
   } finally {
     await stack.stop();

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { HOLD_TTL_SECONDS } from "../src/lib/quota.ts";
-import { recordUsage } from "../src/lib/usage.ts";
+import { costUsd, recordUsage, usageInsert } from "../src/lib/usage.ts";
 import { call, memberToken, type ProviderSide, useOfflineProvider } from "./gateway-support.ts";
 
 let provider: ProviderSide | undefined;
@@ -175,5 +175,30 @@ describe("rate limit", () => {
       .bind(id)
       .first<{ n: number }>();
     expect(used?.n).toBe(1);
+  });
+});
+
+describe("usageInsert", () => {
+  it("batches the usage row with the job's completion in one transaction, and the quota counts it", async () => {
+    provider = useOfflineProvider();
+    const { token, id } = await memberToken({ team: "batched", dailyImageQuota: 3 });
+    await env.DB.prepare(
+      `INSERT INTO jobs (id, team, member, token_id, kind, status, model, request_json, created_at)
+       VALUES ('job_usage_batched', 'batched', 'alice', ?, 'generate', 'running', 'gpt-image-2', '{"prompt":"x","n":2}', ?)`,
+    )
+      .bind(id, now())
+      .run();
+    const usage = { inputTokens: 50, outputTokens: 4160, totalTokens: 4210 };
+    const rec = { team: "batched", member: "alice", tokenId: id, model: "gpt-image-2", images: 2, usage };
+    const { statement, cost } = usageInsert(env, rec);
+    expect(cost).toBe(costUsd("gpt-image-2", usage, env, 2));
+    await env.DB.batch([
+      statement,
+      env.DB.prepare("UPDATE jobs SET status = 'succeeded', cost = ? WHERE id = 'job_usage_batched'").bind(cost),
+    ]);
+    const job = await env.DB.prepare("SELECT status, cost FROM jobs WHERE id = 'job_usage_batched'").first();
+    expect(job).toEqual({ status: "succeeded", cost });
+    const over = await generate(token, 2);
+    expect(await over.json()).toMatchObject({ error: { message: expect.stringContaining("1 left today") } });
   });
 });

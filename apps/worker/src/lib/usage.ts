@@ -65,38 +65,53 @@ export interface UsageRecord {
 }
 
 /**
+ * The `usage` insert of one finished request and its cost in USD, not yet run: a caller that has
+ * other writes to make at the same moment (the job row's completion) sends them in one
+ * `db.batch`, one D1 round trip and one transaction.
+ * @example
+ * const { statement, cost } = usageInsert(env, rec);
+ * await env.DB.batch([statement, completeJob.bind(cost, jobId)]);
+ */
+export function usageInsert(
+  env: Pick<Env, "DB" | "MODEL_RATES">,
+  rec: UsageRecord,
+): { statement: D1PreparedStatement; cost: number } {
+  const cost = costUsd(rec.model, rec.usage, env, rec.images);
+  const u = rec.usage;
+  const now = Math.floor(Date.now() / 1000);
+  const statement = env.DB.prepare(
+    `INSERT INTO usage (day, team, member, token_id, model, images, input_tokens, input_text_tokens, input_image_tokens,
+       output_tokens, output_text_tokens, output_image_tokens, cost_usd, job_id, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).bind(
+    utcDay(now),
+    rec.team,
+    rec.member,
+    rec.tokenId ?? null,
+    rec.model,
+    rec.images,
+    u?.inputTokens ?? 0,
+    u?.inputTokensDetails?.textTokens ?? 0,
+    u?.inputTokensDetails?.imageTokens ?? 0,
+    u?.outputTokens ?? 0,
+    u?.outputTokensDetails?.textTokens ?? 0,
+    u?.outputTokensDetails?.imageTokens ?? 0,
+    cost,
+    rec.jobId ?? null,
+    now,
+  );
+  return { statement, cost };
+}
+
+/**
  * Records one finished request: images (these count against the daily quota), tokens by kind and
- * cost. Returns the cost in USD.
+ * cost. Returns the cost in USD. Inline, never deferred: the quota counts these rows.
  * @example
  * const cost = await recordUsage(env, { team, member, tokenId, model, images: 2, usage, jobId });
  */
 export async function recordUsage(env: Pick<Env, "DB" | "MODEL_RATES">, rec: UsageRecord): Promise<number> {
-  const cost = costUsd(rec.model, rec.usage, env, rec.images);
-  const u = rec.usage;
-  const now = Math.floor(Date.now() / 1000);
-  await env.DB.prepare(
-    `INSERT INTO usage (day, team, member, token_id, model, images, input_tokens, input_text_tokens, input_image_tokens,
-       output_tokens, output_text_tokens, output_image_tokens, cost_usd, job_id, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
-    .bind(
-      utcDay(now),
-      rec.team,
-      rec.member,
-      rec.tokenId ?? null,
-      rec.model,
-      rec.images,
-      u?.inputTokens ?? 0,
-      u?.inputTokensDetails?.textTokens ?? 0,
-      u?.inputTokensDetails?.imageTokens ?? 0,
-      u?.outputTokens ?? 0,
-      u?.outputTokensDetails?.textTokens ?? 0,
-      u?.outputTokensDetails?.imageTokens ?? 0,
-      cost,
-      rec.jobId ?? null,
-      now,
-    )
-    .run();
+  const { statement, cost } = usageInsert(env, rec);
+  await statement.run();
   return cost;
 }
 
