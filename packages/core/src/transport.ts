@@ -50,7 +50,7 @@ export function errorCodes(e: unknown): string[] {
 }
 
 /** Bun appends this advice to network errors; it means nothing to a gptimg user. */
-const PLATFORM_HINT = /\s*For more information, pass `verbose: true`[^]*$/;
+const PLATFORM_HINT = /\s*For more information, pass `verbose: true`[\s\S]*$/;
 
 /**
  * A short, stable description of a network failure: the first system error code found
