@@ -1,4 +1,5 @@
-import { assertValid, extensionFor, inspectImage, validateEditOptions, validateGenerateOptions } from "@gptimg/core";
+import { assertValid, extensionFor, validateEditOptions, validateGenerateOptions } from "@gptimg/core";
+import { dataSha256Hex, type InputData, inspectInput } from "../lib/image-input.ts";
 import { inputKey, putImage } from "../lib/storage.ts";
 import { randomId, sha256Hex } from "../lib/tokens.ts";
 import { checkCallbackUrl } from "./callback.ts";
@@ -12,10 +13,13 @@ export interface CreateJobInput {
   member: JobOwner | { tokenId?: string | null; team: string; member: string };
   kind: JobKind;
   request: JobRequest;
-  /** edit inputs (1-16), stored to R2 before the Workflow starts */
-  inputs?: (Blob | Uint8Array)[];
+  /**
+   * edit inputs (1-16), stored to R2 before the Workflow starts. A Blob (a form's file) is read
+   * only at its head and streamed to the hash and to R2, never copied whole.
+   */
+  inputs?: InputData[];
   /** edit mask (PNG with alpha) */
-  mask?: Blob | Uint8Array;
+  mask?: InputData;
   idempotencyKey?: string;
   callbackUrl?: string;
   delivery?: ChatDelivery;
@@ -37,9 +41,6 @@ export interface ImageJobParams {
 /** An existing job older than this that is still queued had its creator die before starting it. */
 const ORPHAN_AFTER_S = 60;
 
-const bytesOf = async (f: Blob | Uint8Array): Promise<Uint8Array> =>
-  f instanceof Uint8Array ? f : new Uint8Array(await f.arrayBuffer());
-
 /**
  * Validates, stores edit inputs to R2, records a queued job and starts its Workflow; returns at
  * once (the 60-180 s of provider work happen in the Workflow, never here). With an
@@ -52,8 +53,8 @@ const bytesOf = async (f: Blob | Uint8Array): Promise<Uint8Array> =>
 export async function createJob(env: JobsEnv, input: CreateJobInput): Promise<CreateJobResult> {
   const model = input.request.model ?? env.PROVIDER_MODEL;
   const request: JobRequest = { ...input.request, model };
-  const inputs = await Promise.all((input.inputs ?? []).map(bytesOf));
-  const mask = input.mask ? await bytesOf(input.mask) : undefined;
+  const inputs = input.inputs ?? [];
+  const mask = input.mask;
 
   const issues =
     input.kind === "edit"
@@ -76,8 +77,9 @@ export async function createJob(env: JobsEnv, input: CreateJobInput): Promise<Cr
     canonicalJson({
       kind: input.kind,
       request,
-      inputs: await Promise.all(inputs.map((b) => sha256Hex(b))),
-      mask: mask ? await sha256Hex(mask) : null,
+      // same hex for a Blob and for bytes of the same content, so either form matches a key
+      inputs: await Promise.all(inputs.map(dataSha256Hex)),
+      mask: mask ? await dataSha256Hex(mask) : null,
       callbackUrl: input.callbackUrl ?? null,
       delivery: input.delivery ?? null,
     }),
@@ -86,14 +88,16 @@ export async function createJob(env: JobsEnv, input: CreateJobInput): Promise<Cr
   const createdAt = Math.floor(Date.now() / 1000);
   const date = new Date(createdAt * 1000);
   // Validation above guarantees every input is an image, so inspection succeeds here.
-  const files = [
-    ...inputs.map((bytes, i) => ({ bytes, which: i as number | "mask" })),
-    ...(mask ? [{ bytes: mask, which: "mask" as const }] : []),
-  ].map((f) => {
-    const info = inspectImage(f.bytes);
-    if (!info.ok) throw new Error(`edit input ${f.which}: ${info.reason}`);
-    return { ...f, info, key: inputKey(input.member.team, id, f.which, extensionFor(info.format), date) };
-  });
+  const files = await Promise.all(
+    [
+      ...inputs.map((bytes, i) => ({ bytes, which: i as number | "mask" })),
+      ...(mask ? [{ bytes: mask, which: "mask" as const }] : []),
+    ].map(async (f) => {
+      const info = await inspectInput(f.bytes);
+      if (!info.ok) throw new Error(`edit input ${f.which}: ${info.reason}`);
+      return { ...f, info, key: inputKey(input.member.team, id, f.which, extensionFor(info.format), date) };
+    }),
+  );
   const inputKeys = input.kind === "edit" ? files.map((f) => f.key) : null;
 
   const inserted = await insertJob(env.DB, {

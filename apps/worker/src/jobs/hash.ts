@@ -1,5 +1,6 @@
 /** Hashes used to compare requests that share an Idempotency-Key. */
-import { sha256Hex, toHex } from "../lib/tokens.ts";
+import { dataSha256Hex } from "../lib/image-input.ts";
+import { sha256Hex } from "../lib/tokens.ts";
 
 /** JSON with object keys sorted at every level, so equal values serialize equally. */
 export function canonicalJson(value: unknown): string {
@@ -17,16 +18,6 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * Lower-case hex SHA-256 of a blob, streamed through workerd's `DigestStream`: a 50 MB edit input
- * is hashed without a second copy of it in memory.
- */
-async function blobSha256Hex(blob: Blob): Promise<string> {
-  const digest = new crypto.DigestStream("SHA-256");
-  await blob.stream().pipeTo(digest);
-  return toHex(await digest.digest);
-}
-
-/**
  * Hash of a multipart form that ignores the boundary (clients pick a new one on every retry):
  * each entry in order, text values as is, files by their SHA-256, type and size.
  */
@@ -35,7 +26,7 @@ export async function formHash(form: FormData): Promise<string> {
   for (const [name, entry] of form.entries()) {
     const value = entry as unknown as string | Blob;
     if (typeof value === "string") parts.push([name, value]);
-    else parts.push([name, { sha256: await blobSha256Hex(value), type: value.type, size: value.size }]);
+    else parts.push([name, { sha256: await dataSha256Hex(value), type: value.type, size: value.size }]);
   }
   return sha256Hex(canonicalJson(parts));
 }

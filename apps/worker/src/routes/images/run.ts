@@ -5,11 +5,11 @@ import {
   type GenerateOptions,
   type ImageStreamEvent,
   type ImageUsage,
-  inspectImage,
 } from "@gptimg/core";
 import type { Env } from "../../env.ts";
 import type { Member } from "../../lib/context.ts";
 import { toOpenAIError } from "../../lib/errors.ts";
+import { inspectInput } from "../../lib/image-input.ts";
 import { createProviderClient } from "../../lib/provider.ts";
 import { envSecrets } from "../../lib/secrets.ts";
 import { imageKey, inputKey, promptHash, putImage, type StoredImage } from "../../lib/storage.ts";
@@ -37,19 +37,6 @@ export interface RunInput {
 function requestJson(options: GenerateOptions | EditOptions): string {
   const { images: _images, mask: _mask, signal: _signal, ...rest } = options as EditOptions;
   return JSON.stringify(rest);
-}
-
-/** Enough of a PNG, WebP or GIF, and of most JPEGs, to read its format and size. */
-const HEAD_BYTES = 64 * 1024;
-
-/**
- * Format and size of an edit input from its head, so a 50 MB file parsed from the form is not
- * copied whole beside itself; a JPEG whose frame header sits behind large metadata is read whole.
- */
-async function inspectInput(data: Uint8Array | Blob) {
-  if (data instanceof Uint8Array) return inspectImage(data);
-  const head = inspectImage(new Uint8Array(await data.slice(0, HEAD_BYTES).arrayBuffer()));
-  return head.ok || data.size <= HEAD_BYTES ? head : inspectImage(new Uint8Array(await data.arrayBuffer()));
 }
 
 /** Stores an edit's inputs beside its outputs; returns their keys (mask last). */
