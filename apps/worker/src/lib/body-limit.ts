@@ -1,4 +1,5 @@
 import type { Context, Env as HonoEnv, MiddlewareHandler } from "hono";
+import { readAtMost } from "./read-at-most.ts";
 
 const MiB = 1024 * 1024;
 
@@ -65,30 +66,6 @@ export function bodyLimit<E extends HonoEnv>(
       c.res = tooLarge(c, limit, null);
     }
   };
-}
-
-/** The whole stream, or null (and the stream cancelled) once it passes `max` bytes. */
-async function readAtMost(body: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array | null> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
 }
 
 /** Passes bytes through and errors the stream once more than `max` have gone by. */

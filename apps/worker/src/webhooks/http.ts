@@ -1,4 +1,5 @@
 /** Outbound calls to chat platform APIs, with one error type that says whether a retry may help. */
+import { readAtMost } from "../lib/read-at-most.ts";
 import type { Platform } from "./teams.ts";
 
 /**
@@ -67,21 +68,11 @@ export const fetchBytes = async (
       false,
     );
   }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    total += chunk.length;
-    if (total > maxBytes)
-      throw new PlatformApiError(platform, what, res.status, `file is over the ${maxBytes}-byte limit`, false);
-    chunks.push(chunk);
+  const bytes = await readAtMost(res.body, maxBytes);
+  if (bytes === null) {
+    throw new PlatformApiError(platform, what, res.status, `file is over the ${maxBytes}-byte limit`, false);
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return bytes;
 };
 
 /** Joins an API base (from a var, maybe with a trailing slash) and a path. */
