@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { adminAuth, parseModels, TOKEN_COLUMNS, type TokenRow } from "../lib/auth.ts";
 import type { AppEnv } from "../lib/context.ts";
 import { HttpError } from "../lib/errors.ts";
+import { readJsonBody } from "../lib/json-body.ts";
 import { generateToken, hashToken, NAME_PATTERN, randomId } from "../lib/tokens.ts";
 import { queryUsage } from "../lib/usage.ts";
 import { parseDayRange } from "./dates.ts";
@@ -81,14 +82,7 @@ export const adminRouter = new Hono<AppEnv>();
 adminRouter.use("*", adminAuth());
 
 adminRouter.post("/tokens", async (c) => {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new HttpError(400, "validation", "body: must be a JSON object (the request body is not valid JSON)", {
-      param: "body",
-    });
-  }
+  const body = await readJsonBody(c.req);
   const t = parseTokenBody(body);
   const token = generateToken();
   const id = randomId("tok");

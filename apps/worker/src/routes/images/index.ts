@@ -4,6 +4,7 @@ import { rememberImages } from "../../jobs/idempotency.ts";
 import { enforceQuota } from "../../lib/auth.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError } from "../../lib/errors.ts";
+import { readJsonBody } from "../../lib/json-body.ts";
 import { type ParsedImageRequest, parseEditForm, parseGenerateBody } from "./parse.ts";
 import { b64JsonResponse, collect, urlResponseBody } from "./respond-json.ts";
 import { streamSse } from "./respond-sse.ts";
@@ -16,14 +17,7 @@ import { runImageRequest } from "./run.ts";
 export const imagesRouter = new Hono<AppEnv>();
 
 imagesRouter.post("/generations", async (c) => {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new HttpError(400, "validation", "body: must be a JSON object (the request body is not valid JSON)", {
-      param: "body",
-    });
-  }
+  const body = await readJsonBody(c.req);
   const parsed = parseGenerateBody(body, c.env.PROVIDER_MODEL);
   return respond(c, "generate", parsed);
 });

@@ -14,7 +14,7 @@ import { createProviderClient } from "../../lib/provider.ts";
 import { envSecrets } from "../../lib/secrets.ts";
 import { imageKey, inputKey, promptHash, putImage, type StoredImage } from "../../lib/storage.ts";
 import { randomId } from "../../lib/tokens.ts";
-import { recordUsage } from "../../lib/usage.ts";
+import { usageInsert } from "../../lib/usage.ts";
 
 type DoneResult = Extract<ImageStreamEvent, { type: "done" }>["result"];
 
@@ -127,7 +127,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
         yield { type: "stored", image: img, stored: s };
       } else if (ev.type === "done") {
         const r = ev.result;
-        const cost = await recordUsage(env, {
+        const { statement: usage, cost } = usageInsert(env, {
           team: member.team,
           member: member.member,
           tokenId: member.tokenId,
@@ -136,23 +136,23 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
           ...(r.usage ? { usage: r.usage } : {}),
           jobId,
         });
-        await env.DB.prepare(
+        // one round trip and one transaction: the usage row and the job's completion
+        const complete = env.DB.prepare(
           `UPDATE jobs SET status = 'succeeded', model = ?, image_keys = ?, usage = ?, cost = ?, provider = ?, request_id = ?,
              requested_size = ?, size_mismatch = ?, completed_at = ? WHERE id = ?`,
-        )
-          .bind(
-            r.model,
-            JSON.stringify(stored),
-            usageJson(r.usage),
-            cost,
-            r.provider,
-            r.requestId ?? null,
-            r.requestedSize ?? options.size ?? null,
-            r.sizeMismatch ? 1 : 0,
-            Math.floor(Date.now() / 1000),
-            jobId,
-          )
-          .run();
+        ).bind(
+          r.model,
+          JSON.stringify(stored),
+          usageJson(r.usage),
+          cost,
+          r.provider,
+          r.requestId ?? null,
+          r.requestedSize ?? options.size ?? null,
+          r.sizeMismatch ? 1 : 0,
+          Math.floor(Date.now() / 1000),
+          jobId,
+        );
+        await env.DB.batch([usage, complete]);
         yield { type: "done", result: r, costUsd: cost, jobId };
       }
     }
@@ -173,19 +173,20 @@ async function failJob(env: Env, member: Member, jobId: string, model: string, s
     possibly_billed: body.error.possibly_billed ?? false,
   };
   try {
-    if (stored.length) {
-      await recordUsage(env, {
-        team: member.team,
-        member: member.member,
-        tokenId: member.tokenId,
-        model,
-        images: stored.length,
-        jobId,
-      });
-    }
-    await env.DB.prepare("UPDATE jobs SET status = 'failed', image_keys = ?, error = ?, completed_at = ? WHERE id = ?")
-      .bind(JSON.stringify(stored), JSON.stringify(error), Math.floor(Date.now() / 1000), jobId)
-      .run();
+    const fail = env.DB.prepare(
+      "UPDATE jobs SET status = 'failed', image_keys = ?, error = ?, completed_at = ? WHERE id = ?",
+    ).bind(JSON.stringify(stored), JSON.stringify(error), Math.floor(Date.now() / 1000), jobId);
+    const usage = stored.length
+      ? usageInsert(env, {
+          team: member.team,
+          member: member.member,
+          tokenId: member.tokenId,
+          model,
+          images: stored.length,
+          jobId,
+        }).statement
+      : null;
+    await env.DB.batch(usage ? [usage, fail] : [fail]);
   } catch {
     // the original error matters more to the caller than a failed bookkeeping write
   }
