@@ -87,6 +87,7 @@ export function useOfflineProvider(fault?: string): ProviderSide {
         headers,
         body: req.body,
         redirect: "manual",
+        signal: req.signal,
       }),
     );
   });

@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
+import { app } from "../src/app.ts";
 import { HOLD_TTL_SECONDS } from "../src/lib/quota.ts";
 import { costUsd, recordUsage, usageInsert } from "../src/lib/usage.ts";
-import { call, memberToken, type ProviderSide, useOfflineProvider } from "./gateway-support.ts";
+import { call, memberToken, ORIGIN, type ProviderSide, useOfflineProvider } from "./gateway-support.ts";
 
 let provider: ProviderSide | undefined;
 afterEach(() => {
@@ -137,6 +138,44 @@ describe("daily image quota while an SSE stream runs", () => {
     expect(await holdsReleased(id)).toBe(0);
     expect((await generate(token, 2)).status).toBe(200);
     expect((await generate(token, 1)).status).toBe(429);
+  });
+});
+
+describe("an SSE client that goes away mid-stream", () => {
+  it("releases its hold and ends its row failed (aborted), so nothing is counted twice or lost", async () => {
+    // the provider spreads 1.5 s over its events, so the stream is still running when the client leaves
+    provider = useOfflineProvider("latency=1500");
+    const { token, id } = await memberToken({ team: "sse-gone", dailyImageQuota: 3 });
+    // in-process, so the client's cancel reaches the Worker's stream as a disconnect does
+    const after: Promise<unknown>[] = [];
+    const ctx = { waitUntil: (p: Promise<unknown>) => after.push(p), passThroughOnException() {}, props: {} };
+    const stream = await app.request(
+      `${ORIGIN}/v1/images/generations`,
+      {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ prompt: "x", stream: true, partial_images: 2, size: "1024x1024" }),
+      },
+      env,
+      ctx,
+    );
+    expect(stream.status).toBe(200);
+    const reader = stream.body?.getReader();
+    expect((await reader?.read())?.done).toBe(false);
+    await reader?.cancel();
+    expect(await holdsReleased(id)).toBe(0);
+    const row = async () =>
+      env.DB.prepare("SELECT status, error, image_keys FROM jobs WHERE token_id = ?")
+        .bind(id)
+        .first<{ status: string; error: string | null; image_keys: string | null }>();
+    for (let i = 0; i < 100 && (await row())?.status === "running"; i++) await new Promise((r) => setTimeout(r, 20));
+    const ended = await row();
+    expect(ended?.status).toBe("failed");
+    expect(JSON.parse(ended?.error ?? "{}")).toMatchObject({ code: "aborted" });
+    // no final image was stored, so the member still has the whole quota
+    expect(JSON.parse(ended?.image_keys ?? "[]")).toEqual([]);
+    await Promise.all(after);
+    expect((await generate(token, 3)).status).toBe(200);
   });
 });
 

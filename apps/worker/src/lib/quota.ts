@@ -6,8 +6,8 @@
  * images of its jobs still queued or running, and live `quota_holds`. A request that fits takes
  * a hold for its `n` images in the same statement that checks, so concurrent requests cannot all
  * pass on the same remaining images. The hold is released once the response is complete (for an
- * SSE stream, once the stream ends), by which time the request's usage, or its queued job, counts
- * instead.
+ * SSE stream, once the stream ends or its client goes away), by which time the request's usage,
+ * or its queued job, counts instead.
  */
 import type { Context } from "hono";
 import type { AppEnv, Member } from "./context.ts";
@@ -135,15 +135,52 @@ export async function releaseHold(db: D1Database, holdId: string): Promise<void>
 
 /**
  * Releases the request's hold once its response is complete: at once for a finished answer
- * (usage is recorded before the handler returns), or when an SSE stream ends (usage is recorded
- * before its last event). Runs after the response; never throws.
+ * (usage is recorded before the handler returns), or when an SSE stream ends or its client goes
+ * away (usage, or the failed row with what was stored, is recorded before). Runs after the
+ * response; never throws.
  */
 export function releaseAfterResponse(c: Context<AppEnv>, holdId: string): void {
   const release = () => afterResponse(c, releaseHold(c.env.DB, holdId));
   const body = c.res.body;
   if (body && /^text\/event-stream/i.test(c.res.headers.get("Content-Type") ?? "")) {
-    c.res = new Response(body.pipeThrough(new TransformStream({ flush: release })), c.res);
+    c.res = new Response(onStreamEnd(body, release), c.res);
   } else release();
+}
+
+/** `body` passed through unchanged; `end` runs once, when it is read to its end, fails or is cancelled. */
+function onStreamEnd(body: ReadableStream<Uint8Array>, end: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let ended = false;
+  const finish = () => {
+    if (!ended) {
+      ended = true;
+      end();
+    }
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            finish();
+            controller.close();
+          } else controller.enqueue(value);
+        } catch (e) {
+          finish();
+          controller.error(e);
+        }
+      },
+      async cancel(reason) {
+        try {
+          await reader.cancel(reason);
+        } finally {
+          finish();
+        }
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 function afterResponse(c: Context<AppEnv>, work: Promise<void>): void {

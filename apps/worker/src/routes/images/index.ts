@@ -56,13 +56,15 @@ async function respond(
     ...(options.quality ? { quality: options.quality } : {}),
     ...(options.background ? { background: options.background } : {}),
   };
-  const events = runImageRequest({ env: c.env, member: c.get("member"), kind, options, signal: c.req.raw.signal });
+  const stop = new AbortController();
+  const signal = AbortSignal.any([c.req.raw.signal, stop.signal]);
+  const events = runImageRequest({ env: c.env, member: c.get("member"), kind, options, signal });
   if (parsed.stream) {
     // wait for the first event so a failure before any image still gets its own HTTP status
     const first = await events.next();
     if (first.done) throw new HttpError(502, "bad_response", "the provider answered with no image");
     const prefix = kind === "edit" ? "image_edit" : "image_generation";
-    return streamSse(first.value, events, { env: c.env, origin, prefix, created, echo, responseFormat });
+    return streamSse(first.value, events, { env: c.env, origin, prefix, created, echo, responseFormat, stop });
   }
   // Every image is stored before the status line goes out: a failure at any point is a proper
   // error status, and an Idempotency-Key replay can rebuild this answer from R2.

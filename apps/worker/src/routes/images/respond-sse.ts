@@ -18,6 +18,8 @@ export interface SseOptions {
   echo: Echo;
   /** with `url`, completed events carry a signed URL instead of base64 */
   responseFormat: "b64_json" | "url";
+  /** aborted when the stream ends early (the client went away), to stop the upstream request */
+  stop?: AbortController;
 }
 
 /**
@@ -29,6 +31,9 @@ export interface SseOptions {
 export function streamSse(first: RunEvent, rest: AsyncGenerator<RunEvent>, o: SseOptions): Response {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
+  // the client went away (the readable was cancelled): stop the upstream request now rather than
+  // at the pump's next write, which waits for the provider's next event
+  writer.closed.catch(() => o.stop?.abort());
   const completed = async (ev: Extract<RunEvent, { type: "stored" }>, usage?: Record<string, unknown>) => {
     const img = ev.image;
     const data: Record<string, unknown> = { type: `${o.prefix}.completed` };

@@ -1,4 +1,5 @@
 import {
+  AbortedError,
   type EditOptions,
   extensionFor,
   type GeneratedImage,
@@ -102,6 +103,9 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
     )
     .run();
   const stored: StoredImage[] = [];
+  // false until the row is completed or failed: a consumer that stops early (an SSE client gone)
+  // leaves through `finally` with the row still running
+  let settled = false;
   try {
     if (kind === "edit") {
       const keys = await storeInputs(env, member, jobId, options as EditOptions, date, hash);
@@ -153,12 +157,25 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
           jobId,
         );
         await env.DB.batch([usage, complete]);
+        settled = true;
         yield { type: "done", result: r, costUsd: cost, jobId };
       }
     }
   } catch (err) {
+    settled = true;
     await failJob(env, member, jobId, model, stored, err);
     throw err;
+  } finally {
+    if (!settled) {
+      await failJob(
+        env,
+        member,
+        jobId,
+        model,
+        stored,
+        new AbortedError("the client went away before the response ended"),
+      );
+    }
   }
 }
 
