@@ -272,6 +272,8 @@ describe("createImageClient against the offline provider", () => {
     setTimeout(() => controller.abort(), 100);
     const e = await failure(() => client.generate({ ...SMALL, signal: controller.signal }));
     expect(e).toBeInstanceOf(AbortedError);
+    // the request had reached the provider, which may still finish and bill it
+    expect(e.possiblyBilled).toBe(true);
     expect(b.count()).toBe(0);
   });
 

@@ -116,7 +116,9 @@ export interface SendContext {
 export function transportError(e: unknown, att: AttemptSignal, url: string, ctx: SendContext): GptImageError {
   const init = { provider: ctx.provider, cause: e };
   const host = new URL(url).host;
-  if (att.callerAborted()) return new AbortedError("request aborted by the caller", init);
+  // a request the caller gave up on may have reached the provider, which may still bill it
+  if (att.callerAborted())
+    return new AbortedError("request aborted by the caller", { ...init, possiblyBilled: !ctx.idempotent });
   if (att.timedOut()) {
     const msg = `no complete response from ${host} (${ctx.provider}) within ${ctx.timeoutMs} ms`;
     if (ctx.idempotent) return new TimeoutError(msg, init);

@@ -173,7 +173,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
         jobId,
         model,
         stored,
-        new AbortedError("the client went away before the response ended"),
+        new AbortedError("the client went away before the response ended", { possiblyBilled: true }),
       );
     }
   }
