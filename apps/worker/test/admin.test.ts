@@ -1,7 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { recordUsage } from "../src/lib/usage.ts";
-import { admin, call, memberToken } from "./gateway-support.ts";
+import { admin, call, memberToken, recordUsage } from "./gateway-support.ts";
 
 const post = (body: unknown) =>
   admin("/admin/tokens", {
@@ -146,10 +145,10 @@ describe("usage reports", () => {
       totalTokens: 1100,
       inputTokensDetails: { textTokens: 100, imageTokens: 0 },
     };
-    await recordUsage(env, { team: "useco", member: "ann", model: "gpt-image-2", images: 2, usage });
-    await recordUsage(env, { team: "useco", member: "ann", model: "gpt-image-2", images: 1, usage });
-    await recordUsage(env, { team: "useco", member: "ben", model: "gpt-image-2", images: 4, usage });
-    await recordUsage(env, { team: "elsewhere", member: "zed", model: "gpt-image-2", images: 9, usage });
+    await recordUsage({ team: "useco", member: "ann", model: "gpt-image-2", images: 2, usage });
+    await recordUsage({ team: "useco", member: "ann", model: "gpt-image-2", images: 1, usage });
+    await recordUsage({ team: "useco", member: "ben", model: "gpt-image-2", images: 4, usage });
+    await recordUsage({ team: "elsewhere", member: "zed", model: "gpt-image-2", images: 9, usage });
     const today = new Date().toISOString().slice(0, 10);
 
     const all = (await (await admin(`/admin/usage?from=${today}&to=${today}&team=useco`)).json()) as {

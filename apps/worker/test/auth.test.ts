@@ -1,7 +1,5 @@
-import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { recordUsage } from "../src/lib/usage.ts";
-import { call, memberToken, type ProviderSide, useOfflineProvider } from "./gateway-support.ts";
+import { call, memberToken, type ProviderSide, recordUsage, useOfflineProvider } from "./gateway-support.ts";
 
 let provider: ProviderSide | undefined;
 afterEach(() => {
@@ -59,7 +57,7 @@ describe("enforceQuota", () => {
   it("429 quota_exceeded once the day's images are used up, counting n", async () => {
     provider = useOfflineProvider();
     const { token, id } = await memberToken({ team: "quota", dailyImageQuota: 3 });
-    await recordUsage(env, { team: "quota", member: "alice", tokenId: id, model: "gpt-image-2", images: 2 });
+    await recordUsage({ team: "quota", member: "alice", tokenId: id, model: "gpt-image-2", images: 2 });
     const tooMany = await generate(token, { prompt: "x", n: 2 });
     expect(tooMany.status).toBe(429);
     expect(await tooMany.json()).toMatchObject({

@@ -2,6 +2,7 @@
 import { env, exports } from "cloudflare:workers";
 import { expect, inject, vi } from "vitest";
 import { hashToken, randomId } from "../src/lib/tokens.ts";
+import { type UsageRecord, usageInsert } from "../src/lib/usage.ts";
 
 export const ORIGIN = "https://gw.test";
 export const CANARY_KEY = "sk-canary-worker-do-not-leak";
@@ -151,3 +152,10 @@ export function parseSse(text: string): { event: string; data: Record<string, un
 }
 
 export const decodeB64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+
+/** Records one finished request's usage row, as a job's completion does. Returns the cost in USD. */
+export async function recordUsage(rec: UsageRecord): Promise<number> {
+  const { statement, cost } = usageInsert(env, rec);
+  await statement.run();
+  return cost;
+}

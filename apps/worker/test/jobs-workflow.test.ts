@@ -170,6 +170,22 @@ describe("ImageJobWorkflow", () => {
     expect(row.attempts).toBe(1);
   });
 
+  it("counts the images stored before a failure as usage, with the failed row that lists them", async () => {
+    // two images asked for; the body breaks inside the second, after the first was stored
+    const whole = await imagesResponse(2).text();
+    const second = whole.indexOf('"b64_json"', whole.indexOf('"b64_json"') + 1);
+    const up = fakeUpstream(
+      () => new Response(whole.slice(0, second + 40), { status: 200, headers: { "content-type": "application/json" } }),
+    );
+    restore = up.restore;
+    const { id, row } = await startAndWait({ prompt: "half", n: 2 });
+    expect(row.status).toBe("failed");
+    expect(JSON.parse(row.error ?? "{}")).toMatchObject({ code: "bad_response", possibly_billed: true });
+    expect(JSON.parse(row.image_keys ?? "[]")).toHaveLength(1);
+    const usage = await env.DB.prepare("SELECT images FROM usage WHERE job_id = ?").bind(id).all<{ images: number }>();
+    expect(usage.results).toEqual([{ images: 1 }]);
+  });
+
   it("retries a known-unbilled outage in a later step attempt and succeeds", async () => {
     // core makes 3 HTTP attempts (2 retries) per step attempt: fail all 3, then answer
     let calls = 0;

@@ -2,8 +2,8 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { app } from "../src/app.ts";
 import { HOLD_TTL_SECONDS } from "../src/lib/quota.ts";
-import { costUsd, recordUsage, usageInsert } from "../src/lib/usage.ts";
-import { call, memberToken, ORIGIN, type ProviderSide, useOfflineProvider } from "./gateway-support.ts";
+import { costUsd, usageInsert } from "../src/lib/usage.ts";
+import { call, memberToken, ORIGIN, type ProviderSide, recordUsage, useOfflineProvider } from "./gateway-support.ts";
 
 let provider: ProviderSide | undefined;
 afterEach(() => {
@@ -52,7 +52,7 @@ describe("daily image quota under concurrent requests", () => {
   ])("%s: exactly the quota's images are granted, the rest refused", async (_name, path, left) => {
     provider = useOfflineProvider();
     const { token, id } = await memberToken({ team: "burst", dailyImageQuota: 5 });
-    await recordUsage(env, { team: "burst", member: "alice", tokenId: id, model: "gpt-image-2", images: 5 - left });
+    await recordUsage({ team: "burst", member: "alice", tokenId: id, model: "gpt-image-2", images: 5 - left });
     const answers = await burst(8, () => post(path, token, { prompt: "x", n: 1 }));
     const granted = answers.filter((a) => a.status === 200 || a.status === 202);
     expect(granted).toHaveLength(left);

@@ -5,7 +5,7 @@ import { randomId, sha256Hex } from "../lib/tokens.ts";
 import { checkCallbackUrl } from "./callback.ts";
 import { canonicalJson } from "./hash.ts";
 import { keyReused, MAX_IDEMPOTENCY_KEY_LENGTH } from "./idempotency-key.ts";
-import { getJob, getJobByIdempotencyKey, insertJob } from "./repo.ts";
+import { failJob, getJob, getJobByIdempotencyKey, insertJob } from "./repo.ts";
 import type { ChatDelivery, JobKind, JobOwner, JobRequest, JobRow, JobsEnv } from "./types.ts";
 
 /** What `createJob` takes. `request` is core options without bytes; edit files come in `inputs`. */
@@ -134,19 +134,18 @@ export async function createJob(env: JobsEnv, input: CreateJobInput): Promise<Cr
   } catch (err) {
     // Nothing reached the provider: fail the job so it does not sit queued forever.
     const message = err instanceof Error ? err.message : String(err);
-    await env.DB.prepare("UPDATE jobs SET status = 'failed', error = ?, completed_at = ? WHERE id = ?")
-      .bind(
-        JSON.stringify({
-          code: "internal",
-          message: `job could not be started: ${message}`,
-          status: null,
-          request_id: null,
-          possibly_billed: false,
-        }),
-        createdAt,
-        id,
-      )
-      .run();
+    const owner = { team: input.member.team, member: input.member.member, tokenId: input.member.tokenId ?? null };
+    await failJob(env, owner, id, {
+      error: {
+        code: "internal",
+        message: `job could not be started: ${message}`,
+        status: null,
+        request_id: null,
+        possibly_billed: false,
+      },
+      completedAt: createdAt,
+      model,
+    });
     throw err;
   }
   const job = await getJob(env.DB, id);

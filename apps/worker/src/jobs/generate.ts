@@ -11,8 +11,7 @@ import {
 import { createProviderClient } from "../lib/provider.ts";
 import { envSecrets } from "../lib/secrets.ts";
 import { imageKey, promptHash, putImage } from "../lib/storage.ts";
-import { recordUsage } from "../lib/usage.ts";
-import { getJob, markFailed, markRequeued, markRunning, markSucceeded } from "./repo.ts";
+import { completeJob, failJob, getJob, markRequeued, markRunning } from "./repo.ts";
 import type { GenerateOutcome, JobError, JobRequest, JobRow, JobsEnv, StoredImage } from "./types.ts";
 import { storedImages } from "./view.ts";
 
@@ -93,6 +92,7 @@ export async function runGeneration(env: JobsEnv, jobId: string, fetchImpl?: typ
   if (!row) throw new Error(`job ${jobId} does not exist`);
   if (row.status === "succeeded" || row.status === "failed") return settled(row);
 
+  const owner = { team: row.team, member: row.member, tokenId: row.token_id };
   const previous = await markRunning(env.DB, jobId);
   if (previous === "running") {
     const error: JobError = {
@@ -103,13 +103,14 @@ export async function runGeneration(env: JobsEnv, jobId: string, fetchImpl?: typ
       request_id: null,
       possibly_billed: true,
     };
-    await markFailed(env.DB, jobId, error, now());
+    await failJob(env, owner, jobId, { error, completedAt: now(), model: row.model });
     return { status: "failed", images: [], error, usage: null };
   }
 
   const request = JSON.parse(row.request_json) as JobRequest;
   const images: StoredImage[] = [];
   let providerReached = false;
+  let done: Extract<ImageStreamEvent, { type: "done" }> | undefined;
   try {
     const client = createProviderClient(env, fetchImpl);
     const opts: GenerateOptions = { ...request };
@@ -129,7 +130,6 @@ export async function runGeneration(env: JobsEnv, jobId: string, fetchImpl?: typ
       promptSha256: await promptHash(request.prompt),
       ...(request.size ? { size: request.size } : {}),
     };
-    let done: Extract<ImageStreamEvent, { type: "done" }> | undefined;
     for await (const ev of events) {
       if (ev.type === "image") {
         providerReached = true;
@@ -141,21 +141,11 @@ export async function runGeneration(env: JobsEnv, jobId: string, fetchImpl?: typ
       }
     }
     const result = done?.result;
-    const model = result?.model ?? row.model;
     const usage = result?.usage ?? null;
-    const cost = await recordUsage(env, {
-      team: row.team,
-      member: row.member,
-      tokenId: row.token_id,
-      model,
-      images: images.length,
-      ...(usage ? { usage } : {}),
-      jobId: row.id,
-    });
-    await markSucceeded(env.DB, jobId, {
+    await completeJob(env, owner, jobId, {
+      model: result?.model ?? row.model,
       images,
       usage,
-      cost,
       provider: result?.provider ?? null,
       requestId: result?.requestId ?? null,
       requestedSize: result?.requestedSize ?? request.size ?? null,
@@ -175,7 +165,14 @@ export async function runGeneration(env: JobsEnv, jobId: string, fetchImpl?: typ
       await markRequeued(env.DB, jobId);
       throw new RetryableGenerationError(`${error.code}: ${error.message}`);
     }
-    await markFailed(env.DB, jobId, error, now(), images);
+    const result = done?.result;
+    await failJob(env, owner, jobId, {
+      error,
+      completedAt: now(),
+      model: result?.model ?? row.model,
+      images,
+      ...(result?.usage ? { usage: result.usage } : {}),
+    });
     return { status: "failed", images, error, usage: null };
   }
 }

@@ -1,5 +1,9 @@
 import type { ImageUsage } from "@gptimg/core";
-import type { JobError, JobKind, JobRow, JobStatus, StoredImage } from "./types.ts";
+import type { Env } from "../env.ts";
+import { usageInsert } from "../lib/usage.ts";
+import type { JobError, JobKind, JobOwner, JobRow, JobStatus, StoredImage } from "./types.ts";
+
+type UsageEnv = Pick<Env, "DB" | "MODEL_RATES">;
 
 /** Fields of a new job row. */
 export interface NewJobRow {
@@ -81,9 +85,10 @@ export const markRequeued = (db: D1Database, id: string): Promise<D1Result> =>
 
 /** Final state of a successful generation. */
 export interface SuccessFields {
+  /** the model that answered (a fallback provider's may differ from the one asked for) */
+  model: string;
   images: StoredImage[];
   usage: ImageUsage | null;
-  cost: number | null;
   provider: string | null;
   requestId: string | null;
   requestedSize: string | null;
@@ -91,39 +96,77 @@ export interface SuccessFields {
   completedAt: number;
 }
 
-export const markSucceeded = (db: D1Database, id: string, s: SuccessFields): Promise<D1Result> =>
-  db
-    .prepare(
-      `UPDATE jobs SET status = 'succeeded', image_keys = ?, usage = ?, cost = ?, provider = ?, request_id = ?,
-         requested_size = ?, size_mismatch = ?, error = NULL, completed_at = ? WHERE id = ?`,
-    )
-    .bind(
-      JSON.stringify(s.images),
-      s.usage ? JSON.stringify(s.usage) : null,
-      s.cost,
-      s.provider,
-      s.requestId,
-      s.requestedSize,
-      s.sizeMismatch ? 1 : 0,
-      s.completedAt,
-      id,
-    )
-    .run();
+/**
+ * Records a job's usage and marks it succeeded in one D1 batch (one round trip, one
+ * transaction): the images are never billed without the row saying so, nor the reverse.
+ * Returns the cost in USD.
+ */
+export async function completeJob(env: UsageEnv, owner: JobOwner, id: string, s: SuccessFields): Promise<number> {
+  const { statement: usage, cost } = usageInsert(env, {
+    team: owner.team,
+    member: owner.member,
+    tokenId: owner.tokenId,
+    model: s.model,
+    images: s.images.length,
+    ...(s.usage ? { usage: s.usage } : {}),
+    jobId: id,
+  });
+  const complete = env.DB.prepare(
+    `UPDATE jobs SET status = 'succeeded', model = ?, image_keys = ?, usage = ?, cost = ?, provider = ?, request_id = ?,
+       requested_size = ?, size_mismatch = ?, error = NULL, completed_at = ? WHERE id = ?`,
+  ).bind(
+    s.model,
+    JSON.stringify(s.images),
+    s.usage ? JSON.stringify(s.usage) : null,
+    cost,
+    s.provider,
+    s.requestId,
+    s.requestedSize,
+    s.sizeMismatch ? 1 : 0,
+    s.completedAt,
+    id,
+  );
+  await env.DB.batch([usage, complete]);
+  return cost;
+}
 
-export const markFailed = (
-  db: D1Database,
-  id: string,
-  error: JobError,
-  completedAt: number,
-  images: StoredImage[] = [],
-): Promise<D1Result> =>
-  db
-    .prepare(
-      `UPDATE jobs SET status = 'failed', error = ?, request_id = COALESCE(?, request_id),
-         image_keys = ?, completed_at = ? WHERE id = ?`,
-    )
-    .bind(JSON.stringify(error), error.request_id, images.length ? JSON.stringify(images) : null, completedAt, id)
-    .run();
+/** A failure, and what was made before it. */
+export interface FailureFields {
+  error: JobError;
+  completedAt: number;
+  /** the job's model, which the usage row of any `images` names */
+  model: string;
+  /** images stored before the failure: produced, likely billed, so they count as usage */
+  images?: StoredImage[];
+  /** the provider's usage, when it came before the failure */
+  usage?: ImageUsage;
+}
+
+/**
+ * Marks a job failed; images it stored before failing are recorded as usage in the same batch,
+ * so they count against the quota and in the usage reports.
+ */
+export async function failJob(env: UsageEnv, owner: JobOwner, id: string, f: FailureFields): Promise<void> {
+  const images = f.images ?? [];
+  const fail = env.DB.prepare(
+    `UPDATE jobs SET status = 'failed', error = ?, request_id = COALESCE(?, request_id),
+       image_keys = ?, completed_at = ? WHERE id = ?`,
+  ).bind(JSON.stringify(f.error), f.error.request_id, images.length ? JSON.stringify(images) : null, f.completedAt, id);
+  if (!images.length) {
+    await fail.run();
+    return;
+  }
+  const { statement: usage } = usageInsert(env, {
+    team: owner.team,
+    member: owner.member,
+    tokenId: owner.tokenId,
+    model: f.model,
+    images: images.length,
+    ...(f.usage ? { usage: f.usage } : {}),
+    jobId: id,
+  });
+  await env.DB.batch([usage, fail]);
+}
 
 /** Merges one channel's delivery result into `delivery_state`. */
 export async function recordDelivery(

@@ -70,7 +70,7 @@ export interface UsageRecord {
  * `db.batch`, one D1 round trip and one transaction.
  * @example
  * const { statement, cost } = usageInsert(env, rec);
- * await env.DB.batch([statement, completeJob.bind(cost, jobId)]);
+ * await env.DB.batch([statement, jobUpdate]); // see completeJob in src/jobs/repo.ts
  */
 export function usageInsert(
   env: Pick<Env, "DB" | "MODEL_RATES">,
@@ -101,18 +101,6 @@ export function usageInsert(
     now,
   );
   return { statement, cost };
-}
-
-/**
- * Records one finished request: images (these count against the daily quota), tokens by kind and
- * cost. Returns the cost in USD. Inline, never deferred: the quota counts these rows.
- * @example
- * const cost = await recordUsage(env, { team, member, tokenId, model, images: 2, usage, jobId });
- */
-export async function recordUsage(env: Pick<Env, "DB" | "MODEL_RATES">, rec: UsageRecord): Promise<number> {
-  const { statement, cost } = usageInsert(env, rec);
-  await statement.run();
-  return cost;
 }
 
 export interface UsageRow {

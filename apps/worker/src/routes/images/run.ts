@@ -8,6 +8,7 @@ import {
   type ImageUsage,
 } from "@gptimg/core";
 import type { Env } from "../../env.ts";
+import { completeJob, failJob } from "../../jobs/repo.ts";
 import type { Member } from "../../lib/context.ts";
 import { toOpenAIError } from "../../lib/errors.ts";
 import { inspectInput } from "../../lib/image-input.ts";
@@ -15,7 +16,6 @@ import { createProviderClient } from "../../lib/provider.ts";
 import { envSecrets } from "../../lib/secrets.ts";
 import { imageKey, inputKey, promptHash, putImage, type StoredImage } from "../../lib/storage.ts";
 import { randomId } from "../../lib/tokens.ts";
-import { usageInsert } from "../../lib/usage.ts";
 
 type DoneResult = Extract<ImageStreamEvent, { type: "done" }>["result"];
 
@@ -71,8 +71,6 @@ async function storeInputs(env: Env, member: Member, jobId: string, opts: EditOp
   return keys;
 }
 
-const usageJson = (u: ImageUsage | undefined) => (u ? JSON.stringify(u) : null);
-
 /**
  * Runs one synchronous image request: records a job row (so it appears in the team's history),
  * stores edit inputs, streams the provider's answer through core, puts each final image into R2
@@ -106,6 +104,8 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
   // false until the row is completed or failed: a consumer that stops early (an SSE client gone)
   // leaves through `finally` with the row still running
   let settled = false;
+  // the provider's usage once it came: kept for the failure row should completing the job fail
+  let usage: ImageUsage | undefined;
   try {
     if (kind === "edit") {
       const keys = await storeInputs(env, member, jobId, options as EditOptions, date, hash);
@@ -131,56 +131,41 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
         yield { type: "stored", image: img, stored: s };
       } else if (ev.type === "done") {
         const r = ev.result;
-        const { statement: usage, cost } = usageInsert(env, {
-          team: member.team,
-          member: member.member,
-          tokenId: member.tokenId,
+        usage = r.usage;
+        const cost = await completeJob(env, member, jobId, {
           model: r.model,
-          images: stored.length,
-          ...(r.usage ? { usage: r.usage } : {}),
-          jobId,
+          images: stored,
+          usage: r.usage ?? null,
+          provider: r.provider,
+          requestId: r.requestId ?? null,
+          requestedSize: r.requestedSize ?? options.size ?? null,
+          sizeMismatch: r.sizeMismatch ?? false,
+          completedAt: Math.floor(Date.now() / 1000),
         });
-        // one round trip and one transaction: the usage row and the job's completion
-        const complete = env.DB.prepare(
-          `UPDATE jobs SET status = 'succeeded', model = ?, image_keys = ?, usage = ?, cost = ?, provider = ?, request_id = ?,
-             requested_size = ?, size_mismatch = ?, completed_at = ? WHERE id = ?`,
-        ).bind(
-          r.model,
-          JSON.stringify(stored),
-          usageJson(r.usage),
-          cost,
-          r.provider,
-          r.requestId ?? null,
-          r.requestedSize ?? options.size ?? null,
-          r.sizeMismatch ? 1 : 0,
-          Math.floor(Date.now() / 1000),
-          jobId,
-        );
-        await env.DB.batch([usage, complete]);
         settled = true;
         yield { type: "done", result: r, costUsd: cost, jobId };
       }
     }
   } catch (err) {
     settled = true;
-    await failJob(env, member, jobId, model, stored, err);
+    await failRun(env, member, jobId, { model, stored, usage }, err);
     throw err;
   } finally {
     if (!settled) {
-      await failJob(
-        env,
-        member,
-        jobId,
-        model,
-        stored,
-        new AbortedError("the client went away before the response ended", { possiblyBilled: true }),
-      );
+      const gone = new AbortedError("the client went away before the response ended", { possiblyBilled: true });
+      await failRun(env, member, jobId, { model, stored, usage }, gone);
     }
   }
 }
 
-/** Marks the row failed; images already stored were produced (and likely billed), so they count. */
-async function failJob(env: Env, member: Member, jobId: string, model: string, stored: StoredImage[], err: unknown) {
+/** Marks the row failed with `err` as OpenAI's error body says it; images already stored count as usage. */
+async function failRun(
+  env: Env,
+  member: Member,
+  jobId: string,
+  made: { model: string; stored: StoredImage[]; usage: ImageUsage | undefined },
+  err: unknown,
+) {
   const { status, body } = toOpenAIError(err, envSecrets(env));
   const error = {
     code: body.error.code,
@@ -190,20 +175,13 @@ async function failJob(env: Env, member: Member, jobId: string, model: string, s
     possibly_billed: body.error.possibly_billed ?? false,
   };
   try {
-    const fail = env.DB.prepare(
-      "UPDATE jobs SET status = 'failed', image_keys = ?, error = ?, completed_at = ? WHERE id = ?",
-    ).bind(JSON.stringify(stored), JSON.stringify(error), Math.floor(Date.now() / 1000), jobId);
-    const usage = stored.length
-      ? usageInsert(env, {
-          team: member.team,
-          member: member.member,
-          tokenId: member.tokenId,
-          model,
-          images: stored.length,
-          jobId,
-        }).statement
-      : null;
-    await env.DB.batch(usage ? [usage, fail] : [fail]);
+    await failJob(env, member, jobId, {
+      error,
+      completedAt: Math.floor(Date.now() / 1000),
+      model: made.model,
+      images: made.stored,
+      ...(made.usage ? { usage: made.usage } : {}),
+    });
   } catch {
     // the original error matters more to the caller than a failed bookkeeping write
   }
