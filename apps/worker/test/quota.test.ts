@@ -202,6 +202,27 @@ describe("rate limit", () => {
     expect((await generate(token, 1)).status).toBe(200);
   });
 
+  it("a job refused for a bad Idempotency-Key or callback_url takes neither rpm nor quota", async () => {
+    provider = useOfflineProvider();
+    const { token, id } = await memberToken({ team: "bad-jobs", dailyImageQuota: 1, rpm: 1 });
+    const refused = [
+      await call("/v1/jobs", {
+        token,
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": "k".repeat(256) },
+        body: JSON.stringify({ prompt: "x" }),
+      }),
+      await post("/v1/jobs", token, { prompt: "x", callback_url: "http://10.0.0.1/hook" }),
+    ];
+    for (const res of refused) expect(res.status).toBe(400);
+    const windows = await env.DB.prepare("SELECT COALESCE(SUM(count), 0) AS n FROM rate_windows WHERE token_id = ?")
+      .bind(id)
+      .first<{ n: number }>();
+    expect(windows?.n).toBe(0);
+    expect(await holdsReleased(id)).toBe(0);
+    expect((await post("/v1/jobs", token, { prompt: "x" })).status).toBe(202);
+  });
+
   it("a request refused for rpm takes no images from the quota", async () => {
     provider = useOfflineProvider();
     const { token, id } = await memberToken({ team: "rpm-hold", dailyImageQuota: 5, rpm: 1 });

@@ -7,6 +7,7 @@
  */
 import type { Env } from "../env.ts";
 import { newestSigningKey, signingKeys } from "../lib/signing.ts";
+import { toHex } from "../lib/tokens.ts";
 
 /** Domain separation: the URL signer's strings start with "gptimg-url-v1\n", never this. */
 const CONTEXT = "gptimg-callback-v1\n";
@@ -16,8 +17,6 @@ export interface CallbackSecret {
   kid: string;
   secret: string;
 }
-
-const hex = (buf: ArrayBuffer): string => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 /**
  * The callback secret of `team` under one signing key: 64 hex characters. Team names are
@@ -31,7 +30,7 @@ export async function deriveCallbackSecret(signingKey: string, team: string): Pr
   const k = await crypto.subtle.importKey("raw", enc.encode(signingKey), { name: "HMAC", hash: "SHA-256" }, false, [
     "sign",
   ]);
-  return hex(await crypto.subtle.sign("HMAC", k, enc.encode(CONTEXT + team)));
+  return toHex(await crypto.subtle.sign("HMAC", k, enc.encode(CONTEXT + team)));
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ValidationIssue } from "@gptimg/core";
+import { toHex } from "../lib/tokens.ts";
 import { newestCallbackSecret } from "./callback-secret.ts";
 import { isPrivateHost } from "./private-host.ts";
 import type { JobsEnv, JobView } from "./types.ts";
@@ -42,8 +43,6 @@ export function checkCallbackUrl(env: JobsEnv, value: string): ValidationIssue[]
   return [];
 }
 
-const hex = (buf: ArrayBuffer): string => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
-
 /**
  * `t=<unix s>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, the `X-Gptimg-Signature` header value,
  * keyed with the team's callback secret (`callback-secret.ts`). A receiver recomputes it with the
@@ -55,7 +54,7 @@ export async function signCallback(key: string, body: string, t: number): Promis
   const enc = new TextEncoder();
   const k = await crypto.subtle.importKey("raw", enc.encode(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const mac = await crypto.subtle.sign("HMAC", k, enc.encode(`${t}.${body}`));
-  return `t=${t},v1=${hex(mac)}`;
+  return `t=${t},v1=${toHex(mac)}`;
 }
 
 /** Statuses after which posting the same callback again cannot help. */

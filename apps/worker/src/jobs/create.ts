@@ -25,6 +25,11 @@ export interface CreateJobInput {
   delivery?: ChatDelivery;
   /** origin the job came through (e.g. https://img.example.com), used to sign URLs later */
   origin?: string;
+  /**
+   * Runs once the request is valid and before anything is hashed, stored or inserted: the
+   * caller's quota check, so a request refused there costs nothing, and a bad one takes no quota.
+   */
+  admit?: () => Promise<void>;
 }
 
 /** A queued or existing job; `created` is false when an Idempotency-Key matched an earlier job. */
@@ -72,18 +77,23 @@ export async function createJob(env: JobsEnv, input: CreateJobInput): Promise<Cr
     issues.push({ field: "Idempotency-Key", value: key, rule: `must be 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters` });
   }
   assertValid(issues);
+  await input.admit?.();
 
-  const bodyHash = await sha256Hex(
-    canonicalJson({
-      kind: input.kind,
-      request,
-      // same hex for a Blob and for bytes of the same content, so either form matches a key
-      inputs: await Promise.all(inputs.map(dataSha256Hex)),
-      mask: mask ? await dataSha256Hex(mask) : null,
-      callbackUrl: input.callbackUrl ?? null,
-      delivery: input.delivery ?? null,
-    }),
-  );
+  // only a key is ever compared against it: without one, 50 MB of inputs need no hashing
+  const bodyHash =
+    key === undefined
+      ? ""
+      : await sha256Hex(
+          canonicalJson({
+            kind: input.kind,
+            request,
+            // same hex for a Blob and for bytes of the same content, so either form matches a key
+            inputs: await Promise.all(inputs.map(dataSha256Hex)),
+            mask: mask ? await dataSha256Hex(mask) : null,
+            callbackUrl: input.callbackUrl ?? null,
+            delivery: input.delivery ?? null,
+          }),
+        );
   const id = randomId("job");
   const createdAt = Math.floor(Date.now() / 1000);
   const date = new Date(createdAt * 1000);

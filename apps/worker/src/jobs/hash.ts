@@ -5,7 +5,7 @@ import { sha256Hex } from "../lib/tokens.ts";
 /** JSON with object keys sorted at every level, so equal values serialize equally. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => {
-    if (v && typeof v === "object" && !Array.isArray(v) && !(v instanceof Uint8Array)) {
+    if (v && typeof v === "object" && !Array.isArray(v)) {
       const o = v as Record<string, unknown>;
       return Object.fromEntries(
         Object.keys(o)

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../lib/context.ts";
 import { HttpError } from "../lib/errors.ts";
+import { isMultipart } from "../lib/json-body.ts";
 import { signUrl } from "../lib/signing.ts";
 import { sha256Hex } from "../lib/tokens.ts";
 import { b64JsonResponse } from "../routes/images/respond-json.ts";
@@ -36,32 +37,22 @@ export function rememberImages(c: Context, replay: ImageReplay): void {
   replays.set(c, replay);
 }
 
-const MULTIPART = /^multipart\/form-data/i;
-
 /**
  * Reads the body once and hashes it. It is read through Hono's body cache, so the handler's
- * `c.req.formData()` or `c.req.json()` gets what was read here: a multipart edit (up to 56 MiB)
- * is held once, as the parsed form, never also as raw bytes. Null when a multipart body does not
- * parse: the handler refuses it, and a refusal of an unreadable body is not kept under a key.
+ * `c.req.formData()` or `c.req.json()` gets what was parsed here: a multipart edit (up to 56 MiB)
+ * is held once, as the parsed form, never also as raw bytes, and JSON is parsed once. Null when
+ * the body does not parse: the handler refuses it, and a refusal of an unreadable body is not
+ * kept under a key.
  */
 async function readAndHash(c: Context<AppEnv>): Promise<string | null> {
-  if (MULTIPART.test(c.req.header("content-type") ?? "")) {
+  if (isMultipart(c.req.header("content-type"))) {
     // boundaries differ between retries of one request: hash the entries, not the bytes
     const form = await c.req.formData().catch(() => null);
     return form && formHash(form);
   }
-  let buf: ArrayBuffer;
-  try {
-    buf = await c.req.arrayBuffer();
-  } catch {
-    // a body over its limit fails here; bodyLimit() answers that with its 413
-    throw new HttpError(400, "validation", "body: could not be read in full", { param: "body" });
-  }
-  try {
-    return await sha256Hex(canonicalJson(JSON.parse(new TextDecoder().decode(buf))));
-  } catch {
-    return sha256Hex(buf);
-  }
+  const unreadable = Symbol("unreadable");
+  const body = await c.req.json<unknown>().catch(() => unreadable);
+  return body === unreadable ? null : sha256Hex(canonicalJson(body));
 }
 
 /**
@@ -79,7 +70,7 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = c.req.header("Idempotency-Key");
     const member = c.get("member");
-    if (c.req.method !== "POST" || key === undefined || !member || c.req.path.startsWith("/v1/jobs")) return next();
+    if (c.req.method !== "POST" || key === undefined || !member) return next();
     if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
       throw new HttpError(400, "validation", `Idempotency-Key: must be 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters`, {
         param: "Idempotency-Key",

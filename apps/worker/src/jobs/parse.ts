@@ -1,4 +1,6 @@
 import { type EditOptions, type GenerateOptions, ValidationError } from "@gptimg/core";
+import type { HonoRequest } from "hono";
+import { isMultipart, readFormBody, readJsonBody } from "../lib/json-body.ts";
 import { type ExtraFields, parseEditForm, parseGenerateBody } from "../routes/images/parse.ts";
 import type { JobKind, JobRequest } from "./types.ts";
 
@@ -34,19 +36,12 @@ function jobRequest(options: GenerateOptions | EditOptions): JobRequest {
  * `/v1/images/generations`, or multipart shaped like `/v1/images/edits` (then an edit).
  * `defaultModel` applies when the body names none. Throws `ValidationError` naming every bad field.
  * @example
- * const { kind, request, inputs, callbackUrl } = await parseJobBody(c.req.raw, c.env.PROVIDER_MODEL);
+ * const { kind, request, inputs, callbackUrl } = await parseJobBody(c.req, c.env.PROVIDER_MODEL);
  */
-export async function parseJobBody(req: Request, defaultModel: string): Promise<ParsedJobBody> {
-  const type = req.headers.get("content-type") ?? "";
-  if (/^multipart\/form-data/i.test(type)) {
-    let form: FormData;
-    try {
-      form = await req.formData();
-    } catch {
-      throw new ValidationError([
-        { field: "body", value: "(multipart)", rule: "must be a well-formed multipart/form-data body" },
-      ]);
-    }
+export async function parseJobBody(req: HonoRequest, defaultModel: string): Promise<ParsedJobBody> {
+  const type = req.header("content-type") ?? "";
+  if (isMultipart(type)) {
+    const form = await readFormBody(req);
     const { options, extra } = await parseEditForm(form, defaultModel, JOB_FIELDS);
     return {
       kind: "edit",
@@ -57,12 +52,7 @@ export async function parseJobBody(req: Request, defaultModel: string): Promise<
     };
   }
   if (/^application\/json/i.test(type) || type === "") {
-    let body: unknown;
-    try {
-      body = await req.json();
-    } catch {
-      throw new ValidationError([{ field: "body", value: "(unparsable)", rule: "must be valid JSON" }]);
-    }
+    const body = await readJsonBody(req);
     const { options, extra } = parseGenerateBody(body, defaultModel, JOB_FIELDS);
     return {
       kind: "generate",

@@ -27,12 +27,12 @@ const originOf = (url: string) => new URL(url).origin;
 jobsRouter.post("/", async (c) => {
   const member = c.get("member");
   const key = c.req.header("Idempotency-Key");
-  const parsed = await parseJobBody(c.req.raw, c.env.PROVIDER_MODEL);
-  const model = parsed.request.model ?? c.env.PROVIDER_MODEL;
+  const parsed = await parseJobBody(c.req, c.env.PROVIDER_MODEL);
   // A retried POST for a job that exists is not a new request: it must not hit the quota again.
   const known = key ? await getJobByIdempotencyKey(c.env.DB, member.team, key) : null;
-  if (!known) await enforceQuota(c, model, parsed.request.n ?? 1);
+  const { request } = parsed;
   const { job, created } = await createJob(c.env, {
+    ...(known ? {} : { admit: () => enforceQuota(c, request.model ?? c.env.PROVIDER_MODEL, request.n ?? 1) }),
     member,
     kind: parsed.kind,
     request: parsed.request,

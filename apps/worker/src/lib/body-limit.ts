@@ -1,4 +1,5 @@
 import type { Context, Env as HonoEnv, MiddlewareHandler } from "hono";
+import { isMultipart } from "./json-body.ts";
 import { readAtMost } from "./read-at-most.ts";
 
 const MiB = 1024 * 1024;
@@ -83,4 +84,4 @@ function counter(max: number): { stream: TransformStream<Uint8Array, Uint8Array>
 
 /** `max` for routes that take JSON, or multipart edits. */
 export const jsonOrMultipart = (contentType: string): number =>
-  contentType.toLowerCase().startsWith("multipart/form-data") ? BODY_LIMITS.multipart : BODY_LIMITS.json;
+  isMultipart(contentType) ? BODY_LIMITS.multipart : BODY_LIMITS.json;

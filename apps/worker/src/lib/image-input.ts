@@ -4,7 +4,7 @@
  * here without a second whole copy.
  */
 import { type ImageInfo, inspectImage, type NotAnImage } from "@gptimg/core";
-import { toHex } from "./tokens.ts";
+import { sha256Hex, toHex } from "./tokens.ts";
 
 /** An edit input or mask: a form's file, or bytes in hand. */
 export type InputData = Blob | Uint8Array;
@@ -32,7 +32,7 @@ export async function inspectInput(data: InputData): Promise<ImageInfo | NotAnIm
  * await dataSha256Hex(file) === await dataSha256Hex(new Uint8Array(await file.arrayBuffer())) // true
  */
 export async function dataSha256Hex(data: InputData): Promise<string> {
-  if (data instanceof Uint8Array) return toHex(await crypto.subtle.digest("SHA-256", data as BufferSource));
+  if (data instanceof Uint8Array) return sha256Hex(data);
   const digest = new crypto.DigestStream("SHA-256");
   await data.stream().pipeTo(digest);
   return toHex(await digest.digest);

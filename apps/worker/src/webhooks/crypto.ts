@@ -6,12 +6,7 @@ const encoder = new TextEncoder();
 /** UTF-8 bytes of a string. */
 export const utf8 = (s: string): Uint8Array<ArrayBuffer> => encoder.encode(s) as Uint8Array<ArrayBuffer>;
 
-/** Lower-case hex of bytes. */
-export const toHex = (bytes: Uint8Array): string => {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
-};
+export { toHex } from "../lib/tokens.ts";
 
 /** Bytes of a hex string, or null when it is not even-length hex. */
 export const fromHex = (hex: string): Uint8Array<ArrayBuffer> | null => {

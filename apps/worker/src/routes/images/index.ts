@@ -4,7 +4,7 @@ import { rememberImages } from "../../jobs/idempotency.ts";
 import { enforceQuota } from "../../lib/auth.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError } from "../../lib/errors.ts";
-import { readJsonBody } from "../../lib/json-body.ts";
+import { readFormBody, readJsonBody } from "../../lib/json-body.ts";
 import { type ParsedImageRequest, parseEditForm, parseGenerateBody } from "./parse.ts";
 import { b64JsonResponse, collect, urlResponseBody } from "./respond-json.ts";
 import { streamSse } from "./respond-sse.ts";
@@ -29,12 +29,7 @@ imagesRouter.post("/edits", async (c) => {
       param: "body",
     });
   }
-  let form: FormData;
-  try {
-    form = await c.req.formData();
-  } catch {
-    throw new HttpError(400, "validation", "body: not a readable multipart/form-data body", { param: "body" });
-  }
+  const form = await readFormBody(c.req);
   return respond(c, "edit", await parseEditForm(form, c.env.PROVIDER_MODEL));
 });
 

@@ -93,7 +93,7 @@ export const paths = {
       operationId: "createJob",
       summary: "Start an image job: generations body (JSON) or edits body (multipart), plus callback_url.",
       security: member,
-      parameters: [{ name: "Idempotency-Key", in: "header", schema: { type: "string" } }],
+      parameters: [{ name: "Idempotency-Key", in: "header", schema: { type: "string", maxLength: 255 } }],
       requestBody: {
         required: true,
         content: {
