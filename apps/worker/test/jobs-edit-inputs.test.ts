@@ -1,9 +1,9 @@
 import { introspectWorkflow } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { INSPECT_HEAD_BYTES } from "@gptimg/core";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { png } from "../../../packages/core/test-fixtures/images.ts";
 import { createJob } from "../src/jobs/create.ts";
-import { HEAD_BYTES } from "../src/lib/image-input.ts";
 import { call, fakeUpstream, imagesResponse, memberToken, migrate } from "./jobs-support.ts";
 
 beforeAll(migrate);
@@ -77,7 +77,7 @@ describe("POST /v1/jobs edit inputs", () => {
     // heads are read to check format, size and alpha; the files themselves never are, so the
     // isolate holds one copy of them (the parsed form), not two
     expect(reads.sizes.length).toBeGreaterThan(0);
-    expect(Math.max(...reads.sizes)).toBeLessThanOrEqual(HEAD_BYTES);
+    expect(Math.max(...reads.sizes)).toBeLessThanOrEqual(INSPECT_HEAD_BYTES);
     const stored = await storedInputs(id);
     expect(stored.map((s) => [s.key.split("/").at(-1), s.role])).toEqual([
       ["input-0.png", "input"],

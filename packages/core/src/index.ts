@@ -36,7 +36,16 @@ export {
   ValidationError,
 } from "./errors/index.ts";
 export type { ImageSink, ImageSinkFactory } from "./image-sink.ts";
-export { extensionFor, type ImageInfo, inspectImage, mimeTypeFor, type NotAnImage, sniffFormat } from "./inspect.ts";
+export {
+  extensionFor,
+  type ImageInfo,
+  INSPECT_HEAD_BYTES,
+  inspectImage,
+  inspectImageData,
+  mimeTypeFor,
+  type NotAnImage,
+  sniffFormat,
+} from "./inspect.ts";
 export {
   DEFAULT_MODEL,
   GPT_IMAGE_2_PRESETS,

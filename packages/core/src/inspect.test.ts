@@ -1,7 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ENCODED_24x16, gif, jpeg, png, webpExtended, webpLossless, webpLossy } from "../test-fixtures/images.ts";
-import { extensionFor, inspectImage, mimeTypeFor, sniffFormat } from "./inspect.ts";
+import {
+  extensionFor,
+  INSPECT_HEAD_BYTES,
+  inspectImage,
+  inspectImageData,
+  mimeTypeFor,
+  sniffFormat,
+} from "./inspect.ts";
 
 const real: [string, Uint8Array, { format: string; width: number; height: number; hasAlpha: boolean }][] = [
   ["png RGBA", png({ width: 3, height: 2 }), { format: "png", width: 3, height: 2, hasAlpha: true }],
@@ -166,5 +173,46 @@ describe("sniffFormat, extensionFor, mimeTypeFor", () => {
   ] as const)("%s → .%s, %s", (format, ext, mime) => {
     expect(extensionFor(format)).toBe(ext);
     expect(mimeTypeFor(format)).toBe(mime);
+  });
+});
+
+describe("inspectImageData", () => {
+  /** A Blob that records the size of every slice read from it. */
+  const watched = (bytes: Uint8Array) => {
+    const reads: number[] = [];
+    const blob = new Blob([bytes as BlobPart]);
+    const slice = blob.slice.bind(blob);
+    blob.slice = (start?: number, end?: number) => {
+      const part = slice(start, end);
+      reads.push(part.size);
+      return part;
+    };
+    return { blob, reads };
+  };
+
+  it.each(real)("%s: a Blob and its bytes inspect alike", async (_name, bytes, want) => {
+    expect(await inspectImageData(new Blob([bytes as BlobPart]))).toMatchObject({ ok: true, ...want });
+    expect(await inspectImageData(bytes)).toMatchObject({ ok: true, ...want });
+  });
+
+  it("reads only the head of a large PNG", async () => {
+    const big = new Uint8Array(3 * INSPECT_HEAD_BYTES);
+    big.set(png({ width: 8, height: 4 }));
+    const { blob, reads } = watched(big);
+    expect(await inspectImageData(blob)).toMatchObject({ ok: true, format: "png", width: 8, height: 4 });
+    expect(reads).toEqual([INSPECT_HEAD_BYTES]);
+  });
+
+  it("reads a JPEG whole when its frame header sits behind large metadata", async () => {
+    const bytes = jpeg({ width: 40, height: 30, app1Bytes: 2 * INSPECT_HEAD_BYTES });
+    const { blob, reads } = watched(bytes);
+    expect(await inspectImageData(blob)).toMatchObject({ ok: true, format: "jpeg", width: 40, height: 30 });
+    expect(reads).toEqual([INSPECT_HEAD_BYTES, bytes.byteLength]);
+  });
+
+  it("reads a non-image only to its head, and says it is not an image", async () => {
+    const { blob, reads } = watched(new Uint8Array(3 * INSPECT_HEAD_BYTES).fill(7));
+    expect(await inspectImageData(blob)).toMatchObject({ ok: false });
+    expect(reads).toEqual([INSPECT_HEAD_BYTES]);
   });
 });

@@ -184,3 +184,23 @@ export const extensionFor = (format: ImageFormat): string => EXTENSIONS[format];
  * mimeTypeFor("webp") // "image/webp"
  */
 export const mimeTypeFor = (format: ImageFormat): string => MIME_TYPES[format];
+
+/** Bytes `inspectImageData` reads: the header of every PNG, WebP and GIF, and of most JPEGs. */
+export const INSPECT_HEAD_BYTES = 64 * 1024;
+
+/**
+ * `inspectImage` of a Blob (a form's file) or bytes, reading only its first
+ * `INSPECT_HEAD_BYTES`, so a 50 MB file is not copied whole beside itself; a JPEG whose frame
+ * header sits behind large metadata is read whole.
+ * @example
+ * const info = await inspectImageData(file); // { ok: true, format: "png", width: 1024, height: 1024, … }
+ */
+export async function inspectImageData(data: Blob | Uint8Array): Promise<ImageInfo | NotAnImage> {
+  const size = data instanceof Uint8Array ? data.byteLength : data.size;
+  const prefix = async (n: number) =>
+    data instanceof Uint8Array ? data.subarray(0, n) : new Uint8Array(await data.slice(0, n).arrayBuffer());
+  const head = await prefix(INSPECT_HEAD_BYTES);
+  const info = inspectImage(head);
+  if (info.ok || size <= INSPECT_HEAD_BYTES || sniffFormat(head) !== "jpeg") return info;
+  return inspectImage(await prefix(size));
+}

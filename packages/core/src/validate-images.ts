@@ -1,4 +1,4 @@
-import { type ImageInfo, inspectImage, type NotAnImage, sniffFormat } from "./inspect.ts";
+import { type ImageInfo, inspectImageData } from "./inspect.ts";
 import type { ModelRules } from "./models.ts";
 
 /**
@@ -14,28 +14,12 @@ const MB = 1024 * 1024;
 const MAX_TOTAL_BYTES = 50 * MB;
 /** The mask must be smaller than this (OpenAI images/edits; seeds/001). */
 const MAX_MASK_BYTES = 4 * MB;
-/** Enough for the header of every PNG, WebP and GIF, and of most JPEGs. */
-const HEAD_BYTES = 64 * 1024;
-
 type Data = Blob | Uint8Array;
 
 const DISPLAY: Record<string, string> = { png: "PNG", jpeg: "JPEG", webp: "WebP", gif: "GIF" };
 
 const isData = (v: unknown): v is Data => v instanceof Uint8Array || (typeof Blob !== "undefined" && v instanceof Blob);
 const sizeOf = (d: Data): number => (d instanceof Uint8Array ? d.byteLength : d.size);
-
-async function prefix(d: Data, n: number): Promise<Uint8Array> {
-  if (d instanceof Uint8Array) return d.subarray(0, n);
-  return new Uint8Array(await d.slice(0, n).arrayBuffer());
-}
-
-/** Inspect from the head; a JPEG whose frame header sits behind large metadata is read whole. */
-async function inspectData(d: Data): Promise<ImageInfo | NotAnImage> {
-  const head = await prefix(d, HEAD_BYTES);
-  const info = inspectImage(head);
-  if (info.ok || sizeOf(d) <= HEAD_BYTES || sniffFormat(head) !== "jpeg") return info;
-  return inspectImage(await prefix(d, sizeOf(d)));
-}
 
 /** How an input shows in an issue: its file name, else its byte count. */
 const label = (input: unknown, d: Data): string => {
@@ -67,7 +51,7 @@ export async function validateImages(images: unknown, mask: unknown, rules: Mode
         continue;
       }
       total += sizeOf(d);
-      const info = await inspectData(d);
+      const info = await inspectImageData(d);
       if (!info.ok) {
         push(field, label(input, d), `must be ${formats} (${why(info.reason)})`);
         continue;
@@ -97,7 +81,7 @@ async function validateMask(mask: unknown, first: ImageInfo | undefined, push: P
   }
   const value = label(mask, d);
   if (sizeOf(d) >= MAX_MASK_BYTES) push("mask", value, `must be smaller than 4 MB (${MAX_MASK_BYTES} bytes)`);
-  const info = await inspectData(d);
+  const info = await inspectImageData(d);
   if (!info.ok) {
     push("mask", value, `must be a PNG with an alpha channel (${why(info.reason)})`);
     return;

@@ -1,5 +1,11 @@
-import { assertValid, extensionFor, validateEditOptions, validateGenerateOptions } from "@gptimg/core";
-import { dataSha256Hex, type InputData, inspectInput } from "../lib/image-input.ts";
+import {
+  assertValid,
+  extensionFor,
+  inspectImageData,
+  validateEditOptions,
+  validateGenerateOptions,
+} from "@gptimg/core";
+import { dataSha256Hex, type InputData } from "../lib/image-input.ts";
 import { inputKey, putImage } from "../lib/storage.ts";
 import { randomId, sha256Hex } from "../lib/tokens.ts";
 import { checkCallbackUrl } from "./callback.ts";
@@ -103,7 +109,7 @@ export async function createJob(env: JobsEnv, input: CreateJobInput): Promise<Cr
       ...inputs.map((bytes, i) => ({ bytes, which: i as number | "mask" })),
       ...(mask ? [{ bytes: mask, which: "mask" as const }] : []),
     ].map(async (f) => {
-      const info = await inspectInput(f.bytes);
+      const info = await inspectImageData(f.bytes);
       if (!info.ok) throw new Error(`edit input ${f.which}: ${info.reason}`);
       return { ...f, info, key: inputKey(input.member.team, id, f.which, extensionFor(info.format), date) };
     }),

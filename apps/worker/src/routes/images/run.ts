@@ -6,12 +6,12 @@ import {
   type GenerateOptions,
   type ImageStreamEvent,
   type ImageUsage,
+  inspectImageData,
 } from "@gptimg/core";
 import type { Env } from "../../env.ts";
 import { completeJob, failJob } from "../../jobs/repo.ts";
 import type { Member } from "../../lib/context.ts";
 import { toOpenAIError } from "../../lib/errors.ts";
-import { inspectInput } from "../../lib/image-input.ts";
 import { createProviderClient } from "../../lib/provider.ts";
 import { envSecrets } from "../../lib/secrets.ts";
 import { imageKey, inputKey, promptHash, putImage, type StoredImage } from "../../lib/storage.ts";
@@ -49,7 +49,7 @@ async function storeInputs(env: Env, member: Member, jobId: string, opts: EditOp
   ];
   for (const [input, which] of items) {
     const bytes = input.data;
-    const info = await inspectInput(bytes);
+    const info = await inspectImageData(bytes);
     // validation already refused anything that is not an image; the guard keeps types honest
     if (!info.ok) continue;
     const key = inputKey(member.team, jobId, which, extensionFor(info.format), date);
