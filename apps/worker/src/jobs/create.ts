@@ -1,12 +1,6 @@
-import {
-  assertValid,
-  extensionFor,
-  inspectImageData,
-  validateEditOptions,
-  validateGenerateOptions,
-} from "@gptimg/core";
+import { assertValid, validateEditOptions, validateGenerateOptions } from "@gptimg/core";
 import { dataSha256Hex, type InputData } from "../lib/image-input.ts";
-import { inputKey, putImage } from "../lib/storage.ts";
+import { planInputs, promptHash, putInputs } from "../lib/storage.ts";
 import { randomId, sha256Hex } from "../lib/tokens.ts";
 import { checkCallbackUrl } from "./callback.ts";
 import { canonicalJson } from "./hash.ts";
@@ -103,18 +97,9 @@ export async function createJob(env: JobsEnv, input: CreateJobInput): Promise<Cr
   const id = randomId("job");
   const createdAt = Math.floor(Date.now() / 1000);
   const date = new Date(createdAt * 1000);
-  // Validation above guarantees every input is an image, so inspection succeeds here.
-  const files = await Promise.all(
-    [
-      ...inputs.map((bytes, i) => ({ bytes, which: i as number | "mask" })),
-      ...(mask ? [{ bytes: mask, which: "mask" as const }] : []),
-    ].map(async (f) => {
-      const info = await inspectImageData(f.bytes);
-      if (!info.ok) throw new Error(`edit input ${f.which}: ${info.reason}`);
-      return { ...f, info, key: inputKey(input.member.team, id, f.which, extensionFor(info.format), date) };
-    }),
-  );
-  const inputKeys = input.kind === "edit" ? files.map((f) => f.key) : null;
+  // validation above refused anything that is not an image
+  const planned = await planInputs(input.member.team, id, inputs, mask, date);
+  const inputKeys = input.kind === "edit" ? planned.map((p) => p.key) : null;
 
   const inserted = await insertJob(env.DB, {
     id,
@@ -135,17 +120,14 @@ export async function createJob(env: JobsEnv, input: CreateJobInput): Promise<Cr
   if (!inserted) return existing(env, input.member.team, key, bodyHash);
 
   try {
-    const meta = { job: id, team: input.member.team, member: input.member.member, model };
-    await Promise.all(
-      files.map((f) =>
-        putImage(
-          env,
-          f.key,
-          { ...f.info, bytes: f.bytes, index: f.which === "mask" ? 0 : f.which },
-          { ...meta, role: f.which === "mask" ? "mask" : "input" },
-        ),
-      ),
-    );
+    const promptSha256 = await promptHash(request.prompt);
+    await putInputs(env, planned, {
+      job: id,
+      team: input.member.team,
+      member: input.member.member,
+      model,
+      promptSha256,
+    });
     await env.IMAGE_JOBS.create({ id, params: { jobId: id } satisfies ImageJobParams });
   } catch (err) {
     // Nothing reached the provider: fail the job so it does not sit queued forever.

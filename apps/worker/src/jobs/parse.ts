@@ -25,8 +25,8 @@ const JOB_FIELDS: ExtraFields = {
   partial_images: "ignore",
 };
 
-/** Core options without what a job does not store: bytes, signal, streaming. */
-function jobRequest(options: GenerateOptions | EditOptions): JobRequest {
+/** Core options as a job row records them (`request_json`): no bytes, no signal, no streaming. */
+export function jobRequest(options: GenerateOptions | EditOptions): JobRequest {
   const { images: _i, mask: _m, signal: _s, stream: _st, partialImages: _p, ...request } = options as EditOptions;
   return request;
 }

@@ -1,4 +1,11 @@
-import { extensionFor, type GeneratedImage, type ImageFormat, mimeTypeFor } from "@gptimg/core";
+import {
+  extensionFor,
+  type GeneratedImage,
+  type ImageFormat,
+  type ImageInfo,
+  inspectImageData,
+  mimeTypeFor,
+} from "@gptimg/core";
 import type { Env } from "../env.ts";
 import { sha256Hex } from "./tokens.ts";
 
@@ -103,4 +110,57 @@ export async function putImage(
     height: image.height,
     bytes: image.bytes instanceof Blob ? image.bytes.size : image.bytes.byteLength,
   };
+}
+
+/** An edit input or mask with its R2 key, ready to store. */
+export interface PlannedInput {
+  data: Blob | Uint8Array;
+  which: number | "mask";
+  info: ImageInfo;
+  key: string;
+}
+
+/**
+ * Inspects an edit's inputs (their heads only) and names their R2 keys beside the job's outputs,
+ * mask last, without storing anything: a job records the keys with its row before it stores.
+ * Inputs must have passed validation; one that is not an image throws.
+ * @example
+ * const planned = await planInputs("acme", jobId, files, mask, date);
+ */
+export async function planInputs(
+  team: string,
+  jobId: string,
+  inputs: readonly (Blob | Uint8Array)[],
+  mask: Blob | Uint8Array | undefined,
+  date: Date,
+): Promise<PlannedInput[]> {
+  const items = [
+    ...inputs.map((data, i) => ({ data, which: i as number | "mask" })),
+    ...(mask ? [{ data: mask, which: "mask" as const }] : []),
+  ];
+  return Promise.all(
+    items.map(async ({ data, which }) => {
+      const info = await inspectImageData(data);
+      if (!info.ok) throw new Error(`edit input ${which}: ${info.reason}`);
+      return { data, which, info, key: inputKey(team, jobId, which, extensionFor(info.format), date) };
+    }),
+  );
+}
+
+/** Stores planned edit inputs in R2 (role `input` or `mask` in their metadata). */
+export async function putInputs(
+  env: Pick<Env, "IMAGES">,
+  planned: readonly PlannedInput[],
+  meta: Omit<ImageMeta, "role" | "size">,
+): Promise<void> {
+  await Promise.all(
+    planned.map((p) =>
+      putImage(
+        env,
+        p.key,
+        { ...p.info, bytes: p.data, index: p.which === "mask" ? 0 : p.which },
+        { ...meta, role: p.which === "mask" ? "mask" : "input" },
+      ),
+    ),
+  );
 }

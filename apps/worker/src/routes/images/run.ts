@@ -6,15 +6,15 @@ import {
   type GenerateOptions,
   type ImageStreamEvent,
   type ImageUsage,
-  inspectImageData,
 } from "@gptimg/core";
 import type { Env } from "../../env.ts";
+import { jobRequest } from "../../jobs/parse.ts";
 import { completeJob, failJob } from "../../jobs/repo.ts";
 import type { Member } from "../../lib/context.ts";
 import { toOpenAIError } from "../../lib/errors.ts";
 import { createProviderClient } from "../../lib/provider.ts";
 import { envSecrets } from "../../lib/secrets.ts";
-import { imageKey, inputKey, promptHash, putImage, type StoredImage } from "../../lib/storage.ts";
+import { imageKey, planInputs, promptHash, putImage, putInputs, type StoredImage } from "../../lib/storage.ts";
 import { randomId } from "../../lib/tokens.ts";
 
 type DoneResult = Extract<ImageStreamEvent, { type: "done" }>["result"];
@@ -32,43 +32,6 @@ export interface RunInput {
   kind: "generate" | "edit";
   options: GenerateOptions | EditOptions;
   signal?: AbortSignal;
-}
-
-/** The request as recorded in D1: options without bytes (inputs are in R2 under `input_keys`). */
-function requestJson(options: GenerateOptions | EditOptions): string {
-  const { images: _images, mask: _mask, signal: _signal, ...rest } = options as EditOptions;
-  return JSON.stringify(rest);
-}
-
-/** Stores an edit's inputs beside its outputs; returns their keys (mask last). */
-async function storeInputs(env: Env, member: Member, jobId: string, opts: EditOptions, date: Date, hash: string) {
-  const keys: string[] = [];
-  const items = [
-    ...opts.images.map((img, i) => [img, i] as const),
-    ...(opts.mask ? [[opts.mask, "mask"] as const] : []),
-  ];
-  for (const [input, which] of items) {
-    const bytes = input.data;
-    const info = await inspectImageData(bytes);
-    // validation already refused anything that is not an image; the guard keeps types honest
-    if (!info.ok) continue;
-    const key = inputKey(member.team, jobId, which, extensionFor(info.format), date);
-    await putImage(
-      env,
-      key,
-      { bytes, format: info.format, width: info.width, height: info.height, index: which === "mask" ? 0 : which },
-      {
-        job: jobId,
-        team: member.team,
-        member: member.member,
-        model: opts.model ?? env.PROVIDER_MODEL,
-        promptSha256: hash,
-        role: which === "mask" ? "mask" : "input",
-      },
-    );
-    keys.push(key);
-  }
-  return keys;
 }
 
 /**
@@ -95,7 +58,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
       member.tokenId,
       kind,
       model,
-      requestJson(options),
+      JSON.stringify(jobRequest(options)),
       options.size ?? null,
       created,
     )
@@ -108,7 +71,22 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
   let usage: ImageUsage | undefined;
   try {
     if (kind === "edit") {
-      const keys = await storeInputs(env, member, jobId, options as EditOptions, date, hash);
+      const { images, mask } = options as EditOptions;
+      const planned = await planInputs(
+        member.team,
+        jobId,
+        images.map((i) => i.data),
+        mask?.data,
+        date,
+      );
+      await putInputs(env, planned, {
+        job: jobId,
+        team: member.team,
+        member: member.member,
+        model,
+        promptSha256: hash,
+      });
+      const keys = planned.map((p) => p.key);
       await env.DB.prepare("UPDATE jobs SET input_keys = ? WHERE id = ?").bind(JSON.stringify(keys), jobId).run();
     }
     const client = createProviderClient(env);
