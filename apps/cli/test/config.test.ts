@@ -199,6 +199,56 @@ describe("settings precedence: flags > GPTIMG_* environment > .env > config file
     expect(g.code).toBe(3);
   });
 
+  it("a stored key goes only to its own base URL, never to one a .env or flag names", async () => {
+    const h = await home(CANARY);
+    const other = await startOfflineProvider();
+    try {
+      writeFileSync(join(h, ".env"), `GPTIMG_BASE_URL=${other.url}\n`);
+      const r = await run(["generate", "a cat", "--json"], { env: { HOME: h }, cwd: h });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(`the configured key of provider default is sent only to ${provider.url}`);
+      const flagged = await run(["generate", "a cat", "--base-url", other.url, "--dry-run"], { env: { HOME: h } });
+      expect(flagged.stderr).toMatch(/no API key found/);
+      expect(other.count()).toBe(0);
+      expect(r.stdout + r.stderr + flagged.stdout + flagged.stderr).not.toContain(CANARY);
+      // the stored base URL, given again with a trailing slash, is still its own
+      const same = await run(["generate", "a cat"], { env: { HOME: h, GPTIMG_BASE_URL: `${provider.url}/` } });
+      expect(same.code).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("a stored team token goes only to its own endpoint", async () => {
+    const h = tmp();
+    mkdirSync(join(h, ".config/gptimg"), { recursive: true });
+    writeFileSync(configOf(h), JSON.stringify({ endpoint: { url: "http://127.0.0.1:9", token: CANARY } }), {
+      mode: 0o600,
+    });
+    writeFileSync(join(h, ".env"), "GPTIMG_ENDPOINT=http://127.0.0.1:10\n");
+    const dry = await run(["generate", "a cat", "--dry-run"], { env: { HOME: h }, cwd: h });
+    expect(dry.stdout).toContain("http://127.0.0.1:10/v1/jobs");
+    const r = await run(["generate", "a cat"], { env: { HOME: h }, cwd: h });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("no team token for http://127.0.0.1:10");
+    expect(dry.stdout + dry.stderr + r.stdout + r.stderr).not.toContain(CANARY);
+  });
+
+  it("GPTIMG_CONFIG in a .env is ignored, and a file that is not a config is neither changed nor quoted", async () => {
+    const h = tmp();
+    const script = join(h, "script.sh");
+    writeFileSync(script, `#!/bin/sh\necho ${CANARY}\n`, { mode: 0o755 });
+    chmodSync(script, 0o755);
+    writeFileSync(join(h, ".env"), `GPTIMG_CONFIG=${script}\n`);
+    const viaDotenv = await run(["config", "path"], { env: { HOME: h }, cwd: h });
+    expect(viaDotenv.stdout.trim()).toBe(configOf(h));
+    const viaFlag = await run(["config", "show", "--config", script], { env: { HOME: h }, cwd: h });
+    expect(viaFlag.code).toBe(2);
+    expect(viaFlag.stderr).toContain("not valid JSON");
+    expect(viaFlag.stdout + viaFlag.stderr).not.toContain(CANARY);
+    expect(mode(script)).toBe(0o755);
+  });
+
   it("a provider's keyEnv names the variable holding its key; fallbacks take over on 5xx", async () => {
     const h = tmp();
     mkdirSync(join(h, ".config/gptimg"), { recursive: true });

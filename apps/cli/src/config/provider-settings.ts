@@ -3,7 +3,7 @@ import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { registerSecret } from "../cli/secrets.ts";
 import { PROFILE_NAMES, type ProfileNameCli, type ProviderEntry } from "./schema.ts";
-import { pick, type Sourced, type Sources, variable } from "./settings.ts";
+import { pick, type Sourced, type Sources, sameUrl, variable } from "./settings.ts";
 
 /** Default base URLs of the profiles that have one; a provider-specific key is only sent there. */
 const OFFICIAL_BASE: Partial<Record<ProfileNameCli, string>> = {
@@ -61,7 +61,7 @@ function profileKey(s: Sources, profile: ProfileNameCli, baseUrl: string | undef
   const v = PROFILE_KEY_VARS[profile];
   const official = OFFICIAL_BASE[profile];
   // OPENAI_API_KEY must not travel to some other host that merely uses the openai profile.
-  if (!v || !official || (baseUrl !== undefined && baseUrl.replace(/\/+$/, "") !== official)) return undefined;
+  if (!v || !official || (baseUrl !== undefined && !sameUrl(baseUrl, official))) return undefined;
   return variable(s, v);
 }
 
@@ -103,11 +103,10 @@ function primaryKey(s: Sources, name: string, entry: ProviderEntry, baseUrl: str
     const found = pick(only, undefined, "GPTIMG_API_KEY") ?? profileKey(only, profile, baseUrl);
     if (found) return found;
   }
-  if (entry.keyEnv) {
-    const v = variable(s, entry.keyEnv);
-    if (v) return { value: v.value, source: `${v.source} via providers.${name}.keyEnv` };
-  }
-  return entry.apiKey ? { value: entry.apiKey, source: `config ${s.file.path}` } : undefined;
+  // The config's key belongs to the config's base URL: one another layer names gets its own key.
+  const home = entry.baseUrl ?? OFFICIAL_BASE[profile];
+  if (baseUrl !== undefined && (home === undefined || !sameUrl(baseUrl, home))) return undefined;
+  return configKey(s, name, entry, baseUrl);
 }
 
 /**
@@ -118,8 +117,15 @@ export function directSettings(s: Sources): DirectSettings {
   const notes: string[] = [];
   const name = pick(s, "provider", "GPTIMG_PROVIDER")?.value ?? s.file.config.provider ?? "default";
   const entry = entryFor(s, name);
-  const baseUrl = pick(s, "base-url", "GPTIMG_BASE_URL")?.value ?? entry.baseUrl;
+  const base = pick(s, "base-url", "GPTIMG_BASE_URL");
+  const baseUrl = base?.value ?? entry.baseUrl;
   const key = primaryKey(s, name, entry, baseUrl);
+  if (!key && base && (entry.apiKey || entry.keyEnv)) {
+    const home = entry.baseUrl ?? OFFICIAL_BASE[profileOf(name, entry)] ?? "its own base URL";
+    notes.push(
+      `the configured key of provider ${name} is sent only to ${home}; ${base.value} (${base.source}) needs its own key`,
+    );
+  }
   const providers = [toProviderConfig(name, entry, baseUrl, key?.value)];
   for (const fb of entry.fallbacks ?? []) {
     const fbEntry = entryFor(s, fb);

@@ -31,7 +31,8 @@ export interface Sourced {
 export function loadSources(flags: FlagValues, io: Io): Sources {
   const dotenv = readDotenv(io.cwd);
   const configFlag = str(flags, "config");
-  const path = configFlag ?? io.env.GPTIMG_CONFIG ?? dotenv.GPTIMG_CONFIG ?? defaultConfigPath(io.env);
+  // never from .env: a file in the working directory must not choose which file holds the keys
+  const path = configFlag ?? io.env.GPTIMG_CONFIG ?? defaultConfigPath(io.env);
   const file = loadConfig(resolve(io.cwd, path), io.env);
   for (const note of file.notes) io.err(`note: ${note}`);
   return { flags, env: io.env, dotenv, file };
@@ -101,7 +102,9 @@ export function workerSettings(s: Sources): WorkerSettings {
     throw new CliError("usage", `endpoint ${ep}: must use http or https`, { exitCode: EXIT.usage });
   }
   const t = pick(s, "token", "GPTIMG_TOKEN");
-  const stored = s.file.config.endpoint?.token;
+  // the stored token belongs to the stored endpoint: it never travels to one another layer names
+  const home = s.file.config.endpoint?.url;
+  const stored = home !== undefined && sameUrl(home, url.href) ? s.file.config.endpoint?.token : undefined;
   const token = t?.value ?? stored;
   registerSecret(token);
   return {
@@ -109,4 +112,16 @@ export function workerSettings(s: Sources): WorkerSettings {
     token,
     tokenSource: t?.source ?? (stored ? `config ${s.file.path}` : undefined),
   };
+}
+
+/** Whether two base URLs name the same place (case of the host and trailing slashes aside). */
+export function sameUrl(a: string, b: string): boolean {
+  const norm = (u: string) => {
+    try {
+      return new URL(u.trim()).href.replace(/\/+$/, "");
+    } catch {
+      return u.trim().replace(/\/+$/, "");
+    }
+  };
+  return norm(a) === norm(b);
 }

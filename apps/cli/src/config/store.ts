@@ -33,8 +33,9 @@ export interface LoadedConfig {
 const octal = (m: number): string => `0${(m & 0o777).toString(8)}`;
 
 /**
- * Reads the config file. A file readable by others is tightened to 0600 (and the default
- * directory to 0700) before it is read, since it may hold keys. Problems exit 2 naming the field.
+ * Reads the config file. Once it parses as JSON, a file readable by others is tightened to 0600
+ * (and the default directory to 0700), since it may hold keys. Problems exit 2 naming the field;
+ * a file that is not JSON is neither changed nor quoted.
  */
 export function loadConfig(path: string, env: Record<string, string | undefined>): LoadedConfig {
   const notes: string[] = [];
@@ -47,6 +48,17 @@ export function loadConfig(path: string, env: Record<string, string | undefined>
     throw new CliError("io", `config ${path}: ${(e as Error).message}`, { exitCode: EXIT.usage });
   }
   if (!st.isFile()) throw new CliError("io", `config ${path}: not a regular file`, { exitCode: EXIT.usage });
+  // Parsed before anything is changed: a path that is not a config file is left as it is.
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    // the parser's own message may quote the file, which may hold keys: keep only the position
+    const at = /position (\d+)/.exec((e as Error).message)?.[1];
+    throw new CliError("usage", `config ${path}: not valid JSON${at ? ` (at position ${at})` : ""}`, {
+      exitCode: EXIT.usage,
+    });
+  }
   let mode: number | undefined;
   if (!isWindows) {
     mode = st.mode & 0o777;
@@ -56,12 +68,6 @@ export function loadConfig(path: string, env: Record<string, string | undefined>
       mode = 0o600;
     }
     if (isDefaultConfigPath(path, env)) tightenDir(dirname(path), notes);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new CliError("usage", `config ${path}: not valid JSON (${(e as Error).message})`, { exitCode: EXIT.usage });
   }
   const issues = checkConfig(parsed);
   if (issues.length > 0) {
