@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type OfflineProvider, startOfflineProvider } from "@gptimg/offline-provider";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -106,5 +106,22 @@ describe("gptimg batch", () => {
     expect((await run(["batch", "one.jsonl"], { env, cwd: dir })).code).toBe(0);
     const state = JSON.parse(readFileSync(join(dir, ".one.jsonl.gptimg-state.json"), "utf8"));
     expect(Object.values(state.done)).toEqual([expect.objectContaining({ line: 1, paths: [join(dir, "cat.png")] })]);
+  });
+
+  it("a state file that cannot be written costs only the skip, never a line's result", async () => {
+    const dir = tmp();
+    writeFileSync(
+      join(dir, "two.jsonl"),
+      ["a cat", "a dog", "a hen"].map((p) => JSON.stringify({ prompt: p })).join("\n"),
+    );
+    // a directory where the state file goes: every write of it fails
+    mkdirSync(join(dir, ".two.jsonl.gptimg-state.json"));
+    const r = await run(["batch", "two.jsonl", "--concurrency", "2", "--json"], { env, cwd: dir });
+    expect(r.code).toBe(0);
+    expect(envelope(r)).toMatchObject({ ok: true });
+    expect(r.stderr.match(/warning: line \d: not recorded in .*, a re-run makes it again/g)).toHaveLength(3);
+    expect(provider.count()).toBe(3);
+    // no temporary state file is left behind
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 });

@@ -42,23 +42,31 @@ export class BatchState {
     return Object.hasOwn(this.state.done, hash) ? this.state.done[hash] : undefined;
   }
 
-  /** Records a finished line and persists the state (temp file + rename). */
+  /**
+   * Records a finished line and persists the state (temp file + rename). Writes run one at a
+   * time; a failed write rejects only its own call, and the next one writes the whole state.
+   */
   markDone(hash: string, entry: DoneEntry): Promise<void> {
     this.state.done[hash] = entry;
     const text = `${JSON.stringify(this.state, null, 1)}\n`;
-    this.chain = this.chain.then(async () => {
-      const tmp = `${this.path}.${randomBytes(6).toString("hex")}.tmp`;
-      const fh = await open(tmp, "wx", 0o644);
-      try {
-        await fh.writeFile(text);
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, this.path).catch(async (e) => {
-        await unlink(tmp).catch(() => undefined);
-        throw e;
+    const write = this.chain
+      .catch(() => undefined)
+      .then(async () => {
+        const tmp = `${this.path}.${randomBytes(6).toString("hex")}.tmp`;
+        try {
+          const fh = await open(tmp, "wx", 0o644);
+          try {
+            await fh.writeFile(text);
+          } finally {
+            await fh.close();
+          }
+          await rename(tmp, this.path);
+        } catch (e) {
+          await unlink(tmp).catch(() => undefined);
+          throw e;
+        }
       });
-    });
-    return this.chain;
+    this.chain = write;
+    return write;
   }
 }

@@ -84,11 +84,13 @@ async function batch(values: FlagValues, positionals: string[], io: Io, json: bo
         flags: parsed.values,
       });
       const images = envelope?.images ?? [];
-      await state.markDone(parsed.hash, {
-        line: row.line,
-        paths: images.map((i) => i.path),
-        at: io.now().toISOString(),
-      });
+      // The images are made and saved: a state file that cannot be written costs only the skip
+      // on a re-run, never this line's result.
+      await state
+        .markDone(parsed.hash, { line: row.line, paths: images.map((i) => i.path), at: io.now().toISOString() })
+        .catch((e: unknown) =>
+          io.err(`warning: line ${row.line}: not recorded in ${state.path}, a re-run makes it again: ${fsReason(e)}`),
+        );
       return {
         ...base,
         ok: true,
