@@ -8,6 +8,7 @@ import { commandHelp, mainHelp } from "./cli/help.ts";
 import { processIo } from "./cli/io.ts";
 import { findCommand } from "./commands/specs.ts";
 import type { CommandModule } from "./commands/types.ts";
+import { removePendingSync } from "./files/pending.ts";
 import { VERSION } from "./version.ts";
 
 const LOADERS: Record<string, () => Promise<CommandModule>> = {
@@ -85,12 +86,17 @@ function unknownCommand(err: (line: string) => void, name: string): number {
 
 const controller = new AbortController();
 let interrupts = 0;
+/** Ends the process at once after Ctrl-C, leaving no half-written file behind. */
+function exitInterrupted(): never {
+  removePendingSync();
+  process.exit(EXIT.interrupted);
+}
 process.on("SIGINT", () => {
   interrupts += 1;
   controller.abort();
   // A second Ctrl-C, or a command that does not unwind, must still end the process.
-  if (interrupts > 1) process.exit(EXIT.interrupted);
-  setTimeout(() => process.exit(EXIT.interrupted), 3000).unref();
+  if (interrupts > 1) exitInterrupted();
+  setTimeout(exitInterrupted, 3000).unref();
 });
 
 // No top-level await: the binary is compiled with --bytecode, which wants a CommonJS-shaped entry.

@@ -50,6 +50,8 @@ export interface FakeWorker {
   createFailures: number;
   /** a job stays running forever */
   stuck: boolean;
+  /** reading a job (GET and its events) answers 502, as a gateway outage would */
+  readsDown: boolean;
   jobs: Map<string, FakeJob>;
   close(): Promise<void>;
 }
@@ -77,6 +79,7 @@ export async function startFakeWorker(o: FakeWorkerOptions): Promise<FakeWorker>
     failNext: null,
     createFailures: 0,
     stuck: false,
+    readsDown: false,
     jobs: new Map(),
   };
   let base = "";
@@ -226,6 +229,7 @@ export async function startFakeWorker(o: FakeWorkerOptions): Promise<FakeWorker>
     const m = /^\/v1\/jobs\/([^/]+)(\/events)?$/.exec(url.pathname);
     const job = m ? state.jobs.get(m[1]!) : undefined;
     if (!m || !job) return err(res, 404, "not_found", "no such job");
+    if (state.readsDown) return err(res, 502, "provider_error", "bad gateway");
     if (!m[2]) return json(res, 200, job);
     if (state.events === "404") return err(res, 404, "not_found", "no events here");
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });

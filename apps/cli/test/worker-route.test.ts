@@ -27,6 +27,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   worker.events = "sse";
+  worker.readsDown = false;
   worker.failNext = null;
   worker.keys.length = 0;
   env = { GPTIMG_ENDPOINT: worker.url, GPTIMG_TOKEN: TOKEN };
@@ -89,6 +90,29 @@ describe("the Worker route behaves as direct mode", () => {
         possiblyBilled: error.possibly_billed,
       },
     });
+  });
+
+  it("a failure after the job exists is an unknown outcome (exit 6) that names the job to wait for", async () => {
+    worker.readsDown = true;
+    const r = await run(["generate", "a cat", "--json", "--timeout", "20s"], { env, cwd: tmp() });
+    expect(r.code).toBe(6);
+    const id = [...worker.jobs.keys()].at(-1);
+    expect(envelope(r).error).toMatchObject({
+      code: "outcome_unknown",
+      possiblyBilled: true,
+      message: expect.stringContaining(`job ${id} may still finish: gptimg jobs wait ${id}`),
+    });
+  });
+
+  it("jobs wait -o DIR saves into an existing directory given without a trailing slash", async () => {
+    const dir = tmp();
+    await run(["generate", "a cat"], { env, cwd: dir });
+    const id = [...worker.jobs.keys()].at(-1) as string;
+    (await import("node:fs")).mkdirSync(`${dir}/saved`);
+    const wait = await run(["jobs", "wait", id, "-o", "saved", "--json"], { env, cwd: dir });
+    expect(wait.code).toBe(0);
+    const saved = envelope(wait).images[0].path as string;
+    expect(saved.startsWith(`${dir}/saved/`) && saved.endsWith(".png")).toBe(true);
   });
 
   it("edit goes through the Worker as multipart", async () => {

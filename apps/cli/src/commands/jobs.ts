@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { CliError, usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { flag, intFlag, parseCommandArgs, parseDuration, str } from "../cli/parse.ts";
@@ -7,7 +8,7 @@ import { loadSources, workerSettings } from "../config/settings.ts";
 import { rateTable } from "../cost.ts";
 import { claimOutput } from "../files/claim.ts";
 import { planOutput } from "../files/naming.ts";
-import { ensureWritableDir } from "../files/write.ts";
+import { ensureWritableDir, isDirectory } from "../files/write.ts";
 import { printEnvelope } from "../run/envelope.ts";
 import { outputMode } from "../run/execute.ts";
 import { ImageSaver } from "../run/saver.ts";
@@ -76,9 +77,9 @@ export const run: CommandRun = async (args, io, spec) => {
     });
     const plan = planOutput({
       out,
-      outIsDir: out !== undefined && /[/\\]$/.test(out),
+      outIsDir: out !== undefined && (await isDirectory(resolve(io.cwd, out))),
       cwd: io.cwd,
-      prompt: job.id,
+      prompt: id,
       now: io.now(),
       n: Math.max(1, job.images?.length ?? 1),
     });

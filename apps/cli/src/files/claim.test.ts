@@ -50,6 +50,13 @@ describe("ImageSaver with an automatic name", () => {
     const dir = mkdtempSync(join(tmpdir(), "gptimg-claim-"));
     const plan = planOutput({ out: "x.png", outIsDir: false, cwd: dir, prompt: "p", now, n: 1 });
     await new ImageSaver(plan, false).save(PNG_1X1, 0);
-    await expect(new ImageSaver(plan, false).save(PNG_1X1, 0)).rejects.toBeInstanceOf(OutputExistsError);
+    // the image was made (and likely billed) before the name was found taken: exit 6, not 2
+    await expect(new ImageSaver(plan, false).save(PNG_1X1, 0)).rejects.toMatchObject({
+      code: "io",
+      possiblyBilled: true,
+      exitCode: 6,
+      message: expect.stringMatching(/^image 1 was made but not saved: .*x\.png exists; pass --force/),
+      cause: expect.any(OutputExistsError),
+    });
   });
 });

@@ -6,21 +6,13 @@ import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { fsReason } from "./fs-reason.ts";
 import { isInside, sanitizeComponent } from "./naming.ts";
+import { pending } from "./pending.ts";
 
 /** The output file is there already and `--force` was not given. */
 export class OutputExistsError extends CliError {
   constructor(readonly target: string) {
     super("io", `${target} exists; pass --force to overwrite or choose another -o`, { exitCode: EXIT.usage });
   }
-}
-
-/** Temp files still on disk; removed on Ctrl-C so no partial file is ever left behind. */
-const pending = new Set<string>();
-
-/** Removes every temp file not yet renamed into place. */
-export async function cleanupPending(): Promise<void> {
-  await Promise.all([...pending].map((p) => unlink(p).catch(() => undefined)));
-  pending.clear();
 }
 
 /**
@@ -103,3 +95,11 @@ export const exists = (target: string): Promise<boolean> =>
     () => true,
     () => false,
   );
+
+/** Whether `path` is an existing directory (`-o DIR` without a trailing slash). */
+export async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}

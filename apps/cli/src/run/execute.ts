@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
 import {
   assertValid,
   buildEditRequest,
@@ -21,7 +21,7 @@ import { chooseRoute, pick, type Sources, workerSettings } from "../config/setti
 import { rateTable } from "../cost.ts";
 import { claimOutput } from "../files/claim.ts";
 import { planOutput } from "../files/naming.ts";
-import { ensureWritableDir } from "../files/write.ts";
+import { ensureWritableDir, isDirectory } from "../files/write.ts";
 import { formatFromOut, mismatchWarnings } from "./asked.ts";
 import { runDirect } from "./direct.ts";
 import { printDryRun } from "./dry-run.ts";
@@ -35,13 +35,6 @@ import { buildJobRequest, DEFAULT_JOB_WAIT_MS, runViaWorker } from "./worker-rou
 export function outputMode(values: FlagValues): OutputMode {
   if (flag(values, "json") && flag(values, "media")) throw usageError("--json and --media: choose one output format");
   return flag(values, "json") ? "json" : flag(values, "media") ? "media" : "paths";
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
 }
 
 /**
@@ -69,7 +62,7 @@ export async function executeImage(
 
   let opts: GenerateOptions | EditOptions = generateOptions(values, prompt, requestedModel);
   const out = str(values, "out");
-  const outIsDir = out !== undefined && (await isDirectory(out.startsWith("/") ? out : `${io.cwd}/${out}`));
+  const outIsDir = out !== undefined && (await isDirectory(resolve(io.cwd, out)));
   if (kind === "edit") {
     const { images, mask } = await readEditInputs(list(values, "image"), str(values, "mask"), io.cwd);
     opts = editOptions(opts, values, images, mask);

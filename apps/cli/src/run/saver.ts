@@ -2,6 +2,7 @@ import { extensionFor, inspectImage } from "@gptimg/core";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { freePlan, MAX_COUNTER } from "../files/claim.ts";
+import { fsReason } from "../files/fs-reason.ts";
 import { fileName, type OutputPlan } from "../files/naming.ts";
 import { OutputExistsError, writeAtomic } from "../files/write.ts";
 
@@ -48,7 +49,17 @@ export class ImageSaver {
       );
     }
     const ext = extensionFor(info.format);
-    const path = await this.write(bytes, index, ext);
+    let path: string;
+    try {
+      path = await this.write(bytes, index, ext);
+    } catch (e) {
+      // the image exists and was likely billed: say so, whatever kept it from the disk
+      const why = e instanceof CliError ? e.message : fsReason(e);
+      throw new CliError(e instanceof CliError ? e.code : "io", `image ${index + 1} was made but not saved: ${why}`, {
+        possiblyBilled: true,
+        cause: e,
+      });
+    }
     const saved = { path, bytes: bytes.byteLength, format: info.format, width: info.width, height: info.height };
     this.saved.push(saved);
     collectGarbage();

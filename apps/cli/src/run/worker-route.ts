@@ -83,7 +83,8 @@ export async function saveJob(
   for (const [i, img] of images.entries()) {
     c.progress.update(`downloading ${i + 1}/${images.length}`);
     const bytes = await c.jobs.download(img.url, c.io.signal);
-    const saved = await c.saver.save(bytes, Number.isInteger(img.index) && img.index >= 0 ? img.index : i);
+    // the position names the file, never the server's index
+    const saved = await c.saver.save(bytes, i);
     c.progress.clear();
     printSaved(c.io, c.mode, saved);
   }
@@ -127,11 +128,26 @@ export async function runViaWorker(r: WorkerRun): Promise<Omit<Envelope, "comman
   const created = await jobs.create(req, req.headers.get("idempotency-key") ?? crypto.randomUUID(), r.io.signal);
   r.progress.note(`job ${created.id} ${created.status}`);
   r.progress.update(`job ${created.status}`);
-  const job = await jobs.wait(created.id, {
-    signal: r.io.signal,
-    timeoutMs: r.waitMs,
-    onStatus: (s) => r.progress.update(`job ${s}`),
-    onFallback: (why) => r.progress.note(`${why}; polling`),
-  });
-  return saveJob(job, { jobs, saver: r.saver, io: r.io, mode: r.mode, rates: r.rates, progress: r.progress });
+  let job: Job | undefined;
+  try {
+    job = await jobs.wait(created.id, {
+      signal: r.io.signal,
+      timeoutMs: r.waitMs,
+      onStatus: (s) => r.progress.update(`job ${s}`),
+      onFallback: (why) => r.progress.note(`${why}; polling`),
+    });
+    return await saveJob(job, { jobs, saver: r.saver, io: r.io, mode: r.mode, rates: r.rates, progress: r.progress });
+  } catch (e) {
+    // The job exists: past this point the generation runs (and bills) whatever happens here.
+    if (r.io.signal.aborted || job?.status === "failed" || (e instanceof CliError && e.possiblyBilled)) throw e;
+    const why = e instanceof Error ? e.message : String(e);
+    throw new CliError(
+      "outcome_unknown",
+      `${why}; job ${created.id} may still finish: gptimg jobs wait ${created.id}`,
+      {
+        possiblyBilled: true,
+        cause: e,
+      },
+    );
+  }
 }
