@@ -28,9 +28,14 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
 async function main(argv: string[], controller: AbortController): Promise<number> {
   const [first, ...rest] = argv;
   const io = processIo(controller.signal);
-  if (first === undefined || first === "-h" || first === "--help") {
+  if (first === undefined) {
+    // a usage error: the help goes to stderr, stdout stays for data
+    io.err(mainHelp(VERSION));
+    return EXIT.usage;
+  }
+  if (first === "-h" || first === "--help") {
     io.out(mainHelp(VERSION));
-    return first === undefined ? EXIT.usage : EXIT.ok;
+    return EXIT.ok;
   }
   if (first === "--version" || first === "-V" || first === "version") {
     io.out(VERSION);

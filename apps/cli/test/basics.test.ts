@@ -79,10 +79,11 @@ describe("help, version, usage errors, completion, sizes", () => {
     if (r.stdout) expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { code: "usage" } });
   });
 
-  it("no arguments prints help and exits 2", async () => {
+  it("no arguments prints help on stderr (stdout carries data only) and exits 2", async () => {
     const r = await run([]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/commands:/);
+    expect(r.stderr).toMatch(/commands:/);
+    expect(r.stdout).toBe("");
   });
 
   it.each([

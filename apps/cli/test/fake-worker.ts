@@ -52,6 +52,8 @@ export interface FakeWorker {
   stuck: boolean;
   /** reading a job (GET and its events) answers 502, as a gateway outage would */
   readsDown: boolean;
+  /** image downloads carry this many bytes more than the job reported */
+  padFiles: number;
   jobs: Map<string, FakeJob>;
   close(): Promise<void>;
 }
@@ -80,6 +82,7 @@ export async function startFakeWorker(o: FakeWorkerOptions): Promise<FakeWorker>
     createFailures: 0,
     stuck: false,
     readsDown: false,
+    padFiles: 0,
     jobs: new Map(),
   };
   let base = "";
@@ -129,8 +132,9 @@ export async function startFakeWorker(o: FakeWorkerOptions): Promise<FakeWorker>
     if (url.pathname.startsWith("/files/")) {
       const bytes = files.get(url.pathname.slice("/files/".length));
       if (!bytes || url.searchParams.get("sig") !== "abc") return void res.writeHead(403).end("forbidden");
-      res.writeHead(200, { "content-type": "image/png", "content-length": bytes.length });
-      return void res.end(bytes);
+      const sent = state.padFiles ? Buffer.concat([bytes, Buffer.alloc(state.padFiles)]) : bytes;
+      res.writeHead(200, { "content-type": "image/png", "content-length": sent.length });
+      return void res.end(sent);
     }
     if (url.pathname.startsWith("/admin/")) {
       if (auth !== `Bearer ${o.adminToken}`) return err(res, 401, "auth", "bad admin token");

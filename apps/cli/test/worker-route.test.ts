@@ -28,6 +28,7 @@ afterAll(async () => {
 beforeEach(() => {
   worker.events = "sse";
   worker.readsDown = false;
+  worker.padFiles = 0;
   worker.failNext = null;
   worker.keys.length = 0;
   env = { GPTIMG_ENDPOINT: worker.url, GPTIMG_TOKEN: TOKEN };
@@ -102,6 +103,15 @@ describe("the Worker route behaves as direct mode", () => {
       possiblyBilled: true,
       message: expect.stringContaining(`job ${id} may still finish: gptimg jobs wait ${id}`),
     });
+  });
+
+  it("an image download larger than the job reported is refused unread (exit 6), nothing saved", async () => {
+    worker.padFiles = 1024;
+    const dir = tmp();
+    const r = await run(["generate", "a cat", "--json"], { env, cwd: dir });
+    expect(r.code).toBe(6);
+    expect(envelope(r).error).toMatchObject({ possiblyBilled: true, message: expect.stringContaining("larger than") });
+    expect((await import("node:fs")).readdirSync(dir)).toEqual([]);
   });
 
   it("jobs wait -o DIR saves into an existing directory given without a trailing slash", async () => {

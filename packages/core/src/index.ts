@@ -67,6 +67,7 @@ export {
   resolveProvider,
   resolveProviders,
 } from "./providers.ts";
+export { readAtMost } from "./read-at-most.ts";
 export {
   type ReadImagesOptions,
   type ResponsePart,

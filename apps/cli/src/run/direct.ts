@@ -47,7 +47,8 @@ export async function runDirect(r: DirectRun): Promise<Omit<Envelope, "command" 
       const path = await r.saver.savePartial(ev.image.bytes, ev.index, ev.partialIndex);
       r.progress.note(`partial ${ev.partialIndex + 1} of image ${ev.index + 1}${path ? `: ${path}` : ""}`);
     } else if (ev.type === "image") {
-      const saved = await r.saver.save(ev.image.bytes, ev.image.index);
+      // the order of arrival names the file, never an index the server sent
+      const saved = await r.saver.save(ev.image.bytes, r.saver.saved.length);
       r.progress.clear();
       printSaved(r.io, r.mode, saved);
       r.progress.update(`saved ${r.saver.saved.length}/${total}`);

@@ -90,6 +90,9 @@ export class ImageSaver {
   async savePartial(bytes: Uint8Array, index: number, partialIndex: number): Promise<string | undefined> {
     const info = inspectImage(bytes);
     if (!info.ok || this.partialsSkipped) return undefined;
+    // both numbers come from the stream: only small whole numbers may show in a name
+    const small = (v: number, below: number) => Number.isInteger(v) && v >= 0 && v < below;
+    if (!small(index, Math.max(this.plan.n, 1)) || !small(partialIndex, 10)) return undefined;
     const ext = extensionFor(info.format);
     const final = fileName(this.plan, index, ext);
     const name = `${final.slice(0, final.length - ext.length - 1)}.partial-${partialIndex + 1}.${ext}`;

@@ -10,6 +10,7 @@ import type { Io } from "../cli/io.ts";
 import type { Progress } from "../cli/progress.ts";
 import type { Rate } from "../config/schema.ts";
 import { estimateCost } from "../cost.ts";
+import { serverCode } from "../worker/http.ts";
 import { createJobsClient, type JobsClient } from "../worker/jobs-client.ts";
 import type { Job } from "../worker/types.ts";
 import { type Envelope, type EnvelopeUsage, type OutputMode, printSaved } from "./envelope.ts";
@@ -64,7 +65,7 @@ export function jobUsage(job: Job): EnvelopeUsage | null {
 /** A failed job's error, with the same code (and so the same exit code) as direct mode. */
 export function jobFailure(job: Job): CliError {
   const e = job.error;
-  return new CliError(e?.code ?? "provider_error", e?.message ?? `job ${job.id} failed`, {
+  return new CliError(serverCode(e?.code) ?? "provider_error", e?.message ?? `job ${job.id} failed`, {
     ...(typeof e?.status === "number" ? { status: e.status } : {}),
     ...(e?.request_id ? { requestId: e.request_id } : {}),
     possiblyBilled: e?.possibly_billed === true,
@@ -82,7 +83,7 @@ export async function saveJob(
   const images = [...(job.images ?? [])].sort((a, b) => a.index - b.index);
   for (const [i, img] of images.entries()) {
     c.progress.update(`downloading ${i + 1}/${images.length}`);
-    const bytes = await c.jobs.download(img.url, c.io.signal);
+    const bytes = await c.jobs.download(img.url, c.io.signal, img.bytes);
     // the position names the file, never the server's index
     const saved = await c.saver.save(bytes, i);
     c.progress.clear();

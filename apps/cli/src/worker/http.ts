@@ -10,6 +10,31 @@ const CODE_BY_STATUS: Record<number, string> = {
   429: "rate_limited",
 };
 
+/**
+ * Error codes a Worker may report. Anything else (and codes only this CLI gives, such as
+ * `aborted` or `usage`, which would pick the exit code of a local event) is judged by status.
+ */
+const SERVER_CODES = new Set([
+  "validation",
+  "auth",
+  "permission",
+  "not_found",
+  "rate_limited",
+  "quota_exceeded",
+  "content_policy",
+  "idempotency_conflict",
+  "provider_error",
+  "bad_response",
+  "timeout",
+  "network",
+  "outcome_unknown",
+  "internal",
+]);
+
+/** A Worker's error code when it is one a Worker reports, else undefined. */
+export const serverCode = (code: unknown): string | undefined =>
+  typeof code === "string" && SERVER_CODES.has(code) ? code : undefined;
+
 /** The Worker's `{ "error": { message, code } }` body (or anything else) as a CliError. */
 export async function workerError(res: Response, what: string): Promise<CliError> {
   let message = `${what}: HTTP ${res.status}`;
@@ -18,7 +43,7 @@ export async function workerError(res: Response, what: string): Promise<CliError
     const text = await res.text();
     const body = JSON.parse(text.slice(0, 65536)) as { error?: { message?: unknown; code?: unknown } };
     if (typeof body.error?.message === "string") message = `${what}: ${body.error.message}`;
-    if (typeof body.error?.code === "string" && /^[a-z_]+$/.test(body.error.code)) code = body.error.code;
+    code = serverCode(body.error?.code) ?? code;
   } catch {
     // not JSON: keep the status line
   }

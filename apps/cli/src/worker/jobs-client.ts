@@ -1,3 +1,4 @@
+import { readAtMost } from "@gptimg/core";
 import { CliError } from "../cli/errors.ts";
 import { networkError, sleep, workerError } from "./http.ts";
 import { parseSse } from "./sse.ts";
@@ -163,8 +164,11 @@ export function createJobsClient(o: JobsClientOptions) {
     }
   }
 
-  /** Downloads one image from its signed URL. The team token is not sent: the URL is the credential. */
-  async function download(url: string, signal: AbortSignal): Promise<Uint8Array> {
+  /**
+   * Downloads one image from its signed URL. The team token is not sent: the URL is the
+   * credential. Reads at most `expectedBytes` (the size the job reported) or `MAX_IMAGE_BYTES`.
+   */
+  async function download(url: string, signal: AbortSignal, expectedBytes?: number): Promise<Uint8Array> {
     let parsed: URL;
     try {
       parsed = new URL(url, o.endpoint);
@@ -190,10 +194,32 @@ export function createJobsClient(o: JobsClientOptions) {
         possiblyBilled: true,
       });
     }
-    return new Uint8Array(await res.arrayBuffer());
+    const max =
+      expectedBytes !== undefined && Number.isSafeInteger(expectedBytes) && expectedBytes > 0
+        ? Math.min(expectedBytes, MAX_IMAGE_BYTES)
+        : MAX_IMAGE_BYTES;
+    const bytes = await readResponseAtMost(res, max);
+    if (bytes === null) {
+      throw new CliError("bad_response", `image download ${parsed.pathname}: larger than the ${max} bytes expected`, {
+        possiblyBilled: true,
+      });
+    }
+    return bytes;
   }
 
   return { create, get, list, wait, download };
 }
 
 export type JobsClient = ReturnType<typeof createJobsClient>;
+
+/** No image the API makes comes near this (a 3840x2160 PNG of noise is about 33 MB). */
+const MAX_IMAGE_BYTES = 128 * 1024 * 1024;
+
+/** A response body whole, or null (and the body cancelled) once it passes `max` bytes. */
+async function readResponseAtMost(res: Response, max: number): Promise<Uint8Array | null> {
+  if (Number(res.headers.get("content-length") ?? 0) > max) {
+    await res.body?.cancel().catch(() => undefined);
+    return null;
+  }
+  return res.body ? readAtMost(res.body, max) : new Uint8Array(0);
+}
