@@ -234,6 +234,15 @@ describe("settings precedence: flags > GPTIMG_* environment > .env > config file
     expect(dry.stdout + dry.stderr + r.stdout + r.stderr).not.toContain(CANARY);
   });
 
+  it("an endpoint with credentials in it is refused wherever it comes from, without echoing them", async () => {
+    const r = await run(["generate", "a cat"], {
+      env: { HOME: tmp(), GPTIMG_ENDPOINT: "https://alice:pw-canary-9@img.example.com", GPTIMG_TOKEN: "t" },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("endpoint: must not contain credentials or a query");
+    expect(r.stdout + r.stderr).not.toContain("pw-canary-9");
+  });
+
   it("GPTIMG_CONFIG in a .env is ignored, and a file that is not a config is neither changed nor quoted", async () => {
     const h = tmp();
     const script = join(h, "script.sh");

@@ -64,11 +64,16 @@ export const run: CommandRun = async (args, io, spec) => {
       ...optionalInt("rpm", intFlag(values, "rpm", 1, 100_000)),
     };
     const created = (await call("POST", "/admin/tokens", body)) as { id?: string; token?: string };
+    if (typeof created.token !== "string" || created.token === "") {
+      throw new CliError("bad_response", "admin token create: the Worker answered without a token", {
+        status: 200,
+      });
+    }
     if (json) io.out(JSON.stringify(created));
     else {
       // The token is the data asked for, shown this once: stdout; everything else stderr.
       io.err(`created ${created.id ?? "token"} for ${member} of ${team}; it is shown only now`);
-      io.out(created.token ?? "");
+      io.out(created.token);
     }
     return EXIT.ok;
   }

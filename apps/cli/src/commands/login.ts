@@ -4,7 +4,7 @@ import { parseCommandArgs, str } from "../cli/parse.ts";
 import { checkSecret, readSecret } from "../cli/secret-input.ts";
 import { registerSecret } from "../cli/secrets.ts";
 import { isHttpUrl, PROFILE_NAMES, PROVIDER_NAME, type ProfileNameCli, type ProviderEntry } from "../config/schema.ts";
-import { loadSources } from "../config/settings.ts";
+import { loadSources, parseEndpoint } from "../config/settings.ts";
 import { saveConfig } from "../config/store.ts";
 import type { CommandRun } from "./types.ts";
 
@@ -20,16 +20,7 @@ export const run: CommandRun = async (args, io, spec) => {
   const config = structuredClone(sources.file.config);
   const endpoint = str(values, "endpoint");
   if (endpoint !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(endpoint);
-    } catch {
-      throw usageError(`--endpoint ${endpoint}: must be an absolute http(s) URL`);
-    }
-    if (url.protocol !== "https:" && url.protocol !== "http:")
-      throw usageError(`--endpoint ${endpoint}: must use http or https`);
-    if (url.username || url.password || url.search)
-      throw usageError("--endpoint: must not contain credentials or a query");
+    const url = parseEndpoint(endpoint, "--endpoint");
     const token = checkSecret(await readSecret(`Team token for ${url.origin} (input hidden): `), "team token");
     registerSecret(token);
     config.endpoint = { url: url.href.replace(/\/+$/, ""), token };

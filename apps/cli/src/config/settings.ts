@@ -92,15 +92,7 @@ export function workerSettings(s: Sources): WorkerSettings {
       "no Worker endpoint: pass --endpoint URL, set GPTIMG_ENDPOINT, or run gptimg login --endpoint URL",
       { exitCode: EXIT.usage },
     );
-  let url: URL;
-  try {
-    url = new URL(ep);
-  } catch {
-    throw new CliError("usage", `endpoint ${ep}: must be an absolute http(s) URL`, { exitCode: EXIT.usage });
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new CliError("usage", `endpoint ${ep}: must use http or https`, { exitCode: EXIT.usage });
-  }
+  const url = parseEndpoint(ep, "endpoint");
   const t = pick(s, "token", "GPTIMG_TOKEN");
   // the stored token belongs to the stored endpoint: it never travels to one another layer names
   const home = s.file.config.endpoint?.url;
@@ -124,4 +116,26 @@ export function sameUrl(a: string, b: string): boolean {
     }
   };
   return norm(a) === norm(b);
+}
+
+/**
+ * A Worker endpoint as given (flag, variable, config): an absolute http(s) URL without
+ * credentials or a query, which would otherwise travel in every message that names it.
+ * @example
+ * parseEndpoint("https://img.example.com/", "--endpoint").href // "https://img.example.com/"
+ */
+export function parseEndpoint(value: string, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new CliError("usage", `${what} ${value}: must be an absolute http(s) URL`, { exitCode: EXIT.usage });
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new CliError("usage", `${what} ${value}: must use http or https`, { exitCode: EXIT.usage });
+  }
+  if (url.username || url.password || url.search) {
+    throw new CliError("usage", `${what}: must not contain credentials or a query`, { exitCode: EXIT.usage });
+  }
+  return url;
 }

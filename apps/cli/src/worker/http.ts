@@ -1,3 +1,4 @@
+import { networkErrorDetail } from "@gptimg/core";
 import { CliError } from "../cli/errors.ts";
 
 const CODE_BY_STATUS: Record<number, string> = {
@@ -53,8 +54,11 @@ export async function workerError(res: Response, what: string): Promise<CliError
 
 /** A failed fetch (DNS, refused, reset) as a `network` error naming the URL. */
 export function networkError(url: string, e: unknown, possiblyBilled = false): CliError {
-  const cause = e instanceof Error ? e.message : String(e);
-  return new CliError(possiblyBilled ? "outcome_unknown" : "network", `${url}: ${cause}`, { possiblyBilled, cause: e });
+  // the system error code (ECONNREFUSED, ...) as core names it, without runtime advice
+  return new CliError(possiblyBilled ? "outcome_unknown" : "network", `${url}: ${networkErrorDetail(e)}`, {
+    possiblyBilled,
+    cause: e,
+  });
 }
 
 /** Sleeps `ms`, rejecting early when `signal` aborts. */
