@@ -37,7 +37,8 @@ export const COMMANDS: CommandSpec[] = [
     notes: [
       'each line is a JSON object: {"prompt": "...", "size": "16:9", "n": 2, "out": "name.png"} (keys are long flag names;',
       "a line with image is an edit). Flags given here are defaults for every line. Failed lines do not stop the rest;",
-      "a re-run skips lines already done (state kept beside the output).",
+      "a re-run skips lines already done whose files are still there (state in .FILE.jsonl.gptimg-state.json beside",
+      "the output; a line is known by its text, so delete that file to redo lines with other flags).",
     ],
   },
   {
