@@ -1,6 +1,5 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
-import { redact } from "@gptimg/core";
-import { envSecrets } from "../lib/secrets.ts";
+import { safeMessage } from "../lib/secrets.ts";
 import { deliverChat, withoutCredentials } from "../webhooks/deliver.ts";
 import { deliverCallback, PermanentDeliveryError } from "./callback.ts";
 import type { ImageJobParams } from "./create.ts";
@@ -58,7 +57,7 @@ export class ImageJobWorkflow extends WorkflowEntrypoint<JobsEnv, ImageJobParams
     try {
       return await step.do(`deliver ${channel}`, DELIVER_STEP, () => deliverOnce(this.env, jobId, channel));
     } catch (err) {
-      const error = safeError(this.env, err);
+      const error = safeMessage(this.env, err);
       return step.do(`record ${channel} failure`, async () => {
         await recordDelivery(this.env.DB, jobId, channel, { ok: false, error, at: at() });
         return { channel, ok: false, error };
@@ -73,21 +72,13 @@ const forgetCredentials = (env: JobsEnv, jobId: string, chat: ChatDelivery): Pro
     .bind(JSON.stringify(withoutCredentials(chat)), jobId)
     .run();
 
-/**
- * An error's message with every secret the Worker holds removed: delivery errors can quote a
- * platform's answer or a URL (Telegram's API URLs carry the bot token), and they are kept in D1
- * and in the Workflow's own step records.
- */
-const safeError = (env: JobsEnv, err: unknown): string =>
-  redact(err instanceof Error ? err.message : String(err), envSecrets(env));
-
 /** One delivery attempt on one channel; throws (with secrets redacted) for a failure worth retrying. */
 export async function deliverOnce(env: JobsEnv, jobId: string, channel: "callback" | "chat"): Promise<DeliveryOutcome> {
   try {
     return await deliverOnceRaw(env, jobId, channel);
   } catch (err) {
     if (err instanceof PermanentDeliveryError) throw err;
-    throw new Error(safeError(env, err));
+    throw new Error(safeMessage(env, err));
   }
 }
 
@@ -111,7 +102,7 @@ async function deliverOnceRaw(env: JobsEnv, jobId: string, channel: "callback" |
   } catch (err) {
     if (!(err instanceof PermanentDeliveryError)) throw err;
     // the receiver refused for good (4xx): record it, retrying would only repeat the refusal
-    const error = safeError(env, err);
+    const error = safeMessage(env, err);
     await recordDelivery(env.DB, jobId, channel, { ok: false, error, at: at() });
     if (chat && channel === "chat") await forgetCredentials(env, jobId, chat);
     return { channel, ok: false, error };

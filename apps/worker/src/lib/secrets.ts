@@ -1,3 +1,4 @@
+import { redact } from "@gptimg/core";
 import type { Env } from "../env.ts";
 
 /** Names of the secrets that are not provider keys; every one is redacted from output. */
@@ -39,3 +40,12 @@ export function envSecrets(env: Env): string[] {
   }
   return [...out];
 }
+
+/**
+ * The message of an error with every configured secret (and anything token-shaped) removed: for
+ * logs, and for what is stored or shown (a platform's answer or a URL may quote a secret).
+ * @example
+ * console.error(`delivery failed: ${safeMessage(env, err)}`)
+ */
+export const safeMessage = (env: Env, e: unknown): string =>
+  redact(e instanceof Error ? e.message : String(e), envSecrets(env));

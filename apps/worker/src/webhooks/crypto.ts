@@ -36,21 +36,6 @@ export const concatBytes = (...parts: Uint8Array[]): Uint8Array<ArrayBuffer> => 
   return out;
 };
 
-/**
- * Compares two byte arrays in time that depends only on their lengths, so a forger learns
- * nothing from how long a rejection takes.
- */
-export const timingSafeEqual = (a: Uint8Array, b: Uint8Array): boolean => {
-  // Compare against itself when lengths differ so the loop still runs.
-  const other = a.length === b.length ? b : a;
-  let diff = a.length === b.length ? 0 : 1;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (other[i] as number);
-  return diff === 0;
-};
-
-/** Constant-time equality of two strings' UTF-8 bytes. */
-export const timingSafeEqualString = (a: string, b: string): boolean => timingSafeEqual(utf8(a), utf8(b));
-
 /** HMAC-SHA256 of `message` under `key`. */
 export const hmacSha256 = async (key: string, message: Uint8Array): Promise<Uint8Array> => {
   const k = await crypto.subtle.importKey("raw", utf8(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);

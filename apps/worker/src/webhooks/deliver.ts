@@ -6,13 +6,13 @@
  */
 import { PermanentDeliveryError } from "../jobs/callback.ts";
 import type { ChatDelivery, DeliverableJob, JobsEnv } from "../jobs/types.ts";
+import { safeMessage } from "../lib/secrets.ts";
 import type { DiscordTarget } from "./discord/api.ts";
 import { deliverDiscord } from "./discord/deliver.ts";
 import type { WebhookEnv } from "./env.ts";
 import type { FeishuTarget } from "./feishu/api.ts";
 import { deliverFeishu } from "./feishu/deliver.ts";
 import { PlatformApiError } from "./http.ts";
-import { safeMessage } from "./log.ts";
 import type { SlackTarget } from "./slack/api.ts";
 import { deliverSlack } from "./slack/deliver.ts";
 import type { TelegramTarget } from "./telegram/api.ts";

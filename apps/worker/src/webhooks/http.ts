@@ -1,5 +1,6 @@
 /** Outbound calls to chat platform APIs, with one error type that says whether a retry may help. */
 import { readAtMost } from "../lib/read-at-most.ts";
+import { InputsTooLargeError } from "./inputs.ts";
 import type { Platform } from "./teams.ts";
 
 /**
@@ -22,8 +23,8 @@ export class PlatformApiError extends Error {
 /** Statuses worth retrying: rate limited or the platform's own trouble. */
 const RETRYABLE = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
 
-/** Reads JSON from a response or throws a PlatformApiError naming the call. */
-export const sendJson = async <T>(platform: Platform, method: string, req: Request): Promise<T> => {
+/** Sends a request and reads the body of a 2xx answer as text, or throws a PlatformApiError naming the call. */
+export const sendText = async (platform: Platform, method: string, req: Request): Promise<string> => {
   let res: Response;
   try {
     res = await fetch(req);
@@ -32,20 +33,31 @@ export const sendJson = async <T>(platform: Platform, method: string, req: Reque
   }
   const text = await res.text();
   if (!res.ok) throw new PlatformApiError(platform, method, res.status, text.slice(0, 200), RETRYABLE.has(res.status));
+  return text;
+};
+
+/** Reads JSON from a response or throws a PlatformApiError naming the call. */
+export const sendJson = async <T>(platform: Platform, method: string, req: Request): Promise<T> => {
+  const text = await sendText(platform, method, req);
   if (!text) return {} as T;
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw new PlatformApiError(platform, method, res.status, "response is not JSON", false);
+    throw new PlatformApiError(platform, method, null, "response is not JSON", false);
   }
 };
 
-/** Downloads bytes, refusing bodies over `maxBytes` (checked by header and while reading). */
+/**
+ * Downloads bytes, refusing bodies over `maxBytes` (checked by header and while reading). With a
+ * `budget` (what is left of a shared total, see downloadInputs), a body over it is refused with
+ * InputsTooLargeError, also by header and while reading.
+ */
 export const fetchBytes = async (
   platform: Platform,
   what: string,
   req: Request,
   maxBytes: number,
+  budget = Number.POSITIVE_INFINITY,
 ): Promise<Uint8Array> => {
   let res: Response;
   try {
@@ -68,8 +80,13 @@ export const fetchBytes = async (
       false,
     );
   }
-  const bytes = await readAtMost(res.body, maxBytes);
+  if (declared > budget) {
+    await res.body.cancel();
+    throw new InputsTooLargeError();
+  }
+  const bytes = await readAtMost(res.body, Math.min(maxBytes, budget));
   if (bytes === null) {
+    if (budget < maxBytes) throw new InputsTooLargeError();
     throw new PlatformApiError(platform, what, res.status, `file is over the ${maxBytes}-byte limit`, false);
   }
   return bytes;

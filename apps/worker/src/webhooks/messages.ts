@@ -46,6 +46,13 @@ export const failureText = (error: { code: string; message: string } | null): st
   }
 };
 
+/** The pictures of an edit add up to more than the total an edit takes; no job was started. */
+export const inputsTooLargeText = (limitBytes: number): string =>
+  `The attached images add up to more than ${Math.round(limitBytes / 1_048_576)} MB, the most one edit takes in total. Send fewer or smaller pictures.`;
+
+/** An attached picture could not be fetched from the platform; `detail` is already redacted. */
+export const unreadableInputText = (detail: string): string => `I couldn't read the attached image: ${detail}`;
+
 /** The job could not be started for a reason of ours, not the provider's. */
 export const START_FAILED_TEXT = "Something went wrong starting your image. Please try again in a moment.";
 

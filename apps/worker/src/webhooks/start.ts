@@ -3,14 +3,23 @@
  * inputs, create the job (its Workflow posts the result back through `deliverChat`), and
  * say "working on it" — or say clearly why not, in the same conversation.
  */
-import { isValidationError } from "@gptimg/core";
+import { isValidationError, redact } from "@gptimg/core";
 import { createJob } from "../jobs/create.ts";
 import type { ChatDelivery, JobsEnv } from "../jobs/types.ts";
+import { envSecrets } from "../lib/secrets.ts";
 import type { ChatCommand } from "./command.ts";
 import { attachJob, claimEvent } from "./dedupe.ts";
 import { PlatformApiError } from "./http.ts";
+import { type ChatInput, downloadInputs, InputsTooLargeError, MAX_CHAT_INPUT_BYTES } from "./inputs.ts";
 import { logFailure } from "./log.ts";
-import { invalidText, quotaText, START_FAILED_TEXT, workingText } from "./messages.ts";
+import {
+  inputsTooLargeText,
+  invalidText,
+  quotaText,
+  START_FAILED_TEXT,
+  unreadableInputText,
+  workingText,
+} from "./messages.ts";
 import { imagesLeft } from "./quota.ts";
 import type { ChatMember, Platform } from "./teams.ts";
 
@@ -24,8 +33,8 @@ export interface ChatJobStart {
   target: unknown;
   /** origin of this Worker, for signed links */
   origin: string;
-  /** downloads the edit inputs from the platform (only called for edits) */
-  inputs?: () => Promise<Uint8Array[]>;
+  /** the message's pictures, downloaded one at a time against one total budget (edits only) */
+  inputs?: readonly ChatInput[];
   /** posts text in the conversation */
   reply: (text: string) => Promise<void>;
   /** false when the ack already said "working on it" (Slack slash commands) */
@@ -51,7 +60,7 @@ export const startChatJob = async (env: JobsEnv, s: ChatJobStart): Promise<Start
       await say(quotaText(s.member.dailyImageQuota ?? 0));
       return { started: false, reason: "quota_exceeded" };
     }
-    const inputs = s.command.kind === "edit" && s.inputs ? await s.inputs() : undefined;
+    const inputs = s.command.kind === "edit" && s.inputs ? await downloadInputs(s.inputs) : undefined;
     const delivery: ChatDelivery = { kind: "chat", platform: s.platform, target: s.target };
     const { job, created } = await createJob(env, {
       member: { tokenId: null, team: s.member.team, member: s.member.member },
@@ -70,8 +79,13 @@ export const startChatJob = async (env: JobsEnv, s: ChatJobStart): Promise<Start
       await say(invalidText(e.issues));
       return { started: false, reason: "validation" };
     }
+    if (e instanceof InputsTooLargeError) {
+      await say(inputsTooLargeText(MAX_CHAT_INPUT_BYTES));
+      return { started: false, reason: "inputs_too_large" };
+    }
     if (e instanceof PlatformApiError && !e.retryable) {
-      await say(`I couldn't read the attached image: ${e.detail}`);
+      // the detail may quote a platform's answer, which may quote a credential
+      await say(unreadableInputText(redact(e.detail, envSecrets(env))));
       return { started: false, reason: "input" };
     }
     logFailure(env, `${s.platform} job start`, e);

@@ -2,17 +2,8 @@
  * Request verification for each chat platform, over the raw body and before anything is
  * parsed or stored. Every verifier fails closed: a missing secret or header is a rejection.
  */
-import {
-  concatBytes,
-  fromBase64,
-  fromHex,
-  hmacSha256,
-  sha256,
-  timingSafeEqual,
-  timingSafeEqualString,
-  toHex,
-  utf8,
-} from "./crypto.ts";
+import { timingSafeEqual } from "../lib/tokens.ts";
+import { concatBytes, fromBase64, fromHex, hmacSha256, sha256, toHex, utf8 } from "./crypto.ts";
 
 /** Outcome of a verification; `reason` is for logs and never holds a secret. */
 export type Verified = { ok: true } | { ok: false; reason: string };
@@ -42,7 +33,7 @@ export const verifySlack = async (p: {
   const given = fromHex(p.signature.slice(3));
   if (!given) return fail("malformed X-Slack-Signature");
   const mac = await hmacSha256(p.secret, concatBytes(utf8(`v0:${p.timestamp}:`), p.body));
-  return timingSafeEqual(mac, given) ? OK : fail("bad Slack signature");
+  return (await timingSafeEqual(toHex(mac), toHex(given))) ? OK : fail("bad Slack signature");
 };
 
 /** Discord sends no timestamp window of its own; five minutes matches Slack and blocks old replays. */
@@ -83,11 +74,14 @@ export const verifyDiscord = async (p: {
   }
 };
 
-/** Telegram: the `X-Telegram-Bot-Api-Secret-Token` header equals the secret set with setWebhook. */
-export const verifyTelegram = (p: { secret: string | undefined; header: string | null }): Verified => {
+/**
+ * Telegram: the `X-Telegram-Bot-Api-Secret-Token` header equals the secret set with setWebhook
+ * (both hashed before comparing, so the timing tells nothing of the secret's length or content).
+ */
+export const verifyTelegram = async (p: { secret: string | undefined; header: string | null }): Promise<Verified> => {
   if (!p.secret) return fail("TELEGRAM_SECRET_TOKEN is not set");
   if (!p.header) return fail("missing X-Telegram-Bot-Api-Secret-Token");
-  return timingSafeEqualString(p.header, p.secret) ? OK : fail("bad Telegram secret token");
+  return (await timingSafeEqual(p.header, p.secret)) ? OK : fail("bad Telegram secret token");
 };
 
 /**
@@ -114,7 +108,7 @@ export const verifyFeishu = async (p: {
   const given = fromHex(p.signature);
   if (!given) return fail("malformed X-Lark-Signature");
   const digest = await sha256(concatBytes(utf8(p.timestamp + p.nonce + p.encryptKey), p.body));
-  return timingSafeEqual(digest, given) ? OK : fail("bad Feishu signature");
+  return (await timingSafeEqual(toHex(digest), toHex(given))) ? OK : fail("bad Feishu signature");
 };
 
 /** Feishu signs a timestamp but sets no window; five minutes, as for Slack, blocks old replays. */
@@ -138,11 +132,3 @@ export const decryptFeishu = async (encryptKey: string, encrypted: string): Prom
     return null;
   }
 };
-
-/** Hex SHA-256 helper, exported for tests that build Feishu signatures. */
-export const feishuSignature = async (
-  timestamp: string,
-  nonce: string,
-  encryptKey: string,
-  body: Uint8Array,
-): Promise<string> => toHex(await sha256(concatBytes(utf8(timestamp + nonce + encryptKey), body)));

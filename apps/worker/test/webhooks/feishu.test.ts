@@ -1,7 +1,19 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { getJob } from "../../src/jobs/repo.ts";
-import { assertNoSecrets, B, chatFake, deliver, feishuRequest, jobCount, nowS } from "./support.ts";
+import {
+  assertNoSecrets,
+  B,
+  bigBodies,
+  chatFake,
+  deliver,
+  feishuEncrypt,
+  feishuEncryptText,
+  feishuRequest,
+  jobCount,
+  nowS,
+  ORIGIN,
+} from "./support.ts";
 
 let fake: ReturnType<typeof chatFake> | undefined;
 afterEach(() => {
@@ -170,5 +182,75 @@ describe("POST /webhooks/feishu", () => {
     const texts = fake.to("/reply").map((c) => JSON.parse((c.json() as { content: string }).content).text as string);
     expect(texts.at(-1)).toContain("content policy");
     expect(fake.to("/im/v1/images")).toHaveLength(0);
+  });
+
+  it("answers every failed unsigned request with one identical 401, whatever failed", async () => {
+    const challenge = { challenge: "c", token: B.FEISHU_VERIFICATION_TOKEN, type: "url_verification" };
+    // a ciphertext whose last plaintext byte (the PKCS#7 padding) is turned into 0: bad padding
+    const badPadding = async () => {
+      const json = JSON.stringify(challenge);
+      const data = Uint8Array.from(atob(await feishuEncrypt(challenge)), (ch) => ch.charCodeAt(0));
+      const pad = 16 - (new TextEncoder().encode(json).length % 16);
+      const at = data.length - 17; // last byte of the block before the last
+      data[at] = (data[at] as number) ^ pad;
+      return btoa(String.fromCharCode(...data));
+    };
+    const unsigned = (body: string) =>
+      new Request(`${ORIGIN}/webhooks/feishu`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+    const enc = async (text: string) => JSON.stringify({ encrypt: await feishuEncryptText(text) });
+    const cases: [string, Request, Record<string, unknown>?][] = [
+      ["body not JSON", unsigned("{not json")],
+      ["body JSON null", unsigned("null")],
+      ["encrypt not a string", unsigned(JSON.stringify({ encrypt: 42 }))],
+      ["encrypt not base64", unsigned(JSON.stringify({ encrypt: "%%%" }))],
+      ["bad padding", unsigned(JSON.stringify({ encrypt: await badPadding() }))],
+      ["under another key", await feishuRequest(challenge, { signed: false, key: "another-encrypt-key" })],
+      ["plaintext not JSON", unsigned(await enc("{not json"))],
+      ["plaintext JSON but not an object", unsigned(await enc("[1,2]"))],
+      ["wrong token", await feishuRequest({ ...challenge, token: "not-the-verification-token" }, { signed: false })],
+      ["no token", await feishuRequest({ challenge: "c", type: "url_verification" }, { signed: false })],
+      ["an event, not a challenge", await feishuRequest(message({ text: "best image: a cat" }), { signed: false })],
+      [
+        "no verification token configured",
+        await feishuRequest(challenge, { signed: false }),
+        { FEISHU_VERIFICATION_TOKEN: undefined },
+      ],
+    ];
+    const answers = new Set<string>();
+    for (const [name, req, overrides] of cases) {
+      const { res, text } = await deliver(req, overrides);
+      expect(res.status, name).toBe(401);
+      answers.add(`${res.headers.get("content-type")} ${text}`);
+    }
+    expect([...answers]).toHaveLength(1);
+    // the same request with a good token is answered, so the cases above failed for their own reasons
+    expect((await deliver(await feishuRequest(challenge, { signed: false }))).res.status).toBe(200);
+  });
+
+  it("downloads a message's pictures one at a time and stops reading at the 50 MB total", async () => {
+    const big = bigBodies();
+    fake = chatFake({
+      intercept: (req) => (req.url.includes("/resources/") ? big.serve(18 * 1024 * 1024) : undefined),
+    });
+    const before = await jobCount();
+    const post = {
+      title: "",
+      content: [
+        [1, 2, 3].map((i) => ({ tag: "img", image_key: `img_big_${i}` })),
+        [{ tag: "text", text: "edit image: make it night" }],
+      ],
+    };
+    const ev = message(post, "post");
+    const { jobIds } = await deliver(await feishuRequest(ev));
+    expect(big.seen.maxInFlight).toBe(1);
+    expect(big.seen.bytesRead).toBeLessThanOrEqual(51 * 1024 * 1024);
+    expect(jobIds).toHaveLength(0);
+    expect(await jobCount()).toBe(before);
+    const texts = fake.to("/reply").map((c) => JSON.parse((c.json() as { content: string }).content).text as string);
+    expect(texts).toEqual([expect.stringContaining("add up to more than 50 MB")]);
   });
 });

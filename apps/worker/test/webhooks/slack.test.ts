@@ -1,7 +1,17 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { getJob } from "../../src/jobs/repo.ts";
-import { assertNoSecrets, B, chatFake, deliver, INPUT_PNG, jobCount, nowS, slackRequest } from "./support.ts";
+import {
+  assertNoSecrets,
+  B,
+  bigBodies,
+  chatFake,
+  deliver,
+  INPUT_PNG,
+  jobCount,
+  nowS,
+  slackRequest,
+} from "./support.ts";
 
 let fake: ReturnType<typeof chatFake> | undefined;
 afterEach(() => {
@@ -158,28 +168,34 @@ describe("POST /webhooks/slack: slash command", () => {
     expect(JSON.parse(job?.delivery_state ?? "{}").chat).toMatchObject({ ok: true });
   });
 
-  it("reports a provider refusal in the channel", async () => {
+  it("reports a provider refusal through the command's response_url, which reaches channels the bot is not in", async () => {
+    // chat.postMessage would answer not_in_channel here: the slash command came from a DM
     fake = chatFake({
-      provider: () =>
-        Response.json(
-          {
-            error: {
-              message: "Your request was rejected by the safety system.",
-              type: "image_generation_user_error",
-              code: "moderation_blocked",
-            },
-          },
-          { status: 400 },
-        ),
+      provider: refusal,
+      intercept: (req) =>
+        req.url.endsWith("/chat.postMessage") ? Response.json({ ok: false, error: "not_in_channel" }) : undefined,
     });
-    await deliver(await slackRequest(slash("something refused")));
-    const posts = fake.to("/chat.postMessage").map((c) => c.json() as { channel: string; text: string });
-    expect(posts).toEqual([
-      expect.objectContaining({ channel: "C100", text: expect.stringContaining("content policy") }),
-    ]);
+    const { jobIds } = await deliver(await slackRequest(slash("something refused")));
+    expect(fake.to("/chat.postMessage")).toHaveLength(0);
+    const posts = fake.to("hooks.slack.test/commands/").map((c) => c.json() as { response_type: string; text: string });
+    expect(posts).toEqual([{ response_type: "in_channel", text: expect.stringContaining("content policy") }]);
     expect(fake.to("/files.")).toHaveLength(0);
+    const job = await getJob(env.DB, jobIds[0] as string);
+    expect(JSON.parse(job?.delivery_state ?? "{}").chat).toMatchObject({ ok: true });
   });
 });
+
+const refusal = () =>
+  Response.json(
+    {
+      error: {
+        message: "Your request was rejected by the safety system.",
+        type: "image_generation_user_error",
+        code: "moderation_blocked",
+      },
+    },
+    { status: 400 },
+  );
 
 describe("POST /webhooks/slack: app mention", () => {
   const mention = (text: string, files: unknown[] = []) =>
@@ -214,6 +230,57 @@ describe("POST /webhooks/slack: app mention", () => {
       channel_id: "C200",
       thread_ts: "1700000000.000100",
     });
+  });
+
+  it("reports a provider refusal to a mention in its thread with chat.postMessage", async () => {
+    fake = chatFake({ provider: refusal });
+    await deliver(await slackRequest(mention("<@UBOT> something refused"), { form: false }));
+    const posts = fake.to("/chat.postMessage").map((c) => c.json() as Record<string, string>);
+    expect(posts.at(-1)).toMatchObject({
+      channel: "C200",
+      thread_ts: "1700000000.000100",
+      text: expect.stringContaining("content policy"),
+    });
+  });
+
+  it("refuses pictures whose declared sizes add up to more than 50 MB before downloading any", async () => {
+    fake = chatFake();
+    const before = await jobCount();
+    const files = [1, 2, 3].map((i) => ({
+      mimetype: "image/png",
+      url_private_download: `http://files.slack.test/private/F${i}/in.png`,
+      size: 20 * 1024 * 1024,
+    }));
+    const { res, jobIds } = await deliver(
+      await slackRequest(mention("<@UBOT> edit image: make it night", files), { form: false }),
+    );
+    expect(res.status).toBe(200);
+    expect(jobIds).toHaveLength(0);
+    expect(await jobCount()).toBe(before);
+    expect(fake.to("files.slack.test/private/")).toHaveLength(0);
+    const [reply] = fake.to("/chat.postMessage").map((c) => c.json() as Record<string, string>);
+    expect(reply).toMatchObject({ channel: "C200", text: expect.stringContaining("more than 50 MB") });
+  });
+
+  it("downloads undeclared pictures one at a time and stops reading at the 50 MB total", async () => {
+    const big = bigBodies();
+    fake = chatFake({
+      intercept: (req) => (req.url.includes("files.slack.test/private/") ? big.serve(20 * 1024 * 1024) : undefined),
+    });
+    const before = await jobCount();
+    const files = [1, 2, 3].map((i) => ({
+      mimetype: "image/png",
+      url_private_download: `http://files.slack.test/private/F${i}/in.png`,
+    }));
+    const { jobIds } = await deliver(
+      await slackRequest(mention("<@UBOT> edit image: make it night", files), { form: false }),
+    );
+    expect(big.seen.maxInFlight).toBe(1);
+    expect(big.seen.bytesRead).toBeLessThanOrEqual(51 * 1024 * 1024);
+    expect(jobIds).toHaveLength(0);
+    expect(await jobCount()).toBe(before);
+    const [reply] = fake.to("/chat.postMessage").map((c) => c.json() as Record<string, string>);
+    expect(reply?.text).toContain("add up to more than 50 MB");
   });
 
   it("never sends the bot token to a file URL outside Slack's hosts", async () => {

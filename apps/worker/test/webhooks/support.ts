@@ -78,11 +78,15 @@ export const telegramRequest = (update: unknown, secret: string | null = B.TELEG
   });
 
 /** Encrypts like Feishu: base64(iv + AES-256-CBC(SHA-256(key), iv, json)). */
-export async function feishuEncrypt(event: unknown, key = B.FEISHU_ENCRYPT_KEY): Promise<string> {
+export const feishuEncrypt = (event: unknown, key = B.FEISHU_ENCRYPT_KEY): Promise<string> =>
+  feishuEncryptText(JSON.stringify(event), key);
+
+/** Encrypts any text like Feishu encrypts an event's JSON. */
+export async function feishuEncryptText(text: string, key = B.FEISHU_ENCRYPT_KEY): Promise<string> {
   const raw = new Uint8Array(await crypto.subtle.digest("SHA-256", utf8(key)));
   const k = await crypto.subtle.importKey("raw", raw, { name: "AES-CBC" }, false, ["encrypt"]);
   const iv = crypto.getRandomValues(new Uint8Array(16));
-  const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-CBC", iv }, k, utf8(JSON.stringify(event))));
+  const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-CBC", iv }, k, utf8(text)));
   return btoa(String.fromCharCode(...concatBytes(iv, ct)));
 }
 
@@ -218,6 +222,48 @@ export async function deliver(
     jobIds.push(((await instance.getOutput()) as { jobId: string }).jobId);
   }
   return { res, text, jobIds };
+}
+
+/**
+ * Downloads of large bodies, watched: `serve(bytes)` answers with a body of `bytes` zero bytes
+ * (no Content-Length, sent in 1 MiB chunks made as they are read), and the watcher records how
+ * many such bodies were being read at the same time and how many bytes were read in all.
+ */
+export function bigBodies() {
+  const seen = { maxInFlight: 0, inFlight: 0, bytesRead: 0, started: 0 };
+  const serve = (bytes: number): Response => {
+    let sent = 0;
+    let open = false;
+    const close = () => {
+      if (open) seen.inFlight--;
+      open = false;
+    };
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (!open && sent === 0) {
+            open = true;
+            seen.started++;
+            seen.inFlight++;
+            seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
+          }
+          if (sent >= bytes) {
+            close();
+            controller.close();
+            return;
+          }
+          const n = Math.min(1024 * 1024, bytes - sent);
+          sent += n;
+          seen.bytesRead += n;
+          controller.enqueue(new Uint8Array(n));
+        },
+        cancel: close,
+      },
+      { highWaterMark: 0 },
+    );
+    return new Response(body);
+  };
+  return { seen, serve };
 }
 
 /** Number of jobs in D1. */

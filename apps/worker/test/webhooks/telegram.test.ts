@@ -122,6 +122,25 @@ describe("POST /webhooks/telegram", () => {
     expect(last.text).toContain("daily quota of 1 image");
   });
 
+  it("redacts secrets from a platform's error before saying it could not read the picture", async () => {
+    fake = chatFake({
+      intercept: (req) =>
+        req.url.endsWith("/getFile")
+          ? new Response(
+              JSON.stringify({ ok: false, description: `Bad Request: file of ${B.FEISHU_APP_SECRET} not found` }),
+              { status: 400 },
+            )
+          : undefined,
+    });
+    const before = await jobCount();
+    await deliver(telegramRequest(update({ caption: "edit image: make it night", photo: [{ file_id: "AgAD" }] })));
+    expect(await jobCount()).toBe(before);
+    const last = fake.to(`${bot}sendMessage`).at(-1)?.json() as { text: string };
+    expect(last.text).toContain("couldn't read the attached image");
+    expect(last.text).toContain("Bad Request");
+    assertNoSecrets(last.text);
+  });
+
   it("retries a failed sendPhoto without generating again, and sends it once", async () => {
     let attempts = 0;
     fake = chatFake({

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { concatBytes, toHex, utf8 } from "../../src/webhooks/crypto.ts";
 import { decryptFeishu, verifyDiscord, verifyFeishu, verifySlack, verifyTelegram } from "../../src/webhooks/verify.ts";
 
@@ -164,8 +164,42 @@ describe("verifyTelegram", () => {
       { secret: "", header: "" },
       { ok: false, reason: "TELEGRAM_SECRET_TOKEN is not set" },
     ],
-  ])("%j → %j", (input, expected) => {
-    expect(verifyTelegram(input)).toEqual(expected);
+  ])("%j → %j", async (input, expected) => {
+    expect(await verifyTelegram(input)).toEqual(expected);
+  });
+
+  it("hashes both sides before comparing, so the timing tells nothing of the secret's length", async () => {
+    const digest = vi.spyOn(crypto.subtle, "digest");
+    try {
+      for (const header of ["x", "canary_tg_secret_", "canary_tg_secret_1", "canary_tg_secret_1-and-more"]) {
+        digest.mockClear();
+        await verifyTelegram({ secret: "canary_tg_secret_1", header });
+        const hashed = digest.mock.calls.map(([, data]) => new TextDecoder().decode(data as Uint8Array));
+        expect(hashed.sort()).toEqual([header, "canary_tg_secret_1"].sort());
+      }
+    } finally {
+      digest.mockRestore();
+    }
+  });
+});
+
+describe("one implementation of each helper", () => {
+  it("the webhooks compare secrets only with lib/tokens' hash-then-compare", async () => {
+    const webhookCrypto = await import("../../src/webhooks/crypto.ts");
+    expect(Object.keys(webhookCrypto)).not.toContain("timingSafeEqual");
+    expect(Object.keys(webhookCrypto)).not.toContain("timingSafeEqualString");
+  });
+
+  it("error messages are redacted by lib/secrets' safeMessage alone; no unused signature helper is left", async () => {
+    const secrets = await import("../../src/lib/secrets.ts");
+    const env = { FEISHU_APP_SECRET: "feishu-canary-app-secret-do-not-leak" } as unknown as Parameters<
+      typeof secrets.safeMessage
+    >[0];
+    expect(secrets.safeMessage(env, new Error("echo feishu-canary-app-secret-do-not-leak"))).not.toContain(
+      "feishu-canary-app-secret-do-not-leak",
+    );
+    expect(Object.keys(await import("../../src/webhooks/log.ts"))).not.toContain("safeMessage");
+    expect(Object.keys(await import("../../src/webhooks/verify.ts"))).not.toContain("feishuSignature");
   });
 });
 

@@ -5,6 +5,7 @@
  * forgeries and disables endpoints that accept them.
  */
 import type { Context } from "hono";
+import { notAJsonObject, parseJsonObject } from "../body.ts";
 import { parseCommand } from "../command.ts";
 import type { WebhookAppEnv } from "../env.ts";
 import { fetchBytes } from "../http.ts";
@@ -62,12 +63,8 @@ export const discordWebhook = async (c: Context<WebhookAppEnv>): Promise<Respons
     console.warn(`webhooks: discord request rejected: ${verified.reason}`);
     return c.text("invalid request signature", 401);
   }
-  let it: Interaction;
-  try {
-    it = JSON.parse(new TextDecoder().decode(raw)) as Interaction;
-  } catch {
-    return c.text("body is not JSON", 400);
-  }
+  const it = parseJsonObject<Interaction>(new TextDecoder().decode(raw));
+  if (!it) return notAJsonObject(c);
   if (it.type === PING) return c.json({ type: PONG });
   const message = (content: string) =>
     c.json({ type: CHANNEL_MESSAGE, data: { content, flags: EPHEMERAL, allowed_mentions: { parse: [] } } });
@@ -108,12 +105,10 @@ export const discordWebhook = async (c: Context<WebhookAppEnv>): Promise<Respons
       target,
       origin: new URL(c.req.url).origin,
       reply: (text) => editOriginal(c.env.DISCORD_API_BASE, target, text),
-      inputs: () =>
-        Promise.all(
-          attachments
-            .slice(0, 16)
-            .map((a) => fetchBytes("discord", "attachment download", new Request(a.url), MAX_INPUT_BYTES)),
-        ),
+      inputs: attachments.slice(0, 16).map((a) => ({
+        ...(typeof a.size === "number" ? { size: a.size } : {}),
+        fetch: (budget) => fetchBytes("discord", "attachment download", new Request(a.url), MAX_INPUT_BYTES, budget),
+      })),
     }),
   );
   return c.json({ type: DEFERRED_CHANNEL_MESSAGE });

@@ -119,6 +119,7 @@ export const downloadResource = async (
   messageId: string,
   key: string,
   maxBytes: number,
+  budget?: number,
 ): Promise<Uint8Array> => {
   const token = await tenantToken(api);
   const url = apiUrl(
@@ -130,5 +131,6 @@ export const downloadResource = async (
     "resource download",
     new Request(url, { headers: { authorization: `Bearer ${token}` } }),
     maxBytes,
+    budget,
   );
 };

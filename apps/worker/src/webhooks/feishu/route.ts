@@ -5,8 +5,9 @@
  * unsigned, is answered only when it decrypts under our key (and carries our verification token).
  */
 import type { Context } from "hono";
+import { timingSafeEqual } from "../../lib/tokens.ts";
+import { notAJsonObject, parseJsonObject } from "../body.ts";
 import { parseCommand } from "../command.ts";
-import { timingSafeEqualString } from "../crypto.ts";
 import { replyOnce } from "../dedupe.ts";
 import type { WebhookAppEnv } from "../env.ts";
 import { logFailure } from "../log.ts";
@@ -94,23 +95,26 @@ export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response
       return c.text("invalid signature", 401);
     }
   }
-  let ev: FeishuEvent;
-  try {
-    const outer = JSON.parse(new TextDecoder().decode(raw)) as { encrypt?: unknown };
-    const plain = typeof outer.encrypt === "string" ? await decryptFeishu(key, outer.encrypt) : null;
-    if (plain === null) return c.text("body must be an event encrypted with the Encrypt Key", 401);
-    ev = JSON.parse(plain) as FeishuEvent;
-  } catch {
-    return c.text("body is not JSON", 400);
-  }
-  const token = ev.token ?? ev.header?.token ?? "";
+  // Unsigned, only the URL-verification challenge is answered, and every other outcome (not JSON,
+  // bad padding, no or wrong token, not a challenge) is this one answer, so an unsigned request
+  // learns nothing about why it failed: no padding or token oracle.
+  const refused = () => c.text("invalid request", 401);
+  const outer = parseJsonObject<{ encrypt?: unknown }>(new TextDecoder().decode(raw));
+  if (!outer) return signed ? notAJsonObject(c) : refused();
+  const plain = typeof outer.encrypt === "string" ? await decryptFeishu(key, outer.encrypt) : null;
+  if (plain === null) return signed ? c.text("body must be an event encrypted with the Encrypt Key", 401) : refused();
+  const ev = parseJsonObject<FeishuEvent>(plain);
+  if (!ev) return signed ? notAJsonObject(c) : refused();
+  const token = String(ev.token ?? ev.header?.token ?? "");
   const expected = c.env.FEISHU_VERIFICATION_TOKEN;
-  // Unsigned, the token is the only credential besides the encryption: without one, refuse.
-  if (!signed && !expected) return c.text("FEISHU_VERIFICATION_TOKEN is not set", 401);
-  if (expected && !timingSafeEqualString(token, expected)) return c.text("invalid verification token", 401);
-  if (ev.type === "url_verification") return c.json({ challenge: ev.challenge ?? "" });
-  // Everything but the challenge must be signed.
-  if (!signed) return c.text("missing X-Lark-Signature", 401);
+  const tokenOk = !expected || (await timingSafeEqual(token, expected));
+  const challenge = () => c.json({ challenge: typeof ev.challenge === "string" ? ev.challenge : "" });
+  if (!signed) {
+    // Unsigned, the token is the only credential besides the encryption: without one, refuse.
+    return expected && tokenOk && ev.type === "url_verification" ? challenge() : refused();
+  }
+  if (!tokenOk) return c.text("invalid verification token", 401);
+  if (ev.type === "url_verification") return challenge();
 
   const msg = ev.event?.message;
   const eventId = ev.header?.event_id;
@@ -167,8 +171,9 @@ export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response
       target,
       origin: new URL(c.req.url).origin,
       reply: say,
-      inputs: () =>
-        Promise.all(imageKeys.slice(0, 16).map((k) => downloadResource(api, messageId, k, FEISHU_MAX_IMAGE_BYTES * 2))),
+      inputs: imageKeys.slice(0, 16).map((k) => ({
+        fetch: (budget) => downloadResource(api, messageId, k, FEISHU_MAX_IMAGE_BYTES * 2, budget),
+      })),
     }),
   );
   return c.json({});

@@ -1,5 +1,5 @@
 /** Slack Web API calls the bot makes: post a message, upload a file into a channel or thread. */
-import { apiUrl, PlatformApiError, sendJson } from "../http.ts";
+import { apiUrl, PlatformApiError, sendJson, sendText } from "../http.ts";
 
 /** Where a Slack reply goes. */
 export interface SlackTarget {
@@ -59,9 +59,12 @@ export const postMessage = async (api: SlackApi, t: SlackTarget, text: string): 
   );
 };
 
-/** Posts to a slash command's response_url (no token needed; visible to the channel). */
+/**
+ * Posts to a slash command's response_url (no token needed; visible to the channel). Slack
+ * answers a plain `ok`, or JSON with `ok: false` and an error; an expired or used-up URL is a 404.
+ */
 export const postResponseUrl = async (url: string, text: string): Promise<void> => {
-  await sendJson(
+  const answer = await sendText(
     "slack",
     "response_url",
     new Request(url, {
@@ -70,6 +73,17 @@ export const postResponseUrl = async (url: string, text: string): Promise<void> 
       body: JSON.stringify({ response_type: "in_channel", text }),
     }),
   );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(answer);
+  } catch {
+    return;
+  }
+  const r = parsed as Partial<SlackResult> | null;
+  if (r && typeof r === "object" && r.ok === false) {
+    const error = typeof r.error === "string" ? r.error : "ok=false";
+    throw new PlatformApiError("slack", "response_url", 200, error, RETRYABLE_ERRORS.has(error));
+  }
 };
 
 /**

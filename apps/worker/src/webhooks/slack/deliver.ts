@@ -1,9 +1,9 @@
 /** Posts a finished job back to Slack: the files into the channel/thread, or a clear failure. */
 import type { DeliverableJob } from "../../jobs/types.ts";
+import { safeMessage } from "../../lib/secrets.ts";
 import { type DeliverImage, fileName, linkLine, once, readImage } from "../deliver-util.ts";
 import type { WebhookEnv } from "../env.ts";
 import { PlatformApiError } from "../http.ts";
-import { safeMessage } from "../log.ts";
 import { doneText, failureText } from "../messages.ts";
 import { postMessage, postResponseUrl, type SlackApi, type SlackTarget, uploadFiles } from "./api.ts";
 
@@ -13,8 +13,9 @@ export const SLACK_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 /** Delivers to Slack. Throws a retryable PlatformApiError to make the Workflow step retry. */
 export const deliverSlack = async (env: WebhookEnv, t: SlackTarget, job: DeliverableJob): Promise<void> => {
   const api: SlackApi = { base: env.SLACK_API_BASE, token: env.SLACK_BOT_TOKEN };
-  const say = (text: string) =>
-    t.responseUrl && !api.token ? postResponseUrl(t.responseUrl, text) : postMessage(api, t, text);
+  // A slash command's response_url reaches channels the bot has not joined and DMs, where
+  // chat.postMessage answers not_in_channel / channel_not_found; mentions have none.
+  const say = (text: string) => (t.responseUrl ? postResponseUrl(t.responseUrl, text) : postMessage(api, t, text));
   if (job.status !== "succeeded") {
     await once(env, job.id, "failure", () => say(failureText(job.error)));
     return;
@@ -51,8 +52,6 @@ export const deliverSlack = async (env: WebhookEnv, t: SlackTarget, job: Deliver
   }
   if (links.length) {
     const text = [...(uploaded ? [] : [doneText(job.prompt, job.images.length)]), ...links.map(linkLine)].join("\n");
-    await once(env, job.id, "links", () =>
-      t.responseUrl ? postResponseUrl(t.responseUrl, text) : postMessage(api, t, text),
-    );
+    await once(env, job.id, "links", () => say(text));
   }
 };

@@ -4,6 +4,7 @@
  * so everything slow runs after the ack in `waitUntil`.
  */
 import type { Context } from "hono";
+import { notAJsonObject, parseJsonObject } from "../body.ts";
 import { parseCommand } from "../command.ts";
 import { replyOnce } from "../dedupe.ts";
 import type { WebhookAppEnv } from "../env.ts";
@@ -14,7 +15,7 @@ import { resolveChatMember } from "../teams.ts";
 import { verifySlack } from "../verify.ts";
 import { postMessage, postResponseUrl, type SlackApi, type SlackTarget } from "./api.ts";
 
-/** Largest input image fetched from Slack; core caps an edit's inputs at 50 MB in total. */
+/** Largest input image fetched from Slack; all of a message's inputs share MAX_CHAT_INPUT_BYTES. */
 const MAX_INPUT_BYTES = 25 * 1024 * 1024;
 
 interface SlackFile {
@@ -112,12 +113,8 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
     return c.json({ response_type: "in_channel", text: workingText(parsed.command.kind, parsed.command.prompt) });
   }
 
-  let body: SlackEnvelope;
-  try {
-    body = JSON.parse(text) as SlackEnvelope;
-  } catch {
-    return c.text("body is not JSON", 400);
-  }
+  const body = parseJsonObject<SlackEnvelope>(text);
+  if (!body) return notAJsonObject(c);
   if (body.type === "url_verification") return c.json({ challenge: body.challenge ?? "" });
   const ev = body.event;
   if (
@@ -158,21 +155,23 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
       target,
       origin,
       reply,
-      inputs: () =>
-        Promise.all(
-          images.slice(0, 16).map((f) => {
-            const url = f.url_private_download ?? f.url_private ?? "";
-            if (!slackFileUrlAllowed(url, api.base)) {
-              throw new PlatformApiError("slack", "file download", null, "the file is not hosted by Slack", false);
-            }
-            return fetchBytes(
-              "slack",
-              "file download",
-              new Request(url, { headers: { authorization: `Bearer ${api.token ?? ""}` } }),
-              MAX_INPUT_BYTES,
-            );
-          }),
-        ),
+      inputs: images.slice(0, 16).map((f) => ({
+        // the declared sizes refuse a message over the total before anything is downloaded
+        ...(typeof f.size === "number" ? { size: f.size } : {}),
+        fetch: async (budget) => {
+          const url = f.url_private_download ?? f.url_private ?? "";
+          if (!slackFileUrlAllowed(url, api.base)) {
+            throw new PlatformApiError("slack", "file download", null, "the file is not hosted by Slack", false);
+          }
+          return fetchBytes(
+            "slack",
+            "file download",
+            new Request(url, { headers: { authorization: `Bearer ${api.token ?? ""}` } }),
+            MAX_INPUT_BYTES,
+            budget,
+          );
+        },
+      })),
     }),
   );
   return c.body(null, 200);

@@ -80,7 +80,7 @@ export const sendImage = async (
 };
 
 /** Downloads a file the user sent: `getFile`, then `/file/bot<token>/<file_path>`. */
-export const downloadFile = async (api: TelegramApi, fileId: string): Promise<Uint8Array> => {
+export const downloadFile = async (api: TelegramApi, fileId: string, budget?: number): Promise<Uint8Array> => {
   const token = tokenOf(api, "getFile");
   const file = (await call(api, "getFile", JSON.stringify({ file_id: fileId }), {
     "content-type": "application/json",
@@ -88,7 +88,7 @@ export const downloadFile = async (api: TelegramApi, fileId: string): Promise<Ui
   if (!file?.file_path)
     throw new PlatformApiError("telegram", "getFile", null, "no file_path (file over 20 MB?)", false);
   const url = apiUrl(api.base, `file/bot${token}/${file.file_path}`);
-  return fetchBytes("telegram", "file download", new Request(url), TELEGRAM_MAX_DOWNLOAD_BYTES).catch((e: unknown) =>
-    scrub(e, token),
+  return fetchBytes("telegram", "file download", new Request(url), TELEGRAM_MAX_DOWNLOAD_BYTES, budget).catch(
+    (e: unknown) => scrub(e, token),
   );
 };

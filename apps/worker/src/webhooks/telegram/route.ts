@@ -5,6 +5,7 @@
  * ack is immediate and costs no extra call.
  */
 import type { Context } from "hono";
+import { notAJsonObject, parseJsonObject } from "../body.ts";
 import { parseCommand } from "../command.ts";
 import type { WebhookAppEnv } from "../env.ts";
 import { HELP_TEXT, invalidText, NOT_ALLOWED_TEXT } from "../messages.ts";
@@ -45,7 +46,7 @@ const imagesOf = (m: Message | undefined): string[] => {
 
 /** The Telegram webhook handler. */
 export const telegramWebhook = async (c: Context<WebhookAppEnv>): Promise<Response> => {
-  const verified = verifyTelegram({
+  const verified = await verifyTelegram({
     secret: c.env.TELEGRAM_SECRET_TOKEN,
     header: c.req.header("x-telegram-bot-api-secret-token") ?? null,
   });
@@ -53,12 +54,8 @@ export const telegramWebhook = async (c: Context<WebhookAppEnv>): Promise<Respon
     console.warn(`webhooks: telegram request rejected: ${verified.reason}`);
     return c.text("invalid secret token", 401);
   }
-  let update: Update;
-  try {
-    update = (await c.req.json()) as Update;
-  } catch {
-    return c.text("body is not JSON", 400);
-  }
+  const update = parseJsonObject<Update>(await c.req.text());
+  if (!update) return notAJsonObject(c);
   const m = update.message;
   if (!m || update.update_id === undefined || m.from?.is_bot) return c.body(null, 200);
   const target: TelegramTarget = {
@@ -95,7 +92,7 @@ export const telegramWebhook = async (c: Context<WebhookAppEnv>): Promise<Respon
       target,
       origin: new URL(c.req.url).origin,
       reply: (msg) => sendMessage(api, target, msg),
-      inputs: () => Promise.all(images.map((id) => downloadFile(api, id))),
+      inputs: images.map((id) => ({ fetch: (budget) => downloadFile(api, id, budget) })),
     }),
   );
   return c.body(null, 200);
