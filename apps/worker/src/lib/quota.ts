@@ -8,6 +8,9 @@
  * pass on the same remaining images. The hold is released once the response is complete (for an
  * SSE stream, once the stream ends or its client goes away), by which time the request's usage,
  * or its queued job, counts instead.
+ *
+ * The same count and hold serve chat members (who have no token, see webhooks/quota.ts), keyed
+ * by team and member instead of token: a `QuotaSubject`.
  */
 import type { Context } from "hono";
 import type { AppEnv, Member } from "./context.ts";
@@ -27,16 +30,96 @@ export const modelAllowed = (member: Member, model: string): boolean =>
   member.models === null || member.models.includes(model);
 
 /**
- * Images counted against a token today. Parameters: ?1 token id, ?2 UTC day, ?3 start of that
- * day, ?4 now (all unix seconds). Jobs count while the Workflow has them (queued, or running with
- * `attempts` > 0); a synchronous request's own row (running, no attempts) does not, as its hold
- * covers it until its usage is recorded. Where two of these overlap for a moment (usage recorded
- * before the row or hold is gone), the error is on the side of refusing, never of overrunning.
+ * Whose images a daily quota counts: a member token's, or a chat member's (no token; counted by
+ * team and member, as CHAT_TEAMS maps them).
  */
-const COUNTED_SQL = `(SELECT COALESCE(SUM(images), 0) FROM usage WHERE token_id = ?1 AND day = ?2)
+export type QuotaSubject = { tokenId: string } | { team: string; member: string };
+
+/**
+ * The subject's rows in `usage`, `jobs` and `quota_holds` (each has these columns): a predicate
+ * on ?1 (and ?2), and the values bound to them.
+ */
+const subjectOf = (s: QuotaSubject): { where: string; params: string[] } =>
+  "tokenId" in s
+    ? { where: "token_id = ?1", params: [s.tokenId] }
+    : { where: "team = ?1 AND member = ?2", params: [s.team, s.member] };
+
+/**
+ * Images counted against a subject today. Parameters: the subject's (see `subjectOf`), then ?d
+ * the UTC day, ?d+1 the start of that day, ?d+2 now (unix seconds). Jobs count while the Workflow
+ * has them (queued, or running with `attempts` > 0); a synchronous request's own row (running, no
+ * attempts) does not, as its hold covers it until its usage is recorded. Where two of these
+ * overlap for a moment (usage recorded before the row or hold is gone), the error is on the side
+ * of refusing, never of overrunning.
+ */
+const countedSql = (
+  where: string,
+  d: number,
+): string => `(SELECT COALESCE(SUM(images), 0) FROM usage WHERE ${where} AND day = ?${d})
   + (SELECT COALESCE(SUM(COALESCE(json_extract(request_json, '$.n'), 1)), 0) FROM jobs
-     WHERE token_id = ?1 AND (status = 'queued' OR (status = 'running' AND attempts > 0)) AND created_at >= ?3)
-  + (SELECT COALESCE(SUM(images), 0) FROM quota_holds WHERE token_id = ?1 AND expires_at > ?4)`;
+     WHERE ${where} AND (status = 'queued' OR (status = 'running' AND attempts > 0)) AND created_at >= ?${d + 1})
+  + (SELECT COALESCE(SUM(images), 0) FROM quota_holds WHERE ${where} AND expires_at > ?${d + 2})`;
+
+/** The count's parameters after the subject's: UTC day, start of that day, now. */
+const dayParams = (now: number): [string, number, number] => [utcDay(now), now - (now % 86400), now];
+
+/**
+ * A statement that reads the images counted against `s` today, as `counted`.
+ * @example const row = await countedStatement(db, { team, member }, now).first<{ counted: number }>()
+ */
+export function countedStatement(db: D1Database, s: QuotaSubject, now: number): D1PreparedStatement {
+  const { where, params } = subjectOf(s);
+  return db.prepare(`SELECT ${countedSql(where, params.length + 1)} AS counted`).bind(...params, ...dayParams(now));
+}
+
+/**
+ * A statement that takes a hold `holdId` of `n` images for `s` only when they fit in `quota`
+ * today: check and take are one statement, so concurrent requests cannot pass on the same
+ * images. It changes one row when the hold was taken, none when refused.
+ */
+export function holdStatement(
+  db: D1Database,
+  s: QuotaSubject,
+  holdId: string,
+  n: number,
+  quota: number,
+  now: number,
+): D1PreparedStatement {
+  const { where, params } = subjectOf(s);
+  const d = params.length + 1;
+  const h = d + 3; // ?h hold id, ?h+1 n, ?h+2 quota, ?h+3..?h+5 token id, team, member
+  const key = "tokenId" in s ? [s.tokenId, null, null] : [null, s.team, s.member];
+  return db
+    .prepare(
+      `INSERT INTO quota_holds (id, token_id, team, member, images, expires_at)
+       SELECT ?${h}, ?${h + 3}, ?${h + 4}, ?${h + 5}, ?${h + 1}, ?${d + 2} + ${HOLD_TTL_SECONDS}
+       WHERE ?${h + 1} + ${countedSql(where, d)} <= ?${h + 2}`,
+    )
+    .bind(...params, ...dayParams(now), holdId, n, quota, ...key);
+}
+
+/**
+ * Takes a hold of `n` images for `s` when they fit in `quota` today (UTC): the hold id, to pass to
+ * `releaseHold` once what it covers counts by itself; or how many images were left when refused.
+ * @example
+ * const hold = await takeHold(db, { team: "acme", member: "slack:U1" }, 2, 20);
+ * if (!hold.ok) return refuse(hold.left);
+ */
+export async function takeHold(
+  db: D1Database,
+  s: QuotaSubject,
+  n: number,
+  quota: number,
+): Promise<{ ok: true; holdId: string } | { ok: false; left: number }> {
+  const now = nowSeconds();
+  const holdId = randomId("hold");
+  const [hold, counted] = await db.batch<Record<string, number>>([
+    holdStatement(db, s, holdId, n, quota, now),
+    countedStatement(db, s, now),
+  ]);
+  if ((hold?.meta.changes ?? 0) > 0) return { ok: true, holdId };
+  return { ok: false, left: Math.max(0, quota - (counted?.results[0]?.counted ?? 0)) };
+}
 
 /**
  * Checks one image request of `n` images for `model` against the caller's token, in this order:
@@ -56,7 +139,6 @@ export async function enforceQuota(c: Context<AppEnv>, model: string, n: number)
   if (quota === null && rpm === null) return;
   const db = c.env.DB;
   const now = nowSeconds();
-  const dayStart = now - (now % 86400);
   const windowStart = now - (now % 60);
   const holdId = quota === null ? null : randomId("hold");
   const stmts: D1PreparedStatement[] = [];
@@ -68,14 +150,7 @@ export async function enforceQuota(c: Context<AppEnv>, model: string, n: number)
   }
   if (holdId !== null) {
     at.hold = stmts.length;
-    stmts.push(
-      db
-        .prepare(
-          `INSERT INTO quota_holds (id, token_id, images, expires_at) SELECT ?5, ?1, ?6, ?4 + ${HOLD_TTL_SECONDS}
-           WHERE ?6 + ${COUNTED_SQL} <= ?7`,
-        )
-        .bind(tokenId, utcDay(now), dayStart, now, holdId, n, quota),
-    );
+    stmts.push(holdStatement(db, { tokenId }, holdId, n, quota as number, now));
   }
   if (rpm !== null) {
     at.rate = stmts.length;
@@ -101,7 +176,7 @@ export async function enforceQuota(c: Context<AppEnv>, model: string, n: number)
   }
   if (holdId !== null) {
     at.counted = stmts.length;
-    stmts.push(db.prepare(`SELECT ${COUNTED_SQL} AS counted`).bind(tokenId, utcDay(now), dayStart, now));
+    stmts.push(countedStatement(db, { tokenId }, now));
   }
   const results = await db.batch<Record<string, number>>(stmts);
   if (quota !== null && (results[at.hold]?.meta.changes ?? 0) === 0) {

@@ -1,10 +1,16 @@
 /**
  * Daily image quota of a chat-mapped member (`dailyImageQuota` in CHAT_TEAMS). Chat members
- * have no token, so the gateway's per-token check does not apply; this counts the images
- * already recorded in `usage` for the (team, member) today plus those of jobs still in flight,
- * so a burst of messages cannot overrun the quota while the first jobs run.
+ * have no token, so the gateway's per-token check does not apply; the same count and hold
+ * (lib/quota.ts) are keyed by (team, member) instead: the images recorded in `usage` today, those
+ * of jobs still in flight, and live quota holds, so a burst of messages cannot overrun the quota.
  */
+import { countedStatement, takeHold } from "../lib/quota.ts";
 import type { ChatMember } from "./teams.ts";
+
+/** The member would go past their daily quota; the chat says so with `quotaText`. */
+export class ChatQuotaExceededError extends Error {
+  override name = "ChatQuotaExceededError";
+}
 
 /** Images the member may still make today (UTC), or null when unlimited. */
 export const imagesLeft = async (
@@ -13,18 +19,19 @@ export const imagesLeft = async (
   nowS = Math.floor(Date.now() / 1000),
 ): Promise<number | null> => {
   if (m.dailyImageQuota === null) return null;
-  const day = new Date(nowS * 1000).toISOString().slice(0, 10);
-  const dayStart = Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000);
-  const [used, pending] = await db.batch<{ n: number }>([
-    db
-      .prepare("SELECT COALESCE(SUM(images), 0) AS n FROM usage WHERE team = ? AND member = ? AND day = ?")
-      .bind(m.team, m.member, day),
-    db
-      .prepare(
-        "SELECT COALESCE(SUM(COALESCE(json_extract(request_json, '$.n'), 1)), 0) AS n FROM jobs " +
-          "WHERE team = ? AND member = ? AND created_at >= ? AND status IN ('queued', 'running')",
-      )
-      .bind(m.team, m.member, dayStart),
-  ]);
-  return m.dailyImageQuota - (used?.results[0]?.n ?? 0) - (pending?.results[0]?.n ?? 0);
+  const row = await countedStatement(db, { team: m.team, member: m.member }, nowS).first<{ counted: number }>();
+  return m.dailyImageQuota - (row?.counted ?? 0);
+};
+
+/**
+ * Takes a quota hold of `n` images for the member in the same statement that checks the quota,
+ * so two events at the same moment cannot both pass on the last images. Returns the hold id (for
+ * `releaseHold` once the job row counts by itself), or null when the member is unlimited.
+ * @throws ChatQuotaExceededError when the images do not fit
+ */
+export const holdImages = async (db: D1Database, m: ChatMember, n: number): Promise<string | null> => {
+  if (m.dailyImageQuota === null) return null;
+  const hold = await takeHold(db, { team: m.team, member: m.member }, n, m.dailyImageQuota);
+  if (!hold.ok) throw new ChatQuotaExceededError(`daily quota of ${m.dailyImageQuota}: ${hold.left} left, ${n} asked`);
+  return hold.holdId;
 };

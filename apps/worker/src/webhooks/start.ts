@@ -6,6 +6,7 @@
 import { isValidationError, redact } from "@gptimg/core";
 import { createJob } from "../jobs/create.ts";
 import type { ChatDelivery, JobsEnv } from "../jobs/types.ts";
+import { releaseHold } from "../lib/quota.ts";
 import { envSecrets } from "../lib/secrets.ts";
 import type { ChatCommand } from "./command.ts";
 import { attachJob, claimEvent } from "./dedupe.ts";
@@ -20,7 +21,7 @@ import {
   unreadableInputText,
   workingText,
 } from "./messages.ts";
-import { imagesLeft } from "./quota.ts";
+import { ChatQuotaExceededError, holdImages, imagesLeft } from "./quota.ts";
 import type { ChatMember, Platform } from "./teams.ts";
 
 /** Everything a platform handler knows once a command is verified, allowed and deduplicated. */
@@ -55,26 +56,44 @@ export const startChatJob = async (env: JobsEnv, s: ChatJobStart): Promise<Start
   try {
     if (!(await claimEvent(env.DB, s.platform, s.eventId))) return { started: false, reason: "duplicate" };
     const n = s.command.options.n ?? 1;
+    // a quick look first, so a member already over quota costs no downloads; the hold decides
     const left = await imagesLeft(env.DB, s.member);
-    if (left !== null && n > left) {
-      await say(quotaText(s.member.dailyImageQuota ?? 0));
-      return { started: false, reason: "quota_exceeded" };
-    }
+    if (left !== null && n > left) throw new ChatQuotaExceededError();
     const inputs = s.command.kind === "edit" && s.inputs ? await downloadInputs(s.inputs) : undefined;
     const delivery: ChatDelivery = { kind: "chat", platform: s.platform, target: s.target };
-    const { job, created } = await createJob(env, {
-      member: { tokenId: null, team: s.member.team, member: s.member.member },
-      kind: s.command.kind,
-      request: { prompt: s.command.prompt, ...(s.member.model ? { model: s.member.model } : {}), ...s.command.options },
-      ...(inputs ? { inputs } : {}),
-      idempotencyKey: `chat:${s.platform}:${s.eventId}`,
-      delivery,
-      origin: env.PUBLIC_BASE_URL ?? s.origin,
-    });
+    let hold: string | null = null;
+    let started: Awaited<ReturnType<typeof createJob>>;
+    try {
+      started = await createJob(env, {
+        member: { tokenId: null, team: s.member.team, member: s.member.member },
+        kind: s.command.kind,
+        request: {
+          prompt: s.command.prompt,
+          ...(s.member.model ? { model: s.member.model } : {}),
+          ...s.command.options,
+        },
+        ...(inputs ? { inputs } : {}),
+        idempotencyKey: `chat:${s.platform}:${s.eventId}`,
+        delivery,
+        origin: env.PUBLIC_BASE_URL ?? s.origin,
+        admit: async () => {
+          hold = await holdImages(env.DB, s.member, n);
+        },
+      });
+    } finally {
+      // the job row now counts by itself (or there is none): the hold has done its work
+      if (hold !== null)
+        await releaseHold(env.DB, hold).catch((e: unknown) => logFailure(env, "quota hold release", e));
+    }
+    const { job, created } = started;
     await attachJob(env.DB, s.platform, s.eventId, job.id);
     if (created && s.announce !== false) await say(workingText(s.command.kind, s.command.prompt));
     return { started: true, jobId: job.id, created };
   } catch (e) {
+    if (e instanceof ChatQuotaExceededError) {
+      await say(quotaText(s.member.dailyImageQuota ?? 0));
+      return { started: false, reason: "quota_exceeded" };
+    }
     if (isValidationError(e)) {
       await say(invalidText(e.issues));
       return { started: false, reason: "validation" };

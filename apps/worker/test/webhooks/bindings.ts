@@ -30,6 +30,7 @@ export const WEBHOOK_TEST_BINDINGS = {
     "discord:200": { team: "acme" },
     "telegram:300": { team: "acme", member: "tg-chat" },
     "telegram:301": { team: "acme", member: "tg-quota", dailyImageQuota: 1 },
+    "telegram:302": { team: "acme", member: "tg-race", dailyImageQuota: 1 },
     "feishu:tenant400": { team: "acme", perUser: true },
   }),
 };

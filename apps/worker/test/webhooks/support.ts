@@ -266,6 +266,33 @@ export function bigBodies() {
   return { seen, serve };
 }
 
+/**
+ * Sends webhook requests through the Worker at the same moment (their `waitUntil` work runs
+ * interleaved, as in one isolate under load), then waits for every Workflow they started.
+ */
+export async function deliverTogether(reqs: Request[]): Promise<{ texts: string[]; jobIds: string[] }> {
+  await using wf = await introspectWorkflow(env.IMAGE_JOBS);
+  await wf.modifyAll(async (m) => {
+    await m.disableRetryDelays();
+    await m.disableSleeps();
+  });
+  const texts = await Promise.all(
+    reqs.map(async (req) => {
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(req as Parameters<typeof worker.fetch>[0], env, ctx);
+      const text = await res.text();
+      await waitOnExecutionContext(ctx);
+      return text;
+    }),
+  );
+  const jobIds: string[] = [];
+  for (const instance of wf.get()) {
+    await instance.waitForStatus("complete");
+    jobIds.push(((await instance.getOutput()) as { jobId: string }).jobId);
+  }
+  return { texts, jobIds };
+}
+
 /** Number of jobs in D1. */
 export const jobCount = async (): Promise<number> =>
   (await env.DB.prepare("SELECT COUNT(*) AS n FROM jobs").first<{ n: number }>())?.n ?? 0;

@@ -1,7 +1,16 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { getJob } from "../../src/jobs/repo.ts";
-import { assertNoSecrets, B, chatFake, deliver, INPUT_PNG, jobCount, telegramRequest } from "./support.ts";
+import {
+  assertNoSecrets,
+  B,
+  chatFake,
+  deliver,
+  deliverTogether,
+  INPUT_PNG,
+  jobCount,
+  telegramRequest,
+} from "./support.ts";
 
 let fake: ReturnType<typeof chatFake> | undefined;
 afterEach(() => {
@@ -139,6 +148,24 @@ describe("POST /webhooks/telegram", () => {
     expect(last.text).toContain("couldn't read the attached image");
     expect(last.text).toContain("Bad Request");
     assertNoSecrets(last.text);
+  });
+
+  it("lets only one of two simultaneous commands through the last image of the daily quota", async () => {
+    fake = chatFake();
+    // chat 302's member has a quota of 1 and nothing used yet today
+    const { jobIds } = await deliverTogether([
+      telegramRequest(update({ text: "/image first" }, 302)),
+      telegramRequest(update({ text: "/image second" }, 302)),
+    ]);
+    expect(jobIds).toHaveLength(1);
+    expect(fake.providerCalls).toHaveLength(1);
+    const texts = fake.to(`${bot}sendMessage`).map((c) => (c.json() as { text: string }).text);
+    expect(texts.filter((t) => t.includes("daily quota of 1 image"))).toHaveLength(1);
+    // the hold was released once the job row existed: nothing is left holding images
+    const holds = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM quota_holds WHERE team = 'acme' AND member = 'tg-race'",
+    ).first<{ n: number }>();
+    expect(holds?.n).toBe(0);
   });
 
   it("retries a failed sendPhoto without generating again, and sends it once", async () => {
