@@ -151,12 +151,32 @@ describe("callback signatures", () => {
   });
 });
 
+describe("callback answers", () => {
+  it.each([301, 302, 307, 308])(
+    "a %i redirect is a permanent failure: it is never followed, so never retried",
+    async (status) => {
+      const e = env as JobsEnv;
+      const spy = vi.fn(async () => new Response(null, { status, headers: { location: "https://elsewhere.test/" } }));
+      await expect(
+        deliverCallback(e, HOOK, "acme", job, { fetch: spy as unknown as typeof fetch }),
+      ).rejects.toMatchObject({
+        name: "PermanentDeliveryError",
+        message: expect.stringContaining("a redirect"),
+      });
+      expect(spy).toHaveBeenCalledTimes(1);
+    },
+  );
+});
+
 describe("SIGNING_KEYS validation is one rule for URLs, callbacks and the secret route", () => {
   const SHORT = "short-canary-31-chars-012345678"; // one under the 32-character minimum
   it.each<[string, Record<string, string>, string | null]>([
     ["only a short key", { k1: SHORT }, null],
     ["a bad kid", { "bad kid!": "signing-canary-badkid-do-not-leak-0123" }, null],
     ["a short newest key after a good one", { k1: "signing-canary-k1-do-not-leak-0123456789", k9: SHORT }, "k1"],
+    // an all-digit kid would be listed first by JSON.parse whatever its place: refused, so the
+    // last kid written is the one that signs
+    ["an all-digit kid written last", { k1: "signing-canary-k1-do-not-leak-0123456789", "2": SHORT.repeat(2) }, "k1"],
   ])("%s", async (_name, keys, expectedKid) => {
     const e = { ...env, SIGNING_KEYS: JSON.stringify(keys) } as JobsEnv;
     const { token } = await memberToken({ team: "acme" });

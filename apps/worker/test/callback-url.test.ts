@@ -34,6 +34,13 @@ describe("isPrivateHost", () => {
     "https://printer.local/",
     "https://metadata.google.internal/",
     "https://intranet/",
+    "https://localhost../",
+    "https://127.0.0.1../",
+    "https://localhost.localdomain/",
+    "https://[::ffff:0:127.0.0.1]/", // IPv4-translated
+    "https://[2002:a9fe:a9fe::]/", // 6to4 around 169.254.169.254
+    "https://[fec0::1]/", // site local
+    "https://[2001:0:4136:e378::1]/", // Teredo
   ])("%s is private", (url) => {
     expect(isPrivateHost(new URL(url).hostname)).toBe(true);
   });
@@ -46,6 +53,8 @@ describe("isPrivateHost", () => {
     "https://100.128.0.1/",
     "https://[2606:4700::1111]/",
     "https://[::ffff:8.8.8.8]/",
+    "https://[2002:808:808::]/", // 6to4 around 8.8.8.8
+    "https://[2001:db8::1]/",
   ])("%s is public", (url) => {
     expect(isPrivateHost(new URL(url).hostname)).toBe(false);
   });

@@ -1,6 +1,7 @@
 import { introspectWorkflow } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { app } from "../src/app.ts";
 import { call, fakeUpstream, imagesResponse, memberToken, migrate, postJob, readSse, testPng } from "./jobs-support.ts";
 
 beforeAll(migrate);
@@ -180,6 +181,30 @@ describe("GET /v1/jobs/:id/events", () => {
     expect(events.map((e) => e.event)).toEqual(["status", "done"]);
     expect(events[0]?.data).toEqual({ status: "succeeded" });
     expect(events[1]?.data).toMatchObject({ id, status: "succeeded", object: "image.job" });
+  });
+
+  it("a job that cannot be read to the end ends the stream with an error event, logging its kind only", async () => {
+    const { token } = await memberToken();
+    const up = fakeUpstream(() => imagesResponse(1));
+    restore = up.restore;
+    const { id } = await runJob(token, { prompt: "unsignable" });
+    const logged: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void logged.push(args.map(String).join(" "));
+    try {
+      // no usable signing key: the finished job's image URLs cannot be signed
+      const res = await app.request(
+        `/v1/jobs/${id}/events`,
+        { headers: { authorization: `Bearer ${token}` } },
+        { ...env, SIGNING_KEYS: "{}" },
+      );
+      const events = await readSse(res);
+      expect(events.map((e) => e.event)).toEqual(["status", "error"]);
+      expect(events[1]?.data).toMatchObject({ code: "internal" });
+    } finally {
+      console.error = original;
+    }
+    expect(logged).toEqual(["internal error on GET /v1/jobs/:id/events: NoSigningKeyError"]);
   });
 });
 

@@ -99,5 +99,8 @@ export async function deliverCallback(
   if (res.ok) return res.status;
   const message = `callback ${new URL(url).origin} answered ${res.status}`;
   if (PERMANENT.has(res.status)) throw new PermanentDeliveryError(message);
+  // the same URL answers the same way again: a redirect is never followed, so never delivered
+  if (res.status >= 300 && res.status < 400)
+    throw new PermanentDeliveryError(`${message} (a redirect: callbacks are not redirected, set the final URL)`);
   throw new Error(message);
 }

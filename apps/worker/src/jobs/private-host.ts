@@ -22,7 +22,8 @@ const V4_BLOCKED: [number[], number][] = [
   [[240], 4],
 ];
 
-const NAME_SUFFIXES = [".localhost", ".local", ".internal", ".lan", ".home.arpa"];
+const NAMES = new Set(["localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"]);
+const NAME_SUFFIXES = [".localhost", ".local", ".internal", ".lan", ".home.arpa", ".localdomain"];
 
 function v4Octets(host: string): number[] | null {
   const parts = host.split(".");
@@ -53,17 +54,25 @@ function v6Groups(addr: string): number[] | null {
   return groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
 }
 
+/** The IPv4 address held in two 16-bit groups. */
+const v4Of = (hi: number, lo: number): number[] => [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff];
+
 function v6Blocked(groups: number[]): boolean {
   const [a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0] = groups;
-  if (a === 0 && b === 0 && c === 0 && d === 0 && e === 0) {
-    // ::, ::1, and IPv4-mapped ::ffff:a.b.c.d (and the deprecated IPv4-compatible ::a.b.c.d)
-    if (f === 0 && g === 0 && h <= 1) return true;
-    if (f === 0xffff || f === 0) return v4Blocked([g >> 8, g & 0xff, h >> 8, h & 0xff]);
+  if (a === 0 && b === 0 && c === 0 && d === 0) {
+    // ::, ::1, IPv4-mapped ::ffff:a.b.c.d, the deprecated IPv4-compatible ::a.b.c.d, and
+    // IPv4-translated ::ffff:0:a.b.c.d
+    if (e === 0 && f === 0 && g === 0 && h <= 1) return true;
+    if (e === 0 && (f === 0xffff || f === 0)) return v4Blocked(v4Of(g, h));
+    if (e === 0xffff && f === 0) return v4Blocked(v4Of(g, h));
   }
   if ((a & 0xfe00) === 0xfc00) return true; // fc00::/7 unique local
   if ((a & 0xffc0) === 0xfe80) return true; // fe80::/10 link local
+  if ((a & 0xffc0) === 0xfec0) return true; // fec0::/10 site local (deprecated, still routed inside some networks)
   if ((a & 0xff00) === 0xff00) return true; // ff00::/8 multicast
-  if (a === 0x64 && b === 0xff9b) return v4Blocked([g >> 8, g & 0xff, h >> 8, h & 0xff]); // NAT64
+  if (a === 0x64 && b === 0xff9b) return v4Blocked(v4Of(g, h)); // NAT64
+  if (a === 0x2002) return v4Blocked(v4Of(b, c)); // 6to4 carries an IPv4 address in groups 2-3
+  if (a === 0x2001 && b === 0) return true; // 2001:0::/32 Teredo tunnels to an address it hides
   return false;
 }
 
@@ -74,8 +83,10 @@ function v6Blocked(groups: number[]): boolean {
  * isPrivateHost(new URL("https://169.254.169.254/").hostname) // true
  */
 export function isPrivateHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/\.$/, "");
-  if (host === "localhost" || NAME_SUFFIXES.some((s) => host.endsWith(s))) return true;
+  // "localhost.." and "127.0.0.1.." stay names to the URL parser but reach the same hosts
+  const host = hostname.toLowerCase().replace(/\.+$/, "");
+  if (host === "" || host.includes("..")) return true;
+  if (NAMES.has(host) || NAME_SUFFIXES.some((s) => host.endsWith(s))) return true;
   // a single-label name (https://intranet/) only resolves inside some network
   if (!host.includes(".") && !host.startsWith("[")) return true;
   if (host.startsWith("[") && host.endsWith("]")) {

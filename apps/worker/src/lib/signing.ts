@@ -7,7 +7,11 @@ export const MAX_URL_TTL_SECONDS = 7 * 24 * 3600;
 export const DEFAULT_URL_TTL_SECONDS = 3600;
 /** Clock skew tolerated between the Worker that signed and the one that verifies. */
 const SKEW_SECONDS = 300;
-const KID_PATTERN = /^[A-Za-z0-9._-]{1,32}$/;
+/**
+ * A kid starts with a letter: JavaScript lists all-digit object keys first, in numeric order,
+ * whatever order SIGNING_KEYS wrote them in, so a numeric kid could sign after a rotation.
+ */
+const KID_PATTERN = /^[A-Za-z][A-Za-z0-9._-]{0,31}$/;
 /** HMAC keys shorter than this are refused: a guessable key would let anyone mint URLs. */
 const MIN_KEY_LENGTH = 32;
 
@@ -20,7 +24,7 @@ export const stringToSign = (kid: string, key: string, exp: number): string =>
 
 /**
  * `SIGNING_KEYS` as ordered [kid, secret] pairs; the last one signs. Entries with a kid outside
- * `[A-Za-z0-9._-]{1,32}` or a secret under 32 characters are dropped. The one parser of
+ * `[A-Za-z][A-Za-z0-9._-]{0,31}` or a secret under 32 characters are dropped. The one parser of
  * `SIGNING_KEYS`: URL signing, verification and callback secrets all read keys through it.
  */
 export function signingKeys(env: Pick<Env, "SIGNING_KEYS">): [string, string][] {
