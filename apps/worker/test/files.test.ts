@@ -89,7 +89,7 @@ describe("GET /files/<key>", () => {
       good.replace(/exp=(\d+)/, (_, e) => `exp=${Number(e) - 1}`), // tampered exp
       good.replace("kid=k2", "kid=k1"), // other kid
       good.replace("kid=k2", "kid=nope"), // unknown kid
-      good.replace(/sig=./, "sig=A"), // tampered sig
+      good.replace(/sig=(.)/, (_, c) => `sig=${c === "A" ? "B" : "A"}`), // tampered sig (first character changed)
       good.replace(/&sig=.*/, ""), // no sig
       `${ORIGIN}/files/${KEY}`, // no query at all
       await forge(now - 5), // expired

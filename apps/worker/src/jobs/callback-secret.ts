@@ -7,7 +7,7 @@
  */
 import type { Env } from "../env.ts";
 import { newestSigningKey, signingKeys } from "../lib/signing.ts";
-import { toHex } from "../lib/tokens.ts";
+import { hmacSha256, toHex } from "../lib/tokens.ts";
 
 /** Domain separation: the URL signer's strings start with "gptimg-url-v1\n", never this. */
 const CONTEXT = "gptimg-callback-v1\n";
@@ -26,11 +26,7 @@ export interface CallbackSecret {
  */
 export async function deriveCallbackSecret(signingKey: string, team: string): Promise<string> {
   if (team === "" || team.includes("\n")) throw new RangeError(`team ${JSON.stringify(team)}: must be a team name`);
-  const enc = new TextEncoder();
-  const k = await crypto.subtle.importKey("raw", enc.encode(signingKey), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
-  return toHex(await crypto.subtle.sign("HMAC", k, enc.encode(CONTEXT + team)));
+  return toHex(await hmacSha256(signingKey, CONTEXT + team));
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ValidationIssue } from "@gptimg/core";
-import { toHex } from "../lib/tokens.ts";
+import { hmacSha256, toHex } from "../lib/tokens.ts";
 import { newestCallbackSecret } from "./callback-secret.ts";
 import { isPrivateHost } from "./private-host.ts";
 import type { JobsEnv, JobView } from "./types.ts";
@@ -51,10 +51,7 @@ export function checkCallbackUrl(env: JobsEnv, value: string): ValidationIssue[]
  * const header = await signCallback(secret, JSON.stringify(job), Math.floor(Date.now() / 1000));
  */
 export async function signCallback(key: string, body: string, t: number): Promise<string> {
-  const enc = new TextEncoder();
-  const k = await crypto.subtle.importKey("raw", enc.encode(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = await crypto.subtle.sign("HMAC", k, enc.encode(`${t}.${body}`));
-  return `t=${t},v1=${toHex(mac)}`;
+  return `t=${t},v1=${toHex(await hmacSha256(key, `${t}.${body}`))}`;
 }
 
 /** Statuses after which posting the same callback again cannot help. */

@@ -76,3 +76,14 @@ export async function timingSafeEqual(a: string, b: string): Promise<boolean> {
 
 /** Names used for teams and members: they end up in R2 keys and must stay path-safe. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * HMAC-SHA256 of `message` (bytes, or a string's UTF-8) under `key` (a string's UTF-8): URL
+ * signing, callback signatures, per-team callback secrets and Slack's request signature.
+ */
+export async function hmacSha256(key: string, message: Uint8Array | string): Promise<Uint8Array> {
+  const enc = new TextEncoder();
+  const k = await crypto.subtle.importKey("raw", enc.encode(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const data = typeof message === "string" ? enc.encode(message) : message;
+  return new Uint8Array(await crypto.subtle.sign("HMAC", k, data as Uint8Array<ArrayBuffer>));
+}

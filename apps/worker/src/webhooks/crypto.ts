@@ -6,7 +6,7 @@ const encoder = new TextEncoder();
 /** UTF-8 bytes of a string. */
 export const utf8 = (s: string): Uint8Array<ArrayBuffer> => encoder.encode(s) as Uint8Array<ArrayBuffer>;
 
-export { toHex } from "../lib/tokens.ts";
+export { hmacSha256, toHex } from "../lib/tokens.ts";
 
 /** Bytes of a hex string, or null when it is not even-length hex. */
 export const fromHex = (hex: string): Uint8Array<ArrayBuffer> | null => {
@@ -34,12 +34,6 @@ export const concatBytes = (...parts: Uint8Array[]): Uint8Array<ArrayBuffer> => 
     at += p.length;
   }
   return out;
-};
-
-/** HMAC-SHA256 of `message` under `key`. */
-export const hmacSha256 = async (key: string, message: Uint8Array): Promise<Uint8Array> => {
-  const k = await crypto.subtle.importKey("raw", utf8(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", k, message as Uint8Array<ArrayBuffer>));
 };
 
 /** SHA-256 of bytes. */
