@@ -147,3 +147,20 @@ describe("readChatImages", () => {
     );
   });
 });
+
+describe("percent-encoded data URLs", () => {
+  it("decode to the exact bytes, high bytes included", () => {
+    const refs = extractChatImages({
+      choices: [{ message: { content: "![a](data:image/png,%89PNG%0D%0A%1A%0A)" } }],
+    }) as ChatImageRef[];
+    expect(refs).toHaveLength(1);
+    const bytes = (refs[0] as { bytes: Uint8Array }).bytes;
+    expect([...bytes]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  });
+
+  it("a broken escape is a bad response naming where it was", () => {
+    expect(() => extractChatImages({ choices: [{ message: { content: "![a](data:image/png,%8)" } }] })).toThrow(
+      BadResponseError,
+    );
+  });
+});

@@ -412,3 +412,33 @@ describe("createImageClient against the offline provider", () => {
     expect(a.count()).toBe(0);
   });
 });
+
+describe("createImageClient options", () => {
+  const providers: ProviderConfig[] = [{ name: "p", profile: "openai", apiKey: "k" }];
+  it.each<[string, Partial<ClientOptions>, string]>([
+    ["maxRetries NaN", { retry: { maxRetries: Number.NaN } }, "retry.maxRetries"],
+    ["maxRetries 1e9", { retry: { maxRetries: 1e9 } }, "retry.maxRetries"],
+    ["negative base delay", { retry: { baseDelayMs: -1 } }, "retry.baseDelayMs"],
+    ["Infinity timeout (a timer that fires at once)", { timeoutMs: Number.POSITIVE_INFINITY }, "timeoutMs"],
+    ["zero timeout", { timeoutMs: 0 }, "timeoutMs"],
+  ])("%s is refused, naming the field", (_name, extra, field) => {
+    expect(() => createImageClient({ providers, ...extra })).toThrow(
+      expect.objectContaining({ code: "validation", param: field }),
+    );
+  });
+
+  it("a retry field given as undefined takes its default, so retries stay bounded", async () => {
+    let calls = 0;
+    const client = createImageClient({
+      providers,
+      retry: { maxRetries: undefined, baseDelayMs: undefined, maxRetryAfterMs: undefined },
+      sleep: async () => {},
+      fetch: async () => {
+        calls++;
+        return Response.json({ error: { message: "overloaded" } }, { status: 503 });
+      },
+    });
+    await expect(client.generate({ prompt: "x" })).rejects.toMatchObject({ code: "provider_error" });
+    expect(calls).toBe(3);
+  });
+});

@@ -1,11 +1,11 @@
 import { attemptLoop, type LoopContext } from "./client-loop.ts";
 import { badResponse, decodeResponse } from "./decode-response.ts";
 import { requestIdOf } from "./error-from-response.ts";
-import { BadResponseError } from "./errors/index.ts";
+import { BadResponseError, ValidationError } from "./errors/index.ts";
 import { endpointUrl, modelFor, type ResolvedProvider, resolveProviders } from "./providers.ts";
 import { buildEditRequest, buildGenerateRequest } from "./request.ts";
 import { isSecretHeader, requestHeaders } from "./request-headers.ts";
-import { RETRY_DEFAULTS } from "./retry.ts";
+import { MAX_TIMER_MS, resolveRetryOptions } from "./retry.ts";
 import type {
   ClientOptions,
   EditOptions,
@@ -14,6 +14,7 @@ import type {
   ImageResult,
   ImageStreamEvent,
   ImageUsage,
+  ValidationIssue,
 } from "./types.ts";
 import { wireSize } from "./wire-fields.ts";
 
@@ -66,6 +67,18 @@ function requestedSizeFor(p: ResolvedProvider, model: string, size: string | und
  */
 export function createImageClient(options: ClientOptions): ImageClient {
   const providers = resolveProviders(options.providers);
+  const issues: ValidationIssue[] = [];
+  const retry = resolveRetryOptions(options.retry, issues);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // a timer past MAX_TIMER_MS fires at once: the request would be sent, then abandoned
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMER_MS) {
+    issues.push({
+      field: "timeoutMs",
+      value: timeoutMs,
+      rule: `must be a whole number of ms from 1 to ${MAX_TIMER_MS}`,
+    });
+  }
+  if (issues.length) throw new ValidationError(issues);
   const secrets = providers.flatMap((p) => [
     p.apiKey,
     ...Object.entries(p.headers)
@@ -75,8 +88,8 @@ export function createImageClient(options: ClientOptions): ImageClient {
   const ctx: LoopContext = {
     providers,
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    retry: { ...RETRY_DEFAULTS, ...options.retry },
+    timeoutMs,
+    retry,
     now: options.now ?? Date.now,
     sleep: options.sleep ?? defaultSleep,
     random: options.random ?? Math.random,

@@ -1,5 +1,4 @@
-import { decodeBase64 } from "./base64.ts";
-import { type ChatImageRef, readChatImages } from "./chat.ts";
+import { type ChatImageRef, decodeDataUrl, readChatImages } from "./chat.ts";
 import { isContentPolicy, readBounded, statusLine } from "./error-from-response.ts";
 import { BadResponseError, ContentPolicyError, GptImageError } from "./errors/index.ts";
 import { inspectImage } from "./inspect.ts";
@@ -58,10 +57,9 @@ export function toImage(bytes: Uint8Array, index: number, ctx: DecodeContext, re
  */
 export async function downloadImage(url: string, index: number, ctx: DecodeContext): Promise<Uint8Array> {
   if (url.startsWith("data:")) {
-    const comma = url.indexOf(",");
-    if (comma < 0 || !url.slice(0, comma).endsWith(";base64"))
-      throw badResponse(`image ${index}: unsupported data URL`, ctx);
-    return decodeBase64(url.slice(comma + 1), `image ${index}`);
+    const bytes = decodeDataUrl(url, `image ${index}`);
+    if (!bytes) throw badResponse(`image ${index}: a data URL that is not an image`, ctx);
+    return bytes;
   }
   let target: URL;
   try {

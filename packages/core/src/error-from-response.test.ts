@@ -168,3 +168,16 @@ describe("errorFromResponse", () => {
     expect(e.message.length).toBeLessThan(400);
   });
 });
+
+describe("errorFromResponse redacts before it shortens", () => {
+  it("a key that a 300-character cut would split appears in no part", async () => {
+    const key = "wk_0123456789abcdefghijklmnopqrstuv";
+    const res = new Response(`${"x".repeat(290)} key=${key}`, {
+      status: 401,
+      headers: { "content-type": "text/plain" },
+    });
+    const e = await errorFromResponse(res, { provider: "p", secrets: [key] });
+    expect(e.message).not.toContain(key.slice(0, 6));
+    expect(e.message).toContain("key=***");
+  });
+});

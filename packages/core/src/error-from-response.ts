@@ -141,7 +141,8 @@ export interface ErrorContext {
  * if (!res.ok) throw await errorFromResponse(res, { provider: "primary", secrets: [key] })
  */
 export async function errorFromResponse(res: Response, ctx: ErrorContext): Promise<ApiError> {
-  const text = await readBounded(res.body);
+  // redacted whole before anything is cut from it: a cut through a key would hide it from redact
+  const text = redact(await readBounded(res.body), ctx.secrets);
   const status = statusLine(res.status, res.statusText);
   const body = parseErrorBody(text);
   const raw = body?.message ?? messageForText(text, res.headers.get("content-type") ?? "", status);

@@ -123,3 +123,20 @@ describe("resolveProviders", () => {
     expect(resolveProviders([{ name: "a", profile: "openai" }, MINIMAX]).map((p) => p.name)).toEqual(["a", "minimax"]);
   });
 });
+
+describe("provider URLs with a query", () => {
+  it("names the field without repeating the query, where a key may sit", () => {
+    let caught: unknown;
+    try {
+      resolveProviders([
+        { name: "g", profile: "openai-compatible", baseUrl: "https://x.io/v1?key=AIzaSECRET123", apiKey: "k" },
+      ]);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ValidationError);
+    const message = (caught as ValidationError).message;
+    expect(message).toContain("https://x.io/v1?…");
+    expect(message).not.toContain("AIzaSECRET123");
+  });
+});

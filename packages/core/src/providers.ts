@@ -102,7 +102,12 @@ function checkBaseUrl(value: unknown, field: string, issues: ValidationIssue[]):
     return undefined;
   }
   if (url.search || url.hash) {
-    issues.push({ field, value, rule: "must not contain a query or fragment" });
+    // shown without them: a query is where some services take a key
+    issues.push({
+      field,
+      value: `${url.origin}${url.pathname}${url.search ? "?…" : ""}${url.hash ? "#…" : ""}`,
+      rule: "must not contain a query or fragment",
+    });
     return undefined;
   }
   return url.href.replace(/\/+$/, "");
@@ -111,7 +116,8 @@ function checkBaseUrl(value: unknown, field: string, issues: ValidationIssue[]):
 function checkPath(value: unknown, field: string, issues: ValidationIssue[]): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "string" || !value.startsWith("/") || /[\s?#]/.test(value)) {
-    issues.push({ field, value, rule: "must be a path starting with / (no spaces, query or fragment)" });
+    const shown = typeof value === "string" ? value.replace(/[?#][\s\S]*$/, "…") : value;
+    issues.push({ field, value: shown, rule: "must be a path starting with / (no spaces, query or fragment)" });
     return undefined;
   }
   return value;

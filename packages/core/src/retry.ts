@@ -1,4 +1,4 @@
-import type { RetryOptions } from "./types.ts";
+import type { RetryOptions, ValidationIssue } from "./types.ts";
 
 /** Statuses worth another try; other 5xx are retried too (see `isRetryableStatus`). */
 const RETRYABLE_STATUSES = new Set([
@@ -19,6 +19,35 @@ export const RETRY_DEFAULTS: Required<RetryOptions> = {
   maxRetryAfterMs: 60_000,
   retryUnknownOutcome: false,
 };
+
+/** The longest delay a platform timer takes; longer ones fire at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Retry options with every field set: a field left out or `undefined` takes its default. Each
+ * value that is not a whole, finite, non-negative number (delays at most `MAX_TIMER_MS`,
+ * retries at most 100) is an issue: an unbounded retry loop or a NaN backoff is never run.
+ * @example
+ * resolveRetryOptions({ maxRetries: 5 }, issues) // { maxRetries: 5, baseDelayMs: 500, … }
+ */
+export function resolveRetryOptions(opts: RetryOptions | undefined, issues: ValidationIssue[]): Required<RetryOptions> {
+  const o = opts ?? {};
+  const whole = (field: keyof RetryOptions, max: number): number => {
+    const v = o[field] ?? RETRY_DEFAULTS[field];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > max) {
+      issues.push({ field: `retry.${field}`, value: v, rule: `must be a whole number from 0 to ${max}` });
+      return RETRY_DEFAULTS[field] as number;
+    }
+    return v;
+  };
+  return {
+    maxRetries: whole("maxRetries", 100),
+    baseDelayMs: whole("baseDelayMs", MAX_TIMER_MS),
+    maxDelayMs: whole("maxDelayMs", MAX_TIMER_MS),
+    maxRetryAfterMs: whole("maxRetryAfterMs", MAX_TIMER_MS),
+    retryUnknownOutcome: o.retryUnknownOutcome === true,
+  };
+}
 
 /**
  * True for 408, 409, 429 and every 5xx.

@@ -123,7 +123,7 @@ describe("parseImageEvents", () => {
       `data: ${completed("image_generation", FINAL).slice(0, 200)}`,
       "event stream ended early after 206 bytes, inside event 1",
     ],
-    ["data that is not JSON", "data: hello\n\n", 'event 1 data is not JSON: "hello"'],
+    ["data that is not JSON", "data: hello\n\n", "event 1 data is not JSON (5 characters of text)"],
     [
       "invalid JSON in data",
       'data: {"type":"x",}\n\n',

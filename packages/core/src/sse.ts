@@ -159,7 +159,8 @@ class SseImageParser {
         this.done = true;
         return undefined;
       }
-      throw new BadResponseError(`event ${this.events} data is not JSON: ${JSON.stringify(data.text.slice(0, 80))}`);
+      // not quoted: a slice could carry part of a secret that redaction would no longer recognise
+      throw new BadResponseError(`event ${this.events} data is not JSON (${data.text.length} characters of text)`);
     }
     const f = data.fields;
     const type = str(f.type) ?? name;
