@@ -210,6 +210,13 @@ describe("inspectImageData", () => {
     expect(reads).toEqual([INSPECT_HEAD_BYTES, bytes.byteLength]);
   });
 
+  it("reads on for the tRNS chunk of a small PNG whose metadata fills the head", async () => {
+    const bytes = png({ width: 8, height: 4, colorType: 3, trns: true, padBeforeData: 2 * INSPECT_HEAD_BYTES });
+    const { blob, reads } = watched(bytes);
+    expect(await inspectImageData(blob)).toMatchObject({ ok: true, format: "png", hasAlpha: true });
+    expect(reads).toEqual([INSPECT_HEAD_BYTES, bytes.byteLength]);
+  });
+
   it("reads a non-image only to its head, and says it is not an image", async () => {
     const { blob, reads } = watched(new Uint8Array(3 * INSPECT_HEAD_BYTES).fill(7));
     expect(await inspectImageData(blob)).toMatchObject({ ok: false });

@@ -191,7 +191,8 @@ export const INSPECT_HEAD_BYTES = 64 * 1024;
 /**
  * `inspectImage` of a Blob (a form's file) or bytes, reading only its first
  * `INSPECT_HEAD_BYTES`, so a 50 MB file is not copied whole beside itself; a JPEG whose frame
- * header sits behind large metadata is read whole.
+ * header sits behind large metadata is read whole, and so is a PNG under 4 MB whose head shows
+ * no alpha (its tRNS chunk may come later).
  * @example
  * const info = await inspectImageData(file); // { ok: true, format: "png", width: 1024, height: 1024, … }
  */
@@ -201,6 +202,13 @@ export async function inspectImageData(data: Blob | Uint8Array): Promise<ImageIn
     data instanceof Uint8Array ? data.subarray(0, n) : new Uint8Array(await data.slice(0, n).arrayBuffer());
   const head = await prefix(INSPECT_HEAD_BYTES);
   const info = inspectImage(head);
-  if (info.ok || size <= INSPECT_HEAD_BYTES || sniffFormat(head) !== "jpeg") return info;
-  return inspectImage(await prefix(size));
+  if (size <= INSPECT_HEAD_BYTES) return info;
+  if (!info.ok) return sniffFormat(head) === "jpeg" ? inspectImage(await prefix(size)) : info;
+  // A PNG's transparency chunk (tRNS) may sit behind large metadata: read on for one small
+  // enough to be a mask (under 4 MB), the only input whose alpha decides anything.
+  if (info.format === "png" && !info.hasAlpha && size < PNG_ALPHA_READ_BYTES) return inspectImage(await prefix(size));
+  return info;
 }
+
+/** PNGs up to this size are read whole when their head shows no alpha (the mask limit). */
+const PNG_ALPHA_READ_BYTES = 4 * 1024 * 1024;
