@@ -5,6 +5,12 @@ import { readBody, toProviderError } from "./response-fields.ts";
 /** An image found in a chat completion: decoded bytes (data URL, base64 part) or a URL to fetch. */
 export type ChatImageRef = { bytes: Uint8Array } | { url: string };
 
+/**
+ * An image found but not yet decoded: `key` is its encoded form (the base64 payload, or the
+ * whole data URL), so the same image given twice is found without decoding either copy.
+ */
+export type ChatImageSource = { key: string; decode: () => Uint8Array } | { url: string };
+
 export interface ReadChatOptions {
   /** largest body read, in bytes; default 32 MiB (one 4K PNG as a data URL is about 15 MB) */
   maxBytes?: number;
@@ -22,15 +28,19 @@ const BARE_IMAGE_URL =
   /https?:\/\/[^\s<>()"'\]]+?\.(?:png|jpe?g|webp|gif)(?:\?[^\s<>()"'\]]*)?(?=[\s<>()"'\].,;!]|$)/gi;
 
 class Collector {
-  readonly refs: ChatImageRef[] = [];
+  readonly refs: ChatImageSource[] = [];
   private readonly urls = new Set<string>();
 
   /** Adds an http(s) or data URL; other schemes and non-image data URLs are skipped. */
   url(url: string, where: string): void {
     const u = url.trim();
     if (u.startsWith("data:")) {
-      const bytes = decodeDataUrl(u, where);
-      if (bytes) this.refs.push({ bytes });
+      const comma = u.indexOf(",");
+      if (comma < 0) throw new BadResponseError(`${where}: a data URL without a comma`);
+      const head = u.slice(5, comma).toLowerCase();
+      if (!head.startsWith("image/")) return;
+      const key = head.endsWith(";base64") ? u.slice(comma + 1) : u;
+      this.refs.push({ key, decode: () => decodeDataUrl(u, where) as Uint8Array });
     } else if (/^https?:\/\//i.test(u) && !this.urls.has(u)) {
       this.urls.add(u);
       this.refs.push({ url: u });
@@ -38,7 +48,7 @@ class Collector {
   }
 
   base64(b64: string, where: string): void {
-    this.refs.push({ bytes: decodeBase64(b64, where) });
+    this.refs.push({ key: b64, decode: () => decodeBase64(b64, where) });
   }
 
   /** Markdown images, then bare data URLs and image links that are not inside one, in text order. */
@@ -111,16 +121,8 @@ export const decodeDataUrl = (url: string, where: string): Uint8Array | undefine
   return bytes;
 };
 
-/**
- * Finds the images in a chat-completions response: markdown image links and data URLs in
- * `choices[].message.content` (a string or an array of parts), `image_url` / `b64_json` /
- * `inline_data` parts, and OpenRouter's `message.images[]`. Data URLs come back decoded,
- * http(s) URLs as `{ url }`; ordinary links and non-image data are ignored.
- * @example
- * extractChatImages({ choices: [{ message: { content: "![cat](https://x.test/cat.png)" } }] });
- * // [{ url: "https://x.test/cat.png" }]
- */
-export const extractChatImages = (completion: unknown): ChatImageRef[] => {
+/** The images of a parsed completion, undecoded, in the order `extractChatImages` gives them. */
+export const collectChatImages = (completion: unknown): ChatImageSource[] => {
   const c = new Collector();
   if (!isObj(completion)) return c.refs;
   arr(completion.choices).forEach((choice, i) => {
@@ -141,16 +143,27 @@ export const extractChatImages = (completion: unknown): ChatImageRef[] => {
 };
 
 /**
- * Reads a chat-completions body and extracts its images. The body is read whole but bounded
- * (`maxBytes`, default 32 MiB): chat responses carry images inside free text, so they cannot be
- * decoded field by field. A body with no image and an `error` object throws with its message.
+ * Finds the images in a chat-completions response: markdown image links and data URLs in
+ * `choices[].message.content` (a string or an array of parts), `image_url` / `b64_json` /
+ * `inline_data` parts, and OpenRouter's `message.images[]`. Data URLs come back decoded,
+ * http(s) URLs as `{ url }`; ordinary links and non-image data are ignored.
  * @example
- * const images = await readChatImages(res.body!);
+ * extractChatImages({ choices: [{ message: { content: "![cat](https://x.test/cat.png)" } }] });
+ * // [{ url: "https://x.test/cat.png" }]
  */
-export const readChatImages = async (
+export const extractChatImages = (completion: unknown): ChatImageRef[] =>
+  collectChatImages(completion).map((r) => ("url" in r ? r : { bytes: r.decode() }));
+
+/**
+ * Reads a chat-completions body and finds its images without decoding them. The body is read
+ * whole but bounded (`maxBytes`, default 32 MiB): chat responses carry images inside free text,
+ * so they cannot be decoded field by field. A body with no image and an `error` object throws
+ * with its message.
+ */
+export const readChatSources = async (
   body: ReadableStream<Uint8Array>,
   options: ReadChatOptions = {},
-): Promise<ChatImageRef[]> => {
+): Promise<ChatImageSource[]> => {
   const max = options.maxBytes ?? 32 * 1024 * 1024;
   const utf8 = new TextDecoder();
   let text = "";
@@ -168,10 +181,23 @@ export const readChatImages = async (
   } catch (e) {
     throw new BadResponseError(`invalid JSON in chat response of ${bytes} bytes: ${(e as Error).message}`);
   }
-  const refs = extractChatImages(parsed);
+  text = ""; // the parsed object holds what is needed from here on
+  const refs = collectChatImages(parsed);
   if (refs.length === 0 && isObj(parsed)) {
     const err = toProviderError(parsed.error);
     if (err) throw new BadResponseError(`chat response carries an error: ${err.message}`);
   }
   return refs;
 };
+
+/**
+ * Reads a chat-completions body and extracts its images, all decoded (see `readChatSources`
+ * for the bounds and errors).
+ * @example
+ * const images = await readChatImages(res.body!);
+ */
+export const readChatImages = async (
+  body: ReadableStream<Uint8Array>,
+  options: ReadChatOptions = {},
+): Promise<ChatImageRef[]> =>
+  (await readChatSources(body, options)).map((r) => ("url" in r ? r : { bytes: r.decode() }));

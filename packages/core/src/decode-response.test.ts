@@ -85,3 +85,33 @@ describe("decodeResponse", () => {
     expect((e as Error).message).toMatch(message);
   });
 });
+
+describe("chat answers", () => {
+  const chat = resolveProvider({ name: "c", profile: "chat", baseUrl: "https://api.example.test/v1", apiKey: KEY });
+  const b64 = "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAAAElFTkSuQmCC";
+  const other = "iVBORw0KGgoAAAANSUhEUgAAACAAAAAgCAYAAAAf8/9hAAAAAElFTkSuQmCC";
+  const decodeChat = async (message: Record<string, unknown>) => {
+    const res = Response.json({ choices: [{ message }] });
+    const parts = [];
+    for await (const part of decodeResponse(res, { ...context([]), provider: chat })) parts.push(part);
+    return parts.filter((p) => p.type === "image");
+  };
+
+  it("counts an image given twice (markdown data URL and images[]) once", async () => {
+    const images = await decodeChat({
+      content: `here: ![x](data:image/png;base64,${b64})`,
+      images: [{ type: "image_url", image_url: { url: `data:image/png;base64,${b64}` } }, { b64_json: b64 }],
+    });
+    expect(images).toHaveLength(1);
+  });
+
+  it("keeps two different images, in order", async () => {
+    const images = await decodeChat({
+      content: `![a](data:image/png;base64,${b64}) ![b](data:image/png;base64,${other})`,
+    });
+    expect(images.map((p) => (p.type === "image" ? [p.image.width, p.image.height] : []))).toEqual([
+      [16, 16],
+      [32, 32],
+    ]);
+  });
+});

@@ -1,4 +1,4 @@
-import { type ChatImageRef, decodeDataUrl, readChatImages } from "./chat.ts";
+import { type ChatImageSource, decodeDataUrl, readChatSources } from "./chat.ts";
 import { isContentPolicy, readBounded, statusLine } from "./error-from-response.ts";
 import { BadResponseError, ContentPolicyError, GptImageError } from "./errors/index.ts";
 import { inspectImage } from "./inspect.ts";
@@ -132,27 +132,25 @@ async function* decodeSse(body: ReadableStream<Uint8Array>, ctx: DecodeContext):
   yield { type: "meta", usage };
 }
 
-const sameBytes = (x: Uint8Array, y: Uint8Array): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
-
 /**
  * Chat replies often carry one image twice (a markdown data URL in the text and again in
- * `message.images[]`); the same bytes or URL count once.
+ * `message.images[]`); the same encoded image or URL counts once. Compared before decoding, and
+ * each kept image is decoded only when its turn comes, so one decoded image is held at a time.
  */
-function distinct(refs: ChatImageRef[]): ChatImageRef[] {
-  const out: ChatImageRef[] = [];
-  for (const ref of refs) {
-    const dup = out.some((o) =>
-      "url" in ref ? "url" in o && o.url === ref.url : "bytes" in o && sameBytes(o.bytes, ref.bytes),
-    );
-    if (!dup) out.push(ref);
-  }
-  return out;
+function distinct(refs: ChatImageSource[]): ChatImageSource[] {
+  const seen = new Set<string>();
+  return refs.filter((ref) => {
+    const key = "url" in ref ? `url:${ref.url}` : `data:${ref.key}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 async function* decodeChat(body: ReadableStream<Uint8Array>, ctx: DecodeContext): AsyncGenerator<DecodedPart> {
-  const refs = distinct(await readChatImages(body));
+  const refs = distinct(await readChatSources(body));
   for (const [index, ref] of refs.entries()) {
-    const bytes = "bytes" in ref ? ref.bytes : await downloadImage(ref.url, index, ctx);
+    const bytes = "url" in ref ? await downloadImage(ref.url, index, ctx) : ref.decode();
     yield { type: "image", image: toImage(bytes, index, ctx) };
   }
   yield { type: "meta" };
