@@ -3,11 +3,11 @@
  * inputs, create the job (its Workflow posts the result back through `deliverChat`), and
  * say "working on it" — or say clearly why not, in the same conversation.
  */
-import { isValidationError, redact } from "@gptimg/core";
+import { isValidationError } from "@gptimg/core";
 import { createJob } from "../jobs/create.ts";
 import type { ChatDelivery, JobsEnv } from "../jobs/types.ts";
 import { releaseHold } from "../lib/quota.ts";
-import { envSecrets } from "../lib/secrets.ts";
+import { safeMessage } from "../lib/secrets.ts";
 import type { ChatCommand } from "./command.ts";
 import { attachJob, claimEvent } from "./dedupe.ts";
 import { PlatformApiError } from "./http.ts";
@@ -104,7 +104,7 @@ export const startChatJob = async (env: JobsEnv, s: ChatJobStart): Promise<Start
     }
     if (e instanceof PlatformApiError && !e.retryable) {
       // the detail may quote a platform's answer, which may quote a credential
-      await say(unreadableInputText(redact(e.detail, envSecrets(env))));
+      await say(unreadableInputText(safeMessage(env, e.detail)));
       return { started: false, reason: "input" };
     }
     logFailure(env, `${s.platform} job start`, e);

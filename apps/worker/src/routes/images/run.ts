@@ -47,9 +47,20 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
   const created = Math.floor(date.getTime() / 1000);
   const model = options.model ?? env.PROVIDER_MODEL;
   const hash = await promptHash(options.prompt);
+  // an edit's inputs get their keys now, so the row records them from its first write
+  const edit = kind === "edit" ? (options as EditOptions) : undefined;
+  const planned = edit
+    ? await planInputs(
+        member.team,
+        jobId,
+        edit.images.map((i) => i.data),
+        edit.mask?.data,
+        date,
+      )
+    : [];
   await env.DB.prepare(
-    `INSERT INTO jobs (id, team, member, token_id, kind, status, model, request_json, requested_size, created_at)
-     VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
+    `INSERT INTO jobs (id, team, member, token_id, kind, status, model, request_json, input_keys, requested_size, created_at)
+     VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
   )
     .bind(
       jobId,
@@ -59,6 +70,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
       kind,
       model,
       JSON.stringify(jobRequest(options)),
+      edit ? JSON.stringify(planned.map((p) => p.key)) : null,
       options.size ?? null,
       created,
     )
@@ -70,15 +82,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
   // the provider's usage once it came: kept for the failure row should completing the job fail
   let usage: ImageUsage | undefined;
   try {
-    if (kind === "edit") {
-      const { images, mask } = options as EditOptions;
-      const planned = await planInputs(
-        member.team,
-        jobId,
-        images.map((i) => i.data),
-        mask?.data,
-        date,
-      );
+    if (planned.length) {
       await putInputs(env, planned, {
         job: jobId,
         team: member.team,
@@ -86,8 +90,6 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
         model,
         promptSha256: hash,
       });
-      const keys = planned.map((p) => p.key);
-      await env.DB.prepare("UPDATE jobs SET input_keys = ? WHERE id = ?").bind(JSON.stringify(keys), jobId).run();
     }
     const client = createProviderClient(env);
     const opts = { ...options, ...(input.signal ? { signal: input.signal } : {}) };
