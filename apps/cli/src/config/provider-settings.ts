@@ -57,6 +57,10 @@ function configKey(s: Sources, name: string, entry: ProviderEntry, baseUrl: stri
   return profileKey(s, profileOf(name, entry), baseUrl);
 }
 
+/** Where a provider's configured key may go: its own base URL, else its profile's official one. */
+const keyHome = (name: string, entry: ProviderEntry): string | undefined =>
+  entry.baseUrl ?? OFFICIAL_BASE[profileOf(name, entry)];
+
 function profileKey(s: Sources, profile: ProfileNameCli, baseUrl: string | undefined): Sourced | undefined {
   const v = PROFILE_KEY_VARS[profile];
   const official = OFFICIAL_BASE[profile];
@@ -104,7 +108,7 @@ function primaryKey(s: Sources, name: string, entry: ProviderEntry, baseUrl: str
     if (found) return found;
   }
   // The config's key belongs to the config's base URL: one another layer names gets its own key.
-  const home = entry.baseUrl ?? OFFICIAL_BASE[profile];
+  const home = keyHome(name, entry);
   if (baseUrl !== undefined && (home === undefined || !sameUrl(baseUrl, home))) return undefined;
   return configKey(s, name, entry, baseUrl);
 }
@@ -121,7 +125,7 @@ export function directSettings(s: Sources): DirectSettings {
   const baseUrl = base?.value ?? entry.baseUrl;
   const key = primaryKey(s, name, entry, baseUrl);
   if (!key && base && (entry.apiKey || entry.keyEnv)) {
-    const home = entry.baseUrl ?? OFFICIAL_BASE[profileOf(name, entry)] ?? "its own base URL";
+    const home = keyHome(name, entry) ?? "its own base URL";
     notes.push(
       `the configured key of provider ${name} is sent only to ${home}; ${base.value} (${base.source}) needs its own key`,
     );
