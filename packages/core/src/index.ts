@@ -57,6 +57,30 @@ export {
   type SizeRule,
   wireQuality,
 } from "./models.ts";
+// The option table and what derives from it
+export {
+  type CliSpelling,
+  IMAGE_OPTION_LIST,
+  IMAGE_OPTIONS,
+  type ImageFlagName,
+  type ImageOperation,
+  type ImageOption,
+  type ImageOptionType,
+  imageOption,
+  imageOptionByWire,
+  type ModelFieldKey,
+  type ModelValuesKey,
+  optionsFor,
+  wireNameFor,
+} from "./options.ts";
+export {
+  formCarries,
+  formWireName,
+  IMAGE_REF_SCHEMA,
+  imageRequestSchema,
+  type JsonSchema,
+  type RequestForm,
+} from "./options-schema.ts";
 // Providers, requests, retries, the client
 export {
   isResolvedProvider,

@@ -1,4 +1,5 @@
 import { ValidationError } from "./errors/index.ts";
+import { imageOption, wireNameFor } from "./options.ts";
 import type { ProfileName, ProviderConfig, ValidationIssue } from "./types.ts";
 
 /** Which HTTP protocol a provider speaks: the Images API or chat/completions with image parts. */
@@ -37,7 +38,16 @@ const IMAGES_PATHS = {
   chat: "/chat/completions",
   models: "/models",
 };
-const OPENAI_FIELDS = { outputFormat: "output_format", image: "image[]", mask: "mask" };
+/** The option table's wire names for a profile (`outputFormat` is `format` on wellapi). */
+const fieldsFor = (profile: ProfileName) => ({
+  outputFormat: outputFormatWire(profile),
+  image: "image[]",
+  mask: "mask",
+});
+const outputFormatWire = (profile: ProfileName): string => {
+  const option = imageOption("outputFormat");
+  return option ? wireNameFor(option, profile) : "output_format";
+};
 
 /**
  * Profile defaults. `wellapi` names the output format `format` and repeats a plain `image`
@@ -51,24 +61,30 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDefaults>> = {
     protocol: "images",
     model: "gpt-image-2",
     paths: IMAGES_PATHS,
-    fields: OPENAI_FIELDS,
+    fields: fieldsFor("openai"),
   },
   wellapi: {
     baseUrl: "https://wellapi.ai/v1",
     protocol: "images",
     model: "gpt-image-2",
     paths: IMAGES_PATHS,
-    fields: { outputFormat: "format", image: "image", mask: "mask" },
+    fields: { ...fieldsFor("wellapi"), image: "image" },
   },
   "openai-compatible": {
     baseUrl: undefined,
     protocol: "images",
     model: "gpt-image-2",
     paths: IMAGES_PATHS,
-    fields: OPENAI_FIELDS,
+    fields: fieldsFor("openai-compatible"),
   },
-  chat: { baseUrl: undefined, protocol: "chat", model: "gpt-image-2", paths: IMAGES_PATHS, fields: OPENAI_FIELDS },
-  custom: { baseUrl: undefined, protocol: "images", model: "gpt-image-2", paths: IMAGES_PATHS, fields: OPENAI_FIELDS },
+  chat: { baseUrl: undefined, protocol: "chat", model: "gpt-image-2", paths: IMAGES_PATHS, fields: fieldsFor("chat") },
+  custom: {
+    baseUrl: undefined,
+    protocol: "images",
+    model: "gpt-image-2",
+    paths: IMAGES_PATHS,
+    fields: fieldsFor("custom"),
+  },
 };
 
 const isProfile = (p: unknown): p is ProfileName => typeof p === "string" && Object.hasOwn(PROFILES, p);

@@ -1,28 +1,16 @@
 import { type ModelFields, modelRules, wireQuality } from "./models.ts";
+import { IMAGE_OPTION_LIST } from "./options.ts";
 import type { ResolvedProvider } from "./providers.ts";
 import { resolveSize } from "./sizes.ts";
 import type { EditOptions, GenerateOptions } from "./types.ts";
 
-/** camelCase option -> wire name, in the order fields are sent; `outputFormat` is renamed per profile. */
-const WIRE_NAMES = {
-  n: "n",
-  size: "size",
-  quality: "quality",
-  outputFormat: "output_format",
-  outputCompression: "output_compression",
-  background: "background",
-  moderation: "moderation",
-  inputFidelity: "input_fidelity",
-  style: "style",
-  responseFormat: "response_format",
-  stream: "stream",
-  partialImages: "partial_images",
-  user: "user",
-} as const satisfies Partial<Record<keyof EditOptions, string>>;
+/** Options that travel as wire fields beside `model` and `prompt` (edit inputs go as files or references). */
+const FIELD_OPTIONS = IMAGE_OPTION_LIST.filter(
+  (o) => o.key !== "prompt" && o.key !== "model" && o.type !== "images" && o.type !== "image",
+);
 
-type WireOption = keyof typeof WIRE_NAMES;
-
-const isRuled = (option: string, fields: ModelFields): option is keyof ModelFields => Object.hasOwn(fields, option);
+const isRuled = (option: string | undefined, fields: ModelFields): option is keyof ModelFields =>
+  option !== undefined && Object.hasOwn(fields, option);
 
 /**
  * The size to send: undefined when not given, "auto" when asked for, else the resolved `WxH`
@@ -45,14 +33,14 @@ export function wireOptions(
 ): Record<string, unknown> {
   const { fields } = modelRules(model);
   const out: Record<string, unknown> = {};
-  for (const [option, wire] of Object.entries(WIRE_NAMES) as [WireOption, string][]) {
-    let value: unknown = opts[option];
+  for (const option of FIELD_OPTIONS) {
+    let value: unknown = opts[option.key];
     if (value === undefined) continue;
-    if (isRuled(option, fields) && !fields[option]) continue;
-    if (option === "size") value = wireSize(value as string, model);
-    if (option === "quality") value = wireQuality(model, value as string);
+    if (isRuled(option.modelField, fields) && !fields[option.modelField]) continue;
+    if (option.key === "size") value = wireSize(value as string, model);
+    if (option.key === "quality") value = wireQuality(model, value as string);
     if (value === undefined) continue;
-    out[option === "outputFormat" ? p.fields.outputFormat : wire] = value;
+    out[option.key === "outputFormat" ? p.fields.outputFormat : option.wire] = value;
   }
   return out;
 }
