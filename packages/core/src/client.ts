@@ -112,7 +112,15 @@ export function createImageClient(options: ClientOptions): ImageClient {
         const images: Omit<GeneratedImage, "bytes">[] = [];
         let usage: ImageUsage | undefined;
         let created: number | undefined;
-        const decodeCtx = { provider: p, fetch: ctx.fetch, signal: att.signal, secrets, status: res.status, requestId };
+        const decodeCtx = {
+          provider: p,
+          fetch: ctx.fetch,
+          signal: att.signal,
+          secrets,
+          status: res.status,
+          requestId,
+          ...(options.onImageBase64 ? { onBase64: options.onImageBase64 } : {}),
+        };
         for await (const part of decodeResponse(res, decodeCtx)) {
           if (part.type === "partial") yield part;
           else if (part.type === "image") {

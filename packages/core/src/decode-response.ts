@@ -3,7 +3,7 @@ import { isContentPolicy, readBounded, statusLine } from "./error-from-response.
 import { BadResponseError, ContentPolicyError, GptImageError } from "./errors/index.ts";
 import { inspectImage } from "./inspect.ts";
 import type { ResolvedProvider } from "./providers.ts";
-import { readImagesResponse } from "./read-images.ts";
+import { type Base64Tap, readImagesResponse } from "./read-images.ts";
 import { redact } from "./redact.ts";
 import { parseImageEvents } from "./sse.ts";
 import type { GeneratedImage, ImageUsage } from "./types.ts";
@@ -23,6 +23,8 @@ export interface DecodeContext {
   requestId: string | undefined;
   /** false for reads that bill nothing (the model list) */
   possiblyBilled?: boolean;
+  /** receives a JSON answer's base64 text as it arrives (see `ClientOptions.onImageBase64`) */
+  onBase64?: Base64Tap;
 }
 
 /** Every failure after a 2xx: the provider has answered, so it may have billed. */
@@ -101,7 +103,7 @@ function errorInBody(e: { message: string; type?: string; code?: string }, ctx: 
 }
 
 async function* decodeImagesJson(body: ReadableStream<Uint8Array>, ctx: DecodeContext): AsyncGenerator<DecodedPart> {
-  for await (const part of readImagesResponse(body)) {
+  for await (const part of readImagesResponse(body, ctx.onBase64 ? { onBase64: ctx.onBase64 } : {})) {
     if (part.kind === "image") yield { type: "image", image: toImage(part.bytes, part.index, ctx, part.revisedPrompt) };
     else if (part.kind === "url") {
       const bytes = await downloadImage(part.url, part.index, ctx);

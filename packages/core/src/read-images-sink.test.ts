@@ -183,3 +183,61 @@ describe("readImagesResponse with a sink", () => {
     expect(sinks[1]?.abortReason).toBeInstanceOf(AbortedError);
   });
 });
+
+const dec = new TextDecoder();
+
+/** Reads a body with a tap; returns, in order, what the tap got and which parts came. */
+async function tapped(body: ReadableStream<Uint8Array>) {
+  const log: string[] = [];
+  const text = new Map<number, string>();
+  for await (const part of readImagesResponse(body, {
+    onBase64: async (index, t) => {
+      await Promise.resolve();
+      log.push(`text ${index}`);
+      text.set(index, (text.get(index) ?? "") + dec.decode(t));
+    },
+  })) {
+    log.push(part.kind === "image" ? `image ${part.index}` : part.kind);
+    if (part.kind === "image") expect(encodeBase64(part.bytes)).toBe(text.get(part.index));
+  }
+  return { log: log.filter((l, i) => l !== log[i - 1]), text };
+}
+
+describe("readImagesResponse onBase64", () => {
+  it("hands each image's base64 text over before its image part, and before the next image's text", async () => {
+    const a = encodeBase64(Uint8Array.from({ length: 3000 }, (_, i) => i * 7));
+    const b = encodeBase64(Uint8Array.from({ length: 200 }, (_, i) => 255 - i));
+    const json = `{"created":1,"data":[{"b64_json":"${a}","revised_prompt":"x"},{"revised_prompt":"y","b64_json":"${b}"}],"usage":{"input_tokens":1,"output_tokens":2,"total_tokens":3}}`;
+    const { log, text } = await tapped(bodyOf(json, [5, 40, 41, 900, 2000, 4100, 4150]));
+    expect(log).toEqual(["text 0", "image 0", "text 1", "image 1", "meta"]);
+    expect(text.get(0)).toBe(a);
+    expect(text.get(1)).toBe(b);
+  });
+
+  it("passes an escaped slash on as the slash itself", async () => {
+    const bytes = Uint8Array.from({ length: 90 }, (_, i) => (i * 37) % 256);
+    const b64 = encodeBase64(bytes);
+    expect(b64).toContain("/");
+    const { text } = await tapped(bodyOf(`{"data":[{"b64_json":"${b64.replaceAll("/", "\\/")}"}]}`, [17, 30]));
+    expect(text.get(0)).toBe(b64);
+  });
+
+  it("the text is the base64 whatever the chunking (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 1, maxLength: 600 }),
+        fc.array(fc.nat(1000), { maxLength: 8 }),
+        async (bytes, cuts) => {
+          const b64 = encodeBase64(bytes);
+          const { text } = await tapped(bodyOf(`{"data":[{"b64_json":"${b64}"}],"created":2}`, cuts));
+          expect(text.get(0)).toBe(b64);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("text that is not base64 still fails the read", async () => {
+    await expect(tapped(bodyOf(`{"data":[{"b64_json":"AAA*"}]}`))).rejects.toBeInstanceOf(BadResponseError);
+  });
+});

@@ -34,6 +34,44 @@ export interface ReadImagesOptions {
    * (memory stays at the body's chunks); image parts then carry `byteLength` instead of `bytes`.
    */
   sink?: ImageSinkFactory;
+  /**
+   * Receives each image's base64 text as it arrives, before it is decoded, in body order: a
+   * gateway forwards it to its own client without encoding the image again. Awaited before the
+   * body is read on, and before the next image's text, so a slow receiver slows the read.
+   */
+  onBase64?: Base64Tap;
+}
+
+/** See `ReadImagesOptions.onBase64`. `text` is a view of a body chunk: ASCII base64, never re-used. */
+export type Base64Tap = (index: number, text: Uint8Array) => void | Promise<void>;
+
+/** A piece of base64 text waiting for `onBase64`, in order with the parts. */
+interface Tapped {
+  kind: "base64";
+  index: number;
+  text: Uint8Array;
+}
+
+/** Passes a string's bytes to the decoding sink and records the part it consumed for the tap. */
+class TapSink implements StringSink {
+  constructor(
+    private readonly inner: StringSink,
+    private readonly index: number,
+    private readonly out: unknown[],
+  ) {}
+  write(src: Uint8Array, start: number, end: number): number {
+    const stop = this.inner.write(src, start, end);
+    if (stop > start) this.out.push({ kind: "base64", index: this.index, text: src.subarray(start, stop) } as Tapped);
+    return stop;
+  }
+  writeCode(code: number): void {
+    // an escape such as `\/`: the decoder refuses anything that is not base64, so one byte is right
+    this.inner.writeCode(code);
+    this.out.push({ kind: "base64", index: this.index, text: Uint8Array.of(code & 0xff) } as Tapped);
+  }
+  close(): void {
+    this.inner.close();
+  }
 }
 
 type Meta = Extract<ResponsePart, { kind: "meta" }>;
@@ -51,11 +89,14 @@ const kindOf = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ?
 
 /** Walks `{ data: [ {...}, ... ], ... }`, streaming each `b64_json` and building everything else. */
 class ImagesHandler implements ScanHandler {
-  readonly out: (ResponsePart | SinkResponsePart)[] = [];
+  readonly out: (ResponsePart | SinkResponsePart | Tapped)[] = [];
   /** images whose bytes go to a caller's sink: the one being decoded, then those to close */
   active: SinkWriter | undefined;
   closing: SinkWriter[] = [];
-  constructor(private readonly sinkFor?: ImageSinkFactory) {}
+  constructor(
+    private readonly sinkFor?: ImageSinkFactory,
+    private readonly tap?: Base64Tap,
+  ) {}
 
   readonly meta: Meta = { kind: "meta" };
   private item: Item | undefined;
@@ -85,7 +126,7 @@ class ImagesHandler implements ScanHandler {
     } else {
       this.item.sink = new Base64Sink(label, new ByteBlocks(this.lastImageBytes));
     }
-    return this.item.sink;
+    return this.tap ? new TapSink(this.item.sink, this.item.index, this.out) : this.item.sink;
   }
 
   value(path: readonly PathItem[], v: unknown): void {
@@ -186,12 +227,21 @@ export async function* readImagesResponse(
   body: ReadableStream<Uint8Array>,
   options: ReadImagesOptions = {},
 ): AsyncGenerator<ResponsePart | SinkResponsePart, void, undefined> {
-  const handler = new ImagesHandler(options.sink);
+  const handler = new ImagesHandler(options.sink, options.onBase64);
   const scanner = new JsonScanner(handler, {
     label: "response",
     ...(options.maxStringBytes === undefined ? {} : { maxStringBytes: options.maxStringBytes }),
   });
   const out = handler.out;
+  const tap = options.onBase64;
+  /** the parts found so far, in order; tapped text goes to the tap instead */
+  async function* drain(): AsyncGenerator<ResponsePart | SinkResponsePart, void, undefined> {
+    while (out.length > 0) {
+      const part = out.shift() as ResponsePart | SinkResponsePart | Tapped;
+      if (part.kind === "base64") await tap?.(part.index, part.text);
+      else yield part;
+    }
+  }
   /** hands decoded bytes to the sinks before the next chunk is read: that is the backpressure */
   const pump = async (): Promise<void> => {
     for (const w of handler.closing.splice(0)) await w.close();
@@ -202,7 +252,7 @@ export async function* readImagesResponse(
     for await (const chunk of readBody(body)) {
       scanner.write(chunk);
       await pump();
-      while (out.length > 0) yield out.shift() as ResponsePart;
+      yield* drain();
     }
     scanner.end();
     await pump();
@@ -218,6 +268,6 @@ export async function* readImagesResponse(
       }
     }
   }
-  while (out.length > 0) yield out.shift() as ResponsePart;
+  yield* drain();
   yield handler.meta;
 }

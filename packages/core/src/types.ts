@@ -140,6 +140,14 @@ export interface ClientOptions {
   random?: () => number;
   /** observer for progress lines; never receives secrets */
   onEvent?: (event: Extract<ImageStreamEvent, { type: "retry" | "fallback" }>) => void;
+  /**
+   * Receives each image's base64 text of a JSON answer as it arrives, before it is decoded
+   * (`index` is the image's place in `data`; `text` is ASCII base64, a view the receiver may
+   * keep). Awaited in body order, before the image's own `image` event and before the next
+   * image's text: a gateway forwards an answer without holding or encoding it again. Not called
+   * for SSE, chat or URL answers, which arrive in other shapes.
+   */
+  onImageBase64?: (index: number, text: Uint8Array) => void | Promise<void>;
 }
 
 /** One problem found by validation. */
