@@ -61,7 +61,9 @@ describe("help, version, usage errors, completion, sizes", () => {
 
   it.each([
     [["frobnicate"], /unknown command "frobnicate"/],
-    [["generate", "x", "--nope"], /generate: unknown flag --nope/],
+    [["generate", "x", "--nope"], /generate: unknown flag --nope \(see gptimg help\)/],
+    [["generate", "x", "--sise", "2k"], /unknown flag --sise; did you mean --size\?/],
+    [["edit", "x", "--input-fidelty", "high"], /unknown flag --input-fidelty; did you mean --input-fidelity\?/],
     [["generate", "x", "--json", "--media"], /--json and --media: choose one/],
     [["generate", "x", "-s"], /flag --size needs a value/],
     [["generate", "x", "--force=yes"], /flag --force does not take a value/],
@@ -110,11 +112,14 @@ describe("help, version, usage errors, completion, sizes", () => {
   it.each([
     ["a file after -i, not a flag", "edit x -i ''", "jobs.jsonl"],
     ["a file after --prompt-file", "generate --prompt-file jo", "jobs.jsonl"],
-    ["the choices of --quality", "generate x -q h", "high"],
+    ["the choices of --quality", "generate x -q me", "medium"],
+    ["the choices of --format", "generate x --format w", "webp"],
+    ["sizes and every alias after --size", "generate x --size 4k-", "4k-landscape 4k-portrait"],
+    ["sizes after -s", "edit x -s 2k-s", "2k-square"],
     ["the commands after help", "help ge", "generate"],
     ["subcommands of config", "config s", "show set"],
     ["flags after a dash", "sizes --j", "--json"],
-    ["nothing for a free value", "generate x --size ''", ""],
+    ["nothing for a free value", "generate x --user ''", ""],
   ])("the bash completion completes %s", async (_what, line, expected) => {
     const { execFileSync } = await import("node:child_process");
     const { writeFileSync } = await import("node:fs");

@@ -201,6 +201,31 @@ describe("gptimg generate (offline provider over HTTP)", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it("--style reaches the wire for dall-e-3 and is refused, named, for gpt-image-2", async () => {
+    const ok = await run(["generate", "a cat", "--dry-run", "--model", "dall-e-3", "--style", "natural"], {
+      env,
+      cwd: tmp(),
+    });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/"style": "natural"/);
+    const bad = await run(["generate", "a cat", "--dry-run", "--style", "vivid"], { env, cwd: tmp() });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/style vivid: is supported only by dall-e-3, not gpt-image-2/);
+    expect(provider.count()).toBe(0);
+  });
+
+  it("a flag's alias from the option table works as the flag (--output-format is --format)", async () => {
+    const ok = await run(["generate", "a cat", "--dry-run", "--output-format", "WEBP"], { env, cwd: tmp() });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/"output_format": "webp"/);
+    const both = await run(["generate", "a cat", "--dry-run", "--output-format", "webp", "-f", "png"], {
+      env,
+      cwd: tmp(),
+    });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--output-format and --format are the same flag: give one/);
+  });
+
   it("--stream saves partial images beside the final one", async () => {
     const dir = tmp();
     const r = await run(["generate", "a cat", "--stream", "--partial-images", "2", "--json", "-o", "s.png"], {

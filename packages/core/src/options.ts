@@ -161,7 +161,7 @@ export const IMAGE_OPTIONS = [
     modelField: "outputFormat",
     help: "png, jpeg or webp",
     operations: BOTH,
-    cli: { flag: "format", short: "f", value: "FMT" },
+    cli: { flag: "format", short: "f", aliases: ["output-format"], value: "FMT" },
     chat: ["format", "output_format"],
   },
   {

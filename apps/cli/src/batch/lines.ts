@@ -1,33 +1,26 @@
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { usageError } from "../cli/errors.ts";
-import { FLAGS, type FlagName, type FlagValues } from "../cli/flags.ts";
+import { FLAGS, type FlagName, type FlagValues, GROUPS } from "../cli/flags.ts";
 import { isInside } from "../files/naming.ts";
 
-/** Keys a line may carry: the image flags and `prompt`. Credentials and routes stay out of job files. */
+/**
+ * Keys a line may carry: `prompt`, the image flags (from core's option table, with their
+ * aliases) and a few output/route flags. Credentials and routes stay out of job files.
+ */
 const LINE_KEYS = new Set<string>([
   "prompt",
-  "n",
-  "size",
-  "quality",
-  "format",
-  "compression",
-  "background",
-  "moderation",
-  "model",
-  "stream",
-  "partial-images",
-  "extra",
-  "extra-json",
-  "user",
-  "image",
-  "mask",
-  "input-fidelity",
+  ...[...GROUPS.image, ...GROUPS.generate, ...GROUPS.edit].filter((f) => f !== "prompt-file"),
   "out",
   "force",
   "provider",
   "timeout",
 ]);
+
+/** A line's key as its flag's own name (`output-format` → `format`). */
+const CANONICAL = new Map<string, FlagName>(
+  (Object.keys(FLAGS) as FlagName[]).flatMap((name) => (FLAGS[name].aliases ?? []).map((a) => [a, name] as const)),
+);
 
 const FORBIDDEN = new Set(["api-key", "token", "endpoint", "base-url", "config", "admin-token"]);
 
@@ -62,13 +55,13 @@ export function parseLine(text: string, line: number, defaults: FlagValues, outD
   let prompt: string | undefined;
   for (const [key, raw] of Object.entries(obj)) {
     if (FORBIDDEN.has(key)) throw usageError(`line ${line}: ${key} is not allowed in a batch file (pass it as a flag)`);
-    if (!LINE_KEYS.has(key)) throw usageError(`line ${line}: unknown key ${key} (keys are long flag names)`);
+    const name = CANONICAL.get(key) ?? (key as FlagName);
+    if (!LINE_KEYS.has(name)) throw usageError(`line ${line}: unknown key ${key} (keys are long flag names)`);
     if (key === "prompt") {
       if (typeof raw !== "string") throw usageError(`line ${line}: prompt must be a string`);
       prompt = raw.trim();
       continue;
     }
-    const name = key as FlagName;
     const def = FLAGS[name];
     if (name === "extra-json" || (name === "extra" && typeof raw === "object" && raw !== null && !Array.isArray(raw))) {
       values["extra-json"] = typeof raw === "string" ? raw : JSON.stringify(raw);
@@ -78,7 +71,7 @@ export function parseLine(text: string, line: number, defaults: FlagValues, outD
     if (def.type === "boolean") {
       if (typeof raw !== "boolean") throw usageError(`line ${line}: ${key} must be true or false`);
       values[name] = raw;
-    } else if ("multiple" in def && def.multiple) {
+    } else if (def.multiple) {
       const arr = Array.isArray(raw) ? raw : [raw];
       if (!arr.every((v) => typeof v === "string" || typeof v === "number")) {
         throw usageError(`line ${line}: ${key} must be a string or a list of strings`);

@@ -1,6 +1,9 @@
+import { IMAGE_OPTION_LIST, type ImageFlagName, type ImageOption, PROFILES } from "@gptimg/core";
+
 /**
- * Every flag of every command, defined once. Commands list the names they accept; the parser,
- * the help text and the shell completions are all generated from this table.
+ * Every flag of every command, defined once. The image flags (size, quality, format…) come from
+ * core's option table; the rest are the CLI's own. Commands list the names they accept; the
+ * parser, the help text, the shell completions and the batch keys are all generated from this.
  */
 export interface FlagDef {
   type: "string" | "boolean";
@@ -11,38 +14,38 @@ export interface FlagDef {
   help: string;
   /** fixed choices, shown in help and offered by completions */
   choices?: readonly string[];
+  /** values offered by completions that are not the only ones accepted (e.g. sizes) */
+  suggest?: readonly string[];
+  /** further long names for the same flag */
+  aliases?: readonly string[];
+  /** the value is a path: completions offer files */
+  file?: boolean;
 }
 
-export const FLAGS = {
+/** A core image option as a flag. */
+function imageFlag(o: ImageOption): FlagDef {
+  const cli = o.cli;
+  const def: FlagDef = { type: o.type === "boolean" ? "boolean" : "string", help: o.help };
+  if (cli?.short) def.short = cli.short;
+  if (cli?.value) def.value = cli.value;
+  if (cli?.aliases?.length) def.aliases = cli.aliases;
+  if (o.type === "images") def.multiple = true;
+  if (o.type === "images" || o.type === "image") def.file = true;
+  if (o.type === "enum" && o.values) def.choices = o.values;
+  if (o.type === "size" && o.values) def.suggest = o.values;
+  return def;
+}
+
+/** The image flags, keyed by their CLI names, from core's IMAGE_OPTIONS. */
+const IMAGE_FLAGS = Object.fromEntries(
+  IMAGE_OPTION_LIST.flatMap((o) => (o.cli ? [[o.cli.flag, imageFlag(o)]] : [])),
+) as Record<ImageFlagName, FlagDef>;
+
+/** The CLI's own flags (not image options). */
+const CLI_FLAGS = {
   help: { type: "boolean", short: "h", help: "show help for the command" },
   // prompt and request shape
-  "prompt-file": { type: "string", value: "FILE", help: "read the prompt from FILE (- for stdin)" },
-  n: { type: "string", short: "n", value: "N", help: "number of images, 1-10 (default 1)" },
-  size: {
-    type: "string",
-    short: "s",
-    value: "SIZE",
-    help: "auto, a preset (1536x1024), an alias (square, landscape, portrait, 2k, 4k), a ratio (16:9) or WxH",
-  },
-  quality: {
-    type: "string",
-    short: "q",
-    value: "Q",
-    help: "low, medium, high or auto",
-    choices: ["low", "medium", "high", "auto"],
-  },
-  format: { type: "string", short: "f", value: "FMT", help: "png, jpeg or webp", choices: ["png", "jpeg", "webp"] },
-  compression: { type: "string", value: "0-100", help: "output compression for jpeg/webp" },
-  background: {
-    type: "string",
-    value: "BG",
-    help: "auto, opaque or transparent",
-    choices: ["auto", "opaque", "transparent"],
-  },
-  moderation: { type: "string", value: "M", help: "low or auto", choices: ["low", "auto"] },
-  model: { type: "string", value: "MODEL", help: "model name (default from the provider, gpt-image-2)" },
-  stream: { type: "boolean", help: "stream the response and save partial images as they arrive" },
-  "partial-images": { type: "string", value: "0-3", help: "partial images to request with --stream (default 2)" },
+  "prompt-file": { type: "string", value: "FILE", help: "read the prompt from FILE (- for stdin)", file: true },
   extra: {
     type: "string",
     multiple: true,
@@ -50,17 +53,13 @@ export const FLAGS = {
     help: "extra body field (value parsed as JSON when it parses)",
   },
   "extra-json": { type: "string", value: "JSON", help: "extra body fields as one JSON object" },
-  user: { type: "string", value: "ID", help: "end-user identifier sent to the provider" },
-  // edit inputs
-  image: { type: "string", short: "i", multiple: true, value: "IMAGE", help: "input image (repeat for up to 16)" },
-  mask: { type: "string", value: "MASK.png", help: "PNG mask with alpha, same size as the first image" },
-  "input-fidelity": { type: "string", value: "F", help: "high or low", choices: ["high", "low"] },
   // output
   out: {
     type: "string",
     short: "o",
     value: "FILE|DIR",
     help: "output file or directory (default: current directory); FILE.jpg or .webp without -f asks for that format",
+    file: true,
   },
   force: { type: "boolean", help: "overwrite existing files" },
   json: { type: "boolean", help: "print one JSON envelope on stdout" },
@@ -73,13 +72,18 @@ export const FLAGS = {
   "base-url": { type: "string", value: "URL", help: "provider API root, e.g. https://api.openai.com/v1" },
   endpoint: { type: "string", value: "URL", help: "team Worker endpoint (the Worker route)" },
   token: { type: "string", value: "TOKEN", help: "team token for --endpoint (prefer GPTIMG_TOKEN)" },
-  config: { type: "string", value: "FILE", help: "config file (default $XDG_CONFIG_HOME/gptimg/config.json)" },
+  config: {
+    type: "string",
+    value: "FILE",
+    help: "config file (default $XDG_CONFIG_HOME/gptimg/config.json)",
+    file: true,
+  },
   // login / config
   profile: {
     type: "string",
     value: "PROFILE",
     help: "provider profile for a new provider",
-    choices: ["openai", "wellapi", "openai-compatible", "chat", "custom"],
+    choices: Object.keys(PROFILES),
   },
   all: { type: "boolean", help: "remove every stored key and token" },
   // batch
@@ -99,34 +103,32 @@ export const FLAGS = {
   to: { type: "string", value: "YYYY-MM-DD", help: "last day" },
 } as const satisfies Record<string, FlagDef>;
 
-export type FlagName = keyof typeof FLAGS;
+export type FlagName = keyof typeof CLI_FLAGS | ImageFlagName;
+
+export const FLAGS: Readonly<Record<FlagName, FlagDef>> = { ...CLI_FLAGS, ...IMAGE_FLAGS };
 
 /** Values as parsed: strings, string lists for `multiple`, booleans. */
 export type FlagValues = Partial<Record<FlagName, string | string[] | boolean>>;
 
 const ROUTE: FlagName[] = ["provider", "api-key", "base-url", "endpoint", "token", "config", "timeout"];
 const OUTPUT: FlagName[] = ["out", "force", "json", "media", "dry-run"];
-const IMAGE: FlagName[] = [
-  "prompt-file",
-  "n",
-  "size",
-  "quality",
-  "format",
-  "compression",
-  "background",
-  "moderation",
-  "model",
-  "stream",
-  "partial-images",
-  "extra",
-  "extra-json",
-  "user",
-];
 
-/** Flag groups shared by several commands. */
+/** CLI names of the image options one operation takes and the other does not (or both: "both"). */
+const imageFlagsOf = (only: "generate" | "edit" | "both"): FlagName[] =>
+  IMAGE_OPTION_LIST.filter((o) => {
+    const g = o.operations.includes("generate");
+    const e = o.operations.includes("edit");
+    return o.cli && (only === "both" ? g && e : only === "generate" ? g && !e : e && !g);
+  }).map((o) => o.cli?.flag as ImageFlagName);
+
+/** Flag groups shared by several commands; the image groups follow core's option table. */
 export const GROUPS = {
   route: ROUTE,
   output: OUTPUT,
-  image: IMAGE,
-  edit: ["image", "mask", "input-fidelity"] as FlagName[],
+  /** image options of both generate and edit, with the CLI's prompt and extra-body flags */
+  image: ["prompt-file", ...imageFlagsOf("both"), "extra", "extra-json"] as FlagName[],
+  /** image options only generations take (style) */
+  generate: imageFlagsOf("generate"),
+  /** edit inputs and edit-only options */
+  edit: imageFlagsOf("edit"),
 };

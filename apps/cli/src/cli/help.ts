@@ -4,7 +4,8 @@ import { FLAGS, type FlagDef } from "./flags.ts";
 function flagLine(name: string, def: FlagDef): string {
   const short = def.short ? `-${def.short}, ` : "    ";
   const value = def.type === "string" ? ` ${def.value ?? "VALUE"}` : "";
-  return `  ${short}--${name}${value}`;
+  const aliases = (def.aliases ?? []).map((a) => `, --${a}`).join("");
+  return `  ${short}--${name}${aliases}${value}`;
 }
 
 /** Help for one command, built from its spec and the shared flag table. */

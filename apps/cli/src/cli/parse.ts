@@ -8,38 +8,84 @@ export interface Parsed {
   positionals: string[];
 }
 
+type ParseOption = { type: "string" | "boolean"; short?: string; multiple?: boolean };
+
 /**
- * Parses `args` against the flags `spec` accepts. Unknown flags, missing values and values for
- * boolean flags become usage errors (exit 2) naming the flag.
+ * Parses `args` against the flags `spec` accepts (and their aliases, folded into the flag's own
+ * name). Unknown flags (with the nearest known one), missing values and values for boolean flags
+ * become usage errors (exit 2) naming the flag.
  */
 export function parseCommandArgs(spec: CommandSpec, args: string[]): Parsed {
   const names: FlagName[] = ["help", ...spec.flags];
-  const options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {};
+  const options: Record<string, ParseOption> = {};
+  const aliasOf = new Map<string, FlagName>();
   for (const name of names) {
     const def = FLAGS[name];
-    options[name] = {
-      type: def.type,
-      ...("short" in def ? { short: def.short } : {}),
-      ...("multiple" in def ? { multiple: def.multiple } : {}),
-    };
+    const base = { type: def.type, ...(def.multiple ? { multiple: true } : {}) };
+    options[name] = { ...base, ...(def.short ? { short: def.short } : {}) };
+    for (const alias of def.aliases ?? []) {
+      options[alias] = base;
+      aliasOf.set(alias, name);
+    }
   }
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return { values: values as FlagValues, positionals };
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw usageError(`${spec.name}: ${explainParseError(e)}`);
+    throw usageError(`${spec.name}: ${explainParseError(e, Object.keys(options))}`);
   }
+  const values = { ...parsed.values };
+  for (const [alias, name] of aliasOf) {
+    if (!Object.hasOwn(values, alias)) continue;
+    if (Object.hasOwn(values, name))
+      throw usageError(`${spec.name}: --${alias} and --${name} are the same flag: give one`);
+    values[name] = values[alias];
+    delete values[alias];
+  }
+  return { values: values as FlagValues, positionals: parsed.positionals };
 }
 
-function explainParseError(e: unknown): string {
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        (prev[j] ?? 0) + 1,
+        (row[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
+}
+
+/** The known long flag nearest to `flag` (`--sise` → `--size`), if one is near enough to be meant. */
+export function nearestFlag(flag: string, known: readonly string[]): string | undefined {
+  const typed = flag.replace(/^-+/, "").split("=")[0]?.toLowerCase() ?? "";
+  if (typed.length < 2) return undefined;
+  let best: { name: string; d: number } | undefined;
+  for (const name of known) {
+    const d = name.startsWith(typed) ? 0.5 : distance(typed, name);
+    if (!best || d < best.d) best = { name, d };
+  }
+  const limit = typed.length <= 4 ? 1 : 2;
+  return best && best.d <= limit ? `--${best.name}` : undefined;
+}
+
+function explainParseError(e: unknown, known: readonly string[]): string {
   const err = e as { code?: string; message?: string };
   const message = err.message ?? String(e);
   // Node quotes the flag as '--size', '-s' or '-s, --size <value>': name the long form.
   const quoted = /'([^']+)'/.exec(message)?.[1] ?? "";
   const flag = /--[A-Za-z0-9-]+/.exec(quoted)?.[0] ?? quoted.split(/[\s,]/)[0];
   switch (err.code) {
-    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
-      return `unknown flag ${flag ?? message} (see gptimg help)`;
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
+      const near = flag?.startsWith("--") ? nearestFlag(flag, known) : undefined;
+      return `unknown flag ${flag ?? message}${near ? `; did you mean ${near}?` : ""} (see gptimg help)`;
+    }
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
       if (/does not take an argument/.test(message)) return `flag ${flag} does not take a value`;
       if (/argument missing|ambiguous/.test(message)) {

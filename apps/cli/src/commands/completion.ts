@@ -4,7 +4,11 @@ import { COMMANDS } from "./specs.ts";
 import type { CommandRun } from "./types.ts";
 
 const names = COMMANDS.map((c) => c.name);
-const flagsOf = (c: (typeof COMMANDS)[number]): string[] => [...c.flags, "help" as const].map((f) => `--${f}`);
+const flagsOf = (c: (typeof COMMANDS)[number]): string[] =>
+  [...c.flags, "help" as const].flatMap((f) => [f, ...(FLAGS[f].aliases ?? [])]).map((f) => `--${f}`);
+
+/** What completes after a value-taking flag: its choices or suggestions, else nothing special. */
+const valuesOf = (d: FlagDef): readonly string[] | undefined => d.choices ?? d.suggest;
 
 /** `--size|-s)` style case patterns for the value-taking flags, grouped by what completes. */
 function bashValueCases(): string {
@@ -13,10 +17,12 @@ function bashValueCases(): string {
   const free: string[] = [];
   for (const [name, d] of Object.entries(FLAGS) as [string, FlagDef][]) {
     if (d.type !== "string") continue;
-    const pattern = [`--${name}`, ...(d.short ? [`-${d.short}`] : [])].join("|");
-    if (d.choices)
-      choice.push(`    ${pattern}) COMPREPLY=( $(compgen -W "${d.choices.join(" ")}" -- "$cur") ); return ;;`);
-    else if (FILE_FLAGS.has(name)) files.push(pattern);
+    const pattern = [`--${name}`, ...(d.aliases ?? []).map((a) => `--${a}`), ...(d.short ? [`-${d.short}`] : [])].join(
+      "|",
+    );
+    const values = valuesOf(d);
+    if (values) choice.push(`    ${pattern}) COMPREPLY=( $(compgen -W "${values.join(" ")}" -- "$cur") ); return ;;`);
+    else if (d.file) files.push(pattern);
     else free.push(pattern);
   }
   return [
@@ -25,9 +31,6 @@ function bashValueCases(): string {
     `    ${free.join("|")}) return ;;`,
   ].join("\n");
 }
-
-/** Flags whose value is a path: after them, complete files rather than more flags. */
-const FILE_FLAGS = new Set(["prompt-file", "image", "mask", "out", "config"]);
 
 function bash(): string {
   const cases = COMMANDS.map(
@@ -73,9 +76,10 @@ function zsh(): string {
   const cases = COMMANDS.map((c) => {
     const specs = [...c.flags, "help" as const].map((f) => {
       const d = FLAGS[f];
+      const values = valuesOf(d);
       const arg =
-        d.type === "string" ? ("choices" in d && d.choices ? `:${f}:(${d.choices.join(" ")})` : `:${f}:_files`) : "";
-      return `'${"multiple" in d && d.multiple ? "*" : ""}--${f}[${esc(d.help)}]${arg}'`;
+        d.type === "string" ? (values ? `:${f}:(${values.join(" ")})` : d.file ? `:${f}:_files` : `:${f}:`) : "";
+      return `'${d.multiple ? "*" : ""}--${f}[${esc(d.help)}]${arg}'`;
     });
     const subs = c.subcommands ? ` '1:subcommand:(${c.subcommands.join(" ")})'` : "";
     return `    ${c.name}) _arguments ${specs.join(" ")}${subs} '*:file:_files' ;;`;
@@ -108,9 +112,9 @@ function fish(): string {
       lines.push(`complete -c gptimg -n '__fish_seen_subcommand_from ${c.name}' -a '${c.subcommands.join(" ")}'`);
     for (const f of [...c.flags, "help" as const]) {
       const d = FLAGS[f];
-      const short = "short" in d ? ` -s ${d.short}` : "";
-      const arg =
-        d.type === "string" ? ("choices" in d && d.choices ? ` -x -a '${d.choices.join(" ")}'` : " -r -F") : "";
+      const short = d.short ? ` -s ${d.short}` : "";
+      const values = valuesOf(d);
+      const arg = d.type === "string" ? (values ? ` -x -a '${values.join(" ")}'` : d.file ? " -r -F" : " -x") : "";
       lines.push(
         `complete -c gptimg -n '__fish_seen_subcommand_from ${c.name}' -l ${f}${short}${arg} -d '${d.help.replace(/'/g, "\\'")}'`,
       );

@@ -12,14 +12,14 @@ export interface CommandSpec {
   notes?: string[];
 }
 
-const { route, output, image, edit } = GROUPS;
+const { route, output, image, generate, edit } = GROUPS;
 
 export const COMMANDS: CommandSpec[] = [
   {
     name: "generate",
     summary: "create images from a prompt",
     usage: "gptimg generate [PROMPT...] [flags]    (PROMPT - reads stdin)",
-    flags: [...image, ...output, ...route],
+    flags: [...image, ...generate, ...output, ...route],
     notes: ['example: gptimg generate "a lighthouse at dusk" -s 16:9 -q high -o out/'],
   },
   {
@@ -33,7 +33,7 @@ export const COMMANDS: CommandSpec[] = [
     name: "batch",
     summary: "run one job per line of a JSONL file",
     usage: "gptimg batch FILE.jsonl [--concurrency N] [flags]",
-    flags: ["concurrency", ...image, ...edit, ...output, ...route],
+    flags: ["concurrency", ...image, ...generate, ...edit, ...output, ...route],
     notes: [
       'each line is a JSON object: {"prompt": "...", "size": "16:9", "n": 2, "out": "name.png"} (keys are long flag names;',
       "a line with image is an edit). Flags given here are defaults for every line. Failed lines do not stop the rest;",

@@ -60,12 +60,12 @@ export async function executeImage(
   for (const note of direct?.notes ?? []) io.err(`note: ${note}`);
   const requestedModel = direct ? direct.model : pick(sources, "model", "GPTIMG_MODEL")?.value;
 
-  let opts: GenerateOptions | EditOptions = generateOptions(values, prompt, requestedModel);
+  let opts: GenerateOptions | EditOptions = generateOptions(values, prompt, requestedModel, kind);
   const out = str(values, "out");
   const outIsDir = out !== undefined && (await isDirectory(resolve(io.cwd, out)));
   if (kind === "edit") {
     const { images, mask } = await readEditInputs(list(values, "image"), str(values, "mask"), io.cwd);
-    opts = editOptions(opts, values, images, mask);
+    opts = editOptions(opts, images, mask);
   } else if (list(values, "image").length > 0 || str(values, "mask") !== undefined) {
     throw usageError("-i/--image and --mask belong to gptimg edit");
   }

@@ -1,14 +1,12 @@
-import type {
-  Background,
-  EditOptions,
-  GenerateOptions,
-  InputFidelity,
-  Moderation,
-  OutputFormat,
-  Quality,
+import {
+  type EditOptions,
+  type GenerateOptions,
+  IMAGE_OPTION_LIST,
+  type ImageOperation,
+  type ImageOption,
 } from "@gptimg/core";
 import { usageError } from "../cli/errors.ts";
-import type { FlagValues } from "../cli/flags.ts";
+import type { FlagName, FlagValues } from "../cli/flags.ts";
 import { flag, intValue, list, str } from "../cli/parse.ts";
 
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
@@ -51,44 +49,55 @@ function setKey(out: Record<string, unknown>, key: string, value: unknown, flagN
   Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** The options shared by generate and edit, from flags. Core validates the values themselves. */
-export function generateOptions(values: FlagValues, prompt: string, model: string | undefined): GenerateOptions {
-  const stream = flag(values, "stream");
-  const partial = intValue(values, "partial-images", "from 0 to 3");
-  if (partial !== undefined && !stream) throw usageError("--partial-images: only with --stream");
-  const compression = intValue(values, "compression", "from 0 to 100");
-  const opts: GenerateOptions = { prompt };
-  const n = intValue(values, "n", "from 1 to 10");
-  if (n !== undefined) opts.n = n;
-  const set = <K extends keyof GenerateOptions>(k: K, v: GenerateOptions[K] | undefined): void => {
-    if (v !== undefined) opts[k] = v;
-  };
-  set("model", model);
-  set("size", str(values, "size"));
-  set("quality", str(values, "quality") as Quality | undefined);
-  set("outputFormat", str(values, "format") as OutputFormat | undefined);
-  set("outputCompression", compression);
-  set("background", str(values, "background") as Background | undefined);
-  set("moderation", str(values, "moderation") as Moderation | undefined);
-  set("user", str(values, "user"));
-  set("extraBody", extraBody(values));
-  if (stream) {
-    opts.stream = true;
-    opts.partialImages = partial ?? 2;
+/** Image options the CLI reads from flags: every table entry with a CLI flag but the inputs and the model. */
+const FLAG_OPTIONS = IMAGE_OPTION_LIST.filter(
+  (o) => o.cli && o.key !== "model" && o.type !== "images" && o.type !== "image",
+);
+
+/** One image option's flag value, typed as core wants it (core checks ranges and enums, all at once). */
+function optionValue(values: FlagValues, o: ImageOption): unknown {
+  const name = o.cli?.flag as FlagName;
+  if (o.type === "boolean") return flag(values, name) ? true : undefined;
+  if (o.type === "integer") {
+    const range = o.min !== undefined && o.max !== undefined ? `from ${o.min} to ${o.max}` : "";
+    return intValue(values, name, range);
   }
-  return opts;
+  const raw = str(values, name);
+  if (raw === undefined || o.type !== "enum") return raw;
+  const lower = raw.trim().toLowerCase();
+  return o.valueAliases?.[lower] ?? lower;
 }
 
-/** Adds the edit inputs (already read and size-checked) to the shared options. */
+/**
+ * The options of `operation` from flags, derived from core's option table; core validates the
+ * values themselves. `--stream` asks for 2 partial images unless `--partial-images` says otherwise.
+ */
+export function generateOptions(
+  values: FlagValues,
+  prompt: string,
+  model: string | undefined,
+  operation: ImageOperation = "generate",
+): GenerateOptions {
+  const opts: Record<string, unknown> = { prompt };
+  if (model !== undefined) opts.model = model;
+  for (const o of FLAG_OPTIONS) {
+    if (!o.operations.includes(operation)) continue;
+    const v = optionValue(values, o);
+    if (v !== undefined) opts[o.key] = v;
+  }
+  const extra = extraBody(values);
+  if (extra) opts.extraBody = extra;
+  if (opts.stream === true) opts.partialImages ??= 2;
+  return opts as unknown as GenerateOptions;
+}
+
+/** Adds the edit inputs (already read and size-checked) to the edit's options. */
 export function editOptions(
   base: GenerateOptions,
-  values: FlagValues,
   images: EditOptions["images"],
   mask: EditOptions["mask"],
 ): EditOptions {
   const opts: EditOptions = { ...base, images };
   if (mask) opts.mask = mask;
-  const fidelity = str(values, "input-fidelity");
-  if (fidelity !== undefined) opts.inputFidelity = fidelity as InputFidelity;
   return opts;
 }
