@@ -1,6 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { WEBHOOK_TEST_BINDINGS } from "./test/webhooks/bindings.ts";
+import { WEBHOOK_TEST_BINDINGS } from "./test/webhook-bindings.ts";
 
 /** Canary secrets: any of them showing up in a response, a log line or R2 fails a test. */
 export const TEST_SECRETS = {
@@ -33,7 +33,8 @@ export default defineConfig({
   test: {
     globalSetup: ["./test/global-setup.ts"],
     setupFiles: ["./test/setup.ts"],
-    include: ["test/**/*.test.ts"],
-    exclude: ["test/e2e/**"],
+    // unit and integration tests sit beside their code (src/**/foo.test.ts); end-to-end tests
+    // (test/e2e/*.e2e.test.ts, under `wrangler dev`) run from vitest.e2e.config.ts
+    include: ["src/**/*.test.ts"],
   },
 });

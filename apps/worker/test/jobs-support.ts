@@ -4,8 +4,7 @@ import { env, exports } from "cloudflare:workers";
 import { vi } from "vitest";
 import { png } from "../../../packages/core/test-fixtures/images.ts";
 import { hashToken } from "../src/lib/tokens.ts";
-
-export const ORIGIN = "https://gw.test";
+import { ORIGIN } from "./gateway-support.ts";
 
 /** Applies every migration (a no-op for those already applied). */
 export async function migrate(): Promise<void> {
@@ -80,25 +79,4 @@ export function fakeUpstream(provider: Route, other: Route = () => new Response(
     return other(req);
   });
   return { providerCalls, otherCalls, restore: () => spy.mockRestore() };
-}
-
-/** Reads an SSE body into its events. */
-export async function readSse(res: Response): Promise<{ event: string; data: unknown }[]> {
-  const text = await res.text();
-  return text
-    .split("\n\n")
-    .filter((block) => block.trim())
-    .map((block) => {
-      const lines = block.split("\n");
-      const event =
-        lines
-          .find((l) => l.startsWith("event:"))
-          ?.slice(6)
-          .trim() ?? "message";
-      const data = lines
-        .filter((l) => l.startsWith("data:"))
-        .map((l) => l.slice(5).trim())
-        .join("\n");
-      return { event, data: JSON.parse(data) as unknown };
-    });
 }

@@ -1,0 +1,283 @@
+import { execFile } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type OfflineProvider, startOfflineProvider } from "@gptimg/offline-provider";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { BIN, CANARY, envelope, filesContaining, mode, run, tmp } from "../helpers.ts";
+
+let provider: OfflineProvider;
+beforeAll(async () => {
+  provider = await startOfflineProvider({ apiKey: CANARY });
+});
+afterAll(() => provider.close());
+beforeEach(() => provider.clearRequests());
+
+const configOf = (home: string): string => join(home, ".config/gptimg/config.json");
+
+describe("login, logout and the config file", () => {
+  it("login reads a piped key, stores it 0600 in a 0700 directory, never prints it", async () => {
+    const home = tmp();
+    const r = await run(["login", "--base-url", provider.url], { env: { HOME: home }, input: `${CANARY}\n` });
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(CANARY);
+    const path = configOf(home);
+    expect(mode(path)).toBe(0o600);
+    expect(mode(join(home, ".config/gptimg"))).toBe(0o700);
+    expect(JSON.parse(readFileSync(path, "utf8"))).toEqual({
+      provider: "default",
+      providers: { default: { profile: "openai", baseUrl: provider.url, apiKey: CANARY } },
+    });
+    // …and the stored key works.
+    const g = await run(["generate", "a cat", "--json"], { env: { HOME: home }, cwd: home });
+    expect(g.code).toBe(0);
+    expect(filesContaining(home, CANARY, [path])).toEqual([]);
+  });
+
+  it("login through a pseudo-terminal does not echo the key", async () => {
+    const home = tmp();
+    const shown = await new Promise<{ code: number; out: string }>((resolve) => {
+      execFile(
+        "python3",
+        [
+          join(import.meta.dirname, "..", "pty_login.py"),
+          CANARY,
+          BIN,
+          "login",
+          "--provider",
+          "work",
+          "--base-url",
+          provider.url,
+        ],
+        { env: { PATH: process.env.PATH, HOME: home }, timeout: 25_000 },
+        (err, stdout) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout }),
+      );
+    });
+    expect(shown.code).toBe(0);
+    expect(shown.out).toContain("API key for provider work (input hidden)");
+    expect(shown.out).not.toContain(CANARY);
+    const cfg = JSON.parse(readFileSync(configOf(home), "utf8"));
+    expect(cfg.providers.work.apiKey).toBe(CANARY);
+    expect(mode(configOf(home))).toBe(0o600);
+  });
+
+  it("a config file found 0644 is tightened to 0600 (and its directory to 0700)", async () => {
+    const home = tmp();
+    mkdirSync(join(home, ".config/gptimg"), { recursive: true, mode: 0o755 });
+    chmodSync(join(home, ".config/gptimg"), 0o755);
+    writeFileSync(
+      configOf(home),
+      JSON.stringify({ providers: { default: { apiKey: CANARY, baseUrl: provider.url } } }),
+      { mode: 0o644 },
+    );
+    chmodSync(configOf(home), 0o644);
+    const r = await run(["config", "path"], { env: { HOME: home } });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(configOf(home));
+    expect(r.stderr).toMatch(/tightened .*config\.json from 0644 to 0600/);
+    expect(mode(configOf(home))).toBe(0o600);
+    expect(mode(join(home, ".config/gptimg"))).toBe(0o700);
+  });
+
+  it("config set/get/show/unset; show and get redact keys", async () => {
+    const home = tmp();
+    const e = { HOME: home };
+    expect((await run(["config", "set", "providers.backup.baseUrl", provider.url], { env: e })).code).toBe(0);
+    expect((await run(["config", "set", "providers.backup.apiKey", "-"], { env: e, input: CANARY })).code).toBe(0);
+    expect((await run(["config", "set", "providers.backup.extraBody", '{"moderation":"low"}'], { env: e })).code).toBe(
+      0,
+    );
+    expect((await run(["config", "set", "rates.gpt-image-2.imageOutput", "40"], { env: e })).code).toBe(0);
+    expect((await run(["config", "get", "providers.backup.baseUrl"], { env: e })).stdout.trim()).toBe(provider.url);
+    const key = await run(["config", "get", "providers.backup.apiKey"], { env: e });
+    expect(key.stdout.trim()).toBe("***redacted***");
+    const show = await run(["config", "show", "--json"], { env: e });
+    expect(JSON.parse(show.stdout).config.providers.backup).toEqual({
+      baseUrl: provider.url,
+      apiKey: "***redacted***",
+      extraBody: { moderation: "low" },
+    });
+    expect(show.stdout + show.stderr).not.toContain(CANARY);
+    const bad = await run(["config", "set", "providers.backup.fallbacks", "ghost"], { env: e });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/providers\.backup\.fallbacks ghost: names an unknown provider/);
+    const before = readFileSync(configOf(home), "utf8");
+    const badUrl = await run(["config", "set", "providers.backup.baseUrl", "notaurl"], { env: e });
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toMatch(/providers\.backup\.baseUrl notaurl: must be an absolute http\(s\) URL/);
+    expect(readFileSync(configOf(home), "utf8")).toBe(before);
+    const unknown = await run(["config", "set", "nope", "1"], { env: e });
+    expect(unknown.code).toBe(2);
+    expect((await run(["config", "unset", "providers.backup.extraBody"], { env: e })).code).toBe(0);
+    expect((await run(["config", "get", "providers.backup.extraBody"], { env: e })).code).toBe(2);
+    expect(mode(configOf(home))).toBe(0o600);
+  });
+
+  it("logout removes the stored key", async () => {
+    const home = tmp();
+    await run(["login", "--base-url", provider.url], { env: { HOME: home }, input: CANARY });
+    const r = await run(["logout"], { env: { HOME: home } });
+    expect(r.code).toBe(0);
+    expect(readFileSync(configOf(home), "utf8")).not.toContain(CANARY);
+    expect((await run(["generate", "x"], { env: { HOME: home } })).code).toBe(3);
+  });
+
+  it.each(["ftp://example.com/v1", "example.com/v1"])(
+    "login --base-url %s exits 2 and writes nothing, so later commands still load",
+    async (baseUrl) => {
+      const home = tmp();
+      const r = await run(["login", "--base-url", baseUrl], { env: { HOME: home }, input: `${CANARY}\n` });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--base-url ${baseUrl}: must be an absolute http(s) URL`);
+      expect(existsSync(configOf(home))).toBe(false);
+      expect((await run(["logout", "--all"], { env: { HOME: home } })).code).toBe(0);
+    },
+  );
+
+  it("login --endpoint stores the Worker endpoint and team token", async () => {
+    const home = tmp();
+    const r = await run(["login", "--endpoint", "http://127.0.0.1:9"], {
+      env: { HOME: home },
+      input: "team_canary_token_1\n",
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(configOf(home), "utf8")).endpoint).toEqual({
+      url: "http://127.0.0.1:9",
+      token: "team_canary_token_1",
+    });
+    const dry = await run(["generate", "x", "--dry-run"], { env: { HOME: home } });
+    expect(dry.stdout).toContain("POST http://127.0.0.1:9/v1/jobs");
+    expect(dry.stdout).toMatch(/^idempotency-key: /m);
+    expect(dry.stdout).not.toContain("team_canary_token_1");
+  });
+
+  it("an invalid config exits 2 naming the field", async () => {
+    const home = tmp();
+    mkdirSync(join(home, ".config/gptimg"), { recursive: true });
+    writeFileSync(configOf(home), JSON.stringify({ providers: { x: { profile: "nope" } } }), { mode: 0o600 });
+    const r = await run(["generate", "a"], { env: { HOME: home } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/providers\.x\.profile nope: must be one of/);
+  });
+});
+
+describe("settings precedence: flags > GPTIMG_* environment > .env > config file", () => {
+  const good = CANARY;
+  const bad = "wrong-key-xyz";
+  async function home(configKey: string): Promise<string> {
+    const h = tmp();
+    mkdirSync(join(h, ".config/gptimg"), { recursive: true });
+    writeFileSync(
+      configOf(h),
+      JSON.stringify({ providers: { default: { baseUrl: provider.url, apiKey: configKey } } }),
+      { mode: 0o600 },
+    );
+    return h;
+  }
+  it.each<[string, { flag?: string; env?: string; dotenv?: string; config: string }, number]>([
+    ["config only", { config: good }, 0],
+    [".env beats config", { dotenv: good, config: bad }, 0],
+    ["environment beats .env", { env: good, dotenv: bad, config: bad }, 0],
+    ["flag beats environment", { flag: good, env: bad, dotenv: bad, config: bad }, 0],
+    ["a wrong flag loses to nothing", { flag: bad, env: good, config: good }, 3],
+    ["a wrong environment value wins over a good .env", { env: bad, dotenv: good, config: good }, 3],
+  ])("%s", async (_name, layers, exit) => {
+    const h = await home(layers.config);
+    if (layers.dotenv) writeFileSync(join(h, ".env"), `# comment\nexport GPTIMG_API_KEY="${layers.dotenv}"\n`);
+    const r = await run(["generate", "a cat", ...(layers.flag ? ["--api-key", layers.flag] : [])], {
+      env: { HOME: h, ...(layers.env ? { GPTIMG_API_KEY: layers.env } : {}) },
+      cwd: h,
+    });
+    expect(r.code).toBe(exit);
+  });
+
+  it("OPENAI_API_KEY is not sent to a host other than OpenAI's", async () => {
+    const r = await run(["generate", "a cat", "--dry-run"], {
+      env: { OPENAI_API_KEY: CANARY, GPTIMG_BASE_URL: provider.url },
+    });
+    expect(r.stderr).toMatch(/no API key found/);
+    const g = await run(["generate", "a cat"], { env: { OPENAI_API_KEY: CANARY, GPTIMG_BASE_URL: provider.url } });
+    expect(g.code).toBe(3);
+  });
+
+  it("a stored key goes only to its own base URL, never to one a .env or flag names", async () => {
+    const h = await home(CANARY);
+    const other = await startOfflineProvider();
+    try {
+      writeFileSync(join(h, ".env"), `GPTIMG_BASE_URL=${other.url}\n`);
+      const r = await run(["generate", "a cat", "--json"], { env: { HOME: h }, cwd: h });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(`the configured key of provider default is sent only to ${provider.url}`);
+      const flagged = await run(["generate", "a cat", "--base-url", other.url, "--dry-run"], { env: { HOME: h } });
+      expect(flagged.stderr).toMatch(/no API key found/);
+      expect(other.count()).toBe(0);
+      expect(r.stdout + r.stderr + flagged.stdout + flagged.stderr).not.toContain(CANARY);
+      // the stored base URL, given again with a trailing slash, is still its own
+      const same = await run(["generate", "a cat"], { env: { HOME: h, GPTIMG_BASE_URL: `${provider.url}/` } });
+      expect(same.code).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("a stored team token goes only to its own endpoint", async () => {
+    const h = tmp();
+    mkdirSync(join(h, ".config/gptimg"), { recursive: true });
+    writeFileSync(configOf(h), JSON.stringify({ endpoint: { url: "http://127.0.0.1:9", token: CANARY } }), {
+      mode: 0o600,
+    });
+    writeFileSync(join(h, ".env"), "GPTIMG_ENDPOINT=http://127.0.0.1:10\n");
+    const dry = await run(["generate", "a cat", "--dry-run"], { env: { HOME: h }, cwd: h });
+    expect(dry.stdout).toContain("http://127.0.0.1:10/v1/jobs");
+    const r = await run(["generate", "a cat"], { env: { HOME: h }, cwd: h });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("no team token for http://127.0.0.1:10");
+    expect(dry.stdout + dry.stderr + r.stdout + r.stderr).not.toContain(CANARY);
+  });
+
+  it("an endpoint with credentials in it is refused wherever it comes from, without echoing them", async () => {
+    const r = await run(["generate", "a cat"], {
+      env: { HOME: tmp(), GPTIMG_ENDPOINT: "https://alice:pw-canary-9@img.example.com", GPTIMG_TOKEN: "t" },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("endpoint: must not contain credentials or a query");
+    expect(r.stdout + r.stderr).not.toContain("pw-canary-9");
+  });
+
+  it("GPTIMG_CONFIG in a .env is ignored, and a file that is not a config is neither changed nor quoted", async () => {
+    const h = tmp();
+    const script = join(h, "script.sh");
+    writeFileSync(script, `#!/bin/sh\necho ${CANARY}\n`, { mode: 0o755 });
+    chmodSync(script, 0o755);
+    writeFileSync(join(h, ".env"), `GPTIMG_CONFIG=${script}\n`);
+    const viaDotenv = await run(["config", "path"], { env: { HOME: h }, cwd: h });
+    expect(viaDotenv.stdout.trim()).toBe(configOf(h));
+    const viaFlag = await run(["config", "show", "--config", script], { env: { HOME: h }, cwd: h });
+    expect(viaFlag.code).toBe(2);
+    expect(viaFlag.stderr).toContain("not valid JSON");
+    expect(viaFlag.stdout + viaFlag.stderr).not.toContain(CANARY);
+    expect(mode(script)).toBe(0o755);
+  });
+
+  it("a provider's keyEnv names the variable holding its key; fallbacks take over on 5xx", async () => {
+    const h = tmp();
+    mkdirSync(join(h, ".config/gptimg"), { recursive: true });
+    writeFileSync(
+      configOf(h),
+      JSON.stringify({
+        provider: "main",
+        providers: {
+          main: { baseUrl: "http://127.0.0.1:9/v1", keyEnv: "MAIN_KEY", fallbacks: ["backup"] },
+          backup: { baseUrl: provider.url, keyEnv: "BACKUP_KEY" },
+        },
+      }),
+      { mode: 0o600 },
+    );
+    const r = await run(["generate", "a cat", "--json"], {
+      env: { HOME: h, MAIN_KEY: "main-key-1", BACKUP_KEY: CANARY },
+      cwd: h,
+    });
+    expect(r.code).toBe(0);
+    expect(envelope(r).provider).toBe("backup");
+    expect(existsSync(envelope(r).images[0].path)).toBe(true);
+  });
+});

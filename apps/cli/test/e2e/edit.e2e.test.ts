@@ -1,0 +1,108 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type OfflineProvider, startOfflineProvider } from "@gptimg/offline-provider";
+import sharp from "sharp";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { CANARY, envelope, run, tmp } from "../helpers.ts";
+
+let provider: OfflineProvider;
+let env: Record<string, string>;
+let dir: string;
+
+async function png(name: string, w: number, h: number, alpha: boolean): Promise<string> {
+  const buf = await sharp({
+    create: {
+      width: w,
+      height: h,
+      channels: alpha ? 4 : 3,
+      background: { r: 9, g: 99, b: 199, alpha: alpha ? 0.5 : 1 },
+    },
+  })
+    .png()
+    .toBuffer();
+  writeFileSync(join(dir, name), buf);
+  return name;
+}
+
+beforeAll(async () => {
+  provider = await startOfflineProvider({ apiKey: CANARY });
+  dir = tmp();
+  await png("dog.png", 1024, 1024, false);
+  await png("ref.png", 512, 512, false);
+  await png("mask.png", 1024, 1024, true);
+  await png("mask-small.png", 512, 512, true);
+  await png("mask-opaque.png", 1024, 1024, false);
+  writeFileSync(join(dir, "notes.txt"), "this is not an image");
+});
+afterAll(() => provider.close());
+beforeEach(() => {
+  provider.clearRequests();
+  env = { GPTIMG_BASE_URL: provider.url, GPTIMG_API_KEY: CANARY };
+});
+
+describe("gptimg edit", () => {
+  it("sends each image as its own part with the mask and saves the result", async () => {
+    const r = await run(
+      [
+        "edit",
+        "put a red scarf on the dog",
+        "-i",
+        "dog.png",
+        "-i",
+        "ref.png",
+        "--mask",
+        "mask.png",
+        "--json",
+        "-o",
+        "out/",
+      ],
+      {
+        env,
+        cwd: dir,
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(envelope(r)).toMatchObject({ ok: true, command: "edit", images: [{ format: "png" }] });
+    const req = provider.requests[0]!;
+    expect(req.path).toBe("/v1/images/edits");
+    expect(req.files.map((f) => [f.field, f.filename])).toEqual([
+      ["image[]", "dog.png"],
+      ["image[]", "ref.png"],
+      ["mask", "mask.png"],
+    ]);
+    expect(req.fields.prompt).toBe("put a red scarf on the dog");
+  });
+
+  it("--dry-run lists form fields and files with sizes", async () => {
+    const r = await run(["edit", "x", "-i", "dog.png", "--dry-run"], { env, cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`POST ${provider.url}/images/edits`);
+    expect(r.stdout).toMatch(/^prompt=x$/m);
+    expect(r.stdout).toMatch(/^image\[\]=@dog\.png \(image\/png, \d+ bytes\)$/m);
+    expect(provider.count()).toBe(0);
+  });
+
+  it.each([
+    [
+      "17 images",
+      () => Array.from({ length: 17 }, () => ["-i", "ref.png"]).flat(),
+      /^error: -i\/--image: 17 images given; at most 16 input images per edit$/m,
+    ],
+    ["a mask of the wrong size", () => ["-i", "dog.png", "--mask", "mask-small.png"], /mask/],
+    ["a mask without alpha", () => ["-i", "dog.png", "--mask", "mask-opaque.png"], /mask/],
+    ["a non-image file", () => ["-i", "notes.txt"], /image\[0\]/],
+    ["a missing file", () => ["-i", "nope.png"], /image\[0\] .*nope\.png: no such file or directory/],
+    ["no image", () => [], /at least one -i IMAGE/],
+  ])("%s exits 2 and sends nothing", async (_name, args, message) => {
+    const r = await run(["edit", "x", ...args()], { env, cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(provider.count()).toBe(0);
+  });
+
+  it("-i on generate is an unknown flag, named", async () => {
+    const r = await run(["generate", "x", "-i", "dog.png"], { env, cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: generate: unknown flag -i/);
+  });
+});

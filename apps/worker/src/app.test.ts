@@ -1,0 +1,91 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { call, expectNoCanary, memberToken } from "../test/gateway-support.ts";
+import type { openapiDocument } from "./routes/openapi/index.ts";
+
+describe("GET /v1/models", () => {
+  it("lists configured models in OpenAI's shape", async () => {
+    const { token } = await memberToken();
+    const res = await call("/v1/models", { token });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { object: string; data: { id: string; object: string }[] };
+    expect(body.object).toBe("list");
+    expect(body.data).toContainEqual({ id: "gpt-image-2", object: "model", created: 0, owned_by: "gptimg" });
+  });
+
+  it("filters by the token's allowed models; GET /v1/models/:id answers 404 outside them", async () => {
+    const { app } = await import("./app.ts");
+    const cfg = {
+      ...env,
+      PROVIDER_FALLBACKS: JSON.stringify([
+        { name: "backup", profile: "custom", baseUrl: "http://backup.test/v1", model: "canvas-20" },
+      ]),
+    };
+    const { token } = await memberToken({ models: ["canvas-20"] });
+    const headers = { authorization: `Bearer ${token}` };
+    const list = (await (await app.request("/v1/models", { headers }, cfg)).json()) as { data: { id: string }[] };
+    expect(list.data.map((m) => m.id)).toEqual(["canvas-20"]);
+    expect((await app.request("/v1/models/canvas-20", { headers }, cfg)).status).toBe(200);
+    expect((await app.request("/v1/models/gpt-image-2", { headers }, cfg)).status).toBe(404);
+  });
+});
+
+describe("health, OpenAPI, unknown routes", () => {
+  it("GET /healthz", async () => {
+    const res = await call("/healthz");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: "ok", db: "ok" });
+  });
+
+  it("GET /openapi.json describes every route of the Worker, jobs and webhooks included", async () => {
+    const res = await call("/openapi.json");
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as typeof openapiDocument;
+    expect(doc.openapi).toBe("3.1.0");
+    const routes = Object.entries(doc.paths).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+    );
+    expect(routes.sort()).toEqual(
+      [
+        "POST /v1/images/generations",
+        "POST /v1/images/edits",
+        "GET /v1/models",
+        "GET /v1/models/{id}",
+        "GET /v1/usage",
+        "POST /v1/jobs",
+        "GET /v1/jobs",
+        "GET /v1/jobs/{id}",
+        "GET /v1/jobs/{id}/events",
+        "GET /v1/callback-secret",
+        "POST /admin/tokens",
+        "GET /admin/tokens",
+        "DELETE /admin/tokens/{id}",
+        "GET /admin/usage",
+        "GET /files/{key}",
+        "POST /webhooks/slack",
+        "POST /webhooks/discord",
+        "POST /webhooks/telegram",
+        "POST /webhooks/feishu",
+        "GET /healthz",
+        "GET /openapi.json",
+      ].sort(),
+    );
+    // every $ref points at a component that exists
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/(\w+)\/(\w+)"/g)];
+    expect(refs.length).toBeGreaterThan(10);
+    for (const [, group, name] of refs)
+      expect(
+        (doc.components as Record<string, Record<string, unknown>>)[group as string]?.[name as string],
+        `${group}/${name}`,
+      ).toBeDefined();
+    expectNoCanary(JSON.stringify(doc));
+  });
+
+  it("404 in OpenAI's error shape for an unknown route", async () => {
+    const res = await call("/nope");
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({
+      error: { message: "GET /nope: no such route", type: "invalid_request_error", code: "not_found", param: null },
+    });
+  });
+});

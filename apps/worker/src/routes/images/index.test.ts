@@ -1,0 +1,431 @@
+import { env } from "cloudflare:workers";
+import { inspectImage } from "@gptimg/core";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { png } from "../../../../../packages/core/test-fixtures/images.ts";
+// the module itself, not the package entry: the entry loads sharp, which the Workers runtime cannot
+import { FORBIDDEN_WORD } from "../../../../../packages/offline-provider/src/params.ts";
+import {
+  CANARY_KEY,
+  call,
+  captureConsole,
+  decodeB64,
+  dumpR2,
+  expectNoCanary,
+  memberToken,
+  ORIGIN,
+  type ProviderSide,
+  parseSse,
+  responseText,
+  useOfflineProvider,
+} from "../../../test/gateway-support.ts";
+import { sha256Hex } from "../../lib/tokens.ts";
+
+let provider: ProviderSide | undefined;
+let console_: ReturnType<typeof captureConsole> | undefined;
+afterEach(() => {
+  provider?.restore();
+  provider = undefined;
+  if (console_) {
+    for (const line of console_.lines) expectNoCanary(line, "a console line");
+    console_.restore();
+    console_ = undefined;
+  }
+});
+
+const start = (fault?: string) => {
+  provider = useOfflineProvider(fault);
+  console_ = captureConsole();
+  return provider;
+};
+const generate = (token: string, body: unknown) =>
+  call("/v1/images/generations", {
+    token,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+
+interface ImagesBody {
+  created: number;
+  data: { b64_json?: string; url?: string }[];
+  usage?: { input_tokens: number; output_tokens: number; total_tokens: number };
+  size?: string;
+  output_format?: string;
+}
+interface JobRow {
+  id: string;
+  status: string;
+  image_keys: string;
+  input_keys: string | null;
+  error: string | null;
+  usage: string | null;
+  cost: number | null;
+}
+const lastJob = (team: string) =>
+  env.DB.prepare("SELECT * FROM jobs WHERE team = ? ORDER BY rowid DESC LIMIT 1").bind(team).first<JobRow>();
+
+describe("POST /v1/images/generations", () => {
+  it("answers OpenAI's b64_json shape; every image is in R2 with metadata, and usage is recorded", async () => {
+    const side = start();
+    const { token, id: tokenId } = await memberToken({ team: "gen-b64", member: "alice" });
+    const prompt = "a lighthouse at dusk";
+    const res = await generate(token, { prompt, n: 2, size: "1024x1024", quality: "low" });
+    const text = await responseText(res.clone());
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("application/json");
+    const body = (await res.json()) as ImagesBody;
+    expect(body.data).toHaveLength(2);
+    expect(body).toMatchObject({ size: "1024x1024", output_format: "png", quality: "low" });
+    expect(body.usage?.total_tokens).toBeGreaterThan(0);
+    for (const d of body.data)
+      expect(inspectImage(decodeB64(d.b64_json as string))).toMatchObject({
+        ok: true,
+        format: "png",
+        width: 1024,
+        height: 1024,
+      });
+    // the key went upstream in Authorization only (the offline provider checks it), never back out
+    expect(side.calls).toHaveLength(1);
+    expect(side.calls[0]?.headers.get("authorization")).toBe(`Bearer ${CANARY_KEY}`);
+    expectNoCanary(text, "the response");
+
+    const job = await lastJob("gen-b64");
+    expect(job?.status).toBe("succeeded");
+    const keys = JSON.parse(job?.image_keys ?? "[]") as { key: string; index: number; bytes: number }[];
+    const month = new Date().toISOString().slice(0, 7).replace("-", "/");
+    expect(keys.map((k) => k.key)).toEqual([0, 1].map((i) => `t/gen-b64/${month}/${job?.id}/${i}.png`));
+    for (const [i, k] of keys.entries()) {
+      const obj = await env.IMAGES.get(k.key);
+      expect(obj).not.toBeNull();
+      const bytes = new Uint8Array(await obj!.arrayBuffer());
+      expect(bytes).toEqual(decodeB64(body.data[i]?.b64_json as string));
+      expect(obj?.httpMetadata?.contentType).toBe("image/png");
+      expect(obj?.httpMetadata?.contentDisposition).toBe(`inline; filename="${job?.id}-${i}.png"`);
+      expect(obj?.customMetadata).toEqual({
+        job: job?.id,
+        team: "gen-b64",
+        member: "alice",
+        model: "gpt-image-2",
+        role: "output",
+        format: "png",
+        width: "1024",
+        height: "1024",
+        size: "1024x1024",
+        prompt_sha256: await sha256Hex(prompt),
+      });
+    }
+    const r2 = await dumpR2("t/gen-b64/");
+    expect(r2.text).not.toContain(prompt);
+    expectNoCanary(r2.text, "R2");
+    const usage = await env.DB.prepare("SELECT * FROM usage WHERE token_id = ?")
+      .bind(tokenId)
+      .first<Record<string, number>>();
+    expect(usage).toMatchObject({
+      images: 2,
+      input_tokens: body.usage?.input_tokens,
+      output_tokens: body.usage?.output_tokens,
+    });
+    expect(usage?.cost_usd).toBeGreaterThan(0);
+    expect(job?.cost).toBe(usage?.cost_usd);
+  });
+
+  it("returns signed URLs with response_format=url that download the stored bytes", async () => {
+    start();
+    const { token } = await memberToken({ team: "gen-url" });
+    const res = await generate(token, { prompt: "a red square", response_format: "url", size: "1536x1024" });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as ImagesBody;
+    expect(body.data).toHaveLength(1);
+    const url = new URL(body.data[0]?.url as string);
+    expect(url.origin).toBe(ORIGIN);
+    expect(url.pathname).toMatch(/^\/files\/t\/gen-url\/\d{4}\/\d{2}\/job_[0-9a-z]{20}\/0\.png$/);
+    expect(url.searchParams.get("kid")).toBe("k2");
+    const file = await call(url.pathname + url.search);
+    expect(file.status).toBe(200);
+    expect(inspectImage(new Uint8Array(await file.arrayBuffer()))).toMatchObject({
+      ok: true,
+      width: 1536,
+      height: 1024,
+    });
+  });
+
+  it("uses DEFAULT_RESPONSE_FORMAT=url when the body names none", async () => {
+    start();
+    const { app } = await import("../../app.ts");
+    const { token } = await memberToken({ team: "gen-default" });
+    const res = await app.request(
+      `${ORIGIN}/v1/images/generations`,
+      {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ prompt: "x" }),
+      },
+      { ...env, DEFAULT_RESPONSE_FORMAT: "url" },
+    );
+    const body = (await res.json()) as ImagesBody;
+    expect(body.data[0]?.url).toMatch(/^https:\/\/gw\.test\/files\//);
+    expect(body.data[0]?.b64_json).toBeUndefined();
+  });
+
+  it("streams OpenAI image events; the completed image is in R2 before its event and carries usage", async () => {
+    start();
+    const { token } = await memberToken({ team: "gen-sse" });
+    const res = await generate(token, { prompt: "a boat", stream: true, partial_images: 2, size: "1024x1024" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const text = await res.text();
+    expectNoCanary(text, "the stream");
+    const events = parseSse(text);
+    expect(events.map((e) => e.event)).toEqual([
+      "image_generation.partial_image",
+      "image_generation.partial_image",
+      "image_generation.completed",
+    ]);
+    expect(events.map((e) => e.data.partial_image_index)).toEqual([0, 1, undefined]);
+    const done = events[2]?.data as { b64_json: string; usage: { total_tokens: number }; type: string; size: string };
+    expect(done.type).toBe("image_generation.completed");
+    expect(done.size).toBe("1024x1024");
+    expect(done.usage.total_tokens).toBeGreaterThan(0);
+    const job = await lastJob("gen-sse");
+    const key = (JSON.parse(job?.image_keys ?? "[]") as { key: string }[])[0]?.key as string;
+    const stored = new Uint8Array(await (await env.IMAGES.get(key))!.arrayBuffer());
+    expect(stored).toEqual(decodeB64(done.b64_json));
+  });
+
+  it.each<[string, unknown, string]>([
+    ["a prompt missing", { n: 1 }, "prompt"],
+    ["a prompt that is not a string", { prompt: 5 }, "prompt"],
+    ["n over 10", { prompt: "x", n: 11 }, "n"],
+    ["n as a string", { prompt: "x", n: "2" }, "n"],
+    ["an illegal size", { prompt: "x", size: "1920x1080" }, "size"],
+    ["an unknown quality", { prompt: "x", quality: "ultra" }, "quality"],
+    ["an unknown output format", { prompt: "x", output_format: "bmp" }, "output_format"],
+    ["compression out of range", { prompt: "x", output_format: "jpeg", output_compression: 101 }, "output_compression"],
+    ["transparent with gpt-image-2", { prompt: "x", background: "transparent" }, "background"],
+    ["an unknown response_format", { prompt: "x", response_format: "xml" }, "response_format"],
+    ["stream as a string", { prompt: "x", stream: "yes" }, "stream"],
+    ["an unknown parameter", { prompt: "x", seed: 42 }, "seed"],
+    ["a JSON array", [{ prompt: "x" }], "body"],
+  ])("400 for %s, naming the field", async (_n, body, field) => {
+    const side = start();
+    const { token } = await memberToken({ team: "gen-bad" });
+    const res = await generate(token, body);
+    expect(res.status).toBe(400);
+    const err = (await res.json()) as { error: { code: string; param: string; message: string; type: string } };
+    expect(err.error).toMatchObject({ code: "validation", type: "invalid_request_error", param: field });
+    expect(err.error.message).toContain(field);
+    expect(side.calls).toHaveLength(0);
+  });
+
+  it("400 for a body that is not JSON", async () => {
+    start();
+    const { token } = await memberToken();
+    const res = await call("/v1/images/generations", {
+      token,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{prompt:",
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: "validation", param: "body" } });
+  });
+
+  it.each<[string, string | undefined, Record<string, unknown>, number, string, Record<string, unknown>]>([
+    ["content policy", undefined, { prompt: `a ${FORBIDDEN_WORD} scene` }, 400, "content_policy", {}],
+    ["a provider 500", "status=500;should-retry=false", { prompt: "x" }, 502, "provider_error", {}],
+    ["a provider 429", "status=429;retry-after=7;should-retry=false", { prompt: "x" }, 429, "rate_limited", {}],
+    ["an invalid JSON answer", "invalid-json", { prompt: "x" }, 502, "bad_response", { possibly_billed: true }],
+  ])("maps %s to %i %s without leaking the key", async (_n, fault, body, status, code, extra) => {
+    start(fault);
+    const { token } = await memberToken({ team: "gen-fail" });
+    const res = await generate(token, body);
+    const text = await responseText(res.clone());
+    expect(res.status).toBe(status);
+    expect(await res.json()).toMatchObject({ error: { code, ...extra } });
+    expectNoCanary(text, "the error response");
+    if (status === 429) expect(res.headers.get("retry-after")).toBe("7");
+    const job = await lastJob("gen-fail");
+    expect(job?.status).toBe("failed");
+    expect(JSON.parse(job?.error ?? "{}")).toMatchObject({ code, status });
+    expectNoCanary(JSON.stringify(job), "the job row");
+  });
+
+  it("replays an Idempotency-Key request from R2 without calling the provider again", async () => {
+    const side = start();
+    const { token } = await memberToken({ team: "gen-idem" });
+    const init = (body: unknown) => ({
+      token,
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": "key-1" },
+      body: JSON.stringify(body),
+    });
+    const first = (await (await call("/v1/images/generations", init({ prompt: "once" }))).json()) as ImagesBody;
+    const again = await call("/v1/images/generations", init({ prompt: "once" }));
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(((await again.json()) as ImagesBody).data[0]?.b64_json).toBe(first.data[0]?.b64_json);
+    expect(side.calls).toHaveLength(1);
+    const other = await call("/v1/images/generations", init({ prompt: "different" }));
+    expect(other.status).toBe(409);
+    expect(await other.json()).toMatchObject({ error: { code: "idempotency_conflict" } });
+  });
+});
+
+describe("POST /v1/images/edits", () => {
+  const edit = (token: string, form: FormData) => call("/v1/images/edits", { token, method: "POST", body: form });
+  const file = (bytes: Uint8Array, name: string, type = "image/png") => new File([bytes], name, { type });
+
+  it("edits with several images and a mask; inputs are stored beside the outputs", async () => {
+    const side = start();
+    const { token } = await memberToken({ team: "edit-ok", member: "eve" });
+    const form = new FormData();
+    form.append("prompt", "add a red scarf");
+    form.append("image[]", file(png({ width: 64, height: 64 }), "dog.png"));
+    form.append("image[]", file(png({ width: 32, height: 32 }), "ref.png"));
+    form.append("mask", file(png({ width: 64, height: 64 }), "mask.png"));
+    form.append("size", "1024x1024");
+    form.append("n", "1");
+    const res = await edit(token, form);
+    const text = await responseText(res.clone());
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as ImagesBody;
+    expect(inspectImage(decodeB64(body.data[0]?.b64_json as string))).toMatchObject({
+      ok: true,
+      width: 1024,
+      height: 1024,
+    });
+    expectNoCanary(text, "the response");
+    expect(side.calls[0]?.url).toBe(`${env.PROVIDER_BASE_URL}/images/edits`);
+    const job = await lastJob("edit-ok");
+    const prefix = `t/edit-ok/${new Date().toISOString().slice(0, 7).replace("-", "/")}/${job?.id}/`;
+    expect(JSON.parse(job?.input_keys ?? "[]")).toEqual([
+      `${prefix}input-0.png`,
+      `${prefix}input-1.png`,
+      `${prefix}mask.png`,
+    ]);
+    const { objects } = await dumpR2(prefix);
+    expect(objects.map((o) => [o.key.slice(prefix.length), o.customMetadata?.role])).toEqual([
+      ["0.png", "output"],
+      ["input-0.png", "input"],
+      ["input-1.png", "input"],
+      ["mask.png", "mask"],
+    ]);
+    const row = await env.DB.prepare("SELECT request_json FROM jobs WHERE id = ?")
+      .bind(job?.id)
+      .first<{ request_json: string }>();
+    expect(JSON.parse(row?.request_json ?? "{}")).toMatchObject({ prompt: "add a red scarf" });
+    expect(JSON.parse(row?.request_json ?? "{}")).not.toHaveProperty("images");
+  });
+
+  it("stores a large input in R2 byte for byte without reading it whole into memory", async () => {
+    start();
+    const { token } = await memberToken({ team: "edit-big" });
+    const big = png({ width: 64, height: 64, padBeforeData: 4 * 1024 * 1024 });
+    const reads: number[] = [];
+    const original = Blob.prototype.arrayBuffer;
+    const spy = vi.spyOn(Blob.prototype, "arrayBuffer").mockImplementation(function (this: Blob) {
+      reads.push(this.size);
+      return original.call(this);
+    });
+    const form = new FormData();
+    form.append("prompt", "add a hat");
+    form.append("image", file(big, "big.png"));
+    let res: Response;
+    try {
+      res = await edit(token, form);
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    } finally {
+      spy.mockRestore();
+    }
+    // only heads are read (64 KiB at most); the 4 MiB file itself never is
+    expect(reads.length).toBeGreaterThan(0);
+    expect(Math.max(...reads)).toBeLessThanOrEqual(64 * 1024);
+    const job = await lastJob("edit-big");
+    const [key] = JSON.parse(job?.input_keys ?? "[]") as string[];
+    const stored = await env.IMAGES.get(key ?? "");
+    expect(stored?.size).toBe(big.byteLength);
+    const digest = async (b: ArrayBuffer | Uint8Array) => [...new Uint8Array(await crypto.subtle.digest("SHA-256", b))];
+    expect(await digest((await stored?.arrayBuffer()) ?? new ArrayBuffer(0))).toEqual(await digest(big));
+  });
+
+  it("streams image_edit events; with response_format=url the completed event carries a signed URL", async () => {
+    start();
+    const { token } = await memberToken({ team: "edit-sse" });
+    const form = new FormData();
+    form.append("prompt", "make it night");
+    form.append("image", file(png({ width: 64, height: 64 }), "a.png"));
+    form.append("stream", "true");
+    form.append("partial_images", "1");
+    form.append("response_format", "url");
+    const res = await edit(token, form);
+    expect(res.status).toBe(200);
+    const events = parseSse(await res.text());
+    expect(events.map((e) => e.event)).toEqual(["image_edit.partial_image", "image_edit.completed"]);
+    const done = events[1]?.data as { url: string; b64_json?: string };
+    expect(done.b64_json).toBeUndefined();
+    const url = new URL(done.url);
+    const download = await call(url.pathname + url.search);
+    expect(download.status).toBe(200);
+    expect(inspectImage(new Uint8Array(await download.arrayBuffer()))).toMatchObject({ ok: true });
+  });
+
+  const tiny = () => file(png({ width: 16, height: 16 }), "a.png");
+  it.each<[string, () => [string, string | File][], string]>([
+    ["no image", () => [["prompt", "x"]], "image"],
+    [
+      "an image sent as text",
+      () => [
+        ["prompt", "x"],
+        ["image", "not a file"],
+      ],
+      "image",
+    ],
+    [
+      "17 images",
+      () => [["prompt", "x"], ...Array.from({ length: 17 }, (): [string, File] => ["image[]", tiny()])],
+      "image",
+    ],
+    [
+      "a file that is not an image",
+      () => [
+        ["prompt", "x"],
+        ["image", file(new TextEncoder().encode("hello"), "a.txt", "text/plain")],
+      ],
+      "image",
+    ],
+    [
+      "n that is not a number",
+      () => [
+        ["prompt", "x"],
+        ["n", "two"],
+        ["image", tiny()],
+      ],
+      "n",
+    ],
+    ["no prompt", () => [["image", tiny()]], "prompt"],
+  ])("400 for %s, naming the field", async (_n, fields, field) => {
+    const side = start();
+    const { token } = await memberToken({ team: "edit-bad" });
+    const form = new FormData();
+    for (const [name, value] of fields()) form.append(name, value);
+    const res = await edit(token, form);
+    expect(res.status).toBe(400);
+    const err = (await res.json()) as { error: { param: string; message: string } };
+    expect(err.error.param).toMatch(new RegExp(`^${field.replace(/[[\]]/g, "\\$&")}`));
+    expect(err.error.message).toContain(field);
+    expect(side.calls).toHaveLength(0);
+  });
+
+  it("400 for a JSON body", async () => {
+    start();
+    const { token } = await memberToken();
+    const res = await call("/v1/images/edits", {
+      token,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: "validation", param: "body" } });
+  });
+});

@@ -1,0 +1,166 @@
+/**
+ * Bounded memory, shown by behaviour: the upstream answer is read no further ahead of the R2 puts
+ * than one image, and a b64_json answer reads R2 only as fast as its client takes the body.
+ */
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Env } from "../../env.ts";
+import { b64JsonResponse, type ResultImage } from "./respond-json.ts";
+import { runImageRequest } from "./run.ts";
+
+const MiB = 1024 * 1024;
+const CHUNK = 64 * 1024;
+
+/** A PNG header (IHDR 640x480) followed by one IDAT chunk of pseudo-random filler: `size` bytes. */
+function fakePng(size: number, seed: number): Uint8Array {
+  const b = new Uint8Array(size);
+  const v = new DataView(b.buffer);
+  b.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  v.setUint32(8, 13);
+  b.set([0x49, 0x48, 0x44, 0x52], 12); // IHDR
+  v.setUint32(16, 640);
+  v.setUint32(20, 480);
+  b.set([8, 6, 0, 0, 0], 24);
+  v.setUint32(33, size - 45);
+  b.set([0x49, 0x44, 0x41, 0x54], 37); // IDAT
+  let x = seed * 2654435761 + 1;
+  for (let i = 41; i < size; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+}
+
+const toB64 = (bytes: Uint8Array) => (bytes as unknown as { toBase64(): string }).toBase64();
+
+/** A pull-driven body over `text` in 64 KiB chunks that counts how much has been handed out. */
+function countedBody(text: string): { body: ReadableStream<Uint8Array>; pulled: () => number } {
+  const bytes = new TextEncoder().encode(text);
+  let at = 0;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (at >= bytes.length) return controller.close();
+        controller.enqueue(bytes.slice(at, at + CHUNK));
+        at += CHUNK;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { body, pulled: () => Math.min(at, bytes.length) };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("memory bounds of the image path", () => {
+  it("puts each image into R2 before the next one is read from the provider's answer", async () => {
+    const images = [0, 1, 2, 3].map((i) => fakePng(2 * MiB, i));
+    const parts = images.map((img) => `{"b64_json":"${toB64(img)}"}`);
+    const json = `{"created":1,"data":[${parts.join(",")}],"usage":{"total_tokens":1,"input_tokens":1,"output_tokens":0}}`;
+    // where each image's JSON item ends in the body
+    const ends: number[] = [];
+    let offset = `{"created":1,"data":[`.length;
+    for (const p of parts) {
+      offset += p.length;
+      ends.push(offset);
+      offset += 1;
+    }
+    const upstream = countedBody(json);
+    vi.spyOn(globalThis, "fetch").mockImplementation(
+      async () => new Response(upstream.body, { headers: { "content-type": "application/json" } }),
+    );
+    const putsAt: { key: string; pulled: number; bytes: number }[] = [];
+    const bucket = env.IMAGES;
+    const counting = new Proxy(bucket, {
+      get(target, prop) {
+        if (prop === "put")
+          return async (key: string, value: Uint8Array, opts?: R2PutOptions) => {
+            putsAt.push({ key, pulled: upstream.pulled(), bytes: value.byteLength });
+            return target.put(key, value, opts);
+          };
+        const v = Reflect.get(target, prop);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const events = runImageRequest({
+      env: { ...(env as unknown as Env), IMAGES: counting },
+      member: { team: "acme", member: "alice", tokenId: "tok_memory" } as never,
+      kind: "generate",
+      options: { prompt: "memory", n: 4, model: "gpt-image-2" },
+    });
+    const stored: string[] = [];
+    for await (const ev of events) if (ev.type === "stored") stored.push(ev.stored.key);
+    expect(stored).toHaveLength(4);
+    expect(putsAt.map((p) => p.bytes)).toEqual(images.map((i) => i.byteLength));
+    for (const [i, put] of putsAt.entries()) {
+      // image i is complete once its item closed; the reader may be at most one body chunk past it,
+      // never into the bulk of the next image
+      expect(put.pulled).toBeGreaterThanOrEqual(ends[i] as number);
+      expect(put.pulled).toBeLessThanOrEqual((ends[i] as number) + 2 * CHUNK);
+    }
+    for (const [i, key] of stored.entries()) {
+      const obj = await bucket.get(key);
+      // compared as base64 text: a deep equality over megabytes of array elements is very slow
+      expect(toB64(new Uint8Array((await obj?.arrayBuffer()) ?? new ArrayBuffer(0)))).toBe(
+        toB64(images[i] as Uint8Array),
+      );
+    }
+  });
+
+  it("reads each stored image from R2 only when the client has taken the ones before it", async () => {
+    const images = [0, 1, 2].map((i) => fakePng(1 * MiB, 10 + i));
+    const keys = images.map((_, i) => `t/acme/memory/${crypto.randomUUID()}/${i}.png`);
+    for (const [i, key] of keys.entries()) await env.IMAGES.put(key, images[i] as Uint8Array);
+    let bodyRead = 0;
+    const gets: { key: string; delivered: number }[] = [];
+    let delivered = 0;
+    const bucket = {
+      async get(key: string) {
+        gets.push({ key, delivered });
+        const obj = await env.IMAGES.get(key);
+        if (!obj) return null;
+        const reader = obj.body.getReader();
+        // count what leaves R2, to bound what sits between R2 and the client
+        const body = new ReadableStream<Uint8Array>(
+          {
+            async pull(controller) {
+              const { done, value } = await reader.read();
+              if (done) return controller.close();
+              bodyRead += value.byteLength;
+              controller.enqueue(value);
+            },
+          },
+          { highWaterMark: 0 },
+        );
+        return { body };
+      },
+    } as unknown as R2Bucket;
+    const list: ResultImage[] = keys.map((key, index) => ({ index, key }));
+    const res = b64JsonResponse(bucket, 7, list, { output_format: "png" });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const chunks: Uint8Array[] = [];
+    let maxAhead = 0;
+    for (let reads = 0; reads < 10_000; reads++) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      delivered += value.byteLength;
+      // base64 grows 4/3: bytes read from R2 beyond what the client has received, decoded
+      maxAhead = Math.max(maxAhead, bodyRead - Math.floor((delivered * 3) / 4));
+    }
+    const text = new TextDecoder().decode(await new Blob(chunks).arrayBuffer());
+    const body = JSON.parse(text) as { created: number; data: { b64_json: string }[]; output_format: string };
+    expect(body.created).toBe(7);
+    expect(body.output_format).toBe("png");
+    expect(body.data.map((d) => d.b64_json)).toEqual(images.map(toB64));
+    expect(gets.map((g) => g.key)).toEqual(keys);
+    // image i is fetched only after the whole base64 of the images before it reached the client
+    let before = 0;
+    for (const [i, g] of gets.entries()) {
+      expect(g.delivered).toBeGreaterThanOrEqual(before);
+      before += Math.ceil(((images[i] as Uint8Array).byteLength * 4) / 3);
+    }
+    // never more than one slice (192 KiB) plus one R2 chunk ahead of the client, not a whole image
+    expect(maxAhead).toBeLessThan(512 * 1024);
+  });
+});

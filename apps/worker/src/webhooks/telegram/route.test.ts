@@ -1,0 +1,230 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  assertNoSecrets,
+  B,
+  chatFake,
+  deliver,
+  deliverTogether,
+  INPUT_PNG,
+  jobCount,
+  telegramRequest,
+} from "../../../test/webhooks-support.ts";
+import { getJob } from "../../jobs/repo.ts";
+
+let fake: ReturnType<typeof chatFake> | undefined;
+afterEach(() => {
+  fake?.restore();
+  fake = undefined;
+});
+
+let updateId = 5000;
+const update = (message: Record<string, unknown>, chatId = 300) => ({
+  update_id: ++updateId,
+  message: {
+    message_id: 40 + updateId,
+    date: 1700000000,
+    chat: { id: chatId, type: "group" },
+    from: { id: 310, is_bot: false },
+    ...message,
+  },
+});
+const bot = `/bot${B.TELEGRAM_BOT_TOKEN}/`;
+
+describe("POST /webhooks/telegram", () => {
+  it.each([
+    ["a wrong secret token", "not-the-secret"],
+    ["no secret token", null],
+  ])("rejects %s with 401", async (_n, secret) => {
+    fake = chatFake();
+    const before = await jobCount();
+    expect((await deliver(telegramRequest(update({ text: "/image a cat" }), secret))).res.status).toBe(401);
+    expect(await jobCount()).toBe(before);
+  });
+
+  it("fails closed when TELEGRAM_SECRET_TOKEN is not set", async () => {
+    expect(
+      (await deliver(telegramRequest(update({ text: "/image a cat" })), { TELEGRAM_SECRET_TOKEN: undefined })).res
+        .status,
+    ).toBe(401);
+  });
+
+  it("acks at once, says it is working, then sends the photo as multipart", async () => {
+    fake = chatFake();
+    const u = update({ text: "/image@GptImgBot 高质量生图：大海 format=webp" });
+    const { res, jobIds } = await deliver(telegramRequest(u));
+    expect(res.status).toBe(200);
+    const job = await getJob(env.DB, jobIds[0] as string);
+    expect(job).toMatchObject({ member: "tg-chat", status: "succeeded" });
+    expect(JSON.parse(job?.request_json ?? "{}")).toMatchObject({ prompt: "大海", outputFormat: "webp" });
+    const [working] = fake.to(`${bot}sendMessage`).map((c) => c.json() as Record<string, unknown>);
+    expect(working).toMatchObject({
+      chat_id: 300,
+      text: expect.stringContaining("大海"),
+      reply_parameters: { message_id: u.message.message_id },
+    });
+    const [photo] = fake.to(`${bot}sendPhoto`);
+    const form = await (photo as NonNullable<typeof photo>).form();
+    expect(form.get("chat_id")).toBe("300");
+    expect(JSON.parse(String(form.get("reply_parameters")))).toMatchObject({ message_id: u.message.message_id });
+    const key = JSON.parse(job?.image_keys ?? "[]")[0].key as string;
+    expect(new Uint8Array(await (form.get("photo") as File).arrayBuffer())).toEqual(
+      new Uint8Array(await ((await env.IMAGES.get(key)) as R2ObjectBody).arrayBuffer()),
+    );
+    for (const c of fake.calls) assertNoSecrets(new TextDecoder().decode(c.body));
+  });
+
+  it("makes one job when Telegram redelivers an update", async () => {
+    fake = chatFake();
+    const u = update({ text: "best image: a lighthouse" });
+    const first = await deliver(telegramRequest(u));
+    const again = await deliver(telegramRequest(u));
+    expect(first.jobIds).toHaveLength(1);
+    expect(again.jobIds).toHaveLength(0);
+    expect(fake.providerCalls).toHaveLength(1);
+  });
+
+  it("edits a photo whose caption is the command, fetched with getFile", async () => {
+    fake = chatFake();
+    const photo = [
+      { file_id: "small", file_size: 100, width: 90 },
+      { file_id: "big", file_size: 2000, width: 1024 },
+    ];
+    const { jobIds } = await deliver(telegramRequest(update({ caption: "edit image: make it night", photo })));
+    const job = await getJob(env.DB, jobIds[0] as string);
+    expect(job).toMatchObject({ kind: "edit", status: "succeeded" });
+    expect(fake.to(`${bot}getFile`)[0]?.json()).toEqual({ file_id: "big" });
+    expect(fake.to(`/file${bot}photos/file_1.png`)).toHaveLength(1);
+    const inputKey = JSON.parse(job?.input_keys ?? "[]")[0] as string;
+    expect(new Uint8Array(await ((await env.IMAGES.get(inputKey)) as R2ObjectBody).arrayBuffer())).toEqual(INPUT_PNG);
+  });
+
+  it("answers a bad option in the webhook response and starts no job", async () => {
+    fake = chatFake();
+    const before = await jobCount();
+    const { text } = await deliver(telegramRequest(update({ text: "/image a cat n=0" })));
+    expect(JSON.parse(text)).toMatchObject({
+      method: "sendMessage",
+      chat_id: 300,
+      text: expect.stringContaining("n 0: must be an integer from 1 to 4"),
+    });
+    expect(await jobCount()).toBe(before);
+  });
+
+  it("refuses a chat that is not in CHAT_TEAMS and ignores chatter in groups", async () => {
+    const refused = await deliver(telegramRequest(update({ text: "/image a cat" }, 999)));
+    expect(JSON.parse(refused.text)).toMatchObject({
+      method: "sendMessage",
+      text: expect.stringContaining("isn't set up"),
+    });
+    const chatter = await deliver(telegramRequest(update({ text: "just chatting" })));
+    expect(chatter.text).toBe("");
+  });
+
+  it("enforces the mapped member's daily quota", async () => {
+    fake = chatFake();
+    const first = await deliver(telegramRequest(update({ text: "/image one" }, 301)));
+    expect(first.jobIds).toHaveLength(1);
+    const second = await deliver(telegramRequest(update({ text: "/image two" }, 301)));
+    expect(second.jobIds).toHaveLength(0);
+    const last = fake.to(`${bot}sendMessage`).at(-1)?.json() as { text: string };
+    expect(last.text).toContain("daily quota of 1 image");
+  });
+
+  it("redacts secrets from a platform's error before saying it could not read the picture", async () => {
+    fake = chatFake({
+      intercept: (req) =>
+        req.url.endsWith("/getFile")
+          ? new Response(
+              JSON.stringify({ ok: false, description: `Bad Request: file of ${B.FEISHU_APP_SECRET} not found` }),
+              { status: 400 },
+            )
+          : undefined,
+    });
+    const before = await jobCount();
+    await deliver(telegramRequest(update({ caption: "edit image: make it night", photo: [{ file_id: "AgAD" }] })));
+    expect(await jobCount()).toBe(before);
+    const last = fake.to(`${bot}sendMessage`).at(-1)?.json() as { text: string };
+    expect(last.text).toContain("couldn't read the attached image");
+    expect(last.text).toContain("Bad Request");
+    assertNoSecrets(last.text);
+  });
+
+  it("lets only one of two simultaneous commands through the last image of the daily quota", async () => {
+    fake = chatFake();
+    // chat 302's member has a quota of 1 and nothing used yet today
+    const { jobIds } = await deliverTogether([
+      telegramRequest(update({ text: "/image first" }, 302)),
+      telegramRequest(update({ text: "/image second" }, 302)),
+    ]);
+    expect(jobIds).toHaveLength(1);
+    expect(fake.providerCalls).toHaveLength(1);
+    const texts = fake.to(`${bot}sendMessage`).map((c) => (c.json() as { text: string }).text);
+    expect(texts.filter((t) => t.includes("daily quota of 1 image"))).toHaveLength(1);
+    // the hold was released once the job row existed: nothing is left holding images
+    const holds = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM quota_holds WHERE team = 'acme' AND member = 'tg-race'",
+    ).first<{ n: number }>();
+    expect(holds?.n).toBe(0);
+  });
+
+  it("retries a failed sendPhoto without generating again, and sends it once", async () => {
+    let attempts = 0;
+    fake = chatFake({
+      intercept: (req) =>
+        req.url.endsWith("/sendPhoto") && ++attempts === 1
+          ? Response.json({ ok: false, error_code: 502, description: "Bad Gateway" }, { status: 502 })
+          : undefined,
+    });
+    await deliver(telegramRequest(update({ text: "/image retry me" })));
+    expect(fake.providerCalls).toHaveLength(1);
+    expect(attempts).toBe(2);
+  });
+
+  it("reports a content-policy refusal in the chat", async () => {
+    fake = chatFake({
+      provider: () =>
+        Response.json(
+          {
+            error: {
+              message: "rejected by the safety system",
+              type: "image_generation_user_error",
+              code: "moderation_blocked",
+            },
+          },
+          { status: 400 },
+        ),
+    });
+    await deliver(telegramRequest(update({ text: "/image refused" })));
+    const last = fake.to(`${bot}sendMessage`).at(-1)?.json() as { text: string };
+    expect(last.text).toContain("content policy");
+    expect(fake.to(`${bot}sendPhoto`)).toHaveLength(0);
+  });
+
+  it("never logs or replies with the bot token when Telegram echoes a URL back", async () => {
+    fake = chatFake({
+      intercept: (req) =>
+        req.url.endsWith("/getFile")
+          ? Response.json(
+              { ok: false, error_code: 400, description: `Bad Request: file not found at ${req.url}` },
+              { status: 400 },
+            )
+          : undefined,
+    });
+    const logs: string[] = [];
+    const spies = (["error", "warn", "log"] as const).map((k) =>
+      vi.spyOn(console, k).mockImplementation((...a: unknown[]) => void logs.push(a.join(" "))),
+    );
+    try {
+      const { jobIds } = await deliver(
+        telegramRequest(update({ caption: "edit image: make it night", photo: [{ file_id: "gone", file_size: 10 }] })),
+      );
+      expect(jobIds).toHaveLength(0);
+      const last = fake.to(`${bot}sendMessage`).at(-1)?.json() as { text: string };
+      expect(last.text).toContain("couldn't read the attached image");
+      for (const text of [...logs, ...fake.calls.map((c) => new TextDecoder().decode(c.body))]) assertNoSecrets(text);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
+  });
+});
