@@ -57,7 +57,7 @@ interface Failure {
   headers?: Headers;
 }
 
-/** Which failures are worth repeating; see DESIGN §3 and docs/core-api.md. */
+/** Which failures are worth repeating; see docs/core-api.md "Retry and fallback rules". */
 function judge(error: GptImageError, retry: Required<RetryOptions>, headers?: Headers): Failure {
   if (error instanceof ApiError && error.status !== undefined) {
     const transient = isRetryableStatus(error.status) && !(error instanceof RateLimitError && isQuotaExhausted(error));

@@ -132,7 +132,7 @@ const TABLE: Record<ModelFamily, ModelRules> = {
     family: "gpt-image-2",
     sizeRule: "custom",
     sizes: GPT_IMAGE_2_PRESETS,
-    // gpt-image-2 answers 400 to background=transparent (seeds/003).
+    // gpt-image-2 answers 400 to background=transparent (it has no transparent output).
     backgrounds: ["auto", "opaque"],
     // gpt-image-2 always works at high fidelity and rejects the field: accepted, never sent.
     fields: { ...GPT_IMAGE_FIELDS, inputFidelity: false },

@@ -51,7 +51,7 @@ const outputFormatWire = (profile: ProfileName): string => {
 
 /**
  * Profile defaults. `wellapi` names the output format `format` and repeats a plain `image`
- * field (seeds/000, seeds/001); `chat` is for endpoints that only have chat/completions.
+ * field, as that gateway's API expects; `chat` is for endpoints that only have chat/completions.
  * @example
  * PROFILES.wellapi.fields.outputFormat // "format"
  */

@@ -4,14 +4,14 @@ import type { RetryOptions, ValidationIssue } from "./types.ts";
 const RETRYABLE_STATUSES = new Set([
   408, // Request Timeout: the server gave up waiting for us
   409, // Conflict: a lock or concurrent update on the provider's side, usually transient
-  429, // Too Many Requests: rate limited (but not out of quota, see isRetryableError)
+  429, // Too Many Requests: rate limited (but not out of quota, see `isQuotaExhausted`)
   500, // Internal Server Error
   502, // Bad Gateway: a proxy in front of the model could not reach it
   503, // Service Unavailable: overloaded
   504, // Gateway Timeout: a proxy gave up on a slow generation
 ]);
 
-/** Defaults of `RetryOptions`, as in DESIGN §3. */
+/** Defaults of `RetryOptions` (docs/core-api.md "Retry and fallback rules"). */
 export const RETRY_DEFAULTS: Required<RetryOptions> = {
   maxRetries: 2,
   baseDelayMs: 500,

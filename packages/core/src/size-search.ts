@@ -2,7 +2,7 @@ import { GPT_IMAGE_2_PRESETS } from "./models.ts";
 
 // The arithmetic of legal sizes: the gpt-image-2 rules, the nearest legal size, ratio targets.
 
-// gpt-image-2 custom-size rules (seeds/001 "Strict size rules").
+// gpt-image-2 custom-size rules: sides multiples of 16, at most 3840, ratio at most 3:1, pixels in range.
 const STEP = 16;
 const MAX_SIDE = 3840;
 export const MAX_RATIO = 3;

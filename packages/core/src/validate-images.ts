@@ -10,9 +10,9 @@ const why = (reason: string): string => reason.replace(/ \(expected [^)]*\)$/, "
 type Push = (field: string, value: unknown, rule: string, suggestion?: string) => void;
 
 const MB = 1024 * 1024;
-/** Edit inputs in total (OpenAI images/edits; seeds/001). */
+/** Edit inputs in total (OpenAI images/edits). */
 const MAX_TOTAL_BYTES = 50 * MB;
-/** The mask must be smaller than this (OpenAI images/edits; seeds/001). */
+/** The mask must be smaller than this (OpenAI images/edits). */
 const MAX_MASK_BYTES = 4 * MB;
 type Data = Blob | Uint8Array;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { exitCodeFor } from "./exit-codes.ts";
 
-describe("exitCodeFor (DESIGN §5)", () => {
+describe("exitCodeFor", () => {
   it.each<[string, number | undefined, boolean, number]>([
     ["validation", undefined, false, 2],
     ["usage", undefined, false, 2],

@@ -1,5 +1,5 @@
 /**
- * Exit codes (DESIGN §5). Scripts and chat agents branch on these, so they never change.
+ * Exit codes (listed in the README, "Install the CLI"). Scripts and chat agents branch on these, so they never change.
  * | code | meaning |
  * |---|---|
  * | 0 | ok |
