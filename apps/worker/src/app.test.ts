@@ -81,6 +81,25 @@ describe("health, OpenAPI, unknown routes", () => {
     expectNoCanary(JSON.stringify(doc));
   });
 
+  it("/openapi.json's image request bodies are core's option table, plus the gateway's response_format", async () => {
+    const { imageRequestSchema } = await import("@gptimg/core");
+    const doc = (await (await call("/openapi.json")).json()) as {
+      components: { schemas: Record<string, { properties: Record<string, unknown>; required: string[] }> };
+    };
+    const { GenerateRequest, EditRequest } = doc.components.schemas;
+    const { response_format: _g, ...generate } = imageRequestSchema("generate", "json").properties;
+    const { response_format: _e, ...edit } = imageRequestSchema("edit", "multipart").properties;
+    expect(GenerateRequest?.properties).toMatchObject(generate);
+    expect(Object.keys(GenerateRequest?.properties ?? {}).sort()).toEqual(
+      [...Object.keys(generate), "response_format"].sort(),
+    );
+    expect(GenerateRequest?.properties.response_format).toMatchObject({ enum: ["b64_json", "url"] });
+    expect(GenerateRequest?.properties.style).toMatchObject({ enum: ["vivid", "natural"] });
+    expect(EditRequest?.properties).toMatchObject(edit);
+    expect(EditRequest?.required).toEqual(["prompt", "image"]);
+    expect(EditRequest?.properties.moderation).toBeUndefined();
+  });
+
   it("404 in OpenAI's error shape for an unknown route", async () => {
     const res = await call("/nope");
     expect(res.status).toBe(404);

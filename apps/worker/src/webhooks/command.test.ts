@@ -101,6 +101,15 @@ describe("parseCommand", () => {
     ]);
   });
 
+  it("takes every chat key of core's option table, style included, and checks it with core's model rules", () => {
+    const r = parseCommand("best image: a cat style=Natural", { ...gen, model: "dall-e-3" });
+    expect(r).toEqual({ ok: true, command: { kind: "generate", prompt: "a cat", options: { style: "natural" } } });
+    const bad = parseCommand("best image: a cat style=vivid", gen);
+    expect(bad).toMatchObject({ ok: false, issues: [{ field: "style", value: "vivid" }] });
+    const editOnly = parseCommand("best image: a cat input_fidelity=low", gen);
+    expect(editOnly).toMatchObject({ ok: false, issues: [{ field: "fidelity", rule: "applies to edits only" }] });
+  });
+
   it("rejects compression with png through core's rules", () => {
     const r = parseCommand("best image: a cat compression=50 format=png", gen);
     expect(r.ok).toBe(false);

@@ -5,7 +5,7 @@
  * (`size=16:9 quality=high n=2 format=webp`).
  */
 import type { ValidationIssue } from "@gptimg/core";
-import { type ChatOptions, validateChatOptions } from "./options.ts";
+import { CHAT_OPTION_KEYS, type ChatOptions, validateChatOptions } from "./options.ts";
 
 export type CommandKind = "generate" | "edit";
 
@@ -30,8 +30,7 @@ const TRIGGERS: { re: RegExp; kind: CommandKind }[] = [
 /** `/image`, `/image@SomeBot` (Telegram groups), `/image:`; the command name is case-insensitive. */
 const SLASH = /^\/image(?:@[A-Za-z0-9_]+)?(?=$|[\s:：])[:：]?/iu;
 /** Only these keys are lifted out of the text; anything else stays in the prompt. */
-const OPTION =
-  /(?<=^|\s)(size|quality|n|format|output_format|background|moderation|compression|output_compression|fidelity|input_fidelity)\s*[=＝]\s*(\S+)/giu;
+const OPTION = new RegExp(`(?<=^|\\s)(${CHAT_OPTION_KEYS.join("|")})\\s*[=＝]\\s*(\\S+)`, "giu");
 
 /**
  * Parses chat text. `explicit` is true where the platform already told us the text is for the

@@ -1,63 +1,78 @@
 /**
  * `key=value` options from chat text → typed generate/edit options, checked with core's
- * rules (`resolveSize`, `validateGenerateOptions`) so chat and the HTTP API agree.
+ * rules (`resolveSize`, `validateGenerateOptions`) so chat and the HTTP API agree. Which keys a
+ * chat message may set, and what each takes, comes from core's option table (`chat` keys).
  */
 import {
-  type Background,
-  type InputFidelity,
+  type EditOptions,
+  IMAGE_OPTION_LIST,
+  type ImageOption,
   isValidationError,
-  type Moderation,
-  type OutputFormat,
-  type Quality,
   resolveSize,
   type ValidationIssue,
   validateGenerateOptions,
 } from "@gptimg/core";
 
 /** Options a chat user may set. `size` is already resolved (e.g. `16:9` → `2048x1152`). */
-export interface ChatOptions {
-  size?: string;
-  quality?: Quality;
-  n?: number;
-  outputFormat?: OutputFormat;
-  outputCompression?: number;
-  background?: Background;
-  moderation?: Moderation;
-  inputFidelity?: InputFidelity;
-}
+export type ChatOptions = Partial<
+  Pick<
+    EditOptions,
+    | "size"
+    | "quality"
+    | "n"
+    | "outputFormat"
+    | "outputCompression"
+    | "background"
+    | "moderation"
+    | "inputFidelity"
+    | "style"
+  >
+>;
 
-const QUALITIES = ["low", "medium", "high", "auto"] as const;
-const FORMATS = ["png", "jpeg", "webp"] as const;
-const BACKGROUNDS = ["auto", "opaque", "transparent"] as const;
-const MODERATIONS = ["low", "auto"] as const;
-const FIDELITIES = ["high", "low"] as const;
 /** Chat users can ask for at most this many images per message (core allows 10 for the API). */
 export const CHAT_MAX_N = 4;
 
-const oneOf = <T extends string>(
-  field: string,
-  value: string,
-  allowed: readonly T[],
-  issues: ValidationIssue[],
-): T | undefined => {
-  const v = value.toLowerCase();
-  if ((allowed as readonly string[]).includes(v)) return v as T;
-  issues.push({ field, value, rule: `must be one of ${allowed.join(", ")}` });
-  return undefined;
-};
+/** Chat key (lower case) → its option, from the table's `chat` spellings. */
+const BY_KEY = new Map<string, ImageOption>(
+  IMAGE_OPTION_LIST.flatMap((o) => (o.chat ?? []).map((k) => [k, o] as const)),
+);
 
-const integer = (
-  field: string,
-  value: string,
-  min: number,
-  max: number,
-  issues: ValidationIssue[],
-): number | undefined => {
-  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (Number.isInteger(n) && n >= min && n <= max) return n;
-  issues.push({ field, value, rule: `must be an integer from ${min} to ${max}` });
-  return undefined;
-};
+/** Every key a chat message may set, for the command parser's pattern. */
+export const CHAT_OPTION_KEYS: readonly string[] = [...BY_KEY.keys()];
+
+/** The name an issue gives a key: the first chat spelling (`format`, `compression`, `fidelity`). */
+const shown = (o: ImageOption): string => o.chat?.[0] ?? o.wire;
+
+function convert(o: ImageOption, value: string, model: string | undefined, issues: ValidationIssue[]): unknown {
+  const field = shown(o);
+  switch (o.type) {
+    case "size":
+      try {
+        return resolveSize(value, model).size;
+      } catch (e) {
+        if (!isValidationError(e)) throw e;
+        issues.push(...e.issues);
+        return undefined;
+      }
+    case "integer": {
+      const max = o.key === "n" ? CHAT_MAX_N : (o.max ?? Number.MAX_SAFE_INTEGER);
+      const min = o.min ?? 0;
+      const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+      if (Number.isInteger(n) && n >= min && n <= max) return n;
+      issues.push({ field, value, rule: `must be an integer from ${min} to ${max}` });
+      return undefined;
+    }
+    case "enum": {
+      const lower = value.toLowerCase();
+      const v = o.valueAliases?.[lower] ?? lower;
+      if (o.values?.includes(v)) return v;
+      issues.push({ field, value, rule: `must be one of ${(o.values ?? []).join(", ")}` });
+      return undefined;
+    }
+    default:
+      return value;
+  }
+}
 
 /**
  * Converts raw option strings (keys lower-cased) and checks them. Returns every problem at once.
@@ -70,49 +85,25 @@ export const validateChatOptions = (
   model?: string,
 ): { options: ChatOptions; issues: ValidationIssue[] } => {
   const issues: ValidationIssue[] = [];
-  const options: ChatOptions = {};
+  const options: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
-    switch (key) {
-      case "size":
-        try {
-          options.size = resolveSize(value, model).size;
-        } catch (e) {
-          if (isValidationError(e)) issues.push(...e.issues);
-          else throw e;
-        }
-        break;
-      case "quality":
-        options.quality = oneOf("quality", value, QUALITIES, issues);
-        break;
-      case "n":
-        options.n = integer("n", value, 1, CHAT_MAX_N, issues);
-        break;
-      case "format":
-      case "output_format":
-        options.outputFormat = oneOf("format", value.toLowerCase() === "jpg" ? "jpeg" : value, FORMATS, issues);
-        break;
-      case "compression":
-      case "output_compression":
-        options.outputCompression = integer("compression", value, 0, 100, issues);
-        break;
-      case "background":
-        options.background = oneOf("background", value, BACKGROUNDS, issues);
-        break;
-      case "moderation":
-        options.moderation = oneOf("moderation", value, MODERATIONS, issues);
-        break;
-      case "fidelity":
-      case "input_fidelity":
-        if (kind !== "edit") issues.push({ field: "fidelity", value, rule: "applies to edits only" });
-        else options.inputFidelity = oneOf("fidelity", value, FIDELITIES, issues);
-        break;
+    const o = BY_KEY.get(key);
+    if (!o) continue;
+    if (!o.operations.includes(kind)) {
+      issues.push({
+        field: shown(o),
+        value,
+        rule: `applies to ${o.operations.includes("edit") ? "edits" : "generations"} only`,
+      });
+      continue;
     }
+    const v = convert(o, value, model, issues);
+    if (v !== undefined) options[o.key] = v;
   }
-  for (const k of Object.keys(options) as (keyof ChatOptions)[]) if (options[k] === undefined) delete options[k];
-  // Cross-field and model rules (compression with png, transparent on gpt-image-2, …) live in core.
+  // Cross-field and model rules (compression with png, style on gpt-image-2, …) live in core.
   if (issues.length === 0 && prompt) {
-    const { inputFidelity: _f, ...generate } = options;
+    const { inputFidelity: _f, ...generate } = options as ChatOptions;
     issues.push(...validateGenerateOptions({ prompt, model, ...generate }, model));
   }
-  return { options, issues };
+  return { options: options as ChatOptions, issues };
 };

@@ -205,6 +205,7 @@ describe("POST /v1/images/generations", () => {
     ["an unknown response_format", { prompt: "x", response_format: "xml" }, "response_format"],
     ["stream as a string", { prompt: "x", stream: "yes" }, "stream"],
     ["an unknown parameter", { prompt: "x", seed: 42 }, "seed"],
+    ["an edit-only parameter", { prompt: "x", input_fidelity: "high" }, "input_fidelity"],
     ["a JSON array", [{ prompt: "x" }], "body"],
   ])("400 for %s, naming the field", async (_n, body, field) => {
     const side = start();

@@ -1,6 +1,9 @@
 import {
   type EditOptions,
   type GenerateOptions,
+  IMAGE_OPTION_LIST,
+  type ImageOperation,
+  optionsFor,
   type ResponseFormat,
   ValidationError,
   type ValidationIssue,
@@ -26,26 +29,23 @@ export interface ParsedImageRequest<T extends GenerateOptions> {
 export type ExtraFields = Readonly<Record<string, "string" | "ignore">>;
 
 type Kind = "string" | "int" | "bool";
-/** OpenAI wire name → core option name and type. Unknown fields are refused: they would reach the provider. */
-const FIELDS: Record<string, [keyof EditOptions, Kind]> = {
-  prompt: ["prompt", "string"],
-  model: ["model", "string"],
-  n: ["n", "int"],
-  size: ["size", "string"],
-  quality: ["quality", "string"],
-  output_format: ["outputFormat", "string"],
-  output_compression: ["outputCompression", "int"],
-  background: ["background", "string"],
-  moderation: ["moderation", "string"],
-  partial_images: ["partialImages", "int"],
-  stream: ["stream", "bool"],
-  user: ["user", "string"],
-  style: ["style", "string"],
-  input_fidelity: ["inputFidelity", "string"],
-};
+type Fields = ReadonlyMap<string, [keyof EditOptions, Kind]>;
+
+/**
+ * OpenAI wire name → core option name and type, per operation, from core's option table.
+ * Unknown fields are refused: they would reach the provider. `response_format` is the
+ * gateway's own (how images come back) and edit inputs are files, so neither is here.
+ */
+const fieldsOf = (operation: ImageOperation): Fields =>
+  new Map(
+    optionsFor(operation)
+      .filter((o) => o.key !== "responseFormat" && o.type !== "images" && o.type !== "image")
+      .map((o) => [o.wire, [o.key, o.type === "integer" ? "int" : o.type === "boolean" ? "bool" : "string"]]),
+  );
+const FIELDS: Readonly<Record<ImageOperation, Fields>> = { generate: fieldsOf("generate"), edit: fieldsOf("edit") };
+
 /** core's camelCase field → wire name, so every error names the field the caller sent. */
-const WIRE = new Map<string, string>(Object.entries(FIELDS).map(([wire, [core]]) => [core, wire]));
-WIRE.set("images", "image");
+const WIRE = new Map<string, string>(IMAGE_OPTION_LIST.map((o) => [o.key, o.wire]));
 
 const isNumeric = (s: string) => /^-?\d+$/.test(s.trim());
 
@@ -79,7 +79,7 @@ function assign(
   value: unknown,
   target: Record<string, unknown>,
   out: Out,
-  ctx: { fromForm: boolean; extras: ExtraFields; issues: ValidationIssue[] },
+  ctx: { fromForm: boolean; extras: ExtraFields; issues: ValidationIssue[]; operation: ImageOperation },
 ): void {
   const { fromForm, issues } = ctx;
   const extra = Object.hasOwn(ctx.extras, field) ? ctx.extras[field] : undefined;
@@ -94,9 +94,13 @@ function assign(
     else issues.push({ field, value, rule: 'must be "b64_json" or "url"' });
     return;
   }
-  const spec = FIELDS[field];
+  const spec = FIELDS[ctx.operation].get(field);
   if (!spec) {
-    issues.push({ field, value: fromForm ? "(field)" : value, rule: "is not a known parameter of an image request" });
+    const known = FIELDS[ctx.operation === "edit" ? "generate" : "edit"].has(field);
+    const rule = known
+      ? `is not a parameter of an image ${ctx.operation === "edit" ? "edit" : "generation"}`
+      : "is not a known parameter of an image request";
+    issues.push({ field, value: fromForm ? "(field)" : value, rule });
     return;
   }
   target[spec[0]] = coerce(field, value, spec[1], fromForm, issues);
@@ -136,7 +140,7 @@ export function parseGenerateBody(
   const out: Out = { extra: {} };
   for (const [field, value] of Object.entries(body)) {
     if (value === null || value === undefined) continue; // SDKs send null for "not set"
-    assign(field, value, opts, out, { fromForm: false, extras, issues });
+    assign(field, value, opts, out, { fromForm: false, extras, issues, operation: "generate" });
   }
   if (opts.prompt === undefined) issues.push({ field: "prompt", value: undefined, rule: "is required" });
   opts.model ??= defaultModel;
@@ -179,7 +183,7 @@ export async function parseEditForm(
       issues.push({ field, value: "(file)", rule: "must be a text field" });
       continue;
     }
-    assign(field, value, opts, out, { fromForm: true, extras, issues });
+    assign(field, value, opts, out, { fromForm: true, extras, issues, operation: "edit" });
   }
   if (opts.prompt === undefined) issues.push({ field: "prompt", value: undefined, rule: "is required" });
   if (images.length === 0)

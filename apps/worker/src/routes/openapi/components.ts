@@ -1,27 +1,23 @@
 /** Shared OpenAPI 3.1 components: security schemes, schemas, responses. */
 
+import { imageRequestSchema, type RequestForm } from "@gptimg/core";
+
 const str = { type: "string" } as const;
 const int = { type: "integer" } as const;
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: "null" }] });
 
-const imageFields = {
-  prompt: { ...str, description: "What to draw (or how to change the inputs)." },
-  model: { ...str, description: "Defaults to the Worker's PROVIDER_MODEL." },
-  n: { ...int, minimum: 1, maximum: 10, default: 1 },
-  size: {
-    ...str,
-    description: "auto, a preset (1024x1024 …), an alias (square, landscape, portrait, 2k, 4k), a ratio (16:9) or WxH.",
-  },
-  quality: { enum: ["low", "medium", "high", "auto"] },
-  output_format: { enum: ["png", "jpeg", "webp"] },
-  output_compression: { ...int, minimum: 0, maximum: 100 },
-  background: { enum: ["auto", "opaque", "transparent"] },
-  moderation: { enum: ["low", "auto"] },
-  partial_images: { ...int, minimum: 0, maximum: 3, description: "Only with stream." },
-  stream: { type: "boolean", description: "Server-sent events: <prefix>.partial_image, <prefix>.completed." },
-  response_format: { enum: ["b64_json", "url"], description: "Defaults to DEFAULT_RESPONSE_FORMAT (b64_json)." },
-  user: str,
-  style: { enum: ["vivid", "natural"], description: "dall-e-3 only." },
+/** The gateway's own field beside the image options: how images come back (never sent upstream). */
+const responseFormat = {
+  type: "string",
+  enum: ["b64_json", "url"],
+  description:
+    "b64_json in the body, or url: a signed link to the stored image. Defaults to DEFAULT_RESPONSE_FORMAT (b64_json).",
+};
+
+/** A request body from core's option table, with the gateway's `response_format`. */
+const imageRequest = (operation: "generate" | "edit", form: RequestForm) => {
+  const schema = imageRequestSchema(operation, form);
+  return { ...schema, properties: { ...schema.properties, response_format: responseFormat } };
 };
 
 const usage = {
@@ -113,27 +109,8 @@ export const components = {
         },
       },
     },
-    GenerateRequest: { type: "object", required: ["prompt"], properties: imageFields, additionalProperties: false },
-    EditRequest: {
-      type: "object",
-      required: ["prompt", "image"],
-      properties: {
-        ...imageFields,
-        image: {
-          type: "array",
-          items: { type: "string", format: "binary" },
-          minItems: 1,
-          maxItems: 16,
-          description: "Sent as image or image[] parts; png/jpeg/webp, 50 MB in total.",
-        },
-        mask: {
-          type: "string",
-          format: "binary",
-          description: "PNG with alpha, < 4 MB, the first image's width and height.",
-        },
-        input_fidelity: { enum: ["high", "low"] },
-      },
-    },
+    GenerateRequest: imageRequest("generate", "json"),
+    EditRequest: imageRequest("edit", "multipart"),
     ImagesResponse: {
       type: "object",
       required: ["created", "data"],
