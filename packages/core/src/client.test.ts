@@ -188,6 +188,38 @@ describe("createImageClient against the offline provider", () => {
     expect([a.count(), b.count()]).toEqual([1, 0]);
   });
 
+  it("reports the quality and background the provider resolved, from a JSON body and from a stream", async () => {
+    const { client } = setup();
+    const r = await client.generate({ ...SMALL, quality: "auto" });
+    expect(r).toMatchObject({ quality: "medium", background: "opaque" });
+    let done: Extract<ImageStreamEvent, { type: "done" }> | undefined;
+    const partials: ImageStreamEvent[] = [];
+    for await (const ev of client.generateStream({ ...SMALL, quality: "low", stream: true, partialImages: 1 })) {
+      if (ev.type === "done") done = ev;
+      if (ev.type === "partial") partials.push(ev);
+    }
+    expect(done?.result).toMatchObject({ quality: "low", background: "opaque" });
+    expect(partials[0]).toMatchObject({ quality: "low", background: "opaque" });
+  });
+
+  it("gives each streamed image its own usage, and the request the sum of them", async () => {
+    const { client } = setup();
+    const images: Extract<ImageStreamEvent, { type: "image" }>[] = [];
+    let done: Extract<ImageStreamEvent, { type: "done" }> | undefined;
+    for await (const ev of client.generateStream({ ...SMALL, n: 2, quality: "low", stream: true })) {
+      if (ev.type === "image") images.push(ev);
+      if (ev.type === "done") done = ev;
+    }
+    expect(images).toHaveLength(2);
+    expect(images[1]).toMatchObject({ quality: "low", background: "opaque" });
+    const each = images.map((i) => i.usage?.totalTokens ?? 0);
+    expect(each.every((t) => t > 0)).toBe(true);
+    expect(done?.result.usage?.totalTokens).toBe(each[0]! + each[1]!);
+    expect(done?.result.usage?.outputTokens).toBe(
+      (images[0]?.usage?.outputTokens ?? 0) + (images[1]?.usage?.outputTokens ?? 0),
+    );
+  });
+
   it("reports the real format when the provider sends another", async () => {
     a.setFaults([{ kind: "wrong-format", format: "jpeg" }]);
     const r = await setup().client.generate({ ...SMALL, outputFormat: "png" });

@@ -1,5 +1,5 @@
 import { attemptLoop, type LoopContext } from "./client-loop.ts";
-import { badResponse, decodeResponse } from "./decode-response.ts";
+import { badResponse, decodeResponse, type ProviderSettings } from "./decode-response.ts";
 import { requestIdOf } from "./error-from-response.ts";
 import { BadResponseError, ValidationError } from "./errors/index.ts";
 import { endpointUrl, modelFor, type ResolvedProvider, resolveProviders } from "./providers.ts";
@@ -112,6 +112,7 @@ export function createImageClient(options: ClientOptions): ImageClient {
         const images: Omit<GeneratedImage, "bytes">[] = [];
         let usage: ImageUsage | undefined;
         let created: number | undefined;
+        let settings: ProviderSettings | undefined;
         const decodeCtx = {
           provider: p,
           fetch: ctx.fetch,
@@ -130,6 +131,7 @@ export function createImageClient(options: ClientOptions): ImageClient {
           } else {
             usage = part.usage ?? usage;
             created = part.created ?? created;
+            settings = part.settings ?? settings;
           }
         }
         images.sort((a, b) => a.index - b.index);
@@ -142,6 +144,8 @@ export function createImageClient(options: ClientOptions): ImageClient {
           provider: p.name,
           model,
           ...(requestedSize ? { requestedSize } : {}),
+          ...(settings?.quality !== undefined ? { quality: settings.quality } : {}),
+          ...(settings?.background !== undefined ? { background: settings.background } : {}),
           sizeMismatch: requestedSize !== undefined && images.some((i) => `${i.width}x${i.height}` !== requestedSize),
           attempts,
         };

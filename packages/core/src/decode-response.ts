@@ -10,9 +10,45 @@ import type { GeneratedImage, ImageUsage } from "./types.ts";
 
 /** What a 2xx body yields, in order: partial images, final images, then metadata once. */
 export type DecodedPart =
-  | { type: "partial"; index: number; partialIndex: number; image: GeneratedImage }
-  | { type: "image"; image: GeneratedImage }
-  | { type: "meta"; created?: number; usage?: ImageUsage };
+  | ({ type: "partial"; index: number; partialIndex: number; image: GeneratedImage } & ProviderSettings)
+  | ({ type: "image"; image: GeneratedImage; usage?: ImageUsage } & ProviderSettings)
+  | { type: "meta"; created?: number; usage?: ImageUsage; settings?: ProviderSettings };
+
+/** The quality and background a provider reports it used (OpenAI resolves `auto` to one of its values). */
+export interface ProviderSettings {
+  quality?: string;
+  background?: string;
+}
+
+/** Two usages added, details included where either has them. */
+export function addUsage(a: ImageUsage | undefined, b: ImageUsage): ImageUsage {
+  if (!a) return b;
+  const details = (x?: ImageUsage["inputTokensDetails"], y?: ImageUsage["inputTokensDetails"]) =>
+    x || y
+      ? {
+          textTokens: (x?.textTokens ?? 0) + (y?.textTokens ?? 0),
+          imageTokens: (x?.imageTokens ?? 0) + (y?.imageTokens ?? 0),
+        }
+      : undefined;
+  const sum: ImageUsage = {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    totalTokens: a.totalTokens + b.totalTokens,
+  };
+  const input = details(a.inputTokensDetails, b.inputTokensDetails);
+  const output = details(a.outputTokensDetails, b.outputTokensDetails);
+  if (input) sum.inputTokensDetails = input;
+  if (output) sum.outputTokensDetails = output;
+  return sum;
+}
+
+/** The settings of a body or event, only those it names. */
+const settingsOf = (s: { quality?: string; background?: string }): ProviderSettings | undefined => {
+  const out: ProviderSettings = {};
+  if (s.quality !== undefined) out.quality = s.quality;
+  if (s.background !== undefined) out.background = s.background;
+  return out.quality === undefined && out.background === undefined ? undefined : out;
+};
 
 export interface DecodeContext {
   provider: ResolvedProvider;
@@ -110,13 +146,14 @@ async function* decodeImagesJson(body: ReadableStream<Uint8Array>, ctx: DecodeCo
       yield { type: "image", image: toImage(bytes, part.index, ctx, part.revisedPrompt) };
     } else {
       if (part.error) throw errorInBody(part.error, ctx);
-      yield { type: "meta", created: part.created, usage: part.usage };
+      yield { type: "meta", created: part.created, usage: part.usage, settings: settingsOf(part) };
     }
   }
 }
 
 async function* decodeSse(body: ReadableStream<Uint8Array>, ctx: DecodeContext): AsyncGenerator<DecodedPart> {
   let usage: ImageUsage | undefined;
+  let settings: ProviderSettings | undefined;
   for await (const ev of parseImageEvents(body)) {
     if (ev.type === "error") throw errorInBody(ev, ctx);
     if (ev.type === "partial") {
@@ -125,13 +162,17 @@ async function* decodeSse(body: ReadableStream<Uint8Array>, ctx: DecodeContext):
         index: ev.index,
         partialIndex: ev.partialIndex,
         image: toImage(ev.bytes, ev.index, ctx),
+        ...settingsOf(ev),
       };
     } else {
-      usage = ev.usage ?? usage;
-      yield { type: "image", image: toImage(ev.bytes, ev.index, ctx, ev.revisedPrompt) };
+      // each completed event carries the usage of its own image: the request's is their sum
+      usage = ev.usage ? addUsage(usage, ev.usage) : usage;
+      settings = settingsOf(ev) ?? settings;
+      const image = toImage(ev.bytes, ev.index, ctx, ev.revisedPrompt);
+      yield { type: "image", image, ...(ev.usage ? { usage: ev.usage } : {}), ...settingsOf(ev) };
     }
   }
-  yield { type: "meta", usage };
+  yield { type: "meta", usage, settings };
 }
 
 /**

@@ -83,14 +83,27 @@ export interface ImageResult {
   requestedSize?: string;
   /** true when any image's real dimensions differ from `requestedSize` */
   sizeMismatch: boolean;
+  /** the quality the provider reports it used (OpenAI resolves `auto`); undefined when it says none */
+  quality?: string;
+  /** the background the provider reports it used (`opaque` or `transparent` from OpenAI) */
+  background?: string;
   /** number of HTTP attempts made across all providers */
   attempts: number;
 }
 
 /** Events from the streaming variants of the client. */
 export type ImageStreamEvent =
-  | { type: "partial"; index: number; partialIndex: number; image: GeneratedImage }
-  | { type: "image"; image: GeneratedImage }
+  | {
+      type: "partial";
+      index: number;
+      partialIndex: number;
+      image: GeneratedImage;
+      /** as the provider's partial event reports them, when it does */
+      quality?: string;
+      background?: string;
+    }
+  /** `usage`, `quality`, `background`: what the provider's streamed event reported for this image alone */
+  | { type: "image"; image: GeneratedImage; usage?: ImageUsage; quality?: string; background?: string }
   | { type: "retry"; attempt: number; provider: string; delayMs: number; reason: string }
   | { type: "fallback"; from: string; to: string; reason: string }
   | { type: "done"; result: Omit<ImageResult, "images"> & { images: Omit<GeneratedImage, "bytes">[] } };

@@ -349,7 +349,7 @@ describe("POST /v1/images/edits", () => {
     expect(await digest((await stored?.arrayBuffer()) ?? new ArrayBuffer(0))).toEqual(await digest(big));
   });
 
-  it("streams image_edit events; with response_format=url the completed event carries a signed URL", async () => {
+  it("streams image_edit events; with response_format=url the completed event carries a signed URL beside b64_json", async () => {
     start();
     const { token } = await memberToken({ team: "edit-sse" });
     const form = new FormData();
@@ -362,12 +362,14 @@ describe("POST /v1/images/edits", () => {
     expect(res.status).toBe(200);
     const events = parseSse(await res.text());
     expect(events.map((e) => e.event)).toEqual(["image_edit.partial_image", "image_edit.completed"]);
-    const done = events[1]?.data as { url: string; b64_json?: string };
-    expect(done.b64_json).toBeUndefined();
+    const done = events[1]?.data as { url: string; b64_json: string };
     const url = new URL(done.url);
     const download = await call(url.pathname + url.search);
     expect(download.status).toBe(200);
-    expect(inspectImage(new Uint8Array(await download.arrayBuffer()))).toMatchObject({ ok: true });
+    const downloaded = new Uint8Array(await download.arrayBuffer());
+    expect(inspectImage(downloaded)).toMatchObject({ ok: true });
+    // the spec requires b64_json on every completed event: the same image as at the URL
+    expect(decodeB64(done.b64_json)).toEqual(downloaded);
   });
 
   const tiny = () => file(png({ width: 16, height: 16 }), "a.png");

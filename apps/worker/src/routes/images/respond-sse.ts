@@ -4,7 +4,7 @@ import { toOpenAIError } from "../../lib/errors.ts";
 import { envSecrets } from "../../lib/secrets.ts";
 import { signUrl } from "../../lib/signing.ts";
 import type { RunEvent } from "./run.ts";
-import { type Echo, wireUsage } from "./wire.ts";
+import { type Echo, resolvedSettings, shareUsage, wireUsage } from "./wire.ts";
 
 const enc = new TextEncoder();
 const frame = (event: string, data: unknown) => enc.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -22,11 +22,20 @@ export interface SseOptions {
   stop?: AbortController;
 }
 
+type Stored = Extract<RunEvent, { type: "stored" }>;
+/** A final image waiting for the request's usage: its bytes stay in hand for the latest one only. */
+type Waiting = Omit<Stored, "image"> & { image: Omit<Stored["image"], "bytes">; bytes?: Uint8Array };
+
 /**
  * OpenAI's image streaming events (`<prefix>.partial_image`, `<prefix>.completed`) re-encoded from
- * core's events. Each final image is in R2 before its `completed` event goes out. The last image's
- * event waits for the provider's usage so it can carry it, as OpenAI's does; that holds one image.
- * An error after the stream started is sent as an `error` event (the status line is already gone).
+ * core's events, each with every field the spec requires: quality and background as resolved
+ * (see `resolvedSettings`; `auto` only when nothing says more), the real size, `usage` on every
+ * `completed` event. Each final image is in R2 before its `completed` event goes out; it carries
+ * `b64_json` whatever the response format (a signed `url` rides beside it with `url`). An image
+ * the provider streamed with its own usage goes out at once with it; otherwise the completed
+ * events wait for the request's usage and share it (images read back from R2 but the last, so one
+ * image is held at a time). An error after the stream started is sent as an `error` event (the
+ * status line is already gone).
  */
 export function streamSse(first: RunEvent, rest: AsyncGenerator<RunEvent>, o: SseOptions): Response {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
@@ -34,47 +43,67 @@ export function streamSse(first: RunEvent, rest: AsyncGenerator<RunEvent>, o: Ss
   // the client went away (the readable was cancelled): stop the upstream request now rather than
   // at the pump's next write, which waits for the provider's next event
   writer.closed.catch(() => o.stop?.abort());
-  const completed = async (ev: Extract<RunEvent, { type: "stored" }>, usage?: Record<string, unknown>) => {
+  const settings = (reported: { quality?: string; background?: string }, format: string) => {
+    const r = resolvedSettings(reported, o.echo, format);
+    return { quality: r.quality ?? "auto", background: r.background ?? "auto" };
+  };
+  const completed = async (ev: Waiting, bytes: Uint8Array, usage: Record<string, unknown> | undefined) => {
     const img = ev.image;
-    const data: Record<string, unknown> = { type: `${o.prefix}.completed` };
-    if (o.responseFormat === "url") data.url = await signUrl(o.env, o.origin, ev.stored.key);
-    else data.b64_json = encodeBase64(img.bytes);
-    Object.assign(data, {
-      created_at: o.created,
-      size: `${img.width}x${img.height}`,
-      ...(o.echo.quality ? { quality: o.echo.quality } : {}),
-      ...(o.echo.background ? { background: o.echo.background } : {}),
-      output_format: img.format,
-      ...(img.revisedPrompt !== undefined ? { revised_prompt: img.revisedPrompt } : {}),
-      ...(usage ? { usage } : {}),
-    });
-    await writer.write(frame(data.type as string, data));
+    const type = `${o.prefix}.completed`;
+    await writer.write(
+      frame(type, {
+        type,
+        b64_json: encodeBase64(bytes),
+        ...(o.responseFormat === "url" ? { url: await signUrl(o.env, o.origin, ev.stored.key) } : {}),
+        created_at: o.created,
+        size: `${img.width}x${img.height}`,
+        ...settings(ev, img.format),
+        output_format: img.format,
+        ...(img.revisedPrompt !== undefined ? { revised_prompt: img.revisedPrompt } : {}),
+        ...(usage ? { usage } : {}),
+      }),
+    );
+  };
+  const readBack = async (key: string): Promise<Uint8Array> => {
+    const obj = await o.env.IMAGES.get(key);
+    if (!obj) throw new Error(`stored image ${key} is missing`);
+    return new Uint8Array(await obj.arrayBuffer());
   };
   const pump = async () => {
-    let pending: Extract<RunEvent, { type: "stored" }> | undefined;
+    const waiting: Waiting[] = [];
     try {
       let ev: RunEvent | undefined = first;
       while (ev) {
         if (ev.type === "partial") {
           const img = ev.image;
+          const type = `${o.prefix}.partial_image`;
           await writer.write(
-            frame(`${o.prefix}.partial_image`, {
-              type: `${o.prefix}.partial_image`,
+            frame(type, {
+              type,
               b64_json: encodeBase64(img.bytes),
               created_at: o.created,
               size: `${img.width}x${img.height}`,
-              ...(o.echo.quality ? { quality: o.echo.quality } : {}),
-              ...(o.echo.background ? { background: o.echo.background } : {}),
+              ...settings(ev, img.format),
               output_format: img.format,
               partial_image_index: ev.partialIndex,
             }),
           );
         } else if (ev.type === "stored") {
-          if (pending) await completed(pending);
-          pending = ev;
+          const { bytes, ...image } = ev.image;
+          if (ev.usage) await completed({ ...ev, image }, bytes, wireUsage(ev.usage));
+          else {
+            const last = waiting.at(-1);
+            if (last) delete last.bytes;
+            waiting.push({ ...ev, image, bytes });
+          }
         } else if (ev.type === "done") {
-          if (pending) await completed(pending, wireUsage(ev.result.usage));
-          pending = undefined;
+          const shares = shareUsage(wireUsage(ev.result.usage), waiting.length);
+          const r = ev.result;
+          for (const [i, w] of waiting.entries()) {
+            const reported = { quality: w.quality ?? r.quality, background: w.background ?? r.background };
+            await completed({ ...w, ...reported }, w.bytes ?? (await readBack(w.stored.key)), shares[i]);
+          }
+          waiting.length = 0;
         }
         const next: IteratorResult<RunEvent> = await rest.next();
         ev = next.done ? undefined : next.value;

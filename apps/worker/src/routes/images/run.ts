@@ -21,9 +21,19 @@ type DoneResult = Extract<ImageStreamEvent, { type: "done" }>["result"];
 
 /** What a synchronous image request yields to its responder, in order. */
 export type RunEvent =
-  | { type: "partial"; index: number; partialIndex: number; image: GeneratedImage }
-  /** a final image, already in R2; `image.bytes` is still in hand for a base64 response */
-  | { type: "stored"; image: GeneratedImage; stored: StoredImage }
+  | Extract<ImageStreamEvent, { type: "partial" }>
+  /**
+   * a final image, already in R2; `image.bytes` is still in hand for a base64 response. `usage`,
+   * `quality`, `background`: what a streaming provider reported with this image alone
+   */
+  | {
+      type: "stored";
+      image: GeneratedImage;
+      stored: StoredImage;
+      usage?: ImageUsage;
+      quality?: string;
+      background?: string;
+    }
   | { type: "done"; result: DoneResult; costUsd: number; jobId: string };
 
 export interface RunInput {
@@ -108,7 +118,8 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
           promptSha256: hash,
         });
         stored.push(s);
-        yield { type: "stored", image: img, stored: s };
+        const { type: _t, image: _i, ...reported } = ev;
+        yield { type: "stored", image: img, stored: s, ...reported };
       } else if (ev.type === "done") {
         const r = ev.result;
         usage = r.usage;
