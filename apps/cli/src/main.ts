@@ -9,7 +9,7 @@ import { processIo } from "./cli/io.ts";
 import { findCommand } from "./commands/specs.ts";
 import type { CommandModule } from "./commands/types.ts";
 import { removePendingSync } from "./files/pending.ts";
-import { VERSION } from "./version.ts";
+import { VERSION, versionLine } from "./version.ts";
 
 const LOADERS: Record<string, () => Promise<CommandModule>> = {
   generate: () => import("./commands/generate.ts"),
@@ -38,7 +38,7 @@ async function main(argv: string[], controller: AbortController): Promise<number
     return EXIT.ok;
   }
   if (first === "--version" || first === "-V" || first === "version") {
-    io.out(VERSION);
+    io.out(versionLine());
     return EXIT.ok;
   }
   if (first === "help") {
@@ -104,9 +104,8 @@ process.on("SIGINT", () => {
   setTimeout(exitInterrupted, 3000).unref();
 });
 
-// No top-level await: the binary is compiled with --bytecode, which wants a CommonJS-shaped entry.
 void main(process.argv.slice(2), controller).then((code) => {
-  // Let stdout drain (a pipe reader must get every path), then exit without waiting for idle
-  // keep-alive sockets.
-  process.stdout.write("", () => process.exit(controller.signal.aborted ? EXIT.interrupted : code));
+  // Io writes synchronously (cli/io.ts), so nothing is left to drain: exit without waiting for
+  // idle keep-alive sockets.
+  process.exit(controller.signal.aborted ? EXIT.interrupted : code);
 });

@@ -111,47 +111,54 @@ const storeV = (k: number) => [
   ...set(V(k)), ...get(V(k)), ...get(V(k)), ...op.shuffle(PACK),
   ...op.store(12 * k),
 ];
-const outAddr = [...get(L_I), ...i32c(2), ...op.shrU, ...i32c(3), ...op.i32mul, ...i32c(OUT), ...op.i32add];
-const dot = new Array<number>(16);
-for (let k = 0; k < 16; k += 4) dot.splice(k, 4, 0x00, 0x10, 0x01, 0x00); // i16 lanes 4096, 1
-// biome-ignore format: one instruction sequence per line reads like assembly
-const body = [
-  ...vec([
-    [1, I32],
-    [15, V128],
-  ]),
-  ...v128const(LUT_LO), ...set(K_LO),
-  ...v128const(LUT_HI), ...set(K_HI),
-  ...v128const(LUT_ROLL), ...set(K_ROLL),
-  ...splat8(0x0f), ...set(K_0F),
-  ...splat8(0x2f), ...set(K_2F),
-  ...v128const([0xff, 0, 0xff, 0, 0xff, 0, 0xff, 0, 0xff, 0, 0xff, 0, 0xff, 0, 0xff, 0]), ...set(K_M16),
-  ...v128const(dot), ...set(K_DOT),
-  0x02, 0x40, // block
-  0x03, 0x40, // loop: four vectors
-  ...get(L_I), ...i32c(64), ...op.i32add, ...get(P_N), 0x4b /* i32.gt_u */, 0x0d, 1,
-  ...[0, 1, 2, 3].flatMap((k) => [...loadV(k), ...hiV(k)]),
-  ...badV(0), ...badV(1), ...op.or, ...badV(2), ...op.or, ...badV(3), ...op.or, ...op.anyTrue, 0x0d, 1,
-  ...[0, 1, 2, 3].flatMap((k) => [...outAddr, ...storeV(k)]),
-  ...get(L_I), ...i32c(64), ...op.i32add, ...set(L_I),
-  0x0c, 0, // br loop
-  0x0b, // end loop
-  0x0b, // end block
-  0x02, 0x40, // block
-  0x03, 0x40, // loop: one vector
-  ...get(L_I), ...i32c(16), ...op.i32add, ...get(P_N), 0x4b /* i32.gt_u */, 0x0d, 1,
-  ...loadV(0), ...hiV(0), ...badV(0), ...op.anyTrue, 0x0d, 1,
-  ...outAddr, ...storeV(0),
-  ...get(L_I), ...i32c(16), ...op.i32add, ...set(L_I),
-  0x0c, 0, // br loop
-  0x0b, // end loop
-  0x0b, // end block
-  ...get(L_I),
-  0x0b, // end function
-];
+/**
+ * The decode function's code. Assembled on first use, not at import: the spreads below are
+ * enough work to start JavaScriptCore's JIT threads in every program that imports core.
+ */
+const functionBody = (): number[] => {
+  const outAddr = [...get(L_I), ...i32c(2), ...op.shrU, ...i32c(3), ...op.i32mul, ...i32c(OUT), ...op.i32add];
+  const dot = new Array<number>(16);
+  for (let k = 0; k < 16; k += 4) dot.splice(k, 4, 0x00, 0x10, 0x01, 0x00); // i16 lanes 4096, 1
+  // biome-ignore format: one instruction sequence per line reads like assembly
+  return [
+    ...vec([
+      [1, I32],
+      [15, V128],
+    ]),
+    ...v128const(LUT_LO), ...set(K_LO),
+    ...v128const(LUT_HI), ...set(K_HI),
+    ...v128const(LUT_ROLL), ...set(K_ROLL),
+    ...splat8(0x0f), ...set(K_0F),
+    ...splat8(0x2f), ...set(K_2F),
+    ...v128const([0xff, 0, 0xff, 0, 0xff, 0, 0xff, 0, 0xff, 0, 0xff, 0, 0xff, 0, 0xff, 0]), ...set(K_M16),
+    ...v128const(dot), ...set(K_DOT),
+    0x02, 0x40, // block
+    0x03, 0x40, // loop: four vectors
+    ...get(L_I), ...i32c(64), ...op.i32add, ...get(P_N), 0x4b /* i32.gt_u */, 0x0d, 1,
+    ...[0, 1, 2, 3].flatMap((k) => [...loadV(k), ...hiV(k)]),
+    ...badV(0), ...badV(1), ...op.or, ...badV(2), ...op.or, ...badV(3), ...op.or, ...op.anyTrue, 0x0d, 1,
+    ...[0, 1, 2, 3].flatMap((k) => [...outAddr, ...storeV(k)]),
+    ...get(L_I), ...i32c(64), ...op.i32add, ...set(L_I),
+    0x0c, 0, // br loop
+    0x0b, // end loop
+    0x0b, // end block
+    0x02, 0x40, // block
+    0x03, 0x40, // loop: one vector
+    ...get(L_I), ...i32c(16), ...op.i32add, ...get(P_N), 0x4b /* i32.gt_u */, 0x0d, 1,
+    ...loadV(0), ...hiV(0), ...badV(0), ...op.anyTrue, 0x0d, 1,
+    ...outAddr, ...storeV(0),
+    ...get(L_I), ...i32c(16), ...op.i32add, ...set(L_I),
+    0x0c, 0, // br loop
+    0x0b, // end loop
+    0x0b, // end block
+    ...get(L_I),
+    0x0b, // end function
+  ];
+};
 
-const moduleBytes = (): Uint8Array =>
-  new Uint8Array([
+const moduleBytes = (): Uint8Array => {
+  const body = functionBody();
+  return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vec([[0x60, ...vec([[I32]]), ...vec([[I32]])]])),
     ...section(3, vec([[0]])),
@@ -165,6 +172,7 @@ const moduleBytes = (): Uint8Array =>
     ),
     ...section(10, vec([[...u32(body.length), ...body]])),
   ]);
+};
 
 /** The compiled decoder: copy up to SIMD_PIECE bytes into `input`, call `decode`, read `output`. */
 export interface SimdBase64 {

@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { randomHex } from "../files/random-hex.ts";
 
 /** What a finished line left behind. */
 export interface DoneEntry {
@@ -52,7 +52,7 @@ export class BatchState {
     const write = this.chain
       .catch(() => undefined)
       .then(async () => {
-        const tmp = `${this.path}.${randomBytes(6).toString("hex")}.tmp`;
+        const tmp = `${this.path}.${randomHex(6)}.tmp`;
         try {
           const fh = await open(tmp, "wx", 0o644);
           try {

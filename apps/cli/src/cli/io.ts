@@ -16,14 +16,24 @@ export interface Io {
   now(): Date;
 }
 
-/** The real process's io. */
+/**
+ * The real process's io. Lines go out through `console.log` / `console.error`, which write to
+ * the file descriptor synchronously; `process.stdout` / `process.stderr` are not touched unless a
+ * command asks whether stderr is a terminal, because building those streams costs Bun more at
+ * start-up than everything `--version` and `--help` do (measured in bench/cli.bench.ts).
+ */
 export function processIo(signal: AbortSignal): Io {
-  const interactive = process.stderr.isTTY === true;
+  let tty: boolean | undefined;
+  const interactive = (): boolean => (tty ??= process.stderr.isTTY === true);
   return {
-    out: (line) => process.stdout.write(`${scrub(line)}\n`),
-    err: (line) => process.stderr.write(`${scrub(line)}\n`),
-    interactive,
-    color: interactive && !("NO_COLOR" in process.env && process.env.NO_COLOR !== ""),
+    out: (line) => console.log(scrub(line)),
+    err: (line) => console.error(scrub(line)),
+    get interactive() {
+      return interactive();
+    },
+    get color() {
+      return interactive() && !("NO_COLOR" in process.env && process.env.NO_COLOR !== "");
+    },
     env: process.env,
     cwd: process.cwd(),
     signal,

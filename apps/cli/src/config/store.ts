@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import {
   chmodSync,
   closeSync,
@@ -15,6 +14,7 @@ import { dirname, join } from "node:path";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { registerSecret } from "../cli/secrets.ts";
+import { randomHex } from "../files/random-hex.ts";
 import { isDefaultConfigPath } from "./paths.ts";
 import { type ConfigFile, checkConfig, formatConfigIssue } from "./schema.ts";
 
@@ -111,7 +111,7 @@ export function saveConfig(path: string, config: ConfigFile, env: Record<string,
   } catch (e) {
     throw new CliError("io", `config ${path}: cannot create ${dir}: ${(e as Error).message}`, { exitCode: EXIT.usage });
   }
-  const tmp = join(dir, `.config.json.${randomBytes(6).toString("hex")}.tmp`);
+  const tmp = join(dir, `.config.json.${randomHex(6)}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, "wx", 0o600);

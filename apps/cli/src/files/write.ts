@@ -1,12 +1,11 @@
-import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { access, link, mkdir, open, rename, stat, unlink } from "node:fs/promises";
+import { access, constants, link, mkdir, open, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { fsReason } from "./fs-reason.ts";
 import { isInside, sanitizeComponent } from "./naming.ts";
 import { pending } from "./pending.ts";
+import { randomHex } from "./random-hex.ts";
 
 /** The output file is there already and `--force` was not given. */
 export class OutputExistsError extends CliError {
@@ -25,7 +24,7 @@ export async function ensureWritableDir(dir: string): Promise<void> {
     const st = await stat(dir);
     if (!st.isDirectory()) throw new Error("not a directory");
     await access(dir, constants.W_OK);
-    const probe = join(dir, `.gptimg-probe-${randomBytes(6).toString("hex")}`);
+    const probe = join(dir, `.gptimg-probe-${randomHex(6)}`);
     const fh = await open(probe, "wx", 0o644);
     await fh.close();
     await unlink(probe);
@@ -49,7 +48,7 @@ export async function writeAtomic(
   const safe = sanitizeComponent(name);
   const target = join(dir, safe);
   if (!isInside(dir, target)) throw new CliError("io", `output ${name}: escapes ${dir}`, { exitCode: EXIT.usage });
-  const tmp = join(dir, `.${safe}.${randomBytes(6).toString("hex")}.tmp`);
+  const tmp = join(dir, `.${safe}.${randomHex(6)}.tmp`);
   pending.add(tmp);
   try {
     const fh = await open(tmp, "wx", 0o644);

@@ -1,19 +1,28 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type OfflineProvider, startOfflineProvider } from "@gptimg/offline-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import pkg from "../../package.json" with { type: "json" };
+import pkg from "../../../../package.json" with { type: "json" };
 import { CANARY, envelope, run, tmp } from "../helpers.ts";
 
 describe("help, version, usage errors, completion, sizes", () => {
-  it("--version prints the baked-in version", async () => {
+  it("--version prints the baked-in version, commit and target", async () => {
     const r = await run(["--version"]);
-    expect(r).toMatchObject({ code: 0, stdout: `${pkg.version}\n`, stderr: "" });
+    const commit = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { encoding: "utf8" }).trim();
+    const target = `${process.platform}-${process.arch}`;
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    expect(r.stdout).toMatch(
+      new RegExp(`^gptimg ${pkg.version} \\(commit ${commit}(-dirty)?, ${target}(-musl)?\\)\n$`),
+    );
   });
 
   it("the source entry (bun src/main.ts) runs the same commands, marked -dev", async () => {
     const r = await run(["--version"], { source: true });
-    expect(r).toMatchObject({ code: 0, stdout: `${pkg.version}-dev\n` });
+    expect(r).toMatchObject({
+      code: 0,
+      stdout: `gptimg ${pkg.version}-dev (commit source, ${process.platform}-${process.arch})\n`,
+    });
     const s = await run(["sizes", "1920x1080"], { source: true });
     expect(s.code).toBe(2);
     expect(s.stdout).toContain("nearest legal: 1920x1088");
