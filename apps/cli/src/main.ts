@@ -1,12 +1,11 @@
 #!/usr/bin/env bun
 /**
  * gptimg entry point. Kept small: the command's module is imported only once we know which
- * command runs, so `--help` and `--version` start without loading core or any HTTP code.
+ * command runs, so `--help` and `--version` start without loading any HTTP code, and
+ * `--version` without the flag table either.
  */
 import { EXIT } from "./cli/exit-codes.ts";
-import { commandHelp, mainHelp } from "./cli/help.ts";
 import { processIo } from "./cli/io.ts";
-import { findCommand } from "./commands/specs.ts";
 import type { CommandModule } from "./commands/types.ts";
 import { removePendingSync } from "./files/pending.ts";
 import { VERSION, versionLine } from "./version.ts";
@@ -28,6 +27,16 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
 async function main(argv: string[], controller: AbortController): Promise<number> {
   const [first, ...rest] = argv;
   const io = processIo(controller.signal);
+  if (first === "--version" || first === "-V" || first === "version") {
+    io.out(versionLine());
+    return EXIT.ok;
+  }
+  // The flag table and command specs are loaded only past --version: building them is enough
+  // work to start JavaScriptCore's JIT threads, which a hello world never starts.
+  const [{ commandHelp, mainHelp }, { findCommand }] = await Promise.all([
+    import("./cli/help.ts"),
+    import("./commands/specs.ts"),
+  ]);
   if (first === undefined) {
     // a usage error: the help goes to stderr, stdout stays for data
     io.err(mainHelp(VERSION));
@@ -35,10 +44,6 @@ async function main(argv: string[], controller: AbortController): Promise<number
   }
   if (first === "-h" || first === "--help") {
     io.out(mainHelp(VERSION));
-    return EXIT.ok;
-  }
-  if (first === "--version" || first === "-V" || first === "version") {
-    io.out(versionLine());
     return EXIT.ok;
   }
   if (first === "help") {
