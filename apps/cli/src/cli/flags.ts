@@ -86,6 +86,11 @@ const CLI_FLAGS = {
     choices: Object.keys(PROFILES),
   },
   all: { type: "boolean", help: "remove every stored key and token" },
+  // doctor
+  "check-update": {
+    type: "boolean",
+    help: "also ask the release host whether a newer gptimg exists (never asked otherwise)",
+  },
   // batch
   concurrency: { type: "string", short: "c", value: "N", help: "jobs run at once (default 2)" },
   // jobs / admin

@@ -6,6 +6,7 @@ import { parseCommandArgs, parseDuration, str } from "../cli/parse.ts";
 import { directSettings } from "../config/provider-settings.ts";
 import { chooseRoute, loadSources, pick, type Sources, workerSettings } from "../config/settings.ts";
 import { fallbackChecks } from "./doctor-fallbacks.ts";
+import { updateCheck } from "./doctor-update.ts";
 import type { CommandRun } from "./types.ts";
 
 type Status = "ok" | "warn" | "fail" | "skip";
@@ -205,6 +206,7 @@ export const run: CommandRun = async (args, io, spec) => {
   checks.push(
     ...(route === "worker" ? await workerChecks(sources, io, timeoutMs) : await directChecks(sources, io, timeoutMs)),
   );
+  if (values["check-update"] === true) checks.push(await updateCheck(io, timeoutMs));
   const failed = checks.find((c) => c.status === "fail");
   if (values.json === true) io.out(JSON.stringify({ ok: !failed, route, checks }));
   else for (const c of checks) io.out(`${c.status.padEnd(5)}${c.name.padEnd(10)}${c.detail}`);

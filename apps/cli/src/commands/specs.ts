@@ -77,7 +77,7 @@ export const COMMANDS: CommandSpec[] = [
     name: "doctor",
     summary: "check config, key, provider, model and clock",
     usage: "gptimg doctor [flags]",
-    flags: ["model", "json", ...route],
+    flags: ["model", "json", "check-update", ...route],
   },
   {
     name: "jobs",
