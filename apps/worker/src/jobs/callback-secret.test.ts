@@ -2,10 +2,11 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { call, expectNoCanary, memberToken } from "../../test/gateway-support.ts";
 import { app } from "../app.ts";
+import type { Env } from "../env.ts";
 import { newestSigningKey, signUrl, stringToSign, verifySignedRequest } from "../lib/signing.ts";
 import { base64url } from "../lib/tokens.ts";
 import { deliverCallback } from "./callback.ts";
-import type { JobsEnv, JobView } from "./types.ts";
+import type { JobView } from "./types.ts";
 
 const HOOK = "https://hooks.test/gptimg";
 const NOW = Date.UTC(2026, 4, 1, 12, 0, 0);
@@ -51,7 +52,7 @@ async function verifies(secret: string, header: string, body: string): Promise<b
 }
 
 /** Delivers `job` for `team` through a fetch spy and returns what the receiver got. */
-async function deliver(team: string, e: JobsEnv = env as JobsEnv) {
+async function deliver(team: string, e: Env = env as Env) {
   const spy = vi.fn(async (_url: string | URL | Request, _init?: RequestInit) => new Response("ok"));
   const status = await deliverCallback(e, HOOK, team, job, { fetch: spy as unknown as typeof fetch, now: () => NOW });
   const init = spy.mock.calls[0]?.[1];
@@ -138,7 +139,7 @@ describe("callback signatures", () => {
     const rotated = {
       ...env,
       SIGNING_KEYS: JSON.stringify({ ...signingKeys(), k3: "signing-canary-k3-do-not-leak-0123456789" }),
-    } as JobsEnv;
+    } as Env;
     const { token } = await memberToken({ team: "acme" });
     const res = await app.request("/v1/callback-secret", { headers: { authorization: `Bearer ${token}` } }, rotated);
     const body = (await res.json()) as SecretBody;
@@ -155,7 +156,7 @@ describe("callback answers", () => {
   it.each([301, 302, 307, 308])(
     "a %i redirect is a permanent failure: it is never followed, so never retried",
     async (status) => {
-      const e = env as JobsEnv;
+      const e = env as Env;
       const spy = vi.fn(async () => new Response(null, { status, headers: { location: "https://elsewhere.test/" } }));
       await expect(
         deliverCallback(e, HOOK, "acme", job, { fetch: spy as unknown as typeof fetch }),
@@ -178,7 +179,7 @@ describe("SIGNING_KEYS validation is one rule for URLs, callbacks and the secret
     // last kid written is the one that signs
     ["an all-digit kid written last", { k1: "signing-canary-k1-do-not-leak-0123456789", "2": SHORT.repeat(2) }, "k1"],
   ])("%s", async (_name, keys, expectedKid) => {
-    const e = { ...env, SIGNING_KEYS: JSON.stringify(keys) } as JobsEnv;
+    const e = { ...env, SIGNING_KEYS: JSON.stringify(keys) } as Env;
     const { token } = await memberToken({ team: "acme" });
     const res = await app.request("/v1/callback-secret", { headers: { authorization: `Bearer ${token}` } }, e);
     const text = await res.text();

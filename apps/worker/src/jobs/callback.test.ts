@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
+import type { Env } from "../env.ts";
 import { checkCallbackUrl } from "./callback.ts";
 import { isPrivateHost } from "./private-host.ts";
-import type { JobsEnv } from "./types.ts";
 
 // only ALLOW_LOCAL_CALLBACKS is read; plain objects, so the table rows stay serialisable
-const prod = {} as JobsEnv;
-const dev = { ALLOW_LOCAL_CALLBACKS: "true" } as JobsEnv;
+const prod = {} as Env;
+const dev = { ALLOW_LOCAL_CALLBACKS: "true" } as Env;
 
 describe("isPrivateHost", () => {
   it.each([

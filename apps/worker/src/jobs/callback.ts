@@ -1,8 +1,9 @@
 import type { ValidationIssue } from "@gptimg/core";
+import type { Env } from "../env.ts";
 import { hmacSha256, toHex } from "../lib/tokens.ts";
 import { newestCallbackSecret } from "./callback-secret.ts";
 import { isPrivateHost } from "./private-host.ts";
-import type { JobsEnv, JobView } from "./types.ts";
+import type { JobView } from "./types.ts";
 
 const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
@@ -12,7 +13,7 @@ const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
  * network). Loopback, over http or https, only when `ALLOW_LOCAL_CALLBACKS` is "true" (local
  * development and tests).
  */
-export function checkCallbackUrl(env: JobsEnv, value: string): ValidationIssue[] {
+export function checkCallbackUrl(env: Env, value: string): ValidationIssue[] {
   let url: URL;
   try {
     url = new URL(value);
@@ -69,7 +70,7 @@ export class PermanentDeliveryError extends Error {
  * will never succeed). Redirects are not followed: the signature was made for this URL only.
  */
 export async function deliverCallback(
-  env: JobsEnv,
+  env: Env,
   url: string,
   team: string,
   job: JobView,

@@ -1,4 +1,5 @@
 import { assertValid, validateEditOptions, validateGenerateOptions } from "@gptimg/core";
+import type { Env } from "../env.ts";
 import { dataSha256Hex, type InputData } from "../lib/image-input.ts";
 import { planInputs, promptHash, putInputs } from "../lib/storage.ts";
 import { randomId, sha256Hex } from "../lib/tokens.ts";
@@ -6,7 +7,7 @@ import { checkCallbackUrl } from "./callback.ts";
 import { canonicalJson } from "./hash.ts";
 import { keyReused, MAX_IDEMPOTENCY_KEY_LENGTH } from "./idempotency-key.ts";
 import { failJob, getJob, getJobByIdempotencyKey, insertJob } from "./repo.ts";
-import type { ChatDelivery, JobKind, JobOwner, JobRequest, JobRow, JobsEnv } from "./types.ts";
+import type { ChatDelivery, JobKind, JobOwner, JobRequest, JobRow } from "./types.ts";
 
 /** What `createJob` takes. `request` is core options without bytes; edit files come in `inputs`. */
 export interface CreateJobInput {
@@ -55,7 +56,7 @@ const ORPHAN_AFTER_S = 60;
  * @example
  * const { job } = await createJob(env, { member, kind: "generate", request: { prompt: "a cat" } });
  */
-export async function createJob(env: JobsEnv, input: CreateJobInput): Promise<CreateJobResult> {
+export async function createJob(env: Env, input: CreateJobInput): Promise<CreateJobResult> {
   const model = input.request.model ?? env.PROVIDER_MODEL;
   const request: JobRequest = { ...input.request, model };
   const inputs = input.inputs ?? [];
@@ -151,12 +152,7 @@ export async function createJob(env: JobsEnv, input: CreateJobInput): Promise<Cr
   return { job, created: true };
 }
 
-async function existing(
-  env: JobsEnv,
-  team: string,
-  key: string | undefined,
-  bodyHash: string,
-): Promise<CreateJobResult> {
+async function existing(env: Env, team: string, key: string | undefined, bodyHash: string): Promise<CreateJobResult> {
   const job = key === undefined ? null : await getJobByIdempotencyKey(env.DB, team, key);
   if (!job) throw new Error("job insert was refused but no job holds its idempotency key");
   if (job.body_hash !== bodyHash) {
@@ -167,7 +163,7 @@ async function existing(
 }
 
 /** Starts the Workflow of a job whose creator stopped between insert and start; a no-op if it runs. */
-async function ensureStarted(env: JobsEnv, id: string): Promise<void> {
+async function ensureStarted(env: Env, id: string): Promise<void> {
   try {
     await env.IMAGE_JOBS.get(id);
   } catch {

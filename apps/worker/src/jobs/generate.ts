@@ -8,11 +8,12 @@ import {
   isGptImageError,
   redact,
 } from "@gptimg/core";
+import type { Env } from "../env.ts";
 import { createProviderClient } from "../lib/provider.ts";
 import { envSecrets } from "../lib/secrets.ts";
 import { imageKey, promptHash, putImage } from "../lib/storage.ts";
 import { completeJob, failJob, getJob, markRequeued, markRunning } from "./repo.ts";
-import type { GenerateOutcome, JobError, JobRequest, JobRow, JobsEnv, StoredImage } from "./types.ts";
+import type { GenerateOutcome, JobError, JobRequest, JobRow, StoredImage } from "./types.ts";
 import { storedImages } from "./view.ts";
 
 /**
@@ -33,7 +34,7 @@ const TRANSIENT = new Set(["rate_limited", "provider_error", "network", "timeout
 
 const now = () => Math.floor(Date.now() / 1000);
 
-function toJobError(err: unknown, env: JobsEnv, providerReached: boolean): JobError {
+function toJobError(err: unknown, env: Env, providerReached: boolean): JobError {
   if (isGptImageError(err)) {
     return {
       code: err.code,
@@ -64,7 +65,7 @@ function settled(row: JobRow): GenerateOutcome {
   };
 }
 
-async function loadInputs(env: JobsEnv, keys: string[]): Promise<{ images: ImageInput[]; mask?: ImageInput }> {
+async function loadInputs(env: Env, keys: string[]): Promise<{ images: ImageInput[]; mask?: ImageInput }> {
   const files = await Promise.all(
     keys.map(async (key) => {
       const obj = await env.IMAGES.get(key);
@@ -87,7 +88,7 @@ async function loadInputs(env: JobsEnv, keys: string[]): Promise<{ images: Image
  * `outcome_unknown`. Throws `RetryableGenerationError` only for known-unbilled transient failures
  * with attempts left, after putting the row back to `queued`.
  */
-export async function runGeneration(env: JobsEnv, jobId: string, fetchImpl?: typeof fetch): Promise<GenerateOutcome> {
+export async function runGeneration(env: Env, jobId: string, fetchImpl?: typeof fetch): Promise<GenerateOutcome> {
   const row = await getJob(env.DB, jobId);
   if (!row) throw new Error(`job ${jobId} does not exist`);
   if (row.status === "succeeded" || row.status === "failed") return settled(row);

@@ -1,18 +1,8 @@
 import type { EditOptions, GenerateOptions, ImageFormat, ImageUsage } from "@gptimg/core";
-import type { Env } from "../env.ts";
 
 /** Job states, in the order a job moves through them. */
 export type JobStatus = "queued" | "running" | "succeeded" | "failed";
 export type JobKind = "generate" | "edit";
-
-/** Vars the jobs module reads beyond `Env`; all optional so deployments need not set them. */
-export interface JobsVars {
-  /** Public origin used to sign URLs when a job was not created through HTTP, e.g. https://img.example.com */
-  PUBLIC_BASE_URL?: string;
-  /** "true" lets `callback_url` use http://127.0.0.1 / http://localhost (local development only). */
-  ALLOW_LOCAL_CALLBACKS?: string;
-}
-export type JobsEnv = Env & JobsVars;
 
 /** Core options as stored with a job: no bytes, no signal, no streaming. */
 export type JobRequest = Omit<GenerateOptions, "signal" | "stream" | "partialImages"> &

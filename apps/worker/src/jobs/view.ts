@@ -1,6 +1,7 @@
 import type { ImageUsage } from "@gptimg/core";
+import type { Env } from "../env.ts";
 import { signUrl } from "../lib/signing.ts";
-import type { DeliverableJob, JobError, JobRow, JobsEnv, JobView, StoredImage } from "./types.ts";
+import type { DeliverableJob, JobError, JobRow, JobView, StoredImage } from "./types.ts";
 
 const parse = <T>(s: string | null): T | null => (s ? (JSON.parse(s) as T) : null);
 
@@ -9,7 +10,7 @@ export const storedImages = (row: JobRow): StoredImage[] =>
   (parse<StoredImage[]>(row.image_keys) ?? []).sort((a, b) => a.index - b.index);
 
 /** The origin to sign URLs with: the one the job came through, else `PUBLIC_BASE_URL`. */
-export const jobOrigin = (env: JobsEnv, row: JobRow): string | null => row.origin ?? env.PUBLIC_BASE_URL ?? null;
+export const jobOrigin = (env: Env, row: JobRow): string | null => row.origin ?? env.PUBLIC_BASE_URL ?? null;
 
 function usageView(u: ImageUsage | null): JobView["usage"] {
   return u ? { input_tokens: u.inputTokens, output_tokens: u.outputTokens, total_tokens: u.totalTokens } : null;
@@ -19,13 +20,13 @@ function usageView(u: ImageUsage | null): JobView["usage"] {
  * The API's job object for a row, with a freshly signed URL per image (null when no origin is
  * known to sign with). Bytes never pass through here.
  */
-export async function jobView(env: JobsEnv, row: JobRow, origin = jobOrigin(env, row)): Promise<JobView> {
+export async function jobView(env: Env, row: JobRow, origin = jobOrigin(env, row)): Promise<JobView> {
   return (await deliverableJob(env, row, origin)).view;
 }
 
 /** The job object plus R2 keys and prompt, for deliverers that upload the bytes themselves. */
 export async function deliverableJob(
-  env: JobsEnv,
+  env: Env,
   row: JobRow,
   origin = jobOrigin(env, row),
 ): Promise<{ view: JobView; deliverable: DeliverableJob }> {

@@ -1,11 +1,12 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
+import type { Env } from "../env.ts";
 import { safeMessage } from "../lib/secrets.ts";
 import { deliverChat, withoutCredentials } from "../webhooks/deliver.ts";
 import { deliverCallback, PermanentDeliveryError } from "./callback.ts";
 import type { ImageJobParams } from "./create.ts";
 import { MAX_GENERATE_ATTEMPTS, runGeneration } from "./generate.ts";
 import { getJob, recordDelivery } from "./repo.ts";
-import type { ChatDelivery, GenerateOutcome, JobsEnv } from "./types.ts";
+import type { ChatDelivery, GenerateOutcome } from "./types.ts";
 import { deliverableJob } from "./view.ts";
 
 /**
@@ -43,7 +44,7 @@ const at = () => Math.floor(Date.now() / 1000);
  * from. Workflows caches each step's result, so a delivery that fails and retries never runs
  * the generation again.
  */
-export class ImageJobWorkflow extends WorkflowEntrypoint<JobsEnv, ImageJobParams> {
+export class ImageJobWorkflow extends WorkflowEntrypoint<Env, ImageJobParams> {
   override async run(event: Readonly<WorkflowEvent<ImageJobParams>>, step: WorkflowStep): Promise<unknown> {
     const { jobId } = event.payload;
     const generated: GenerateOutcome = await step.do("generate", GENERATE_STEP, () => runGeneration(this.env, jobId));
@@ -67,13 +68,13 @@ export class ImageJobWorkflow extends WorkflowEntrypoint<JobsEnv, ImageJobParams
 }
 
 /** Drops the chat delivery's conversation credentials from the job row once they are of no use. */
-const forgetCredentials = (env: JobsEnv, jobId: string, chat: ChatDelivery): Promise<D1Result> =>
+const forgetCredentials = (env: Env, jobId: string, chat: ChatDelivery): Promise<D1Result> =>
   env.DB.prepare("UPDATE jobs SET delivery = ? WHERE id = ?")
     .bind(JSON.stringify(withoutCredentials(chat)), jobId)
     .run();
 
 /** One delivery attempt on one channel; throws (with secrets redacted) for a failure worth retrying. */
-export async function deliverOnce(env: JobsEnv, jobId: string, channel: "callback" | "chat"): Promise<DeliveryOutcome> {
+export async function deliverOnce(env: Env, jobId: string, channel: "callback" | "chat"): Promise<DeliveryOutcome> {
   try {
     return await deliverOnceRaw(env, jobId, channel);
   } catch (err) {
@@ -82,7 +83,7 @@ export async function deliverOnce(env: JobsEnv, jobId: string, channel: "callbac
   }
 }
 
-async function deliverOnceRaw(env: JobsEnv, jobId: string, channel: "callback" | "chat"): Promise<DeliveryOutcome> {
+async function deliverOnceRaw(env: Env, jobId: string, channel: "callback" | "chat"): Promise<DeliveryOutcome> {
   const row = await getJob(env.DB, jobId);
   if (!row) throw new Error(`job ${jobId} does not exist`);
   const chat = row.delivery ? (JSON.parse(row.delivery) as ChatDelivery) : null;

@@ -1,25 +1,10 @@
 import { redact } from "@gptimg/core";
-import type { Env } from "../env.ts";
-
-/** Names of the secrets that are not provider keys; every one is redacted from output. */
-const SECRET_NAMES = [
-  "PROVIDER_API_KEY",
-  "ADMIN_TOKEN",
-  "SIGNING_KEYS",
-  "SLACK_SIGNING_SECRET",
-  "SLACK_BOT_TOKEN",
-  "DISCORD_BOT_TOKEN",
-  "TELEGRAM_BOT_TOKEN",
-  "TELEGRAM_SECRET_TOKEN",
-  "FEISHU_APP_SECRET",
-  "FEISHU_ENCRYPT_KEY",
-  "FEISHU_VERIFICATION_TOKEN",
-] as const;
+import { type Env, SECRET_NAMES } from "../env.ts";
 
 /**
- * Every secret value the Worker holds (provider keys, fallback keys, admin token, each signing key,
- * webhook secrets), for `redact`. Values shorter than 6 characters are left out: redacting them
- * would mangle ordinary words and they are not secrets worth the name.
+ * Every secret value the Worker holds (each of `SECRET_NAMES`, fallback keys, each signing key on
+ * its own), for `redact`. Values shorter than 6 characters are left out: redacting them would
+ * mangle ordinary words and they are not secrets worth the name.
  * @example
  * redact(message, envSecrets(env))
  */

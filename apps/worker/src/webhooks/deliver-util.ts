@@ -1,14 +1,14 @@
 /** Shared pieces of chat delivery: reading stored images, signed-link lines, at-most-once parts. */
 import { extensionFor } from "@gptimg/core";
+import type { Env } from "../env.ts";
 import type { DeliverableJob } from "../jobs/types.ts";
 import { markDelivered, wasDelivered } from "./dedupe.ts";
-import type { WebhookEnv } from "./env.ts";
 import { linkText } from "./messages.ts";
 
 export type DeliverImage = DeliverableJob["images"][number];
 
 /** Reads an image's bytes from R2, or null when the object is gone (then a link is sent). */
-export const readImage = async (env: WebhookEnv, img: DeliverImage): Promise<Uint8Array | null> => {
+export const readImage = async (env: Env, img: DeliverImage): Promise<Uint8Array | null> => {
   const obj = await env.IMAGES.get(img.key);
   return obj ? new Uint8Array(await obj.arrayBuffer()) : null;
 };
@@ -37,7 +37,7 @@ export const linkLine = (img: DeliverImage): string =>
  * Runs `send` unless this part of the job's reply was already posted, then records it. A crash
  * between sending and recording can repeat one part (at-least-once), never drop it.
  */
-export const once = async (env: WebhookEnv, jobId: string, part: string, send: () => Promise<void>): Promise<void> => {
+export const once = async (env: Env, jobId: string, part: string, send: () => Promise<void>): Promise<void> => {
   if (await wasDelivered(env.DB, jobId, part)) return;
   await send();
   await markDelivered(env.DB, jobId, part);

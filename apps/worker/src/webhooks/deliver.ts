@@ -4,12 +4,13 @@
  * failures that may pass on a retry throw plainly; refusals that never will (bad token, bot
  * removed from the channel) become `PermanentDeliveryError` and are recorded instead.
  */
+
+import type { Env } from "../env.ts";
 import { PermanentDeliveryError } from "../jobs/callback.ts";
-import type { ChatDelivery, DeliverableJob, JobsEnv } from "../jobs/types.ts";
+import type { ChatDelivery, DeliverableJob } from "../jobs/types.ts";
 import { safeMessage } from "../lib/secrets.ts";
 import type { DiscordTarget } from "./discord/api.ts";
 import { deliverDiscord } from "./discord/deliver.ts";
-import type { WebhookEnv } from "./env.ts";
 import type { FeishuTarget } from "./feishu/api.ts";
 import { deliverFeishu } from "./feishu/deliver.ts";
 import { PlatformApiError } from "./http.ts";
@@ -22,18 +23,17 @@ import { deliverTelegram } from "./telegram/deliver.ts";
  * Delivers `job` to `delivery.target` on `delivery.platform`.
  * @example await deliverChat(env, { kind: "chat", platform: "telegram", target: { chatId: 42 } }, job)
  */
-export async function deliverChat(env: JobsEnv, delivery: ChatDelivery, job: DeliverableJob): Promise<void> {
-  const e = env as WebhookEnv;
+export async function deliverChat(env: Env, delivery: ChatDelivery, job: DeliverableJob): Promise<void> {
   try {
     switch (delivery.platform) {
       case "slack":
-        return await deliverSlack(e, delivery.target as SlackTarget, job);
+        return await deliverSlack(env, delivery.target as SlackTarget, job);
       case "discord":
-        return await deliverDiscord(e, delivery.target as DiscordTarget, job);
+        return await deliverDiscord(env, delivery.target as DiscordTarget, job);
       case "telegram":
-        return await deliverTelegram(e, delivery.target as TelegramTarget, job);
+        return await deliverTelegram(env, delivery.target as TelegramTarget, job);
       case "feishu":
-        return await deliverFeishu(e, delivery.target as FeishuTarget, job);
+        return await deliverFeishu(env, delivery.target as FeishuTarget, job);
       default:
         throw new PermanentDeliveryError(
           `chat platform ${JSON.stringify((delivery as { platform: unknown }).platform)}: unknown`,

@@ -4,8 +4,9 @@
  * say "working on it" — or say clearly why not, in the same conversation.
  */
 import { isValidationError } from "@gptimg/core";
+import type { Env } from "../env.ts";
 import { createJob } from "../jobs/create.ts";
-import type { ChatDelivery, JobsEnv } from "../jobs/types.ts";
+import type { ChatDelivery } from "../jobs/types.ts";
 import { releaseHold } from "../lib/quota.ts";
 import { safeMessage } from "../lib/secrets.ts";
 import type { ChatCommand } from "./command.ts";
@@ -51,7 +52,7 @@ export type StartOutcome = { started: true; jobId: string; created: boolean } | 
  * Never throws: every failure becomes a chat reply.
  * @example c.executionCtx.waitUntil(startChatJob(c.env, start))
  */
-export const startChatJob = async (env: JobsEnv, s: ChatJobStart): Promise<StartOutcome> => {
+export const startChatJob = async (env: Env, s: ChatJobStart): Promise<StartOutcome> => {
   const say = (text: string) => s.reply(text).catch((e: unknown) => logFailure(env, `${s.platform} reply`, e));
   try {
     if (!(await claimEvent(env.DB, s.platform, s.eventId))) return { started: false, reason: "duplicate" };

@@ -1,7 +1,8 @@
 /** Posts a finished job back to Discord by editing the deferred response (idempotent). */
+
+import type { Env } from "../../env.ts";
 import type { DeliverableJob } from "../../jobs/types.ts";
 import { type DeliverImage, fileName, linkLine, mimeOf, once, readImage } from "../deliver-util.ts";
-import type { WebhookEnv } from "../env.ts";
 import { PlatformApiError } from "../http.ts";
 import { doneText, failureText } from "../messages.ts";
 import { type DiscordFile, type DiscordTarget, editOriginal, postChannelMessage } from "./api.ts";
@@ -12,7 +13,7 @@ export const DISCORD_MAX_FILE_BYTES = 10 * 1024 * 1024;
 const DISCORD_MAX_MESSAGE_BYTES = 24 * 1024 * 1024;
 
 /** Delivers to Discord. Throws a retryable PlatformApiError to make the Workflow step retry. */
-export const deliverDiscord = async (env: WebhookEnv, t: DiscordTarget, job: DeliverableJob): Promise<void> => {
+export const deliverDiscord = async (env: Env, t: DiscordTarget, job: DeliverableJob): Promise<void> => {
   let content: string;
   const files: DiscordFile[] = [];
   if (job.status !== "succeeded") {

@@ -1,7 +1,8 @@
 /** Posts a finished job back to Feishu/Lark: upload each image, reply with it to the user's message. */
+
+import type { Env } from "../../env.ts";
 import type { DeliverableJob } from "../../jobs/types.ts";
 import { fileName, linkLine, mimeOf, readImage } from "../deliver-util.ts";
-import type { WebhookEnv } from "../env.ts";
 import { doneText, failureText } from "../messages.ts";
 import { FEISHU_MAX_IMAGE_BYTES, type FeishuApi, type FeishuTarget, reply, uploadImage } from "./api.ts";
 
@@ -9,7 +10,7 @@ import { FEISHU_MAX_IMAGE_BYTES, type FeishuApi, type FeishuTarget, reply, uploa
 const uuid = (jobId: string, part: string): string => `${jobId}-${part}`.slice(-50);
 
 /** Delivers to Feishu. Replies carry a `uuid`, so Feishu itself drops a retried duplicate. */
-export const deliverFeishu = async (env: WebhookEnv, t: FeishuTarget, job: DeliverableJob): Promise<void> => {
+export const deliverFeishu = async (env: Env, t: FeishuTarget, job: DeliverableJob): Promise<void> => {
   const api: FeishuApi = { base: env.FEISHU_API_BASE, appId: env.FEISHU_APP_ID, appSecret: env.FEISHU_APP_SECRET };
   if (job.status !== "succeeded") {
     await reply(api, t, { msgType: "text", content: { text: failureText(job.error) }, uuid: uuid(job.id, "failure") });

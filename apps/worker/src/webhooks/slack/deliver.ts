@@ -1,8 +1,9 @@
 /** Posts a finished job back to Slack: the files into the channel/thread, or a clear failure. */
+
+import type { Env } from "../../env.ts";
 import type { DeliverableJob } from "../../jobs/types.ts";
 import { safeMessage } from "../../lib/secrets.ts";
 import { type DeliverImage, fileName, linkLine, once, readImage } from "../deliver-util.ts";
-import type { WebhookEnv } from "../env.ts";
 import { PlatformApiError } from "../http.ts";
 import { doneText, failureText } from "../messages.ts";
 import { postMessage, postResponseUrl, type SlackApi, type SlackTarget, uploadFiles } from "./api.ts";
@@ -11,7 +12,7 @@ import { postMessage, postResponseUrl, type SlackApi, type SlackTarget, uploadFi
 export const SLACK_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
 /** Delivers to Slack. Throws a retryable PlatformApiError to make the Workflow step retry. */
-export const deliverSlack = async (env: WebhookEnv, t: SlackTarget, job: DeliverableJob): Promise<void> => {
+export const deliverSlack = async (env: Env, t: SlackTarget, job: DeliverableJob): Promise<void> => {
   const api: SlackApi = { base: env.SLACK_API_BASE, token: env.SLACK_BOT_TOKEN };
   // A slash command's response_url reaches channels the bot has not joined and DMs, where
   // chat.postMessage answers not_in_channel / channel_not_found; mentions have none.

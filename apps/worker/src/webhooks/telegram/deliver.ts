@@ -1,7 +1,8 @@
 /** Posts a finished job back to Telegram: one photo (or document) per image, as replies. */
+
+import type { Env } from "../../env.ts";
 import type { DeliverableJob } from "../../jobs/types.ts";
 import { fileName, linkLine, mimeOf, once, readImage } from "../deliver-util.ts";
-import type { WebhookEnv } from "../env.ts";
 import { doneText, failureText } from "../messages.ts";
 import { sendImage, sendMessage, TELEGRAM_MAX_DOCUMENT_BYTES, type TelegramApi, type TelegramTarget } from "./api.ts";
 
@@ -9,7 +10,7 @@ import { sendImage, sendMessage, TELEGRAM_MAX_DOCUMENT_BYTES, type TelegramApi, 
  * Delivers to Telegram. Telegram has no idempotency key, so each image is recorded once sent
  * and a retried step sends only what is missing.
  */
-export const deliverTelegram = async (env: WebhookEnv, t: TelegramTarget, job: DeliverableJob): Promise<void> => {
+export const deliverTelegram = async (env: Env, t: TelegramTarget, job: DeliverableJob): Promise<void> => {
   const api: TelegramApi = { base: env.TELEGRAM_API_BASE, token: env.TELEGRAM_BOT_TOKEN };
   if (job.status !== "succeeded") {
     await once(env, job.id, "failure", () => sendMessage(api, t, failureText(job.error)));
