@@ -1,7 +1,7 @@
 import type { ImageUsage } from "@gptimg/core";
 import type { Env } from "../env.ts";
 import { usageInsert } from "../lib/usage.ts";
-import type { JobError, JobKind, JobOwner, JobRow, JobStatus, StoredImage } from "./types.ts";
+import type { ChatDelivery, JobError, JobKind, JobOwner, JobRow, JobStatus, StoredImage } from "./types.ts";
 
 type UsageEnv = Pick<Env, "DB" | "MODEL_RATES">;
 
@@ -184,6 +184,11 @@ export async function recordDelivery(
     .prepare("UPDATE jobs SET delivery_state = ? WHERE id = ?")
     .bind(JSON.stringify({ ...prev, [channel]: state }), id)
     .run();
+}
+
+/** Replaces a job's chat delivery (to drop its conversation credentials once delivered). */
+export async function setDelivery(db: D1Database, id: string, delivery: ChatDelivery): Promise<void> {
+  await db.prepare("UPDATE jobs SET delivery = ? WHERE id = ?").bind(JSON.stringify(delivery), id).run();
 }
 
 /** A page of a team's (or one member's) jobs, newest first, after an opaque cursor position. */

@@ -15,10 +15,10 @@ export interface JobOwner {
   member: string;
 }
 
-/** Where a finished job is posted in a chat platform (owned by src/webhooks). */
+/** Where a finished job is posted in a chat platform (a name in webhooks/platforms.ts; the target is that platform's). */
 export interface ChatDelivery {
   kind: "chat";
-  platform: "slack" | "discord" | "telegram" | "feishu";
+  platform: string;
   target: unknown;
 }
 

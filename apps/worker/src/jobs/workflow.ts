@@ -1,12 +1,11 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import { safeMessage } from "../lib/secrets.ts";
-import { deliverChat, withoutCredentials } from "../webhooks/deliver.ts";
 import { deliverCallback, PermanentDeliveryError } from "./callback.ts";
 import type { ImageJobParams } from "./create.ts";
 import { MAX_GENERATE_ATTEMPTS, runGeneration } from "./generate.ts";
-import { getJob, recordDelivery } from "./repo.ts";
-import type { ChatDelivery, GenerateOutcome } from "./types.ts";
+import { getJob, recordDelivery, setDelivery } from "./repo.ts";
+import type { ChatDelivery, DeliverableJob, GenerateOutcome } from "./types.ts";
 import { deliverableJob } from "./view.ts";
 
 /**
@@ -38,52 +37,72 @@ export interface DeliveryOutcome {
 const at = () => Math.floor(Date.now() / 1000);
 
 /**
+ * How a finished job reaches a chat. The chat platforms provide it (webhooks/deliver.ts) and
+ * index.ts hands it to `imageJobWorkflow`, so jobs/ needs nothing of webhooks/.
+ */
+export interface ChatChannel {
+  /** posts `job` where `delivery` says; throws `PermanentDeliveryError` for a refusal that will not pass */
+  deliver(env: Env, delivery: ChatDelivery, job: DeliverableJob): Promise<void>;
+  /** `delivery` without the conversation credentials it carried, to keep once delivered */
+  withoutCredentials(delivery: ChatDelivery): ChatDelivery;
+}
+
+/**
  * One image job: step "generate" calls the provider and stores every image in R2 (returning
  * keys only, far below the 1 MiB step-result limit), then step "deliver callback" POSTs the
  * signed job object to `callback_url` and step "deliver chat" posts it to the chat it came
  * from. Workflows caches each step's result, so a delivery that fails and retries never runs
  * the generation again.
  */
-export class ImageJobWorkflow extends WorkflowEntrypoint<Env, ImageJobParams> {
-  override async run(event: Readonly<WorkflowEvent<ImageJobParams>>, step: WorkflowStep): Promise<unknown> {
-    const { jobId } = event.payload;
-    const generated: GenerateOutcome = await step.do("generate", GENERATE_STEP, () => runGeneration(this.env, jobId));
-    const callback = await this.deliver(step, jobId, "callback");
-    const chat = await this.deliver(step, jobId, "chat");
-    return { jobId, status: generated.status, images: generated.images.length, callback, chat };
-  }
-
-  /** Runs one delivery step; when its retries run out, records the failure in a step of its own. */
-  private async deliver(step: WorkflowStep, jobId: string, channel: "callback" | "chat"): Promise<DeliveryOutcome> {
-    try {
-      return await step.do(`deliver ${channel}`, DELIVER_STEP, () => deliverOnce(this.env, jobId, channel));
-    } catch (err) {
-      const error = safeMessage(this.env, err);
-      return step.do(`record ${channel} failure`, async () => {
-        await recordDelivery(this.env.DB, jobId, channel, { ok: false, error, at: at() });
-        return { channel, ok: false, error };
-      });
+export const imageJobWorkflow = (chat: ChatChannel) =>
+  class ImageJobWorkflow extends WorkflowEntrypoint<Env, ImageJobParams> {
+    override async run(event: Readonly<WorkflowEvent<ImageJobParams>>, step: WorkflowStep): Promise<unknown> {
+      const { jobId } = event.payload;
+      const generated: GenerateOutcome = await step.do("generate", GENERATE_STEP, () => runGeneration(this.env, jobId));
+      const callback = await this.deliver(step, jobId, "callback");
+      const chat = await this.deliver(step, jobId, "chat");
+      return { jobId, status: generated.status, images: generated.images.length, callback, chat };
     }
-  }
-}
+
+    /** Runs one delivery step; when its retries run out, records the failure in a step of its own. */
+    private async deliver(step: WorkflowStep, jobId: string, channel: "callback" | "chat"): Promise<DeliveryOutcome> {
+      try {
+        return await step.do(`deliver ${channel}`, DELIVER_STEP, () => deliverOnce(this.env, chat, jobId, channel));
+      } catch (err) {
+        const error = safeMessage(this.env, err);
+        return step.do(`record ${channel} failure`, async () => {
+          await recordDelivery(this.env.DB, jobId, channel, { ok: false, error, at: at() });
+          return { channel, ok: false, error };
+        });
+      }
+    }
+  };
 
 /** Drops the chat delivery's conversation credentials from the job row once they are of no use. */
-const forgetCredentials = (env: Env, jobId: string, chat: ChatDelivery): Promise<D1Result> =>
-  env.DB.prepare("UPDATE jobs SET delivery = ? WHERE id = ?")
-    .bind(JSON.stringify(withoutCredentials(chat)), jobId)
-    .run();
+const forgetCredentials = (env: Env, channel: ChatChannel, jobId: string, chat: ChatDelivery): Promise<void> =>
+  setDelivery(env.DB, jobId, channel.withoutCredentials(chat));
 
 /** One delivery attempt on one channel; throws (with secrets redacted) for a failure worth retrying. */
-export async function deliverOnce(env: Env, jobId: string, channel: "callback" | "chat"): Promise<DeliveryOutcome> {
+export async function deliverOnce(
+  env: Env,
+  chatChannel: ChatChannel,
+  jobId: string,
+  channel: "callback" | "chat",
+): Promise<DeliveryOutcome> {
   try {
-    return await deliverOnceRaw(env, jobId, channel);
+    return await deliverOnceRaw(env, chatChannel, jobId, channel);
   } catch (err) {
     if (err instanceof PermanentDeliveryError) throw err;
     throw new Error(safeMessage(env, err));
   }
 }
 
-async function deliverOnceRaw(env: Env, jobId: string, channel: "callback" | "chat"): Promise<DeliveryOutcome> {
+async function deliverOnceRaw(
+  env: Env,
+  chatChannel: ChatChannel,
+  jobId: string,
+  channel: "callback" | "chat",
+): Promise<DeliveryOutcome> {
   const row = await getJob(env.DB, jobId);
   if (!row) throw new Error(`job ${jobId} does not exist`);
   const chat = row.delivery ? (JSON.parse(row.delivery) as ChatDelivery) : null;
@@ -96,16 +115,16 @@ async function deliverOnceRaw(env: Env, jobId: string, channel: "callback" | "ch
       await recordDelivery(env.DB, jobId, channel, { ok: true, status, at: at() });
       return { channel, ok: true, status };
     }
-    if (chat) await deliverChat(env, chat, deliverable);
+    if (chat) await chatChannel.deliver(env, chat, deliverable);
     await recordDelivery(env.DB, jobId, channel, { ok: true, at: at() });
-    if (chat) await forgetCredentials(env, jobId, chat);
+    if (chat) await forgetCredentials(env, chatChannel, jobId, chat);
     return { channel, ok: true };
   } catch (err) {
     if (!(err instanceof PermanentDeliveryError)) throw err;
     // the receiver refused for good (4xx): record it, retrying would only repeat the refusal
     const error = safeMessage(env, err);
     await recordDelivery(env.DB, jobId, channel, { ok: false, error, at: at() });
-    if (chat && channel === "chat") await forgetCredentials(env, jobId, chat);
+    if (chat && channel === "chat") await forgetCredentials(env, chatChannel, jobId, chat);
     return { channel, ok: false, error };
   }
 }

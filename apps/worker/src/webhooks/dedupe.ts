@@ -6,13 +6,12 @@
  */
 import type { Env } from "../env.ts";
 import { logFailure } from "./log.ts";
-import type { Platform } from "./teams.ts";
 
 /**
  * Claims an event id. Returns true for the first delivery, false for any repeat.
  * @example if (!(await claimEvent(env.DB, "slack", body.event_id))) return c.body(null, 200)
  */
-export const claimEvent = async (db: D1Database, platform: Platform, eventId: string): Promise<boolean> => {
+export const claimEvent = async (db: D1Database, platform: string, eventId: string): Promise<boolean> => {
   const res = await db
     .prepare(
       "INSERT INTO webhook_events (platform, event_id, created_at) VALUES (?, ?, ?) ON CONFLICT (platform, event_id) DO NOTHING",
@@ -28,7 +27,7 @@ export const claimEvent = async (db: D1Database, platform: Platform, eventId: st
  */
 export const replyOnce = async (
   env: Env,
-  platform: Platform,
+  platform: string,
   eventId: string,
   send: () => Promise<void>,
 ): Promise<void> => {
@@ -40,7 +39,7 @@ export const replyOnce = async (
 };
 
 /** Records which job an event started. */
-export const attachJob = async (db: D1Database, platform: Platform, eventId: string, jobId: string): Promise<void> => {
+export const attachJob = async (db: D1Database, platform: string, eventId: string, jobId: string): Promise<void> => {
   await db
     .prepare("UPDATE webhook_events SET job_id = ? WHERE platform = ? AND event_id = ?")
     .bind(jobId, platform, eventId)

@@ -9,15 +9,8 @@ import type { Env } from "../env.ts";
 import { PermanentDeliveryError } from "../jobs/callback.ts";
 import type { ChatDelivery, DeliverableJob } from "../jobs/types.ts";
 import { safeMessage } from "../lib/secrets.ts";
-import type { DiscordTarget } from "./discord/api.ts";
-import { deliverDiscord } from "./discord/deliver.ts";
-import type { FeishuTarget } from "./feishu/api.ts";
-import { deliverFeishu } from "./feishu/deliver.ts";
 import { PlatformApiError } from "./http.ts";
-import type { SlackTarget } from "./slack/api.ts";
-import { deliverSlack } from "./slack/deliver.ts";
-import type { TelegramTarget } from "./telegram/api.ts";
-import { deliverTelegram } from "./telegram/deliver.ts";
+import { platformNamed } from "./platforms.ts";
 
 /**
  * Delivers `job` to `delivery.target` on `delivery.platform`.
@@ -25,20 +18,9 @@ import { deliverTelegram } from "./telegram/deliver.ts";
  */
 export async function deliverChat(env: Env, delivery: ChatDelivery, job: DeliverableJob): Promise<void> {
   try {
-    switch (delivery.platform) {
-      case "slack":
-        return await deliverSlack(env, delivery.target as SlackTarget, job);
-      case "discord":
-        return await deliverDiscord(env, delivery.target as DiscordTarget, job);
-      case "telegram":
-        return await deliverTelegram(env, delivery.target as TelegramTarget, job);
-      case "feishu":
-        return await deliverFeishu(env, delivery.target as FeishuTarget, job);
-      default:
-        throw new PermanentDeliveryError(
-          `chat platform ${JSON.stringify((delivery as { platform: unknown }).platform)}: unknown`,
-        );
-    }
+    const platform = platformNamed(delivery.platform);
+    if (!platform) throw new PermanentDeliveryError(`chat platform ${JSON.stringify(delivery.platform)}: unknown`);
+    return await platform.deliver(env, delivery.target as never, job);
   } catch (err) {
     if (err instanceof PlatformApiError && !err.retryable) throw new PermanentDeliveryError(safeMessage(env, err));
     throw err;
@@ -49,7 +31,7 @@ export async function deliverChat(env: Env, delivery: ChatDelivery, job: Deliver
  * The delivery without the conversation credentials it carried: Discord's interaction token
  * (15 minutes) and Slack's `response_url` (30 minutes). They are needed only until the job is
  * delivered; after that the job row keeps where it went, not how to post there again.
- * @example await db.prepare("UPDATE jobs SET delivery = ? WHERE id = ?").bind(JSON.stringify(withoutCredentials(d)), id).run()
+ * @example await setDelivery(env.DB, jobId, withoutCredentials(delivery))
  */
 export function withoutCredentials(delivery: ChatDelivery): ChatDelivery {
   if (!delivery.target || typeof delivery.target !== "object") return delivery;

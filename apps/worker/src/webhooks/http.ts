@@ -1,7 +1,6 @@
 /** Outbound calls to chat platform APIs, with one error type that says whether a retry may help. */
 import { readAtMost } from "../lib/read-at-most.ts";
 import { InputsTooLargeError } from "./inputs.ts";
-import type { Platform } from "./teams.ts";
 
 /**
  * A platform API call that failed. `retryable` is true for 429, 5xx and network failures, so a
@@ -10,7 +9,7 @@ import type { Platform } from "./teams.ts";
 export class PlatformApiError extends Error {
   override name = "PlatformApiError";
   constructor(
-    readonly platform: Platform,
+    readonly platform: string,
     readonly method: string,
     readonly status: number | null,
     readonly detail: string,
@@ -24,7 +23,7 @@ export class PlatformApiError extends Error {
 const RETRYABLE = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
 
 /** Sends a request and reads the body of a 2xx answer as text, or throws a PlatformApiError naming the call. */
-export const sendText = async (platform: Platform, method: string, req: Request): Promise<string> => {
+export const sendText = async (platform: string, method: string, req: Request): Promise<string> => {
   let res: Response;
   try {
     res = await fetch(req);
@@ -37,7 +36,7 @@ export const sendText = async (platform: Platform, method: string, req: Request)
 };
 
 /** Reads JSON from a response or throws a PlatformApiError naming the call. */
-export const sendJson = async <T>(platform: Platform, method: string, req: Request): Promise<T> => {
+export const sendJson = async <T>(platform: string, method: string, req: Request): Promise<T> => {
   const text = await sendText(platform, method, req);
   if (!text) return {} as T;
   try {
@@ -53,7 +52,7 @@ export const sendJson = async <T>(platform: Platform, method: string, req: Reque
  * InputsTooLargeError, also by header and while reading.
  */
 export const fetchBytes = async (
-  platform: Platform,
+  platform: string,
   what: string,
   req: Request,
   maxBytes: number,

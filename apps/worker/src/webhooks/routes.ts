@@ -1,23 +1,21 @@
 import { Hono } from "hono";
-import { discordWebhook } from "./discord/route.ts";
-import type { WebhookAppEnv } from "./env.ts";
-import { feishuWebhook } from "./feishu/route.ts";
-import { slackWebhook } from "./slack/route.ts";
+import type { WebhookAppEnv } from "./platform.ts";
+import { PLATFORM_NAMES, PLATFORMS } from "./platforms.ts";
 import { ChatTeamsError } from "./teams.ts";
-import { telegramWebhook } from "./telegram/route.ts";
 
 /**
- * Chat bot webhooks, mounted at `/webhooks`. Each route verifies its platform's signature over
+ * Chat bot webhooks, mounted at `/webhooks`: `POST /webhooks/<name>` for each of `PLATFORMS`. Each route verifies its platform's signature over
  * the raw body before anything is parsed or stored, acks inside the platform's deadline, and
  * leaves the image work to a job whose Workflow posts the result back (`deliverChat`).
  * @example app.route("/webhooks", webhooksRouter)
  */
 export const webhooksRouter = new Hono<WebhookAppEnv>();
 
-webhooksRouter.post("/slack", slackWebhook);
-webhooksRouter.post("/discord", discordWebhook);
-webhooksRouter.post("/telegram", telegramWebhook);
-webhooksRouter.post("/feishu", feishuWebhook);
+webhooksRouter.use("*", async (c, next) => {
+  c.set("platforms", PLATFORM_NAMES);
+  await next();
+});
+for (const platform of PLATFORMS) webhooksRouter.post(`/${platform.name}`, (c) => platform.route(c));
 
 // A broken CHAT_TEAMS is an operator mistake: say exactly what is wrong in the log. Anything else
 // is logged by kind only, since its message could quote a platform response.

@@ -23,11 +23,11 @@ import {
   workingText,
 } from "./messages.ts";
 import { ChatQuotaExceededError, holdImages, imagesLeft } from "./quota.ts";
-import type { ChatMember, Platform } from "./teams.ts";
+import type { ChatMember } from "./teams.ts";
 
 /** Everything a platform handler knows once a command is verified, allowed and deduplicated. */
 export interface ChatJobStart {
-  platform: Platform;
+  platform: string;
   eventId: string;
   member: ChatMember;
   command: ChatCommand;

@@ -1,5 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
+import { PLATFORM_NAMES } from "./platforms.ts";
 import { parseChatTeams, resolveChatMember } from "./teams.ts";
+
+const teams = (raw: string | undefined) => ({ raw, platforms: PLATFORM_NAMES });
 
 const TEAMS = JSON.stringify({
   "slack:T1": { team: "acme", member: "slack-bot" },
@@ -27,7 +30,7 @@ describe("resolveChatMember", () => {
       { team: "solo", member: "discord-bot", dailyImageQuota: null, model: "gpt-image-1", key: "discord:user:42" },
     ],
   ] as const)("%s %s %s %s → %j", (platform, scope, channel, user, expected) => {
-    expect(resolveChatMember(TEAMS, platform, scope, channel, user)).toEqual({ model: undefined, ...expected });
+    expect(resolveChatMember(teams(TEAMS), platform, scope, channel, user)).toEqual({ model: undefined, ...expected });
   });
 
   it.each([
@@ -36,11 +39,11 @@ describe("resolveChatMember", () => {
     ["telegram", "-1002", undefined],
     ["feishu", "tenant", "oc"],
   ] as const)("refuses %s %s", (platform, scope, channel) => {
-    expect(resolveChatMember(TEAMS, platform, scope, channel, "U1")).toBeNull();
+    expect(resolveChatMember(teams(TEAMS), platform, scope, channel, "U1")).toBeNull();
   });
 
   it("refuses everything when CHAT_TEAMS is unset", () => {
-    expect(resolveChatMember(undefined, "slack", "T1", "C1", "U1")).toBeNull();
+    expect(resolveChatMember(teams(undefined), "slack", "T1", "C1", "U1")).toBeNull();
   });
 });
 
@@ -60,7 +63,7 @@ describe("parseChatTeams", () => {
       "CHAT_TEAMS[slack:T1].dailyImageQuota -1: must be a non-negative integer",
     ],
   ])("%s → %s", (raw, message) => {
-    expect(() => parseChatTeams(raw)).toThrow(message);
+    expect(() => parseChatTeams(raw, PLATFORM_NAMES)).toThrow(message);
   });
 });
 

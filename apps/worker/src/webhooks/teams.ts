@@ -13,7 +13,20 @@
  * tenant key. Anything not listed is refused.
  */
 
-export type Platform = "slack" | "discord" | "telegram" | "feishu";
+import type { Context } from "hono";
+import type { WebhookAppEnv } from "./platform.ts";
+
+/** `CHAT_TEAMS` as a route sees it: the var, and the names of the registered platforms. */
+export interface ChatTeamsConfig {
+  raw: string | undefined;
+  platforms: readonly string[];
+}
+
+/** The `CHAT_TEAMS` of a webhook request. */
+export const chatTeams = (c: Context<WebhookAppEnv>): ChatTeamsConfig => ({
+  raw: c.env.CHAT_TEAMS,
+  platforms: c.get("platforms"),
+});
 
 /** One allow-listed scope. */
 export interface ChatTeamEntry {
@@ -44,7 +57,7 @@ export class ChatTeamsError extends Error {
 }
 
 /** CHAT_TEAMS parsed once per isolate; the string is the cache key so a changed var is re-read. */
-let cache: { raw: string; table: Map<string, ChatTeamEntry> } | undefined;
+let cache: { raw: string; platforms: readonly string[]; table: Map<string, ChatTeamEntry> } | undefined;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
 
@@ -52,9 +65,11 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
  * Parses `CHAT_TEAMS`. Throws an Error naming the key, field, value and rule on bad config so a
  * deployment mistake is loud rather than a silent open door.
  */
-export const parseChatTeams = (raw: string | undefined): Map<string, ChatTeamEntry> => {
+export const parseChatTeams = (raw: string | undefined, platforms: readonly string[]): Map<string, ChatTeamEntry> => {
   const text = raw?.trim() || "{}";
-  if (cache?.raw === text) return cache.table;
+  if (cache?.raw === text && cache.platforms === platforms) return cache.table;
+  const names = platforms.join("|");
+  const keyRule = new RegExp(`^(${names}):[^:\\s]+(:[^:\\s]+)?$`);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -65,10 +80,8 @@ export const parseChatTeams = (raw: string | undefined): Map<string, ChatTeamEnt
     throw new ChatTeamsError("CHAT_TEAMS: must be a JSON object");
   const table = new Map<string, ChatTeamEntry>();
   for (const [key, v] of Object.entries(json as Record<string, unknown>)) {
-    if (!/^(slack|discord|telegram|feishu):[^:\s]+(:[^:\s]+)?$/.test(key)) {
-      throw new ChatTeamsError(
-        `CHAT_TEAMS key ${JSON.stringify(key)}: must be <slack|discord|telegram|feishu>:<scope>[:<channel>]`,
-      );
+    if (!keyRule.test(key)) {
+      throw new ChatTeamsError(`CHAT_TEAMS key ${JSON.stringify(key)}: must be <${names}>:<scope>[:<channel>]`);
     }
     const e = v as Partial<ChatTeamEntry> | null;
     if (!e || typeof e !== "object") throw new ChatTeamsError(`CHAT_TEAMS[${key}]: must be an object with a "team"`);
@@ -92,22 +105,22 @@ export const parseChatTeams = (raw: string | undefined): Map<string, ChatTeamEnt
       throw new ChatTeamsError(`CHAT_TEAMS[${key}].model: must be a string`);
     table.set(key, e as ChatTeamEntry);
   }
-  cache = { raw: text, table };
+  cache = { raw: text, platforms, table };
   return table;
 };
 
 /**
  * Finds the member for a chat request, or null when the scope is not allow-listed.
- * @example resolveChatMember(env.CHAT_TEAMS, "slack", "T123", "C456", "U789")
+ * @example resolveChatMember(chatTeams(c), "slack", "T123", "C456", "U789")
  */
 export const resolveChatMember = (
-  raw: string | undefined,
-  platform: Platform,
+  teams: ChatTeamsConfig,
+  platform: string,
   scope: string,
   channel: string | undefined,
   userId: string,
 ): ChatMember | null => {
-  const table = parseChatTeams(raw);
+  const table = parseChatTeams(teams.raw, teams.platforms);
   const narrow = channel ? `${platform}:${scope}:${channel}` : undefined;
   const broad = `${platform}:${scope}`;
   const key = narrow && table.has(narrow) ? narrow : table.has(broad) ? broad : undefined;

@@ -1,7 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { concatBytes, toHex, utf8 } from "./crypto.ts";
-import { decryptFeishu, verifyDiscord, verifyFeishu, verifySlack, verifyTelegram } from "./verify.ts";
+import { verifyDiscord } from "./discord/verify.ts";
+import { decryptFeishu, verifyFeishu } from "./feishu/verify.ts";
+import { verifySlack } from "./slack/verify.ts";
+import { verifyTelegram } from "./telegram/verify.ts";
 
 // Slack's published worked example (api.slack.com/authentication/verifying-requests-from-slack).
 const SLACK_EXAMPLE = {
@@ -199,7 +202,7 @@ describe("one implementation of each helper", () => {
       "feishu-canary-app-secret-do-not-leak",
     );
     expect(Object.keys(await import("./log.ts"))).not.toContain("safeMessage");
-    expect(Object.keys(await import("./verify.ts"))).not.toContain("feishuSignature");
+    expect(Object.keys(await import("./feishu/verify.ts"))).not.toContain("feishuSignature");
   });
 });
 

@@ -1,5 +1,7 @@
 /** OpenAPI 3.1 paths of every route of the Worker, jobs and webhooks included. */
 
+import { PLATFORMS } from "../../webhooks/platforms.ts";
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ "application/json": { schema } });
 const errors = (...codes: number[]) =>
@@ -250,10 +252,7 @@ export const paths = {
       },
     },
   },
-  "/webhooks/slack": webhook("slack", "Slack v0 HMAC signature, 5-minute window"),
-  "/webhooks/discord": webhook("discord", "Ed25519 signature"),
-  "/webhooks/telegram": webhook("telegram", "X-Telegram-Bot-Api-Secret-Token header"),
-  "/webhooks/feishu": webhook("feishu", "Feishu signature with the encrypt key"),
+  ...Object.fromEntries(PLATFORMS.map((p) => [`/webhooks/${p.name}`, webhook(p.name, p.verification)])),
   "/healthz": {
     get: {
       operationId: "health",

@@ -7,13 +7,13 @@
 import type { Context } from "hono";
 import { notAJsonObject, parseJsonObject } from "../body.ts";
 import { parseCommand } from "../command.ts";
-import type { WebhookAppEnv } from "../env.ts";
 import { fetchBytes } from "../http.ts";
 import { HELP_TEXT, invalidText, NOT_ALLOWED_TEXT } from "../messages.ts";
+import type { WebhookAppEnv } from "../platform.ts";
 import { startChatJob } from "../start.ts";
-import { resolveChatMember } from "../teams.ts";
-import { verifyDiscord } from "../verify.ts";
+import { chatTeams, resolveChatMember } from "../teams.ts";
 import { type DiscordTarget, editOriginal } from "./api.ts";
+import { verifyDiscord } from "./verify.ts";
 
 /** https://discord.com/developers/docs/interactions/receiving-and-responding */
 const PING = 1;
@@ -72,7 +72,7 @@ export const discordWebhook = async (c: Context<WebhookAppEnv>): Promise<Respons
 
   const user = it.member?.user?.id ?? it.user?.id ?? "";
   const scope = it.guild_id ?? `user:${user}`;
-  const member = resolveChatMember(c.env.CHAT_TEAMS, "discord", scope, it.channel_id, user);
+  const member = resolveChatMember(chatTeams(c), "discord", scope, it.channel_id, user);
   if (!member) return message(NOT_ALLOWED_TEXT);
 
   const opts = it.data.options ?? [];

@@ -9,13 +9,13 @@ import { timingSafeEqual } from "../../lib/tokens.ts";
 import { notAJsonObject, parseJsonObject } from "../body.ts";
 import { parseCommand } from "../command.ts";
 import { replyOnce } from "../dedupe.ts";
-import type { WebhookAppEnv } from "../env.ts";
 import { logFailure } from "../log.ts";
 import { HELP_TEXT, invalidText, NOT_ALLOWED_TEXT } from "../messages.ts";
+import type { WebhookAppEnv } from "../platform.ts";
 import { startChatJob } from "../start.ts";
-import { resolveChatMember } from "../teams.ts";
-import { decryptFeishu, verifyFeishu } from "../verify.ts";
+import { chatTeams, resolveChatMember } from "../teams.ts";
 import { downloadResource, FEISHU_MAX_IMAGE_BYTES, type FeishuApi, type FeishuTarget, reply } from "./api.ts";
+import { decryptFeishu, verifyFeishu } from "./verify.ts";
 
 interface FeishuEvent {
   type?: string;
@@ -142,7 +142,7 @@ export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response
     c.executionCtx.waitUntil(p.catch((e: unknown) => logFailure(c.env, "feishu reply", e)));
 
   const member = resolveChatMember(
-    c.env.CHAT_TEAMS,
+    chatTeams(c),
     "feishu",
     ev.header?.tenant_key ?? "",
     msg.chat_id,

@@ -7,13 +7,13 @@ import type { Context } from "hono";
 import { notAJsonObject, parseJsonObject } from "../body.ts";
 import { parseCommand } from "../command.ts";
 import { replyOnce } from "../dedupe.ts";
-import type { WebhookAppEnv } from "../env.ts";
 import { fetchBytes, PlatformApiError } from "../http.ts";
 import { HELP_TEXT, invalidText, NOT_ALLOWED_TEXT, workingText } from "../messages.ts";
+import type { WebhookAppEnv } from "../platform.ts";
 import { startChatJob } from "../start.ts";
-import { resolveChatMember } from "../teams.ts";
-import { verifySlack } from "../verify.ts";
+import { chatTeams, resolveChatMember } from "../teams.ts";
 import { postMessage, postResponseUrl, type SlackApi, type SlackTarget } from "./api.ts";
+import { verifySlack } from "./verify.ts";
 
 /** Largest input image fetched from Slack; all of a message's inputs share MAX_CHAT_INPUT_BYTES. */
 const MAX_INPUT_BYTES = 25 * 1024 * 1024;
@@ -85,7 +85,7 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
     const [team, channel, user, trigger] = ["team_id", "channel_id", "user_id", "trigger_id"].map(
       (k) => form.get(k) ?? "",
     );
-    const member = resolveChatMember(c.env.CHAT_TEAMS, "slack", team as string, channel, user as string);
+    const member = resolveChatMember(chatTeams(c), "slack", team as string, channel, user as string);
     if (!member) return ephemeral(c, NOT_ALLOWED_TEXT);
     const input = (form.get("text") ?? "").trim();
     if (!input) return ephemeral(c, HELP_TEXT);
@@ -129,7 +129,7 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
   }
   const target: SlackTarget = { team: body.team_id ?? "", channel: ev.channel, threadTs: ev.thread_ts ?? ev.ts };
   const reply = (msg: string) => postMessage(api, target, msg);
-  const member = resolveChatMember(c.env.CHAT_TEAMS, "slack", body.team_id ?? "", ev.channel, ev.user);
+  const member = resolveChatMember(chatTeams(c), "slack", body.team_id ?? "", ev.channel, ev.user);
   // Events are acked with an empty 200 whatever happens; replies go out after the ack.
   const eventId = body.event_id;
   if (!member) {

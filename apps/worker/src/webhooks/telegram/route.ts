@@ -7,12 +7,12 @@
 import type { Context } from "hono";
 import { notAJsonObject, parseJsonObject } from "../body.ts";
 import { parseCommand } from "../command.ts";
-import type { WebhookAppEnv } from "../env.ts";
 import { HELP_TEXT, invalidText, NOT_ALLOWED_TEXT } from "../messages.ts";
+import type { WebhookAppEnv } from "../platform.ts";
 import { startChatJob } from "../start.ts";
-import { resolveChatMember } from "../teams.ts";
-import { verifyTelegram } from "../verify.ts";
+import { chatTeams, resolveChatMember } from "../teams.ts";
 import { downloadFile, replyFields, sendMessage, type TelegramApi, type TelegramTarget } from "./api.ts";
+import { verifyTelegram } from "./verify.ts";
 
 interface PhotoSize {
   file_id: string;
@@ -67,13 +67,7 @@ export const telegramWebhook = async (c: Context<WebhookAppEnv>): Promise<Respon
 
   const text = m.text ?? m.caption ?? "";
   const images = imagesOf(m).length ? imagesOf(m) : imagesOf(m.reply_to_message);
-  const member = resolveChatMember(
-    c.env.CHAT_TEAMS,
-    "telegram",
-    String(m.chat.id),
-    undefined,
-    String(m.from?.id ?? ""),
-  );
+  const member = resolveChatMember(chatTeams(c), "telegram", String(m.chat.id), undefined, String(m.from?.id ?? ""));
   const parsed = parseCommand(text, { explicit: false, hasImages: images.length > 0, model: member?.model });
   if (!parsed.ok && !parsed.issues) {
     // Not addressed to the bot: answer /start and private chats with help, stay quiet in groups.
