@@ -21,7 +21,7 @@ CREATE TABLE idempotent_responses (
   body_hash TEXT NOT NULL,
   state TEXT NOT NULL,                 -- pending | done
   response_status INTEGER,
-  response_json TEXT,                  -- JSON StoredResponse (see src/jobs/idempotency.ts)
+  response_json TEXT,                  -- JSON StoredResponse (see src/middleware/idempotency.ts)
   created_at INTEGER NOT NULL,
   PRIMARY KEY (team, key)
 );

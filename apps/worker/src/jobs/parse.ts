@@ -1,7 +1,7 @@
 import { type EditOptions, type GenerateOptions, ValidationError } from "@gptimg/core";
 import type { HonoRequest } from "hono";
+import { type ExtraFields, parseEditForm, parseGenerateBody } from "../lib/image-request.ts";
 import { isMultipart, readFormBody, readJsonBody } from "../lib/json-body.ts";
-import { type ExtraFields, parseEditForm, parseGenerateBody } from "../routes/images/parse.ts";
 import type { JobKind, JobRequest } from "./types.ts";
 
 /** A `POST /v1/jobs` body turned into core options, edit inputs and the callback URL. */

@@ -1,11 +1,11 @@
 import type { EditOptions, GenerateOptions } from "@gptimg/core";
 import { type Context, Hono } from "hono";
-import { rememberImages } from "../../jobs/idempotency.ts";
 import { enforceQuota } from "../../lib/auth.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError } from "../../lib/errors.ts";
+import { type ParsedImageRequest, parseEditForm, parseGenerateBody } from "../../lib/image-request.ts";
 import { readFormBody, readJsonBody } from "../../lib/json-body.ts";
-import { type ParsedImageRequest, parseEditForm, parseGenerateBody } from "./parse.ts";
+import { rememberImages } from "../../middleware/idempotency.ts";
 import { b64JsonResponse, collect, urlResponseBody } from "./respond-json.ts";
 import { streamSse } from "./respond-sse.ts";
 import { runImageRequest } from "./run.ts";

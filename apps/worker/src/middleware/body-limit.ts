@@ -1,6 +1,6 @@
 import type { Context, Env as HonoEnv, MiddlewareHandler } from "hono";
-import { isMultipart } from "./json-body.ts";
-import { readAtMost } from "./read-at-most.ts";
+import { isMultipart } from "../lib/json-body.ts";
+import { readAtMost } from "../lib/read-at-most.ts";
 
 const MiB = 1024 * 1024;
 

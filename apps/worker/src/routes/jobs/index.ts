@@ -1,13 +1,13 @@
 import { ValidationError } from "@gptimg/core";
 import { Hono } from "hono";
-import { enforceQuota, memberAuth } from "../lib/auth.ts";
-import type { AppEnv } from "../lib/context.ts";
-import { HttpError } from "../lib/errors.ts";
-import { createJob } from "./create.ts";
+import { createJob } from "../../jobs/create.ts";
+import { parseJobBody } from "../../jobs/parse.ts";
+import { getJob, getJobByIdempotencyKey, listJobs } from "../../jobs/repo.ts";
+import { jobView } from "../../jobs/view.ts";
+import { enforceQuota, memberAuth } from "../../lib/auth.ts";
+import type { AppEnv } from "../../lib/context.ts";
+import { HttpError } from "../../lib/errors.ts";
 import { jobEvents } from "./events.ts";
-import { parseJobBody } from "./parse.ts";
-import { getJob, getJobByIdempotencyKey, listJobs } from "./repo.ts";
-import { jobView } from "./view.ts";
 
 /**
  * `/v1/jobs`: start an image job (202 at once), read one, watch one (SSE), list the team's.

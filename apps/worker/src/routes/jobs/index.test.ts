@@ -1,9 +1,17 @@
 import { introspectWorkflow } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { parseSse } from "../../test/gateway-support.ts";
-import { call, fakeUpstream, imagesResponse, memberToken, migrate, postJob, testPng } from "../../test/jobs-support.ts";
-import { app } from "../app.ts";
+import { parseSse } from "../../../test/gateway-support.ts";
+import {
+  call,
+  fakeUpstream,
+  imagesResponse,
+  memberToken,
+  migrate,
+  postJob,
+  testPng,
+} from "../../../test/jobs-support.ts";
+import { app } from "../../app.ts";
 
 beforeAll(migrate);
 

@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
-import type { AppEnv } from "../lib/context.ts";
-import { getJob } from "./repo.ts";
-import type { JobStatus } from "./types.ts";
-import { jobView } from "./view.ts";
+import { getJob } from "../../jobs/repo.ts";
+import type { JobStatus } from "../../jobs/types.ts";
+import { jobView } from "../../jobs/view.ts";
+import type { AppEnv } from "../../lib/context.ts";
 
 /** How often D1 is read while a client watches a job. */
 export const EVENTS_POLL_MS = 1000;

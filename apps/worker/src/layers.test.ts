@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { type Layer, layerViolations, underSrc } from "../../../packages/core/test-fixtures/layers.ts";
+
+/**
+ * The Worker's layers, bottom up: each file imports only from its own layer or those below.
+ * docs/architecture.md draws the same picture.
+ */
+export const WORKER_LAYERS: Layer[] = [
+  { name: "env", paths: ["env.ts"] },
+  { name: "lib", paths: ["lib/"] },
+  { name: "jobs", paths: ["jobs/"] },
+  { name: "routes, webhooks and middleware", paths: ["routes/", "webhooks/", "middleware/"] },
+  { name: "app", paths: ["app.ts", "index.ts"] },
+];
+
+const sources = underSrc(import.meta.glob<string>("./**/*.ts", { query: "?raw", import: "default", eager: true }));
+
+describe("the Worker's layers run one way", () => {
+  it("reads every source file", () => {
+    expect(Object.keys(sources)).toEqual(expect.arrayContaining(["env.ts", "app.ts", "jobs/create.ts"]));
+  });
+
+  it("no file under src/ imports from a layer above its own", () => {
+    expect(layerViolations(sources, WORKER_LAYERS)).toEqual([]);
+  });
+
+  it("the check finds an import that goes up", () => {
+    const files = { "lib/a.ts": 'import { b } from "../jobs/b.ts";\nexport { c } from "./c.ts";', "jobs/b.ts": "" };
+    expect(layerViolations(files, WORKER_LAYERS)).toEqual(["lib/a.ts imports jobs/b.ts: jobs is above lib"]);
+    expect(layerViolations({ "stray/x.ts": "" }, WORKER_LAYERS)).toEqual([
+      "stray/x.ts: in no layer (add its folder to a layer)",
+    ]);
+  });
+});
