@@ -36,5 +36,8 @@ export default defineConfig({
     // unit and integration tests sit beside their code (src/**/foo.test.ts); end-to-end tests
     // (test/e2e/*.e2e.test.ts, under `wrangler dev`) run from vitest.e2e.config.ts
     include: ["src/**/*.test.ts"],
+    // generous: the machine running the tests may be shared, and a Workflow test waits on several steps
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
   },
 });
