@@ -14,10 +14,16 @@ import { compileFlags } from "../scripts/build.ts";
 
 const root = join(import.meta.dirname, "..");
 const bin = join(root, "dist/gptimg");
+const launcher = join(root, "npm/gptimg/bin/gptimg.js");
 const bun = join(root, "../../node_modules/.bin/bun");
 const RUNS = 30;
 const work = mkdtempSync(join(tmpdir(), "gptimg-bench-"));
-const env = { PATH: process.env.PATH ?? "", HOME: work, XDG_CONFIG_HOME: join(work, ".config") };
+const env = {
+  PATH: process.env.PATH ?? "",
+  HOME: work,
+  XDG_CONFIG_HOME: join(work, ".config"),
+  GPTIMG_BINARY_PATH: bin,
+};
 
 if (!existsSync(bin)) spawnSync(bun, ["scripts/build.ts"], { cwd: root, stdio: "inherit" });
 
@@ -56,6 +62,8 @@ const rows = coldStarts([
   ["node -e 0", process.execPath, ["-e", "0"]],
   ["bun hello-world binary", join(work, "hello"), []],
   ["gptimg --version", bin, ["--version"]],
+  // the npm package's launcher (Node) running the same binary: what `npm i -g gptimg` users start
+  ["npm launcher: gptimg --version", process.execPath, [launcher, "--version"]],
   ["gptimg --help", bin, ["--help"]],
   ["gptimg generate --dry-run", bin, ["generate", "a lighthouse", "--dry-run", "--api-key", "bench-key-1"]],
 ]);
@@ -121,6 +129,16 @@ for (const [name, ms, min] of rows) {
     ? `${(ms / helloMedian).toFixed(2)}x | ${(min / helloMin).toFixed(2)}x`
     : " | ";
   console.log(`| ${name} | ${ms.toFixed(1)} | ${min.toFixed(1)} | ${ratios} |`);
+}
+{
+  const at = (name: string) => rows.find(([n]) => n === name)!;
+  const [, nodeMs, nodeMin] = at("node -e 0");
+  const [, versionMs, versionMin] = at("gptimg --version");
+  const [, launcherMs, launcherMin] = at("npm launcher: gptimg --version");
+  console.log(
+    `
+npm launcher overhead beyond node -e 0 plus the binary: ${(launcherMs - nodeMs - versionMs).toFixed(1)} ms median, ${(launcherMin - nodeMin - versionMin).toFixed(1)} ms min`,
+  );
 }
 console.log("\nn=4 3840x2160 PNGs from the offline provider (no latency), 5 runs each:\n");
 console.log("| images | wall median | wall max | peak RSS median | peak RSS max |");

@@ -88,6 +88,30 @@ describe("npm i -g gptimg: the launcher runs this platform's binary", () => {
   });
 });
 
+describe("npx gptimg", () => {
+  it("runs the binary from the tarballs without installing anything", async () => {
+    const cache = tmp("gptimg-npx-cache-");
+    try {
+      const r = await run(
+        "npx",
+        [
+          "--offline",
+          "--yes",
+          `--package=${tarball("gptimg")}`,
+          `--package=${tarball(platformPackage)}`,
+          "gptimg",
+          "--version",
+        ],
+        { env: env({ npm_config_cache: cache, npm_config_update_notifier: "false" }), cwd: home, timeoutMs: 180_000 },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^gptimg ${VERSION.replaceAll(".", "\\.")} \\(commit `));
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("the launcher without a binary for this platform", () => {
   it("says which package is missing and how to get it, exit 1", async () => {
     const bare = tmp("gptimg-npm-bare-");
