@@ -335,7 +335,7 @@ describe("createImageClient against the offline provider", () => {
     const rec = a.requests.at(-1)!;
     expect(rec.path).toBe("/v1/images/edits");
     expect(rec.files).toEqual([
-      expect.objectContaining({ field: "image[]", filename: "dog.png", type: "image/png", size: src.bytes.length }),
+      expect.objectContaining({ field: "image", filename: "dog.png", type: "image/png", size: src.bytes.length }),
     ]);
   });
 

@@ -135,3 +135,4 @@ export type {
   ValidationIssue,
 } from "./types.ts";
 export { assertValid, validateEditOptions, validateGenerateOptions } from "./validate.ts";
+export { type UnsentOption, unsentOptions } from "./wire-fields.ts";

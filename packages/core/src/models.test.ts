@@ -25,9 +25,10 @@ describe("modelFamily", () => {
 });
 
 describe("modelRules", () => {
-  it("gpt-image-2 rejects transparent, takes custom sizes and never sends input_fidelity", () => {
+  it("gpt-image-2 takes transparent (in preview per OpenAI's spec), custom sizes, and never sends input_fidelity", () => {
     const r = modelRules("gpt-image-2");
-    expect(r.backgrounds).toEqual(["auto", "opaque"]);
+    expect(r.backgrounds).toEqual(["auto", "opaque", "transparent"]);
+    expect(r.unsent.inputFidelity).toMatch(/high fidelity/);
     expect(r.sizeRule).toBe("custom");
     expect(r.fields.inputFidelity).toBe(false);
     expect(r.inputFidelities).toEqual(["high", "low"]);

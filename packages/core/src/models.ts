@@ -56,6 +56,11 @@ export interface ModelRules {
   /** dall-e-2 edits take square images only */
   squareInputs: boolean;
   fields: ModelFields;
+  /**
+   * Why a field the family accepts is not sent (its `fields` flag is false while its values are
+   * accepted): reported by `unsentOptions`, so nothing is dropped silently.
+   */
+  unsent: Readonly<Partial<Record<keyof ModelFields, string>>>;
 }
 
 const QUALITIES: readonly Quality[] = ["low", "medium", "high", "auto"];
@@ -100,6 +105,12 @@ const DALL_E_FIELDS: ModelFields = {
   responseFormat: true,
 };
 
+/** Why dall-e requests leave out fields whose only value the family accepts anyway. */
+const DALL_E_UNSENT = {
+  outputFormat: "dall-e models always answer png and take no output_format",
+  background: "dall-e models take no background",
+};
+
 const MB = 1024 * 1024;
 
 const GPT_IMAGE_1: ModelRules = {
@@ -124,6 +135,7 @@ const GPT_IMAGE_1: ModelRules = {
   maxInputImageBytes: undefined,
   squareInputs: false,
   fields: GPT_IMAGE_FIELDS,
+  unsent: { responseFormat: "GPT image models always answer base64 (b64_json)" },
 };
 
 const TABLE: Record<ModelFamily, ModelRules> = {
@@ -132,10 +144,14 @@ const TABLE: Record<ModelFamily, ModelRules> = {
     family: "gpt-image-2",
     sizeRule: "custom",
     sizes: GPT_IMAGE_2_PRESETS,
-    // gpt-image-2 answers 400 to background=transparent (it has no transparent output).
-    backgrounds: ["auto", "opaque"],
-    // gpt-image-2 always works at high fidelity and rejects the field: accepted, never sent.
+    // background=transparent on gpt-image-2 is "supported in preview" in OpenAI's spec: sent, and
+    // the provider decides (it may answer 400 until the preview reaches the account).
+    // gpt-image-2 always works at high fidelity and rejects input_fidelity: accepted, not sent, reported.
     fields: { ...GPT_IMAGE_FIELDS, inputFidelity: false },
+    unsent: {
+      ...GPT_IMAGE_1.unsent,
+      inputFidelity: "gpt-image-2 always edits at high fidelity and refuses the field",
+    },
   },
   "gpt-image-1": GPT_IMAGE_1,
   "dall-e-3": {
@@ -156,6 +172,7 @@ const TABLE: Record<ModelFamily, ModelRules> = {
     maxInputImages: 0,
     editFormats: [],
     fields: { ...DALL_E_FIELDS, style: true },
+    unsent: DALL_E_UNSENT,
   },
   "dall-e-2": {
     ...GPT_IMAGE_1,
@@ -176,6 +193,7 @@ const TABLE: Record<ModelFamily, ModelRules> = {
     squareInputs: true,
     // dall-e-2 has a single quality; sending one is pointless
     fields: { ...DALL_E_FIELDS, quality: false },
+    unsent: { ...DALL_E_UNSENT, quality: "dall-e-2 has a single quality" },
   },
   unknown: {
     ...GPT_IMAGE_1,
@@ -186,6 +204,7 @@ const TABLE: Record<ModelFamily, ModelRules> = {
     maxPromptLength: undefined,
     // unknown providers get every field the caller sets
     fields: { ...GPT_IMAGE_FIELDS, style: true, responseFormat: true },
+    unsent: {},
   },
 };
 
@@ -209,7 +228,7 @@ export function modelFamily(model: string = DEFAULT_MODEL): ModelFamily {
 /**
  * The rules for a model; no model means {@link DEFAULT_MODEL}.
  * @example
- * modelRules("gpt-image-2").backgrounds // ["auto", "opaque"]
+ * modelRules("gpt-image-2").backgrounds // ["auto", "opaque", "transparent"]
  * modelRules("dall-e-3").maxN // 1
  */
 export function modelRules(model?: string): ModelRules {

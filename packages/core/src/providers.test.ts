@@ -24,13 +24,15 @@ const issuesOf = (fn: () => unknown) => {
 
 describe("resolveProvider", () => {
   it.each([
-    ["openai", "https://api.openai.com/v1", "output_format", "image[]", "images"],
+    ["openai", "https://api.openai.com/v1", "output_format", undefined, "images"],
     ["wellapi", "https://wellapi.ai/v1", "format", "image", "images"],
   ] as const)("fills in the %s profile", (profile, baseUrl, outputFormat, image, protocol) => {
     const p = resolveProvider({ name: "p", profile });
+    // undefined image field: `image` for one file, `image[]` for several, as OpenAI's SDKs send them
+    expect(p.fields.image).toBe(image);
     expect(p).toMatchObject({
       baseUrl,
-      fields: { outputFormat, image },
+      fields: { outputFormat },
       protocol,
       model: "gpt-image-2",
       fixedModel: false,

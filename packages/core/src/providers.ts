@@ -12,7 +12,8 @@ export interface ProfileDefaults {
   protocol: ProviderProtocol;
   model: string;
   paths: { generations: string; edits: string; chat: string; models: string };
-  fields: { outputFormat: string; image: string; mask: string };
+  /** `image` undefined: `image` for one file, `image[]` for several, as OpenAI's SDKs send them */
+  fields: { outputFormat: string; image?: string; mask: string };
 }
 
 /** A provider with every default filled in, ready for the request builders and the client. */
@@ -27,7 +28,7 @@ export interface ResolvedProvider {
   model: string;
   fixedModel: boolean;
   paths: { generations: string; edits: string; chat: string; models: string };
-  fields: { outputFormat: string; image: string; mask: string };
+  fields: { outputFormat: string; image?: string; mask: string };
   headers: Record<string, string>;
   extraBody: Record<string, unknown>;
 }
@@ -39,9 +40,8 @@ const IMAGES_PATHS = {
   models: "/models",
 };
 /** The option table's wire names for a profile (`outputFormat` is `format` on wellapi). */
-const fieldsFor = (profile: ProfileName) => ({
+const fieldsFor = (profile: ProfileName): ProfileDefaults["fields"] => ({
   outputFormat: outputFormatWire(profile),
-  image: "image[]",
   mask: "mask",
 });
 const outputFormatWire = (profile: ProfileName): string => {

@@ -4,6 +4,7 @@ import { ValidationError } from "./errors/index.ts";
 import { resolveProvider } from "./providers.ts";
 import { buildEditRequest, buildGenerateRequest, describeRequest, partFilename } from "./request.ts";
 import type { EditOptions, ProviderConfig } from "./types.ts";
+import { unsentOptions } from "./wire-fields.ts";
 
 const KEY = "sk-canary-do-not-leak-123";
 
@@ -179,7 +180,7 @@ describe("buildGenerateRequest", () => {
 describe("buildEditRequest", () => {
   const image = png(64, 48);
 
-  it("sends each image as its own part under the profile's field, then the mask", async () => {
+  it("sends each image as its own part under image[] when there are several, then the mask", async () => {
     const req = await buildEditRequest(openai, {
       prompt: "add a hat",
       images: [{ data: image, name: "/home/someone/private/dog.png" }, { data: new Blob([JPEG as BlobPart]) }],
@@ -198,8 +199,33 @@ describe("buildEditRequest", () => {
     expect(new Uint8Array(await files[0]!.arrayBuffer())).toEqual(image);
     expect((form.get("mask") as File).name).toBe("mask.png");
     expect(form.get("size")).toBe("1024x1024");
-    // gpt-image-2 always works at high fidelity and rejects the field.
+    // gpt-image-2 always works at high fidelity and rejects the field (reported by unsentOptions).
     expect(form.has("input_fidelity")).toBe(false);
+    expect(form.has("image")).toBe(false);
+  });
+
+  it("sends one image as `image`, as OpenAI's SDKs do, and a configured field name always", async () => {
+    const one = await (await buildEditRequest(openai, { prompt: "x", images: [{ data: image }] })).formData();
+    expect(one.getAll("image")).toHaveLength(1);
+    expect(one.has("image[]")).toBe(false);
+    const fixed = { ...openai, fields: { image: "image[]" } };
+    const kept = await (await buildEditRequest(fixed, { prompt: "x", images: [{ data: image }] })).formData();
+    expect(kept.getAll("image[]")).toHaveLength(1);
+    expect(kept.has("image")).toBe(false);
+  });
+
+  it("leaves moderation out of a multipart edit (the spec's form has no such field) and says so", async () => {
+    const opts = { prompt: "x", images: [{ data: image }], moderation: "low" as const, inputFidelity: "high" as const };
+    const form = await (await buildEditRequest(openai, opts)).formData();
+    expect(form.has("moderation")).toBe(false);
+    expect(unsentOptions("gpt-image-2", opts, "multipart")).toEqual([
+      { field: "moderation", value: "low", reason: expect.stringMatching(/multipart edit form has no moderation/) },
+      { field: "input_fidelity", value: "high", reason: expect.stringMatching(/always edits at high fidelity/) },
+    ]);
+    // a generation carries it
+    const gen = JSON.parse(await buildGenerateRequest(openai, { prompt: "x", moderation: "low" }).text());
+    expect(gen.moderation).toBe("low");
+    expect(unsentOptions("gpt-image-2", { prompt: "x", moderation: "low" })).toEqual([]);
   });
 
   it("uses a repeated plain `image` field for wellapi and `format`", async () => {
@@ -233,7 +259,7 @@ describe("buildEditRequest", () => {
       extraBody: { n: 2, opts: { a: 1 } },
     });
     const form = await req.formData();
-    expect([...form.keys()]).toEqual(["model", "prompt", "image[]", "n", "opts"]);
+    expect([...form.keys()]).toEqual(["model", "prompt", "image", "n", "opts"]);
     expect(form.getAll("n")).toEqual(["2"]);
     expect(form.get("opts")).toBe('{"a":1}');
   });
@@ -308,7 +334,6 @@ describe("buildEditRequest", () => {
           quality: o.quality,
           output_format: o.outputFormat,
           background: o.background,
-          moderation: o.moderation,
           size: o.size,
           user: o.user,
           ...extraBody,
@@ -317,7 +342,8 @@ describe("buildEditRequest", () => {
           if (v === undefined) expect(form.has(k)).toBe(false);
           else expect(form.getAll(k)).toEqual([String(v)]);
         }
-        const files = form.getAll("image[]") as File[];
+        expect(form.has("moderation")).toBe(false);
+        const files = form.getAll(imgs.length === 1 ? "image" : "image[]") as File[];
         expect(files).toHaveLength(imgs.length);
         for (const [i, f] of files.entries()) {
           expect(f.name).toBe(`image-${i}.png`);

@@ -23,7 +23,7 @@ export function buildGenerateRequest(provider: ProviderConfig | ResolvedProvider
   const model = modelFor(p, opts.model);
   assertValid(validateGenerateOptions(opts, model));
   if (p.protocol === "chat") return buildChatRequest(p, model, opts, []);
-  const body = { model, prompt: opts.prompt, ...wireOptions(p, model, opts), ...mergedExtraBody(p, opts) };
+  const body = { model, prompt: opts.prompt, ...wireOptions(p, model, opts, "generate"), ...mergedExtraBody(p, opts) };
   return new Request(endpointUrl(p, "generations"), {
     method: "POST",
     headers: requestHeaders(p, acceptFor(opts), "application/json"),
@@ -62,8 +62,10 @@ const formString = (v: unknown): string => (typeof v === "object" && v !== null 
 
 /**
  * Builds, validates and returns the edits request; sends nothing. Multipart body: every option
- * as a text field, each image as its own part under the profile's field (`image[]` or
- * `image`), the mask, then `extraBody` last (a key there replaces the option of that name).
+ * as a text field (not those the multipart form lacks, such as `moderation`), each image as its
+ * own part under `image` (one file) or `image[]` (several), as OpenAI's SDKs send them, unless the
+ * profile or config names the field; the mask, then `extraBody` last (a key there replaces the
+ * option of that name).
  * Async because validation sniffs the images' bytes; throws `ValidationError`.
  * @example
  * const req = await buildEditRequest(provider, { prompt: "add a hat", images: [{ data: png, name: "dog.png" }] })
@@ -81,11 +83,17 @@ export async function buildEditRequest(
   }
   const extra = mergedExtraBody(p, opts);
   const form = new FormData();
-  const fields: Record<string, unknown> = { model, prompt: opts.prompt, ...wireOptions(p, model, opts) };
+  const fields: Record<string, unknown> = {
+    model,
+    prompt: opts.prompt,
+    ...wireOptions(p, model, opts, "edit", "multipart"),
+  };
   for (const [k, v] of Object.entries(fields)) if (!Object.hasOwn(extra, k)) form.append(k, formString(v));
+  // As OpenAI's SDKs send it: `image` for one file, `image[]` for several; a profile may fix the name.
+  const imageField = p.fields.image ?? (opts.images.length === 1 ? "image" : "image[]");
   for (const [i, image] of opts.images.entries()) {
     const { blob, ext } = await inputBlob(image);
-    form.append(p.fields.image, blob, partFilename(image.name, `image-${i}`, ext));
+    form.append(imageField, blob, partFilename(image.name, `image-${i}`, ext));
   }
   if (opts.mask) {
     const { blob, ext } = await inputBlob(opts.mask);

@@ -35,6 +35,10 @@ describe("validateGenerateOptions", () => {
     ],
     ["dall-e-3 style and hd", { style: "vivid", quality: "hd", responseFormat: "url", size: "1792x1024" }, "dall-e-3"],
     ["unknown model, odd size", { size: "1000x333", style: "natural" }, "canvas-20"],
+    // OpenAI's spec: transparent on gpt-image-2 is in preview (the provider decides), and
+    // partial_images without stream is simply unused
+    ["transparent png on gpt-image-2", { background: "transparent", outputFormat: "png" }, undefined],
+    ["partial_images without stream", { partialImages: 2 }, undefined],
     ["extra_body null prototype", { extraBody: Object.create(null) }, undefined],
   ])("accepts %s", (_, o, model) => {
     expect(validateGenerateOptions(loose(o), model)).toEqual([]);
@@ -135,12 +139,6 @@ describe("validateGenerateOptions", () => {
       { field: "output_compression", value: 50, rule: "is not supported by dall-e-2" },
     ],
     [
-      "transparent on gpt-image-2",
-      { background: "transparent" },
-      undefined,
-      { field: "background", value: "transparent", rule: "gpt-image-2 does not support transparent; use auto, opaque" },
-    ],
-    [
       "transparent jpeg",
       { background: "transparent", outputFormat: "jpeg" },
       "gpt-image-1",
@@ -154,7 +152,7 @@ describe("validateGenerateOptions", () => {
       "bad background",
       { background: "clear" },
       undefined,
-      { field: "background", value: "clear", rule: "must be one of auto, opaque for gpt-image-2" },
+      { field: "background", value: "clear", rule: "must be one of auto, opaque, transparent for gpt-image-2" },
     ],
     [
       "bad moderation",
@@ -166,19 +164,13 @@ describe("validateGenerateOptions", () => {
       "moderation on dall-e-3",
       { moderation: "low" },
       "dall-e-3",
-      { field: "moderation", value: "low", rule: "is not supported by dall-e-3" },
+      { field: "moderation", value: "low", rule: "is not supported by dall-e-3 (gpt-image-2, gpt-image-1 take it)" },
     ],
     [
       "partial_images 4",
       { partialImages: 4, stream: true },
       undefined,
       { field: "partial_images", value: 4, rule: "must be an integer from 0 to 3" },
-    ],
-    [
-      "partial_images without stream",
-      { partialImages: 2 },
-      undefined,
-      { field: "partial_images", value: 2, rule: "applies only with stream: true" },
     ],
     [
       "partial_images on dall-e-3",
@@ -197,7 +189,7 @@ describe("validateGenerateOptions", () => {
       "style on gpt-image-2",
       { style: "vivid" },
       undefined,
-      { field: "style", value: "vivid", rule: "is supported only by dall-e-3, not gpt-image-2" },
+      { field: "style", value: "vivid", rule: "is not supported by gpt-image-2 (dall-e-3 takes it)" },
     ],
     [
       "bad style on dall-e-3",
@@ -244,10 +236,10 @@ describe("validateGenerateOptions", () => {
         quality: "ultra",
         outputCompression: 5,
         style: "vivid",
-        partialImages: 1,
+        partialImages: 5,
       }),
     );
-    expect(fields(issues)).toEqual(["prompt", "n", "size", "quality", "output_compression", "partial_images", "style"]);
+    expect(fields(issues)).toEqual(["prompt", "n", "size", "quality", "output_compression", "style", "partial_images"]);
   });
 
   it("uses the model argument over opts.model", () => {
@@ -442,7 +434,13 @@ describe("validateEditOptions", () => {
       "input_fidelity on dall-e-2",
       { images: [rgba(4, 4)], inputFidelity: "high" },
       "dall-e-2",
-      [{ field: "input_fidelity", value: "high", rule: "is not supported by dall-e-2" }],
+      [
+        {
+          field: "input_fidelity",
+          value: "high",
+          rule: "is not supported by dall-e-2 (gpt-image-2, gpt-image-1 take it)",
+        },
+      ],
     ],
   ])("reports %s", async (_, o, model, expected) => {
     expect(await validateEditOptions(edit(o), model)).toEqual(expected);
@@ -477,7 +475,7 @@ describe("validateEditOptions", () => {
       edit({
         prompt: "",
         n: 0,
-        background: "transparent",
+        background: "clear",
         images: [{ data: gif(1, 1) }],
         mask: { data: webpExtended(5, 5, true) },
       }),

@@ -1,5 +1,6 @@
 import { ValidationError } from "./errors/index.ts";
 import { DEFAULT_MODEL, type ModelRules, modelRules } from "./models.ts";
+import { type ImageOperation, type ImageOption, optionsFor } from "./options.ts";
 import { resolveSize } from "./sizes.ts";
 import type { EditOptions, GenerateOptions, ValidationIssue } from "./types.ts";
 import { validateImages } from "./validate-images.ts";
@@ -29,71 +30,102 @@ function codePoints(s: string, limit: number): number {
   return n;
 }
 
-function checkEnum(push: Push, field: string, value: unknown, allowed: readonly string[], family: string): void {
-  if (value === undefined) return;
-  if (allowed.length === 0) push(field, value, `is not supported by ${family}`);
-  else if (typeof value !== "string" || !allowed.includes(value)) {
-    push(field, value, `must be one of ${list(allowed)}${family === "unknown" ? "" : ` for ${family}`}`);
+/** Families that accept some value of an option: named when another family refuses it. */
+const KNOWN_FAMILIES = ["gpt-image-2", "gpt-image-1", "dall-e-3", "dall-e-2"] as const;
+
+function checkEnum(push: Push, option: ImageOption, value: unknown, rules: ModelRules): void {
+  if (value === undefined || !option.modelValues) return;
+  const allowed: readonly string[] = rules[option.modelValues];
+  const field = option.wire;
+  const fam = rules.family;
+  if (allowed.length === 0) {
+    const key = option.modelValues;
+    const takers = KNOWN_FAMILIES.filter((f) => modelRules(f)[key].length > 0);
+    push(
+      field,
+      value,
+      `is not supported by ${fam} (${takers.join(", ")} ${takers.length === 1 ? "takes" : "take"} it)`,
+    );
+  } else if (typeof value !== "string" || !allowed.includes(value)) {
+    push(field, value, `must be one of ${list(allowed)}${fam === "unknown" ? "" : ` for ${fam}`}`);
   }
 }
 
-function checkCommon(o: Loose, rules: ModelRules, push: Push): void {
+function checkOption(option: ImageOption, o: Loose, rules: ModelRules, push: Push): void {
   const fam = rules.family;
-  if (o.model !== undefined && (typeof o.model !== "string" || o.model.trim() === "")) {
-    push("model", o.model, "must be a non-empty string");
-  }
-  if (typeof o.prompt !== "string" || o.prompt.trim() === "") {
-    push("prompt", o.prompt, "is required and must be non-empty text");
-  } else if (rules.maxPromptLength !== undefined) {
-    const len = codePoints(o.prompt, rules.maxPromptLength);
-    if (len > rules.maxPromptLength) {
-      push("prompt", o.prompt, `must be at most ${rules.maxPromptLength} characters for ${fam} (got ${len})`);
-    }
-  }
-  if (o.n !== undefined && (!isInt(o.n) || o.n < 1 || o.n > rules.maxN)) {
-    push("n", o.n, rules.maxN === 1 ? `must be 1 for ${fam}` : `must be an integer from 1 to ${rules.maxN}`);
-  }
-  if (o.size !== undefined) {
-    try {
-      resolveSize(o.size as string, o.model as string | undefined);
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-      for (const i of e.issues) push(i.field, i.value, i.rule, i.suggestion);
-    }
-  }
-  checkEnum(push, "quality", o.quality, rules.qualities, fam);
-  checkEnum(push, "output_format", o.outputFormat, rules.outputFormats, fam);
   const format = typeof o.outputFormat === "string" ? o.outputFormat : "png";
-  if (o.outputCompression !== undefined) {
-    if (!rules.fields.outputCompression) push("output_compression", o.outputCompression, `is not supported by ${fam}`);
-    else if (!isInt(o.outputCompression) || o.outputCompression < 0 || o.outputCompression > 100) {
-      push("output_compression", o.outputCompression, "must be an integer from 0 to 100");
-    } else if (format !== "jpeg" && format !== "webp") {
-      push("output_compression", o.outputCompression, `applies only to output_format jpeg or webp (not ${format})`);
-    }
+  switch (option.key) {
+    case "model":
+      if (o.model !== undefined && (typeof o.model !== "string" || o.model.trim() === "")) {
+        push("model", o.model, "must be a non-empty string");
+      }
+      return;
+    case "prompt":
+      if (typeof o.prompt !== "string" || o.prompt.trim() === "") {
+        push("prompt", o.prompt, "is required and must be non-empty text");
+      } else if (rules.maxPromptLength !== undefined) {
+        const len = codePoints(o.prompt, rules.maxPromptLength);
+        if (len > rules.maxPromptLength) {
+          push("prompt", o.prompt, `must be at most ${rules.maxPromptLength} characters for ${fam} (got ${len})`);
+        }
+      }
+      return;
+    case "n":
+      if (o.n !== undefined && (!isInt(o.n) || o.n < 1 || o.n > rules.maxN)) {
+        push("n", o.n, rules.maxN === 1 ? `must be 1 for ${fam}` : `must be an integer from 1 to ${rules.maxN}`);
+      }
+      return;
+    case "size":
+      if (o.size === undefined) return;
+      try {
+        resolveSize(o.size as string, o.model as string | undefined);
+      } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+        for (const i of e.issues) push(i.field, i.value, i.rule, i.suggestion);
+      }
+      return;
+    case "outputCompression":
+      if (o.outputCompression === undefined) return;
+      if (!rules.fields.outputCompression)
+        push("output_compression", o.outputCompression, `is not supported by ${fam}`);
+      else if (!isInt(o.outputCompression) || o.outputCompression < 0 || o.outputCompression > 100) {
+        push("output_compression", o.outputCompression, "must be an integer from 0 to 100");
+      } else if (format !== "jpeg" && format !== "webp") {
+        push("output_compression", o.outputCompression, `applies only to output_format jpeg or webp (not ${format})`);
+      }
+      return;
+    case "background":
+      checkEnum(push, option, o.background, rules);
+      // OpenAI's spec: "When using transparent, set the output format to png or webp."
+      if (o.background === "transparent" && format === "jpeg") {
+        push("background", o.background, "transparent needs output_format png or webp (jpeg has no alpha)");
+      }
+      return;
+    case "stream":
+      if (o.stream === undefined) return;
+      if (typeof o.stream !== "boolean") push("stream", o.stream, "must be true or false");
+      else if (o.stream && !rules.fields.stream) push("stream", o.stream, `is not supported by ${fam}`);
+      return;
+    case "partialImages":
+      // Without stream the spec simply has no partial images to send: not an error.
+      if (o.partialImages === undefined) return;
+      if (rules.maxPartialImages === 0) push("partial_images", o.partialImages, `is not supported by ${fam}`);
+      else if (!isInt(o.partialImages) || o.partialImages < 0 || o.partialImages > rules.maxPartialImages) {
+        push("partial_images", o.partialImages, `must be an integer from 0 to ${rules.maxPartialImages}`);
+      }
+      return;
+    case "user":
+      if (o.user !== undefined && typeof o.user !== "string") push("user", o.user, "must be a string");
+      return;
+    default:
+      // the enums (quality, output_format, moderation, input_fidelity, style, response_format);
+      // edit inputs are checked by validateImages
+      if (option.type === "enum") checkEnum(push, option, o[option.key], rules);
   }
-  if (o.background === "transparent" && rules.backgrounds.length > 0 && !rules.backgrounds.includes("transparent")) {
-    push("background", o.background, `${fam} does not support transparent; use ${list(rules.backgrounds)}`);
-  } else checkEnum(push, "background", o.background, rules.backgrounds, fam);
-  if (o.background === "transparent" && format === "jpeg") {
-    push("background", o.background, "transparent needs output_format png or webp (jpeg has no alpha)");
-  }
-  checkEnum(push, "moderation", o.moderation, rules.moderations, fam);
-  if (o.stream !== undefined) {
-    if (typeof o.stream !== "boolean") push("stream", o.stream, "must be true or false");
-    else if (o.stream && !rules.fields.stream) push("stream", o.stream, `is not supported by ${fam}`);
-  }
-  if (o.partialImages !== undefined) {
-    if (rules.maxPartialImages === 0) push("partial_images", o.partialImages, `is not supported by ${fam}`);
-    else if (!isInt(o.partialImages) || o.partialImages < 0 || o.partialImages > rules.maxPartialImages) {
-      push("partial_images", o.partialImages, `must be an integer from 0 to ${rules.maxPartialImages}`);
-    } else if (o.stream !== true) push("partial_images", o.partialImages, "applies only with stream: true");
-  }
-  if (o.style !== undefined && rules.styles.length === 0) {
-    push("style", o.style, `is supported only by dall-e-3, not ${fam}`);
-  } else checkEnum(push, "style", o.style, rules.styles, fam);
-  if (o.user !== undefined && typeof o.user !== "string") push("user", o.user, "must be a string");
-  checkEnum(push, "response_format", o.responseFormat, rules.responseFormats, fam);
+}
+
+function checkCommon(o: Loose, rules: ModelRules, push: Push, operation: ImageOperation): void {
+  for (const option of optionsFor(operation)) checkOption(option, o, rules, push);
   if (o.extraBody !== undefined) {
     if (!isPlainObject(o.extraBody)) push("extra_body", o.extraBody, "must be a plain object");
     else {
@@ -126,7 +158,12 @@ export function validateGenerateOptions(opts: GenerateOptions, model?: string): 
   const { issues, push } = collector();
   const o = asLoose(opts);
   if (!o) return [{ field: "options", value: opts, rule: "must be an object" }];
-  checkCommon({ ...o, model: model ?? o.model }, modelRules(model ?? (o.model as string | undefined)), push);
+  checkCommon(
+    { ...o, model: model ?? o.model },
+    modelRules(model ?? (o.model as string | undefined)),
+    push,
+    "generate",
+  );
   return issues;
 }
 
@@ -144,8 +181,7 @@ export async function validateEditOptions(opts: EditOptions, model?: string): Pr
   if (!o) return [{ field: "options", value: opts, rule: "must be an object" }];
   const name = model ?? (o.model as string | undefined);
   const rules = modelRules(name);
-  checkCommon({ ...o, model: name }, rules, push);
-  checkEnum(push, "input_fidelity", o.inputFidelity, rules.inputFidelities, rules.family);
+  checkCommon({ ...o, model: name }, rules, push, "edit");
   // A model without edits gets that one issue rather than a limit of zero images.
   if (!rules.edits) push("model", name ?? DEFAULT_MODEL, `${rules.family} does not support edits`);
   else await validateImages(o.images, o.mask, rules, push);

@@ -7,6 +7,7 @@ import {
   extensionFor,
   type GenerateOptions,
   resolveProvider,
+  unsentOptions,
   validateEditOptions,
   validateGenerateOptions,
 } from "@gptimg/core";
@@ -82,6 +83,12 @@ export async function executeImage(
   assertValid(
     kind === "edit" ? await validateEditOptions(opts as EditOptions, model) : validateGenerateOptions(opts, model),
   );
+  // Options the request leaves out (the model or the form has no such field) are said, never dropped silently.
+  if (direct) {
+    for (const u of unsentOptions(model, opts, kind === "edit" ? "multipart" : "json")) {
+      io.err(`note: ${u.field} ${String(u.value)} is not sent: ${u.reason}`);
+    }
+  }
 
   if (dryRun) {
     if (direct && !primary?.apiKey) io.err("note: no API key found; a real run would exit 3");

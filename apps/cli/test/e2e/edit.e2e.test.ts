@@ -78,8 +78,22 @@ describe("gptimg edit", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`POST ${provider.url}/images/edits`);
     expect(r.stdout).toMatch(/^prompt=x$/m);
-    expect(r.stdout).toMatch(/^image\[\]=@dog\.png \(image\/png, \d+ bytes\)$/m);
+    expect(r.stdout).toMatch(/^image=@dog\.png \(image\/png, \d+ bytes\)$/m);
     expect(provider.count()).toBe(0);
+  });
+
+  it("one image goes as `image`, as OpenAI's SDKs send it; fields the form or model lacks are named, not dropped silently", async () => {
+    const r = await run(
+      ["edit", "x", "-i", "dog.png", "--moderation", "low", "--input-fidelity", "high", "--json", "-o", "one/"],
+      { env, cwd: dir },
+    );
+    expect(r.code).toBe(0);
+    const req = provider.requests.at(-1)!;
+    expect(req.files.map((f) => f.field)).toEqual(["image"]);
+    expect(req.fields.moderation).toBeUndefined();
+    expect(req.fields.input_fidelity).toBeUndefined();
+    expect(r.stderr).toMatch(/note: moderation low is not sent: the multipart edit form has no moderation field/);
+    expect(r.stderr).toMatch(/note: input_fidelity high is not sent: gpt-image-2 always edits at high fidelity/);
   });
 
   it.each([

@@ -147,7 +147,11 @@ describe("gptimg generate (offline provider over HTTP)", () => {
     [["-s", "1920x1080"], /size 1920x1080: both sides must be multiples of 16; nearest legal: 1920x1088/],
     [["-n", "11"], /--n 11: must be an integer from 1 to 10/],
     [["-q", "ultra"], /quality/],
-    [["--background", "transparent"], /background/],
+    [
+      ["--background", "transparent", "-f", "jpeg"],
+      /background transparent: transparent needs output_format png or webp/,
+    ],
+    [["--background", "clear"], /background/],
     [["--compression", "50", "-f", "png"], /compression/],
     [["--extra-json", "[1]"], /--extra-json: must be a JSON object/],
     [["-n", "two"], /--n two: must be an integer from 1 to 10/],
@@ -201,6 +205,16 @@ describe("gptimg generate (offline provider over HTTP)", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it("--background transparent on gpt-image-2 is sent (in preview per OpenAI's spec): the provider decides", async () => {
+    const before = provider.count();
+    const r = await run(["generate", "a cat", "--background", "transparent", "--json"], { env, cwd: tmp() });
+    expect(provider.count()).toBe(before + 1);
+    expect(provider.requests.at(-1)?.fields).toMatchObject({ background: "transparent" });
+    // this offline provider has no transparent gpt-image-2 yet and refuses, as the real one may
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/transparent/i);
+  });
+
   it("--style reaches the wire for dall-e-3 and is refused, named, for gpt-image-2", async () => {
     const ok = await run(["generate", "a cat", "--dry-run", "--model", "dall-e-3", "--style", "natural"], {
       env,
@@ -210,7 +224,7 @@ describe("gptimg generate (offline provider over HTTP)", () => {
     expect(ok.stdout).toMatch(/"style": "natural"/);
     const bad = await run(["generate", "a cat", "--dry-run", "--style", "vivid"], { env, cwd: tmp() });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/style vivid: is supported only by dall-e-3, not gpt-image-2/);
+    expect(bad.stderr).toMatch(/style vivid: is not supported by gpt-image-2 \(dall-e-3 takes it\)/);
     expect(provider.count()).toBe(0);
   });
 

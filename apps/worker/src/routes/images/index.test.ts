@@ -201,7 +201,7 @@ describe("POST /v1/images/generations", () => {
     ["an unknown quality", { prompt: "x", quality: "ultra" }, "quality"],
     ["an unknown output format", { prompt: "x", output_format: "bmp" }, "output_format"],
     ["compression out of range", { prompt: "x", output_format: "jpeg", output_compression: 101 }, "output_compression"],
-    ["transparent with gpt-image-2", { prompt: "x", background: "transparent" }, "background"],
+    ["transparent with jpeg", { prompt: "x", background: "transparent", output_format: "jpeg" }, "background"],
     ["an unknown response_format", { prompt: "x", response_format: "xml" }, "response_format"],
     ["stream as a string", { prompt: "x", stream: "yes" }, "stream"],
     ["an unknown parameter", { prompt: "x", seed: 42 }, "seed"],
