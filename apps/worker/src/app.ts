@@ -34,7 +34,8 @@ const tooLarge = (c: Context<AppEnv>, max: number, size: number | null) => {
   return c.json(toOpenAIError(err).body, 413);
 };
 
-app.use("/v1/*", memberAuth());
+// image requests read their token in the same D1 batch as their quota and job row (lib/admit.ts)
+app.use("/v1/*", memberAuth({ defer: (c) => c.req.method === "POST" && c.req.path.startsWith("/v1/images/") }));
 app.use("/v1/*", bodyLimit(jsonOrMultipart, tooLarge));
 app.use(
   "/admin/*",

@@ -101,7 +101,14 @@ export interface SuccessFields {
  * transaction): the images are never billed without the row saying so, nor the reverse.
  * Returns the cost in USD.
  */
-export async function completeJob(env: UsageEnv, owner: JobOwner, id: string, s: SuccessFields): Promise<number> {
+export async function completeJob(
+  env: UsageEnv,
+  owner: JobOwner,
+  id: string,
+  s: SuccessFields,
+  /** more writes of the same moment (a quota hold's release), in the same batch */
+  also: D1PreparedStatement[] = [],
+): Promise<number> {
   const { statement: usage, cost } = usageInsert(env, {
     team: owner.team,
     member: owner.member,
@@ -126,7 +133,7 @@ export async function completeJob(env: UsageEnv, owner: JobOwner, id: string, s:
     s.completedAt,
     id,
   );
-  await env.DB.batch([usage, complete]);
+  await env.DB.batch([usage, complete, ...also]);
   return cost;
 }
 
@@ -146,14 +153,22 @@ export interface FailureFields {
  * Marks a job failed; images it stored before failing are recorded as usage in the same batch,
  * so they count against the quota and in the usage reports.
  */
-export async function failJob(env: UsageEnv, owner: JobOwner, id: string, f: FailureFields): Promise<void> {
+export async function failJob(
+  env: UsageEnv,
+  owner: JobOwner,
+  id: string,
+  f: FailureFields,
+  /** more writes of the same moment (a quota hold's release), in the same batch */
+  also: D1PreparedStatement[] = [],
+): Promise<void> {
   const images = f.images ?? [];
   const fail = env.DB.prepare(
     `UPDATE jobs SET status = 'failed', error = ?, request_id = COALESCE(?, request_id),
        image_keys = ?, completed_at = ? WHERE id = ?`,
   ).bind(JSON.stringify(f.error), f.error.request_id, images.length ? JSON.stringify(images) : null, f.completedAt, id);
   if (!images.length) {
-    await fail.run();
+    if (also.length) await env.DB.batch([fail, ...also]);
+    else await fail.run();
     return;
   }
   const { statement: usage } = usageInsert(env, {
@@ -165,7 +180,7 @@ export async function failJob(env: UsageEnv, owner: JobOwner, id: string, f: Fai
     ...(f.usage ? { usage: f.usage } : {}),
     jobId: id,
   });
-  await env.DB.batch([usage, fail]);
+  await env.DB.batch([usage, fail, ...also]);
 }
 
 /** Merges one channel's delivery result into `delivery_state`. */

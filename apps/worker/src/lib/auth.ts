@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, Member } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import { releaseAfterResponse } from "./quota.ts";
@@ -41,23 +41,20 @@ export function bearerToken(header: string | undefined): string | undefined {
 /**
  * Member authentication: `Authorization: Bearer gpi_…` is hashed (SHA-256) and looked up in D1.
  * Sets `c.var.member`; answers 401 in OpenAI's error shape when the token is missing, unknown,
- * revoked or expired. Once the response is complete, releases the quota hold `enforceQuota`
+ * revoked or expired. Where `defer` says so, only the hash is set (`c.var.tokenHash`): the route
+ * reads the token in its own D1 batch (`admitImageRequest`), or through `authenticate`. Once the response is complete, releases the quota hold `enforceQuota`
  * took (see `releaseAfterResponse`).
  * @example
  * app.use("/v1/*", memberAuth());
  */
-export function memberAuth(): MiddlewareHandler<AppEnv> {
+export function memberAuth(options: { defer?: (c: Context<AppEnv>) => boolean } = {}): MiddlewareHandler<AppEnv> {
+  const defer = options.defer ?? (() => false);
   return async (c, next) => {
     const token = bearerToken(c.req.header("Authorization"));
     if (!token)
       throw new HttpError(401, "auth", "missing token: send an Authorization header with a member token (gpi_…)");
-    const row = await c.env.DB.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE token_hash = ?`)
-      .bind(await hashToken(token))
-      .first<TokenRow>();
-    if (!row) throw new HttpError(401, "auth", "invalid token");
-    if (row.revoked_at !== null) throw new HttpError(401, "auth", "token revoked");
-    if (row.expires_at !== null && row.expires_at <= nowSeconds()) throw new HttpError(401, "auth", "token expired");
-    c.set("member", toMember(row));
+    c.set("tokenHash", await hashToken(token));
+    if (!defer(c)) await authenticate(c);
     try {
       await next();
     } finally {
@@ -67,7 +64,33 @@ export function memberAuth(): MiddlewareHandler<AppEnv> {
   };
 }
 
-function toMember(row: TokenRow): Member {
+/**
+ * The member behind the request's token, read from D1 once (a deferred `memberAuth` leaves it
+ * unread); throws 401 as `memberAuth` does.
+ */
+export async function authenticate(c: Context<AppEnv>): Promise<Member> {
+  const known = c.get("member");
+  if (known) return known;
+  const row = await c.env.DB.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE token_hash = ?`)
+    .bind(c.get("tokenHash"))
+    .first<TokenRow>();
+  const refusal = tokenRefusal(row ?? undefined, nowSeconds());
+  if (refusal) throw refusal;
+  const member = toMember(row as TokenRow);
+  c.set("member", member);
+  return member;
+}
+
+/** Why a token row (or its absence) does not authenticate at `now`, or undefined when it does. */
+export function tokenRefusal(row: TokenRow | undefined, now: number): HttpError | undefined {
+  if (!row) return new HttpError(401, "auth", "invalid token");
+  if (row.revoked_at !== null) return new HttpError(401, "auth", "token revoked");
+  if (row.expires_at !== null && row.expires_at <= now) return new HttpError(401, "auth", "token expired");
+  return undefined;
+}
+
+/** A token row as the member it authenticates. */
+export function toMember(row: TokenRow): Member {
   return {
     tokenId: row.id,
     team: row.team,

@@ -22,6 +22,8 @@ export interface AppEnv {
   Bindings: Env;
   Variables: {
     member: Member;
+    /** SHA-256 hex of the request's member token, set by `memberAuth()` */
+    tokenHash: string;
     /** the quota hold `enforceQuota` took for this request, released by `memberAuth()` */
     quotaHold?: string;
   };

@@ -1,4 +1,10 @@
-import { createImageClient, type ImageClient, type ProfileName, type ProviderConfig } from "@gptimg/core";
+import {
+  type ClientOptions,
+  createImageClient,
+  type ImageClient,
+  type ProfileName,
+  type ProviderConfig,
+} from "@gptimg/core";
 import type { Env } from "../env.ts";
 
 /**
@@ -58,13 +64,19 @@ export function configuredModels(env: Env): string[] {
 
 /**
  * Core's image client for this Worker's providers (primary first, then fallbacks).
- * `fetchImpl` defaults to a late-bound `globalThis.fetch`, so tests that spy on fetch see each call.
+ * `fetchImpl` defaults to a late-bound `globalThis.fetch`, so tests that spy on fetch see each call;
+ * `extra` adds per-request client options (`onImageBase64`).
  * @example
  * const client = createProviderClient(c.env);
  * for await (const ev of client.generateStream({ prompt })) …
  */
-export function createProviderClient(env: Env, fetchImpl?: typeof fetch): ImageClient {
+export function createProviderClient(
+  env: Env,
+  fetchImpl?: typeof fetch,
+  extra: Pick<ClientOptions, "onImageBase64"> = {},
+): ImageClient {
   return createImageClient({
+    ...extra,
     providers: providerConfigs(env),
     fetch: fetchImpl ?? ((input, init) => globalThis.fetch(input, init)),
   });

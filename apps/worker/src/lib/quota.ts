@@ -52,7 +52,7 @@ const subjectOf = (s: QuotaSubject): { where: string; params: string[] } =>
  * overlap for a moment (usage recorded before the row or hold is gone), the error is on the side
  * of refusing, never of overrunning.
  */
-const countedSql = (
+export const countedSql = (
   where: string,
   d: number,
 ): string => `(SELECT COALESCE(SUM(images), 0) FROM usage WHERE ${where} AND day = ?${d})
@@ -61,7 +61,7 @@ const countedSql = (
   + (SELECT COALESCE(SUM(images), 0) FROM quota_holds WHERE ${where} AND expires_at > ?${d + 2})`;
 
 /** The count's parameters after the subject's: UTC day, start of that day, now. */
-const dayParams = (now: number): [string, number, number] => [utcDay(now), now - (now % 86400), now];
+export const dayParams = (now: number): [string, number, number] => [utcDay(now), now - (now % 86400), now];
 
 /**
  * A statement that reads the images counted against `s` today, as `counted`.

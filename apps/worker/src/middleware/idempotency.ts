@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { canonicalJson, formHash } from "../jobs/hash.ts";
 import { keyReused, MAX_IDEMPOTENCY_KEY_LENGTH } from "../jobs/idempotency-key.ts";
+import { authenticate } from "../lib/auth.ts";
 import type { AppEnv } from "../lib/context.ts";
 import { HttpError } from "../lib/errors.ts";
 import { isMultipart } from "../lib/json-body.ts";
@@ -69,8 +70,8 @@ async function readAndHash(c: Context<AppEnv>): Promise<string | null> {
 export function idempotency(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = c.req.header("Idempotency-Key");
-    const member = c.get("member");
-    if (c.req.method !== "POST" || key === undefined || !member) return next();
+    if (c.req.method !== "POST" || key === undefined) return next();
+    const member = await authenticate(c);
     if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
       throw new HttpError(400, "validation", `Idempotency-Key: must be 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters`, {
         param: "Idempotency-Key",

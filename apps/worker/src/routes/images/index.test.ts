@@ -61,8 +61,19 @@ interface JobRow {
   usage: string | null;
   cost: number | null;
 }
-const lastJob = (team: string) =>
-  env.DB.prepare("SELECT * FROM jobs WHERE team = ? ORDER BY rowid DESC LIMIT 1").bind(team).first<JobRow>();
+/**
+ * The team's latest job once settled: a `b64_json` body ends with the provider's answer, and the
+ * last image's put and the row's settlement follow it (waited for here, for at most 5 s).
+ */
+async function lastJob(team: string): Promise<JobRow | null> {
+  for (let i = 0; ; i++) {
+    const row = await env.DB.prepare("SELECT * FROM jobs WHERE team = ? ORDER BY rowid DESC LIMIT 1")
+      .bind(team)
+      .first<JobRow>();
+    if (row?.status !== "running" || i >= 200) return row;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 describe("POST /v1/images/generations", () => {
   it("answers OpenAI's b64_json shape; every image is in R2 with metadata, and usage is recorded", async () => {
@@ -235,7 +246,14 @@ describe("POST /v1/images/generations", () => {
     ["content policy", undefined, { prompt: `a ${FORBIDDEN_WORD} scene` }, 400, "content_policy", {}],
     ["a provider 500", "status=500;should-retry=false", { prompt: "x" }, 502, "provider_error", {}],
     ["a provider 429", "status=429;retry-after=7;should-retry=false", { prompt: "x" }, 429, "rate_limited", {}],
-    ["an invalid JSON answer", "invalid-json", { prompt: "x" }, 502, "bad_response", { possibly_billed: true }],
+    [
+      "an invalid JSON answer",
+      "invalid-json",
+      { prompt: "x", response_format: "url" },
+      502,
+      "bad_response",
+      { possibly_billed: true },
+    ],
   ])("maps %s to %i %s without leaking the key", async (_n, fault, body, status, code, extra) => {
     start(fault);
     const { token } = await memberToken({ team: "gen-fail" });
@@ -297,6 +315,7 @@ describe("POST /v1/images/edits", () => {
     expectNoCanary(text, "the response");
     expect(side.calls[0]?.url).toBe(`${env.PROVIDER_BASE_URL}/images/edits`);
     const job = await lastJob("edit-ok");
+    expect(job?.status).toBe("succeeded");
     const prefix = `t/edit-ok/${new Date().toISOString().slice(0, 7).replace("-", "/")}/${job?.id}/`;
     expect(JSON.parse(job?.input_keys ?? "[]")).toEqual([
       `${prefix}input-0.png`,

@@ -1,14 +1,15 @@
 import type { EditOptions, GenerateOptions } from "@gptimg/core";
 import { type Context, Hono } from "hono";
-import { enforceQuota } from "../../lib/auth.ts";
+import { admitImageRequest } from "../../lib/admit.ts";
+import { authenticate } from "../../lib/auth.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError } from "../../lib/errors.ts";
 import { type ParsedImageRequest, parseEditForm, parseGenerateBody } from "../../lib/image-request.ts";
 import { readFormBody, readJsonBody } from "../../lib/json-body.ts";
 import { rememberImages } from "../../middleware/idempotency.ts";
-import { b64JsonResponse, collect, urlResponseBody } from "./respond-json.ts";
+import { answerUrl, B64JsonStream, b64JsonResponse, type Collected, collect, drain } from "./respond-json.ts";
 import { streamSse } from "./respond-sse.ts";
-import { runImageRequest } from "./run.ts";
+import { planRun, runImageRequest } from "./run.ts";
 
 /**
  * OpenAI-compatible image routes, mounted at `/v1/images` behind `memberAuth()`:
@@ -17,21 +18,36 @@ import { runImageRequest } from "./run.ts";
 export const imagesRouter = new Hono<AppEnv>();
 
 imagesRouter.post("/generations", async (c) => {
-  const body = await readJsonBody(c.req);
-  const parsed = parseGenerateBody(body, c.env.PROVIDER_MODEL);
+  const parsed = await authFirst(c, async () => parseGenerateBody(await readJsonBody(c.req), c.env.PROVIDER_MODEL));
   return respond(c, "generate", parsed);
 });
 
 imagesRouter.post("/edits", async (c) => {
-  const type = c.req.header("Content-Type") ?? "";
-  if (!/^multipart\/form-data\s*;/i.test(type)) {
-    throw new HttpError(400, "validation", `Content-Type ${type || "(missing)"}: must be multipart/form-data`, {
-      param: "body",
-    });
-  }
-  const form = await readFormBody(c.req);
-  return respond(c, "edit", await parseEditForm(form, c.env.PROVIDER_MODEL));
+  const parsed = await authFirst(c, async () => {
+    const type = c.req.header("Content-Type") ?? "";
+    if (!/^multipart\/form-data\s*;/i.test(type)) {
+      throw new HttpError(400, "validation", `Content-Type ${type || "(missing)"}: must be multipart/form-data`, {
+        param: "body",
+      });
+    }
+    return parseEditForm(await readFormBody(c.req), c.env.PROVIDER_MODEL);
+  });
+  return respond(c, "edit", parsed);
 });
+
+/**
+ * Parses a request whose token is read later, with its quota (see `admitImageRequest`); a request
+ * that does not parse is refused as unauthenticated first when its token does not pass, so only
+ * members learn what the body got wrong.
+ */
+async function authFirst<T>(c: Context<AppEnv>, parse: () => Promise<T>): Promise<T> {
+  try {
+    return await parse();
+  } catch (e) {
+    await authenticate(c);
+    throw e;
+  }
+}
 
 function defaultFormat(c: Context<AppEnv>): "b64_json" | "url" {
   return c.env.DEFAULT_RESPONSE_FORMAT === "url" ? "url" : "b64_json";
@@ -43,7 +59,9 @@ async function respond(
   parsed: ParsedImageRequest<GenerateOptions | EditOptions>,
 ) {
   const { options } = parsed;
-  await enforceQuota(c, options.model ?? c.env.PROVIDER_MODEL, options.n ?? 1);
+  const plan = await planRun(c.env, kind, options);
+  const { member, holdId } = await admitImageRequest(c.env.DB, c.get("tokenHash"), plan.job);
+  c.set("member", member);
   const responseFormat = parsed.responseFormat ?? defaultFormat(c);
   const origin = new URL(c.req.url).origin;
   const created = Math.floor(Date.now() / 1000);
@@ -53,17 +71,42 @@ async function respond(
   };
   const stop = new AbortController();
   const signal = AbortSignal.any([c.req.raw.signal, stop.signal]);
-  const events = runImageRequest({ env: c.env, member: c.get("member"), kind, options, signal });
+  const run = { env: c.env, member, kind, options, plan, holdId, signal };
   if (parsed.stream) {
+    const events = runImageRequest(run);
     // wait for the first event so a failure before any image still gets its own HTTP status
     const first = await events.next();
     if (first.done) throw new HttpError(502, "bad_response", "the provider answered with no image");
     const prefix = kind === "edit" ? "image_edit" : "image_generation";
     return streamSse(first.value, events, { env: c.env, origin, prefix, created, echo, responseFormat, stop });
   }
-  // Every image is stored before the status line goes out: a failure at any point is a proper
-  // error status, and an Idempotency-Key replay can rebuild this answer from R2.
-  const result = await collect(events, echo);
+  const replayable = c.req.header("Idempotency-Key") !== undefined;
+  if (responseFormat === "b64_json" && !replayable) {
+    const out = new B64JsonStream(created, echo, stop);
+    const events = runImageRequest({ ...run, onBase64: out.onBase64 });
+    const pumped = out.pump(events);
+    // the status line goes out with the first image text; a failure before it has its own status
+    await Promise.race([out.ready, pumped]);
+    afterBody(
+      c,
+      pumped.then(() => drain(events)),
+    );
+    return new Response(out.body, { headers: { "Content-Type": "application/json" } });
+  }
+  if (responseFormat === "url") {
+    const { answer, rest } = await answerUrl(c.env, origin, created, runImageRequest(run), echo);
+    remember(c, responseFormat, created, answer.collected);
+    afterBody(c, rest);
+    return c.json(answer.body);
+  }
+  // An Idempotency-Key replay rebuilds this answer from R2: every image is stored and the row
+  // settled before the status line goes out, so a replay never names an image that is not there.
+  const result = await collect(runImageRequest(run), echo);
+  remember(c, responseFormat, created, result);
+  return b64JsonResponse(c.env.IMAGES, created, result.images, result.tail);
+}
+
+function remember(c: Context<AppEnv>, responseFormat: "b64_json" | "url", created: number, result: Collected) {
   rememberImages(c, {
     responseFormat,
     meta: { created, ...result.tail },
@@ -72,6 +115,18 @@ async function respond(
       ...(revised_prompt !== undefined ? { revised_prompt } : {}),
     })),
   });
-  if (responseFormat === "url") return c.json(await urlResponseBody(c.env, origin, created, result));
-  return b64JsonResponse(c.env.IMAGES, created, result.images, result.tail);
+}
+
+/**
+ * What is left of a run once its answer is out: the last R2 put finishing and the one D1 batch
+ * that settles the row, seconds at most. The provider's 60-180 s happen while the response is
+ * open (its body streams from them), never here.
+ */
+function afterBody(c: Context<AppEnv>, rest: Promise<void>): void {
+  const done = rest.catch(() => undefined);
+  try {
+    c.executionCtx.waitUntil(done);
+  } catch {
+    // no execution context (app.request in tests): the promise still runs to its end
+  }
 }

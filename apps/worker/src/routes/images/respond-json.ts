@@ -18,26 +18,180 @@ export interface Collected {
 }
 
 /**
- * Drains a run: every image is in R2 once this resolves, and only one image was held at a time.
- * Any failure (provider, storage) rejects here, before a status line is sent.
+ * Drains a run to its end: every image is in R2 and the row settled once this resolves, and only
+ * two images were held at a time. Any failure (provider, storage) rejects here, before a status
+ * line is sent. For answers an Idempotency-Key replays, which must name stored images only.
  */
 export async function collect(events: AsyncGenerator<RunEvent>, echo: Echo): Promise<Collected> {
   const images: ResultImage[] = [];
   let first: Pick<GeneratedImage, "format" | "width" | "height"> | undefined;
   let tail: Record<string, unknown> = {};
   for await (const ev of events) {
-    if (ev.type === "stored") {
-      const { format, width, height, revisedPrompt } = ev.image;
-      first ??= { format, width, height };
-      images.push({
-        index: ev.image.index,
-        key: ev.stored.key,
-        ...(revisedPrompt !== undefined ? { revised_prompt: revisedPrompt } : {}),
-      });
+    if (ev.type === "image") {
+      first ??= ev.image;
+      images.push(resultImage(ev));
     } else if (ev.type === "done") tail = responseTail(first, ev.result, echo);
   }
   images.sort((a, b) => a.index - b.index);
   return { images, tail };
+}
+
+const resultImage = (ev: Extract<RunEvent, { type: "image" }>): ResultImage => ({
+  index: ev.image.index,
+  key: ev.key,
+  ...(ev.image.revisedPrompt !== undefined ? { revised_prompt: ev.image.revisedPrompt } : {}),
+});
+
+/** An answer that is ready before its run is over: what is left (storing, settling the row) runs on in `rest`. */
+export interface EarlyAnswer<T> {
+  answer: T;
+  /** the run's remainder, never rejecting: the row records any failure */
+  rest: Promise<void>;
+}
+
+/** Pulls what is left of a run (its row settles at its end); failures are the row's to record. */
+export async function drain(events: AsyncGenerator<RunEvent>): Promise<void> {
+  try {
+    for await (const _ of events);
+  } catch {
+    // recorded in the job row by the run itself
+  }
+}
+
+/**
+ * A `url` answer: waits for the provider's answer and for each image's R2 put, and for nothing
+ * else. Each URL is signed while its image is being stored; the row is settled in `rest`, after
+ * the answer (one D1 batch that records usage and releases the quota hold).
+ */
+export async function answerUrl(
+  env: Env,
+  origin: string,
+  created: number,
+  events: AsyncGenerator<RunEvent>,
+  echo: Echo,
+): Promise<EarlyAnswer<{ body: Record<string, unknown>; collected: Collected }>> {
+  const images: (ResultImage & { url: Promise<string>; stored: Promise<unknown> })[] = [];
+  let first: Pick<GeneratedImage, "format" | "width" | "height"> | undefined;
+  try {
+    for (;;) {
+      const next = await events.next();
+      if (next.done) throw new Error("the run ended without an answer");
+      const ev = next.value;
+      if (ev.type === "image") {
+        first ??= ev.image;
+        images.push({ ...resultImage(ev), url: signUrl(env, origin, ev.key), stored: ev.stored });
+      } else if (ev.type === "answered") {
+        const tail = responseTail(first, ev.result, echo);
+        const data = await Promise.all(
+          images.map(async (img) => {
+            await img.stored;
+            return {
+              url: await img.url,
+              ...(img.revised_prompt !== undefined ? { revised_prompt: img.revised_prompt } : {}),
+            };
+          }),
+        );
+        images.sort((a, b) => a.index - b.index);
+        const collected = { images: images.map(({ url: _u, stored: _s, ...img }) => img), tail };
+        return { answer: { body: { created, data, ...tail }, collected }, rest: drain(events) };
+      }
+    }
+  } catch (e) {
+    // let the run record the failure before the error answer goes out
+    await events.return(undefined).catch(() => undefined);
+    throw e;
+  }
+}
+
+const enc0 = new TextEncoder();
+
+/**
+ * A `b64_json` answer streamed as the provider's answer arrives: each image's base64 text is
+ * passed from the provider's body to the client as it comes (`onBase64`, from core's tap) while
+ * the same bytes are decoded once and stored in R2 beside it. An answer that came in another
+ * shape (SSE, chat, a URL) is encoded from the decoded image instead. The status line waits for
+ * the first image text, so a failure before any image keeps its own HTTP status; a failure after
+ * it cuts the body (the client sees an incomplete answer; the row records the failure). The
+ * body ends with the provider's answer: storing and settling the row go on in `rest`.
+ */
+export class B64JsonStream {
+  private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly body: ReadableStream<Uint8Array>;
+  private opened = false;
+  private open: number | undefined;
+  private count = 0;
+  private first: Pick<GeneratedImage, "format" | "width" | "height"> | undefined;
+  private started: () => void = () => undefined;
+  /** resolves when the first byte of the body is ready */
+  readonly ready = new Promise<void>((resolve) => {
+    this.started = resolve;
+  });
+
+  constructor(
+    private readonly created: number,
+    private readonly echo: Echo,
+    /** aborted when the client goes away, to stop the provider's request */
+    stop: AbortController,
+  ) {
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    this.body = readable;
+    this.writer = writable.getWriter();
+    this.writer.closed.catch(() => stop.abort());
+  }
+
+  private write(s: string | Uint8Array): Promise<void> {
+    return this.writer.write(typeof s === "string" ? enc0.encode(s) : s);
+  }
+
+  private async item(index: number): Promise<void> {
+    if (!this.opened) {
+      this.opened = true;
+      this.started();
+      await this.write(`{"created":${this.created},"data":[`);
+    }
+    await this.write(`${this.count ? "," : ""}{"b64_json":"`);
+    this.open = index;
+  }
+
+  /** The tap: an image's base64 text, as it arrives. */
+  readonly onBase64 = async (index: number, text: Uint8Array): Promise<void> => {
+    if (this.open !== index) await this.item(index);
+    await this.write(text);
+  };
+
+  /** Writes the run into the body up to the provider's answer; resolves with what is left of the run. */
+  async pump(events: AsyncGenerator<RunEvent>): Promise<void> {
+    try {
+      for (;;) {
+        const next = await events.next();
+        if (next.done) throw new Error("the run ended without an answer");
+        const ev = next.value;
+        if (ev.type === "image") {
+          const img = ev.image;
+          this.first ??= img;
+          if (this.open !== img.index) {
+            await this.item(img.index);
+            for (let at = 0; at < img.bytes.length; at += SLICE) {
+              await this.write(encodeBase64(img.bytes.subarray(at, Math.min(at + SLICE, img.bytes.length))));
+            }
+          }
+          const rp = img.revisedPrompt === undefined ? "" : `,"revised_prompt":${JSON.stringify(img.revisedPrompt)}`;
+          await this.write(`"${rp}}`);
+          this.open = undefined;
+          this.count++;
+        } else if (ev.type === "answered") {
+          const tail = JSON.stringify(responseTail(this.first, ev.result, this.echo));
+          await this.write(`]${tail === "{}" ? "}" : `,${tail.slice(1)}`}`);
+          await this.writer.close();
+          return;
+        }
+      }
+    } catch (e) {
+      await events.return(undefined).catch(() => undefined);
+      await this.writer.abort(e).catch(() => undefined);
+      throw e;
+    }
+  }
 }
 
 /** 3 × 64 KiB: whole base64 quads, so encoded slices join without padding in between. */
@@ -104,20 +258,4 @@ export function b64JsonResponse(
     { highWaterMark: 0 },
   );
   return new Response(stream, { headers: { "Content-Type": "application/json" } });
-}
-
-/** A `url` response: each image gets a signed, expiring `/files/…` URL. */
-export async function urlResponseBody(
-  env: Env,
-  origin: string,
-  created: number,
-  c: Collected,
-): Promise<Record<string, unknown>> {
-  const data = await Promise.all(
-    c.images.map(async (img) => ({
-      url: await signUrl(env, origin, img.key),
-      ...(img.revised_prompt !== undefined ? { revised_prompt: img.revised_prompt } : {}),
-    })),
-  );
-  return { created, data, ...c.tail };
 }

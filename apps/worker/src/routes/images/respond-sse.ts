@@ -3,6 +3,7 @@ import type { Env } from "../../env.ts";
 import { toOpenAIError } from "../../lib/errors.ts";
 import { envSecrets } from "../../lib/secrets.ts";
 import { signUrl } from "../../lib/signing.ts";
+import type { StoredImage } from "../../lib/storage.ts";
 import type { RunEvent } from "./run.ts";
 import { type Echo, resolvedSettings, shareUsage, wireUsage } from "./wire.ts";
 
@@ -22,7 +23,8 @@ export interface SseOptions {
   stop?: AbortController;
 }
 
-type Stored = Extract<RunEvent, { type: "stored" }>;
+/** A final image once its put is done: the SSE event names only stored images. */
+type Stored = Omit<Extract<RunEvent, { type: "image" }>, "stored" | "key"> & { stored: StoredImage };
 /** A final image waiting for the request's usage: its bytes stay in hand for the latest one only. */
 type Waiting = Omit<Stored, "image"> & { image: Omit<Stored["image"], "bytes">; bytes?: Uint8Array };
 
@@ -88,15 +90,17 @@ export function streamSse(first: RunEvent, rest: AsyncGenerator<RunEvent>, o: Ss
               partial_image_index: ev.partialIndex,
             }),
           );
-        } else if (ev.type === "stored") {
+        } else if (ev.type === "image") {
           const { bytes, ...image } = ev.image;
-          if (ev.usage) await completed({ ...ev, image }, bytes, wireUsage(ev.usage));
+          const { key: _key, stored: put, ...reported } = ev;
+          const stored = await put;
+          if (ev.usage) await completed({ ...reported, stored, image }, bytes, wireUsage(ev.usage));
           else {
             const last = waiting.at(-1);
             if (last) delete last.bytes;
-            waiting.push({ ...ev, image, bytes });
+            waiting.push({ ...reported, stored, image, bytes });
           }
-        } else if (ev.type === "done") {
+        } else if (ev.type === "answered") {
           const shares = shareUsage(wireUsage(ev.result.usage), waiting.length);
           const r = ev.result;
           for (const [i, w] of waiting.entries()) {

@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../env.ts";
 import { b64JsonResponse, type ResultImage } from "./respond-json.ts";
-import { runImageRequest } from "./run.ts";
+import { planRun, runImageRequest } from "./run.ts";
 
 const MiB = 1024 * 1024;
 const CHUNK = 64 * 1024;
@@ -82,14 +82,17 @@ describe("memory bounds of the image path", () => {
         return typeof v === "function" ? v.bind(target) : v;
       },
     });
+    const options = { prompt: "memory", n: 4, model: "gpt-image-2" };
     const events = runImageRequest({
       env: { ...(env as unknown as Env), IMAGES: counting },
       member: { team: "acme", member: "alice", tokenId: "tok_memory" } as never,
       kind: "generate",
-      options: { prompt: "memory", n: 4, model: "gpt-image-2" },
+      options,
+      plan: await planRun(env as unknown as Env, "generate", options),
+      holdId: "hold_memory",
     });
     const stored: string[] = [];
-    for await (const ev of events) if (ev.type === "stored") stored.push(ev.stored.key);
+    for await (const ev of events) if (ev.type === "image") stored.push(ev.key);
     expect(stored).toHaveLength(4);
     expect(putsAt.map((p) => p.bytes)).toEqual(images.map((i) => i.byteLength));
     for (const [i, put] of putsAt.entries()) {

@@ -10,11 +10,20 @@ import {
 import type { Env } from "../../env.ts";
 import { jobRequest } from "../../jobs/parse.ts";
 import { completeJob, failJob } from "../../jobs/repo.ts";
+import { type AdmittedJob, releaseHoldStatement } from "../../lib/admit.ts";
 import type { Member } from "../../lib/context.ts";
 import { toOpenAIError } from "../../lib/errors.ts";
 import { createProviderClient } from "../../lib/provider.ts";
 import { envSecrets } from "../../lib/secrets.ts";
-import { imageKey, planInputs, promptHash, putImage, putInputs, type StoredImage } from "../../lib/storage.ts";
+import {
+  imageKey,
+  type PlannedInput,
+  planInputs,
+  promptHash,
+  putImage,
+  putInputs,
+  type StoredImage,
+} from "../../lib/storage.ts";
 import { randomId } from "../../lib/tokens.ts";
 
 type DoneResult = Extract<ImageStreamEvent, { type: "done" }>["result"];
@@ -23,75 +32,116 @@ type DoneResult = Extract<ImageStreamEvent, { type: "done" }>["result"];
 export type RunEvent =
   | Extract<ImageStreamEvent, { type: "partial" }>
   /**
-   * a final image, already in R2; `image.bytes` is still in hand for a base64 response. `usage`,
-   * `quality`, `background`: what a streaming provider reported with this image alone
+   * a final image, decoded, its R2 key chosen and its put started: `stored` settles when it is in
+   * R2 (a responder that must not name an unstored image awaits it); `image.bytes` is still in
+   * hand. `usage`, `quality`, `background`: what a streaming provider reported with this image alone
    */
   | {
-      type: "stored";
+      type: "image";
       image: GeneratedImage;
-      stored: StoredImage;
+      key: string;
+      stored: Promise<StoredImage>;
       usage?: ImageUsage;
       quality?: string;
       background?: string;
     }
+  /** the provider's answer is complete (images may still be on their way to R2) */
+  | { type: "answered"; result: DoneResult }
+  /** every image is in R2 and the row is settled */
   | { type: "done"; result: DoneResult; costUsd: number; jobId: string };
+
+/** A request's job before it is admitted: its id, time and model, and its edit inputs' key suffixes. */
+export interface RunPlan {
+  jobId: string;
+  date: Date;
+  model: string;
+  /** edit inputs, keyed after `t/<team>/` (the team is known once the token is read) */
+  inputs: (Omit<PlannedInput, "key"> & { suffix: string })[];
+  /** the row admission inserts */
+  job: AdmittedJob;
+}
+
+/**
+ * Names a request's job and plans its edit inputs (their heads read, nothing stored), so that
+ * admission can insert its row in the same D1 batch that reads the token and takes the quota.
+ */
+export async function planRun(
+  env: Env,
+  kind: "generate" | "edit",
+  options: GenerateOptions | EditOptions,
+): Promise<RunPlan> {
+  const jobId = randomId("job");
+  const date = new Date();
+  const model = options.model ?? env.PROVIDER_MODEL;
+  const edit = kind === "edit" ? (options as EditOptions) : undefined;
+  const placeholder = "_";
+  const inputs = edit
+    ? (
+        await planInputs(
+          placeholder,
+          jobId,
+          edit.images.map((i) => i.data),
+          edit.mask?.data,
+          date,
+        )
+      ).map(({ key, ...p }) => ({ ...p, suffix: key.slice(`t/${placeholder}/`.length) }))
+    : [];
+  return {
+    jobId,
+    date,
+    model,
+    inputs,
+    job: {
+      id: jobId,
+      kind,
+      model,
+      n: options.n ?? 1,
+      requestJson: JSON.stringify(jobRequest(options)),
+      inputKeySuffixes: edit ? inputs.map((p) => p.suffix) : null,
+      requestedSize: options.size ?? null,
+      createdAt: Math.floor(date.getTime() / 1000),
+    },
+  };
+}
 
 export interface RunInput {
   env: Env;
   member: Member;
   kind: "generate" | "edit";
   options: GenerateOptions | EditOptions;
+  /** from `planRun`, admitted */
+  plan: RunPlan;
+  /** the admission's quota hold, released in the settlement's batch */
+  holdId: string;
   signal?: AbortSignal;
+  /**
+   * receives each image's base64 text of a JSON answer as it arrives, before it is decoded (see
+   * core's `onImageBase64`): a `b64_json` answer forwards it to its client as it comes
+   */
+  onBase64?: (index: number, text: Uint8Array) => Promise<void>;
 }
 
 /**
- * Runs one synchronous image request: records a job row (so it appears in the team's history),
- * stores edit inputs, streams the provider's answer through core, puts each final image into R2
+ * Runs one admitted synchronous image request (its row was written by admission, so it appears in
+ * the team's history): stores edit inputs, streams the provider's answer through core, puts each final image into R2
  * as soon as it is decoded, then records usage and cost and completes the row. Yields each image
  * after it is stored, so responders never send an image that is not in R2.
  */
 export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent> {
-  const { env, member, kind, options } = input;
-  const jobId = randomId("job");
-  const date = new Date();
-  const created = Math.floor(date.getTime() / 1000);
-  const model = options.model ?? env.PROVIDER_MODEL;
-  const hash = await promptHash(options.prompt);
-  // an edit's inputs get their keys now, so the row records them from its first write
-  const edit = kind === "edit" ? (options as EditOptions) : undefined;
-  const planned = edit
-    ? await planInputs(
-        member.team,
-        jobId,
-        edit.images.map((i) => i.data),
-        edit.mask?.data,
-        date,
-      )
-    : [];
-  await env.DB.prepare(
-    `INSERT INTO jobs (id, team, member, token_id, kind, status, model, request_json, input_keys, requested_size, created_at)
-     VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
-  )
-    .bind(
-      jobId,
-      member.team,
-      member.member,
-      member.tokenId,
-      kind,
-      model,
-      JSON.stringify(jobRequest(options)),
-      edit ? JSON.stringify(planned.map((p) => p.key)) : null,
-      options.size ?? null,
-      created,
-    )
-    .run();
+  const { env, member, kind, options, plan } = input;
+  const { jobId, date, model } = plan;
+  const planned = plan.inputs.map((p) => ({ ...p, key: `t/${member.team}/${p.suffix}` }));
+  const release = [releaseHoldStatement(env.DB, input.holdId)];
   const stored: StoredImage[] = [];
   // false until the row is completed or failed: a consumer that stops early (an SSE client gone)
   // leaves through `finally` with the row still running
   let settled = false;
   // the provider's usage once it came: kept for the failure row should completing the job fail
   let usage: ImageUsage | undefined;
+  // the provider's answer was read to its end: a failure from here on comes after billing
+  let answered = false;
   try {
+    const hash = await promptHash(options.prompt);
     if (planned.length) {
       await putInputs(env, planned, {
         job: jobId,
@@ -101,51 +151,86 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
         promptSha256: hash,
       });
     }
-    const client = createProviderClient(env);
+    const client = createProviderClient(env, undefined, input.onBase64 ? { onImageBase64: input.onBase64 } : {});
     const opts = { ...options, ...(input.signal ? { signal: input.signal } : {}) };
     const events = kind === "edit" ? client.editStream(opts as EditOptions) : client.generateStream(opts);
+    const meta = {
+      job: jobId,
+      team: member.team,
+      member: member.member,
+      model,
+      size: options.size ?? "auto",
+      promptSha256: hash,
+    };
+    // One put at a time, each started the moment its image is decoded: the body reads on while it
+    // runs, and the next image waits for it, so at most two decoded images are held at once.
+    const puts: Promise<StoredImage>[] = [];
     for await (const ev of events) {
       if (ev.type === "partial") yield ev;
       else if (ev.type === "image") {
         const img = ev.image;
+        const previous = puts.at(-1);
+        if (previous) await previous.catch(() => undefined);
         const key = imageKey(member.team, jobId, img.index, extensionFor(img.format), date);
-        const s = await putImage(env, key, img, {
-          job: jobId,
-          team: member.team,
-          member: member.member,
-          model,
-          size: options.size ?? "auto",
-          promptSha256: hash,
+        const put = putImage(env, key, img, meta).then((s) => {
+          stored.push(s);
+          return s;
         });
-        stored.push(s);
+        // awaited below; a responder that stops early must not leave it unhandled
+        put.catch(() => undefined);
+        puts.push(put);
         const { type: _t, image: _i, ...reported } = ev;
-        yield { type: "stored", image: img, stored: s, ...reported };
+        yield { type: "image", image: img, key, stored: put, ...reported };
       } else if (ev.type === "done") {
         const r = ev.result;
         usage = r.usage;
-        const cost = await completeJob(env, member, jobId, {
-          model: r.model,
-          images: stored,
-          usage: r.usage ?? null,
-          provider: r.provider,
-          requestId: r.requestId ?? null,
-          requestedSize: r.requestedSize ?? options.size ?? null,
-          sizeMismatch: r.sizeMismatch ?? false,
-          completedAt: Math.floor(Date.now() / 1000),
-        });
+        answered = true;
+        yield { type: "answered", result: r };
+        for (const put of puts) {
+          try {
+            await put;
+          } catch (e) {
+            throw new StoreError(e);
+          }
+        }
+        stored.sort((a, b) => a.index - b.index);
+        const cost = await completeJob(
+          env,
+          member,
+          jobId,
+          {
+            model: r.model,
+            images: stored,
+            usage: r.usage ?? null,
+            provider: r.provider,
+            requestId: r.requestId ?? null,
+            requestedSize: r.requestedSize ?? options.size ?? null,
+            sizeMismatch: r.sizeMismatch ?? false,
+            completedAt: Math.floor(Date.now() / 1000),
+          },
+          release,
+        );
         settled = true;
         yield { type: "done", result: r, costUsd: cost, jobId };
       }
     }
   } catch (err) {
     settled = true;
-    await failRun(env, member, jobId, { model, stored, usage }, err);
+    await failRun(env, member, jobId, { model, stored, usage, answered, release }, err);
     throw err;
   } finally {
     if (!settled) {
       const gone = new AbortedError("the client went away before the response ended", { possiblyBilled: true });
-      await failRun(env, member, jobId, { model, stored, usage }, gone);
+      await failRun(env, member, jobId, { model, stored, usage, answered, release }, gone);
     }
+  }
+}
+
+/** An image the provider made could not be put into R2; the provider has billed it. */
+export class StoreError extends Error {
+  override name = "StoreError";
+  constructor(cause: unknown) {
+    super("an image could not be stored", { cause });
   }
 }
 
@@ -154,7 +239,13 @@ async function failRun(
   env: Env,
   member: Member,
   jobId: string,
-  made: { model: string; stored: StoredImage[]; usage: ImageUsage | undefined },
+  made: {
+    model: string;
+    stored: StoredImage[];
+    usage: ImageUsage | undefined;
+    answered: boolean;
+    release: D1PreparedStatement[];
+  },
   err: unknown,
 ) {
   const { status, body } = toOpenAIError(err, envSecrets(env));
@@ -163,16 +254,23 @@ async function failRun(
     message: body.error.message,
     status,
     request_id: body.error.request_id ?? null,
-    possibly_billed: body.error.possibly_billed ?? false,
+    // the provider answered in full: whatever failed after (storage, bookkeeping) came after billing
+    possibly_billed: (body.error.possibly_billed ?? false) || made.answered,
   };
   try {
-    await failJob(env, member, jobId, {
-      error,
-      completedAt: Math.floor(Date.now() / 1000),
-      model: made.model,
-      images: made.stored,
-      ...(made.usage ? { usage: made.usage } : {}),
-    });
+    await failJob(
+      env,
+      member,
+      jobId,
+      {
+        error,
+        completedAt: Math.floor(Date.now() / 1000),
+        model: made.model,
+        images: made.stored,
+        ...(made.usage ? { usage: made.usage } : {}),
+      },
+      made.release,
+    );
   } catch {
     // the original error matters more to the caller than a failed bookkeeping write
   }

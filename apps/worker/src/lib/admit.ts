@@ -1,0 +1,144 @@
+/**
+ * Admission of a synchronous image request in one D1 round trip: the token (revocation and
+ * expiry read afresh on every request), the model allow-list, the daily image quota, the rpm
+ * window and the job row are one `DB.batch`, one transaction. Each write is conditioned in SQL
+ * on the ones before it, so a refused request leaves nothing behind: no hold, no rpm count, no row.
+ *
+ * The quota check and the hold are one statement, as in `holdStatement`: of 50 parallel requests
+ * exactly as many pass as fit. The hold is taken for every admitted request (a tokenless quota
+ * counts nothing) and is what the rpm count and the job row check for; it is released in the
+ * same batch that records the request's usage (`releaseHoldStatement`), the one D1 round trip
+ * after the provider.
+ */
+import { TOKEN_COLUMNS, type TokenRow, tokenRefusal, toMember } from "./auth.ts";
+import type { Member } from "./context.ts";
+import { HttpError } from "./errors.ts";
+import { countedSql, dayParams, HOLD_TTL_SECONDS } from "./quota.ts";
+import { randomId } from "./tokens.ts";
+
+/** The job row an admitted request starts with (status `running`). */
+export interface AdmittedJob {
+  id: string;
+  kind: "generate" | "edit";
+  model: string;
+  n: number;
+  requestJson: string;
+  /** edit inputs' R2 keys after `t/<team>/` (the team is known only inside the batch) */
+  inputKeySuffixes: string[] | null;
+  requestedSize: string | null;
+  createdAt: number;
+}
+
+/** What admission gives the request: who it is, and the hold its settlement releases. */
+export interface Admission {
+  member: Member;
+  holdId: string;
+}
+
+/** `t` is a token row whose hash is ?h that is live at ?now and may use ?model. */
+const live = (h: number, now: number, model: number) =>
+  `t.token_hash = ?${h} AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?${now})
+   AND (t.models IS NULL OR EXISTS (SELECT 1 FROM json_each(t.models) WHERE json_each.value = ?${model}))`;
+
+/**
+ * Checks the token, model, quota and rpm limit and inserts the job row, all in one D1 batch.
+ * Refusals, in this order: 401 `auth` (unknown, revoked or expired token), 403 `permission`
+ * (model), 429 `quota_exceeded`, 429 `rate_limited` with Retry-After. A request refused for quota
+ * does not count toward the rpm limit; one refused for rpm takes no images.
+ * @example
+ * const { member, holdId } = await admitImageRequest(env.DB, tokenHash, job);
+ */
+export async function admitImageRequest(
+  db: D1Database,
+  tokenHash: string,
+  job: AdmittedJob,
+  now = Math.floor(Date.now() / 1000),
+): Promise<Admission> {
+  const holdId = randomId("hold");
+  const windowStart = now - (now % 60);
+  const [day, dayStart] = dayParams(now);
+  const stmts = [
+    db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE token_hash = ?`).bind(tokenHash),
+    db
+      .prepare(
+        "DELETE FROM rate_windows WHERE token_id = (SELECT id FROM tokens WHERE token_hash = ?1) AND window_start < ?2",
+      )
+      .bind(tokenHash, windowStart),
+    db
+      .prepare(
+        `INSERT INTO quota_holds (id, token_id, team, member, images, expires_at)
+         SELECT ?1, t.id, NULL, NULL, ?2, ?3 + ${HOLD_TTL_SECONDS} FROM tokens t
+         WHERE ${live(4, 3, 5)}
+           AND (t.daily_image_quota IS NULL OR ?2 + ${countedSql("token_id = t.id", 6)} <= t.daily_image_quota)`,
+      )
+      .bind(holdId, job.n, now, tokenHash, job.model, day, dayStart, now),
+    // counts only requests that hold their images: the SELECT yields no row otherwise
+    db
+      .prepare(
+        `INSERT INTO rate_windows (token_id, window_start, count)
+         SELECT t.id, ?2, 1 FROM tokens t
+         WHERE t.token_hash = ?1 AND t.rpm IS NOT NULL AND EXISTS (SELECT 1 FROM quota_holds WHERE id = ?3)
+         ON CONFLICT (token_id, window_start) DO UPDATE SET count = count + 1 RETURNING count`,
+      )
+      .bind(tokenHash, windowStart, holdId),
+    db
+      .prepare(
+        `DELETE FROM quota_holds WHERE id = ?1
+         AND (SELECT w.count FROM rate_windows w JOIN tokens t ON w.token_id = t.id
+              WHERE t.token_hash = ?2 AND w.window_start = ?3) > (SELECT rpm FROM tokens WHERE token_hash = ?2)`,
+      )
+      .bind(holdId, tokenHash, windowStart),
+    db
+      .prepare(
+        `INSERT INTO jobs (id, team, member, token_id, kind, status, model, request_json, input_keys, requested_size, created_at)
+         SELECT ?1, t.team, t.member, t.id, ?2, 'running', ?3, ?4,
+           CASE WHEN ?5 IS NULL THEN NULL
+                ELSE (SELECT json_group_array('t/' || t.team || '/' || value) FROM json_each(?5)) END,
+           ?6, ?7
+         FROM tokens t WHERE t.token_hash = ?8 AND EXISTS (SELECT 1 FROM quota_holds WHERE id = ?9)`,
+      )
+      .bind(
+        job.id,
+        job.kind,
+        job.model,
+        job.requestJson,
+        job.inputKeySuffixes ? JSON.stringify(job.inputKeySuffixes) : null,
+        job.requestedSize,
+        job.createdAt,
+        tokenHash,
+        holdId,
+      ),
+    db
+      .prepare(`SELECT ${countedSql("token_id = (SELECT id FROM tokens WHERE token_hash = ?1)", 2)} AS counted`)
+      .bind(tokenHash, day, dayStart, now),
+  ];
+  const [token, , hold, rate, , inserted, counted] = await db.batch<Record<string, unknown>>(stmts);
+  const row = token?.results[0] as TokenRow | undefined;
+  const refusal = tokenRefusal(row, now);
+  if (refusal) throw refusal;
+  const member = toMember(row as TokenRow);
+  if (member.models !== null && !member.models.includes(job.model)) {
+    throw new HttpError(403, "permission", `model ${job.model}: not allowed for this token`, { param: "model" });
+  }
+  const quota = member.dailyImageQuota;
+  if ((hold?.meta.changes ?? 0) === 0 && quota !== null) {
+    const left = quota - Number(counted?.results[0]?.counted ?? 0);
+    throw new HttpError(
+      429,
+      "quota_exceeded",
+      `daily image quota of ${quota} reached: ${Math.max(0, left)} left today (UTC), ${job.n} requested`,
+      { param: "n" },
+    );
+  }
+  if (member.rpm !== null && Number(rate?.results[0]?.count ?? 0) > member.rpm) {
+    throw new HttpError(429, "rate_limited", `rate limit of ${member.rpm} requests per minute reached`, {
+      headers: { "Retry-After": String(Math.max(1, windowStart + 60 - now)) },
+    });
+  }
+  if ((inserted?.meta.changes ?? 0) !== 1) throw new Error("the admitted request's job row was not written");
+  return { member, holdId };
+}
+
+/** The statement that releases an admitted request's hold (and prunes expired ones), for its settlement batch. */
+export const releaseHoldStatement = (db: D1Database, holdId: string, now = Math.floor(Date.now() / 1000)) =>
+  db.prepare("DELETE FROM quota_holds WHERE id = ? OR expires_at <= ?").bind(holdId, now);
