@@ -1,8 +1,10 @@
 /**
  * `npm run bench -w apps/worker`: Worker overhead and memory, against the offline provider.
- *  1. Latency the Worker adds: the same 1024x1024 generation sent straight to the provider and
- *     through `wrangler dev` (answered as a signed URL, so the Worker decodes, stores to R2 and
- *     signs), at 1 and at 50 requests in flight; p50 and p99 of each, and their difference.
+ *  1. Latency the Worker adds: the same 1024x1024 generation (a photo-sized ~800 KB PNG) sent
+ *     straight to the provider and through `wrangler dev`, answered as b64_json (streamed through
+ *     while stored) and as a signed URL (after the R2 put), at 1 and at 50 requests in flight;
+ *     p50 and p99 of each, their difference, an R2 put of the same bytes alone, and the time to
+ *     the first byte and the first partial image of `stream: true`.
  *  2. Peak memory (VmHWM of the workerd processes) for one request of n=1 and n=10 noisy 4K images,
  *     answered as URLs, as b64_json and as a job, with wrangler's DevTools inspector off (its proxy
  *     grows with every upstream chunk and is not part of a deployed Worker), and n=2 under plain
@@ -198,37 +200,118 @@ async function limitedToken(origin: string): Promise<string> {
   return body.token;
 }
 
-/** Part 1: the latency the Worker adds. */
+/** Sorted durations' p50 and p99. */
+const p5099 = (t: number[]) => [pct(t, 50), pct(t, 99)] as const;
+
+/** Times a POST until its last body byte (and, for SSE, its first partial image); node:http, no undici buffering. */
+function timedPost(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; ttfb: number; firstPartial: number; total: number }> {
+  const t = performance.now();
+  return new Promise((ok, fail) => {
+    const req = request(url, { method: "POST", headers, timeout: 280_000 }, (res) => {
+      let ttfb = Number.NaN;
+      let firstPartial = Number.NaN;
+      let seen = "";
+      res.on("data", (b: Buffer) => {
+        if (Number.isNaN(ttfb)) ttfb = performance.now() - t;
+        if (Number.isNaN(firstPartial)) {
+          seen = (seen + b.toString("latin1")).slice(-200);
+          if (seen.includes("partial_image")) firstPartial = performance.now() - t;
+        }
+      });
+      res.on("end", () => ok({ status: res.statusCode ?? 0, ttfb, firstPartial, total: performance.now() - t }));
+      res.on("error", fail);
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out after 280 s")));
+    req.on("error", fail);
+    req.end(body);
+  });
+}
+
+/**
+ * The same bytes put into a local R2 bucket alone, timed inside workerd around `put` only: what a
+ * `url` answer cannot avoid. Same machine, same run, same miniflare R2 simulator as wrangler dev.
+ */
+async function r2PutAlone(bytes: number, concurrency: number, total: number): Promise<number[]> {
+  const { Miniflare } = await import("miniflare");
+  const mf = new Miniflare({
+    modules: true,
+    r2Buckets: ["B"],
+    script: `let image;
+      export default {
+        async fetch(req, env) {
+          image ??= new Uint8Array(await req.arrayBuffer());
+          const t = Date.now();
+          await env.B.put(crypto.randomUUID(), image);
+          return new Response(String(Date.now() - t));
+        },
+      };`,
+  });
+  try {
+    const payload = new Uint8Array(bytes).map(() => Math.floor(Math.random() * 256));
+    const times: number[] = [];
+    await (await mf.dispatchFetch("http://r2.test/", { method: "POST", body: payload })).text();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < total) {
+          next += 1;
+          times.push(Number(await (await mf.dispatchFetch("http://r2.test/", { method: "POST", body: payload })).text()));
+        }
+      }),
+    );
+    return times.sort((a, b) => a - b);
+  } finally {
+    await mf.dispose();
+  }
+}
+
+/** Part 1: the latency the Worker adds, with images the size real ones have. */
 async function overhead(): Promise<void> {
-  const stack = await startStack({ provider: { latencyMs: LATENCY_MS } });
+  const stack = await startStack({ provider: { latencyMs: LATENCY_MS, photo: true } });
   try {
     const token = await stack.createToken("bench", "bench");
-    const body = JSON.stringify({ model: "gpt-image-2", prompt: "benchmark", size: "1024x1024" });
-    const direct = () =>
-      fetch(`${stack.provider.url}/images/generations`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${DEV_SECRETS.PROVIDER_API_KEY}`, "content-type": "application/json" },
-        body,
-      }).then((r) => expectOk(r, "provider"));
+    const request = { model: "gpt-image-2", prompt: "benchmark", size: "1024x1024" };
+    const providerHeaders = {
+      authorization: `Bearer ${DEV_SECRETS.PROVIDER_API_KEY}`,
+      "content-type": "application/json",
+    };
+    const probe = await timedPost(`${stack.provider.url}/images/generations`, providerHeaders, JSON.stringify(request));
+    const sample = await fetch(`${stack.provider.url}/images/generations`, {
+      method: "POST",
+      headers: providerHeaders,
+      body: JSON.stringify(request),
+    }).then((r) => r.json() as Promise<{ data: { b64_json: string }[] }>);
+    const pngBytes = Buffer.from(sample.data[0]?.b64_json ?? "", "base64").length;
+    if (probe.status !== 200) throw new Error(`provider answered ${probe.status}`);
+    const direct = async () => {
+      const r = await timedPost(`${stack.provider.url}/images/generations`, providerHeaders, JSON.stringify(request));
+      if (r.status !== 200) throw new Error(`provider answered ${r.status}`);
+    };
     const limited = await limitedToken(stack.origin);
-    const worker = (bearer: string) => () =>
-      fetch(`${stack.origin}/v1/images/generations`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
-        body: JSON.stringify({ ...JSON.parse(body), response_format: "url" }),
-      }).then((r) => expectOk(r, "worker"));
-    const viaWorker = worker(token);
-    const viaWorkerLimited = worker(limited);
+    const worker = (bearer: string, format: "url" | "b64_json") => async () => {
+      const r = await timedPost(
+        `${stack.origin}/v1/images/generations`,
+        { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
+        JSON.stringify({ ...request, response_format: format }),
+      );
+      if (r.status !== 200) throw new Error(`worker answered ${r.status}`);
+    };
     // wrangler dev's own floor: a request that touches neither D1 nor R2, and one D1 round trip
     const floor = (path: string) => () => fetch(`${stack.origin}${path}`).then((r) => r.arrayBuffer().then(() => {}));
     const floors: [string, () => Promise<void>][] = [
       ["GET /nope (404, no D1)", floor("/nope")],
       ["GET /healthz (one D1 query)", floor("/healthz")],
     ];
-    // warm up both paths (module load, D1/R2 files, sharp) before measuring
+    // warm up every path (module load, D1/R2 files, the provider's drawing) before measuring
     await measure(4, 20, direct);
-    await measure(4, 20, viaWorker);
-    await measure(4, 20, viaWorkerLimited);
+    for (const f of ["url", "b64_json"] as const) {
+      await measure(4, 20, worker(token, f));
+      await measure(4, 20, worker(limited, f));
+    }
     for (const [, fn] of floors) await measure(4, 20, fn);
 
     console.log("wrangler dev floor (no provider call)");
@@ -236,32 +319,83 @@ async function overhead(): Promise<void> {
     console.log("|---|---:|---:|---:|---:|");
     for (const [name, fn] of floors) {
       for (const [c, n] of ROUNDS) {
-        const t = await measure(c, n, fn);
-        console.log(`| ${name} | ${c} | ${n} | ${fmt(pct(t, 50))} | ${fmt(pct(t, 99))} |`);
+        const [p50, p99] = p5099(await measure(c, n, fn));
+        console.log(`| ${name} | ${c} | ${n} | ${fmt(p50)} | ${fmt(p99)} |`);
       }
     }
     console.log("");
 
+    console.log(`R2 put alone of ${(pngBytes / 1024).toFixed(0)} KiB (miniflare's local R2, timed around put inside workerd)`);
+    console.log("| in flight | puts | p50 | p99 |");
+    console.log("|---:|---:|---:|---:|");
+    const puts = new Map<number, readonly [number, number]>();
+    for (const [c, n] of ROUNDS) {
+      const pp = p5099(await r2PutAlone(pngBytes, c, n));
+      puts.set(c, pp);
+      console.log(`| ${c} | ${n} | ${fmt(pp[0])} | ${fmt(pp[1])} |`);
+    }
+    console.log("");
+
     console.log(
-      `Worker overhead: 1024x1024 PNG, provider latency ${LATENCY_MS} ms, Worker answers response_format=url`,
+      `Worker overhead: 1024x1024 photo-sized PNG (${(pngBytes / 1024).toFixed(0)} KiB), provider latency ${LATENCY_MS} ms`,
     );
     console.log(
-      "| token | in flight | requests | direct p50 | direct p99 | Worker p50 | Worker p99 | added p50 | added p99 |",
+      "| answer | token | in flight | requests | direct p50 | direct p99 | Worker p50 | Worker p99 | added p50 | added p99 | target (p50) |",
     );
-    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for (const [label, fn] of [
-      ["no limits", viaWorker],
-      ["quota + rpm", viaWorkerLimited],
-    ] as const) {
-      for (const [c, n] of ROUNDS) {
-        const d = await measure(c, n, direct);
-        const w = await measure(c, n, fn);
-        const [d50, d99, w50, w99] = [pct(d, 50), pct(d, 99), pct(w, 50), pct(w, 99)];
-        console.log(
-          `| ${label} | ${c} | ${n} | ${fmt(d50)} | ${fmt(d99)} | ${fmt(w50)} | ${fmt(w99)} | ${fmt(w50 - d50)} | ${fmt(w99 - d99)} |`,
-        );
+    console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    for (const format of ["b64_json", "url"] as const) {
+      for (const [label, bearer] of [
+        ["no limits", token],
+        ["quota + rpm", limited],
+      ] as const) {
+        for (const [c, n] of ROUNDS) {
+          const [d50, d99] = p5099(await measure(c, n, direct));
+          const [w50, w99] = p5099(await measure(c, n, worker(bearer, format)));
+          const put50 = puts.get(c)?.[0] ?? 0;
+          const limit = format === "b64_json" ? d50 * 1.15 : (d50 + put50) * 1.15;
+          const target =
+            c === 1
+              ? `${w50 <= limit ? "met" : "NOT met"}: <= ${fmt(limit)} (${format === "b64_json" ? "direct" : "direct + put"} + 15 %)`
+              : "-";
+          console.log(
+            `| ${format} | ${label} | ${c} | ${n} | ${fmt(d50)} | ${fmt(d99)} | ${fmt(w50)} | ${fmt(w99)} | ${fmt(w50 - d50)} | ${fmt(w99 - d99)} | ${target} |`,
+          );
+        }
       }
     }
+    console.log("");
+
+    // stream: true, two partial images: when the first byte and the first partial image arrive
+    const streamBody = JSON.stringify({ ...request, stream: true, partial_images: 2 });
+    const streamed = async (url: string, headers: Record<string, string>) => {
+      const ttfb: number[] = [];
+      const partial: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const r = await timedPost(url, headers, streamBody);
+        if (r.status !== 200) throw new Error(`stream answered ${r.status}`);
+        ttfb.push(r.ttfb);
+        partial.push(r.firstPartial);
+      }
+      return [p5099(ttfb.sort((a, b) => a - b)), p5099(partial.sort((a, b) => a - b))] as const;
+    };
+    const sd = await streamed(`${stack.provider.url}/images/generations`, providerHeaders);
+    const sw = await streamed(`${stack.origin}/v1/images/generations`, {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+    });
+    console.log("stream: true (partial_images 2), 20 requests one at a time");
+    console.log("| | direct p50 | direct p99 | Worker p50 | Worker p99 | added p50 |");
+    console.log("|---|---:|---:|---:|---:|---:|");
+    console.log(
+      `| first byte | ${fmt(sd[0][0])} | ${fmt(sd[0][1])} | ${fmt(sw[0][0])} | ${fmt(sw[0][1])} | ${fmt(sw[0][0] - sd[0][0])} |`,
+    );
+    console.log(
+      `| first partial image | ${fmt(sd[1][0])} | ${fmt(sd[1][1])} | ${fmt(sw[1][0])} | ${fmt(sw[1][1])} | ${fmt(sw[1][0] - sd[1][0])} |`,
+    );
+    console.log("");
+    console.log(
+      "D1 round trips per image request: 1 before the provider call, 1 after (counted with a counting D1 binding in src/routes/images/hotpath.test.ts)",
+    );
   } finally {
     await stack.stop();
   }

@@ -20,7 +20,8 @@ export interface Mutations {
   /** render this size instead of the one asked for (reported as asked) */
   wrongSize?: string | true;
   /** incompressible pixels */
-  noise?: boolean;
+  /** true: 40 % of each row random; "photo": 25 %, the size of a real image (see `photo`) */
+  noise?: boolean | "photo";
   /** corrupt every base64 string */
   invalidBase64?: boolean;
   /** make the JSON body (or the SSE completed event) unparsable */

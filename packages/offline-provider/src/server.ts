@@ -22,8 +22,8 @@ function faultsFromField(value: unknown): FaultSpec[] {
 }
 
 /** Folds the data-changing faults into the options the routes understand. */
-function mutationsOf(faults: FaultSpec[]): Mutations {
-  const m: Mutations = {};
+function mutationsOf(faults: FaultSpec[], photo?: boolean): Mutations {
+  const m: Mutations = photo ? { noise: "photo" } : {};
   for (const f of faults) {
     if (f.kind === "wrong-format") m.wrongFormat = f.format ?? true;
     else if (f.kind === "wrong-size") m.wrongSize = f.size ?? true;
@@ -162,7 +162,7 @@ export async function startOfflineProvider(opts: OfflineProviderOptions = {}): P
       }
       if (parseError) throw parseError;
 
-      const mutations = mutationsOf(faults);
+      const mutations = mutationsOf(faults, opts.photo);
       const reply = await dispatch(r, {
         method,
         path,

@@ -76,6 +76,12 @@ export interface OfflineProviderOptions {
   apiKey?: string;
   /** delay added before every image or chat response */
   latencyMs?: number;
+  /**
+   * draw every image with a quarter of each row noise, so images have the sizes real ones do
+   * (a 1024x1024 PNG ~800 KB) instead of a few KB of stripes; each one is drawn once and reused
+   * (the `noise` fault still gives its 40 %, ~11 MB at 3840x2160)
+   */
+  photo?: boolean;
   /** initial fault queue, as if passed to `setFaults` */
   defaultFaults?: FaultSpec[];
   /** receives one line per request (no secrets) */

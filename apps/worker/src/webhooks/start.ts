@@ -57,10 +57,14 @@ export const startChatJob = async (env: Env, s: ChatJobStart): Promise<StartOutc
   try {
     if (!(await claimEvent(env.DB, s.platform, s.eventId))) return { started: false, reason: "duplicate" };
     const n = s.command.options.n ?? 1;
-    // a quick look first, so a member already over quota costs no downloads; the hold decides
-    const left = await imagesLeft(env.DB, s.member);
-    if (left !== null && n > left) throw new ChatQuotaExceededError();
-    const inputs = s.command.kind === "edit" && s.inputs ? await downloadInputs(s.inputs) : undefined;
+    const edit = s.command.kind === "edit" && s.inputs;
+    // an edit looks first, so a member already over quota costs no downloads; the hold decides
+    // (a generation downloads nothing: the hold alone saves a D1 round trip)
+    if (edit) {
+      const left = await imagesLeft(env.DB, s.member);
+      if (left !== null && n > left) throw new ChatQuotaExceededError();
+    }
+    const inputs = edit ? await downloadInputs(edit) : undefined;
     const delivery: ChatDelivery = { kind: "chat", platform: s.platform, target: s.target };
     let hold: string | null = null;
     let started: Awaited<ReturnType<typeof createJob>>;

@@ -1,0 +1,197 @@
+/**
+ * The request path's own costs: D1 round trips before and after the provider call, a `b64_json`
+ * body that streams while the provider's answer is still arriving, and what a failure part-way
+ * through such a body leaves in the job row.
+ */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { encodeBase64 } from "@gptimg/core";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { png } from "../../../../../packages/core/test-fixtures/images.ts";
+import { countingD1, tripsAround } from "../../../test/d1-count.ts";
+import { memberToken, ORIGIN, useOfflineProvider } from "../../../test/gateway-support.ts";
+import { app } from "../../app.ts";
+import type { Env } from "../../env.ts";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** Calls the Worker with a D1 binding that logs its round trips into `log`; waits for work after the response. */
+async function counted(log: string[], path: string, init: RequestInit & { token: string }) {
+  const ctx = createExecutionContext();
+  const headers = new Headers(init.headers);
+  headers.set("authorization", `Bearer ${init.token}`);
+  const res = await app.fetch(
+    new Request(`${ORIGIN}${path}`, { ...init, headers }),
+    { ...(env as unknown as Env), DB: countingD1(env.DB, log) },
+    ctx,
+  );
+  const text = await res.text();
+  await waitOnExecutionContext(ctx);
+  return { res, text };
+}
+
+const json = (token: string, body: unknown) => ({
+  token,
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
+
+describe("D1 round trips per image request", () => {
+  it.each<[string, Record<string, unknown>]>([
+    ["b64_json", {}],
+    ["url", { response_format: "url" }],
+    ["an SSE stream", { stream: true, partial_images: 1 }],
+  ])("%s: one before the provider is called, one after", async (_name, extra) => {
+    const log: string[] = [];
+    const side = useOfflineProvider();
+    const spy = vi.mocked(globalThis.fetch);
+    const routed = spy.getMockImplementation();
+    spy.mockImplementation(async (input, init) => {
+      log.push("provider");
+      return (routed as typeof fetch)(input, init);
+    });
+    // quota and rpm set: their checks are in the same trip
+    const { token } = await memberToken({ team: "trips", dailyImageQuota: 100, rpm: 100 });
+    const { res } = await counted(log, "/v1/images/generations", json(token, { prompt: "a cat", n: 2, ...extra }));
+    expect(res.status).toBe(200);
+    expect(side.calls).toHaveLength(1);
+    expect(tripsAround(log, "provider")).toEqual({ before: 1, after: 1 });
+    const row = await env.DB.prepare(
+      "SELECT status FROM jobs WHERE team = 'trips' ORDER BY rowid DESC LIMIT 1",
+    ).first();
+    expect(row).toEqual({ status: "succeeded" });
+    const holds = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM quota_holds WHERE token_id IN (SELECT id FROM tokens WHERE team = 'trips')",
+    ).first<{ n: number }>();
+    expect(holds?.n).toBe(0);
+  });
+
+  it("an edit: one before, one after", async () => {
+    const log: string[] = [];
+    useOfflineProvider();
+    const spy = vi.mocked(globalThis.fetch);
+    const routed = spy.getMockImplementation();
+    spy.mockImplementation(async (input, init) => {
+      log.push("provider");
+      return (routed as typeof fetch)(input, init);
+    });
+    const { token } = await memberToken({ team: "trips-edit" });
+    const form = new FormData();
+    form.append("prompt", "add a hat");
+    form.append("image[]", new File([png({ width: 64, height: 64 })], "a.png", { type: "image/png" }));
+    const { res } = await counted(log, "/v1/images/edits", { token, method: "POST", body: form });
+    expect(res.status).toBe(200);
+    expect(tripsAround(log, "provider")).toEqual({ before: 1, after: 1 });
+    const row = await env.DB.prepare(
+      "SELECT input_keys FROM jobs WHERE team = 'trips-edit' ORDER BY rowid DESC LIMIT 1",
+    ).first<{ input_keys: string }>();
+    expect(JSON.parse(row?.input_keys ?? "[]")).toEqual([
+      expect.stringMatching(/^t\/trips-edit\/\d{4}\/\d\d\/job_[0-9a-z]+\/input-0\.png$/),
+    ]);
+  });
+
+  it("a refused request makes one trip and never reaches the provider", async () => {
+    const log: string[] = [];
+    const side = useOfflineProvider();
+    const { token } = await memberToken({ team: "trips-refused", revokedAt: 1 });
+    const { res } = await counted(log, "/v1/images/generations", json(token, { prompt: "a cat" }));
+    expect(res.status).toBe(401);
+    expect(side.calls).toHaveLength(0);
+    expect(log).toEqual(["d1"]);
+  });
+});
+
+describe("a b64_json answer streams while the provider's answer arrives", () => {
+  /** An upstream whose JSON body the test releases piece by piece. */
+  function heldUpstream() {
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        controller = c;
+      },
+    });
+    vi.spyOn(globalThis, "fetch").mockImplementation(
+      async () => new Response(body, { headers: { "content-type": "application/json" } }),
+    );
+    const enc = new TextEncoder();
+    return { send: (s: string) => controller.enqueue(enc.encode(s)), end: () => controller.close() };
+  }
+
+  it("sends the image's base64 before the provider has finished sending it", async () => {
+    const up = heldUpstream();
+    const b64 = encodeBase64(png({ width: 64, height: 64, padBeforeData: 200_000 }));
+    const half = Math.floor(b64.length / 2);
+    up.send(`{"created":1,"data":[{"b64_json":"${b64.slice(0, half)}`);
+    const { token } = await memberToken({ team: "stream-b64" });
+    const ctx = createExecutionContext();
+    const res = await app.fetch(
+      new Request(`${ORIGIN}/v1/images/generations`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ prompt: "a cat" }),
+      }),
+      env as unknown as Env,
+      ctx,
+    );
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const dec = new TextDecoder();
+    let seen = "";
+    // the first half is all the provider has sent: it reaches the client before the rest exists
+    while (seen.length < half) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += dec.decode(value, { stream: true });
+    }
+    expect(seen.startsWith('{"created":')).toBe(true);
+    expect(seen).toContain(b64.slice(0, half));
+    up.send(`${b64.slice(half)}"}],"usage":{"input_tokens":5,"output_tokens":7,"total_tokens":12}}`);
+    up.end();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += dec.decode(value, { stream: true });
+    }
+    const body = JSON.parse(seen) as { data: { b64_json: string }[]; usage: { total_tokens: number } };
+    expect(body.data[0]?.b64_json).toBe(b64);
+    expect(body.usage.total_tokens).toBe(12);
+    await waitOnExecutionContext(ctx);
+    const row = await env.DB.prepare(
+      "SELECT status, image_keys FROM jobs WHERE team = 'stream-b64' ORDER BY rowid DESC LIMIT 1",
+    ).first<{ status: string; image_keys: string }>();
+    expect(row?.status).toBe("succeeded");
+    const key = (JSON.parse(row?.image_keys ?? "[]") as { key: string }[])[0]?.key as string;
+    const obj = await env.IMAGES.get(key);
+    expect(encodeBase64(new Uint8Array(await (obj as R2ObjectBody).arrayBuffer()))).toBe(b64);
+  });
+
+  it("a body that breaks part-way is cut for the client and the row says failed, possibly billed", async () => {
+    const up = heldUpstream();
+    const b64 = encodeBase64(png({ width: 64, height: 64, padBeforeData: 50_000 }));
+    up.send(`{"created":1,"data":[{"b64_json":"${b64.slice(0, 4000)}`);
+    up.send("*not base64*");
+    up.end();
+    const { token } = await memberToken({ team: "stream-broken" });
+    const ctx = createExecutionContext();
+    const res = await app.fetch(
+      new Request(`${ORIGIN}/v1/images/generations`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ prompt: "a cat" }),
+      }),
+      env as unknown as Env,
+      ctx,
+    );
+    expect(res.status).toBe(200);
+    await expect(res.text()).rejects.toThrow();
+    await waitOnExecutionContext(ctx);
+    const row = await env.DB.prepare(
+      "SELECT status, error FROM jobs WHERE team = 'stream-broken' ORDER BY rowid DESC LIMIT 1",
+    ).first<{ status: string; error: string }>();
+    expect(row?.status).toBe("failed");
+    expect(JSON.parse(row?.error ?? "{}")).toMatchObject({ code: "bad_response", possibly_billed: true });
+  });
+});
