@@ -259,7 +259,9 @@ async function r2PutAlone(bytes: number, concurrency: number, total: number): Pr
       Array.from({ length: concurrency }, async () => {
         while (next < total) {
           next += 1;
-          times.push(Number(await (await mf.dispatchFetch("http://r2.test/", { method: "POST", body: payload })).text()));
+          times.push(
+            Number(await (await mf.dispatchFetch("http://r2.test/", { method: "POST", body: payload })).text()),
+          );
         }
       }),
     );
@@ -325,7 +327,9 @@ async function overhead(): Promise<void> {
     }
     console.log("");
 
-    console.log(`R2 put alone of ${(pngBytes / 1024).toFixed(0)} KiB (miniflare's local R2, timed around put inside workerd)`);
+    console.log(
+      `R2 put alone of ${(pngBytes / 1024).toFixed(0)} KiB (miniflare's local R2, timed around put inside workerd)`,
+    );
     console.log("| in flight | puts | p50 | p99 |");
     console.log("|---:|---:|---:|---:|");
     const puts = new Map<number, readonly [number, number]>();
