@@ -35,7 +35,7 @@ async function main(argv: string[], controller: AbortController): Promise<number
   // work to start JavaScriptCore's JIT threads, which a hello world never starts.
   const [{ commandHelp, mainHelp }, { findCommand }] = await Promise.all([
     import("./cli/help.ts"),
-    import("./commands/specs.ts"),
+    import("./cli/specs.ts"),
   ]);
   if (first === undefined) {
     // a usage error: the help goes to stderr, stdout stays for data

@@ -1,4 +1,4 @@
-import { COMMANDS, type CommandSpec } from "../commands/specs.ts";
+import { COMMANDS, type CommandSpec } from "./specs.ts";
 import { FLAGS, type FlagDef } from "./flags.ts";
 
 function flagLine(name: string, def: FlagDef): string {

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import type { CommandSpec } from "../commands/specs.ts";
+import type { CommandSpec } from "./specs.ts";
 import { usageError } from "./errors.ts";
 import { FLAGS, type FlagName, type FlagValues } from "./flags.ts";
 

@@ -1,6 +1,6 @@
 import { usageError } from "../cli/errors.ts";
 import { FLAGS, type FlagDef } from "../cli/flags.ts";
-import { COMMANDS } from "./specs.ts";
+import { COMMANDS } from "../cli/specs.ts";
 import type { CommandRun } from "./types.ts";
 
 const names = COMMANDS.map((c) => c.name);

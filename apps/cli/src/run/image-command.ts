@@ -1,7 +1,7 @@
 import type { Io } from "../cli/io.ts";
 import { parseCommandArgs, str } from "../cli/parse.ts";
 import { reportFailure } from "../cli/report.ts";
-import type { CommandSpec } from "../commands/specs.ts";
+import type { CommandSpec } from "../cli/specs.ts";
 import { loadSources } from "../config/settings.ts";
 import { executeImage, finishImage } from "./execute.ts";
 import { readPrompt } from "./prompt.ts";

@@ -1,4 +1,4 @@
-import { type FlagName, GROUPS } from "../cli/flags.ts";
+import { type FlagName, GROUPS } from "./flags.ts";
 
 /** What `help`, completions and the parser need to know about a command, without loading it. */
 export interface CommandSpec {
