@@ -32,6 +32,18 @@ afterAll(async () => {
   for (const d of [prefix, home]) if (d) rmSync(d, { recursive: true, force: true });
 });
 
+/** Calls `then` once the binary's request has reached the (hanging) provider: it is running and waiting. */
+function whenWaiting(then: () => void): void {
+  const before = provider.count();
+  let tries = 0;
+  const poll = setInterval(() => {
+    if (provider.count() > before || ++tries > 300) {
+      clearInterval(poll);
+      then();
+    }
+  }, 100);
+}
+
 describe("npm i -g gptimg: the launcher runs this platform's binary", () => {
   it("gptimg --version names the version, commit and target", async () => {
     const r = await run(gptimg(), ["--version"], { env: env() });
@@ -81,10 +93,21 @@ describe("npm i -g gptimg: the launcher runs this platform's binary", () => {
     provider.setFaults([{ kind: "hang" }]);
     const r = await run(gptimg(), ["generate", "x", "-o", join(home, "hang/")], {
       env: env({ GPTIMG_BASE_URL: provider.url, GPTIMG_API_KEY: KEY }),
-      onSpawn: (child) => setTimeout(() => child.kill("SIGTERM"), 1500),
+      onSpawn: (child) => whenWaiting(() => child.kill("SIGTERM")),
     });
     provider.setFaults([]);
     expect(r.signal).toBe("SIGTERM");
+  });
+
+  it("passes Ctrl-C from a script (no terminal) on: gptimg stops cleanly, exit 130", async () => {
+    provider.setFaults([{ kind: "hang" }]);
+    const r = await run(gptimg(), ["generate", "x", "-o", join(home, "interrupted/")], {
+      env: env({ GPTIMG_BASE_URL: provider.url, GPTIMG_API_KEY: KEY }),
+      onSpawn: (child) => whenWaiting(() => child.kill("SIGINT")),
+    });
+    provider.setFaults([]);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain("interrupted");
   });
 });
 

@@ -66,9 +66,9 @@ child.on("error", (e) => fail(`could not start the binary: ${e.message}`));
 // Signals sent to the launcher are passed on to the binary. Ctrl-C in a terminal already reaches
 // both (same process group): passing it on as well would be a second Ctrl-C, which makes gptimg
 // stop at once instead of finishing cleanly, so from a terminal the launcher only waits.
-const fromTerminal = require("node:tty").isatty(0) || require("node:tty").isatty(2);
 process.on("SIGINT", () => {
-  if (!fromTerminal) child.kill("SIGINT");
+  const tty = require("node:tty"); // loaded here, not at start: most runs never see a signal
+  if (!tty.isatty(0) && !tty.isatty(2)) child.kill("SIGINT");
 });
 if (process.platform !== "win32") {
   for (const signal of ["SIGTERM", "SIGHUP", "SIGQUIT"]) process.on(signal, () => child.kill(signal));
