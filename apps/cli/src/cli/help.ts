@@ -1,5 +1,5 @@
-import { COMMANDS, type CommandSpec } from "./specs.ts";
 import { FLAGS, type FlagDef } from "./flags.ts";
+import { COMMANDS, type CommandSpec } from "./specs.ts";
 
 function flagLine(name: string, def: FlagDef): string {
   const short = def.short ? `-${def.short}, ` : "    ";

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
-import type { CommandSpec } from "./specs.ts";
 import { usageError } from "./errors.ts";
 import { FLAGS, type FlagName, type FlagValues } from "./flags.ts";
+import type { CommandSpec } from "./specs.ts";
 
 export interface Parsed {
   values: FlagValues;
