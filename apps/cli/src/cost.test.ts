@@ -18,6 +18,13 @@ describe("estimateCost", () => {
     expect(estimateCost("mystery", { inputTokens: 1, outputTokens: 1 }, "generate", table)).toBeNull();
     expect(estimateCost("gpt-image-2", undefined, "generate", table)).toBeNull();
   });
+  it("knows more than gpt-image-2 and matches names case-insensitively: never $0 for want of a rate", () => {
+    const usage = { inputTokens: 50, outputTokens: 1000 };
+    expect(estimateCost("GPT-IMAGE-2", usage, "generate", table)).toBeCloseTo((50 * 5 + 1000 * 30) / 1e6, 9);
+    expect(estimateCost("gpt-image-1", usage, "generate", table)).toBeGreaterThan(0);
+    expect(estimateCost("dall-e-3", undefined, "generate", table, 1)).toBe(0.04);
+    expect(estimateCost("dall-e-3", undefined, "generate", table)).toBeNull();
+  });
   it("config rates override and extend the table", () => {
     const t = rateTable({
       "gpt-image-2": { imageOutput: 40 },

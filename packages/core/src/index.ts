@@ -91,6 +91,7 @@ export {
   resolveProvider,
   resolveProviders,
 } from "./providers.ts";
+export { type CostUsage, estimateCost, MODEL_RATES, type ModelRate, rateFor } from "./rates.ts";
 export { readAtMost } from "./read-at-most.ts";
 export {
   type ReadImagesOptions,
@@ -110,7 +111,7 @@ export { isRetryableStatus, RETRY_DEFAULTS, retryDelayMs } from "./retry.ts";
 // Domain: sizes, model rules, validation, image inspection, redaction
 export { checkSize, nearestLegalSize, type ResolvedSize, resolveSize, SIZE_ALIASES, SIZE_PRESETS } from "./sizes.ts";
 export { parseImageEvents, type SseImageEvent } from "./sse.ts";
-export { networkErrorDetail } from "./transport.ts";
+export { networkErrorDetail, withoutPlatformHint } from "./transport.ts";
 // Options and results
 export type {
   Background,

@@ -311,3 +311,17 @@ describe("size properties", () => {
     );
   });
 });
+
+describe("the size error's list", () => {
+  it("names every preset and every alias, 2k-square and 4k-landscape included", () => {
+    let rule = "";
+    try {
+      resolveSize("huge");
+    } catch (e) {
+      rule = (e as ValidationError).issues[0]?.rule ?? "";
+    }
+    for (const name of [...SIZE_PRESETS, ...Object.keys(SIZE_ALIASES)]) expect(rule).toContain(name);
+    expect(rule).toMatch(/2k-square/);
+    expect(rule).toMatch(/4k-landscape/);
+  });
+});

@@ -40,9 +40,10 @@ export const SIZE_ALIASES: Readonly<Record<string, string>> = {
   "4k-portrait": "2160x3840",
 };
 
+/** What a size may be, listing every preset and alias from the tables above. */
 const ACCEPTED =
-  'must be "auto", a preset (1024x1024, 1536x1024, 1024x1536, 2048x2048, 2048x1152, 3840x2160, 2160x3840), ' +
-  "an alias (square, landscape, portrait, 2k, 2k-landscape, 2k-portrait, 4k, 4k-portrait), " +
+  `must be "auto", a preset (${SIZE_PRESETS.join(", ")}), ` +
+  `an alias (${Object.keys(SIZE_ALIASES).join(", ")}), ` +
   "a ratio W:H (e.g. 16:9) or WxH (e.g. 1920x1088)";
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorCodes, networkErrorDetail, platformMessage } from "./transport.ts";
+import { errorCodes, networkErrorDetail, platformMessage, withoutPlatformHint } from "./transport.ts";
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 
@@ -27,6 +27,14 @@ describe("networkErrorDetail", () => {
     ["an empty message", new Error(""), "network error"],
   ])("%s", (_name, e, want) => {
     expect(networkErrorDetail(e)).toBe(want);
+  });
+
+  it("withoutPlatformHint strips Bun's advice from any message, e.g. a wrapped body-read failure", () => {
+    expect(
+      withoutPlatformHint(
+        "reading the answer: The socket connection was closed unexpectedly. For more information, pass `verbose: true` in the second argument to fetch()",
+      ),
+    ).toBe("reading the answer: The socket connection was closed unexpectedly.");
   });
 
   it("keeps a message that only mentions verbose elsewhere", () => {

@@ -60,10 +60,13 @@ export function networkErrorDetail(e: unknown): string {
   return errorCodes(e)[0] ?? platformMessage(e);
 }
 
+/** A message without the runtime's debugging advice (Bun's "pass `verbose: true`…"). */
+export const withoutPlatformHint = (message: string): string => message.replace(PLATFORM_HINT, "");
+
 /** An error's message without the runtime's debugging advice. */
 export function platformMessage(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return msg.replace(PLATFORM_HINT, "") || "network error";
+  return withoutPlatformHint(msg) || "network error";
 }
 
 /** One attempt's abort signal: the caller's signal or the attempt's own deadline. */

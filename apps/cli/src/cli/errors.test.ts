@@ -1,6 +1,6 @@
 import { AbortedError, ContentPolicyError, RateLimitError, ValidationError } from "@gptimg/core";
 import { describe, expect, it } from "vitest";
-import { describeFailure } from "./errors.ts";
+import { CliError, describeFailure } from "./errors.ts";
 import { EXIT } from "./exit-codes.ts";
 import type { Io } from "./io.ts";
 import { reportFailure } from "./report.ts";
@@ -91,5 +91,17 @@ describe("reportFailure", () => {
     const io = fakeIo();
     await reportFailure(io, "generate", new ValidationError([{ field: "size", value: "abc", rule: "bad" }]), false);
     expect(io.errLines).toEqual(["error: --size abc: bad"]);
+  });
+});
+
+describe("describeFailure drops the runtime's advice", () => {
+  it("from any error's message, a CliError's included", () => {
+    const hint = " For more information, pass `verbose: true` in the second argument to fetch()";
+    for (const e of [
+      new CliError("bad_response", `reading the answer: socket closed.${hint}`, { possiblyBilled: true }),
+      new Error(`socket closed.${hint}`),
+    ]) {
+      expect(describeFailure(e).info.message).not.toMatch(/verbose/);
+    }
   });
 });

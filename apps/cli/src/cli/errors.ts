@@ -1,4 +1,4 @@
-import { formatIssue, type ValidationIssue } from "@gptimg/core";
+import { formatIssue, type ValidationIssue, withoutPlatformHint } from "@gptimg/core";
 import { EXIT, type ExitCode, exitCodeFor } from "./exit-codes.ts";
 import { flagForField } from "./flag-names.ts";
 
@@ -70,8 +70,16 @@ function validationMessage(x: ErrorLike): string | undefined {
 const outOfQuota = (x: ErrorLike): boolean =>
   x.providerCode === "insufficient_quota" || x.providerType === "insufficient_quota";
 
-/** Normalizes anything thrown into the envelope's error object and an exit code. */
+/**
+ * Normalizes anything thrown into the envelope's error object and an exit code; the runtime's
+ * debugging advice (Bun's "pass `verbose: true`") never reaches the user, whatever wrapped it.
+ */
 export function describeFailure(e: unknown): { info: FailureInfo; exitCode: ExitCode } {
+  const d = describeRaw(e);
+  return { ...d, info: { ...d.info, message: withoutPlatformHint(d.info.message) } };
+}
+
+function describeRaw(e: unknown): { info: FailureInfo; exitCode: ExitCode } {
   if (e instanceof CliError) {
     return {
       info: {

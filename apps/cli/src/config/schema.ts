@@ -8,6 +8,8 @@ export interface Rate {
   textInput: number;
   imageInput: number;
   imageOutput: number;
+  /** USD per image, for models billed by the image */
+  perImage?: number;
 }
 
 export interface ProviderEntry {

@@ -60,7 +60,7 @@ export async function runDirect(r: DirectRun): Promise<Omit<Envelope, "command" 
         model: res.model,
         images: r.saver.saved,
         usage: res.usage ?? null,
-        cost: estimateCost(res.model, res.usage, r.kind, r.rates),
+        cost: estimateCost(res.model, res.usage, r.kind, r.rates, r.saver.saved.length),
         requestId: res.requestId ?? null,
         sizeMismatch: res.sizeMismatch,
       };

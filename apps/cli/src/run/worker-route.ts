@@ -100,7 +100,7 @@ export async function saveJob(
     cost:
       typeof job.cost_usd === "number"
         ? job.cost_usd
-        : estimateCost(model, usage ?? undefined, job.kind ?? "generate", c.rates),
+        : estimateCost(model, usage ?? undefined, job.kind ?? "generate", c.rates, images.length),
     requestId: job.request_id ?? null,
     sizeMismatch: job.size_mismatch === true,
   };

@@ -48,6 +48,11 @@ export async function workerError(res: Response, what: string): Promise<CliError
   } catch {
     // not JSON: keep the status line
   }
+  if (res.status === 401 && code === "auth" && !/\/admin\//.test(res.url)) {
+    // The Worker refused the team token (not a provider key): say how to store a good one.
+    const endpoint = res.url ? res.url.replace(/\/v1\/.*$/, "") : "URL";
+    message += `; the team token was refused: run gptimg login --endpoint ${endpoint} (or set GPTIMG_TOKEN)`;
+  }
   const requestId = res.headers.get("x-request-id") ?? res.headers.get("cf-ray") ?? undefined;
   return new CliError(code, message, { status: res.status, ...(requestId ? { requestId } : {}) });
 }

@@ -143,6 +143,7 @@ describe("the Worker route behaves as direct mode", () => {
     const r = await run(["generate", "x", "--json"], { env: { ...env, GPTIMG_TOKEN: "wrong-token-1" }, cwd: tmp() });
     expect(r.code).toBe(3);
     expect(envelope(r).error).toMatchObject({ code: "auth", status: 401 });
+    expect(envelope(r).error.message).toContain(`run gptimg login --endpoint ${worker.url}`);
   });
 
   it("jobs list, show and wait", async () => {
