@@ -22,6 +22,8 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
   jobs: () => import("./commands/jobs.ts"),
   admin: () => import("./commands/admin.ts"),
   completion: () => import("./commands/completion.ts"),
+  // the MCP SDK loads only here: every other command starts without it
+  mcp: () => import("./commands/mcp.ts"),
 };
 
 async function main(argv: string[], controller: AbortController): Promise<number> {

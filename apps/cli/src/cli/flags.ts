@@ -78,6 +78,12 @@ const CLI_FLAGS = {
     help: "config file (default $XDG_CONFIG_HOME/gptimg/config.json)",
     file: true,
   },
+  // mcp
+  "max-result-bytes": {
+    type: "string",
+    value: "BYTES",
+    help: "largest MCP tool result; inline previews are left out beyond it (default 1048576, at least 16384)",
+  },
   // login / config
   profile: {
     type: "string",

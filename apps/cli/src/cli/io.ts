@@ -14,6 +14,8 @@ export interface Io {
   cwd: string;
   signal: AbortSignal;
   now(): Date;
+  /** receives progress text instead of a spinner (an MCP client's progress notifications) */
+  progress?: (text: string) => void;
 }
 
 /**

@@ -16,8 +16,13 @@ export interface Progress {
 
 const silent: Progress = { update() {}, note() {}, clear() {}, stop() {} };
 
-/** Starts a spinner when `io.interactive`, otherwise returns a no-op. */
+/** Starts a spinner when `io.interactive`, forwards to `io.progress` when set, otherwise a no-op. */
 export function startProgress(io: Io, text: string): Progress {
+  const forward = io.progress;
+  if (forward) {
+    forward(text);
+    return { update: forward, note: forward, clear() {}, stop() {} };
+  }
   if (!io.interactive) return silent;
   const started = Date.now();
   let status = text;

@@ -107,6 +107,17 @@ export const COMMANDS: CommandSpec[] = [
     ],
   },
   {
+    name: "mcp",
+    summary: "serve the image tools to an MCP client over stdio",
+    usage: "gptimg mcp [--out DIR] [--max-result-bytes N] [route flags]",
+    flags: ["out", "max-result-bytes", ...route],
+    notes: [
+      "tools: generate_image, edit_image, resolve_size, get_job; settings, keys and the Worker route as for generate.",
+      "images are saved under --out (default: the directory the client starts gptimg in); see docs/mcp.md",
+      'example (Claude Code): claude mcp add gptimg -- gptimg mcp --out ~/Pictures/gptimg',
+    ],
+  },
+  {
     name: "completion",
     summary: "print a shell completion script",
     usage: "gptimg completion bash|zsh|fish",

@@ -1,18 +1,13 @@
-import { resolve } from "node:path";
 import { CliError, usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { flag, intFlag, parseCommandArgs, parseDuration, str } from "../cli/parse.ts";
 import { startProgress } from "../cli/progress.ts";
 import { reportFailure } from "../cli/report.ts";
 import { loadSources, workerSettings } from "../config/settings.ts";
-import { rateTable } from "../cost.ts";
-import { claimOutput } from "../files/claim.ts";
-import { planOutput } from "../files/naming.ts";
-import { ensureWritableDir, isDirectory } from "../files/write.ts";
 import { printEnvelope } from "../run/envelope.ts";
 import { outputMode } from "../run/execute.ts";
-import { ImageSaver } from "../run/saver.ts";
-import { DEFAULT_JOB_WAIT_MS, saveJob } from "../run/worker-route.ts";
+import { saveFinishedJob } from "../run/job-wait.ts";
+import { DEFAULT_JOB_WAIT_MS } from "../run/worker-route.ts";
 import { createJobsClient } from "../worker/jobs-client.ts";
 import type { CommandRun } from "./types.ts";
 
@@ -75,18 +70,16 @@ export const run: CommandRun = async (args, io, spec) => {
       timeoutMs: timeout ? parseDuration(timeout) : DEFAULT_JOB_WAIT_MS,
       onStatus: (s) => progress.update(`job ${s}`),
     });
-    const plan = planOutput({
+    const result = await saveFinishedJob({
+      job,
+      jobs,
+      io,
+      sources,
+      mode,
       out,
-      outIsDir: out !== undefined && (await isDirectory(resolve(io.cwd, out))),
-      cwd: io.cwd,
-      prompt: id,
-      now: io.now(),
-      n: Math.max(1, job.images?.length ?? 1),
+      force: flag(values, "force"),
+      progress,
     });
-    await ensureWritableDir(plan.dir);
-    const force = flag(values, "force");
-    const saver = new ImageSaver(await claimOutput(plan, "png", force), force);
-    const result = await saveJob(job, { jobs, saver, io, mode, rates: rateTable(sources.file.config.rates), progress });
     progress.stop();
     printEnvelope(io, mode, { ...result, command: "jobs wait", elapsedMs: Math.round(performance.now() - started) });
     return EXIT.ok;

@@ -62,6 +62,7 @@ export async function runDirect(r: DirectRun): Promise<Omit<Envelope, "command" 
         usage: res.usage ?? null,
         cost: estimateCost(res.model, res.usage, r.kind, r.rates, r.saver.saved.length),
         requestId: res.requestId ?? null,
+        jobId: null,
         sizeMismatch: res.sizeMismatch,
       };
     }

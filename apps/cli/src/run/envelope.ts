@@ -19,6 +19,8 @@ export interface Envelope {
   usage: EnvelopeUsage | null;
   cost: number | null;
   requestId: string | null;
+  /** the Worker job that made the images (the Worker route), else null */
+  jobId: string | null;
   sizeMismatch: boolean;
   elapsedMs: number;
 }

@@ -49,6 +49,7 @@ export async function executeImage(
   prompt: string,
   io: Io,
   sources: Sources,
+  hooks: { savePartials?: boolean } = {},
 ): Promise<Envelope | undefined> {
   const started = performance.now();
   const mode = outputMode(values);
@@ -120,7 +121,7 @@ export async function executeImage(
   await ensureWritableDir(plan.dir);
   const force = flag(values, "force");
   const claimed = await claimOutput(plan, extensionFor(opts.outputFormat ?? "png") ?? "png", force);
-  const saver = new ImageSaver(claimed, force);
+  const saver = new ImageSaver(claimed, force, { partials: hooks.savePartials !== false });
   const rates = rateTable(sources.file.config.rates);
   const progress = startProgress(io, worker ? `sending to ${worker.endpoint}` : `generating with ${primary!.name}`);
   try {
@@ -151,6 +152,7 @@ export async function executeImage(
       usage: envelope.usage,
       cost: envelope.cost,
       requestId: envelope.requestId,
+      jobId: envelope.jobId,
       sizeMismatch: envelope.sizeMismatch,
       elapsedMs: envelope.elapsedMs,
     };

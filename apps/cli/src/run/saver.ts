@@ -22,6 +22,8 @@ export interface SavedImage {
   format: string;
   width: number;
   height: number;
+  /** the signed URL the image came from (the Worker route) */
+  url?: string;
 }
 
 /**
@@ -30,14 +32,18 @@ export interface SavedImage {
  */
 export class ImageSaver {
   readonly saved: SavedImage[] = [];
-  private partialsSkipped = false;
+  private partialsSkipped: boolean;
+  /** `partials: false` reports partial images without writing them (an MCP call keeps no previews) */
   constructor(
     private plan: OutputPlan,
     private readonly force: boolean,
-  ) {}
+    opts: { partials?: boolean } = {},
+  ) {
+    this.partialsSkipped = opts.partials === false;
+  }
 
   /** Saves one final image; `possiblyBilled` errors come from here if the bytes are no image. */
-  async save(bytes: Uint8Array, index: number): Promise<SavedImage> {
+  async save(bytes: Uint8Array, index: number, url?: string): Promise<SavedImage> {
     const info = inspectImage(bytes);
     if (!info.ok) {
       throw new CliError(
@@ -60,7 +66,14 @@ export class ImageSaver {
         cause: e,
       });
     }
-    const saved = { path, bytes: bytes.byteLength, format: info.format, width: info.width, height: info.height };
+    const saved: SavedImage = {
+      path,
+      bytes: bytes.byteLength,
+      format: info.format,
+      width: info.width,
+      height: info.height,
+      ...(url ? { url } : {}),
+    };
     this.saved.push(saved);
     collectGarbage();
     return saved;

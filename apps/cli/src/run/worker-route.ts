@@ -85,7 +85,7 @@ export async function saveJob(
     c.progress.update(`downloading ${i + 1}/${images.length}`);
     const bytes = await c.jobs.download(img.url, c.io.signal, img.bytes);
     // the position names the file, never the server's index
-    const saved = await c.saver.save(bytes, i);
+    const saved = await c.saver.save(bytes, i, img.url);
     c.progress.clear();
     printSaved(c.io, c.mode, saved);
   }
@@ -102,6 +102,7 @@ export async function saveJob(
         ? job.cost_usd
         : estimateCost(model, usage ?? undefined, job.kind ?? "generate", c.rates, images.length),
     requestId: job.request_id ?? null,
+    jobId: job.id,
     sizeMismatch: job.size_mismatch === true,
   };
 }

@@ -1,0 +1,174 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { redact, ValidationError } from "@gptimg/core";
+import type { GetJobArgs, ImageArgs, ImageOutcome, ToolBackend, ToolContext, ToolFailure } from "@gptimg/mcp-tools";
+import { CliError, describeFailure } from "../cli/errors.ts";
+import { EXIT } from "../cli/exit-codes.ts";
+import type { FlagName, FlagValues } from "../cli/flags.ts";
+import type { Io } from "../cli/io.ts";
+import { scrub, secrets } from "../cli/secrets.ts";
+import { loadSources, workerSettings } from "../config/settings.ts";
+import type { Envelope } from "../run/envelope.ts";
+import { executeImage } from "../run/execute.ts";
+import { saveFinishedJob } from "../run/job-wait.ts";
+import { createJobsClient } from "../worker/jobs-client.ts";
+import { isTerminal } from "../worker/types.ts";
+import { fetchInputs } from "./inputs.ts";
+import type { ServeOptions } from "./serve.ts";
+
+/** Tool argument → the generate/edit flag it sets (values as the flag parser would give them). */
+const FLAG_OF = {
+  model: "model",
+  n: "n",
+  size: "size",
+  quality: "quality",
+  output_format: "format",
+  output_compression: "compression",
+  background: "background",
+  moderation: "moderation",
+  partial_images: "partial-images",
+  user: "user",
+  input_fidelity: "input-fidelity",
+} as const satisfies Partial<Record<keyof ImageArgs, FlagName>>;
+
+/** Default wait of get_job: long enough for most generations, short of common client timeouts. */
+const GET_JOB_WAIT_S = 45;
+
+/** The flags one tool call runs with: the server's route flags, then the call's options. */
+function callFlags(server: FlagValues, args: ImageArgs, outDir: string): FlagValues {
+  const values: FlagValues = { ...server, json: true };
+  for (const [arg, name] of Object.entries(FLAG_OF) as [keyof typeof FLAG_OF, FlagName][]) {
+    const v = args[arg];
+    if (v !== undefined) values[name] = String(v);
+  }
+  // partial images only come with a stream: asking for them asks for one
+  if (args.stream === true || (args.partial_images ?? 0) > 0) values.stream = true;
+  if (args.stream === true && args.partial_images === undefined) values["partial-images"] = "0";
+  const extra = { ...(args.extra_body ?? {}), ...(args.style !== undefined ? { style: args.style } : {}) };
+  if (Object.keys(extra).length > 0) values["extra-json"] = JSON.stringify(extra);
+  values.out = args.out === undefined ? outDir : resolve(outDir, args.out);
+  if (args.overwrite) values.force = true;
+  return values;
+}
+
+/** The CLI's io for one call: no stdout (it carries the protocol), notes to stderr, progress to the client. */
+function callIo(io: Io, ctx: ToolContext): Io {
+  return {
+    ...io,
+    out: () => undefined,
+    interactive: false,
+    color: false,
+    signal: AbortSignal.any([io.signal, ctx.signal]),
+    progress: (text) => ctx.progress(text),
+  };
+}
+
+function outcome(env: Envelope): ImageOutcome {
+  const images = env.images;
+  return {
+    status: "succeeded",
+    jobId: env.jobId,
+    provider: env.provider,
+    model: env.model,
+    requestId: env.requestId,
+    usage: env.usage,
+    costUsd: env.cost,
+    sizeMismatch: env.sizeMismatch,
+    images,
+    async readImage(i) {
+      const img = images[i];
+      if (!img) return undefined;
+      const buf = await readFile(img.path);
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    },
+  };
+}
+
+/**
+ * The tools over the CLI's own machinery: settings, keys and route resolved per call exactly
+ * as `gptimg generate` resolves them, images saved by the same saver under the server's
+ * output directory.
+ */
+export function localBackend(o: ServeOptions): ToolBackend {
+  async function image(kind: "generate" | "edit", args: ImageArgs, ctx: ToolContext): Promise<ImageOutcome> {
+    const io = callIo(o.io, ctx);
+    const values = callFlags(o.values, args, o.outDir);
+    const fetched = kind === "edit" ? await fetchInputs(args.images ?? [], args.mask, io.signal) : undefined;
+    try {
+      if (fetched) {
+        values.image = fetched.images;
+        if (fetched.mask !== undefined) values.mask = fetched.mask;
+      }
+      const sources = loadSources(values, io);
+      const env = await executeImage(kind, values, args.prompt, io, sources, { savePartials: false });
+      if (!env) throw new CliError("internal", "no result");
+      return outcome(env);
+    } finally {
+      await fetched?.cleanup();
+    }
+  }
+
+  async function getJob(args: GetJobArgs, ctx: ToolContext): Promise<ImageOutcome> {
+    const io = callIo(o.io, ctx);
+    const values: FlagValues = { ...o.values };
+    const sources = loadSources(values, io);
+    const w = workerSettings(sources);
+    if (!w.token) {
+      throw new CliError(
+        "auth",
+        `get_job needs the Worker route: run gptimg login --endpoint URL (or set GPTIMG_ENDPOINT and GPTIMG_TOKEN)`,
+        { exitCode: EXIT.auth },
+      );
+    }
+    const jobs = createJobsClient({ endpoint: w.endpoint, token: w.token });
+    const waitMs = (args.wait_seconds ?? GET_JOB_WAIT_S) * 1000;
+    const progress = io.progress ?? (() => undefined);
+    let job = await jobs.get(args.id, io.signal);
+    if (!isTerminal(job.status) && waitMs > 0) {
+      try {
+        job = await jobs.wait(args.id, { signal: io.signal, timeoutMs: waitMs, onStatus: (s) => progress(`job ${s}`) });
+      } catch (e) {
+        if (io.signal.aborted || !(e instanceof CliError) || e.code !== "outcome_unknown") throw e;
+        job = await jobs.get(args.id, io.signal);
+      }
+    }
+    if (job.status === "queued" || job.status === "running") return { status: job.status, jobId: job.id, images: [] };
+    const out = args.out === undefined ? o.outDir : resolve(o.outDir, args.out);
+    const silent = { update: progress, note: progress, clear() {}, stop() {} };
+    const result = await saveFinishedJob({
+      job,
+      jobs,
+      io,
+      sources,
+      mode: "json",
+      out,
+      force: args.overwrite === true,
+      progress: silent,
+    });
+    return outcome({ ...result, command: "get_job", elapsedMs: 0 });
+  }
+
+  return {
+    surface: "local",
+    generate: (args, ctx) => image("generate", args, ctx),
+    edit: (args, ctx) => image("edit", args, ctx),
+    getJob,
+    describe: (e) => describeLocal(e),
+  };
+}
+
+/** A thrown error as a tool failure: the CLI's codes, core's wire-named messages, no secret. */
+export function describeLocal(e: unknown): ToolFailure {
+  const { info } = describeFailure(e);
+  // core names fields as the tools do (size, output_format); the CLI's text names flags
+  const message = e instanceof ValidationError && e.status === undefined ? e.message : info.message;
+  const jobId = /\bjob (job_[A-Za-z0-9_-]+)/.exec(message)?.[1];
+  return {
+    code: info.code,
+    message: scrub(redact(message, secrets())).replace(/gptimg jobs wait (job_\S+)/, "get_job $1"),
+    possiblyBilled: info.possiblyBilled,
+    status: info.status,
+    requestId: info.requestId,
+    ...(jobId ? { jobId } : {}),
+  };
+}
