@@ -11,6 +11,7 @@ import { filesRouter } from "./routes/files.ts";
 import { healthRouter } from "./routes/health.ts";
 import { imagesRouter } from "./routes/images/index.ts";
 import { jobsRouter } from "./routes/jobs/index.ts";
+import { mcpRouter } from "./routes/mcp/index.ts";
 import { modelsRouter } from "./routes/models.ts";
 import { openapiRouter } from "./routes/openapi/index.ts";
 import { usageRouter } from "./routes/usage.ts";
@@ -57,6 +58,7 @@ app.route("/v1/callback-secret", callbackSecretRouter);
 app.route("/admin", adminRouter);
 app.route("/files", filesRouter);
 app.route("/webhooks", webhooksRouter);
+app.route("/mcp", mcpRouter);
 app.route("/healthz", healthRouter);
 app.route("/openapi.json", openapiRouter);
 

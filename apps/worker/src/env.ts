@@ -37,6 +37,8 @@ export interface Env {
   PUBLIC_BASE_URL?: string;
   /** Var: "true" lets `callback_url` use http://127.0.0.1 / http://localhost (local development only). */
   ALLOW_LOCAL_CALLBACKS?: string;
+  /** Var: largest `/mcp` tool result in bytes; inline previews are left out beyond it (default 1048576). */
+  MCP_MAX_RESULT_BYTES?: string;
 
   /** Secret: bearer token for /admin routes. */
   ADMIN_TOKEN?: string;

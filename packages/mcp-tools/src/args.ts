@@ -3,9 +3,6 @@ import type { JsonSchema } from "./schema.ts";
 
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
-const typeOf = (v: unknown): string =>
-  v === null ? "null" : Array.isArray(v) ? "array" : Number.isInteger(v) ? "integer" : typeof v;
-
 function fits(schema: JsonSchema, v: unknown): boolean {
   switch (schema.type) {
     case undefined:
@@ -23,25 +20,35 @@ function fits(schema: JsonSchema, v: unknown): boolean {
   }
 }
 
-function check(schema: JsonSchema, v: unknown, field: string, push: (i: ValidationIssue) => void): void {
-  const bad = (rule: string) => push({ field, value: v, rule });
-  if (!fits(schema, v)) return bad(`must be ${schema.type === "integer" ? "an integer" : `a ${schema.type}`}`);
-  if (schema.enum && !schema.enum.includes(v as string)) return bad(`must be one of ${schema.enum.join(", ")}`);
+/** The rule `v` breaks at its own level, or undefined. */
+function broken(schema: JsonSchema, v: unknown): string | undefined {
+  if (!fits(schema, v)) return `must be ${schema.type === "integer" ? "an integer" : `a ${schema.type}`}`;
+  if (schema.enum && !schema.enum.includes(v as string)) return `must be one of ${schema.enum.join(", ")}`;
   if (typeof v === "number") {
-    if (schema.minimum !== undefined && v < schema.minimum) return bad(rangeRule(schema));
-    if (schema.maximum !== undefined && v > schema.maximum) return bad(rangeRule(schema));
+    if (schema.minimum !== undefined && v < schema.minimum) return rangeRule(schema);
+    if (schema.maximum !== undefined && v > schema.maximum) return rangeRule(schema);
   }
   if (typeof v === "string") {
-    if (schema.minLength !== undefined && v.trim().length < schema.minLength) return bad("must not be empty");
+    if (schema.minLength !== undefined && v.trim().length < schema.minLength) return "must not be empty";
     if (schema.maxLength !== undefined && v.length > schema.maxLength)
-      return bad(`must be at most ${schema.maxLength} characters`);
+      return `must be at most ${schema.maxLength} characters`;
   }
   if (Array.isArray(v)) {
     if (schema.minItems !== undefined && v.length < schema.minItems)
-      return bad(`needs at least ${schema.minItems} item${schema.minItems === 1 ? "" : "s"}`);
-    if (schema.maxItems !== undefined && v.length > schema.maxItems)
-      return bad(`takes at most ${schema.maxItems} items`);
-    if (schema.items) for (const [i, item] of v.entries()) check(schema.items, item, `${field}[${i}]`, push);
+      return `needs at least ${schema.minItems} item${schema.minItems === 1 ? "" : "s"}`;
+    if (schema.maxItems !== undefined && v.length > schema.maxItems) return `takes at most ${schema.maxItems} items`;
+  }
+  return undefined;
+}
+
+function check(schema: JsonSchema, v: unknown, field: string, push: (i: ValidationIssue) => void): void {
+  const rule = broken(schema, v);
+  if (rule) {
+    push({ field, value: v, rule });
+    return;
+  }
+  if (Array.isArray(v) && schema.items) {
+    for (const [i, item] of v.entries()) check(schema.items, item, `${field}[${i}]`, push);
   }
   if (schema.type === "object" && schema.properties) checkObject(schema, v as Record<string, unknown>, field, push);
   if (schema.type === "object" && !schema.properties) {
@@ -68,7 +75,11 @@ function checkObject(
     const s = Object.hasOwn(props, k) ? props[k] : undefined;
     if (!s) {
       if (schema.additionalProperties === false) {
-        push({ field: name(k), value: v, rule: `is not an option of this tool (it takes ${Object.keys(props).join(", ")})` });
+        push({
+          field: name(k),
+          value: v,
+          rule: `is not an option of this tool (it takes ${Object.keys(props).join(", ")})`,
+        });
       }
       continue;
     }

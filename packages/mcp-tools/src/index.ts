@@ -14,6 +14,7 @@ export {
   MIN_RESULT_CAP,
   type OutcomeImage,
   type OutcomeUsage,
+  type StructuredImageResult,
 } from "./result.ts";
 export { imageOptionSchemas, type JsonSchema, type Surface } from "./schema.ts";
 export { createToolServer, type ToolBackend, type ToolContext, type ToolServerOptions } from "./server.ts";

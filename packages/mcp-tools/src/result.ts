@@ -34,6 +34,30 @@ export interface ImageOutcome {
   readImage?(index: number): Promise<Uint8Array | undefined>;
 }
 
+/** `structuredContent` of generate_image, edit_image and get_job (see `imageResultSchema`). */
+export interface StructuredImageResult {
+  status: ImageOutcome["status"];
+  job_id?: string;
+  provider?: string;
+  model?: string;
+  request_id?: string;
+  images: {
+    path?: string;
+    url?: string;
+    uri: string;
+    width: number;
+    height: number;
+    format: string;
+    mime_type: string;
+    bytes: number;
+  }[];
+  usage?: { input_tokens: number; output_tokens: number; total_tokens: number };
+  cost_usd?: number;
+  size_mismatch?: boolean;
+  /** how many images are also inline as `image` content */
+  previews: number;
+}
+
 /** Default cap on one tool result, serialized: 1 MiB. */
 export const DEFAULT_RESULT_CAP = 1024 * 1024;
 /** The smallest cap accepted: room for the text, links and structured data of 10 images. */

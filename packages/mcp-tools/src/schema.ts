@@ -1,4 +1,14 @@
-import { GPT_IMAGE_2_PRESETS, type ModelFamily, modelRules, SIZE_ALIASES } from "@gptimg/core";
+import {
+  GPT_IMAGE_2_PRESETS,
+  type ImageOperation,
+  type ImageOption,
+  imageOption,
+  type ModelFamily,
+  type ModelValuesKey,
+  modelRules,
+  optionsFor,
+  SIZE_ALIASES,
+} from "@gptimg/core";
 
 /** The JSON Schema subset the tools use (and `checkArgs` enforces). */
 export interface JsonSchema {
@@ -24,93 +34,65 @@ export type Surface = "local" | "remote";
 
 const FAMILIES: ModelFamily[] = ["gpt-image-2", "gpt-image-1", "dall-e-3", "dall-e-2"];
 
-/** Every value any known model family takes for a field, in the table's order. */
-function union<K extends "qualities" | "outputFormats" | "backgrounds" | "moderations" | "inputFidelities" | "styles">(
-  key: K,
-): string[] {
-  const out: string[] = [];
-  for (const f of FAMILIES) for (const v of modelRules(f)[key]) if (!out.includes(v)) out.push(v);
-  return out;
-}
-
-/** Values per family, for descriptions ("gpt-image-2: auto, opaque"). */
-function perFamily(key: "qualities" | "backgrounds" | "styles" | "outputFormats"): string {
-  return FAMILIES.map((f) => [f, modelRules(f)[key].join(", ") || "not supported"] as const)
-    .map(([f, v]) => `${f}: ${v}`)
-    .join("; ");
+/** "gpt-image-2: auto, opaque; dall-e-3: auto…" for an option whose values differ per model. */
+function perFamily(key: ModelValuesKey): string {
+  return FAMILIES.map((f) => `${f}: ${modelRules(f)[key].join(", ") || "not supported"}`).join("; ");
 }
 
 const gpt2 = modelRules("gpt-image-2");
-const aliases = Object.entries(SIZE_ALIASES)
-  .map(([k, v]) => `${k}=${v}`)
-  .join(", ");
+
+/** What the tools add to an option's one-line help: the rules an agent needs before calling. */
+const MORE: Partial<Record<string, string>> = {
+  size:
+    `; gpt-image-2 presets ${GPT_IMAGE_2_PRESETS.join(", ")}; aliases ${Object.entries(SIZE_ALIASES)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", ")}; a ratio such as 16:9 becomes 1536x864; custom WxH: both sides multiples of 16, ` +
+    "long side <= 3840, long/short <= 3, 655,360 to 8,294,400 pixels. An illegal size is refused with the " +
+    "nearest legal one; resolve_size tells in advance",
+  stream: "; partial images arrive as progress notifications",
+  partial_images: " (asking for partial images turns stream on)",
+};
+
+/** Options the tools leave out: results always come back as files or signed URLs. */
+const NOT_TOOL_OPTIONS = new Set(["responseFormat", "images", "mask"]);
+
+function optionSchema(o: ImageOption): JsonSchema {
+  const more = MORE[o.wire] ?? "";
+  const values = o.modelValues ? `; per model: ${perFamily(o.modelValues)}` : "";
+  const description = `${o.help}${more}${values}`;
+  switch (o.type) {
+    case "integer":
+      return { type: "integer", minimum: o.min, maximum: o.max, description };
+    case "boolean":
+      return { type: "boolean", description };
+    case "enum":
+      return { type: "string", enum: [...(o.values ?? [])], description };
+    default:
+      return {
+        type: "string",
+        minLength: o.required || o.key === "model" || o.key === "size" ? 1 : undefined,
+        maxLength: o.key === "prompt" ? (gpt2.maxPromptLength ?? 32000) : undefined,
+        description,
+      };
+  }
+}
 
 /**
- * The request options every image tool takes, with the values the core model table allows
- * (wire names, as OpenAI's API reference spells them, so an agent that knows the API knows these).
+ * The request options an image tool takes, derived from core's option table (`IMAGE_OPTIONS`):
+ * OpenAI's wire names, so an agent that knows the API knows these, with every allowed value,
+ * bound and per-model rule. `extra_body` carries anything provider-specific.
  */
-export function imageOptionSchemas(kind: "generate" | "edit"): Record<string, JsonSchema> {
-  const options: Record<string, JsonSchema> = {
-    prompt: {
-      type: "string",
-      minLength: 1,
-      maxLength: gpt2.maxPromptLength ?? 32000,
-      description:
-        kind === "edit" ? "what to change or make from the input images" : "what the image should show, in any language",
-    },
-    model: {
-      type: "string",
-      minLength: 1,
-      description: "model name; default: the provider's (gpt-image-2). Other values follow that model's rules",
-    },
-    n: { type: "integer", minimum: 1, maximum: gpt2.maxN, description: `number of images, 1-${gpt2.maxN} (default 1)` },
-    size: {
-      type: "string",
-      description:
-        `"auto", a preset (${GPT_IMAGE_2_PRESETS.join(", ")}), an alias (${aliases}), a ratio W:H (16:9 becomes ` +
-        "1536x864) or WxH. gpt-image-2 custom sizes: both sides multiples of 16, long side <= 3840, long/short <= 3, " +
-        "655,360 to 8,294,400 pixels; an illegal size is refused with the nearest legal one. resolve_size tells in advance",
-    },
-    quality: { type: "string", enum: union("qualities"), description: `per model: ${perFamily("qualities")}` },
-    output_format: {
-      type: "string",
-      enum: union("outputFormats"),
-      description: `file format; per model: ${perFamily("outputFormats")}`,
-    },
-    output_compression: {
-      type: "integer",
-      minimum: 0,
-      maximum: 100,
-      description: "0-100, jpeg and webp only",
-    },
-    background: {
-      type: "string",
-      enum: union("backgrounds"),
-      description: `per model: ${perFamily("backgrounds")}`,
-    },
-    moderation: { type: "string", enum: union("moderations"), description: "gpt-image models only" },
-    style: { type: "string", enum: union("styles"), description: "dall-e-3 only" },
-    stream: {
-      type: "boolean",
-      description: "stream the answer; with partial_images, partial images arrive as progress notifications",
-    },
-    partial_images: {
-      type: "integer",
-      minimum: 0,
-      maximum: gpt2.maxPartialImages,
-      description: `0-${gpt2.maxPartialImages} partial images while streaming (needs stream: true)`,
-    },
-    user: { type: "string", maxLength: 256, description: "end-user id passed to the provider" },
-    extra_body: {
+export function imageOptionSchemas(kind: ImageOperation, surface: Surface): Record<string, JsonSchema> {
+  const options: Record<string, JsonSchema> = {};
+  for (const o of optionsFor(kind)) {
+    if (NOT_TOOL_OPTIONS.has(o.key)) continue;
+    options[o.wire] = JSON.parse(JSON.stringify(optionSchema(o))) as JsonSchema;
+  }
+  // a team gateway forwards only the options it knows
+  if (surface === "local") {
+    options.extra_body = {
       type: "object",
-      description: "extra request fields, merged last (for provider-specific options)",
-    },
-  };
-  if (kind === "edit") {
-    options.input_fidelity = {
-      type: "string",
-      enum: union("inputFidelities"),
-      description: "how closely to keep the inputs' features (gpt-image-1; gpt-image-2 always keeps them high)",
+      description: "extra request fields merged last (provider-specific options)",
     };
   }
   return options;
@@ -120,20 +102,23 @@ export function imageOptionSchemas(kind: "generate" | "edit"): Record<string, Js
 function editInputSchemas(surface: Surface): Record<string, JsonSchema> {
   const from =
     surface === "local"
-      ? "a file path (relative to the server's directory) or an https URL"
-      : "an https URL (this server cannot read your files)";
+      ? "a file path (relative to the server's directory), an https URL or a data:image/… URL"
+      : "an https URL or a data:image/…;base64 URL (this server cannot read your files)";
+  const images = imageOption("images");
+  const mask = imageOption("mask");
+  const [min, max] = [images?.min ?? 1, images?.max ?? gpt2.maxInputImages];
   return {
     images: {
       type: "array",
-      minItems: 1,
-      maxItems: gpt2.maxInputImages,
+      minItems: min,
+      maxItems: max,
       items: { type: "string", minLength: 1 },
-      description: `1-${gpt2.maxInputImages} input images (png, jpeg or webp, 50 MB in total), each ${from}`,
+      description: `${min}-${max} input images (png, jpeg or webp, 50 MB in total), each ${from}`,
     },
     mask: {
       type: "string",
       minLength: 1,
-      description: `PNG with alpha, same size as the first image: ${from}, or "auto" for a fully transparent mask (edit anywhere)`,
+      description: `${mask?.help ?? "PNG mask with alpha"}: ${from}, or "auto" for a fully transparent mask (edit anywhere)`,
     },
   };
 }
@@ -163,14 +148,14 @@ const waitSeconds: JsonSchema = {
 
 export const generateInputSchema = (surface: Surface): JsonSchema => ({
   type: "object",
-  properties: { ...imageOptionSchemas("generate"), ...deliverySchemas(surface) },
+  properties: { ...imageOptionSchemas("generate", surface), ...deliverySchemas(surface) },
   required: ["prompt"],
   additionalProperties: false,
 });
 
 export const editInputSchema = (surface: Surface): JsonSchema => ({
   type: "object",
-  properties: { ...imageOptionSchemas("edit"), ...editInputSchemas(surface), ...deliverySchemas(surface) },
+  properties: { ...imageOptionSchemas("edit", surface), ...editInputSchemas(surface), ...deliverySchemas(surface) },
   required: ["prompt", "images"],
   additionalProperties: false,
 });
@@ -178,7 +163,7 @@ export const editInputSchema = (surface: Surface): JsonSchema => ({
 export const resolveSizeInputSchema: JsonSchema = {
   type: "object",
   properties: {
-    size: { ...imageOptionSchemas("generate").size, minLength: 1 } as JsonSchema,
+    size: { ...imageOptionSchemas("generate", "remote").size, minLength: 1 } as JsonSchema,
     model: { type: "string", minLength: 1, description: "whose rules apply (default gpt-image-2)" },
   },
   required: ["size"],

@@ -1,7 +1,7 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
-  type CallToolResult,
   CallToolRequestSchema,
+  type CallToolResult,
   ListToolsRequestSchema,
   type ProgressToken,
 } from "@modelcontextprotocol/sdk/types.js";
@@ -90,7 +90,10 @@ export function createToolServer(backend: ToolBackend, opts: ToolServerOptions):
         if (token === undefined || extra.signal.aborted) return;
         step += 1;
         extra
-          .sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: step, message } })
+          .sendNotification({
+            method: "notifications/progress",
+            params: { progressToken: token, progress: step, message },
+          })
           .catch(() => undefined);
       },
     };

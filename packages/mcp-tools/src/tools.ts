@@ -93,7 +93,8 @@ export function toolList(surface: Surface): Tool[] {
     {
       name: "get_job",
       title: "Get a gateway job",
-      description: `Wait for a team gateway job (the job_id of an earlier call) and return its images like generate_image. ${surface === "local" ? "Needs the Worker route (gptimg login --endpoint)." : ""}`.trim(),
+      description:
+        `Wait for a team gateway job (the job_id of an earlier call) and return its images like generate_image. ${surface === "local" ? "Needs the Worker route (gptimg login --endpoint)." : ""}`.trim(),
       inputSchema: asInput(getJobInputSchema(surface)),
       outputSchema: imageOut,
       annotations: { title: "Get a gateway job", readOnlyHint: !writes, idempotentHint: true, openWorldHint: true },

@@ -114,7 +114,7 @@ export const COMMANDS: CommandSpec[] = [
     notes: [
       "tools: generate_image, edit_image, resolve_size, get_job; settings, keys and the Worker route as for generate.",
       "images are saved under --out (default: the directory the client starts gptimg in); see docs/mcp.md",
-      'example (Claude Code): claude mcp add gptimg -- gptimg mcp --out ~/Pictures/gptimg',
+      "example (Claude Code): claude mcp add gptimg -- gptimg mcp --out ~/Pictures/gptimg",
     ],
   },
   {

@@ -1,10 +1,10 @@
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { redact, ValidationError } from "@gptimg/core";
+import { IMAGE_OPTION_LIST, redact, ValidationError } from "@gptimg/core";
 import type { GetJobArgs, ImageArgs, ImageOutcome, ToolBackend, ToolContext, ToolFailure } from "@gptimg/mcp-tools";
 import { CliError, describeFailure } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
-import type { FlagName, FlagValues } from "../cli/flags.ts";
+import { FLAGS, type FlagName, type FlagValues } from "../cli/flags.ts";
 import type { Io } from "../cli/io.ts";
 import { scrub, secrets } from "../cli/secrets.ts";
 import { loadSources, workerSettings } from "../config/settings.ts";
@@ -16,20 +16,22 @@ import { isTerminal } from "../worker/types.ts";
 import { fetchInputs } from "./inputs.ts";
 import type { ServeOptions } from "./serve.ts";
 
-/** Tool argument → the generate/edit flag it sets (values as the flag parser would give them). */
-const FLAG_OF = {
-  model: "model",
-  n: "n",
-  size: "size",
-  quality: "quality",
-  output_format: "format",
-  output_compression: "compression",
-  background: "background",
-  moderation: "moderation",
-  partial_images: "partial-images",
-  user: "user",
-  input_fidelity: "input-fidelity",
-} as const satisfies Partial<Record<keyof ImageArgs, FlagName>>;
+/** Arguments the server maps itself rather than through the option table. */
+const OWN = new Set(["prompt", "image", "mask", "stream"]);
+
+/**
+ * Tool argument (wire name) → the CLI flag core's option table spells it with; an option
+ * this CLI has no flag for travels in the request's extra fields under its wire name.
+ */
+function optionFlags(args: ImageArgs, values: FlagValues, extra: Record<string, unknown>): void {
+  for (const o of IMAGE_OPTION_LIST) {
+    const v = (args as unknown as Record<string, unknown>)[o.wire];
+    if (v === undefined || OWN.has(o.wire)) continue;
+    const flag = o.cli?.flag;
+    if (flag && Object.hasOwn(FLAGS, flag)) values[flag as FlagName] = String(v);
+    else extra[o.wire] = v;
+  }
+}
 
 /** Default wait of get_job: long enough for most generations, short of common client timeouts. */
 const GET_JOB_WAIT_S = 45;
@@ -37,14 +39,11 @@ const GET_JOB_WAIT_S = 45;
 /** The flags one tool call runs with: the server's route flags, then the call's options. */
 function callFlags(server: FlagValues, args: ImageArgs, outDir: string): FlagValues {
   const values: FlagValues = { ...server, json: true };
-  for (const [arg, name] of Object.entries(FLAG_OF) as [keyof typeof FLAG_OF, FlagName][]) {
-    const v = args[arg];
-    if (v !== undefined) values[name] = String(v);
-  }
+  const extra: Record<string, unknown> = { ...(args.extra_body ?? {}) };
+  optionFlags(args, values, extra);
   // partial images only come with a stream: asking for them asks for one
   if (args.stream === true || (args.partial_images ?? 0) > 0) values.stream = true;
   if (args.stream === true && args.partial_images === undefined) values["partial-images"] = "0";
-  const extra = { ...(args.extra_body ?? {}), ...(args.style !== undefined ? { style: args.style } : {}) };
   if (Object.keys(extra).length > 0) values["extra-json"] = JSON.stringify(extra);
   values.out = args.out === undefined ? outDir : resolve(outDir, args.out);
   if (args.overwrite) values.force = true;
@@ -93,6 +92,8 @@ export function localBackend(o: ServeOptions): ToolBackend {
   async function image(kind: "generate" | "edit", args: ImageArgs, ctx: ToolContext): Promise<ImageOutcome> {
     const io = callIo(o.io, ctx);
     const values = callFlags(o.values, args, o.outDir);
+    // "dir/" names a directory, made if missing
+    if (args.out !== undefined && /[\\/]$/.test(args.out)) await mkdir(values.out as string, { recursive: true });
     const fetched = kind === "edit" ? await fetchInputs(args.images ?? [], args.mask, io.signal) : undefined;
     try {
       if (fetched) {
@@ -114,11 +115,9 @@ export function localBackend(o: ServeOptions): ToolBackend {
     const sources = loadSources(values, io);
     const w = workerSettings(sources);
     if (!w.token) {
-      throw new CliError(
-        "auth",
-        `get_job needs the Worker route: run gptimg login --endpoint URL (or set GPTIMG_ENDPOINT and GPTIMG_TOKEN)`,
-        { exitCode: EXIT.auth },
-      );
+      throw new CliError("auth", `no team token for ${w.endpoint}: run gptimg login --endpoint ${w.endpoint}`, {
+        exitCode: EXIT.auth,
+      });
     }
     const jobs = createJobsClient({ endpoint: w.endpoint, token: w.token });
     const waitMs = (args.wait_seconds ?? GET_JOB_WAIT_S) * 1000;

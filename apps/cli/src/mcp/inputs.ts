@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { extensionFor, readAtMost, sniffFormat } from "@gptimg/core";
+import { decodeDataUrl, extensionFor, readAtMost, sniffFormat } from "@gptimg/core";
 import { CliError, usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 
@@ -33,25 +33,51 @@ export interface FetchedInputs {
 }
 
 /**
- * Downloads URL inputs (50 MB in total, read as they arrive) into a private temp directory so
+ * Downloads URL inputs and decodes data URLs (50 MB in total) into a private temp directory so
  * the edit reads them as files; paths and `auto` pass through. `cleanup` removes the downloads.
  */
-export async function fetchInputs(images: string[], mask: string | undefined, signal: AbortSignal): Promise<FetchedInputs> {
+export async function fetchInputs(
+  images: string[],
+  mask: string | undefined,
+  signal: AbortSignal,
+): Promise<FetchedInputs> {
   let dir: string | undefined;
   let budget = MAX_TOTAL_BYTES;
   const cleanup = async () => {
     if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   };
+  const save = async (bytes: Uint8Array, field: string, i: number): Promise<string> => {
+    dir ??= await mkdtemp(join(tmpdir(), "gptimg-mcp-"));
+    const format = sniffFormat(bytes);
+    const path = join(dir, `${field.replace(/\W+/g, "-")}-${i}.${format ? extensionFor(format) : "bin"}`);
+    await writeFile(path, bytes, { mode: 0o600 });
+    return path;
+  };
   const one = async (value: string, field: string, i: number): Promise<string> => {
+    if (/^data:/i.test(value)) {
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = decodeDataUrl(value, field);
+      } catch (e) {
+        throw usageError(`${field}: ${(e as Error).message}`);
+      }
+      if (!bytes) throw usageError(`${field}: a data URL must hold an image (data:image/png;base64,…)`);
+      if (bytes.byteLength > budget)
+        throw usageError(`${field}: the inputs pass 50 MB in total, the most an edit takes`);
+      budget -= bytes.byteLength;
+      return save(bytes, field, i);
+    }
     const url = inputUrl(value, field);
     if (!url) return value;
-    dir ??= await mkdtemp(join(tmpdir(), "gptimg-mcp-"));
     let res: Response;
     try {
       res = await fetch(url, { signal, redirect: "follow" });
     } catch (e) {
       if (signal.aborted) throw e;
-      throw new CliError("network", `${field} ${url.origin}${url.pathname}: could not download (${(e as Error).message})`);
+      throw new CliError(
+        "network",
+        `${field} ${url.origin}${url.pathname}: could not download (${(e as Error).message})`,
+      );
     }
     if (!res.ok || !res.body) {
       await res.body?.cancel().catch(() => undefined);
@@ -60,10 +86,7 @@ export async function fetchInputs(images: string[], mask: string | undefined, si
     const bytes = await readAtMost(res.body, budget);
     if (bytes === null) throw usageError(`${field}: the inputs pass 50 MB in total, the most an edit takes`);
     budget -= bytes.byteLength;
-    const format = sniffFormat(bytes);
-    const path = join(dir, `${field.replace(/\W+/g, "-")}-${i}.${format ? extensionFor(format) : "bin"}`);
-    await writeFile(path, bytes, { mode: 0o600 });
-    return path;
+    return save(bytes, field, i);
   };
   try {
     const paths: string[] = [];

@@ -48,6 +48,7 @@ describe("gptimg generate (offline provider over HTTP)", () => {
       "usage",
       "cost",
       "requestId",
+      "jobId",
       "sizeMismatch",
       "elapsedMs",
     ]);
