@@ -66,6 +66,7 @@ describe("health, OpenAPI, unknown routes", () => {
         "POST /webhooks/discord",
         "POST /webhooks/telegram",
         "POST /webhooks/feishu",
+        "POST /mcp",
         "GET /healthz",
         "GET /openapi.json",
       ].sort(),

@@ -30,7 +30,7 @@ import { type Envelope, type OutputMode, printEnvelope } from "./envelope.ts";
 import { readEditInputs } from "./inputs.ts";
 import { editOptions, generateOptions } from "./options.ts";
 import { ImageSaver } from "./saver.ts";
-import { buildJobRequest, DEFAULT_JOB_WAIT_MS, runViaWorker } from "./worker-route.ts";
+import { buildJobRequest, DEFAULT_JOB_WAIT_MS, runViaWorker, workerImagesSettings } from "./worker-route.ts";
 
 /** `--json`, `--media` or plain paths; the two data formats exclude each other. */
 export function outputMode(values: FlagValues): OutputMode {
@@ -71,11 +71,10 @@ export async function executeImage(
   } else if (list(values, "image").length > 0 || str(values, "mask") !== undefined) {
     throw usageError("-i/--image and --mask belong to gptimg edit");
   }
-  if (worker && opts.stream) {
-    io.err("note: --stream is ignored on the Worker route (jobs deliver final images)");
-    delete opts.stream;
-    delete opts.partialImages;
-  }
+  // --stream through a Worker: its OpenAI-compatible /v1/images routes stream (partial images
+  // included), where a job delivers final images only
+  const streamed =
+    worker && opts.stream ? workerImagesSettings(worker.endpoint, worker.token, requestedModel) : undefined;
   // Validate before anything else touches the world, with the model the provider will use.
   const primary = direct ? resolveProvider(direct.providers[0]!) : undefined;
   const model = primary ? (primary.fixedModel ? primary.model : (requestedModel ?? primary.model)) : requestedModel;
@@ -97,7 +96,11 @@ export async function executeImage(
       ? kind === "edit"
         ? await buildEditRequest(primary!, opts as EditOptions)
         : buildGenerateRequest(primary!, opts)
-      : await buildJobRequest(kind, worker!.endpoint, worker!.token, opts, crypto.randomUUID());
+      : streamed
+        ? kind === "edit"
+          ? await buildEditRequest(resolveProvider(streamed.providers[0]!), opts as EditOptions)
+          : buildGenerateRequest(resolveProvider(streamed.providers[0]!), opts)
+        : await buildJobRequest(kind, worker!.endpoint, worker!.token, opts, crypto.randomUUID());
     await printDryRun(io, req, mode === "json");
     return undefined;
   }
@@ -125,20 +128,21 @@ export async function executeImage(
   const rates = rateTable(sources.file.config.rates);
   const progress = startProgress(io, worker ? `sending to ${worker.endpoint}` : `generating with ${primary!.name}`);
   try {
-    const result = worker
-      ? await runViaWorker({
-          io,
-          kind,
-          opts,
-          endpoint: worker.endpoint,
-          token: worker.token!,
-          waitMs: timeoutMs ?? DEFAULT_JOB_WAIT_MS,
-          saver,
-          mode,
-          progress,
-          rates,
-        })
-      : await runDirect({ io, kind, opts, settings: direct!, timeoutMs, saver, mode, progress, rates });
+    const result =
+      worker && !streamed
+        ? await runViaWorker({
+            io,
+            kind,
+            opts,
+            endpoint: worker.endpoint,
+            token: worker.token!,
+            waitMs: timeoutMs ?? DEFAULT_JOB_WAIT_MS,
+            saver,
+            mode,
+            progress,
+            rates,
+          })
+        : await runDirect({ io, kind, opts, settings: (streamed ?? direct)!, timeoutMs, saver, mode, progress, rates });
     const envelope: Envelope = { ...result, command: kind, elapsedMs: Math.round(performance.now() - started) };
     const asked = { model: envelope.model, size: opts.size, format: opts.outputFormat };
     for (const warning of mismatchWarnings(asked, envelope.images)) io.err(warning);

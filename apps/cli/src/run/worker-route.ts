@@ -8,6 +8,7 @@ import {
 import { CliError } from "../cli/errors.ts";
 import type { Io } from "../cli/io.ts";
 import type { Progress } from "../cli/progress.ts";
+import type { DirectSettings } from "../config/provider-settings.ts";
 import type { Rate } from "../config/schema.ts";
 import { estimateCost } from "../cost.ts";
 import { serverCode } from "../worker/http.ts";
@@ -31,6 +32,19 @@ export function workerProvider(endpoint: string, token: string | undefined): Pro
     ...(token ? { apiKey: token } : {}),
     paths: { generations: "/jobs", edits: "/jobs" },
   };
+}
+
+/**
+ * The Worker's OpenAI-compatible `/v1/images/*` routes as the one provider of a direct run,
+ * for `--stream`: they answer in SSE with partial images, which a job does not deliver.
+ */
+export function workerImagesSettings(
+  endpoint: string,
+  token: string | undefined,
+  model: string | undefined,
+): DirectSettings {
+  const { paths: _jobs, ...images } = workerProvider(endpoint, token);
+  return { providers: [images], keySource: "team token", model, notes: [] };
 }
 
 /** Builds the job request for a dry-run or a run (sends nothing). */

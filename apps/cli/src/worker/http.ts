@@ -43,7 +43,9 @@ export async function workerError(res: Response, what: string): Promise<CliError
   try {
     const text = await res.text();
     const body = JSON.parse(text.slice(0, 65536)) as { error?: { message?: unknown; code?: unknown } };
-    if (typeof body.error?.message === "string") message = `${what}: ${body.error.message}`;
+    const said = body.error?.message;
+    // the Worker's own message often names the thing already ("job job_x not found"): say it once
+    if (typeof said === "string") message = said.includes(what) ? said : `${what}: ${said}`;
     code = serverCode(body.error?.code) ?? code;
   } catch {
     // not JSON: keep the status line

@@ -1,5 +1,6 @@
 import { readAtMost } from "@gptimg/core";
 import { CliError } from "../cli/errors.ts";
+import { EXIT } from "../cli/exit-codes.ts";
 import { networkError, sleep, workerError } from "./http.ts";
 import { parseSse } from "./sse.ts";
 import { isTerminal, type Job, type JobList } from "./types.ts";
@@ -81,8 +82,23 @@ export function createJobsClient(o: JobsClientOptions) {
     throw last;
   }
 
-  const get = (id: string, signal: AbortSignal): Promise<Job> =>
-    getJson<Job>(`/v1/jobs/${encodeURIComponent(id)}`, signal, `job ${id}`);
+  /** One job; an id the team has no job under is bad input (exit 2), as docs/cli exit codes say. */
+  async function get(id: string, signal: AbortSignal): Promise<Job> {
+    try {
+      return await getJson<Job>(`/v1/jobs/${encodeURIComponent(id)}`, signal, `job ${id}`);
+    } catch (e) {
+      if (!(e instanceof CliError) || e.code !== "not_found") throw e;
+      throw new CliError(
+        "not_found",
+        `job ${id} not found: no job of this team has that id (gptimg jobs list shows them)`,
+        {
+          exitCode: EXIT.usage,
+          status: 404,
+          ...(e.requestId ? { requestId: e.requestId } : {}),
+        },
+      );
+    }
+  }
 
   async function list(q: { limit?: number; cursor?: string; scope?: string }, signal: AbortSignal): Promise<JobList> {
     const params = new URLSearchParams();

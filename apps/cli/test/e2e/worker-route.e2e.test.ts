@@ -158,7 +158,10 @@ describe("the Worker route behaves as direct mode", () => {
     expect(wait.code).toBe(0);
     expect(wait.stdout).toMatch(/^MEDIA:.*\/w\/.+\.png$/m);
     const missing = await run(["jobs", "show", "job_nope"], { env });
-    expect(missing.code).toBe(4);
+    // an id no job has is bad input (exit 2), named once
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^error: job job_nope not found: no job of this team has that id/m);
+    expect(missing.stderr.split("job_nope").length - 1).toBe(1);
   });
 
   it("admin token create/list/revoke and usage need the admin token", async () => {

@@ -98,4 +98,36 @@ describe.skipIf(!built)("the compiled CLI through --endpoint", () => {
     expect(r.stderr).toContain("Your request was rejected by the safety system.");
     expect(r.stderr + r.stdout).not.toContain(DEV_SECRETS.PROVIDER_API_KEY);
   });
+
+  it("--json carries the job id and each image's signed URL", async () => {
+    const r = await gptimg(["generate", "a cat", "--json", "--endpoint", stack.origin, "--token", token, "-o", dir]);
+    expect(r.code).toBe(0);
+    const e = JSON.parse(r.stdout) as { jobId: string; images: { path: string; url: string; bytes: number }[] };
+    expect(e.jobId).toMatch(/^job_/);
+    expect(e.images[0]?.url).toMatch(new RegExp(`^${stack.origin}/files/.+sig=`));
+    const fetched = new Uint8Array(await (await fetch(e.images[0]!.url)).arrayBuffer());
+    expect(fetched).toEqual(new Uint8Array(await readFile(e.images[0]!.path)));
+  });
+
+  it("--stream streams through the Worker, partial images included", async () => {
+    const before = stack.provider.requests.length;
+    const r = await gptimg([
+      ...["generate", "a streamed cat", "--stream", "--partial-images", "2", "--json"],
+      ...["--endpoint", stack.origin, "--token", token, "-o", join(dir, "streamed.png")],
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain("ignored");
+    const upstream = stack.provider.requests.slice(before).find((q) => q.path.endsWith("/images/generations"));
+    expect(upstream?.fields).toMatchObject({ stream: true, partial_images: 2 });
+    expect(existsSync(join(dir, "streamed.partial-1.png"))).toBe(true);
+    const e = JSON.parse(r.stdout) as { images: { path: string }[] };
+    expect(pngSize(new Uint8Array(await readFile(e.images[0]!.path)))).not.toBeNull();
+  });
+
+  it("jobs show of an unknown id names it once and exits 2", async () => {
+    const r = await gptimg(["jobs", "show", "job_nope", "--endpoint", stack.origin, "--token", token]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: job job_nope not found: no job of this team has that id/m);
+    expect(r.stderr.split("job_nope").length - 1).toBe(1);
+  });
 });

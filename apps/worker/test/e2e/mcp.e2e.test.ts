@@ -132,8 +132,10 @@ describe("/mcp tools over Streamable HTTP", () => {
   });
 
   it("edit_image takes a data URL and a mask of auto", async () => {
-    const input = `data:image/png;base64,${encodeBase64(rgbaPng(1024, 1024))}`;
-    const r = checked(await call(client, "edit_image", { prompt: "add a hat", images: [input], mask: "auto" }));
+    const input = `data:image/png;base64,${encodeBase64(rgbaPng(256, 256))}`;
+    const r = checked(
+      await call(client, "edit_image", { prompt: "add a hat", images: [input], mask: "auto", size: "1024x1024" }),
+    );
     expect(r.isError).toBeFalsy();
     expect(st(r).images[0]).toMatchObject({ width: 1024, height: 1024 });
   });

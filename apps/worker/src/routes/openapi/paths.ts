@@ -253,6 +253,28 @@ export const paths = {
     },
   },
   ...Object.fromEntries(PLATFORMS.map((p) => [`/webhooks/${p.name}`, webhook(p.name, p.verification)])),
+  "/mcp": {
+    post: {
+      operationId: "mcp",
+      summary:
+        "MCP over Streamable HTTP (stateless): JSON-RPC requests; tools generate_image, edit_image, resolve_size, get_job. See docs/mcp.md.",
+      security: member,
+      requestBody: { required: true, content: json({ type: "object", description: "A JSON-RPC 2.0 message" }) },
+      responses: {
+        "200": {
+          description: "The JSON-RPC response, as one JSON body or an SSE stream with progress notifications first",
+          content: { ...json({ type: "object" }), "text/event-stream": { schema: { type: "string" } } },
+        },
+        "202": { description: "A notification was accepted" },
+        "401": {
+          description: "Missing or refused member token",
+          headers: { "WWW-Authenticate": { schema: { type: "string" }, description: 'Bearer realm="gptimg"' } },
+          content: json(ref("Error")),
+        },
+        ...errors(406, 413, 415),
+      },
+    },
+  },
   "/healthz": {
     get: {
       operationId: "health",

@@ -9,7 +9,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { type CallToolResult, LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, BUN, CANARY, filesContaining, ROOT, tmp } from "./helpers.ts";
+import { BIN, BUN, CANARY, filesContaining, ROOT, tmp } from "../helpers.ts";
 
 /** The structured result, with the fields these tests read made required. */
 type Structured = Required<Omit<StructuredImageResult, "images">> & {
