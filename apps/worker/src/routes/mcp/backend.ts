@@ -8,9 +8,9 @@ import { jobView, storedImages } from "../../jobs/view.ts";
 import { enforceQuota } from "../../lib/auth.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError, toOpenAIError } from "../../lib/errors.ts";
+import { type ExtraFields, parseEditForm, parseGenerateBody } from "../../lib/image-request.ts";
 import { releaseHold } from "../../lib/quota.ts";
 import { envSecrets } from "../../lib/secrets.ts";
-import { type ExtraFields, parseEditForm, parseGenerateBody } from "../../lib/image-request.ts";
 import { fetchInputs } from "./inputs.ts";
 
 /** Default wait before answering with a job id (a client's request timeout is often 60 s). */
