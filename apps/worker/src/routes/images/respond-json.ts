@@ -156,7 +156,9 @@ export class B64JsonStream {
   /** The tap: an image's base64 text, as it arrives. */
   readonly onBase64 = async (index: number, text: Uint8Array): Promise<void> => {
     if (this.open !== index) await this.item(index);
-    await this.write(text);
+    // a copy: the text is a view of the provider's body chunk, which core is still decoding, and
+    // the runtime may take over (detach) the buffer of whatever a response body is given
+    await this.write(text.slice());
   };
 
   /** Writes the run into the body up to the provider's answer; resolves with what is left of the run. */
