@@ -12,13 +12,12 @@ import {
   validateGenerateOptions,
 } from "@gptimg/core";
 import { CliError, usageError } from "../cli/errors.ts";
-import { EXIT } from "../cli/exit-codes.ts";
 import type { FlagValues } from "../cli/flags.ts";
 import type { Io } from "../cli/io.ts";
 import { flag, list, parseDuration, str } from "../cli/parse.ts";
 import { startProgress } from "../cli/progress.ts";
-import { directSettings, missingKeyError } from "../config/provider-settings.ts";
-import { chooseRoute, pick, type Sources, workerSettings } from "../config/settings.ts";
+import { missingKeyError } from "../config/provider-settings.ts";
+import type { Sources } from "../config/settings.ts";
 import { rateTable } from "../cost.ts";
 import { claimOutput } from "../files/claim.ts";
 import { planOutput } from "../files/naming.ts";
@@ -29,6 +28,7 @@ import { printDryRun } from "./dry-run.ts";
 import { type Envelope, type OutputMode, printEnvelope } from "./envelope.ts";
 import { readEditInputs } from "./inputs.ts";
 import { editOptions, generateOptions } from "./options.ts";
+import { resolveRoute, workerToken } from "./route.ts";
 import { ImageSaver } from "./saver.ts";
 import { buildJobRequest, DEFAULT_JOB_WAIT_MS, runViaWorker, workerImagesSettings } from "./worker-route.ts";
 
@@ -56,11 +56,9 @@ export async function executeImage(
   const dryRun = flag(values, "dry-run");
   const timeout = str(values, "timeout");
   const timeoutMs = timeout === undefined ? undefined : parseDuration(timeout);
-  const route = chooseRoute(sources);
-  const direct = route === "direct" ? directSettings(sources) : undefined;
-  const worker = route === "worker" ? workerSettings(sources) : undefined;
-  for (const note of direct?.notes ?? []) io.err(`note: ${note}`);
-  const requestedModel = direct ? direct.model : pick(sources, "model", "GPTIMG_MODEL")?.value;
+  const route = resolveRoute(sources);
+  if (route.kind === "direct") for (const note of route.settings.notes) io.err(`note: ${note}`);
+  const requestedModel = route.kind === "direct" ? route.settings.model : route.model;
 
   let opts: GenerateOptions | EditOptions = generateOptions(values, prompt, requestedModel, kind);
   const out = str(values, "out");
@@ -74,44 +72,43 @@ export async function executeImage(
   // --stream through a Worker: its OpenAI-compatible /v1/images routes stream (partial images
   // included), where a job delivers final images only
   const streamed =
-    worker && opts.stream ? workerImagesSettings(worker.endpoint, worker.token, requestedModel) : undefined;
+    route.kind === "worker" && opts.stream
+      ? workerImagesSettings(route.settings.endpoint, route.settings.token, requestedModel)
+      : undefined;
+  /** the provider settings a direct run uses: the provider's, or the Worker's images routes when streaming */
+  const directRun = route.kind === "direct" ? route.settings : streamed;
   // Validate before anything else touches the world, with the model the provider will use.
-  const primary = direct ? resolveProvider(direct.providers[0]!) : undefined;
-  const model = primary ? (primary.fixedModel ? primary.model : (requestedModel ?? primary.model)) : requestedModel;
+  const model = route.model;
   const typedFormat = formatFromOut(out, outIsDir, opts.outputFormat, model);
   if (typedFormat !== undefined) opts.outputFormat = typedFormat;
   assertValid(
     kind === "edit" ? await validateEditOptions(opts as EditOptions, model) : validateGenerateOptions(opts, model),
   );
   // Options the request leaves out (the model or the form has no such field) are said, never dropped silently.
-  if (direct) {
+  if (route.kind === "direct") {
     for (const u of unsentOptions(model, opts, kind === "edit" ? "multipart" : "json")) {
       io.err(`note: ${u.field} ${String(u.value)} is not sent: ${u.reason}`);
     }
   }
 
   if (dryRun) {
-    if (direct && !primary?.apiKey) io.err("note: no API key found; a real run would exit 3");
-    const req = direct
-      ? kind === "edit"
-        ? await buildEditRequest(primary!, opts as EditOptions)
-        : buildGenerateRequest(primary!, opts)
-      : streamed
+    if (route.kind === "direct" && !route.primary.apiKey) io.err("note: no API key found; a real run would exit 3");
+    const streamedPrimary = streamed?.providers[0];
+    const req =
+      route.kind === "direct"
         ? kind === "edit"
-          ? await buildEditRequest(resolveProvider(streamed.providers[0]!), opts as EditOptions)
-          : buildGenerateRequest(resolveProvider(streamed.providers[0]!), opts)
-        : await buildJobRequest(kind, worker!.endpoint, worker!.token, opts, crypto.randomUUID());
+          ? await buildEditRequest(route.primary, opts as EditOptions)
+          : buildGenerateRequest(route.primary, opts)
+        : streamedPrimary
+          ? kind === "edit"
+            ? await buildEditRequest(resolveProvider(streamedPrimary), opts as EditOptions)
+            : buildGenerateRequest(resolveProvider(streamedPrimary), opts)
+          : await buildJobRequest(kind, route.settings.endpoint, route.settings.token, opts, crypto.randomUUID());
     await printDryRun(io, req, mode === "json");
     return undefined;
   }
-  if (direct && !primary?.apiKey) throw missingKeyError(primary?.name ?? "default", sources.file.path);
-  if (worker && !worker.token) {
-    throw new CliError(
-      "auth",
-      `no team token for ${worker.endpoint}: run gptimg login --endpoint ${worker.endpoint}, set GPTIMG_TOKEN, or pass --token`,
-      { exitCode: EXIT.auth },
-    );
-  }
+  if (route.kind === "direct" && !route.primary.apiKey) throw missingKeyError(route.primary.name, sources.file.path);
+  if (route.kind === "worker") workerToken(route.settings); // no token: fail before any file is claimed
 
   const plan = planOutput({
     out,
@@ -126,23 +123,29 @@ export async function executeImage(
   const claimed = await claimOutput(plan, extensionFor(opts.outputFormat ?? "png") ?? "png", force);
   const saver = new ImageSaver(claimed, force, { partials: hooks.savePartials !== false });
   const rates = rateTable(sources.file.config.rates);
-  const progress = startProgress(io, worker ? `sending to ${worker.endpoint}` : `generating with ${primary!.name}`);
+  const progress = startProgress(
+    io,
+    route.kind === "worker" ? `sending to ${route.settings.endpoint}` : `generating with ${route.primary.name}`,
+  );
   try {
     const result =
-      worker && !streamed
+      route.kind === "worker" && !streamed
         ? await runViaWorker({
             io,
             kind,
             opts,
-            endpoint: worker.endpoint,
-            token: worker.token!,
+            endpoint: route.settings.endpoint,
+            token: workerToken(route.settings),
             waitMs: timeoutMs ?? DEFAULT_JOB_WAIT_MS,
             saver,
             mode,
             progress,
             rates,
           })
-        : await runDirect({ io, kind, opts, settings: (streamed ?? direct)!, timeoutMs, saver, mode, progress, rates });
+        : directRun
+          ? await runDirect({ io, kind, opts, settings: directRun, timeoutMs, saver, mode, progress, rates })
+          : undefined;
+    if (!result) throw new CliError("internal", "no route to run");
     const envelope: Envelope = { ...result, command: kind, elapsedMs: Math.round(performance.now() - started) };
     const asked = { model: envelope.model, size: opts.size, format: opts.outputFormat };
     for (const warning of mismatchWarnings(asked, envelope.images)) io.err(warning);

@@ -1,0 +1,48 @@
+import { type ResolvedProvider, resolveProvider } from "@gptimg/core";
+import { CliError } from "../cli/errors.ts";
+import { EXIT } from "../cli/exit-codes.ts";
+import { type DirectSettings, directSettings } from "../config/provider-settings.ts";
+import { chooseRoute, pick, type Sources, type WorkerSettings, workerSettings } from "../config/settings.ts";
+
+/**
+ * Where a generate or edit goes, resolved once: straight to a provider (with its primary
+ * resolved by core) or through a team Worker. Code past this point switches on `kind` and never
+ * asks whether an optional half is there.
+ */
+export type Route =
+  | {
+      kind: "direct";
+      settings: DirectSettings;
+      primary: ResolvedProvider;
+      /** the model the primary will be asked for (a fixed model wins) */
+      model: string;
+    }
+  | {
+      kind: "worker";
+      settings: WorkerSettings;
+      /** the model asked for; undefined: the Worker's default */
+      model: string | undefined;
+    };
+
+/** Resolves the route from flags, environment, ./.env and the config file. */
+export function resolveRoute(sources: Sources): Route {
+  if (chooseRoute(sources) === "worker") {
+    return { kind: "worker", settings: workerSettings(sources), model: pick(sources, "model", "GPTIMG_MODEL")?.value };
+  }
+  const settings = directSettings(sources);
+  const [first] = settings.providers;
+  if (!first) throw new CliError("auth", "no provider is configured: run gptimg login", { exitCode: EXIT.auth });
+  const primary = resolveProvider(first);
+  const model = primary.fixedModel ? primary.model : (settings.model ?? primary.model);
+  return { kind: "direct", settings, primary, model };
+}
+
+/** The Worker route's token, or the error saying how to get one. */
+export function workerToken(settings: WorkerSettings): string {
+  if (settings.token) return settings.token;
+  throw new CliError(
+    "auth",
+    `no team token for ${settings.endpoint}: run gptimg login --endpoint ${settings.endpoint}, set GPTIMG_TOKEN, or pass --token`,
+    { exitCode: EXIT.auth },
+  );
+}
