@@ -69,6 +69,13 @@ describe("health, OpenAPI, unknown routes", () => {
         "POST /mcp",
         "GET /healthz",
         "GET /openapi.json",
+        "POST /console/api/session",
+        "GET /console/api/session",
+        "DELETE /console/api/session",
+        "GET /console/api/history",
+        "GET /console/api/thumbnails/{job}/{index}",
+        "GET /",
+        "GET /assets/{file}",
       ].sort(),
     );
     // every $ref points at a component that exists

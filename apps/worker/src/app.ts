@@ -7,6 +7,7 @@ import { BODY_LIMITS, bodyLimit, jsonOrMultipart } from "./middleware/body-limit
 import { idempotency } from "./middleware/idempotency.ts";
 import { adminRouter } from "./routes/admin.ts";
 import { callbackSecretRouter } from "./routes/callback-secret.ts";
+import { historyRouter, pagesRouter, SECURITY_HEADERS, sessionRouter } from "./routes/console/index.ts";
 import { filesRouter } from "./routes/files.ts";
 import { healthRouter } from "./routes/health.ts";
 import { imagesRouter } from "./routes/images/index.ts";
@@ -49,6 +50,17 @@ app.use(
     (c) => c.text("request body too large", 413),
   ),
 );
+app.use(
+  "/console/api/*",
+  bodyLimit(() => BODY_LIMITS.admin, tooLarge),
+);
+app.use("/console/*", async (c, next) => {
+  await next();
+  for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(k, v);
+  c.res.headers.set("Cache-Control", c.res.headers.get("Cache-Control") ?? "no-store");
+});
+app.use("/console/api/history", memberAuth());
+app.use("/console/api/thumbnails/*", memberAuth());
 app.use("/v1/images/*", idempotency());
 app.route("/v1/images", imagesRouter);
 app.route("/v1/models", modelsRouter);
@@ -61,6 +73,9 @@ app.route("/webhooks", webhooksRouter);
 app.route("/mcp", mcpRouter);
 app.route("/healthz", healthRouter);
 app.route("/openapi.json", openapiRouter);
+app.route("/console/api/session", sessionRouter);
+app.route("/console/api", historyRouter);
+app.route("/", pagesRouter);
 
 app.notFound((c) =>
   c.json(

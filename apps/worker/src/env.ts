@@ -11,6 +11,10 @@ export interface Env {
   IMAGES: R2Bucket;
   /** D1 database: tokens, jobs, usage, idempotency keys, webhook event ids. */
   DB: D1Database;
+  /** Workers Images binding: makes the console's history thumbnails (optional; none without it). */
+  IMAGES_API?: ImagesBinding;
+  /** Static assets of the console (apps/console/dist), served at `/`. */
+  ASSETS?: Fetcher;
   /** Workflow running image jobs: step one generates and stores, step two delivers. */
   IMAGE_JOBS: Workflow;
 

@@ -167,6 +167,8 @@ async function snapshotConfig(
   config.no_bundle = true;
   config.find_additional_modules = false;
   delete config.$schema;
+  const assets = config.assets as { directory?: string } | undefined;
+  if (assets?.directory) assets.directory = join(WORKER_DIR, assets.directory);
   const d1 = config.d1_databases as { migrations_dir?: string }[] | undefined;
   for (const db of d1 ?? []) db.migrations_dir = join(WORKER_DIR, db.migrations_dir ?? "migrations");
   const path = join(state, "wrangler.json");

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, Member } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import { releaseAfterResponse } from "./quota.ts";
+import { assertSameOrigin, readSession } from "./session.ts";
 import { hashToken, timingSafeEqual } from "./tokens.ts";
 
 export { enforceQuota, modelAllowed, utcDay } from "./quota.ts";
@@ -50,11 +51,16 @@ export function bearerToken(header: string | undefined): string | undefined {
 export function memberAuth(options: { defer?: (c: Context<AppEnv>) => boolean } = {}): MiddlewareHandler<AppEnv> {
   const defer = options.defer ?? (() => false);
   return async (c, next) => {
-    const token = bearerToken(c.req.header("Authorization"));
-    if (!token)
+    const header = c.req.header("Authorization");
+    const token = bearerToken(header);
+    if (token) {
+      c.set("tokenHash", await hashToken(token));
+      if (!defer(c)) await authenticate(c);
+    } else if (header === undefined) {
+      await sessionMember(c);
+    } else {
       throw new HttpError(401, "auth", "missing token: send an Authorization header with a member token (gpi_…)");
-    c.set("tokenHash", await hashToken(token));
-    if (!defer(c)) await authenticate(c);
+    }
     try {
       await next();
     } finally {
@@ -81,6 +87,31 @@ export async function authenticate(c: Context<AppEnv>): Promise<Member> {
   return member;
 }
 
+/**
+ * The console: with no Authorization header at all, a member's session cookie stands for the
+ * token it was opened with (checked against cross-site use). Sets the token's hash and the member,
+ * as a bearer token would; a revoked or expired token refuses its sessions too.
+ */
+async function sessionMember(c: Context<AppEnv>): Promise<void> {
+  const session = await readSession(c);
+  if (!session)
+    throw new HttpError(401, "auth", "missing token: send an Authorization header with a member token (gpi_…)");
+  if (session.role !== "member" || !session.token_id)
+    throw new HttpError(
+      403,
+      "permission",
+      "this console session is an admin's: sign in with a member token to use /v1",
+    );
+  assertSameOrigin(c);
+  const row = await c.env.DB.prepare(`SELECT ${TOKEN_COLUMNS}, token_hash FROM tokens WHERE id = ?`)
+    .bind(session.token_id)
+    .first<TokenRow & { token_hash: string }>();
+  const refusal = tokenRefusal(row ?? undefined, nowSeconds());
+  if (refusal || !row) throw refusal;
+  c.set("tokenHash", row.token_hash);
+  c.set("member", toMember(row));
+}
+
 /** Why a token row (or its absence) does not authenticate at `now`, or undefined when it does. */
 export function tokenRefusal(row: TokenRow | undefined, now: number): HttpError | undefined {
   if (!row) return new HttpError(401, "auth", "invalid token");
@@ -102,6 +133,13 @@ export function toMember(row: TokenRow): Member {
 }
 
 /**
+ * What an admin session records of the admin token it was opened with: a tag of its SHA-256, so
+ * rotating `ADMIN_TOKEN` ends every admin session.
+ */
+export const adminFingerprint = async (adminToken: string): Promise<string> =>
+  `admin:${(await hashToken(`console-session:${adminToken}`)).slice(0, 32)}`;
+
+/**
  * Admin authentication: constant-time comparison with the `ADMIN_TOKEN` secret. Fails closed
  * (401 for everyone) when the secret is unset or empty.
  * @example
@@ -110,7 +148,16 @@ export function toMember(row: TokenRow): Member {
 export function adminAuth(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const expected = c.env.ADMIN_TOKEN;
-    const given = bearerToken(c.req.header("Authorization"));
+    const header = c.req.header("Authorization");
+    if (header === undefined && expected) {
+      // the console: an admin session cookie stands for the admin token
+      const session = await readSession(c);
+      if (session?.role === "admin" && session.token_id === (await adminFingerprint(expected))) {
+        assertSameOrigin(c);
+        return next();
+      }
+    }
+    const given = bearerToken(header);
     // compare even when absent so the timing does not reveal whether ADMIN_TOKEN is configured
     const ok = await timingSafeEqual(given ?? "", expected ?? "");
     if (!expected || !given || !ok) throw new HttpError(401, "auth", "admin token required");

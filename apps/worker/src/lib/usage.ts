@@ -104,6 +104,8 @@ export function usageInsert(
 }
 
 export interface UsageRow {
+  /** the UTC day, when grouped by day */
+  day?: string;
   team: string;
   member: string;
   model: string;
@@ -113,10 +115,13 @@ export interface UsageRow {
   cost_usd: number;
 }
 
-/** Usage summed per team, member and model over UTC days `from`..`to` (inclusive). */
+/**
+ * Usage summed per team, member and model over UTC days `from`..`to` (inclusive); with `byDay`,
+ * per day too (newest day first).
+ */
 export async function queryUsage(
   env: Pick<Env, "DB">,
-  q: { from: string; to: string; team?: string; member?: string },
+  q: { from: string; to: string; team?: string; member?: string; byDay?: boolean },
 ): Promise<UsageRow[]> {
   const where = ["day >= ?", "day <= ?"];
   const args: unknown[] = [q.from, q.to];
@@ -129,9 +134,11 @@ export async function queryUsage(
     args.push(q.member);
   }
   const { results } = await env.DB.prepare(
-    `SELECT team, member, model, SUM(images) AS images, SUM(input_tokens) AS input_tokens,
+    `SELECT ${q.byDay ? "day, " : ""}team, member, model, SUM(images) AS images, SUM(input_tokens) AS input_tokens,
        SUM(output_tokens) AS output_tokens, ROUND(SUM(cost_usd), 6) AS cost_usd
-     FROM usage WHERE ${where.join(" AND ")} GROUP BY team, member, model ORDER BY team, member, model`,
+     FROM usage WHERE ${where.join(" AND ")}
+     GROUP BY ${q.byDay ? "day, " : ""}team, member, model
+     ORDER BY ${q.byDay ? "day DESC, " : ""}team, member, model`,
   )
     .bind(...args)
     .all<UsageRow>();

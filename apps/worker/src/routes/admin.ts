@@ -6,7 +6,7 @@ import { HttpError } from "../lib/errors.ts";
 import { readJsonBody } from "../lib/json-body.ts";
 import { generateToken, hashToken, NAME_PATTERN, randomId } from "../lib/tokens.ts";
 import { queryUsage } from "../lib/usage.ts";
-import { parseDayRange } from "./dates.ts";
+import { parseDayRange, parseGroupBy } from "./dates.ts";
 
 /** Longest token lifetime an admin may set: ten years. */
 const MAX_EXPIRY_DAYS = 3650;
@@ -142,6 +142,7 @@ adminRouter.delete("/tokens/:id", async (c) => {
 adminRouter.get("/usage", async (c) => {
   const { from, to } = parseDayRange(c.req.query("from"), c.req.query("to"));
   const team = c.req.query("team");
-  const rows = await queryUsage(c.env, { from, to, ...(team ? { team } : {}) });
+  const byDay = parseGroupBy(c.req.query("group_by"));
+  const rows = await queryUsage(c.env, { from, to, byDay, ...(team ? { team } : {}) });
   return c.json({ object: "usage", from, to, ...(team ? { team } : {}), rows });
 });

@@ -37,3 +37,13 @@ export function parseDayRange(
   if (issues.length) throw new ValidationError(issues);
   return { from, to };
 }
+
+/**
+ * The `group_by` query parameter of the usage reports: absent (per member and model) or `day`
+ * (per day, member and model).
+ */
+export function parseGroupBy(value: string | undefined): boolean {
+  if (value === undefined || value === "") return false;
+  if (value === "day") return true;
+  throw new ValidationError([{ field: "group_by", value, rule: 'must be "day" or absent' }]);
+}

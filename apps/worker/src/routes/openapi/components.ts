@@ -72,6 +72,13 @@ export const components = {
   securitySchemes: {
     member: { type: "http", scheme: "bearer", description: "A member token (gpi_…) from POST /admin/tokens." },
     admin: { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret." },
+    session: {
+      type: "apiKey",
+      in: "cookie",
+      name: "gptimg_session",
+      description:
+        "The console's session (POST /console/api/session). Stands for the member or admin token it was opened with; state changes must come from the Worker's own origin.",
+    },
   },
   schemas: {
     Error: {
@@ -178,6 +185,7 @@ export const components = {
           items: {
             type: "object",
             properties: {
+              day: { ...str, format: "date", description: "only with group_by=day" },
               team: str,
               member: str,
               model: str,

@@ -86,6 +86,7 @@ export const paths = {
         q("from", "First UTC day, YYYY-MM-DD (default: 29 days before to)"),
         q("to", "Last UTC day (default: today)"),
         q("scope", "member or team", { enum: ["member", "team"] }),
+        q("group_by", "day: one row per UTC day, member and model", { enum: ["day"] }),
       ],
       responses: { "200": { description: "Usage", content: json(ref("Usage")) }, ...errors(400, 401) },
     },
@@ -218,7 +219,12 @@ export const paths = {
     get: {
       operationId: "adminUsage",
       security: admin,
-      parameters: [q("from", "First UTC day, YYYY-MM-DD"), q("to", "Last UTC day"), q("team", "Only this team")],
+      parameters: [
+        q("from", "First UTC day, YYYY-MM-DD"),
+        q("to", "Last UTC day"),
+        q("team", "Only this team"),
+        q("group_by", "day: one row per UTC day, member and model", { enum: ["day"] }),
+      ],
       responses: { "200": { description: "Usage", content: json(ref("Usage")) }, ...errors(400, 401) },
     },
   },

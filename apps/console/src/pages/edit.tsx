@@ -1,0 +1,168 @@
+import { useEffect, useRef, useState } from "hono/jsx/dom";
+import type { Session } from "../api.ts";
+import { type MaskHandle, MaskPainter } from "../mask.tsx";
+import { describeSize, Options } from "../options.tsx";
+import { Results } from "../results.tsx";
+import { DEFAULT_SETTINGS, type Settings, wireFields } from "../run.ts";
+import { useRunner } from "../runner.ts";
+
+const MAX_IMAGES = 16;
+const TYPES = ["image/png", "image/jpeg", "image/webp"];
+
+/** Edit: up to 16 images dropped, pasted or picked; a mask over the first; streamed results. */
+export function EditPage({ reuse }: { session: Session; reuse: Partial<Settings> | null }) {
+  const [settings, setSettings] = useState<Settings>({ ...DEFAULT_SETTINGS, ...reuse });
+  const [files, setFiles] = useState<{ file: File; url: string }[]>([]);
+  const [formError, setFormError] = useState("");
+  const [dragging, setDragging] = useState(false);
+  const mask = useRef<MaskHandle | null>(null);
+  const dropZone = useRef<HTMLDivElement | null>(null);
+  const run = useRunner();
+
+  const add = (list: Iterable<File>) => {
+    const incoming = [...list];
+    const images = incoming.filter((f) => TYPES.includes(f.type));
+    const skipped = incoming.length - images.length;
+    const room = MAX_IMAGES - files.length;
+    const taken = images.slice(0, Math.max(0, room));
+    const notes = [];
+    if (skipped) notes.push(`${skipped} file(s) skipped: only PNG, JPEG and WebP images can be edited.`);
+    if (images.length > taken.length)
+      notes.push(`At most ${MAX_IMAGES} images: ${images.length - taken.length} left out.`);
+    setFormError(notes.join(" "));
+    if (taken.length) setFiles([...files, ...taken.map((file) => ({ file, url: URL.createObjectURL(file) }))]);
+  };
+
+  useEffect(() => {
+    const onPaste = (e: ClipboardEvent) => {
+      const pasted = [...(e.clipboardData?.files ?? [])];
+      if (pasted.length) {
+        e.preventDefault();
+        add(pasted);
+      }
+    };
+    addEventListener("paste", onPaste);
+    return () => removeEventListener("paste", onPaste);
+  }, [files]);
+
+  // the drop zone takes dragged files; the file input inside it is the keyboard's way in
+  useEffect(() => {
+    const zone = dropZone.current;
+    if (!zone) return;
+    const over = (e: DragEvent) => {
+      e.preventDefault();
+      setDragging(true);
+    };
+    const leave = () => setDragging(false);
+    const drop = (e: DragEvent) => {
+      e.preventDefault();
+      setDragging(false);
+      add(e.dataTransfer?.files ?? []);
+    };
+    zone.addEventListener("dragover", over);
+    zone.addEventListener("dragleave", leave);
+    zone.addEventListener("drop", drop);
+    return () => {
+      zone.removeEventListener("dragover", over);
+      zone.removeEventListener("dragleave", leave);
+      zone.removeEventListener("drop", drop);
+    };
+  }, [files]);
+
+  const remove = (i: number) => {
+    const f = files[i];
+    if (f) URL.revokeObjectURL(f.url);
+    setFiles(files.filter((_, j) => j !== i));
+  };
+
+  const go = async () => {
+    const resolved = describeSize(settings.size, settings.model);
+    if (!files.length) return setFormError("Images: add at least one image to edit (drop, paste or pick).");
+    if (!settings.prompt.trim()) return setFormError("Prompt: say what to change.");
+    if (resolved.size === null) return setFormError(`Size: ${resolved.text}`);
+    setFormError("");
+    const maskBlob = (await mask.current?.toBlob()) ?? null;
+    void run.start(
+      wireFields(settings, resolved.size),
+      files.map((f) => f.file),
+      maskBlob,
+    );
+  };
+
+  return (
+    <form
+      class="make"
+      onSubmit={(e: Event) => {
+        e.preventDefault();
+        void go();
+      }}
+    >
+      <div class={`drop${dragging ? " over" : ""}`} ref={dropZone}>
+        <label for="edit-images">Images</label>
+        <input
+          id="edit-images"
+          type="file"
+          accept={TYPES.join(",")}
+          multiple
+          onChange={(e: Event) => {
+            const input = e.target as HTMLInputElement;
+            add(input.files ?? []);
+            input.value = "";
+          }}
+        />
+        <p class="hint">
+          Drop, paste or pick up to {MAX_IMAGES} images ({files.length} added). The mask applies to the first.
+        </p>
+        {files.length > 0 && (
+          <ul class="inputs">
+            {files.map((f, i) => (
+              <li>
+                <img src={f.url} alt={`Input ${i + 1}: ${f.file.name}`} />
+                <button type="button" class="ghost" onClick={() => remove(i)} aria-label={`Remove ${f.file.name}`}>
+                  ×
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+      {files[0] && (
+        <MaskPainter
+          src={files[0].url}
+          handle={(h) => {
+            mask.current = h;
+          }}
+        />
+      )}
+      <div class="field prompt">
+        <label for="edit-prompt">Prompt</label>
+        <textarea
+          id="edit-prompt"
+          rows={3}
+          value={settings.prompt}
+          onInput={(e: Event) => setSettings({ ...settings, prompt: (e.target as HTMLTextAreaElement).value })}
+        />
+      </div>
+      <Options prefix="edit" settings={settings} onChange={setSettings} />
+      <div class="row">
+        <button type="submit" class="primary" disabled={run.busy}>
+          Edit
+        </button>
+        {run.busy && (
+          <button type="button" onClick={run.cancel}>
+            Cancel
+          </button>
+        )}
+        <span role="status" class="status">
+          {run.status}
+        </span>
+      </div>
+      {(formError || run.error) && (
+        <p role="alert" class="error">
+          {formError || run.error}
+        </p>
+      )}
+      <Results slots={run.slots} format={settings.output_format} onAgain={() => void go()} label="Edited images" />
+    </form>
+  );
+}

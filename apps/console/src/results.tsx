@@ -1,0 +1,87 @@
+import { useState } from "hono/jsx/dom";
+import { api, type HistoryEntry } from "./api.ts";
+
+/** One output slot: its partial preview, then the final image with its actions. */
+export interface Slot {
+  preview: string | null;
+  final: string | null;
+  /** signed link to the stored original, once known */
+  link: string | null;
+  partials: number;
+}
+
+/** Signed links of the caller's newest entry: the images just made. */
+export async function newestLinks(): Promise<(string | null)[]> {
+  const r = await api<{ data: HistoryEntry[] }>("/console/api/history?limit=1");
+  return r.data[0]?.images.map((i) => i.url) ?? [];
+}
+
+/** Copies text to the clipboard; says whether it worked. */
+export async function copy(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function Results({
+  slots,
+  format,
+  onAgain,
+  label,
+}: {
+  slots: Slot[];
+  format: string;
+  onAgain: () => void;
+  label: string;
+}) {
+  const [copied, setCopied] = useState("");
+  if (!slots.length) return null;
+  const done = slots.every((s) => s.final);
+  return (
+    <section class="results" aria-label={label}>
+      <ul class="grid">
+        {slots.map((s, i) => (
+          <li>
+            <figure>
+              {s.final || s.preview ? (
+                <img
+                  src={s.final ?? s.preview ?? ""}
+                  alt={s.final ? `Result ${i + 1}` : `Result ${i + 1}, partial image ${s.partials}`}
+                  class={s.final ? "final" : "partial"}
+                  data-partials={s.partials}
+                />
+              ) : (
+                <div class="placeholder">Working…</div>
+              )}
+              {s.final && (
+                <figcaption class="actions">
+                  <a href={s.final} download={`gptimg-${i + 1}.${format === "jpeg" ? "jpg" : format}`} class="button">
+                    Download
+                  </a>
+                  <button
+                    type="button"
+                    disabled={!s.link}
+                    onClick={async () => setCopied((await copy(s.link ?? "")) ? `Link ${i + 1} copied` : "Copy failed")}
+                  >
+                    Copy link
+                  </button>
+                </figcaption>
+              )}
+            </figure>
+          </li>
+        ))}
+      </ul>
+      {done && (
+        <button type="button" onClick={onAgain}>
+          Again with these settings
+        </button>
+      )}
+      <p class="sr-status" role="status">
+        {copied}
+      </p>
+    </section>
+  );
+}

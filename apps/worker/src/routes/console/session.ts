@@ -1,0 +1,84 @@
+import { Hono } from "hono";
+import { adminFingerprint, bearerToken, parseModels, TOKEN_COLUMNS, type TokenRow } from "../../lib/auth.ts";
+import type { AppEnv } from "../../lib/context.ts";
+import { HttpError } from "../../lib/errors.ts";
+import { readJsonBody } from "../../lib/json-body.ts";
+import { assertSameOrigin, endSession, readSession, startSession } from "../../lib/session.ts";
+import { hashToken, timingSafeEqual } from "../../lib/tokens.ts";
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+const memberView = (row: TokenRow, expiresAt: number) => ({
+  object: "console.session",
+  role: "member" as const,
+  team: row.team,
+  member: row.member,
+  models: parseModels(row.models),
+  daily_image_quota: row.daily_image_quota,
+  rpm: row.rpm,
+  expires_at: expiresAt,
+});
+
+const adminView = (expiresAt: number) => ({ object: "console.session", role: "admin" as const, expires_at: expiresAt });
+
+/** A token row that can sign in, or the reason it cannot. */
+function refuse(row: TokenRow | null): string | null {
+  if (!row) return "invalid token: check it was copied whole (it starts with gpi_) or ask your admin for a new one";
+  if (row.revoked_at !== null) return "token revoked: ask your admin for a new one";
+  if (row.expires_at !== null && row.expires_at <= nowSeconds()) return "token expired: ask your admin for a new one";
+  return null;
+}
+
+/**
+ * `/console/api/session`: the console's sign-in. `POST {"token"}` exchanges a member token or the
+ * admin token for a session cookie, `GET` says who is signed in, `DELETE` signs out server-side.
+ * Every state change must come from the console's own origin.
+ */
+export const sessionRouter = new Hono<AppEnv>();
+
+sessionRouter.post("/", async (c) => {
+  assertSameOrigin(c);
+  const body = await readJsonBody(c.req);
+  const token = (body as { token?: unknown } | null)?.token;
+  if (typeof token !== "string" || token.trim() === "") {
+    throw new HttpError(400, "validation", "token: must be a member token (gpi_…) or the admin token", {
+      param: "token",
+    });
+  }
+  const given = token.trim();
+  const admin = c.env.ADMIN_TOKEN;
+  if (admin && (await timingSafeEqual(given, admin))) {
+    const { expiresAt } = await startSession(c, "admin", await adminFingerprint(admin), null);
+    return c.json(adminView(expiresAt), 201);
+  }
+  const row = await c.env.DB.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE token_hash = ?`)
+    .bind(await hashToken(given))
+    .first<TokenRow>();
+  const reason = refuse(row);
+  if (reason || !row) throw new HttpError(401, "auth", reason ?? "invalid token", { param: "token" });
+  const { expiresAt } = await startSession(c, "member", row.id, row.expires_at);
+  return c.json(memberView(row, expiresAt), 201);
+});
+
+sessionRouter.get("/", async (c) => {
+  const session = c.req.header("Authorization") === undefined ? await readSession(c) : null;
+  if (!session) throw new HttpError(401, "auth", "not signed in: sign in with your token");
+  if (session.role === "admin") {
+    const admin = c.env.ADMIN_TOKEN;
+    if (!admin || session.token_id !== (await adminFingerprint(admin)))
+      throw new HttpError(401, "auth", "session ended: the admin token changed; sign in again");
+    return c.json(adminView(session.expires_at));
+  }
+  const row = await c.env.DB.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ?`)
+    .bind(session.token_id)
+    .first<TokenRow>();
+  const reason = refuse(row);
+  if (reason || !row) throw new HttpError(401, "auth", reason ?? "invalid token");
+  return c.json(memberView(row, session.expires_at));
+});
+
+sessionRouter.delete("/", async (c) => {
+  if (bearerToken(c.req.header("Authorization")) === undefined) assertSameOrigin(c);
+  await endSession(c);
+  return c.body(null, 204);
+});

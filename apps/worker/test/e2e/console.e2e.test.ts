@@ -1,0 +1,304 @@
+/**
+ * The console in a real browser: Debian's Chromium (playwright-core) against `wrangler dev` and
+ * the offline provider. Sign-in, generate with a ratio size, edit with a painted mask, history
+ * paging, usage, admin tokens, sign-out, and the refusals (forged cookie, cross-site POST).
+ * Screenshots of every page at desktop and phone width go to .screenshots/console (git-ignored).
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Browser, BrowserContext, Page, Request as PwRequest } from "playwright-core";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEV_SECRETS, type Stack, startStack } from "../../scripts/lib/stack.ts";
+import { launchChromium, screenshots } from "./browser.ts";
+import { until } from "./support.ts";
+
+let stack: Stack;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let member: string;
+
+const TEAM = "studio";
+const MEMBER = "ann";
+
+async function signIn(token: string) {
+  await page.goto(`${stack.origin}/`);
+  await page.getByLabel("Token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+}
+
+async function signOut() {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign in" }).waitFor();
+}
+
+async function api<T>(path: string, token: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${stack.origin}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers },
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as T };
+}
+
+/** Fields and files of a multipart body as the browser sent it. */
+async function formOf(req: PwRequest): Promise<FormData> {
+  const body = req.postDataBuffer();
+  if (!body) throw new Error("the request has no body");
+  return new Response(body, { headers: { "content-type": (await req.allHeaders())["content-type"] ?? "" } }).formData();
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+  member = await stack.createToken(TEAM, MEMBER);
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  page = await context.newPage();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+describe("the console in Chromium", () => {
+  it("signs in with a member token: an HttpOnly SameSite=Strict cookie, no token kept in the page", async () => {
+    await page.goto(`${stack.origin}/`);
+    await screenshots(page, "sign-in");
+    const bad = page.getByLabel("Token");
+    await bad.fill("gpi_not-a-real-token");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect
+      .poll(() => page.getByRole("alert").textContent())
+      .toMatch(/Invalid token.*Sign in again|invalid token/i);
+    await signIn(member);
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === "gptimg_session");
+    expect(session).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/" });
+    expect(session?.expires).toBeGreaterThan(Date.now() / 1000);
+    expect(session?.value).not.toContain(member);
+    const stored = await page.evaluate<string>(
+      "JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })",
+    );
+    expect(stored).not.toContain("gpi_");
+    expect(page.url()).not.toContain("gpi_");
+    const csp = (await page.request.get(`${stack.origin}/`)).headers()["content-security-policy"];
+    expect(csp).toContain("default-src 'none'");
+  });
+
+  it("generates with a ratio size: the legal size shows as you type, partial images stream in", async () => {
+    await page.goto(`${stack.origin}/#/generate`);
+    await page.getByLabel("Prompt").fill("a lighthouse at dusk, wide");
+    const size = page.getByLabel("Size");
+    await size.fill("16:9");
+    await expect.poll(() => page.locator("output").first().textContent()).toBe("Sends 1536x864 (ratio)");
+    await size.fill("1920x1080");
+    await expect.poll(() => page.locator("output").first().textContent()).toMatch(/multiples of 16.*1920x1088/);
+    await size.fill("16:9");
+    const before = stack.provider.count("/images/generations");
+    await page.getByRole("button", { name: "Generate" }).click();
+    const final = page.locator("img.final");
+    await final.waitFor({ timeout: 60_000 });
+    const partials = Number(await final.getAttribute("data-partials"));
+    expect(partials).toBeGreaterThan(0);
+    const dims = await final.evaluate((el) => {
+      const img = el as unknown as { naturalWidth: number; naturalHeight: number };
+      return `${img.naturalWidth}x${img.naturalHeight}`;
+    });
+    expect(dims).toBe("1536x864");
+    expect(stack.provider.count("/images/generations")).toBe(before + 1);
+    const sent = stack.provider.requests.at(-1);
+    expect(sent?.fields).toMatchObject({ size: "1536x864", stream: true });
+    await expect.poll(() => page.getByRole("button", { name: "Copy link" }).isEnabled()).toBe(true);
+    await expect(page.getByRole("link", { name: "Download" }).getAttribute("download")).resolves.toMatch(/\.png$/);
+    await page.getByRole("button", { name: "Again with these settings" }).waitFor();
+    await screenshots(page, "generate");
+
+    await page.goto(`${stack.origin}/#/history`);
+    const thumb = page.locator("button.thumb").first();
+    await thumb.waitFor();
+    await thumb.click();
+    const dialog = page.getByRole("dialog", { name: "Image details" });
+    await dialog.waitFor();
+    await expect.poll(() => dialog.textContent()).toContain("a lighthouse at dusk, wide");
+    expect(await dialog.textContent()).toContain("1536x864");
+    expect(await dialog.textContent()).toContain(MEMBER);
+    await screenshots(page, "history-detail");
+    await page.getByRole("button", { name: "Reuse settings" }).click();
+    await expect.poll(() => page.getByLabel("Prompt").inputValue()).toBe("a lighthouse at dusk, wide");
+  });
+
+  it("edits with a painted mask: a PNG with alpha at the image's exact size reaches the provider", async () => {
+    const width = 1024;
+    const height = 1536;
+    const input = await sharp({ create: { width, height, channels: 3, background: "#4a7" } })
+      .png()
+      .toBuffer();
+    await page.goto(`${stack.origin}/#/edit`);
+    await page.getByLabel("Images", { exact: true }).setInputFiles({ name: "photo.png", mimeType: "image/png", buffer: input });
+    const canvas = page.getByRole("img", { name: /Mask painter/ });
+    await canvas.waitFor();
+    const box = await canvas.boundingBox();
+    if (!box) throw new Error("the mask painter has no box");
+    // paint a stroke across the upper left quarter
+    await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.1);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.2, { steps: 8 });
+    await page.mouse.up();
+    // undo and redo the stroke, so undo is exercised
+    await page.getByRole("button", { name: "Undo" }).click();
+    await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.1);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.2, { steps: 8 });
+    await page.mouse.up();
+    await page.getByLabel("Prompt").fill("add a red kite in the sky");
+    await screenshots(page, "edit");
+    const sent = page.waitForRequest((r) => r.url().endsWith("/v1/images/edits"));
+    const before = stack.provider.count("/images/edits");
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
+    const form = await formOf(await sent);
+    const mask = form.get("mask");
+    expect(mask).toBeInstanceOf(Blob);
+    const maskBytes = Buffer.from(await (mask as Blob).arrayBuffer());
+    expect(maskBytes.subarray(1, 4).toString()).toBe("PNG");
+    const meta = await sharp(maskBytes).metadata();
+    expect({ width: meta.width, height: meta.height, hasAlpha: meta.hasAlpha }).toEqual({
+      width,
+      height,
+      hasAlpha: true,
+    });
+    const alpha = await sharp(maskBytes).extractChannel(3).raw().toBuffer();
+    const at = (x: number, y: number) => alpha[Math.round(y) * width + Math.round(x)];
+    expect(at(width * 0.2, height * 0.15)).toBe(0); // painted: to be edited
+    expect(at(width * 0.8, height * 0.8)).toBe(255); // untouched: kept
+    await page.locator("img.final").waitFor({ timeout: 60_000 });
+    expect(stack.provider.count("/images/edits")).toBe(before + 1);
+    const received = stack.provider.requests.filter((r) => r.path.endsWith("/images/edits")).at(-1);
+    // the provider itself refuses a mask that is not a PNG with alpha of the first image's size
+    expect(received?.status).toBe(200);
+    expect(received?.files.find((f) => f.field === "mask")).toMatchObject({ type: "image/png" });
+  });
+
+  it("pages through 60 more images, 48 to a page, with thumbnails only", async () => {
+    const made: Promise<unknown>[] = [];
+    const queue = Array.from({ length: 60 }, (_, i) => i);
+    const worker = async () => {
+      for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+        const r = await api(`/v1/images/generations`, member, {
+          method: "POST",
+          body: JSON.stringify({ prompt: `batch image ${i}`, size: "1024x1024", quality: "low" }),
+        });
+        if (r.status !== 200) throw new Error(`seeding image ${i}: ${r.status}`);
+      }
+    };
+    for (let k = 0; k < 3; k++) made.push(worker());
+    await Promise.all(made);
+    await page.goto(`${stack.origin}/#/history`);
+    const originals: string[] = [];
+    const onRequest = (r: PwRequest) => {
+      if (r.url().includes("/files/")) originals.push(r.url());
+    };
+    page.on("request", onRequest);
+    await page.reload();
+    const thumbs = page.locator("button.thumb");
+    await expect.poll(() => thumbs.count(), { timeout: 30_000 }).toBe(48);
+    await expect.poll(() => thumbs.first().getAttribute("aria-label")).toBe("Open: batch image 59");
+    await page.waitForLoadState("networkidle");
+    await screenshots(page, "history");
+    await page.getByRole("button", { name: "Next page" }).click();
+    // 60 + the generated + the edited image = 62: 14 on page two, the oldest last
+    await expect.poll(() => thumbs.count(), { timeout: 30_000 }).toBe(14);
+    await expect.poll(() => thumbs.last().getAttribute("aria-label")).toBe("Open: a lighthouse at dusk, wide");
+    expect(await page.getByRole("button", { name: "Next page" }).isDisabled()).toBe(true);
+    await page.getByRole("button", { name: "Previous page" }).click();
+    await expect.poll(() => thumbs.count()).toBe(48);
+    // filters: text search
+    await page.getByLabel("Search prompts").fill("kite");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect.poll(() => thumbs.count()).toBe(1);
+    page.off("request", onRequest);
+    expect(originals).toEqual([]);
+  }, 240_000);
+
+  it("usage shows the member's image count, the same as /v1/usage", async () => {
+    const { body } = await api<{ rows: { images: number }[] }>("/v1/usage", member);
+    const expected = body.rows.reduce((a, r) => a + r.images, 0);
+    expect(expected).toBe(62);
+    await page.goto(`${stack.origin}/#/usage`);
+    await expect.poll(() => page.getByTestId("usage-images").textContent()).toBe(String(expected));
+    await screenshots(page, "usage");
+  });
+
+  it("signs out server-side, and a forged session cookie is refused", async () => {
+    const cookie = (await context.cookies()).find((c) => c.name === "gptimg_session");
+    await signOut();
+    const old = await fetch(`${stack.origin}/v1/usage`, { headers: { cookie: `gptimg_session=${cookie?.value}` } });
+    expect(old.status).toBe(401);
+    await context.addCookies([
+      { name: "gptimg_session", value: `gps_${"x".repeat(43)}`, url: stack.origin, httpOnly: true, sameSite: "Strict" },
+    ]);
+    await page.goto(`${stack.origin}/#/history`);
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(0);
+  });
+
+  it("admin creates a token (secret shown once), filters, revokes it; a cross-site POST is refused", async () => {
+    await signIn(DEV_SECRETS.ADMIN_TOKEN);
+    await page.goto(`${stack.origin}/#/admin`);
+    await page.getByLabel("Team").fill(TEAM);
+    await page.getByLabel("Member", { exact: true }).fill("bea");
+    await page.getByLabel("Expires in days").fill("30");
+    await page.getByLabel("Models").fill("gpt-image-2");
+    await page.getByLabel("Daily image quota").fill("20");
+    await page.getByLabel("Requests per minute").fill("5");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const secret = page.getByLabel("New token", { exact: true });
+    await secret.waitFor();
+    const token = await secret.inputValue();
+    expect(token).toMatch(/^gpi_/);
+    await page.getByRole("button", { name: "Copy token" }).waitFor();
+    await screenshots(page, "admin");
+    expect((await api("/v1/models", token)).status).toBe(200);
+    await page.getByLabel("Filter tokens").fill("bea");
+    const row = page.locator("tr", { hasText: "bea" });
+    await expect.poll(() => row.count()).toBe(1);
+    await page.getByRole("button", { name: `Revoke bea (${TEAM})` }).click();
+    await page.getByRole("button", { name: "Confirm revoke bea" }).click();
+    await expect.poll(() => row.count()).toBe(0);
+    expect((await api("/v1/models", token)).status).toBe(401);
+
+    // usage as admin: per member and model, the numbers of /admin/usage
+    await page.goto(`${stack.origin}/#/usage`);
+    await expect.poll(() => page.getByTestId("usage-images").textContent()).toBe("62");
+    await screenshots(page, "usage-admin");
+
+    // a page on another origin (same site: only the port differs, so the Strict cookie goes along)
+    // posts a token request in the classic CSRF shape: refused, nothing created
+    const evil: Server = createServer((_req, res) => {
+      res.setHeader("content-type", "text/html");
+      res.end(`<form id="f" method="POST" action="${stack.origin}/admin/tokens" enctype="text/plain">
+        <input name='{"team":"${TEAM}","member":"mallory","x":"' value='"}'></form>
+        <script>document.getElementById("f").submit()</script>`);
+    });
+    await new Promise<void>((ok) => evil.listen(0, "127.0.0.1", ok));
+    try {
+      const port = (evil.address() as AddressInfo).port;
+      const answered = page.waitForResponse(
+        (r) => r.url().endsWith("/admin/tokens") && r.request().method() === "POST",
+      );
+      await page.goto(`http://127.0.0.1:${port}/`);
+      const res = await answered;
+      expect(res.status()).toBe(403);
+      const sentOrigin = (await res.request().allHeaders()).origin;
+      expect(sentOrigin).toBe(`http://127.0.0.1:${port}`);
+    } finally {
+      await new Promise((ok) => evil.close(ok));
+    }
+    const list = await api<{ data: { member: string }[] }>("/admin/tokens", DEV_SECRETS.ADMIN_TOKEN);
+    expect(list.body.data.map((t) => t.member)).not.toContain("mallory");
+    await page.goto(`${stack.origin}/#/admin`);
+    await signOut();
+    await until(async () => ((await context.cookies()).some((c) => c.name === "gptimg_session") ? undefined : true));
+  });
+});
