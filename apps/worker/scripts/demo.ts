@@ -2,13 +2,15 @@
  * `npm run demo`: the whole product on this machine, offline. Starts the offline provider and the
  * Worker (wrangler dev, throwaway local D1/R2), creates a member token, generates an image through
  * the compiled CLI (or the jobs API when the CLI is not built), prints the saved file and a signed
- * URL, downloads the URL and checks it is the same image. Stops everything it started.
+ * URL, downloads the URL and checks it is the same image. Then prints the console's URL with a
+ * member token to sign in with and keeps serving until Ctrl-C (GPTIMG_DEMO_EXIT=1 stops at once).
+ * Stops everything it started.
  */
 import { execFile } from "node:child_process";
 import { access, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type Stack, startStack, stopAll, WORKER_DIR } from "./lib/stack.ts";
+import { DEV_SECRETS, type Stack, startStack, stopAll, WORKER_DIR } from "./lib/stack.ts";
 
 const CLI = resolve(WORKER_DIR, "../cli/dist/gptimg");
 const PROMPT = "a lighthouse at dusk, oil painting";
@@ -114,7 +116,15 @@ async function main(): Promise<void> {
     `download:   ${downloaded.length} bytes, ${image.width}x${image.height} ${image.format}, ${same ? "identical to the saved file" : "DIFFERENT from the saved file"}`,
   );
   if (!same) throw new Error("the signed URL served different bytes than the saved file");
-  step(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s; stopping the Worker and the provider`);
+  step(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (process.env.GPTIMG_DEMO_EXIT === "1") return;
+  // the console stays up until Ctrl-C: open it and sign in with the member token
+  say("");
+  say(`console:    ${stack.origin}/`);
+  say(`sign in with this member token: ${token}`);
+  say(`(or the admin token for the admin pages: ${DEV_SECRETS.ADMIN_TOKEN})`);
+  step("the Worker and the provider keep running; press Ctrl-C to stop them");
+  await new Promise<never>(() => {});
 }
 
 main().then(

@@ -7,6 +7,7 @@ import {
   mimeTypeFor,
 } from "@gptimg/core";
 import type { Env } from "../env.ts";
+import { storeThumbnail } from "./thumbnails.ts";
 import { sha256Hex } from "./tokens.ts";
 
 const pad2 = (n: number) => String(n).padStart(2, "0");
@@ -79,7 +80,7 @@ export interface StoredImage {
  * const stored = await putImage(env, imageKey(team, job, 0, "png"), image, { job, team, member, model });
  */
 export async function putImage(
-  env: Pick<Env, "IMAGES">,
+  env: Pick<Env, "IMAGES"> & Partial<Pick<Env, "IMAGES_API">>,
   key: string,
   image: Pick<GeneratedImage, "format" | "width" | "height" | "index"> & { bytes: Uint8Array | Blob },
   meta: ImageMeta,
@@ -98,10 +99,15 @@ export async function putImage(
   };
   if (meta.size) customMetadata.size = meta.size;
   if (meta.promptSha256) customMetadata.prompt_sha256 = meta.promptSha256;
-  await env.IMAGES.put(key, image.bytes, {
-    httpMetadata: { contentType: mimeTypeFor(image.format), contentDisposition: `inline; filename="${fileName}"` },
-    customMetadata,
-  });
+  // an output's thumbnail is made beside its put, so history never waits for one nor reads originals
+  const thumb = (meta.role ?? "output") === "output" ? storeThumbnail(env, key, image.bytes, customMetadata) : null;
+  await Promise.all([
+    env.IMAGES.put(key, image.bytes, {
+      httpMetadata: { contentType: mimeTypeFor(image.format), contentDisposition: `inline; filename="${fileName}"` },
+      customMetadata,
+    }),
+    thumb,
+  ]);
   return {
     index: image.index,
     key,

@@ -42,18 +42,24 @@ async function api<T>(path: string, token: string, init: RequestInit = {}): Prom
   return { status: res.status, body: (await res.json().catch(() => null)) as T };
 }
 
-/** Fields and files of a multipart body as the browser sent it. */
-async function formOf(req: PwRequest): Promise<FormData> {
-  const body = req.postDataBuffer();
-  if (!body) throw new Error("the request has no body");
-  return new Response(body, { headers: { "content-type": (await req.allHeaders())["content-type"] ?? "" } }).formData();
-}
-
 beforeAll(async () => {
   stack = await startStack();
   member = await stack.createToken(TEAM, MEMBER);
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  // keeps a copy of the mask the page sends with an edit (init scripts run outside the page's CSP)
+  await context.addInitScript(() => {
+    const w = globalThis as unknown as { fetch: typeof fetch; __sentMask?: Promise<number[]> };
+    const real = w.fetch.bind(globalThis);
+    w.fetch = (input, init) => {
+      const body = init?.body;
+      if (String(input).endsWith("/v1/images/edits") && body instanceof FormData) {
+        const mask = body.get("mask");
+        if (mask instanceof Blob) w.__sentMask = mask.arrayBuffer().then((b) => [...new Uint8Array(b)]);
+      }
+      return real(input, init);
+    };
+  });
   page = await context.newPage();
 }, 180_000);
 
@@ -136,7 +142,9 @@ describe("the console in Chromium", () => {
       .png()
       .toBuffer();
     await page.goto(`${stack.origin}/#/edit`);
-    await page.getByLabel("Images", { exact: true }).setInputFiles({ name: "photo.png", mimeType: "image/png", buffer: input });
+    await page
+      .getByLabel("Images", { exact: true })
+      .setInputFiles({ name: "photo.png", mimeType: "image/png", buffer: input });
     const canvas = page.getByRole("img", { name: /Mask painter/ });
     await canvas.waitFor();
     const box = await canvas.boundingBox();
@@ -157,11 +165,8 @@ describe("the console in Chromium", () => {
     const sent = page.waitForRequest((r) => r.url().endsWith("/v1/images/edits"));
     const before = stack.provider.count("/images/edits");
     await page.getByRole("button", { name: "Edit", exact: true }).click();
-    const form = await formOf(await sent);
-    const mask = form.get("mask");
-    expect(mask).toBeInstanceOf(Blob);
-    const maskBytes = Buffer.from(await (mask as Blob).arrayBuffer());
-    expect(maskBytes.subarray(1, 4).toString()).toBe("PNG");
+    await sent;
+    const maskBytes = Buffer.from(await page.evaluate<number[]>("window.__sentMask"));
     const meta = await sharp(maskBytes).metadata();
     expect({ width: meta.width, height: meta.height, hasAlpha: meta.hasAlpha }).toEqual({
       width,
@@ -269,8 +274,10 @@ describe("the console in Chromium", () => {
     expect((await api("/v1/models", token)).status).toBe(401);
 
     // usage as admin: per member and model, the numbers of /admin/usage
+    const all = await api<{ rows: { images: number }[] }>("/admin/usage", DEV_SECRETS.ADMIN_TOKEN);
+    const total = all.body.rows.reduce((a, r) => a + r.images, 0);
     await page.goto(`${stack.origin}/#/usage`);
-    await expect.poll(() => page.getByTestId("usage-images").textContent()).toBe("62");
+    await expect.poll(() => page.getByTestId("usage-images").textContent()).toBe(String(total));
     await screenshots(page, "usage-admin");
 
     // a page on another origin (same site: only the port differs, so the Strict cookie goes along)
@@ -286,13 +293,16 @@ describe("the console in Chromium", () => {
       const port = (evil.address() as AddressInfo).port;
       const answered = page.waitForResponse(
         (r) => r.url().endsWith("/admin/tokens") && r.request().method() === "POST",
+        { timeout: 20_000 },
       );
-      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.goto(`http://127.0.0.1:${port}/`, { waitUntil: "commit" });
       const res = await answered;
       expect(res.status()).toBe(403);
       const sentOrigin = (await res.request().allHeaders()).origin;
       expect(sentOrigin).toBe(`http://127.0.0.1:${port}`);
     } finally {
+      // Chromium keeps its connection alive: close it, or close() waits for it
+      evil.closeAllConnections();
       await new Promise((ok) => evil.close(ok));
     }
     const list = await api<{ data: { member: string }[] }>("/admin/tokens", DEV_SECRETS.ADMIN_TOKEN);
@@ -300,5 +310,5 @@ describe("the console in Chromium", () => {
     await page.goto(`${stack.origin}/#/admin`);
     await signOut();
     await until(async () => ((await context.cookies()).some((c) => c.name === "gptimg_session") ? undefined : true));
-  });
+  }, 120_000);
 });

@@ -325,6 +325,7 @@ describe("POST /v1/images/edits", () => {
     const { objects } = await dumpR2(prefix);
     expect(objects.map((o) => [o.key.slice(prefix.length), o.customMetadata?.role])).toEqual([
       ["0.png", "output"],
+      ["0.thumb.webp", "thumbnail"],
       ["input-0.png", "input"],
       ["input-1.png", "input"],
       ["mask.png", "mask"],

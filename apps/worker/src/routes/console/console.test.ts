@@ -1,6 +1,5 @@
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { hashToken } from "../src/lib/tokens.ts";
 import {
   ADMIN,
   call,
@@ -9,7 +8,9 @@ import {
   type ProviderSide,
   recordUsage,
   useOfflineProvider,
-} from "./gateway-support.ts";
+} from "../../../test/gateway-support.ts";
+import { thumbnailKey } from "../../lib/thumbnails.ts";
+import { hashToken } from "../../lib/tokens.ts";
 
 /** A browser-like request to the Worker: same-origin headers unless told otherwise. */
 function browser(path: string, init: RequestInit & { cookie?: string; origin?: string | null; base?: string } = {}) {
@@ -188,7 +189,7 @@ describe("console admin session", () => {
       body: JSON.stringify({ team: "acme", member: "mallory" }),
     });
     expect(evil.status).toBe(403);
-    const { app } = await import("../src/app.ts");
+    const { app } = await import("../../app.ts");
     const rotated = await app.request(
       "/admin/tokens",
       { headers: { cookie, origin: ORIGIN } },
@@ -306,6 +307,11 @@ describe("console history", () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/limit/);
 
+    // every stored output got its thumbnail as it was stored, before anyone asked for it
+    const rows = await env.DB.prepare("SELECT image_keys FROM jobs WHERE team = 'hist'").all<{ image_keys: string }>();
+    const keys = rows.results.flatMap((r) => (JSON.parse(r.image_keys) as { key: string }[]).map((i) => i.key));
+    expect(keys).toHaveLength(4);
+    for (const key of keys) expect(await env.IMAGES.head(thumbnailKey(key))).not.toBeNull();
     const thumbPath = b1.data[0]?.images[0]?.thumbnail_url ?? "";
     const thumb = await browser(thumbPath, { cookie });
     expect(thumb.status).toBe(200);
