@@ -322,5 +322,5 @@ describe("console history", () => {
     const stranger = await memberToken({ team: "elsewhere" });
     const s = await signIn(stranger.token);
     expect((await browser(thumbPath, { cookie: s.cookie })).status).toBe(404);
-  });
+  }, 60_000);
 });
