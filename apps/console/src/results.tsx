@@ -10,10 +10,19 @@ export interface Slot {
   partials: number;
 }
 
-/** Signed links of the caller's newest entry: the images just made. */
-export async function newestLinks(): Promise<(string | null)[]> {
-  const r = await api<{ data: HistoryEntry[] }>("/console/api/history?limit=1");
-  return r.data[0]?.images.map((i) => i.url) ?? [];
+/**
+ * Signed links of the images just made: the caller's newest entry created since `since` (unix
+ * seconds) with `n` images. The Worker settles a request's row just after its answer, so this
+ * asks a few times (bounded) before giving up with no links.
+ */
+export async function newestLinks(since: number, n: number): Promise<(string | null)[]> {
+  for (let i = 0; i < 10; i++) {
+    const r = await api<{ data: HistoryEntry[] }>("/console/api/history?limit=1");
+    const e = r.data[0];
+    if (e && e.created_at >= since && e.images.length >= n) return e.images.map((img) => img.url);
+    await new Promise((ok) => setTimeout(ok, 300));
+  }
+  return [];
 }
 
 /** Copies text to the clipboard; says whether it worked. */

@@ -24,6 +24,7 @@ export function useRunner() {
     setStatus("Working: partial images appear as they arrive…");
     abort.current = new AbortController();
     const t0 = performance.now();
+    const since = Math.floor(Date.now() / 1000) - 1;
     try {
       await runImages(
         fields,
@@ -39,7 +40,7 @@ export function useRunner() {
         abort.current.signal,
       );
       setStatus(`Done in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
-      const links = await newestLinks().catch(() => []);
+      const links = await newestLinks(since, n).catch(() => []);
       current = current.map((s, i) => ({ ...s, link: links[i] ?? null }));
       setSlots(current);
     } catch (e) {

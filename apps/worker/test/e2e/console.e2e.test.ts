@@ -227,9 +227,12 @@ describe("the console in Chromium", () => {
   }, 240_000);
 
   it("usage shows the member's image count, the same as /v1/usage", async () => {
-    const { body } = await api<{ rows: { images: number }[] }>("/v1/usage", member);
-    const expected = body.rows.reduce((a, r) => a + r.images, 0);
-    expect(expected).toBe(62);
+    // usage is recorded as each request settles, just after its answer
+    const expected = await until(async () => {
+      const { body } = await api<{ rows: { images: number }[] }>("/v1/usage", member);
+      const n = body.rows.reduce((a, r) => a + r.images, 0);
+      return n === 62 ? n : undefined;
+    });
     await page.goto(`${stack.origin}/#/usage`);
     await expect.poll(() => page.getByTestId("usage-images").textContent()).toBe(String(expected));
     await screenshots(page, "usage");

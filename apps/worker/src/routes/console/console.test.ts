@@ -276,8 +276,22 @@ describe("console history", () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ prompt, size: "1024x1024" }),
       });
-    for (const p of ["a red fox", "a blue whale", "100% green_cat"]) expect((await make(token, p)).status).toBe(200);
-    expect((await make(other.token, "a red panda")).status).toBe(200);
+    // each answer is read whole: the images stream through it, and the row settles after it
+    for (const p of ["a red fox", "a blue whale", "100% green_cat"]) {
+      const res = await make(token, p);
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+    const panda = await make(other.token, "a red panda");
+    expect(panda.status).toBe(200);
+    await panda.arrayBuffer();
+    // a synchronous request settles its row just after its answer: wait for the four (bounded)
+    for (let i = 0; i < 100; i++) {
+      const done = await env.DB.prepare("SELECT COUNT(*) AS n FROM jobs WHERE team = 'hist' AND status = 'succeeded'")
+        .first<{ n: number }>();
+      if (done?.n === 4) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const { cookie } = await signIn(token);
     const page1 = await browser("/console/api/history?limit=2", { cookie });
     expect(page1.status).toBe(200);
