@@ -287,8 +287,9 @@ describe("console history", () => {
     await panda.arrayBuffer();
     // a synchronous request settles its row just after its answer: wait for the four (bounded)
     for (let i = 0; i < 100; i++) {
-      const done = await env.DB.prepare("SELECT COUNT(*) AS n FROM jobs WHERE team = 'hist' AND status = 'succeeded'")
-        .first<{ n: number }>();
+      const done = await env.DB.prepare(
+        "SELECT COUNT(*) AS n FROM jobs WHERE team = 'hist' AND status = 'succeeded'",
+      ).first<{ n: number }>();
       if (done?.n === 4) break;
       await new Promise((r) => setTimeout(r, 50));
     }
