@@ -46,6 +46,7 @@ export {
   type NotAnImage,
   sniffFormat,
 } from "./inspect.ts";
+export { autoMaskFor, transparentMask } from "./mask.ts";
 export {
   DEFAULT_MODEL,
   GPT_IMAGE_2_PRESETS,

@@ -39,7 +39,7 @@ export function buildChatRequest(
   const body: Record<string, unknown> = { model, messages: [{ role: "user", content }] };
   if (opts.n !== undefined && opts.n !== 1) body.n = opts.n;
   if (opts.user !== undefined) body.user = opts.user;
-  Object.assign(body, mergedExtraBody(p, opts));
+  Object.assign(body, mergedExtraBody(p, opts, body));
   return new Request(endpointUrl(p, "chat"), {
     method: "POST",
     headers: requestHeaders(p, "application/json", "application/json"),

@@ -144,8 +144,21 @@ describe("buildGenerateRequest", () => {
     const body = await jsonOf(
       buildGenerateRequest(p, { prompt: "x", n: 1, extraBody: { vendor: "b", nested: { a: [1] } } }),
     );
-    expect(body).toMatchObject({ n: 3, vendor: "b", keep: 1, nested: { a: [1] } });
+    expect(body).toMatchObject({ n: 1, vendor: "b", keep: 1, nested: { a: [1] } });
     expect(Object.keys(body).slice(-3)).toEqual(["vendor", "keep", "nested"]);
+  });
+
+  it("a provider's extraBody is a default: an explicit option keeps its value, an absent one takes it", async () => {
+    const p = { ...openai, extraBody: { quality: "low", moderation: "low" } };
+    expect(await jsonOf(buildGenerateRequest(p, { prompt: "x", quality: "high" }))).toMatchObject({
+      quality: "high",
+      moderation: "low",
+    });
+    expect(await jsonOf(buildGenerateRequest(p, { prompt: "x" }))).toMatchObject({ quality: "low" });
+    const form = await (
+      await buildEditRequest(p, { prompt: "x", quality: "high", images: [{ data: png(64, 48) }] })
+    ).formData();
+    expect(form.getAll("quality")).toEqual(["high"]);
   });
 
   it("sends Authorization only with a key", () => {

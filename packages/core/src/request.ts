@@ -13,7 +13,8 @@ const acceptFor = (opts: GenerateOptions): string =>
 
 /**
  * Builds, validates and returns the generations request; sends nothing. JSON body with
- * snake_case wire fields, the profile's field names, and `extraBody` merged last.
+ * snake_case wire fields, the profile's field names, and `extraBody` merged last (a provider's
+ * extra body only where no option set the field).
  * Throws `ValidationError` with every problem of `opts`.
  * @example
  * const req = buildGenerateRequest({ name: "p", profile: "openai", apiKey }, { prompt: "a fox", size: "16:9" })
@@ -23,7 +24,8 @@ export function buildGenerateRequest(provider: ProviderConfig | ResolvedProvider
   const model = modelFor(p, opts.model);
   assertValid(validateGenerateOptions(opts, model));
   if (p.protocol === "chat") return buildChatRequest(p, model, opts, []);
-  const body = { model, prompt: opts.prompt, ...wireOptions(p, model, opts, "generate"), ...mergedExtraBody(p, opts) };
+  const fields = { model, prompt: opts.prompt, ...wireOptions(p, model, opts, "generate") };
+  const body = { ...fields, ...mergedExtraBody(p, opts, fields) };
   return new Request(endpointUrl(p, "generations"), {
     method: "POST",
     headers: requestHeaders(p, acceptFor(opts), "application/json"),
@@ -81,13 +83,13 @@ export async function buildEditRequest(
     const urls = await Promise.all(opts.images.map(async (image) => dataUrl((await inputBlob(image)).blob)));
     return buildChatRequest(p, model, opts, urls);
   }
-  const extra = mergedExtraBody(p, opts);
   const form = new FormData();
   const fields: Record<string, unknown> = {
     model,
     prompt: opts.prompt,
     ...wireOptions(p, model, opts, "edit", "multipart"),
   };
+  const extra = mergedExtraBody(p, opts, fields);
   for (const [k, v] of Object.entries(fields)) if (!Object.hasOwn(extra, k)) form.append(k, formString(v));
   // As OpenAI's SDKs send it: `image` for one file, `image[]` for several; a profile may fix the name.
   const imageField = p.fields.image ?? (opts.images.length === 1 ? "image" : "image[]");

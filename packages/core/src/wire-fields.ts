@@ -90,8 +90,18 @@ export function unsentOptions(
   return out;
 }
 
-/** `extraBody` of the provider config, then of the call: later keys win. */
-export const mergedExtraBody = (p: ResolvedProvider, opts: GenerateOptions): Record<string, unknown> => ({
-  ...p.extraBody,
-  ...(opts.extraBody ?? {}),
-});
+/**
+ * `extraBody` of the provider config, then of the call. A provider's extra body is a default:
+ * a field the call sets (`sent`: the wire fields built from its options) is not replaced by it,
+ * so a provider's `{ "quality": "low" }` never overrides an explicit `quality: "high"`. The
+ * call's own `extraBody` is explicit and is merged last.
+ */
+export function mergedExtraBody(
+  p: ResolvedProvider,
+  opts: GenerateOptions,
+  sent: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p.extraBody)) if (!Object.hasOwn(sent, k)) out[k] = v;
+  return { ...out, ...(opts.extraBody ?? {}) };
+}
