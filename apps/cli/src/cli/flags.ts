@@ -92,6 +92,8 @@ const CLI_FLAGS = {
     choices: Object.keys(PROFILES),
   },
   all: { type: "boolean", help: "remove every stored key and token" },
+  default: { type: "boolean", help: "make this provider the default one" },
+  import: { type: "boolean", help: "store the config files of the image skills gptimg replaces as providers" },
   // doctor
   "check-update": {
     type: "boolean",

@@ -1,4 +1,5 @@
 import { FLAGS, type FlagDef } from "./flags.ts";
+import { settingsText } from "./settings-table.ts";
 import { COMMANDS, type CommandSpec } from "./specs.ts";
 
 function flagLine(name: string, def: FlagDef): string {
@@ -18,6 +19,7 @@ export function commandHelp(spec: CommandSpec): string {
     for (const [l, h] of rows) lines.push(`${l.padEnd(width)}${h}`);
   }
   if (spec.notes) lines.push("", ...spec.notes);
+  if (spec.name === "config") lines.push("", ...settingsText());
   return lines.join("\n");
 }
 
@@ -32,7 +34,7 @@ export function mainHelp(version: string): string {
     "commands:",
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     "",
-    "settings: flags > GPTIMG_* environment > ./.env > config file (gptimg config path)",
+    "settings: flags > environment > ./.env > config file (gptimg help config for every variable)",
     "exit codes: 0 ok, 2 bad usage or input, 3 credentials, 4 refused by the provider,",
     "            5 provider or network failure, 6 outcome unknown (maybe billed), 130 interrupted",
     "",

@@ -54,3 +54,46 @@ export function checkSecret(value: string, what: string): string {
   }
   return value;
 }
+
+/**
+ * Asks a yes/no question on the terminal (the answer is shown as typed); anything but y/yes is
+ * no. Only for an interactive terminal: callers check `process.stdin.isTTY` first.
+ */
+export async function askYesNo(question: string): Promise<boolean> {
+  const stdin = process.stdin;
+  stdin.setRawMode(true);
+  process.stderr.write(question);
+  stdin.resume();
+  try {
+    const answer = await new Promise<string>((resolve, reject) => {
+      let value = "";
+      const onData = (chunk: Buffer | string): void => {
+        for (const ch of typeof chunk === "string" ? chunk : chunk.toString("utf8")) {
+          if (ch === "\r" || ch === "\n" || ch === "\u0004") {
+            stdin.off("data", onData);
+            resolve(value.trim());
+            return;
+          }
+          if (ch === "\u0003") {
+            stdin.off("data", onData);
+            reject(new CliError("aborted", "interrupted", { exitCode: EXIT.interrupted }));
+            return;
+          }
+          if (ch === "\u007f" || ch === "\b") {
+            if (value) process.stderr.write("\b \b");
+            value = value.slice(0, -1);
+          } else if (ch >= " " && value.length < 16) {
+            value += ch;
+            process.stderr.write(ch);
+          }
+        }
+      };
+      stdin.on("data", onData);
+    });
+    return /^y(es)?$/i.test(answer);
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write("\n");
+  }
+}

@@ -44,9 +44,18 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: "login",
     summary: "store a provider key (or a Worker endpoint and team token)",
-    usage: "gptimg login [--provider NAME] [--profile P] [--base-url URL] | gptimg login --endpoint URL",
-    flags: ["provider", "profile", "base-url", "model", "endpoint", "config"],
-    notes: ["the key is read from the terminal without echo, or from stdin when piped"],
+    usage:
+      "gptimg login [--provider NAME] [--profile P] [--base-url URL] [--default] | gptimg login --endpoint URL | gptimg login --import [FILE...]",
+    flags: ["provider", "profile", "base-url", "model", "default", "endpoint", "import", "config"],
+    notes: [
+      "the key is read from the terminal without echo, or from stdin when piped. The first provider becomes",
+      "the default; for another one a terminal is asked, or --default makes it the default.",
+      "--import stores the config files of the image skills gptimg replaces as providers (0600):",
+      "~/.config/gpt-image-2-generation/config.json, ~/.config/gpt-image-2-apikey/config.json and a",
+      "skill folder's .env (OPENAI_API_KEY with OPENAI_BASE_URL and OPENAI_IMAGE_*, or GPT_IMAGE2_*)",
+      "under ~/.claude/skills, ~/.codex/skills, ~/.openclaw/skills, ~/.cursor/skills and ./.claude/skills;",
+      "or the FILEs given. It says what it found and never prints a key.",
+    ],
   },
   {
     name: "logout",

@@ -1,10 +1,12 @@
 import { createImageClient, networkErrorDetail, resolveProvider } from "@gptimg/core";
 import { describeFailure } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
+import { FLAGS, type FlagName } from "../cli/flags.ts";
 import type { Io } from "../cli/io.ts";
 import { parseCommandArgs, parseDuration, str } from "../cli/parse.ts";
-import { directSettings } from "../config/provider-settings.ts";
-import { chooseRoute, loadSources, pick, type Sources, workerSettings } from "../config/settings.ts";
+import { applyDefaults, mediaByDefault } from "../config/defaults.ts";
+import { type DirectSettings, directSettings } from "../config/provider-settings.ts";
+import { chooseRoute, loadSources, pick, type Sources, variable, workerSettings } from "../config/settings.ts";
 import { fallbackChecks } from "./doctor-fallbacks.ts";
 import { updateCheck } from "./doctor-update.ts";
 import type { CommandRun } from "./types.ts";
@@ -74,10 +76,11 @@ async function directChecks(s: Sources, io: Io, timeoutMs: number): Promise<Chec
       : {
           name: "key",
           status: "fail",
-          detail: "none found: gptimg login, GPTIMG_API_KEY, .env or --api-key",
+          detail: ["none found: gptimg login, GPTIMG_API_KEY, .env or --api-key", ...d.withheld].join("; not used: "),
           exitCode: EXIT.auth,
         },
   );
+  checks.push(settingsCheck(s, d));
   let resolved: ReturnType<typeof resolveProvider>;
   try {
     resolved = resolveProvider(primary);
@@ -188,6 +191,26 @@ async function workerChecks(s: Sources, io: Io, timeoutMs: number): Promise<Chec
   }
   if (date) checks.push(clockCheck(date, io.now().getTime()));
   return checks;
+}
+
+/** Where the base URL, model and each request default come from (flag, variable, .env or config). */
+function settingsCheck(s: Sources, d: DirectSettings): Check {
+  const primary = d.providers[0]!;
+  const parts = [
+    `provider ${primary.name} from ${pick(s, "provider", "GPTIMG_PROVIDER")?.source ?? (s.file.config.provider ? `provider (config ${s.file.path})` : "the built-in default")}`,
+    `base URL ${primary.baseUrl ?? "the profile's"} from ${d.baseSource ?? `the ${primary.profile} profile`}`,
+  ];
+  const model = pick(s, "model", "GPTIMG_MODEL") ?? variable(s, "OPENAI_IMAGE_MODEL");
+  if (model) parts.push(`model ${model.value} from ${model.source}`);
+  const { values, origins } = applyDefaults({}, s, "doctor", Object.keys(FLAGS), {
+    name: primary.name,
+    defaults: d.defaults,
+  });
+  for (const [flagName, origin] of Object.entries(origins))
+    parts.push(`${flagName} ${String(values[flagName as FlagName])} from ${origin}`);
+  const media = mediaByDefault(s);
+  if (media) parts.push(`MEDIA: lines from ${media.source}`);
+  return { name: "settings", status: "ok", detail: parts.join("; ") };
 }
 
 /** `gptimg doctor`: one line per check (each fallback too); exits with the first failing check's code. */

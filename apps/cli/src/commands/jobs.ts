@@ -3,6 +3,7 @@ import { EXIT } from "../cli/exit-codes.ts";
 import { flag, intFlag, parseCommandArgs, parseDuration, str } from "../cli/parse.ts";
 import { startProgress } from "../cli/progress.ts";
 import { reportFailure } from "../cli/report.ts";
+import { mediaByDefault } from "../config/defaults.ts";
 import { loadSources, workerSettings } from "../config/settings.ts";
 import { printEnvelope } from "../run/envelope.ts";
 import { outputMode } from "../run/execute.ts";
@@ -60,7 +61,7 @@ export const run: CommandRun = async (args, io, spec) => {
     return EXIT.ok;
   }
   const started = performance.now();
-  const mode = outputMode(values);
+  const mode = outputMode(values, mediaByDefault(sources) !== undefined);
   const out = str(values, "out");
   const timeout = str(values, "timeout");
   const progress = startProgress(io, `waiting for ${id}`);

@@ -1,7 +1,7 @@
 import { usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
-import { parseCommandArgs, str } from "../cli/parse.ts";
-import { checkSecret, readSecret } from "../cli/secret-input.ts";
+import { flag, parseCommandArgs, str } from "../cli/parse.ts";
+import { askYesNo, checkSecret, readSecret } from "../cli/secret-input.ts";
 import { registerSecret } from "../cli/secrets.ts";
 import { isHttpUrl, PROFILE_NAMES, PROVIDER_NAME, type ProfileNameCli, type ProviderEntry } from "../config/schema.ts";
 import { loadSources, parseEndpoint } from "../config/settings.ts";
@@ -14,6 +14,11 @@ import type { CommandRun } from "./types.ts";
  */
 export const run: CommandRun = async (args, io, spec) => {
   const { values, positionals } = parseCommandArgs(spec, args);
+  if (flag(values, "import")) {
+    const sources = loadSources(values, io);
+    const { importProviders } = await import("./login-import.ts");
+    return importProviders(positionals, io, sources.file.config, sources.file.path, flag(values, "default"));
+  }
   if (positionals.length > 0)
     throw usageError(`login: unexpected ${positionals[0]}; the key is read from stdin, never from arguments`);
   const sources = loadSources(values, io);
@@ -51,8 +56,18 @@ export const run: CommandRun = async (args, io, spec) => {
   registerSecret(key);
   entry.apiKey = key;
   config.providers = { ...(config.providers ?? {}), [name]: entry };
-  config.provider ??= name;
+  const previous = config.provider;
+  if (previous === undefined || flag(values, "default")) config.provider = name;
+  else if (previous !== name && process.stdin.isTTY && process.stderr.isTTY) {
+    if (await askYesNo(`Make ${name} the default provider instead of ${previous}? [y/N] `)) config.provider = name;
+  }
   saveConfig(sources.file.path, config, io.env);
   io.err(`saved the key of provider ${name} (${entry.profile}) to ${sources.file.path} (0600)`);
+  if (config.provider !== name) {
+    io.err(
+      `note: the default provider is still ${previous}; use this one with --provider ${name}, or make it the default with gptimg config set provider ${name} (or log in again with --default)`,
+    );
+  } else if (previous !== undefined && previous !== name)
+    io.err(`${name} is now the default provider (was ${previous})`);
   return EXIT.ok;
 };

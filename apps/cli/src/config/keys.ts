@@ -24,6 +24,13 @@ const PROVIDER_FIELDS: Record<string, KeyPath["kind"]> = {
   "fields.outputFormat": "string",
   "fields.image": "string",
   "fields.mask": "string",
+  "defaults.quality": "string",
+  "defaults.moderation": "string",
+  "defaults.size": "string",
+  "defaults.format": "string",
+  "defaults.compression": "number",
+  "defaults.background": "string",
+  "defaults.n": "number",
 };
 
 /**
@@ -34,6 +41,7 @@ export function parseKey(key: string): KeyPath {
   const parts = key.split(".");
   const [head, ...rest] = parts;
   if (key === "provider") return { segments: ["provider"], kind: "string", secret: false };
+  if (key === "media") return { segments: ["media"], kind: "boolean", secret: false };
   if (head === "providers" && rest.length >= 1) {
     const [name, ...field] = rest;
     if (!name || !PROVIDER_NAME.test(name))
@@ -58,7 +66,7 @@ export function parseKey(key: string): KeyPath {
     return { segments: ["rates", rest.slice(0, -1).join("."), field], kind: "number", secret: false };
   }
   throw usageError(
-    `config key ${key}: unknown; keys are provider, providers.NAME.FIELD, endpoint.url, endpoint.token, rates.MODEL.FIELD`,
+    `config key ${key}: unknown; keys are provider, media, providers.NAME.FIELD, endpoint.url, endpoint.token, rates.MODEL.FIELD`,
   );
 }
 

@@ -1,3 +1,5 @@
+import { imageOption } from "@gptimg/core";
+
 /** The config file's shape and its checks. Secrets are never echoed in a problem. */
 
 export const PROFILE_NAMES = ["openai", "wellapi", "openai-compatible", "chat", "custom"] as const;
@@ -10,6 +12,17 @@ export interface Rate {
   imageOutput: number;
   /** USD per image, for models billed by the image */
   perImage?: number;
+}
+
+/** Request defaults of one provider; flags and `OPENAI_IMAGE_*` variables override them. */
+export interface ProviderDefaults {
+  quality?: string;
+  moderation?: string;
+  size?: string;
+  format?: string;
+  compression?: number;
+  background?: string;
+  n?: number;
 }
 
 export interface ProviderEntry {
@@ -26,6 +39,8 @@ export interface ProviderEntry {
   fallbacks?: string[];
   paths?: { generations?: string; edits?: string; chat?: string; models?: string };
   fields?: { outputFormat?: string; image?: string; mask?: string };
+  /** request defaults (quality, size, format…) that flags override */
+  defaults?: ProviderDefaults;
 }
 
 export interface ConfigFile {
@@ -35,6 +50,8 @@ export interface ConfigFile {
   /** the Worker route, stored by `gptimg login --endpoint` */
   endpoint?: { url?: string; token?: string };
   rates?: Record<string, Partial<Rate>>;
+  /** print MEDIA:<path> lines for every saved image (as GPTIMG_MEDIA=1 does) */
+  media?: boolean;
 }
 
 export interface ConfigIssue {
@@ -74,7 +91,44 @@ const PROVIDER_KEYS = new Set([
   "fallbacks",
   "paths",
   "fields",
+  "defaults",
 ]);
+
+/** Each `defaults` key: the core option it stands for, and its bounds when it is a whole number. */
+const DEFAULT_KEYS: Record<keyof ProviderDefaults, { option: string; integer?: [number, number] }> = {
+  quality: { option: "quality" },
+  moderation: { option: "moderation" },
+  size: { option: "size" },
+  format: { option: "outputFormat" },
+  compression: { option: "outputCompression", integer: [0, 100] },
+  background: { option: "background" },
+  n: { option: "n", integer: [1, 10] },
+};
+
+function checkDefaults(at: string, d: unknown, issues: ConfigIssue[]): void {
+  if (!isObject(d)) {
+    issues.push({ field: at, rule: 'must be an object such as {"quality": "low"}' });
+    return;
+  }
+  for (const [k, v] of Object.entries(d)) {
+    const spec = DEFAULT_KEYS[k as keyof ProviderDefaults];
+    if (!spec) {
+      issues.push({ field: `${at}.${k}`, rule: `unknown key (one of ${Object.keys(DEFAULT_KEYS).join(", ")})` });
+      continue;
+    }
+    if (spec.integer) {
+      const [min, max] = spec.integer;
+      if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)
+        issues.push({ field: `${at}.${k}`, value: String(v), rule: `must be an integer from ${min} to ${max}` });
+      continue;
+    }
+    const option = imageOption(spec.option);
+    const values = option?.type === "enum" ? option.values : undefined;
+    if (typeof v !== "string" || v === "") issues.push({ field: `${at}.${k}`, rule: "must be a non-empty string" });
+    else if (values && !values.includes(v.toLowerCase()) && option?.valueAliases?.[v.toLowerCase()] === undefined)
+      issues.push({ field: `${at}.${k}`, value: v, rule: `must be one of ${values.join(", ")}` });
+  }
+}
 
 function checkProvider(name: string, p: unknown, all: Record<string, unknown>, issues: ConfigIssue[]): void {
   const at = `providers.${name}`;
@@ -119,6 +173,7 @@ function checkProvider(name: string, p: unknown, all: Record<string, unknown>, i
     if (!isObject(v) || !Object.values(v).every(isStr))
       issues.push({ field: `${at}.${k}`, rule: "must map names to strings" });
   }
+  if (p.defaults !== undefined) checkDefaults(`${at}.defaults`, p.defaults, issues);
   if (p.fallbacks !== undefined) {
     if (!Array.isArray(p.fallbacks) || !p.fallbacks.every(isStr)) {
       issues.push({ field: `${at}.fallbacks`, rule: "must be a list of provider names" });
@@ -138,9 +193,11 @@ export function checkConfig(c: unknown): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (!isObject(c)) return [{ field: "(root)", rule: "must be a JSON object" }];
   for (const k of Object.keys(c)) {
-    if (!["provider", "providers", "endpoint", "rates", "$schema"].includes(k))
+    if (!["provider", "providers", "endpoint", "rates", "media", "$schema"].includes(k))
       issues.push({ field: k, rule: "unknown key" });
   }
+  if (c.media !== undefined && typeof c.media !== "boolean")
+    issues.push({ field: "media", rule: "must be true or false" });
   if (c.provider !== undefined && !isStr(c.provider))
     issues.push({ field: "provider", rule: "must be a provider name" });
   if (c.providers !== undefined) {

@@ -94,6 +94,12 @@ export function workerSettings(s: Sources): WorkerSettings {
     );
   const url = parseEndpoint(ep, "endpoint");
   const t = pick(s, "token", "GPTIMG_TOKEN");
+  const named = pick(s, "endpoint", "GPTIMG_ENDPOINT");
+  // a team token from the environment never goes to an endpoint only a ./.env names
+  if (named?.source.endsWith("(.env)") && t?.source.endsWith("(environment)")) {
+    const why = `GPTIMG_ENDPOINT in ./.env names ${url.origin}; the team token in GPTIMG_TOKEN (environment) is not sent to an endpoint only a .env names: put the token in that .env too, pass --token, or remove GPTIMG_ENDPOINT from ./.env`;
+    throw new CliError("auth", why, { exitCode: EXIT.auth });
+  }
   // the stored token belongs to the stored endpoint: it never travels to one another layer names
   const home = s.file.config.endpoint?.url;
   const stored = home !== undefined && sameUrl(home, url.href) ? s.file.config.endpoint?.token : undefined;

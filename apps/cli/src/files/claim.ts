@@ -1,3 +1,4 @@
+import { lstat, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fileName, type OutputPlan } from "./naming.ts";
 import { exists, OutputExistsError } from "./write.ts";
@@ -19,7 +20,7 @@ export async function freePlan(plan: OutputPlan, ext: string): Promise<OutputPla
       (t) => t !== "",
     );
     if (taken === undefined) return candidate;
-    if (!plan.auto) throw new OutputExistsError(taken);
+    if (!plan.auto) throw new OutputExistsError(taken, await describeTaken(taken));
   }
   throw new OutputExistsError(join(plan.dir, fileName({ ...plan, counter: MAX_COUNTER }, 0, ext)));
 }
@@ -32,4 +33,15 @@ export async function freePlan(plan: OutputPlan, ext: string): Promise<OutputPla
  */
 export async function claimOutput(plan: OutputPlan, ext: string, force: boolean): Promise<OutputPlan> {
   return force ? plan : freePlan(plan, ext);
+}
+
+/** "exists", or what kind of link is there (a dangling link looks absent to stat). */
+async function describeTaken(target: string): Promise<string> {
+  const st = await lstat(target).catch(() => undefined);
+  if (!st?.isSymbolicLink()) return "exists";
+  const dangling = await stat(target).then(
+    () => false,
+    () => true,
+  );
+  return dangling ? "is a symbolic link to nothing (not followed)" : "is a symbolic link (not followed)";
 }

@@ -1,4 +1,4 @@
-import { access, constants, link, mkdir, open, rename, stat, unlink } from "node:fs/promises";
+import { access, constants, link, lstat, mkdir, open, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
@@ -9,8 +9,11 @@ import { randomHex } from "./random-hex.ts";
 
 /** The output file is there already and `--force` was not given. */
 export class OutputExistsError extends CliError {
-  constructor(readonly target: string) {
-    super("io", `${target} exists; pass --force to overwrite or choose another -o`, { exitCode: EXIT.usage });
+  constructor(
+    readonly target: string,
+    what = "exists",
+  ) {
+    super("io", `${target} ${what}; pass --force to overwrite or choose another -o`, { exitCode: EXIT.usage });
   }
 }
 
@@ -88,11 +91,14 @@ async function linkNoClobber(tmp: string, target: string): Promise<void> {
   }
 }
 
-/** True when `target` exists. */
+/**
+ * True when something is at `target`, checked without following links: a symbolic link counts
+ * even when it points nowhere, since writing "through" it would fail only after the image was paid for.
+ */
 export const exists = (target: string): Promise<boolean> =>
-  stat(target).then(
+  lstat(target).then(
     () => true,
-    () => false,
+    (e: NodeJS.ErrnoException) => e.code !== "ENOENT" && e.code !== "ENOTDIR",
   );
 
 /** Whether `path` is an existing directory (`-o DIR` without a trailing slash). */

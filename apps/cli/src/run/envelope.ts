@@ -25,15 +25,17 @@ export interface Envelope {
   elapsedMs: number;
 }
 
-export type OutputMode = "paths" | "json" | "media";
+/** "json+media": the envelope on stdout and MEDIA: lines on stderr. */
+export type OutputMode = "paths" | "json" | "media" | "json+media";
 
-/** Prints one saved path as soon as it exists (paths and MEDIA: modes only). */
+/** Prints one saved path as soon as it exists (paths and MEDIA: modes; MEDIA: to stderr beside --json). */
 export function printSaved(io: Io, mode: OutputMode, image: SavedImage): void {
   if (mode === "paths") io.out(image.path);
   else if (mode === "media") io.out(`MEDIA:${image.path}`);
+  else if (mode === "json+media") io.err(`MEDIA:${image.path}`);
 }
 
-/** Prints the envelope (json mode only). */
+/** Prints the envelope (json modes only). */
 export function printEnvelope(io: Io, mode: OutputMode, env: Envelope): void {
-  if (mode === "json") io.out(JSON.stringify(env));
+  if (mode === "json" || mode === "json+media") io.out(JSON.stringify(env));
 }

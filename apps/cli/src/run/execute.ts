@@ -12,10 +12,13 @@ import {
   validateGenerateOptions,
 } from "@gptimg/core";
 import { CliError, usageError } from "../cli/errors.ts";
+import { flagForField } from "../cli/flag-names.ts";
 import type { FlagValues } from "../cli/flags.ts";
+import { FLAGS } from "../cli/flags.ts";
 import type { Io } from "../cli/io.ts";
 import { flag, list, parseDuration, str } from "../cli/parse.ts";
 import { startProgress } from "../cli/progress.ts";
+import { applyDefaults, mediaByDefault } from "../config/defaults.ts";
 import { missingKeyError } from "../config/provider-settings.ts";
 import type { Sources } from "../config/settings.ts";
 import { rateTable } from "../cost.ts";
@@ -32,10 +35,15 @@ import { resolveRoute, workerToken } from "./route.ts";
 import { ImageSaver } from "./saver.ts";
 import { buildJobRequest, DEFAULT_JOB_WAIT_MS, runViaWorker, workerImagesSettings } from "./worker-route.ts";
 
-/** `--json`, `--media` or plain paths; the two data formats exclude each other. */
-export function outputMode(values: FlagValues): OutputMode {
-  if (flag(values, "json") && flag(values, "media")) throw usageError("--json and --media: choose one output format");
-  return flag(values, "json") ? "json" : flag(values, "media") ? "media" : "paths";
+/**
+ * `--json`, `--media` or plain paths. MEDIA: lines are on with `--media`, `GPTIMG_MEDIA=1` or
+ * the config's `media: true`; together with `--json` they go to stderr ("json+media"), so
+ * stdout keeps its one JSON envelope.
+ */
+export function outputMode(values: FlagValues, mediaDefault = false): OutputMode {
+  const media = flag(values, "media") || mediaDefault;
+  if (flag(values, "json")) return media ? "json+media" : "json";
+  return media ? "media" : "paths";
 }
 
 /**
@@ -45,19 +53,28 @@ export function outputMode(values: FlagValues): OutputMode {
  */
 export async function executeImage(
   kind: "generate" | "edit",
-  values: FlagValues,
+  given: FlagValues,
   prompt: string,
   io: Io,
   sources: Sources,
   hooks: { savePartials?: boolean } = {},
 ): Promise<Envelope | undefined> {
   const started = performance.now();
-  const mode = outputMode(values);
-  const dryRun = flag(values, "dry-run");
-  const timeout = str(values, "timeout");
-  const timeoutMs = timeout === undefined ? undefined : parseDuration(timeout);
+  const mode = outputMode(given, mediaByDefault(sources) !== undefined);
+  const dryRun = flag(given, "dry-run");
   const route = resolveRoute(sources);
   if (route.kind === "direct") for (const note of route.settings.notes) io.err(`note: ${note}`);
+  const defaulted = applyDefaults(
+    given,
+    sources,
+    kind,
+    Object.keys(FLAGS),
+    route.kind === "direct" ? { name: route.primary.name, defaults: route.settings.defaults } : undefined,
+  );
+  const values = defaulted.values;
+  const timeout = str(values, "timeout");
+  const timeoutMs =
+    timeout === undefined ? undefined : parseDuration(timeout, defaulted.origins.timeout ?? "--timeout");
   const requestedModel = route.kind === "direct" ? route.settings.model : route.model;
 
   let opts: GenerateOptions | EditOptions = generateOptions(values, prompt, requestedModel, kind);
@@ -81,9 +98,13 @@ export async function executeImage(
   const model = route.model;
   const typedFormat = formatFromOut(out, outIsDir, opts.outputFormat, model);
   if (typedFormat !== undefined) opts.outputFormat = typedFormat;
-  assertValid(
-    kind === "edit" ? await validateEditOptions(opts as EditOptions, model) : validateGenerateOptions(opts, model),
-  );
+  const issues =
+    kind === "edit" ? await validateEditOptions(opts as EditOptions, model) : validateGenerateOptions(opts, model);
+  for (const [flagName, origin] of Object.entries(defaulted.origins)) {
+    if (issues.some((i) => flagForField(i.field) === `--${flagName}`))
+      io.err(`note: --${flagName} came from ${origin}`);
+  }
+  assertValid(issues);
   // Options the request leaves out (the model or the form has no such field) are said, never dropped silently.
   if (route.kind === "direct") {
     for (const u of unsentOptions(model, opts, kind === "edit" ? "multipart" : "json")) {
@@ -92,7 +113,10 @@ export async function executeImage(
   }
 
   if (dryRun) {
-    if (route.kind === "direct" && !route.primary.apiKey) io.err("note: no API key found; a real run would exit 3");
+    if (route.kind === "direct" && !route.primary.apiKey) {
+      io.err("note: no API key found; a real run would exit 3");
+      for (const w of route.settings.withheld) io.err(`note: not used: ${w}`);
+    }
     const streamedPrimary = streamed?.providers[0];
     const req =
       route.kind === "direct"
@@ -104,10 +128,11 @@ export async function executeImage(
             ? await buildEditRequest(resolveProvider(streamedPrimary), opts as EditOptions)
             : buildGenerateRequest(resolveProvider(streamedPrimary), opts)
           : await buildJobRequest(kind, route.settings.endpoint, route.settings.token, opts, crypto.randomUUID());
-    await printDryRun(io, req, mode === "json");
+    await printDryRun(io, req, mode !== "paths" && mode !== "media");
     return undefined;
   }
-  if (route.kind === "direct" && !route.primary.apiKey) throw missingKeyError(route.primary.name, sources.file.path);
+  if (route.kind === "direct" && !route.primary.apiKey)
+    throw missingKeyError(route.primary.name, sources.file.path, route.settings.withheld);
   if (route.kind === "worker") workerToken(route.settings); // no token: fail before any file is claimed
 
   const plan = planOutput({
