@@ -26,7 +26,9 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
   mcp: () => import("./commands/mcp.ts"),
 };
 
-async function main(argv: string[], controller: AbortController): Promise<number> {
+async function main(args: string[], controller: AbortController): Promise<number> {
+  // `gptimg --prompt TEXT …`, as the image scripts gptimg replaces are called, is a generation
+  const argv = args[0] === "--prompt" || args[0]?.startsWith("--prompt=") ? ["generate", ...args] : args;
   const [first, ...rest] = argv;
   const io = processIo(controller.signal);
   if (first === "--version" || first === "-V" || first === "version") {

@@ -173,7 +173,7 @@ export const IMAGE_OPTIONS = [
     modelField: "outputCompression",
     help: "output compression 0-100 for jpeg/webp",
     operations: BOTH,
-    cli: { flag: "compression", value: "0-100" },
+    cli: { flag: "compression", aliases: ["output-compression"], value: "0-100" },
     chat: ["compression", "output_compression"],
   },
   {
@@ -234,6 +234,7 @@ export const IMAGE_OPTIONS = [
     modelField: "responseFormat",
     help: "b64_json or url (dall-e models; GPT image models always answer base64)",
     operations: BOTH,
+    cli: { flag: "response-format", value: "FMT" },
   },
   {
     key: "stream",
@@ -273,13 +274,13 @@ export const IMAGE_OPTIONS = [
     max: 16,
     help: "input image (repeat for up to 16): a file, or an https or data URL",
     operations: ["edit"],
-    cli: { flag: "image", short: "i", value: "IMAGE" },
+    cli: { flag: "image", short: "i", aliases: ["input", "edit-image"], value: "IMAGE" },
   },
   {
     key: "mask",
     wire: "mask",
     type: "image",
-    help: "PNG mask with alpha, same size as the first image",
+    help: "PNG mask with alpha, same size as the first image; auto: a fully transparent one (the whole image may change)",
     operations: ["edit"],
     cli: { flag: "mask", value: "MASK.png" },
   },

@@ -45,6 +45,7 @@ const IMAGE_FLAGS = Object.fromEntries(
 const CLI_FLAGS = {
   help: { type: "boolean", short: "h", help: "show help for the command" },
   // prompt and request shape
+  prompt: { type: "string", value: "TEXT", help: "the prompt (instead of PROMPT words)" },
   "prompt-file": { type: "string", value: "FILE", help: "read the prompt from FILE (- for stdin)", file: true },
   extra: {
     type: "string",
@@ -58,7 +59,8 @@ const CLI_FLAGS = {
     type: "string",
     short: "o",
     value: "FILE|DIR",
-    help: "output file or directory (default: current directory); FILE.jpg or .webp without -f asks for that format",
+    aliases: ["output"],
+    help: "output file or directory (default: the current directory). A directory when it exists or ends with /; a path without an image extension that does not exist is a directory when -n > 1, else the file name (.png added); FILE.jpg or .webp without -f asks for that format",
     file: true,
   },
   force: { type: "boolean", help: "overwrite existing files" },
@@ -70,6 +72,18 @@ const CLI_FLAGS = {
   provider: { type: "string", value: "NAME", help: "named provider from the config (or openai, wellapi)" },
   "api-key": { type: "string", value: "KEY", help: "provider API key (prefer gptimg login or GPTIMG_API_KEY)" },
   "base-url": { type: "string", value: "URL", help: "provider API root, e.g. https://api.openai.com/v1" },
+  protocol: {
+    type: "string",
+    value: "P",
+    help: "openai_images (the Images API) or openai_chat (chat/completions, for endpoints without /images)",
+    choices: ["openai_images", "openai_chat"],
+  },
+  "image-url": {
+    type: "string",
+    multiple: true,
+    value: "URL",
+    help: "reference image by http(s) URL (repeatable): downloaded and sent as an edit with the prompt",
+  },
   endpoint: { type: "string", value: "URL", help: "team Worker endpoint (the Worker route)" },
   token: { type: "string", value: "TOKEN", help: "team token for --endpoint (prefer GPTIMG_TOKEN)" },
   config: {
@@ -123,7 +137,7 @@ export const FLAGS: Readonly<Record<FlagName, FlagDef>> = { ...CLI_FLAGS, ...IMA
 /** Values as parsed: strings, string lists for `multiple`, booleans. */
 export type FlagValues = Partial<Record<FlagName, string | string[] | boolean>>;
 
-const ROUTE: FlagName[] = ["provider", "api-key", "base-url", "endpoint", "token", "config", "timeout"];
+const ROUTE: FlagName[] = ["provider", "api-key", "base-url", "protocol", "endpoint", "token", "config", "timeout"];
 const OUTPUT: FlagName[] = ["out", "force", "json", "media", "dry-run"];
 
 /** CLI names of the image options one operation takes and the other does not (or both: "both"). */

@@ -28,18 +28,29 @@ export function parseCommandArgs(spec: CommandSpec, args: string[]): Parsed {
       aliasOf.set(alias, name);
     }
   }
-  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  let parsed: {
+    values: Record<string, unknown>;
+    positionals: string[];
+    tokens?: { kind: string; name?: string; value?: string | undefined }[];
+  };
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
     throw usageError(`${spec.name}: ${explainParseError(e, Object.keys(options))}`);
   }
   const values = { ...parsed.values };
   for (const [alias, name] of aliasOf) {
     if (!Object.hasOwn(values, alias)) continue;
-    if (Object.hasOwn(values, name))
+    if (FLAGS[name].multiple) {
+      // a repeatable flag spelled several ways (`-i a --input b --edit-image c`): every value, in command-line order
+      values[name] = (parsed.tokens ?? []).flatMap((t) =>
+        t.kind === "option" && (t.name === name || aliasOf.get(t.name ?? "") === name) && t.value !== undefined
+          ? [t.value]
+          : [],
+      );
+    } else if (Object.hasOwn(values, name))
       throw usageError(`${spec.name}: --${alias} and --${name} are the same flag: give one`);
-    values[name] = values[alias];
+    else values[name] = values[alias];
     delete values[alias];
   }
   return { values: values as FlagValues, positionals: parsed.positionals };

@@ -34,7 +34,12 @@ export const SETTINGS: readonly SettingRow[] = [
       "GPT_IMAGE2_GENERATE_PATH, GPT_IMAGE2_EDIT_PATH (no provider chosen by name; a GPT_IMAGE2_BASE_URL without a path means its /v1)",
     config: "providers.NAME.paths.generations, .edits",
   },
-  { setting: "model", flag: "--model", variables: "GPTIMG_MODEL, then OPENAI_IMAGE_MODEL", config: "providers.NAME.model" },
+  {
+    setting: "model",
+    flag: "--model",
+    variables: "GPTIMG_MODEL, then OPENAI_IMAGE_MODEL",
+    config: "providers.NAME.model",
+  },
   {
     setting: "protocol",
     flag: "--protocol openai_images|openai_chat",

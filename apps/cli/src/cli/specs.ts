@@ -18,15 +18,18 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: "generate",
     summary: "create images from a prompt",
-    usage: "gptimg generate [PROMPT...] [flags]    (PROMPT - reads stdin)",
-    flags: [...image, ...generate, ...output, ...route],
-    notes: ['example: gptimg generate "a lighthouse at dusk" -s 16:9 -q high -o out/'],
+    usage: "gptimg generate [PROMPT... | --prompt TEXT] [flags]    (PROMPT - reads stdin)",
+    flags: ["prompt", ...image, ...generate, ...edit, "image-url", ...output, ...route],
+    notes: [
+      'example: gptimg generate "a lighthouse at dusk" -s 16:9 -q high -o out/',
+      "with input images (-i/--image/--input/--edit-image, or --image-url) it edits them, as gptimg edit does.",
+    ],
   },
   {
     name: "edit",
     summary: "edit or combine images with a prompt",
-    usage: "gptimg edit [PROMPT...] -i IMAGE [-i IMAGE ...] [--mask MASK.png] [flags]",
-    flags: [...edit, ...image, ...output, ...route],
+    usage: "gptimg edit [PROMPT... | --prompt TEXT] -i IMAGE [-i IMAGE ...] [--mask MASK.png|auto] [flags]",
+    flags: ["prompt", ...edit, "image-url", ...image, ...output, ...route],
     notes: ['example: gptimg edit "put a red scarf on the dog" -i dog.png'],
   },
   {

@@ -37,6 +37,9 @@ export function sanitizeComponent(name: string): string {
 
 const IMAGE_EXT = new Set([".png", ".jpg", ".jpeg", ".webp", ".gif"]);
 
+/** Whether `out` names an image file by its extension (`cat.png`), not a directory or a bare name. */
+export const hasImageExtension = (out: string): boolean => IMAGE_EXT.has(extname(out).toLowerCase());
+
 /** Where images go: a directory and a stem; the extension comes later from the real bytes. */
 export interface OutputPlan {
   dir: string;

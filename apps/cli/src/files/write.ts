@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { fsReason } from "./fs-reason.ts";
-import { isInside, sanitizeComponent } from "./naming.ts";
+import { hasImageExtension, isInside, sanitizeComponent } from "./naming.ts";
 import { pending } from "./pending.ts";
 import { randomHex } from "./random-hex.ts";
 
@@ -100,6 +100,16 @@ export const exists = (target: string): Promise<boolean> =>
     () => true,
     (e: NodeJS.ErrnoException) => e.code !== "ENOENT" && e.code !== "ENOTDIR",
   );
+
+/**
+ * Whether `-o`/`--output` names a directory: one that exists, or, for several images, a path
+ * without an image extension that does not exist yet (`--output out -n 4` → out/…-1.png…).
+ * Otherwise it is a file name (a trailing `/` is a directory, decided by the naming).
+ */
+export async function outputIsDirectory(path: string, out: string, n: number): Promise<boolean> {
+  if (await isDirectory(path)) return true;
+  return n > 1 && !hasImageExtension(out) && !(await exists(path));
+}
 
 /** Whether `path` is an existing directory (`-o DIR` without a trailing slash). */
 export async function isDirectory(path: string): Promise<boolean> {

@@ -24,7 +24,7 @@ import type { Sources } from "../config/settings.ts";
 import { rateTable } from "../cost.ts";
 import { claimOutput } from "../files/claim.ts";
 import { planOutput } from "../files/naming.ts";
-import { ensureWritableDir, isDirectory } from "../files/write.ts";
+import { ensureWritableDir, outputIsDirectory } from "../files/write.ts";
 import { formatFromOut, mismatchWarnings } from "./asked.ts";
 import { runDirect } from "./direct.ts";
 import { printDryRun } from "./dry-run.ts";
@@ -79,13 +79,14 @@ export async function executeImage(
 
   let opts: GenerateOptions | EditOptions = generateOptions(values, prompt, requestedModel, kind);
   const out = str(values, "out");
-  const outIsDir = out !== undefined && (await isDirectory(resolve(io.cwd, out)));
   if (kind === "edit") {
-    const { images, mask } = await readEditInputs(list(values, "image"), str(values, "mask"), io.cwd);
+    const urls = list(values, "image-url");
+    const { images, mask } = await readEditInputs(list(values, "image"), str(values, "mask"), io.cwd, urls, io.signal);
     opts = editOptions(opts, images, mask);
-  } else if (list(values, "image").length > 0 || str(values, "mask") !== undefined) {
-    throw usageError("-i/--image and --mask belong to gptimg edit");
+  } else if (str(values, "mask") !== undefined) {
+    throw usageError("--mask: needs input images (-i IMAGE or --image-url URL)");
   }
+  const outIsDir = out !== undefined && (await outputIsDirectory(resolve(io.cwd, out), out, opts.n ?? 1));
   // --stream through a Worker: its OpenAI-compatible /v1/images routes stream (partial images
   // included), where a job delivers final images only
   const streamed =

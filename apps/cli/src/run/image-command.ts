@@ -1,5 +1,6 @@
+import { usageError } from "../cli/errors.ts";
 import type { Io } from "../cli/io.ts";
-import { parseCommandArgs, str } from "../cli/parse.ts";
+import { list, parseCommandArgs, str } from "../cli/parse.ts";
 import { reportFailure } from "../cli/report.ts";
 import type { CommandSpec } from "../cli/specs.ts";
 import { loadSources } from "../config/settings.ts";
@@ -16,8 +17,15 @@ export async function runImageCommand(
   const { values, positionals } = parseCommandArgs(spec, args);
   try {
     const sources = loadSources(values, io);
-    const prompt = await readPrompt(positionals, str(values, "prompt-file"), io.cwd);
-    finishImage(io, values, await executeImage(kind, values, prompt, io, sources));
+    const given = str(values, "prompt");
+    if (given !== undefined && (positionals.length > 0 || str(values, "prompt-file") !== undefined))
+      throw usageError("--prompt: give the prompt once (--prompt TEXT, --prompt-file FILE or PROMPT words)");
+    const prompt =
+      given !== undefined ? given.trim() : await readPrompt(positionals, str(values, "prompt-file"), io.cwd);
+    if (prompt === "") throw usageError("--prompt: must not be empty");
+    // input images make a generation an edit, as the scripts gptimg replaces do
+    const inputs = list(values, "image").length > 0 || list(values, "image-url").length > 0;
+    finishImage(io, values, await executeImage(inputs ? "edit" : kind, values, prompt, io, sources));
     return 0;
   } catch (e) {
     return reportFailure(io, kind, e, values.json === true);

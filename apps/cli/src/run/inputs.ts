@@ -1,6 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
-import type { ImageInput } from "@gptimg/core";
+import { autoMaskFor, type ImageInput, inspectImage, networkErrorDetail, readAtMost } from "@gptimg/core";
 import { CliError, usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { fsReason } from "../files/fs-reason.ts";
@@ -35,11 +35,15 @@ export async function readEditInputs(
   imagePaths: string[],
   maskPath: string | undefined,
   cwd: string,
+  imageUrls: string[] = [],
+  signal?: AbortSignal,
 ): Promise<{ images: ImageInput[]; mask: ImageInput | undefined }> {
-  if (imagePaths.length === 0) throw usageError("image: missing; pass at least one -i IMAGE");
-  if (imagePaths.length > MAX_IMAGES) {
-    throw usageError(`-i/--image: ${imagePaths.length} images given; at most ${MAX_IMAGES} input images per edit`);
+  const count = imagePaths.length + imageUrls.length;
+  if (count === 0) throw usageError("image: missing; pass at least one -i IMAGE");
+  if (count > MAX_IMAGES) {
+    throw usageError(`-i/--image: ${count} images given; at most ${MAX_IMAGES} input images per edit`);
   }
+  const urls = imageUrls.map(checkUrl);
   const paths = imagePaths.map((p) => resolve(cwd, p));
   const sizes = await Promise.all(paths.map((p, i) => sizeOf(p, `image[${i}]`)));
   const total = sizes.reduce((a, b) => a + b, 0);
@@ -48,8 +52,57 @@ export async function readEditInputs(
       `-i/--image: ${(total / 1048576).toFixed(1)} MB of images given; at most 50 MB of input images per edit`,
     );
   }
-  const maskFull = maskPath === undefined ? undefined : resolve(cwd, maskPath);
+  const auto = maskPath?.toLowerCase() === "auto";
+  const maskFull = maskPath === undefined || auto ? undefined : resolve(cwd, maskPath);
   if (maskFull) await sizeOf(maskFull, "mask");
   const images = await Promise.all(paths.map(load));
-  return { images, mask: maskFull ? await load(maskFull) : undefined };
+  let left = MAX_TOTAL_BYTES - total;
+  for (const [i, url] of urls.entries()) {
+    const image = await download(url, `--image-url ${i + 1}`, left, signal);
+    left -= (image.data as Uint8Array).byteLength;
+    images.push(image);
+  }
+  // the automatic mask takes the size of the first image, the one a mask applies to
+  const mask = auto ? await autoMaskFor(images[0]!) : maskFull ? await load(maskFull) : undefined;
+  return { images, mask };
+}
+
+/** An `--image-url`: http(s) only, without credentials (they would show in every message). */
+function checkUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw usageError(`--image-url ${raw}: must be an absolute http(s) URL`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw usageError(`--image-url ${raw}: must use https or http`);
+  if (url.username || url.password) throw usageError("--image-url: must not contain credentials");
+  return url;
+}
+
+/**
+ * Downloads one reference image (within what is left of the 50 MB of inputs) and checks it is
+ * an image, so an edit is never paid for with an error page as its input.
+ */
+async function download(url: URL, label: string, max: number, signal?: AbortSignal): Promise<ImageInput> {
+  const shown = `${url.origin}${url.pathname}`;
+  let res: Response;
+  try {
+    res = await fetch(url, { redirect: "follow", ...(signal ? { signal } : {}) });
+  } catch (e) {
+    throw new CliError("network", `${label} ${shown}: could not download it (${networkErrorDetail(e)})`, {
+      exitCode: EXIT.failure,
+    });
+  }
+  if (!res.ok || !res.body) {
+    await res.body?.cancel();
+    throw new CliError("io", `${label} ${shown}: HTTP ${res.status}`, { exitCode: EXIT.usage });
+  }
+  const bytes = await readAtMost(res.body, max);
+  if (bytes === null) throw usageError(`${label} ${shown}: larger than the 50 MB of input images an edit may have`);
+  const info = inspectImage(bytes);
+  if (!info.ok) throw usageError(`${label} ${shown}: not an image (${info.reason})`);
+  const name = basename(url.pathname) || `image-url-${label.slice(-1)}`;
+  return { data: bytes, name };
 }
