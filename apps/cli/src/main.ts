@@ -24,6 +24,7 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
   completion: () => import("./commands/completion.ts"),
   // the MCP SDK loads only here: every other command starts without it
   mcp: () => import("./commands/mcp.ts"),
+  skill: () => import("./commands/skill.ts"),
 };
 
 async function main(args: string[], controller: AbortController): Promise<number> {

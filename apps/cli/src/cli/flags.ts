@@ -113,6 +113,20 @@ const CLI_FLAGS = {
     type: "boolean",
     help: "also ask the release host whether a newer gptimg exists (never asked otherwise)",
   },
+  // skill
+  agent: {
+    type: "string",
+    value: "AGENT",
+    help: "the agent whose skill folder to use (default claude)",
+    choices: ["claude", "codex", "openclaw", "cursor"],
+  },
+  dir: {
+    type: "string",
+    value: "DIR",
+    help: "skills directory to install into (the skill goes in DIR/gptimg)",
+    file: true,
+  },
+  project: { type: "boolean", help: "the project's skill folder (in the working directory) instead of the user's" },
   // batch
   concurrency: { type: "string", short: "c", value: "N", help: "jobs run at once (default 2)" },
   // jobs / admin

@@ -130,6 +130,23 @@ export const COMMANDS: CommandSpec[] = [
     ],
   },
   {
+    name: "skill",
+    summary: "print or install the agent skill that teaches coding agents to use gptimg",
+    usage:
+      "gptimg skill show [FILE] | gptimg skill install [--agent claude|codex|openclaw|cursor] [--project] [--dir DIR] [--force]",
+    subcommands: ["show", "install"],
+    flags: ["agent", "project", "dir", "force", "json"],
+    notes: [
+      "show prints SKILL.md (or references/sizes.md, references/options.md). install writes the skill folder",
+      "gptimg/ where the agent looks for skills:",
+      "  claude    ~/.claude/skills          --project: ./.claude/skills",
+      "  codex     ~/.agents/skills          --project: ./.agents/skills",
+      "  openclaw  ~/.openclaw/skills        --project: ./skills (the workspace)",
+      "  cursor    ~/.cursor/skills          --project: ./.cursor/skills",
+      "A copy edited since it was installed is never overwritten without --force; an unedited one is updated.",
+    ],
+  },
+  {
     name: "completion",
     summary: "print a shell completion script",
     usage: "gptimg completion bash|zsh|fish",

@@ -38,14 +38,16 @@ export async function readEditInputs(
   imageUrls: string[] = [],
   signal?: AbortSignal,
 ): Promise<{ images: ImageInput[]; mask: ImageInput | undefined }> {
-  const count = imagePaths.length + imageUrls.length;
-  if (count === 0) throw usageError("image: missing; pass at least one -i IMAGE");
-  if (count > MAX_IMAGES) {
-    throw usageError(`-i/--image: ${count} images given; at most ${MAX_IMAGES} input images per edit`);
+  // -i takes files and http(s) URLs alike, in order; --image-url values come after them
+  const all = [...imagePaths, ...imageUrls];
+  if (all.length === 0) throw usageError("image: missing; pass at least one -i IMAGE");
+  if (all.length > MAX_IMAGES) {
+    throw usageError(`-i/--image: ${all.length} images given; at most ${MAX_IMAGES} input images per edit`);
   }
-  const urls = imageUrls.map(checkUrl);
-  const paths = imagePaths.map((p) => resolve(cwd, p));
-  const sizes = await Promise.all(paths.map((p, i) => sizeOf(p, `image[${i}]`)));
+  const isUrl = (v: string, i: number): boolean => i >= imagePaths.length || /^https?:\/\//i.test(v);
+  const urls = all.map((v, i) => (isUrl(v, i) ? checkUrl(v) : undefined));
+  const paths = all.map((v, i) => (urls[i] ? undefined : resolve(cwd, v)));
+  const sizes = await Promise.all(paths.map((p, i) => (p ? sizeOf(p, `image[${i}]`) : 0)));
   const total = sizes.reduce((a, b) => a + b, 0);
   if (total > MAX_TOTAL_BYTES) {
     throw usageError(
@@ -55,10 +57,14 @@ export async function readEditInputs(
   const auto = maskPath?.toLowerCase() === "auto";
   const maskFull = maskPath === undefined || auto ? undefined : resolve(cwd, maskPath);
   if (maskFull) await sizeOf(maskFull, "mask");
-  const images = await Promise.all(paths.map(load));
+  const images: ImageInput[] = [];
   let left = MAX_TOTAL_BYTES - total;
   for (const [i, url] of urls.entries()) {
-    const image = await download(url, `--image-url ${i + 1}`, left, signal);
+    if (!url) {
+      images.push(await load(paths[i]!));
+      continue;
+    }
+    const image = await download(url, `image[${i}]`, left, signal);
     left -= (image.data as Uint8Array).byteLength;
     images.push(image);
   }
@@ -73,11 +79,10 @@ function checkUrl(raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw usageError(`--image-url ${raw}: must be an absolute http(s) URL`);
+    throw usageError(`image ${raw}: must be an absolute http(s) URL`);
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:")
-    throw usageError(`--image-url ${raw}: must use https or http`);
-  if (url.username || url.password) throw usageError("--image-url: must not contain credentials");
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw usageError(`image ${raw}: must use https or http`);
+  if (url.username || url.password) throw usageError("image URL: must not contain credentials");
   return url;
 }
 
@@ -103,6 +108,6 @@ async function download(url: URL, label: string, max: number, signal?: AbortSign
   if (bytes === null) throw usageError(`${label} ${shown}: larger than the 50 MB of input images an edit may have`);
   const info = inspectImage(bytes);
   if (!info.ok) throw usageError(`${label} ${shown}: not an image (${info.reason})`);
-  const name = basename(url.pathname) || `image-url-${label.slice(-1)}`;
+  const name = basename(url.pathname) || `${label.replace(/\W/g, "")}.${info.format}`;
   return { data: bytes, name };
 }

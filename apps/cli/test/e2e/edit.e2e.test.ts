@@ -114,9 +114,26 @@ describe("gptimg edit", () => {
     expect(provider.count()).toBe(0);
   });
 
-  it("-i on generate is an unknown flag, named", async () => {
-    const r = await run(["generate", "x", "-i", "dog.png"], { env, cwd: dir });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: generate: unknown flag -i/);
+  it("generate with input images edits them; -i, --input and --edit-image add up in command-line order", async () => {
+    const r = await run(
+      ["generate", "--prompt", "x", "--input", "ref.png", "-i", "dog.png", "--edit-image", "ref.png", "--json"],
+      { env, cwd: dir },
+    );
+    expect(r.code).toBe(0);
+    expect(envelope(r)).toMatchObject({ ok: true, command: "edit" });
+    const req = provider.requests[0]!;
+    expect(req.path).toBe("/v1/images/edits");
+    expect(req.files.map((f) => f.filename)).toEqual(["ref.png", "dog.png", "ref.png"]);
+  });
+
+  it("--mask auto sends a fully transparent PNG the size of the first image", async () => {
+    const r = await run(["edit", "x", "-i", "dog.png", "-i", "ref.png", "--mask", "auto", "--json"], { env, cwd: dir });
+    expect(r.code).toBe(0);
+    // the offline provider checks that a mask is a PNG with alpha the size of the first image
+    const mask = provider.requests[0]!.files.find((f) => f.field === "mask")!;
+    expect(mask).toMatchObject({ filename: "mask.png", type: "image/png" });
+    const onGenerate = await run(["generate", "x", "--mask", "auto"], { env, cwd: dir });
+    expect(onGenerate.code).toBe(2);
+    expect(onGenerate.stderr).toContain("--mask: needs input images");
   });
 });
