@@ -28,8 +28,9 @@ const LOADERS: Record<string, () => Promise<CommandModule>> = {
 };
 
 async function main(args: string[], controller: AbortController): Promise<number> {
-  // `gptimg --prompt TEXT …`, as the image scripts gptimg replaces are called, is a generation
-  const argv = args[0] === "--prompt" || args[0]?.startsWith("--prompt=") ? ["generate", ...args] : args;
+  // `gptimg [flags] --prompt TEXT …`, as the image scripts gptimg replaces are called, is a generation
+  const seedStyle = args[0]?.startsWith("--") && args.some((a) => a === "--prompt" || a.startsWith("--prompt="));
+  const argv = seedStyle ? ["generate", ...args] : args;
   const [first, ...rest] = argv;
   const io = processIo(controller.signal);
   if (first === "--version" || first === "-V" || first === "version") {

@@ -17,6 +17,7 @@ import { registerSecret } from "../cli/secrets.ts";
 import { randomHex } from "../files/random-hex.ts";
 import { isDefaultConfigPath } from "./paths.ts";
 import { type ConfigFile, checkConfig, formatConfigIssue } from "./schema.ts";
+import { seedConfigFile } from "./seed-files.ts";
 
 const isWindows = process.platform === "win32";
 
@@ -69,6 +70,12 @@ export function loadConfig(path: string, env: Record<string, string | undefined>
     }
     if (isDefaultConfigPath(path, env)) tightenDir(dirname(path), notes);
   }
+  // the JSON config of an image skill gptimg replaces (`api_key`, `base_url`…), read as one provider
+  const seed = seedConfigFile(parsed, path);
+  if (seed) {
+    for (const p of Object.values(seed.providers ?? {})) registerSecret(p.apiKey);
+    parsed = seed;
+  }
   const issues = checkConfig(parsed);
   if (issues.length > 0) {
     const list = issues.map(formatConfigIssue).join("; ");
@@ -104,6 +111,13 @@ export function saveConfig(path: string, config: ConfigFile, env: Record<string,
       exitCode: EXIT.usage,
     });
   }
+  if (isSeedFile(path)) {
+    throw new CliError(
+      "usage",
+      `config ${path}: an image skill's config file, read as a provider but never rewritten by gptimg; gptimg login --import ${path} copies it into gptimg's own config`,
+      { exitCode: EXIT.usage },
+    );
+  }
   const dir = dirname(path);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -129,5 +143,14 @@ export function saveConfig(path: string, config: ConfigFile, env: Record<string,
       // already gone
     }
     throw new CliError("io", `config ${path}: cannot write: ${(e as Error).message}`, { exitCode: EXIT.usage });
+  }
+}
+
+/** Whether `path` holds an image skill's JSON config (which gptimg reads but never rewrites). */
+function isSeedFile(path: string): boolean {
+  try {
+    return seedConfigFile(JSON.parse(readFileSync(path, "utf8")), path) !== undefined;
+  } catch {
+    return false;
   }
 }

@@ -73,7 +73,6 @@ describe("help, version, usage errors, completion, sizes", () => {
     [["generate", "x", "--nope"], /generate: unknown flag --nope \(see gptimg help\)/],
     [["generate", "x", "--sise", "2k"], /unknown flag --sise; did you mean --size\?/],
     [["edit", "x", "--input-fidelty", "high"], /unknown flag --input-fidelty; did you mean --input-fidelity\?/],
-    [["generate", "x", "--json", "--media"], /--json and --media: choose one/],
     [["generate", "x", "-s"], /flag --size needs a value/],
     [["generate", "x", "--force=yes"], /flag --force does not take a value/],
     [["--json", "generate"], /unknown flag --json before the command/],
@@ -180,11 +179,13 @@ describe("doctor", () => {
     expect(lines.map((l) => l.split(/\s+/).slice(0, 2).join(" "))).toEqual([
       "ok config",
       "ok key",
+      "ok settings",
       "ok provider",
       "ok model",
       "ok clock",
     ]);
     expect(r.stdout).toContain("***redacted***");
+    expect(r.stdout).toContain(`base URL ${provider.url} from GPTIMG_BASE_URL (environment)`);
     expect(r.stdout + r.stderr).not.toContain(CANARY);
   });
 

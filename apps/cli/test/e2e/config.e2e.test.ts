@@ -219,6 +219,105 @@ describe("settings precedence: flags > GPTIMG_* environment > .env > config file
     }
   });
 
+  it("a key from the environment never goes to a host only ./.env names, unless that .env supplies the key", async () => {
+    const h = tmp();
+    const other = await startOfflineProvider({ apiKey: CANARY });
+    try {
+      writeFileSync(join(h, ".env"), `GPTIMG_BASE_URL=${other.url}\n`);
+      const r = await run(["generate", "a cat"], { env: { HOME: h, GPTIMG_API_KEY: CANARY }, cwd: h });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(
+        `not used: GPTIMG_BASE_URL in ./.env names ${other.url}; the key in GPTIMG_API_KEY (environment) is not sent to a host only a .env names`,
+      );
+      writeFileSync(join(h, ".env"), `OPENAI_BASE_URL=${other.url}\n`);
+      expect((await run(["generate", "a cat"], { env: { HOME: h, OPENAI_API_KEY: CANARY }, cwd: h })).code).toBe(3);
+      expect(other.count()).toBe(0);
+      // the same .env with its own key: used
+      writeFileSync(join(h, ".env"), `GPTIMG_BASE_URL=${other.url}\nGPTIMG_API_KEY=${CANARY}\n`);
+      const ok = await run(["generate", "a cat"], { env: { HOME: h, GPTIMG_API_KEY: "sk-user-env-key-1" }, cwd: h });
+      expect(ok.code).toBe(0);
+      expect(other.count()).toBe(1);
+      // a team token from the environment and an endpoint from .env: refused, nothing sent
+      writeFileSync(join(h, ".env"), "GPTIMG_ENDPOINT=http://127.0.0.1:10\n");
+      const w = await run(["generate", "a cat"], { env: { HOME: h, GPTIMG_TOKEN: "team-token-env-1" }, cwd: h });
+      expect(w.code).toBe(3);
+      expect(w.stderr).toContain("GPTIMG_ENDPOINT in ./.env names http://127.0.0.1:10; the team token in GPTIMG_TOKEN");
+      expect(r.stdout + r.stderr + w.stdout + w.stderr).not.toContain(CANARY);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("a second login --provider keeps the default and says how to switch; --default or a yes on a terminal switches", async () => {
+    const h = tmp();
+    expect((await run(["login", "--base-url", provider.url], { env: { HOME: h }, input: `${CANARY}\n` })).code).toBe(0);
+    const second = await run(["login", "--provider", "work", "--base-url", provider.url], {
+      env: { HOME: h },
+      input: `${CANARY}\n`,
+    });
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain("note: the default provider is still default; use this one with --provider work");
+    expect(second.stderr).toContain("gptimg config set provider work");
+    expect(JSON.parse(readFileSync(configOf(h), "utf8")).provider).toBe("default");
+    const third = await run(["login", "--provider", "spare", "--base-url", provider.url, "--default"], {
+      env: { HOME: h },
+      input: `${CANARY}\n`,
+    });
+    expect(third.stderr).toContain("spare is now the default provider (was default)");
+    expect(JSON.parse(readFileSync(configOf(h), "utf8")).provider).toBe("spare");
+    const asked = await new Promise<string>((resolve) => {
+      execFile(
+        "python3",
+        [
+          join(import.meta.dirname, "../pty_login.py"),
+          CANARY,
+          BIN,
+          "login",
+          "--provider",
+          "work",
+          "--base-url",
+          provider.url,
+        ],
+        { env: { PATH: process.env.PATH, HOME: h, ANSWER: "y" }, timeout: 25_000 },
+        (_err, stdout) => resolve(stdout),
+      );
+    });
+    expect(asked).toContain("Make work the default provider instead of spare? [y/N]");
+    expect(asked).not.toContain(CANARY);
+    expect(JSON.parse(readFileSync(configOf(h), "utf8")).provider).toBe("work");
+  });
+
+  it("per-provider defaults fill what flags leave out; extraBody never overrides an explicit flag; bad defaults name the field", async () => {
+    const h = tmp();
+    mkdirSync(join(h, ".config/gptimg"), { recursive: true });
+    const cfg = {
+      provider: "p",
+      providers: {
+        p: {
+          baseUrl: provider.url,
+          apiKey: CANARY,
+          defaults: { quality: "low", size: "1536x1024", n: 2, format: "webp", compression: 60 },
+          extraBody: { moderation: "low", quality: "medium" },
+        },
+      },
+    };
+    writeFileSync(configOf(h), JSON.stringify(cfg), { mode: 0o600 });
+    const r = await run(["generate", "a cat", "-q", "high", "--json"], { env: { HOME: h }, cwd: h });
+    expect(r.code).toBe(0);
+    expect(envelope(r).images).toHaveLength(2);
+    expect(provider.requests[0]?.fields).toMatchObject({
+      quality: "high",
+      size: "1536x1024",
+      n: 2,
+      output_format: "webp",
+      output_compression: 60,
+      moderation: "low",
+    });
+    const set = await run(["config", "set", "providers.p.defaults.quality", "ultra"], { env: { HOME: h } });
+    expect(set.code).toBe(2);
+    expect(set.stderr).toContain("providers.p.defaults.quality ultra: must be one of low, medium, high, auto");
+  });
+
   it("a stored team token goes only to its own endpoint", async () => {
     const h = tmp();
     mkdirSync(join(h, ".config/gptimg"), { recursive: true });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type OfflineProvider, startOfflineProvider } from "@gptimg/offline-provider";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -77,6 +77,44 @@ describe("gptimg generate (offline provider over HTTP)", () => {
     expect(lines).toHaveLength(2);
     for (const l of lines) expect(existsSync(l.replace(/^MEDIA:/, ""))).toBe(true);
     expect(lines.every((l) => l.startsWith(`MEDIA:${dir}/`))).toBe(true);
+  });
+
+  it("MEDIA: lines by GPTIMG_MEDIA=1, and beside --json on stderr while stdout keeps the envelope", async () => {
+    const dir = tmp();
+    const byEnv = await run(["generate", "a cat"], { env: { ...env, GPTIMG_MEDIA: "1" }, cwd: dir });
+    expect(byEnv.stdout).toMatch(new RegExp(`^MEDIA:${dir}/.*\\.png\n$`));
+    const both = await run(["generate", "a cat", "-n", "2", "--json", "--media"], { env, cwd: dir });
+    expect(both.code).toBe(0);
+    const paths = envelope(both).images.map((i: { path: string }) => i.path);
+    expect(both.stderr.split("\n").filter((l) => l.startsWith("MEDIA:"))).toEqual(
+      paths.map((p: string) => `MEDIA:${p}`),
+    );
+  });
+
+  it("-o naming a dangling symbolic link is refused before anything is sent", async () => {
+    const dir = tmp();
+    symlinkSync(join(dir, "missing", "target.png"), join(dir, "out.png"));
+    const r = await run(["generate", "a cat", "-o", "out.png"], { env, cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("out.png is a symbolic link to nothing (not followed)");
+    expect(provider.count()).toBe(0);
+    expect(lstatSync(join(dir, "out.png")).isSymbolicLink()).toBe(true);
+  });
+
+  it("--output: an existing directory, a trailing /, or a new extensionless path with -n > 1 is a directory", async () => {
+    const dir = tmp();
+    const many = await run(["generate", "--prompt", "a cat", "--n", "2", "--output", "shots"], { env, cwd: dir });
+    expect(many.code).toBe(0);
+    expect(
+      many.stdout
+        .trim()
+        .split("\n")
+        .every((p) => p.startsWith(join(dir, "shots/"))),
+    ).toBe(true);
+    const one = await run(["generate", "--prompt", "a cat", "--output", "single"], { env, cwd: dir });
+    expect(one.stdout.trim()).toBe(join(dir, "single.png"));
+    const into = await run(["generate", "--prompt", "a cat", "--output", "shots"], { env, cwd: dir });
+    expect(into.stdout.startsWith(join(dir, "shots/"))).toBe(true);
   });
 
   it("-o FILE with n > 1 writes FILE-1, FILE-2, and the extension follows the real bytes", async () => {
