@@ -7,7 +7,7 @@ import { type Layer, layerViolations, underSrc } from "../../../packages/core/te
  */
 export const CLI_LAYERS: Layer[] = [
   { name: "cli", paths: ["cli/", "version.ts"] },
-  { name: "config, worker, files", paths: ["config/", "worker/", "files/", "batch/", "cost.ts"] },
+  { name: "config, worker, files", paths: ["config/", "worker/", "files/", "batch/", "skill/", "cost.ts"] },
   { name: "run", paths: ["run/"] },
   { name: "commands", paths: ["commands/", "mcp/"] },
   { name: "main", paths: ["main.ts"] },

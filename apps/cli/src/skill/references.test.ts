@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { settingsMarkdown } from "../config/precedence.ts";
+import { settingsMarkdown } from "../cli/settings-table.ts";
 import { REFERENCES } from "./references.ts";
 
 const root = join(import.meta.dirname, "../../../..");

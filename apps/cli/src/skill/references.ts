@@ -1,6 +1,6 @@
 import { IMAGE_OPTION_LIST, type ImageOption, resolveSize, SIZE_ALIASES, SIZE_PRESETS } from "@gptimg/core";
 import { FLAGS, type FlagName } from "../cli/flags.ts";
-import { findCommand } from "../commands/specs.ts";
+import { findCommand } from "../cli/specs.ts";
 
 /**
  * The skill's long tables, generated from core's size and option tables and the CLI's flag

@@ -226,7 +226,7 @@ describe("seed 002: gpt-image-2-api (OPENAI_API_KEY with OPENAI_BASE_URL, OPENAI
     );
     expect(r.code).toBe(0);
     expect(readdirSync(join(dir, "edited-images"))).toHaveLength(1);
-    expect(provider.requests[0]?.files.map((f) => f.field)).toEqual(["image[]", "mask"]);
+    expect(provider.requests[0]?.files.map((f) => f.field)).toEqual(["image", "mask"]);
   });
 
   it("auto-mask: --mask auto --background transparent --output-format png", async () => {
@@ -250,15 +250,14 @@ describe("seed 002: gpt-image-2-api (OPENAI_API_KEY with OPENAI_BASE_URL, OPENAI
       ],
       env,
     );
-    if (modelRules("gpt-image-2").backgrounds.includes("transparent")) {
-      expect(r.code).toBe(0);
-      expect(provider.requests[0]?.files.find((f) => f.field === "mask")?.filename).toBe("mask.png");
-    } else {
-      // gptimg's model table still refuses it for gpt-image-2: said before anything is sent
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain("--background transparent");
-      expect(provider.count()).toBe(0);
-    }
+    // gptimg sends it (transparency is the provider's call); the offline provider, like gpt-image-2
+    // today, answers 400, which is exit 4 with the provider's own words
+    expect(modelRules("gpt-image-2").backgrounds).toContain("transparent");
+    const req = provider.requests[0]!;
+    expect(req.fields).toMatchObject({ background: "transparent", output_format: "png" });
+    expect(req.files.find((f) => f.field === "mask")).toMatchObject({ filename: "mask.png", type: "image/png" });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/^error: transparent background is not/im);
   });
 
   it("chat fallback: OPENAI_IMAGE_PROTOCOL=openai_chat", async () => {
