@@ -44,7 +44,15 @@ export function workerImagesSettings(
   model: string | undefined,
 ): DirectSettings {
   const { paths: _jobs, ...images } = workerProvider(endpoint, token);
-  return { providers: [images], keySource: "team token", model, notes: [] };
+  return {
+    providers: [images],
+    keySource: "team token",
+    baseSource: "the Worker endpoint",
+    model,
+    notes: [],
+    withheld: [],
+    defaults: undefined,
+  };
 }
 
 /** Builds the job request for a dry-run or a run (sends nothing). */
