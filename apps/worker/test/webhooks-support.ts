@@ -3,7 +3,8 @@ import { createExecutionContext, introspectWorkflow, waitOnExecutionContext } fr
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import worker from "../src/index.ts";
-import { concatBytes, fromHex, toHex, utf8 } from "../src/webhooks/crypto.ts";
+import { toHex } from "../src/lib/tokens.ts";
+import { concatBytes, fromHex, utf8 } from "../src/webhooks/crypto.ts";
 import { ORIGIN } from "./gateway-support.ts";
 import { imagesResponse, testPng } from "./jobs-support.ts";
 import { WEBHOOK_TEST_BINDINGS as B, DISCORD_TEST_KEY } from "./webhook-bindings.ts";

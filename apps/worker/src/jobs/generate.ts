@@ -11,9 +11,10 @@ import {
 import type { Env } from "../env.ts";
 import { createProviderClient } from "../lib/provider.ts";
 import { envSecrets } from "../lib/secrets.ts";
+import type { StoredImage } from "../lib/storage.ts";
 import { imageKey, promptHash, putImage } from "../lib/storage.ts";
 import { completeJob, failJob, getJob, markRequeued, markRunning } from "./repo.ts";
-import type { GenerateOutcome, JobError, JobRequest, JobRow, StoredImage } from "./types.ts";
+import type { GenerateOutcome, JobError, JobRequest, JobRow } from "./types.ts";
 import { storedImages } from "./view.ts";
 
 /**

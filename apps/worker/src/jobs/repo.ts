@@ -1,7 +1,8 @@
 import type { ImageUsage } from "@gptimg/core";
 import type { Env } from "../env.ts";
+import type { StoredImage } from "../lib/storage.ts";
 import { usageInsert } from "../lib/usage.ts";
-import type { ChatDelivery, JobError, JobKind, JobOwner, JobRow, JobStatus, StoredImage } from "./types.ts";
+import type { ChatDelivery, JobError, JobKind, JobOwner, JobRow, JobStatus } from "./types.ts";
 
 type UsageEnv = Pick<Env, "DB" | "MODEL_RATES">;
 

@@ -22,9 +22,6 @@ export interface ChatDelivery {
   target: unknown;
 }
 
-/** An image a job stored in R2 (the shape `putImage` returns). */
-export type { StoredImage } from "../lib/storage.ts";
-
 import type { StoredImage } from "../lib/storage.ts";
 
 /** Error of a failed job, as returned by the API. */

@@ -1,7 +1,8 @@
 import type { ImageUsage } from "@gptimg/core";
 import type { Env } from "../env.ts";
 import { signUrl } from "../lib/signing.ts";
-import type { DeliverableJob, JobError, JobRow, JobView, StoredImage } from "./types.ts";
+import type { StoredImage } from "../lib/storage.ts";
+import type { DeliverableJob, JobError, JobRow, JobView } from "./types.ts";
 
 const parse = <T>(s: string | null): T | null => (s ? (JSON.parse(s) as T) : null);
 

@@ -5,8 +5,6 @@ import { releaseAfterResponse } from "./quota.ts";
 import { assertSameOrigin, readSession } from "./session.ts";
 import { hashToken, timingSafeEqual } from "./tokens.ts";
 
-export { enforceQuota, modelAllowed, utcDay } from "./quota.ts";
-
 /** A row of `tokens` as the Worker reads it (never `token_hash`). */
 export interface TokenRow {
   id: string;

@@ -1,6 +1,6 @@
 import type { ImageUsage } from "@gptimg/core";
 import type { Env } from "../env.ts";
-import { utcDay } from "./auth.ts";
+import { utcDay } from "./quota.ts";
 
 /** USD rates of one model: per million tokens by kind, and optionally per image (dall-e style). */
 export interface ModelRate {

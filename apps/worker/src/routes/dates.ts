@@ -1,5 +1,5 @@
 import { ValidationError, type ValidationIssue } from "@gptimg/core";
-import { utcDay } from "../lib/auth.ts";
+import { utcDay } from "../lib/quota.ts";
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** Longest usage report: a year and a day, so a leap year fits. */

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
-import { modelAllowed } from "../lib/auth.ts";
 import type { AppEnv } from "../lib/context.ts";
 import { HttpError } from "../lib/errors.ts";
 import { configuredModels } from "../lib/provider.ts";
+import { modelAllowed } from "../lib/quota.ts";
 
 const modelObject = (id: string) => ({ id, object: "model", created: 0, owned_by: "gptimg" });
 

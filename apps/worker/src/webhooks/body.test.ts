@@ -11,7 +11,8 @@ import {
   slackRequest,
   telegramRequest,
 } from "../../test/webhooks-support.ts";
-import { concatBytes, toHex, utf8 } from "./crypto.ts";
+import { toHex } from "../lib/tokens.ts";
+import { concatBytes, utf8 } from "./crypto.ts";
 
 let fake: ReturnType<typeof chatFake> | undefined;
 afterEach(() => {

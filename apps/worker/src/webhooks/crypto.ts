@@ -6,8 +6,6 @@ const encoder = new TextEncoder();
 /** UTF-8 bytes of a string. */
 export const utf8 = (s: string): Uint8Array<ArrayBuffer> => encoder.encode(s) as Uint8Array<ArrayBuffer>;
 
-export { hmacSha256, toHex } from "../lib/tokens.ts";
-
 /** Bytes of a hex string, or null when it is not even-length hex. */
 export const fromHex = (hex: string): Uint8Array<ArrayBuffer> | null => {
   if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return null;

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import { concatBytes, toHex, utf8 } from "./crypto.ts";
+import { toHex } from "../lib/tokens.ts";
+import { concatBytes, utf8 } from "./crypto.ts";
 import { verifyDiscord } from "./discord/verify.ts";
 import { decryptFeishu, verifyFeishu } from "./feishu/verify.ts";
 import { verifySlack } from "./slack/verify.ts";

@@ -4,9 +4,10 @@ import { createJob } from "../../jobs/create.ts";
 import { parseJobBody } from "../../jobs/parse.ts";
 import { getJob, getJobByIdempotencyKey, listJobs } from "../../jobs/repo.ts";
 import { jobView } from "../../jobs/view.ts";
-import { enforceQuota, memberAuth } from "../../lib/auth.ts";
+import { memberAuth } from "../../lib/auth.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError } from "../../lib/errors.ts";
+import { enforceQuota } from "../../lib/quota.ts";
 import { jobEvents } from "./events.ts";
 
 /**

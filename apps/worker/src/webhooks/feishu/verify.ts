@@ -1,5 +1,5 @@
-import { timingSafeEqual } from "../../lib/tokens.ts";
-import { concatBytes, fromBase64, fromHex, sha256, toHex, utf8 } from "../crypto.ts";
+import { timingSafeEqual, toHex } from "../../lib/tokens.ts";
+import { concatBytes, fromBase64, fromHex, sha256, utf8 } from "../crypto.ts";
 import { fail, OK, type Verified } from "../verify.ts";
 
 /**

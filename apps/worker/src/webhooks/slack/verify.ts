@@ -1,5 +1,5 @@
-import { timingSafeEqual } from "../../lib/tokens.ts";
-import { concatBytes, fromHex, hmacSha256, toHex, utf8 } from "../crypto.ts";
+import { hmacSha256, timingSafeEqual, toHex } from "../../lib/tokens.ts";
+import { concatBytes, fromHex, utf8 } from "../crypto.ts";
 import { fail, OK, type Verified } from "../verify.ts";
 
 /** Slack rejects requests older than five minutes to stop replays. https://api.slack.com/authentication/verifying-requests-from-slack */
