@@ -5,11 +5,10 @@ import { jobRequest } from "../../jobs/parse.ts";
 import { getJob } from "../../jobs/repo.ts";
 import type { JobRow } from "../../jobs/types.ts";
 import { jobView, storedImages } from "../../jobs/view.ts";
-import { enforceQuota } from "../../lib/auth.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError, toOpenAIError } from "../../lib/errors.ts";
 import { type ExtraFields, parseEditForm, parseGenerateBody } from "../../lib/image-request.ts";
-import { releaseHold } from "../../lib/quota.ts";
+import { enforceQuota, releaseHold } from "../../lib/quota.ts";
 import { envSecrets } from "../../lib/secrets.ts";
 import { fetchInputs } from "./inputs.ts";
 
