@@ -154,7 +154,7 @@ export function parseSse(text: string): { event: string; data: Record<string, un
 export const decodeB64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 
 /** Records one finished request's usage row, as a job's completion does. Returns the cost in USD. */
-export async function recordUsage(rec: UsageRecord): Promise<number> {
+export async function recordUsage(rec: UsageRecord): Promise<number | null> {
   const { statement, cost } = usageInsert(env, rec);
   await statement.run();
   return cost;

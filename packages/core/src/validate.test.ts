@@ -9,6 +9,15 @@ const loose = (o: Record<string, unknown>): GenerateOptions => ({ prompt: "a lig
 const fields = (issues: ValidationIssue[]): string[] => issues.map((i) => i.field);
 
 describe("validateGenerateOptions", () => {
+  it("refuses a model name over 128 characters, naming the field and the rule without echoing it whole", () => {
+    const long = "m".repeat(3000);
+    const issues = validateGenerateOptions(loose({ model: long }), long);
+    expect(issues).toEqual([
+      { field: "model", value: `${"m".repeat(32)}… (3000 characters)`, rule: "must be at most 128 characters" },
+    ]);
+    expect(validateGenerateOptions(loose({ model: "m".repeat(128) }), "m".repeat(128))).toEqual([]);
+  });
+
   it.each<[string, Record<string, unknown>, string | undefined]>([
     ["minimal", {}, undefined],
     [

@@ -51,6 +51,9 @@ function checkEnum(push: Push, option: ImageOption, value: unknown, rules: Model
   }
 }
 
+/** Longest model name taken: no provider's is near it, and gateways record it with every image. */
+export const MAX_MODEL_LENGTH = 128;
+
 function checkOption(option: ImageOption, o: Loose, rules: ModelRules, push: Push): void {
   const fam = rules.family;
   const format = typeof o.outputFormat === "string" ? o.outputFormat : "png";
@@ -58,6 +61,12 @@ function checkOption(option: ImageOption, o: Loose, rules: ModelRules, push: Pus
     case "model":
       if (o.model !== undefined && (typeof o.model !== "string" || o.model.trim() === "")) {
         push("model", o.model, "must be a non-empty string");
+      } else if (typeof o.model === "string" && o.model.length > MAX_MODEL_LENGTH) {
+        push(
+          "model",
+          `${o.model.slice(0, 32)}… (${o.model.length} characters)`,
+          `must be at most ${MAX_MODEL_LENGTH} characters`,
+        );
       }
       return;
     case "prompt":

@@ -114,7 +114,19 @@ export const run: CommandRun = async (args, io, spec) => {
     else {
       for (const r of usage.rows ?? []) {
         io.out(
-          [r.team, r.member, r.model, r.images, r.input_tokens, r.output_tokens, r.cost_usd].map(String).join("\t"),
+          [
+            r.team,
+            r.member,
+            r.model,
+            r.images,
+            // images of failed requests the provider may have billed; "unknown" for a model without a rate
+            r.possibly_billed_images ?? 0,
+            r.input_tokens,
+            r.output_tokens,
+            r.cost_usd ?? "unknown",
+          ]
+            .map(String)
+            .join("\t"),
         );
       }
     }

@@ -144,6 +144,7 @@ export async function createJob(env: Env, input: CreateJobInput): Promise<Create
       },
       completedAt: createdAt,
       model,
+      requested: request.n ?? 1,
     });
     throw err;
   }

@@ -105,7 +105,8 @@ export async function runGeneration(env: Env, jobId: string, fetchImpl?: typeof 
       request_id: null,
       possibly_billed: true,
     };
-    await failJob(env, owner, jobId, { error, completedAt: now(), model: row.model });
+    const requested = (JSON.parse(row.request_json) as JobRequest).n ?? 1;
+    await failJob(env, owner, jobId, { error, completedAt: now(), model: row.model, requested });
     return { status: "failed", images: [], error, usage: null };
   }
 
@@ -172,6 +173,7 @@ export async function runGeneration(env: Env, jobId: string, fetchImpl?: typeof 
       error,
       completedAt: now(),
       model: result?.model ?? row.model,
+      requested: request.n ?? 1,
       images,
       ...(result?.usage ? { usage: result.usage } : {}),
     });

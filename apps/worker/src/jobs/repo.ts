@@ -1,5 +1,6 @@
 import type { ImageUsage } from "@gptimg/core";
 import type { Env } from "../env.ts";
+import { HOLD_TTL_SECONDS, utcDay } from "../lib/quota.ts";
 import type { StoredImage } from "../lib/storage.ts";
 import { usageInsert } from "../lib/usage.ts";
 import type { ChatDelivery, JobError, JobKind, JobOwner, JobRow, JobStatus } from "./types.ts";
@@ -99,8 +100,9 @@ export interface SuccessFields {
 
 /**
  * Records a job's usage and marks it succeeded in one D1 batch (one round trip, one
- * transaction): the images are never billed without the row saying so, nor the reverse.
- * Returns the cost in USD.
+ * transaction): the images are never billed without the row saying so, nor the reverse. A
+ * possibly billed row the stale sweep booked for this job is replaced, so a request that did
+ * finish counts once. Returns the cost in USD, null when the model's cost is unknown.
  */
 export async function completeJob(
   env: UsageEnv,
@@ -109,7 +111,7 @@ export async function completeJob(
   s: SuccessFields,
   /** more writes of the same moment (a quota hold's release), in the same batch */
   also: D1PreparedStatement[] = [],
-): Promise<number> {
+): Promise<number | null> {
   const { statement: usage, cost } = usageInsert(env, {
     team: owner.team,
     member: owner.member,
@@ -134,9 +136,13 @@ export async function completeJob(
     s.completedAt,
     id,
   );
-  await env.DB.batch([usage, complete, ...also]);
+  await env.DB.batch([forgetBooking(env.DB, id), usage, complete, ...also]);
   return cost;
 }
+
+/** Drops a job's earlier possibly billed usage row (the stale sweep's), before its settlement books its own. */
+const forgetBooking = (db: D1Database, id: string) =>
+  db.prepare("DELETE FROM usage WHERE job_id = ? AND possibly_billed = 1").bind(id);
 
 /** A failure, and what was made before it. */
 export interface FailureFields {
@@ -144,6 +150,8 @@ export interface FailureFields {
   completedAt: number;
   /** the job's model, which the usage row of any `images` names */
   model: string;
+  /** how many images the request asked for (its `n`): what a possibly billed failure counts */
+  requested: number;
   /** images stored before the failure: produced, likely billed, so they count as usage */
   images?: StoredImage[];
   /** the provider's usage, when it came before the failure */
@@ -151,8 +159,11 @@ export interface FailureFields {
 }
 
 /**
- * Marks a job failed; images it stored before failing are recorded as usage in the same batch,
- * so they count against the quota and in the usage reports.
+ * Marks a job failed. What the provider may have billed is counted: a failure after the request
+ * reached it (`error.possibly_billed`, or images already stored, which makes it so) records a
+ * possibly billed usage row of the images asked for (or stored, if more) in the same batch, so
+ * they count against the quota and show apart in the usage reports. A failure known to be
+ * unbilled records no usage.
  */
 export async function failJob(
   env: UsageEnv,
@@ -163,25 +174,73 @@ export async function failJob(
   also: D1PreparedStatement[] = [],
 ): Promise<void> {
   const images = f.images ?? [];
+  const billed = f.error.possibly_billed || images.length > 0;
+  const error = billed && !f.error.possibly_billed ? { ...f.error, possibly_billed: true } : f.error;
   const fail = env.DB.prepare(
     `UPDATE jobs SET status = 'failed', error = ?, request_id = COALESCE(?, request_id),
        image_keys = ?, completed_at = ? WHERE id = ?`,
-  ).bind(JSON.stringify(f.error), f.error.request_id, images.length ? JSON.stringify(images) : null, f.completedAt, id);
-  if (!images.length) {
+  ).bind(JSON.stringify(error), error.request_id, images.length ? JSON.stringify(images) : null, f.completedAt, id);
+  if (!billed) {
     if (also.length) await env.DB.batch([fail, ...also]);
     else await fail.run();
     return;
   }
-  const { statement: usage } = usageInsert(env, {
+  const { statement: usage, cost } = usageInsert(env, {
     team: owner.team,
     member: owner.member,
     tokenId: owner.tokenId,
     model: f.model,
-    images: images.length,
+    images: Math.max(f.requested, images.length),
     ...(f.usage ? { usage: f.usage } : {}),
     jobId: id,
+    possiblyBilled: true,
   });
-  await env.DB.batch([usage, fail, ...also]);
+  const costed = env.DB.prepare("UPDATE jobs SET cost = ? WHERE id = ?").bind(cost, id);
+  await env.DB.batch([forgetBooking(env.DB, id), usage, fail, costed, ...also]);
+}
+
+/**
+ * A synchronous request's row (`running`, no Workflow attempts) older than this belongs to a
+ * Worker that died mid-request: no response outlives it (an SSE stream included), and its quota
+ * hold has lapsed by then.
+ */
+export const STALE_RUNNING_SECONDS = HOLD_TTL_SECONDS;
+
+/** Whether a row is a synchronous request whose Worker died mid-request (see `sweepStaleJobs`). */
+export const isStale = (row: Pick<JobRow, "status" | "attempts" | "created_at">, now = Date.now() / 1000): boolean =>
+  row.status === "running" && row.attempts === 0 && row.created_at <= now - STALE_RUNNING_SECONDS;
+
+/**
+ * Settles synchronous rows left `running` by a Worker that died mid-request: each becomes
+ * `failed` with `outcome_unknown`, possibly billed, and its requested images are booked as
+ * possibly billed usage of unknown cost. Runs from the scheduled handler and when jobs are read.
+ * A request that still finishes afterwards replaces the booking with its real outcome.
+ * Returns how many rows it settled.
+ */
+export async function sweepStaleJobs(env: Pick<Env, "DB">, now = Math.floor(Date.now() / 1000)): Promise<number> {
+  const stale = "status = 'running' AND attempts = 0 AND created_at <= ?1";
+  const error: JobError = {
+    code: "outcome_unknown",
+    message:
+      "the request was cut off (its Worker stopped) after it may have reached the provider: counted as possibly billed",
+    status: null,
+    request_id: null,
+    possibly_billed: true,
+  };
+  // one batch, one transaction: every row settled is booked, and no row is booked twice
+  const [booked] = await env.DB.batch([
+    env.DB.prepare(
+      `INSERT INTO usage (day, team, member, token_id, model, images, cost_usd, cost_unknown, job_id, created_at, possibly_billed)
+       SELECT ?2, team, member, token_id, model, COALESCE(json_extract(request_json, '$.n'), 1), 0, 1, id, ?3, 1
+       FROM jobs WHERE ${stale}`,
+    ).bind(now - STALE_RUNNING_SECONDS, utcDay(now), now),
+    env.DB.prepare(`UPDATE jobs SET status = 'failed', error = ?2, completed_at = ?3 WHERE ${stale}`).bind(
+      now - STALE_RUNNING_SECONDS,
+      JSON.stringify(error),
+      now,
+    ),
+  ]);
+  return booked?.meta.changes ?? 0;
 }
 
 /** Merges one channel's delivery result into `delivery_state`. */

@@ -170,7 +170,7 @@ describe("ImageJobWorkflow", () => {
     expect(row.attempts).toBe(1);
   });
 
-  it("counts the images stored before a failure as usage, with the failed row that lists them", async () => {
+  it("counts the images asked for as possibly billed usage when it fails after storing some, with the failed row that lists them", async () => {
     // two images asked for; the body breaks inside the second, after the first was stored
     const whole = await imagesResponse(2).text();
     const second = whole.indexOf('"b64_json"', whole.indexOf('"b64_json"') + 1);
@@ -182,8 +182,11 @@ describe("ImageJobWorkflow", () => {
     expect(row.status).toBe("failed");
     expect(JSON.parse(row.error ?? "{}")).toMatchObject({ code: "bad_response", possibly_billed: true });
     expect(JSON.parse(row.image_keys ?? "[]")).toHaveLength(1);
-    const usage = await env.DB.prepare("SELECT images FROM usage WHERE job_id = ?").bind(id).all<{ images: number }>();
-    expect(usage.results).toEqual([{ images: 1 }]);
+    const usage = await env.DB.prepare("SELECT images, possibly_billed FROM usage WHERE job_id = ?")
+      .bind(id)
+      .all<{ images: number }>();
+    // the provider answered for both: both may be billed, whatever was stored of them
+    expect(usage.results).toEqual([{ images: 2, possibly_billed: 1 }]);
   });
 
   it("retries a known-unbilled outage in a later step attempt and succeeds", async () => {

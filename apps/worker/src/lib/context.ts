@@ -26,5 +26,10 @@ export interface AppEnv {
     tokenHash: string;
     /** the quota hold `enforceQuota` took for this request, released by `memberAuth()` */
     quotaHold?: string;
+    /**
+     * the request's work when it outlives its response (an SSE stream whose client left): the
+     * quota hold is released once it is done, when its usage is recorded
+     */
+    settled?: Promise<void>;
   };
 }

@@ -48,7 +48,8 @@ const subjectOf = (s: QuotaSubject): { where: string; params: string[] } =>
  * Images counted against a subject today. Parameters: the subject's (see `subjectOf`), then ?d
  * the UTC day, ?d+1 the start of that day, ?d+2 now (unix seconds). Jobs count while the Workflow
  * has them (queued, or running with `attempts` > 0); a synchronous request's own row (running, no
- * attempts) does not, as its hold covers it until its usage is recorded. Where two of these
+ * attempts) does not, as its hold covers it until its usage is recorded, unless it outlived its
+ * hold (its Worker died: it counts until the stale sweep books it as possibly billed usage). Where two of these
  * overlap for a moment (usage recorded before the row or hold is gone), the error is on the side
  * of refusing, never of overrunning.
  */
@@ -57,7 +58,8 @@ export const countedSql = (
   d: number,
 ): string => `(SELECT COALESCE(SUM(images), 0) FROM usage WHERE ${where} AND day = ?${d})
   + (SELECT COALESCE(SUM(COALESCE(json_extract(request_json, '$.n'), 1)), 0) FROM jobs
-     WHERE ${where} AND (status = 'queued' OR (status = 'running' AND attempts > 0)) AND created_at >= ?${d + 1})
+     WHERE ${where} AND created_at >= ?${d + 1} AND (status = 'queued'
+       OR (status = 'running' AND (attempts > 0 OR created_at <= ?${d + 2} - ${HOLD_TTL_SECONDS}))))
   + (SELECT COALESCE(SUM(images), 0) FROM quota_holds WHERE ${where} AND expires_at > ?${d + 2})`;
 
 /** The count's parameters after the subject's: UTC day, start of that day, now. */
@@ -210,11 +212,20 @@ export async function releaseHold(db: D1Database, holdId: string): Promise<void>
 
 /**
  * Releases the request's hold once its response is complete: at once for a finished answer
- * (usage is recorded before the handler returns), or when an SSE stream ends or its client goes
- * away (usage, or the failed row with what was stored, is recorded before). Runs after the
+ * (usage is recorded before the handler returns), or once the request's `settled` work is done
+ * (an SSE stream, which goes on when its client leaves), or when a stream ends. Runs after the
  * response; never throws.
  */
 export function releaseAfterResponse(c: Context<AppEnv>, holdId: string): void {
+  const settled = c.get("settled");
+  if (settled) {
+    // the stream's work goes on after its client leaves: the hold lasts until it is settled
+    afterResponse(
+      c,
+      settled.then(() => releaseHold(c.env.DB, holdId)),
+    );
+    return;
+  }
   const release = () => afterResponse(c, releaseHold(c.env.DB, holdId));
   const body = c.res.body;
   if (body && /^text\/event-stream/i.test(c.res.headers.get("Content-Type") ?? "")) {

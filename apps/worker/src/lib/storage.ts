@@ -48,6 +48,9 @@ export function jobPrefix(team: string, jobId: string, date: Date = new Date()):
  */
 export const promptHash = (prompt: string): Promise<string> => sha256Hex(prompt);
 
+/** Longest value of an image's R2 custom metadata (R2 takes 2 KB in all): the model name's limit. */
+export const MAX_META_VALUE = 128;
+
 /** What R2 custom metadata records about an image. */
 export interface ImageMeta {
   job: string;
@@ -99,6 +102,8 @@ export async function putImage(
   };
   if (meta.size) customMetadata.size = meta.size;
   if (meta.promptSha256) customMetadata.prompt_sha256 = meta.promptSha256;
+  // R2 refuses metadata over 2 KB: requests are validated shorter, and this bounds whatever is not
+  for (const [k, v] of Object.entries(customMetadata)) customMetadata[k] = v.slice(0, MAX_META_VALUE);
   // an output's thumbnail is made beside its put, so history never waits for one nor reads originals
   const thumb = (meta.role ?? "output") === "output" ? storeThumbnail(env, key, image.bytes, customMetadata) : null;
   await Promise.all([

@@ -165,18 +165,22 @@ describe("usage reports", () => {
         member: "ann",
         model: "gpt-image-2",
         images: 3,
+        possibly_billed_images: 0,
         input_tokens: 200,
         output_tokens: 2000,
         cost_usd: +(2 * per).toFixed(6),
+        unpriced_images: 0,
       },
       {
         team: "useco",
         member: "ben",
         model: "gpt-image-2",
         images: 4,
+        possibly_billed_images: 0,
         input_tokens: 100,
         output_tokens: 1000,
         cost_usd: +per.toFixed(6),
+        unpriced_images: 0,
       },
     ]);
 

@@ -73,12 +73,22 @@ async function respond(
   const signal = AbortSignal.any([c.req.raw.signal, stop.signal]);
   const run = { env: c.env, member, kind, options, plan, holdId, signal };
   if (parsed.stream) {
-    const events = runImageRequest(run);
+    // a stream's work goes on when its client leaves (see streamSse): it takes no client signal
+    const { signal: _client, ...streamRun } = run;
+    const events = runImageRequest(streamRun);
     // wait for the first event so a failure before any image still gets its own HTTP status
     const first = await events.next();
     if (first.done) throw new HttpError(502, "bad_response", "the provider answered with no image");
     const prefix = kind === "edit" ? "image_edit" : "image_generation";
-    return streamSse(first.value, events, { env: c.env, origin, prefix, created, echo, responseFormat, stop });
+    const keepAlive = (work: Promise<void>) => {
+      c.set("settled", work);
+      try {
+        c.executionCtx.waitUntil(work);
+      } catch {
+        // no execution context (app.request in tests): the promise still runs to its end
+      }
+    };
+    return streamSse(first.value, events, { env: c.env, origin, prefix, created, echo, responseFormat, keepAlive });
   }
   const replayable = c.req.header("Idempotency-Key") !== undefined;
   if (responseFormat === "b64_json" && !replayable) {

@@ -19,8 +19,12 @@ export interface SseOptions {
   echo: Echo;
   /** with `url`, completed events carry a signed URL instead of base64 */
   responseFormat: "b64_json" | "url";
-  /** aborted when the stream ends early (the client went away), to stop the upstream request */
-  stop?: AbortController;
+  /**
+   * Takes the stream's work (the upstream request, storing, settling the row), which outlives the
+   * response when the client leaves: the caller keeps the Worker alive for it (`waitUntil`) and
+   * releases the quota hold only once it is done.
+   */
+  keepAlive?: (work: Promise<void>) => void;
 }
 
 /** A final image once its put is done: the SSE event names only stored images. */
@@ -42,17 +46,30 @@ type Waiting = Omit<Stored, "image"> & { image: Omit<Stored["image"], "bytes">; 
 export function streamSse(first: RunEvent, rest: AsyncGenerator<RunEvent>, o: SseOptions): Response {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
-  // the client went away (the readable was cancelled): stop the upstream request now rather than
-  // at the pump's next write, which waits for the provider's next event
-  writer.closed.catch(() => o.stop?.abort());
+  // A client that leaves (the readable cancelled) does not stop the work: the provider may bill
+  // the request already, so its images are still stored and the row settled with their usage.
+  // The pump stops writing and goes on draining the run.
+  let gone = false;
+  writer.closed.catch(() => {
+    gone = true;
+  });
+  const send = async (bytes: Uint8Array) => {
+    if (gone) return;
+    try {
+      await writer.write(bytes);
+    } catch {
+      gone = true;
+    }
+  };
   const settings = (reported: { quality?: string; background?: string }, format: string) => {
     const r = resolvedSettings(reported, o.echo, format);
     return { quality: r.quality ?? "auto", background: r.background ?? "auto" };
   };
   const completed = async (ev: Waiting, bytes: Uint8Array, usage: Record<string, unknown> | undefined) => {
+    if (gone) return;
     const img = ev.image;
     const type = `${o.prefix}.completed`;
-    await writer.write(
+    await send(
       frame(type, {
         type,
         b64_json: encodeBase64(bytes),
@@ -79,17 +96,18 @@ export function streamSse(first: RunEvent, rest: AsyncGenerator<RunEvent>, o: Ss
         if (ev.type === "partial") {
           const img = ev.image;
           const type = `${o.prefix}.partial_image`;
-          await writer.write(
-            frame(type, {
-              type,
-              b64_json: encodeBase64(img.bytes),
-              created_at: o.created,
-              size: `${img.width}x${img.height}`,
-              ...settings(ev, img.format),
-              output_format: img.format,
-              partial_image_index: ev.partialIndex,
-            }),
-          );
+          if (!gone)
+            await send(
+              frame(type, {
+                type,
+                b64_json: encodeBase64(img.bytes),
+                created_at: o.created,
+                size: `${img.width}x${img.height}`,
+                ...settings(ev, img.format),
+                output_format: img.format,
+                partial_image_index: ev.partialIndex,
+              }),
+            );
         } else if (ev.type === "image") {
           const { bytes, ...image } = ev.image;
           const { key: _key, stored: put, ...reported } = ev;
@@ -105,22 +123,24 @@ export function streamSse(first: RunEvent, rest: AsyncGenerator<RunEvent>, o: Ss
           const r = ev.result;
           for (const [i, w] of waiting.entries()) {
             const reported = { quality: w.quality ?? r.quality, background: w.background ?? r.background };
-            await completed({ ...w, ...reported }, w.bytes ?? (await readBack(w.stored.key)), shares[i]);
+            if (!gone) await completed({ ...w, ...reported }, w.bytes ?? (await readBack(w.stored.key)), shares[i]);
           }
           waiting.length = 0;
         }
         const next: IteratorResult<RunEvent> = await rest.next();
         ev = next.done ? undefined : next.value;
       }
-      await writer.close();
+      if (!gone) await writer.close().catch(() => {});
     } catch (e) {
+      // the run settled its row before throwing; only the client is left to tell
       const { body } = toOpenAIError(e, envSecrets(o.env));
       await rest.return(undefined).catch(() => {});
-      await writer.write(frame("error", { type: "error", ...body })).catch(() => {});
+      await send(frame("error", { type: "error", ...body }));
       await writer.close().catch(() => {});
     }
   };
-  void pump();
+  const work = pump();
+  o.keepAlive?.(work);
   return new Response(readable, {
     headers: {
       "Content-Type": "text/event-stream; charset=utf-8",

@@ -6,6 +6,7 @@ import {
   type GenerateOptions,
   type ImageStreamEvent,
   type ImageUsage,
+  isGptImageError,
 } from "@gptimg/core";
 import type { Env } from "../../env.ts";
 import { jobRequest } from "../../jobs/parse.ts";
@@ -47,8 +48,8 @@ export type RunEvent =
     }
   /** the provider's answer is complete (images may still be on their way to R2) */
   | { type: "answered"; result: DoneResult }
-  /** every image is in R2 and the row is settled */
-  | { type: "done"; result: DoneResult; costUsd: number; jobId: string };
+  /** every image is in R2 and the row is settled; `costUsd` null: the model's cost is unknown */
+  | { type: "done"; result: DoneResult; costUsd: number | null; jobId: string };
 
 /** A request's job before it is admitted: its id, time and model, and its edit inputs' key suffixes. */
 export interface RunPlan {
@@ -140,6 +141,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
   let usage: ImageUsage | undefined;
   // the provider's answer was read to its end: a failure from here on comes after billing
   let answered = false;
+  let upstream = false;
   try {
     const hash = await promptHash(options.prompt);
     if (planned.length) {
@@ -165,6 +167,9 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
     // One put at a time, each started the moment its image is decoded: the body reads on while it
     // runs, and the next image waits for it, so at most two decoded images are held at once.
     const puts: Promise<StoredImage>[] = [];
+    // from here the request may reach the provider: a failure that core does not vouch for as
+    // unbilled (storage, bookkeeping) is booked possibly billed
+    upstream = true;
     for await (const ev of events) {
       if (ev.type === "partial") yield ev;
       else if (ev.type === "image") {
@@ -216,12 +221,24 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
     }
   } catch (err) {
     settled = true;
-    await failRun(env, member, jobId, { model, stored, usage, answered, release }, err);
+    await failRun(
+      env,
+      member,
+      jobId,
+      { model, stored, usage, answered, upstream, requested: options.n ?? 1, release },
+      err,
+    );
     throw err;
   } finally {
     if (!settled) {
       const gone = new AbortedError("the client went away before the response ended", { possiblyBilled: true });
-      await failRun(env, member, jobId, { model, stored, usage, answered, release }, gone);
+      await failRun(
+        env,
+        member,
+        jobId,
+        { model, stored, usage, answered, upstream, requested: options.n ?? 1, release },
+        gone,
+      );
     }
   }
 }
@@ -234,7 +251,11 @@ export class StoreError extends Error {
   }
 }
 
-/** Marks the row failed with `err` as OpenAI's error body says it; images already stored count as usage. */
+/**
+ * Marks the row failed with `err` as OpenAI's error body says it. Possibly billed when core says
+ * so, or when anything else failed once the request could have reached the provider (`upstream`);
+ * `failJob` then counts the images asked for.
+ */
 async function failRun(
   env: Env,
   member: Member,
@@ -244,6 +265,8 @@ async function failRun(
     stored: StoredImage[];
     usage: ImageUsage | undefined;
     answered: boolean;
+    upstream: boolean;
+    requested: number;
     release: D1PreparedStatement[];
   },
   err: unknown,
@@ -254,8 +277,9 @@ async function failRun(
     message: body.error.message,
     status,
     request_id: body.error.request_id ?? null,
-    // the provider answered in full: whatever failed after (storage, bookkeeping) came after billing
-    possibly_billed: (body.error.possibly_billed ?? false) || made.answered,
+    // core vouches for its own errors; anything else once the request may have reached the
+    // provider (storage, bookkeeping) is possibly billed, as is everything after a full answer
+    possibly_billed: (isGptImageError(err) ? err.possiblyBilled : made.upstream) || made.answered,
   };
   try {
     await failJob(
@@ -266,6 +290,7 @@ async function failRun(
         error,
         completedAt: Math.floor(Date.now() / 1000),
         model: made.model,
+        requested: made.requested,
         images: made.stored,
         ...(made.usage ? { usage: made.usage } : {}),
       },

@@ -2,7 +2,7 @@ import { ValidationError } from "@gptimg/core";
 import { Hono } from "hono";
 import { createJob } from "../../jobs/create.ts";
 import { parseJobBody } from "../../jobs/parse.ts";
-import { getJob, getJobByIdempotencyKey, listJobs } from "../../jobs/repo.ts";
+import { getJob, getJobByIdempotencyKey, isStale, listJobs, sweepStaleJobs } from "../../jobs/repo.ts";
 import { jobView } from "../../jobs/view.ts";
 import { memberAuth } from "../../lib/auth.ts";
 import type { AppEnv } from "../../lib/context.ts";
@@ -52,9 +52,13 @@ jobsRouter.post("/", async (c) => {
 
 /** The caller's team's job, or a 404. */
 async function ownJob(c: { env: AppEnv["Bindings"]; get: (k: "member") => AppEnv["Variables"]["member"] }, id: string) {
-  const row = await getJob(c.env.DB, id);
+  let row = await getJob(c.env.DB, id);
   if (!row || row.team !== c.get("member").team)
     throw new HttpError(404, "not_found", `job ${id} not found`, { param: "id" });
+  if (isStale(row)) {
+    await sweepStaleJobs(c.env);
+    row = (await getJob(c.env.DB, id)) ?? row;
+  }
   return row;
 }
 
@@ -98,12 +102,17 @@ jobsRouter.get("/", async (c) => {
   if (scope !== "team" && scope !== "member")
     issues.push({ field: "scope", value: scope, rule: "must be team or member" });
   if (issues.length) throw new ValidationError(issues);
-  const rows = await listJobs(c.env.DB, {
+  const query = {
     team: member.team,
     ...(scope === "member" ? { member: member.member } : {}),
     limit: limit + 1,
     ...(cursor ? { after: decodeCursor(cursor) } : {}),
-  });
+  };
+  let rows = await listJobs(c.env.DB, query);
+  if (rows.some((r) => isStale(r))) {
+    await sweepStaleJobs(c.env);
+    rows = await listJobs(c.env.DB, query);
+  }
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const origin = originOf(c.req.url);

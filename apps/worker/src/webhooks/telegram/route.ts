@@ -35,6 +35,32 @@ interface Update {
   message?: Message;
 }
 
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const optional = (v: unknown, ok: (x: unknown) => boolean) => v === undefined || ok(v);
+const isStr = (v: unknown) => typeof v === "string";
+const isNum = (v: unknown) => typeof v === "number" && Number.isFinite(v);
+
+/**
+ * Whether a message has the shape this handler reads (ids, chat, sender, text, photos, a reply).
+ * A verified update that does not is answered 200 and starts nothing: Telegram redelivers on 5xx.
+ */
+function wellFormed(m: unknown, depth = 0): m is Message {
+  if (!isObj(m) || !isNum(m.message_id) || !isObj(m.chat) || !isNum(m.chat.id)) return false;
+  return (
+    optional(m.chat.type, isStr) &&
+    optional(m.message_thread_id, isNum) &&
+    optional(m.from, (f) => isObj(f) && isNum(f.id)) &&
+    optional(m.text, isStr) &&
+    optional(m.caption, isStr) &&
+    optional(
+      m.photo,
+      (p) => Array.isArray(p) && p.every((s) => isObj(s) && isStr(s.file_id) && optional(s.file_size, isNum)),
+    ) &&
+    optional(m.document, (d) => isObj(d) && isStr(d.file_id) && optional(d.mime_type, isStr)) &&
+    optional(m.reply_to_message, (r) => depth < 1 && wellFormed(r, depth + 1))
+  );
+}
+
 /** File ids of the images in a message: the largest photo size under 20 MB, or an image document. */
 const imagesOf = (m: Message | undefined): string[] => {
   if (!m) return [];
@@ -57,7 +83,12 @@ export const telegramWebhook = async (c: Context<WebhookAppEnv>): Promise<Respon
   const update = parseJsonObject<Update>(await c.req.text());
   if (!update) return notAJsonObject(c);
   const m = update.message;
-  if (!m || update.update_id === undefined || m.from?.is_bot) return c.body(null, 200);
+  if (m === undefined || update.update_id === undefined) return c.body(null, 200);
+  if (!isNum(update.update_id) || !wellFormed(m)) {
+    console.warn("webhooks: telegram update ignored: not the shape of a message update");
+    return c.body(null, 200);
+  }
+  if (m.from?.is_bot) return c.body(null, 200);
   const target: TelegramTarget = {
     chatId: m.chat.id,
     replyTo: m.message_id,
