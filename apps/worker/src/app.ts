@@ -1,8 +1,8 @@
 import { type Context, Hono } from "hono";
-import { memberAuth } from "./lib/auth.ts";
 import type { AppEnv } from "./lib/context.ts";
 import { HttpError, toOpenAIError } from "./lib/errors.ts";
 import { envSecrets } from "./lib/secrets.ts";
+import { memberAuth } from "./middleware/auth.ts";
 import { BODY_LIMITS, bodyLimit, jsonOrMultipart } from "./middleware/body-limit.ts";
 import { idempotency } from "./middleware/idempotency.ts";
 import { adminRouter } from "./routes/admin.ts";

@@ -10,10 +10,10 @@
  * same batch that records the request's usage (`releaseHoldStatement`), the one D1 round trip
  * after the provider.
  */
-import { TOKEN_COLUMNS, type TokenRow, tokenRefusal, toMember } from "./auth.ts";
 import type { Member } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import { countedSql, dayParams, HOLD_TTL_SECONDS } from "./quota.ts";
+import { type TokenRow, tokenByHashStatement, tokenRefusal, toMember } from "./token-repo.ts";
 import { randomId } from "./tokens.ts";
 
 /** The job row an admitted request starts with (status `running`). */
@@ -58,7 +58,7 @@ export async function admitImageRequest(
   const windowStart = now - (now % 60);
   const [day, dayStart] = dayParams(now);
   const stmts = [
-    db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE token_hash = ?`).bind(tokenHash),
+    tokenByHashStatement(db, tokenHash),
     db
       .prepare(
         "DELETE FROM rate_windows WHERE token_id = (SELECT id FROM tokens WHERE token_hash = ?1) AND window_start < ?2",

@@ -1,13 +1,13 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { canonicalJson, formHash } from "../jobs/hash.ts";
 import { keyReused, MAX_IDEMPOTENCY_KEY_LENGTH } from "../jobs/idempotency-key.ts";
-import { authenticate } from "../lib/auth.ts";
 import type { AppEnv } from "../lib/context.ts";
 import { HttpError } from "../lib/errors.ts";
 import { isMultipart } from "../lib/json-body.ts";
 import { signUrl } from "../lib/signing.ts";
 import { sha256Hex } from "../lib/tokens.ts";
 import { b64JsonResponse } from "../routes/images/respond-json.ts";
+import { authenticate } from "./auth.ts";
 
 /** Images a handler answered with, so a replay can rebuild the answer from R2 instead of D1. */
 export interface ImageReplay {

@@ -1,11 +1,12 @@
 import { ValidationError, type ValidationIssue } from "@gptimg/core";
 import { Hono } from "hono";
-import { adminAuth, parseModels, TOKEN_COLUMNS, type TokenRow } from "../lib/auth.ts";
 import type { AppEnv } from "../lib/context.ts";
 import { HttpError } from "../lib/errors.ts";
 import { readJsonBody } from "../lib/json-body.ts";
+import { insertToken, listTokens, parseModels, revokeToken, type TokenRow } from "../lib/token-repo.ts";
 import { generateToken, hashToken, NAME_PATTERN, randomId } from "../lib/tokens.ts";
 import { queryUsage } from "../lib/usage.ts";
+import { adminAuth } from "../middleware/auth.ts";
 import { parseDayRange, parseGroupBy } from "./dates.ts";
 
 /** Longest token lifetime an admin may set: ten years. */
@@ -88,22 +89,17 @@ adminRouter.post("/tokens", async (c) => {
   const id = randomId("tok");
   const now = Math.floor(Date.now() / 1000);
   const expiresAt = t.expiresInDays === null ? null : now + t.expiresInDays * 86400;
-  await c.env.DB.prepare(
-    `INSERT INTO tokens (id, token_hash, team, member, models, daily_image_quota, rpm, created_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
-    .bind(
-      id,
-      await hashToken(token),
-      t.team,
-      t.member,
-      t.models && JSON.stringify(t.models),
-      t.dailyImageQuota,
-      t.rpm,
-      now,
-      expiresAt,
-    )
-    .run();
+  await insertToken(c.env.DB, {
+    id,
+    tokenHash: await hashToken(token),
+    team: t.team,
+    member: t.member,
+    models: t.models,
+    dailyImageQuota: t.dailyImageQuota,
+    rpm: t.rpm,
+    createdAt: now,
+    expiresAt,
+  });
   return c.json(
     {
       id,
@@ -122,19 +118,14 @@ adminRouter.post("/tokens", async (c) => {
 });
 
 adminRouter.get("/tokens", async (c) => {
-  const team = c.req.query("team");
-  const stmt = team
-    ? c.env.DB.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE team = ? ORDER BY created_at, rowid`).bind(team)
-    : c.env.DB.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY team, created_at, rowid`);
-  const { results } = await stmt.all<TokenRow>();
-  return c.json({ object: "list", data: results.map(view) });
+  const tokens = await listTokens(c.env.DB, c.req.query("team") || undefined);
+  return c.json({ object: "list", data: tokens.map(view) });
 });
 
 adminRouter.delete("/tokens/:id", async (c) => {
   const id = c.req.param("id");
   const now = Math.floor(Date.now() / 1000);
-  await c.env.DB.prepare("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").bind(now, id).run();
-  const row = await c.env.DB.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ?`).bind(id).first<TokenRow>();
+  const row = await revokeToken(c.env.DB, id, now);
   if (!row) throw new HttpError(404, "not_found", `token ${id}: no such token`, { param: "id" });
   return c.json({ ...view(row), revoked: true });
 });

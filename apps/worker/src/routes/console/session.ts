@@ -1,10 +1,11 @@
 import { Hono } from "hono";
-import { adminFingerprint, bearerToken, parseModels, TOKEN_COLUMNS, type TokenRow } from "../../lib/auth.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError } from "../../lib/errors.ts";
 import { readJsonBody } from "../../lib/json-body.ts";
 import { assertSameOrigin, endSession, readSession, startSession } from "../../lib/session.ts";
+import { parseModels, type TokenRow, tokenByHash, tokenById } from "../../lib/token-repo.ts";
 import { hashToken, timingSafeEqual } from "../../lib/tokens.ts";
+import { adminFingerprint, bearerToken } from "../../middleware/auth.ts";
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -51,9 +52,7 @@ sessionRouter.post("/", async (c) => {
     const { expiresAt } = await startSession(c, "admin", await adminFingerprint(admin), null);
     return c.json(adminView(expiresAt), 201);
   }
-  const row = await c.env.DB.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE token_hash = ?`)
-    .bind(await hashToken(given))
-    .first<TokenRow>();
+  const row = await tokenByHash(c.env.DB, await hashToken(given));
   const reason = refuse(row);
   if (reason || !row) throw new HttpError(401, "auth", reason ?? "invalid token", { param: "token" });
   const { expiresAt } = await startSession(c, "member", row.id, row.expires_at);
@@ -69,9 +68,7 @@ sessionRouter.get("/", async (c) => {
       throw new HttpError(401, "auth", "session ended: the admin token changed; sign in again");
     return c.json(adminView(session.expires_at));
   }
-  const row = await c.env.DB.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ?`)
-    .bind(session.token_id)
-    .first<TokenRow>();
+  const row = session.token_id ? await tokenById(c.env.DB, session.token_id) : null;
   const reason = refuse(row);
   if (reason || !row) throw new HttpError(401, "auth", reason ?? "invalid token");
   return c.json(memberView(row, session.expires_at));

@@ -1,11 +1,11 @@
 import type { EditOptions, GenerateOptions } from "@gptimg/core";
 import { type Context, Hono } from "hono";
 import { admitImageRequest } from "../../lib/admit.ts";
-import { authenticate } from "../../lib/auth.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError } from "../../lib/errors.ts";
 import { type ParsedImageRequest, parseEditForm, parseGenerateBody } from "../../lib/image-request.ts";
 import { readFormBody, readJsonBody } from "../../lib/json-body.ts";
+import { authenticate } from "../../middleware/auth.ts";
 import { rememberImages } from "../../middleware/idempotency.ts";
 import { answerUrl, B64JsonStream, b64JsonResponse, type Collected, collect, drain } from "./respond-json.ts";
 import { streamSse } from "./respond-sse.ts";

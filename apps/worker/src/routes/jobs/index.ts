@@ -4,10 +4,10 @@ import { createJob } from "../../jobs/create.ts";
 import { parseJobBody } from "../../jobs/parse.ts";
 import { getJob, getJobByIdempotencyKey, isStale, listJobs, sweepStaleJobs } from "../../jobs/repo.ts";
 import { jobView } from "../../jobs/view.ts";
-import { memberAuth } from "../../lib/auth.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError } from "../../lib/errors.ts";
 import { enforceQuota } from "../../lib/quota.ts";
+import { memberAuth } from "../../middleware/auth.ts";
 import { jobEvents } from "./events.ts";
 
 /**

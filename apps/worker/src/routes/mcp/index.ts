@@ -1,9 +1,9 @@
 import { createToolServer } from "@gptimg/mcp-tools";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
-import { memberAuth } from "../../lib/auth.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError } from "../../lib/errors.ts";
+import { memberAuth } from "../../middleware/auth.ts";
 import { workerBackend } from "./backend.ts";
 
 /** The Worker's version as MCP `serverInfo` reports it. */

@@ -1,33 +1,10 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv, Member } from "./context.ts";
-import { HttpError } from "./errors.ts";
-import { releaseAfterResponse } from "./quota.ts";
-import { assertSameOrigin, readSession } from "./session.ts";
-import { hashToken, timingSafeEqual } from "./tokens.ts";
-
-/** A row of `tokens` as the Worker reads it (never `token_hash`). */
-export interface TokenRow {
-  id: string;
-  team: string;
-  member: string;
-  /** JSON array of allowed models; null = every model */
-  models: string | null;
-  daily_image_quota: number | null;
-  rpm: number | null;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-}
-
-/** The columns of `TokenRow`, for SELECTs (the hash stays in the database). */
-export const TOKEN_COLUMNS = "id, team, member, models, daily_image_quota, rpm, created_at, expires_at, revoked_at";
-
-/** The `models` column parsed: the allowed models, or null for every model. */
-export function parseModels(models: string | null): string[] | null {
-  if (models === null) return null;
-  const parsed = JSON.parse(models) as unknown;
-  return Array.isArray(parsed) ? parsed.filter((m): m is string => typeof m === "string") : [];
-}
+import type { AppEnv, Member } from "../lib/context.ts";
+import { HttpError } from "../lib/errors.ts";
+import { releaseAfterResponse } from "../lib/quota.ts";
+import { assertSameOrigin, readSession } from "../lib/session.ts";
+import { tokenByHash, tokenRefusal, tokenWithHashById, toMember } from "../lib/token-repo.ts";
+import { hashToken, timingSafeEqual } from "../lib/tokens.ts";
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -41,8 +18,8 @@ export function bearerToken(header: string | undefined): string | undefined {
  * Member authentication: `Authorization: Bearer gpi_…` is hashed (SHA-256) and looked up in D1.
  * Sets `c.var.member`; answers 401 in OpenAI's error shape when the token is missing, unknown,
  * revoked or expired. Where `defer` says so, only the hash is set (`c.var.tokenHash`): the route
- * reads the token in its own D1 batch (`admitImageRequest`), or through `authenticate`. Once the response is complete, releases the quota hold `enforceQuota`
- * took (see `releaseAfterResponse`).
+ * reads the token in its own D1 batch (`admitImageRequest`), or through `authenticate`. Once the
+ * response is complete, releases the quota hold `enforceQuota` took (see `releaseAfterResponse`).
  * @example
  * app.use("/v1/*", memberAuth());
  */
@@ -75,12 +52,10 @@ export function memberAuth(options: { defer?: (c: Context<AppEnv>) => boolean } 
 export async function authenticate(c: Context<AppEnv>): Promise<Member> {
   const known = c.get("member");
   if (known) return known;
-  const row = await c.env.DB.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE token_hash = ?`)
-    .bind(c.get("tokenHash"))
-    .first<TokenRow>();
+  const row = await tokenByHash(c.env.DB, c.get("tokenHash"));
   const refusal = tokenRefusal(row ?? undefined, nowSeconds());
-  if (refusal) throw refusal;
-  const member = toMember(row as TokenRow);
+  if (refusal || !row) throw refusal;
+  const member = toMember(row);
   c.set("member", member);
   return member;
 }
@@ -101,33 +76,11 @@ async function sessionMember(c: Context<AppEnv>): Promise<void> {
       "this console session is an admin's: sign in with a member token to use /v1",
     );
   assertSameOrigin(c);
-  const row = await c.env.DB.prepare(`SELECT ${TOKEN_COLUMNS}, token_hash FROM tokens WHERE id = ?`)
-    .bind(session.token_id)
-    .first<TokenRow & { token_hash: string }>();
+  const row = await tokenWithHashById(c.env.DB, session.token_id);
   const refusal = tokenRefusal(row ?? undefined, nowSeconds());
   if (refusal || !row) throw refusal;
   c.set("tokenHash", row.token_hash);
   c.set("member", toMember(row));
-}
-
-/** Why a token row (or its absence) does not authenticate at `now`, or undefined when it does. */
-export function tokenRefusal(row: TokenRow | undefined, now: number): HttpError | undefined {
-  if (!row) return new HttpError(401, "auth", "invalid token");
-  if (row.revoked_at !== null) return new HttpError(401, "auth", "token revoked");
-  if (row.expires_at !== null && row.expires_at <= now) return new HttpError(401, "auth", "token expired");
-  return undefined;
-}
-
-/** A token row as the member it authenticates. */
-export function toMember(row: TokenRow): Member {
-  return {
-    tokenId: row.id,
-    team: row.team,
-    member: row.member,
-    models: parseModels(row.models),
-    dailyImageQuota: row.daily_image_quota,
-    rpm: row.rpm,
-  };
 }
 
 /**
