@@ -32,3 +32,28 @@ describe("the Worker's layers run one way", () => {
     ]);
   });
 });
+
+/** Files outside `repo` whose code (tests aside) names `table` in SQL. */
+export function tableSqlOutside(files: Record<string, string>, table: string, repo: string): string[] {
+  const sql = new RegExp(`\\b(FROM|JOIN|INTO|UPDATE)\\s+${table}\\b`, "i");
+  return Object.entries(files)
+    .filter(([path, text]) => path !== repo && !path.endsWith(".test.ts") && sql.test(text))
+    .map(([path]) => `${path}: SQL on ${table} outside ${repo}`);
+}
+
+describe("each table's SQL lives in its repository module", () => {
+  it("the tokens table is read and written only in lib/token-repo.ts", () => {
+    expect(tableSqlOutside(sources, "tokens", "lib/token-repo.ts")).toEqual([]);
+  });
+
+  it("the check finds SQL on the table elsewhere, and not on a table whose name merely starts alike", () => {
+    const files = {
+      "lib/token-repo.ts": "SELECT id FROM tokens",
+      "routes/x.ts": "db.prepare(`UPDATE tokens SET revoked_at = ?`)",
+      "routes/y.ts": "SELECT 1 FROM tokens_archive; INSERT INTO quota_holds",
+    };
+    expect(tableSqlOutside(files, "tokens", "lib/token-repo.ts")).toEqual([
+      "routes/x.ts: SQL on tokens outside lib/token-repo.ts",
+    ]);
+  });
+});

@@ -8,12 +8,21 @@
  * exactly as many pass as fit. The hold is taken for every admitted request (a tokenless quota
  * counts nothing) and is what the rpm count and the job row check for; it is released in the
  * same batch that records the request's usage (`releaseHoldStatement`), the one D1 round trip
- * after the provider.
+ * after the provider. The statements name the token through `lib/token-repo.ts`'s fragments, so
+ * what makes a token live is written once, there.
  */
 import type { Member } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import { countedSql, dayParams, HOLD_TTL_SECONDS } from "./quota.ts";
-import { type TokenRow, tokenByHashStatement, tokenRefusal, toMember } from "./token-repo.ts";
+import {
+  fromLiveTokenSql,
+  fromTokenSql,
+  type TokenRow,
+  tokenByHashStatement,
+  tokenColumnSql,
+  tokenRefusal,
+  toMember,
+} from "./token-repo.ts";
 import { randomId } from "./tokens.ts";
 
 /** The job row an admitted request starts with (status `running`). */
@@ -35,11 +44,6 @@ export interface Admission {
   holdId: string;
 }
 
-/** `t` is a token row whose hash is ?h that is live at ?now and may use ?model. */
-const live = (h: number, now: number, model: number) =>
-  `t.token_hash = ?${h} AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?${now})
-   AND (t.models IS NULL OR EXISTS (SELECT 1 FROM json_each(t.models) WHERE json_each.value = ?${model}))`;
-
 /**
  * Checks the token, model, quota and rpm limit and inserts the job row, all in one D1 batch.
  * Refusals, in this order: 401 `auth` (unknown, revoked or expired token), 403 `permission`
@@ -60,15 +64,12 @@ export async function admitImageRequest(
   const stmts = [
     tokenByHashStatement(db, tokenHash),
     db
-      .prepare(
-        "DELETE FROM rate_windows WHERE token_id = (SELECT id FROM tokens WHERE token_hash = ?1) AND window_start < ?2",
-      )
+      .prepare(`DELETE FROM rate_windows WHERE token_id = ${tokenColumnSql("id", 1)} AND window_start < ?2`)
       .bind(tokenHash, windowStart),
     db
       .prepare(
         `INSERT INTO quota_holds (id, token_id, team, member, images, expires_at)
-         SELECT ?1, t.id, NULL, NULL, ?2, ?3 + ${HOLD_TTL_SECONDS} FROM tokens t
-         WHERE ${live(4, 3, 5)}
+         SELECT ?1, t.id, NULL, NULL, ?2, ?3 + ${HOLD_TTL_SECONDS} ${fromLiveTokenSql("t", 4, 3, 5)}
            AND (t.daily_image_quota IS NULL OR ?2 + ${countedSql("token_id = t.id", 6)} <= t.daily_image_quota)`,
       )
       .bind(holdId, job.n, now, tokenHash, job.model, day, dayStart, now),
@@ -76,16 +77,16 @@ export async function admitImageRequest(
     db
       .prepare(
         `INSERT INTO rate_windows (token_id, window_start, count)
-         SELECT t.id, ?2, 1 FROM tokens t
-         WHERE t.token_hash = ?1 AND t.rpm IS NOT NULL AND EXISTS (SELECT 1 FROM quota_holds WHERE id = ?3)
+         SELECT t.id, ?2, 1 ${fromTokenSql("t", 1)}
+         AND t.rpm IS NOT NULL AND EXISTS (SELECT 1 FROM quota_holds WHERE id = ?3)
          ON CONFLICT (token_id, window_start) DO UPDATE SET count = count + 1 RETURNING count`,
       )
       .bind(tokenHash, windowStart, holdId),
     db
       .prepare(
         `DELETE FROM quota_holds WHERE id = ?1
-         AND (SELECT w.count FROM rate_windows w JOIN tokens t ON w.token_id = t.id
-              WHERE t.token_hash = ?2 AND w.window_start = ?3) > (SELECT rpm FROM tokens WHERE token_hash = ?2)`,
+         AND (SELECT w.count FROM rate_windows w WHERE w.token_id = ${tokenColumnSql("id", 2)} AND w.window_start = ?3)
+           > ${tokenColumnSql("rpm", 2)}`,
       )
       .bind(holdId, tokenHash, windowStart),
     db
@@ -95,7 +96,7 @@ export async function admitImageRequest(
            CASE WHEN ?5 IS NULL THEN NULL
                 ELSE (SELECT json_group_array('t/' || t.team || '/' || value) FROM json_each(?5)) END,
            ?6, ?7
-         FROM tokens t WHERE t.token_hash = ?8 AND EXISTS (SELECT 1 FROM quota_holds WHERE id = ?9)`,
+         ${fromTokenSql("t", 8)} AND EXISTS (SELECT 1 FROM quota_holds WHERE id = ?9)`,
       )
       .bind(
         job.id,
@@ -109,7 +110,7 @@ export async function admitImageRequest(
         holdId,
       ),
     db
-      .prepare(`SELECT ${countedSql("token_id = (SELECT id FROM tokens WHERE token_hash = ?1)", 2)} AS counted`)
+      .prepare(`SELECT ${countedSql(`token_id = ${tokenColumnSql("id", 1)}`, 2)} AS counted`)
       .bind(tokenHash, day, dayStart, now),
   ];
   const [token, , hold, rate, , inserted, counted] = await db.batch<Record<string, unknown>>(stmts);

@@ -49,6 +49,28 @@ export function toMember(row: TokenRow): Member {
   };
 }
 
+/*
+ * Fragments for statements of other tables that are conditioned on a token in the same
+ * transaction (admission's one batch): `?N` is the parameter holding the token's hash.
+ */
+
+/** `FROM tokens <alias> WHERE <alias> is the token whose hash is ?hash`. */
+export const fromTokenSql = (alias: string, hash: number) =>
+  `FROM tokens ${alias} WHERE ${alias}.token_hash = ?${hash}`;
+
+/**
+ * `fromTokenSql`, narrowed to a token that is live at ?now (not revoked, not expired) and may use
+ * ?model: the SQL form of `tokenRefusal` plus the model allow-list.
+ */
+export const fromLiveTokenSql = (alias: string, hash: number, now: number, model: number) =>
+  `${fromTokenSql(alias, hash)} AND ${alias}.revoked_at IS NULL
+   AND (${alias}.expires_at IS NULL OR ${alias}.expires_at > ?${now})
+   AND (${alias}.models IS NULL OR EXISTS (SELECT 1 FROM json_each(${alias}.models) WHERE json_each.value = ?${model}))`;
+
+/** A scalar subquery: `column` of the token whose hash is ?hash. */
+export const tokenColumnSql = (column: "id" | "rpm", hash: number) =>
+  `(SELECT ${column} FROM tokens WHERE token_hash = ?${hash})`;
+
 /** The statement reading the token whose hash is `tokenHash` (for a batch; `tokenByHash` runs it). */
 export const tokenByHashStatement = (db: D1Database, tokenHash: string) =>
   db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE token_hash = ?`).bind(tokenHash);
