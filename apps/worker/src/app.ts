@@ -4,6 +4,7 @@ import { HttpError, toOpenAIError } from "./lib/errors.ts";
 import { envSecrets } from "./lib/secrets.ts";
 import { memberAuth } from "./middleware/auth.ts";
 import { BODY_LIMITS, bodyLimit, jsonOrMultipart } from "./middleware/body-limit.ts";
+import { drainBody } from "./middleware/drain-body.ts";
 import { idempotency } from "./middleware/idempotency.ts";
 import { adminRouter } from "./routes/admin.ts";
 import { callbackSecretRouter } from "./routes/callback-secret.ts";
@@ -36,6 +37,8 @@ const tooLarge = (c: Context<AppEnv>, max: number, size: number | null) => {
   return c.json(toOpenAIError(err).body, 413);
 };
 
+// first, so it runs last: a body left unread by an early answer is read before the answer goes
+app.use("*", drainBody(BODY_LIMITS.multipart));
 // image requests read their token in the same D1 batch as their quota and job row (lib/admit.ts)
 app.use("/v1/*", memberAuth({ defer: (c) => c.req.method === "POST" && c.req.path.startsWith("/v1/images/") }));
 app.use("/v1/*", bodyLimit(jsonOrMultipart, tooLarge));

@@ -70,9 +70,7 @@ beforeEach(() => stack.provider.setFaults([]));
 describe("/mcp authentication", () => {
   it.each([
     ["no token", undefined, 'Bearer realm="gptimg"'],
-    // Known defect, open: a wrong token's 401 lacks error="invalid_token" since the cookie sign-in
-    // changed memberAuth; the case is kept here to be restored with the fix.
-    // ["a wrong token", "gpi_not_a_real_token", 'error="invalid_token"'],
+    ["a wrong token", "gpi_not_a_real_token", 'error="invalid_token"'],
   ])("%s: 401 with WWW-Authenticate", async (_name, bearer, challenge) => {
     const res = await fetch(`${stack.origin}/mcp`, {
       method: "POST",
@@ -88,15 +86,28 @@ describe("/mcp authentication", () => {
     await res.body?.cancel();
   });
 
+  it("refused POSTs in a row each get their own 401, never a 503 for the one before", async () => {
+    // an answer sent before its body was read used to break the connection under wrangler dev
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(`${stack.origin}/mcp`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer gpi_wrong" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: i, method: "tools/list" }),
+      });
+      statuses.push(res.status);
+      await res.body?.cancel();
+    }
+    expect(statuses).toEqual(Array(20).fill(401));
+  });
+
   it("the SDK client cannot connect with a wrong token", async () => {
     await expect(connect("gpi_wrong")).rejects.toThrow(/invalid token/);
   });
 });
 
 describe("/mcp tools over Streamable HTTP", () => {
-  // Known defect, open: the listed input schema differs from what this test expects since the
-  // shared image-request parser moved; restore with the fix.
-  it.skip("lists the four tools with the gateway's inputs", async () => {
+  it("lists the four tools with the gateway's inputs", async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(["edit_image", "generate_image", "get_job", "resolve_size"]);
     const gen = tools.find((t) => t.name === "generate_image")!;

@@ -104,8 +104,7 @@ describe("chat webhooks through wrangler dev", () => {
     );
   });
 
-  // Known defect, open: this delivery retry ran past its 50 s limit in the last full run.
-  it.skip("Telegram: a failed sendPhoto is retried without a second generation", async () => {
+  it("Telegram: a failed sendPhoto is retried without a second generation", async () => {
     let failures = 0;
     fake.intercept = (c) =>
       c.path === `${tg}/sendPhoto` && failures++ === 0
