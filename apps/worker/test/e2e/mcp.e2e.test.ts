@@ -101,6 +101,28 @@ describe("/mcp authentication", () => {
     expect(statuses).toEqual(Array(20).fill(401));
   });
 
+  it("a request from another Origin is refused (DNS rebinding); the Worker's own origin is served", async () => {
+    const post = (origin: string) =>
+      fetch(`${stack.origin}/mcp`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          authorization: `Bearer ${token}`,
+          origin,
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+      });
+    const evil = await post("http://evil.example.com");
+    expect(evil.status).toBe(403);
+    expect(((await evil.json()) as { error: { message: string } }).error.message).toContain(
+      "Origin http://evil.example.com: /mcp answers requests from",
+    );
+    const own = await post(stack.origin);
+    expect(own.status).toBe(200);
+    await own.body?.cancel();
+  });
+
   it("the SDK client cannot connect with a wrong token", async () => {
     await expect(connect("gpi_wrong")).rejects.toThrow(/invalid token/);
   });

@@ -15,10 +15,28 @@ const MAX_BODY_BYTES = 24 * 1024 * 1024;
  * `/mcp`: the gptimg MCP tools over Streamable HTTP (the SDK's web-standard transport, stateless:
  * each POST gets its own server, so any isolate can answer any request). Authenticated by the
  * member token like `/v1`; a missing or refused token is a 401 with `WWW-Authenticate: Bearer`.
+ * A request from another page's Origin is a 403 (DNS rebinding).
  * @example
  * app.route("/mcp", mcpRouter);
  */
 export const mcpRouter = new Hono<AppEnv>();
+
+// MCP transports, security: a server MUST check Origin against DNS rebinding. Clients outside a
+// browser send none; a page may call /mcp only from the Worker's own origin.
+mcpRouter.use("*", async (c, next) => {
+  const origin = c.req.header("Origin");
+  const own = new URL(c.req.url).origin;
+  if (origin !== undefined && origin !== own)
+    throw new HttpError(
+      403,
+      "permission",
+      `Origin ${origin}: /mcp answers requests from ${own} only (or with no Origin)`,
+      {
+        param: "Origin",
+      },
+    );
+  await next();
+});
 
 mcpRouter.use("*", async (c, next) => {
   try {
