@@ -132,6 +132,18 @@ describe("createImageClient against the offline provider", () => {
     expect(events.at(-1)).toEqual({ type: "fallback", from: "primary", to: "backup", reason: expect.any(String) });
   });
 
+  it("resolves the size once per provider's model: each request and the result carry that provider's size", async () => {
+    a.setFaults([{ kind: "status", status: 503, shouldRetry: false }]);
+    const { client } = setup({}, [
+      cfg(a, "primary", { model: "gpt-image-2", fixedModel: true }),
+      cfg(b, "backup", { model: "gpt-image-1", fixedModel: true }),
+    ]);
+    const r = await client.generate({ prompt: "a fox", size: "16:9" });
+    expect(a.requests[0]?.fields).toMatchObject({ model: "gpt-image-2", size: "1536x864" });
+    expect(b.requests[0]?.fields).toMatchObject({ model: "gpt-image-1", size: "1536x1024" });
+    expect([r.provider, r.requestedSize, r.sizeMismatch]).toEqual(["backup", "1536x1024", false]);
+  });
+
   it("honours x-should-retry: false (no retry) but still falls back", async () => {
     a.setFaults([{ kind: "status", status: 503, shouldRetry: false }]);
     const { client, delays } = setup();

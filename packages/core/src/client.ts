@@ -6,6 +6,7 @@ import { endpointUrl, modelFor, type ResolvedProvider, resolveProviders } from "
 import { buildEditRequest, buildGenerateRequest } from "./request.ts";
 import { isSecretHeader, requestHeaders } from "./request-headers.ts";
 import { MAX_TIMER_MS, resolveRetryOptions } from "./retry.ts";
+import { sizeFor } from "./sizes.ts";
 import type {
   ClientOptions,
   EditOptions,
@@ -16,7 +17,6 @@ import type {
   ImageUsage,
   ValidationIssue,
 } from "./types.ts";
-import { wireSize } from "./wire-fields.ts";
 
 /** What `createImageClient` returns. */
 export interface ImageClient {
@@ -51,12 +51,6 @@ export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 type DoneResult = Extract<ImageStreamEvent, { type: "done" }>["result"];
-
-function requestedSizeFor(p: ResolvedProvider, model: string, size: string | undefined): string | undefined {
-  if (p.protocol === "chat") return undefined; // the chat protocol sends no size
-  const s = wireSize(size, model);
-  return s === "auto" ? undefined : s;
-}
 
 /**
  * A client over an ordered list of providers (primary first). Everything that touches the world
@@ -101,13 +95,30 @@ export function createImageClient(options: ClientOptions): ImageClient {
     kind: "generate" | "edit",
     opts: GenerateOptions | EditOptions,
   ): AsyncGenerator<ImageStreamEvent> {
+    // The size is resolved once per provider (providers may serve different models, each with
+    // its own size rules); its request and its result's requestedSize carry that one result.
+    const sized = new Map<ResolvedProvider, { opts: GenerateOptions | EditOptions; size: string | undefined }>();
+    const sizedFor = (p: ResolvedProvider) => {
+      let known = sized.get(p);
+      if (!known) {
+        const size = sizeFor(opts.size, modelFor(p, opts.model));
+        known = { opts: size === undefined ? opts : { ...opts, size }, size };
+        sized.set(p, known);
+      }
+      return known;
+    };
     yield* attemptLoop<ImageStreamEvent>(ctx, {
       signal: opts.signal,
       idempotent: false,
-      build: (p) => (kind === "edit" ? buildEditRequest(p, opts as EditOptions) : buildGenerateRequest(p, opts)),
+      build: (p) => {
+        const o = sizedFor(p).opts;
+        return kind === "edit" ? buildEditRequest(p, o as EditOptions) : buildGenerateRequest(p, o);
+      },
       async *consume(res, p, att, attempts) {
         const model = modelFor(p, opts.model);
-        const requestedSize = requestedSizeFor(p, model, opts.size);
+        // the chat protocol sends no size; "auto" leaves the provider to choose
+        const size = p.protocol === "chat" ? undefined : sizedFor(p).size;
+        const requestedSize = size === "auto" ? undefined : size;
         const requestId = requestIdOf(res.headers);
         const images: Omit<GeneratedImage, "bytes">[] = [];
         let usage: ImageUsage | undefined;

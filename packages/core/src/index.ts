@@ -110,7 +110,15 @@ export {
 } from "./request.ts";
 export { isRetryableStatus, RETRY_DEFAULTS, retryDelayMs } from "./retry.ts";
 // Domain: sizes, model rules, validation, image inspection, redaction
-export { checkSize, nearestLegalSize, type ResolvedSize, resolveSize, SIZE_ALIASES, SIZE_PRESETS } from "./sizes.ts";
+export {
+  checkSize,
+  nearestLegalSize,
+  type ResolvedSize,
+  resolveSize,
+  SIZE_ALIASES,
+  SIZE_PRESETS,
+  sizeFor,
+} from "./sizes.ts";
 export { parseImageEvents, type SseImageEvent } from "./sse.ts";
 export { networkErrorDetail, withoutPlatformHint } from "./transport.ts";
 // Options and results

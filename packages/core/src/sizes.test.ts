@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "./errors/index.ts";
 import { modelRules } from "./models.ts";
-import { checkSize, nearestLegalSize, resolveSize, SIZE_ALIASES, SIZE_PRESETS } from "./sizes.ts";
+import { checkSize, nearestLegalSize, resolveSize, SIZE_ALIASES, SIZE_PRESETS, sizeFor } from "./sizes.ts";
 
 /** The gpt-image-2 rules, written out again independently of the code under test. */
 const legal = (w: number, h: number): boolean =>
@@ -323,5 +323,15 @@ describe("the size error's list", () => {
     for (const name of [...SIZE_PRESETS, ...Object.keys(SIZE_ALIASES)]) expect(rule).toContain(name);
     expect(rule).toMatch(/2k-square/);
     expect(rule).toMatch(/4k-landscape/);
+  });
+});
+
+describe("sizeFor", () => {
+  it("resolves for the model, and is undefined for no size or one that does not resolve", () => {
+    expect(sizeFor("16:9", "gpt-image-2")).toBe("1536x864");
+    expect(sizeFor("16:9", "gpt-image-1")).toBe("1536x1024");
+    expect(sizeFor("auto", undefined)).toBe("auto");
+    expect(sizeFor(undefined, "gpt-image-2")).toBeUndefined();
+    expect(sizeFor("1920x1080", "gpt-image-2")).toBeUndefined();
   });
 });

@@ -170,3 +170,21 @@ export function resolveSize(input: string, model?: string): ResolvedSize {
     }
   }
 }
+
+/**
+ * The size `input` resolves to for `model` (`WxH` or `auto`), or undefined when none was given or
+ * it does not resolve (validation reports that one). For a caller that resolves once and carries
+ * the result on, where `resolveSize` would throw.
+ * @example
+ * sizeFor("16:9", "gpt-image-2") // "1536x864"
+ * sizeFor("16:9", "gpt-image-1") // "1536x1024"
+ */
+export function sizeFor(input: string | undefined, model: string | undefined): string | undefined {
+  if (input === undefined) return undefined;
+  try {
+    return resolveSize(input, model).size;
+  } catch (e) {
+    if (e instanceof ValidationError) return undefined;
+    throw e;
+  }
+}

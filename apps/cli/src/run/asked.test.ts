@@ -21,12 +21,15 @@ describe("formatFromOut", () => {
 describe("mismatchWarnings", () => {
   const img = { path: "/w/a.png", bytes: 1, format: "png", width: 1024, height: 1024 };
   it("names what was asked for, what came back and the file", () => {
-    expect(mismatchWarnings({ size: "landscape", format: "webp", model: "gpt-image-2" }, [img])).toEqual([
+    expect(mismatchWarnings({ size: "1536x1024", format: "webp" }, [img])).toEqual([
       "warning: the provider returned a size other than the one requested: asked for 1536x1024, got 1024x1024 (/w/a.png)",
       "warning: asked for webp, the provider returned png; saved as /w/a.png",
     ]);
   });
-  it.each([{}, { size: "auto" }, { size: "square", format: "png" }])("nothing when it matches (%j)", (asked) => {
-    expect(mismatchWarnings(asked, [img])).toEqual([]);
-  });
+  it.each([{}, { size: "auto" }, { size: null }, { size: "1024x1024", format: "png" }])(
+    "nothing when it matches (%j)",
+    (asked) => {
+      expect(mismatchWarnings(asked, [img])).toEqual([]);
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import { extname } from "node:path";
-import { modelRules, type OutputFormat, resolveSize } from "@gptimg/core";
+import { modelRules, type OutputFormat } from "@gptimg/core";
 import type { SavedImage } from "./saver.ts";
 
 const FORMAT_OF_EXT: Record<string, OutputFormat> = { ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp" };
@@ -24,9 +24,9 @@ export function formatFromOut(
 
 /** What was asked for, to compare with what came back. */
 export interface Asked {
-  size?: string;
+  /** the size sent, as the run resolved it (`WxH`; `auto`, null or undefined: none to compare) */
+  size?: string | null;
   format?: string;
-  model?: string;
 }
 
 /**
@@ -34,15 +34,7 @@ export interface Asked {
  * file, so "the provider changed it" is never a silent surprise.
  */
 export function mismatchWarnings(asked: Asked, images: SavedImage[]): string[] {
-  let size: string | undefined;
-  if (asked.size !== undefined) {
-    try {
-      const r = resolveSize(asked.size, asked.model);
-      size = r.size === "auto" ? undefined : r.size;
-    } catch {
-      size = undefined;
-    }
-  }
+  const size = asked.size && /^\d+x\d+$/.test(asked.size) ? asked.size : undefined;
   const out: string[] = [];
   for (const img of images) {
     const got = `${img.width}x${img.height}`;

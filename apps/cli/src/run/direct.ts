@@ -5,7 +5,7 @@ import type { Progress } from "../cli/progress.ts";
 import type { DirectSettings } from "../config/provider-settings.ts";
 import type { Rate } from "../config/schema.ts";
 import { estimateCost } from "../cost.ts";
-import { type Envelope, type OutputMode, printSaved } from "./envelope.ts";
+import { type OutputMode, printSaved, type RunResult } from "./envelope.ts";
 import type { ImageSaver } from "./saver.ts";
 
 export interface DirectRun {
@@ -25,7 +25,7 @@ export interface DirectRun {
  * Sends the request to the provider (with core's retries and fallbacks) and saves each image
  * as soon as it is decoded, so memory holds one image at a time.
  */
-export async function runDirect(r: DirectRun): Promise<Omit<Envelope, "command" | "elapsedMs">> {
+export async function runDirect(r: DirectRun): Promise<RunResult> {
   const client = createImageClient({
     providers: r.settings.providers,
     ...(r.timeoutMs ? { timeoutMs: r.timeoutMs } : {}),
@@ -64,6 +64,7 @@ export async function runDirect(r: DirectRun): Promise<Omit<Envelope, "command" 
         requestId: res.requestId ?? null,
         jobId: null,
         sizeMismatch: res.sizeMismatch,
+        requestedSize: res.requestedSize ?? null,
       };
     }
   }

@@ -25,6 +25,13 @@ export interface Envelope {
   elapsedMs: number;
 }
 
+/**
+ * What a run gives back before the envelope is made: its fields, and the size the provider was
+ * asked for as core (direct) or the Worker's job (`requested_size`) resolved it, carried to the
+ * mismatch warnings rather than resolved again (not printed).
+ */
+export type RunResult = Omit<Envelope, "command" | "elapsedMs"> & { requestedSize: string | null };
+
 /** "json+media": the envelope on stdout and MEDIA: lines on stderr. */
 export type OutputMode = "paths" | "json" | "media" | "json+media";
 

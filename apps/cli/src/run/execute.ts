@@ -173,7 +173,7 @@ export async function executeImage(
           : undefined;
     if (!result) throw new CliError("internal", "no route to run");
     const envelope: Envelope = { ...result, command: kind, elapsedMs: Math.round(performance.now() - started) };
-    const asked = { model: envelope.model, size: opts.size, format: opts.outputFormat };
+    const asked = { size: result.requestedSize, format: opts.outputFormat };
     for (const warning of mismatchWarnings(asked, envelope.images)) io.err(warning);
     // Stable key order for readers that diff envelopes.
     return {

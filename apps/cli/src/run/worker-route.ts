@@ -14,7 +14,7 @@ import { estimateCost } from "../cost.ts";
 import { serverCode } from "../worker/http.ts";
 import { createJobsClient, type JobsClient } from "../worker/jobs-client.ts";
 import type { Job } from "../worker/types.ts";
-import { type Envelope, type EnvelopeUsage, type OutputMode, printSaved } from "./envelope.ts";
+import { type EnvelopeUsage, type OutputMode, printSaved, type RunResult } from "./envelope.ts";
 import type { ImageSaver } from "./saver.ts";
 
 /** Jobs run for minutes upstream; wait this long by default before reporting outcome unknown. */
@@ -98,7 +98,7 @@ export function jobFailure(job: Job): CliError {
 export async function saveJob(
   job: Job,
   c: { jobs: JobsClient; saver: ImageSaver; io: Io; mode: OutputMode; rates: Record<string, Rate>; progress: Progress },
-): Promise<Omit<Envelope, "command" | "elapsedMs">> {
+): Promise<RunResult> {
   if (job.status === "failed") throw jobFailure(job);
   if (job.status !== "succeeded")
     throw new CliError("outcome_unknown", `job ${job.id} is ${job.status}`, { possiblyBilled: true });
@@ -126,6 +126,7 @@ export async function saveJob(
     requestId: job.request_id ?? null,
     jobId: job.id,
     sizeMismatch: job.size_mismatch === true,
+    requestedSize: job.requested_size ?? null,
   };
 }
 
@@ -146,7 +147,7 @@ export interface WorkerRun {
  * The Worker route: create a job (one random Idempotency-Key per invocation, so resends never
  * double-bill), follow it, download the images, and report as direct mode does.
  */
-export async function runViaWorker(r: WorkerRun): Promise<Omit<Envelope, "command" | "elapsedMs">> {
+export async function runViaWorker(r: WorkerRun): Promise<RunResult> {
   const jobs = createJobsClient({ endpoint: r.endpoint, token: r.token });
   const req = await buildJobRequest(r.kind, r.endpoint, r.token, r.opts, crypto.randomUUID());
   const created = await jobs.create(req, req.headers.get("idempotency-key") ?? crypto.randomUUID(), r.io.signal);

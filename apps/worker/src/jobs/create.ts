@@ -1,4 +1,4 @@
-import { assertValid, validateEditOptions, validateGenerateOptions } from "@gptimg/core";
+import { assertValid, sizeFor, validateEditOptions, validateGenerateOptions } from "@gptimg/core";
 import type { Env } from "../env.ts";
 import { dataSha256Hex, type InputData } from "../lib/image-input.ts";
 import { planInputs, promptHash, putInputs } from "../lib/storage.ts";
@@ -116,6 +116,7 @@ export async function createJob(env: Env, input: CreateJobInput): Promise<Create
     callbackUrl: input.callbackUrl ?? null,
     delivery: input.delivery ?? null,
     origin: input.origin ?? null,
+    requestedSize: sizeFor(request.size, model) ?? null,
     createdAt,
   });
   if (!inserted) return existing(env, input.member.team, key, bodyHash);

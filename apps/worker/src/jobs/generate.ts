@@ -131,7 +131,7 @@ export async function runGeneration(env: Env, jobId: string, fetchImpl?: typeof 
       member: row.member,
       model: row.model,
       promptSha256: await promptHash(request.prompt),
-      ...(request.size ? { size: request.size } : {}),
+      ...(row.requested_size ? { size: row.requested_size } : {}),
     };
     for await (const ev of events) {
       if (ev.type === "image") {
@@ -151,7 +151,7 @@ export async function runGeneration(env: Env, jobId: string, fetchImpl?: typeof 
       usage,
       provider: result?.provider ?? null,
       requestId: result?.requestId ?? null,
-      requestedSize: result?.requestedSize ?? request.size ?? null,
+      requestedSize: result?.requestedSize ?? row.requested_size,
       sizeMismatch: result?.sizeMismatch ?? false,
       completedAt: now(),
     });

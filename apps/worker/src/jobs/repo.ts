@@ -22,6 +22,8 @@ export interface NewJobRow {
   callbackUrl: string | null;
   delivery: unknown;
   origin: string | null;
+  /** the size asked for, resolved for `model` (see `JobRow.requested_size`) */
+  requestedSize: string | null;
   createdAt: number;
 }
 
@@ -33,8 +35,8 @@ export async function insertJob(db: D1Database, j: NewJobRow): Promise<boolean> 
   const res = await db
     .prepare(
       `INSERT INTO jobs (id, team, member, token_id, kind, status, model, request_json, input_keys,
-         idempotency_key, body_hash, callback_url, delivery, origin, created_at)
-       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         idempotency_key, body_hash, callback_url, delivery, origin, requested_size, created_at)
+       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT DO NOTHING`,
     )
     .bind(
@@ -51,6 +53,7 @@ export async function insertJob(db: D1Database, j: NewJobRow): Promise<boolean> 
       j.callbackUrl,
       j.delivery === undefined || j.delivery === null ? null : JSON.stringify(j.delivery),
       j.origin,
+      j.requestedSize,
       j.createdAt,
     )
     .run();

@@ -50,7 +50,13 @@ export interface JobRow {
   error: string | null;
   provider: string | null;
   request_id: string | null;
+  /**
+   * The size the request asked for, resolved for `model` (`WxH`, or `auto`); null when it asked
+   * for none. Written with the row, so a failed job has it too; when a fallback provider with
+   * another model answers, its size for that model (what was sent), as `model` then names it.
+   */
   requested_size: string | null;
+  /** 1 when an image's real dimensions differ from `requested_size` */
   size_mismatch: number;
   idempotency_key: string | null;
   body_hash: string | null;

@@ -7,6 +7,7 @@ import {
   type ImageStreamEvent,
   type ImageUsage,
   isGptImageError,
+  sizeFor,
 } from "@gptimg/core";
 import type { Env } from "../../env.ts";
 import { jobRequest } from "../../jobs/parse.ts";
@@ -99,7 +100,7 @@ export async function planRun(
       n: options.n ?? 1,
       requestJson: JSON.stringify(jobRequest(options)),
       inputKeySuffixes: edit ? inputs.map((p) => p.suffix) : null,
-      requestedSize: options.size ?? null,
+      requestedSize: sizeFor(options.size, model) ?? null,
       createdAt: Math.floor(date.getTime() / 1000),
     },
   };
@@ -161,7 +162,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
       team: member.team,
       member: member.member,
       model,
-      size: options.size ?? "auto",
+      size: plan.job.requestedSize ?? "auto",
       promptSha256: hash,
     };
     // One put at a time, each started the moment its image is decoded: the body reads on while it
@@ -209,7 +210,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
             usage: r.usage ?? null,
             provider: r.provider,
             requestId: r.requestId ?? null,
-            requestedSize: r.requestedSize ?? options.size ?? null,
+            requestedSize: r.requestedSize ?? plan.job.requestedSize,
             sizeMismatch: r.sizeMismatch ?? false,
             completedAt: Math.floor(Date.now() / 1000),
           },

@@ -42,7 +42,11 @@ const job = {
     member: str,
     created_at: int,
     completed_at: nullable(int),
-    requested_size: nullable(str),
+    requested_size: {
+      ...nullable(str),
+      description:
+        "the size asked for, resolved for `model` (WxH, or auto); null when none was asked. The same on every path, failed jobs included",
+    },
     size_mismatch: { type: "boolean" },
     provider: nullable(str),
     request_id: nullable(str),
