@@ -85,6 +85,7 @@ export {
 // Providers, requests, retries, the client
 export {
   isResolvedProvider,
+  PROFILE_NAMES,
   PROFILES,
   type ProfileDefaults,
   type ProviderProtocol,

@@ -7,8 +7,17 @@ export type ProviderProtocol = "images" | "chat";
 
 /** What a profile fills in when the config leaves it out. */
 export interface ProfileDefaults {
+  /** how messages name the profile's service ("OpenAI") */
+  title: string;
   /** undefined: the config must give `baseUrl` */
   baseUrl: string | undefined;
+  /**
+   * The environment variable that conventionally holds this service's key. An app reading it
+   * sends that key only to `baseUrl` (or to the host `baseUrlVariable` names, when set).
+   */
+  keyVariable?: string;
+  /** the variable that may move `keyVariable`'s key to another host (`OPENAI_BASE_URL`) */
+  baseUrlVariable?: string;
   protocol: ProviderProtocol;
   model: string;
   paths: { generations: string; edits: string; chat: string; models: string };
@@ -57,28 +66,42 @@ const outputFormatWire = (profile: ProfileName): string => {
  */
 export const PROFILES: Readonly<Record<ProfileName, ProfileDefaults>> = {
   openai: {
+    title: "OpenAI",
     baseUrl: "https://api.openai.com/v1",
+    keyVariable: "OPENAI_API_KEY",
+    baseUrlVariable: "OPENAI_BASE_URL",
     protocol: "images",
     model: "gpt-image-2",
     paths: IMAGES_PATHS,
     fields: fieldsFor("openai"),
   },
   wellapi: {
+    title: "WellAPI",
     baseUrl: "https://wellapi.ai/v1",
+    keyVariable: "WELLAPI_API_KEY",
     protocol: "images",
     model: "gpt-image-2",
     paths: IMAGES_PATHS,
     fields: { ...fieldsFor("wellapi"), image: "image" },
   },
   "openai-compatible": {
+    title: "an OpenAI-compatible API",
     baseUrl: undefined,
     protocol: "images",
     model: "gpt-image-2",
     paths: IMAGES_PATHS,
     fields: fieldsFor("openai-compatible"),
   },
-  chat: { baseUrl: undefined, protocol: "chat", model: "gpt-image-2", paths: IMAGES_PATHS, fields: fieldsFor("chat") },
+  chat: {
+    title: "a chat/completions API",
+    baseUrl: undefined,
+    protocol: "chat",
+    model: "gpt-image-2",
+    paths: IMAGES_PATHS,
+    fields: fieldsFor("chat"),
+  },
   custom: {
+    title: "a custom API",
     baseUrl: undefined,
     protocol: "images",
     model: "gpt-image-2",
@@ -86,6 +109,9 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDefaults>> = {
     fields: fieldsFor("custom"),
   },
 };
+
+/** Every profile's name, in `PROFILES` order: what configs, flags and help offer. */
+export const PROFILE_NAMES: readonly ProfileName[] = Object.keys(PROFILES) as ProfileName[];
 
 const isProfile = (p: unknown): p is ProfileName => typeof p === "string" && Object.hasOwn(PROFILES, p);
 
@@ -162,7 +188,7 @@ function resolveInto(config: ProviderConfig, prefix: string, issues: ValidationI
     issues.push({
       field: `${prefix}profile`,
       value: config.profile,
-      rule: `must be one of ${Object.keys(PROFILES).join(", ")}`,
+      rule: `must be one of ${PROFILE_NAMES.join(", ")}`,
     });
     return undefined;
   }

@@ -1,4 +1,4 @@
-import { IMAGE_OPTION_LIST, type ImageFlagName, type ImageOption, PROFILES } from "@gptimg/core";
+import { IMAGE_OPTION_LIST, type ImageFlagName, type ImageOption, PROFILE_NAMES, PROFILES } from "@gptimg/core";
 
 /**
  * Every flag of every command, defined once. The image flags (size, quality, format…) come from
@@ -69,7 +69,11 @@ const CLI_FLAGS = {
   "dry-run": { type: "boolean", help: "print the request that would be sent and exit" },
   timeout: { type: "string", value: "SECONDS", help: "per-attempt timeout, e.g. 300, 90s, 5m (default 600s)" },
   // route and credentials
-  provider: { type: "string", value: "NAME", help: "named provider from the config (or openai, wellapi)" },
+  provider: {
+    type: "string",
+    value: "NAME",
+    help: `named provider from the config (or ${PROFILE_NAMES.filter((p) => PROFILES[p].baseUrl).join(", ")})`,
+  },
   "api-key": { type: "string", value: "KEY", help: "provider API key (prefer gptimg login or GPTIMG_API_KEY)" },
   "base-url": { type: "string", value: "URL", help: "provider API root, e.g. https://api.openai.com/v1" },
   protocol: {
@@ -103,7 +107,7 @@ const CLI_FLAGS = {
     type: "string",
     value: "PROFILE",
     help: "provider profile for a new provider",
-    choices: Object.keys(PROFILES),
+    choices: [...PROFILE_NAMES],
   },
   all: { type: "boolean", help: "remove every stored key and token" },
   default: { type: "boolean", help: "make this provider the default one" },

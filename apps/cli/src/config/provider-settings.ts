@@ -1,15 +1,17 @@
-import type { ProviderConfig } from "@gptimg/core";
+import { PROFILES, type ProviderConfig } from "@gptimg/core";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { registerSecret } from "../cli/secrets.ts";
 import { PROFILE_NAMES, type ProfileNameCli, type ProviderEntry } from "./schema.ts";
 import { pick, type Sourced, type Sources, sameUrl, variable } from "./settings.ts";
 
-/** Default base URLs of the profiles that have one; a provider-specific key is only sent there. */
-export const OFFICIAL_BASE: Partial<Record<ProfileNameCli, string>> = {
-  openai: "https://api.openai.com/v1",
-  wellapi: "https://wellapi.ai/v1",
-};
+/** Default base URLs of core's profiles that have one; a provider-specific key is only sent there. */
+export const OFFICIAL_BASE: Partial<Record<ProfileNameCli, string>> = Object.fromEntries(
+  PROFILE_NAMES.flatMap((p) => (PROFILES[p].baseUrl ? [[p, PROFILES[p].baseUrl]] : [])),
+);
+
+/** The profiles usable by name with no config entry: those with an official base URL. */
+const OFFICIAL_PROFILES = PROFILE_NAMES.filter((p) => OFFICIAL_BASE[p] !== undefined);
 
 /**
  * Base URL variables, highest first. `GPTIMG_BASE_URL` always applies; the others (spelled as
@@ -21,17 +23,26 @@ export const BASE_VARS = ["GPTIMG_BASE_URL", "GPT_IMAGE2_BASE_URL", "OPENAI_BASE
 
 /**
  * Key variables and the one place each is sent ("any": the base URL in use). A key goes to no
- * other host: `OPENAI_API_KEY` only to `OPENAI_BASE_URL` when that is set, else to OpenAI.
+ * other host: a profile's own variable (core's `keyVariable`: `OPENAI_API_KEY`) only to the host
+ * its `baseUrlVariable` names when that is set (`OPENAI_BASE_URL`), else to its official base URL.
  */
-const KEY_VARS: readonly { name: string; home: (s: Sources) => Sourced | "any" | undefined }[] = [
+const KEY_VARS: readonly {
+  name: string;
+  home: (s: Sources) => Sourced | "any" | undefined;
+}[] = [
   { name: "GPTIMG_API_KEY", home: () => "any" },
   { name: "GPT_IMAGE2_API_KEY", home: (s) => variable(s, "GPT_IMAGE2_BASE_URL") },
-  {
-    name: "OPENAI_API_KEY",
-    home: (s) => variable(s, "OPENAI_BASE_URL") ?? { value: OFFICIAL_BASE.openai!, source: "OpenAI" },
-  },
-  { name: "WELLAPI_API_KEY", home: () => ({ value: OFFICIAL_BASE.wellapi!, source: "WellAPI" }) },
+  ...OFFICIAL_PROFILES.flatMap((profile) => {
+    const { keyVariable, baseUrlVariable, baseUrl, title } = PROFILES[profile];
+    if (keyVariable === undefined || baseUrl === undefined) return [];
+    const official: Sourced = { value: baseUrl, source: title };
+    const home = (s: Sources) => (baseUrlVariable ? variable(s, baseUrlVariable) : undefined) ?? official;
+    return [{ name: keyVariable, home }];
+  }),
 ];
+
+/** The WellAPI seed's rule: its key alone (no other key, no base URL) picks the wellapi profile. */
+const WELLAPI_KEY = PROFILES.wellapi.keyVariable ?? "WELLAPI_API_KEY";
 
 export interface DirectSettings {
   /** primary first, then the fallbacks that have a key */
@@ -60,7 +71,7 @@ function entryFor(s: Sources, name: string): ProviderEntry {
   const known = Object.keys(s.file.config.providers ?? {});
   throw new CliError(
     "usage",
-    `provider ${name}: not configured (known: ${[...known, "openai", "wellapi"].join(", ")}); add it with gptimg config set providers.${name}.baseUrl URL`,
+    `provider ${name}: not configured (known: ${[...known, ...OFFICIAL_PROFILES].join(", ")}); add it with gptimg config set providers.${name}.baseUrl URL`,
     { exitCode: EXIT.usage },
   );
 }
@@ -173,8 +184,8 @@ function primaryKey(
         continue;
       }
       if (home !== "any" && (target === undefined || !sameUrl(home.value, target))) {
-        if (k.name !== "WELLAPI_API_KEY" || target !== undefined)
-          withheld.push(`${k.name} (${found.source}) is sent only to ${home.value}, not to ${target ?? "(none)"}`);
+        if (k.name !== WELLAPI_KEY || target !== undefined)
+          withheld.push(`${found.source} is sent only to ${home.value}, not to ${target ?? "(none)"}`);
         continue;
       }
       if (layer === "env" && base.origin === "dotenv") {
@@ -196,7 +207,7 @@ function primaryKey(
 function otherKeySet(s: Sources, entry: ProviderEntry): boolean {
   if (pick({ ...s, env: {}, dotenv: {} }, "api-key", "-")) return true;
   if (entry.apiKey || entry.keyEnv) return true;
-  return KEY_VARS.some((k) => k.name !== "WELLAPI_API_KEY" && variable(s, k.name) !== undefined);
+  return KEY_VARS.some((k) => k.name !== WELLAPI_KEY && variable(s, k.name) !== undefined);
 }
 
 /** `GPT_IMAGE2_GENERATE_PATH` / `_EDIT_PATH`; a `GPT_IMAGE2_BASE_URL` without a path means its /v1. */
@@ -243,7 +254,7 @@ export function directSettings(s: Sources): DirectSettings {
   // No provider chosen by name: the variables of the skills gptimg replaces apply too.
   const seedVars = chosen === undefined && s.file.config.providers?.[name] === undefined;
   const base = chooseBase(s, entry, seedVars);
-  if (seedVars && base.value === undefined && !otherKeySet(s, entry) && variable(s, "WELLAPI_API_KEY")) {
+  if (seedVars && base.value === undefined && !otherKeySet(s, entry) && variable(s, WELLAPI_KEY)) {
     name = "wellapi";
     entry = { profile: "wellapi" };
   }

@@ -1,9 +1,10 @@
-import { imageOption } from "@gptimg/core";
+import { imageOption, PROFILE_NAMES, type ProfileName } from "@gptimg/core";
 
 /** The config file's shape and its checks. Secrets are never echoed in a problem. */
 
-export const PROFILE_NAMES = ["openai", "wellapi", "openai-compatible", "chat", "custom"] as const;
-export type ProfileNameCli = (typeof PROFILE_NAMES)[number];
+/** Core's profiles: a profile is added in core (`PROFILES`) and the CLI takes it from there. */
+export { PROFILE_NAMES };
+export type ProfileNameCli = ProfileName;
 
 /** USD per million tokens. */
 export interface Rate {

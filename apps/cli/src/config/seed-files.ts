@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
+import { PROFILES } from "@gptimg/core";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { parseDotenv } from "./dotenv.ts";
@@ -20,7 +21,7 @@ export interface Found {
   skipped: string[];
 }
 
-const OPENAI = "https://api.openai.com/v1";
+const OPENAI = PROFILES.openai.baseUrl;
 
 /** A provider name from a file's place: its skill folder or config directory, made plain. */
 function nameFrom(file: string): string {

@@ -300,9 +300,7 @@ describe("seed 002: gpt-image-2-api (OPENAI_API_KEY with OPENAI_BASE_URL, OPENAI
     try {
       const r = await gptimg(["--prompt", "x"], { ...env, GPTIMG_BASE_URL: other.url });
       expect(r.code).toBe(3);
-      expect(r.stderr).toContain(
-        `not used: OPENAI_API_KEY (OPENAI_API_KEY (environment)) is sent only to ${provider.url}`,
-      );
+      expect(r.stderr).toContain(`not used: OPENAI_API_KEY (environment) is sent only to ${provider.url}`);
       expect(other.count()).toBe(0);
       const official = await gptimg(["--prompt", "x", "--dry-run"], { OPENAI_API_KEY: CANARY });
       expect(official.stdout).toContain("POST https://api.openai.com/v1/images/generations");
