@@ -252,8 +252,8 @@ export async function startFakeWorker(o: FakeWorkerOptions): Promise<FakeWorker>
   fw.url = base;
   fw.close = () =>
     new Promise<void>((r) => {
-      server.closeAllConnections();
       server.close(() => r());
+      server.closeAllConnections();
     });
   return fw;
 }

@@ -5,10 +5,11 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { type OfflineProvider, type OfflineProviderOptions, startOfflineProvider } from "@gptimg/offline-provider";
 
 /** Directory of apps/worker. */
@@ -251,7 +252,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
     if (stopped) throw new Error("stopped before wrangler dev started");
     const serveArgs = [
-      ...process.execArgv,
+      // serve.ts is TypeScript: load it through tsx whether or not this process runs under it
+      "--import",
+      pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href,
       join(WORKER_DIR, "scripts/lib/serve.ts"),
       config,
       String(port),

@@ -37,13 +37,21 @@ async function signOut() {
 async function api<T>(path: string, token: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
   const res = await fetch(`${stack.origin}${path}`, {
     ...init,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers },
+    // Each call on its own connection: under load the local server now and then leaves a request
+    // on a reused keep-alive connection unanswered while fresh connections are served at once.
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      connection: "close",
+      ...init.headers,
+    },
+    signal: AbortSignal.timeout(30_000),
   });
   return { status: res.status, body: (await res.json().catch(() => null)) as T };
 }
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ inspector: false });
   member = await stack.createToken(TEAM, MEMBER);
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
@@ -208,7 +216,10 @@ describe("the console in Chromium", () => {
     await page.reload();
     const thumbs = page.locator("button.thumb");
     await expect.poll(() => thumbs.count(), { timeout: 30_000 }).toBe(48);
-    await expect.poll(() => thumbs.first().getAttribute("aria-label")).toBe("Open: batch image 59");
+    // newest first, as the API orders them (the three seeders race, so "newest" is the API's word)
+    const newest = await api<{ data: { prompt: string }[] }>("/console/api/history", member);
+    expect(newest.body.data[0]?.prompt).toMatch(/^batch image \d+$/);
+    await expect.poll(() => thumbs.first().getAttribute("aria-label")).toBe(`Open: ${newest.body.data[0]?.prompt}`);
     await page.waitForLoadState("networkidle");
     await screenshots(page, "history");
     await page.getByRole("button", { name: "Next page" }).click();
@@ -303,10 +314,15 @@ describe("the console in Chromium", () => {
       expect(res.status()).toBe(403);
       const sentOrigin = (await res.request().allHeaders()).origin;
       expect(sentOrigin).toBe(`http://127.0.0.1:${port}`);
+      // the form's navigation settles on the refusal before the next navigation starts
+      await page.waitForURL(`${stack.origin}/admin/tokens`, { waitUntil: "load" });
     } finally {
-      // Chromium keeps its connection alive: close it, or close() waits for it
-      evil.closeAllConnections();
-      await new Promise((ok) => evil.close(ok));
+      // Stop listening first, then drop the connections Chromium keeps alive (it may open one
+      // more, e.g. for a favicon, until the listener is gone): close() then returns at once.
+      await new Promise((ok) => {
+        evil.close(ok);
+        evil.closeAllConnections();
+      });
     }
     const list = await api<{ data: { member: string }[] }>("/admin/tokens", DEV_SECRETS.ADMIN_TOKEN);
     expect(list.body.data.map((t) => t.member)).not.toContain("mallory");
