@@ -2,6 +2,7 @@ import { introspectWorkflow } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { call, fakeUpstream, imagesResponse, memberToken, migrate, postJob } from "../../test/jobs-support.ts";
+import { thumbnailKey } from "../lib/thumbnails.ts";
 import { signCallback } from "./callback.ts";
 import { runGeneration } from "./generate.ts";
 import { getJob } from "./repo.ts";
@@ -49,6 +50,8 @@ describe("ImageJobWorkflow", () => {
     expect(generate.images.map((i) => i.key.split("/").at(-1))).toEqual(["0.png", "1.png", "2.png"]);
     expect(JSON.stringify(generate).length).toBeLessThan(4096);
     for (const img of generate.images) expect(await env.IMAGES.head(img.key)).not.toBeNull();
+    // the console's thumbnails: a step of their own once the job is settled and delivered
+    for (const img of generate.images) expect(await env.IMAGES.head(thumbnailKey(img.key))).not.toBeNull();
     expect(row.status).toBe("succeeded");
     const usage = await env.DB.prepare("SELECT images, cost_usd FROM usage WHERE job_id = ?")
       .bind(row.id)

@@ -1,6 +1,7 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import { safeMessage } from "../lib/secrets.ts";
+import { makeThumbnails } from "../lib/thumbnails.ts";
 import { deliverCallback, PermanentDeliveryError } from "./callback.ts";
 import type { ImageJobParams } from "./create.ts";
 import { MAX_GENERATE_ATTEMPTS, runGeneration } from "./generate.ts";
@@ -24,6 +25,9 @@ export const DELIVER_STEP: WorkflowStepConfig = {
   retries: { limit: 5, delay: "10 seconds", backoff: "exponential" },
   timeout: "2 minutes",
 };
+
+/** Thumbnails: after the deliveries, so no caller waits on them; a miss is made on first view. */
+export const THUMBNAIL_STEP: WorkflowStepConfig = { timeout: "5 minutes" };
 
 /** What a delivery step reports. */
 export interface DeliveryOutcome {
@@ -51,8 +55,8 @@ export interface ChatChannel {
  * One image job: step "generate" calls the provider and stores every image in R2 (returning
  * keys only, far below the 1 MiB step-result limit), then step "deliver callback" POSTs the
  * signed job object to `callback_url` and step "deliver chat" posts it to the chat it came
- * from. Workflows caches each step's result, so a delivery that fails and retries never runs
- * the generation again.
+ * from; step "thumbnails" last makes the console's thumbnails from R2. Workflows caches each
+ * step's result, so a delivery that fails and retries never runs the generation again.
  */
 export const imageJobWorkflow = (chat: ChatChannel) =>
   class ImageJobWorkflow extends WorkflowEntrypoint<Env, ImageJobParams> {
@@ -61,6 +65,8 @@ export const imageJobWorkflow = (chat: ChatChannel) =>
       const generated: GenerateOutcome = await step.do("generate", GENERATE_STEP, () => runGeneration(this.env, jobId));
       const callback = await this.deliver(step, jobId, "callback");
       const chat = await this.deliver(step, jobId, "chat");
+      const keys = generated.images.map((i) => i.key);
+      if (keys.length) await step.do("thumbnails", THUMBNAIL_STEP, () => makeThumbnails(this.env, keys));
       return { jobId, status: generated.status, images: generated.images.length, callback, chat };
     }
 

@@ -7,7 +7,6 @@ import {
   mimeTypeFor,
 } from "@gptimg/core";
 import type { Env } from "../env.ts";
-import { storeThumbnail } from "./thumbnails.ts";
 import { sha256Hex } from "./tokens.ts";
 
 const pad2 = (n: number) => String(n).padStart(2, "0");
@@ -83,7 +82,7 @@ export interface StoredImage {
  * const stored = await putImage(env, imageKey(team, job, 0, "png"), image, { job, team, member, model });
  */
 export async function putImage(
-  env: Pick<Env, "IMAGES"> & Partial<Pick<Env, "IMAGES_API">>,
+  env: Pick<Env, "IMAGES">,
   key: string,
   image: Pick<GeneratedImage, "format" | "width" | "height" | "index"> & { bytes: Uint8Array | Blob },
   meta: ImageMeta,
@@ -104,15 +103,11 @@ export async function putImage(
   if (meta.promptSha256) customMetadata.prompt_sha256 = meta.promptSha256;
   // R2 refuses metadata over 2 KB: requests are validated shorter, and this bounds whatever is not
   for (const [k, v] of Object.entries(customMetadata)) customMetadata[k] = v.slice(0, MAX_META_VALUE);
-  // an output's thumbnail is made beside its put, so history never waits for one nor reads originals
-  const thumb = (meta.role ?? "output") === "output" ? storeThumbnail(env, key, image.bytes, customMetadata) : null;
-  await Promise.all([
-    env.IMAGES.put(key, image.bytes, {
-      httpMetadata: { contentType: mimeTypeFor(image.format), contentDisposition: `inline; filename="${fileName}"` },
-      customMetadata,
-    }),
-    thumb,
-  ]);
+  // an output's thumbnail is made once its job is settled (lib/thumbnails.ts), never on this path
+  await env.IMAGES.put(key, image.bytes, {
+    httpMetadata: { contentType: mimeTypeFor(image.format), contentDisposition: `inline; filename="${fileName}"` },
+    customMetadata,
+  });
   return {
     index: image.index,
     key,

@@ -1,8 +1,10 @@
 /**
  * Thumbnails for the console's history grid: a WebP at most 384 px on its long side, made with the
- * Workers Images binding (`IMAGES_API`, which also runs under `wrangler dev`) when an image is
- * stored, and kept in R2 beside the original as `<index>.thumb.webp`, so the grid never downloads
- * originals. An image stored without one (no binding then, or a failure) gets it on first view.
+ * Workers Images binding (`IMAGES_API`, which also runs under `wrangler dev`) and kept in R2 beside
+ * the original as `<index>.thumb.webp`, so the grid never downloads originals. They are made once
+ * a job is settled, off the answer's path (`makeThumbnails`, in `waitUntil` or a Workflow step of
+ * its own), from the stored original streamed out of R2; an image viewed before its thumbnail is
+ * there (or stored without a binding) gets it made on that first view.
  */
 import type { Env } from "../env.ts";
 
@@ -14,9 +16,6 @@ type ThumbEnv = Pick<Env, "IMAGES"> & Partial<Pick<Env, "IMAGES_API">>;
 
 /** R2 key of the thumbnail of the image stored at `key`. */
 export const thumbnailKey = (key: string): string => `${key.replace(/\.[A-Za-z0-9]+$/, "")}.thumb.webp`;
-
-const streamOf = (bytes: Uint8Array | Blob): ReadableStream<Uint8Array> =>
-  (bytes instanceof Blob ? bytes : new Blob([bytes as Uint8Array<ArrayBuffer>])).stream();
 
 async function make(
   env: ThumbEnv,
@@ -37,20 +36,22 @@ async function make(
 }
 
 /**
- * Makes and stores the thumbnail of an image being stored at `key` from its bytes. Never throws:
- * a thumbnail that fails is made again on first view; only the failure's kind is logged.
+ * Makes and stores the thumbnails of images already in R2, one at a time (each original streamed
+ * from R2 into the binding, never held whole), skipping any that exist. Runs after a job is
+ * settled, never on an answer's path. Never throws: a thumbnail that fails is made again on
+ * first view; only the failure's kind is logged.
+ * @example c.executionCtx.waitUntil(makeThumbnails(env, stored.map((s) => s.key)))
  */
-export async function storeThumbnail(
-  env: ThumbEnv,
-  key: string,
-  bytes: Uint8Array | Blob,
-  meta: Record<string, string>,
-): Promise<void> {
+export async function makeThumbnails(env: ThumbEnv, keys: readonly string[]): Promise<void> {
   if (!env.IMAGES_API) return;
-  try {
-    await make(env, key, streamOf(bytes), meta);
-  } catch (e) {
-    console.error(`thumbnail of a stored image failed: ${e instanceof Error ? e.name : "unknown"}`);
+  for (const key of keys) {
+    try {
+      if (await env.IMAGES.head(thumbnailKey(key))) continue;
+      const original = await env.IMAGES.get(key);
+      if (original) await make(env, key, original.body, original.customMetadata ?? {});
+    } catch (e) {
+      console.error(`thumbnail of a stored image failed: ${e instanceof Error ? e.name : "unknown"}`);
+    }
   }
 }
 

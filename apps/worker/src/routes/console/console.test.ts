@@ -1,5 +1,5 @@
 import { env, exports } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   ADMIN,
   call,
@@ -322,11 +322,15 @@ describe("console history", () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/limit/);
 
-    // every stored output got its thumbnail as it was stored, before anyone asked for it
+    // every stored output gets its thumbnail once its row is settled, before anyone asks for it
     const rows = await env.DB.prepare("SELECT image_keys FROM jobs WHERE team = 'hist'").all<{ image_keys: string }>();
     const keys = rows.results.flatMap((r) => (JSON.parse(r.image_keys) as { key: string }[]).map((i) => i.key));
     expect(keys).toHaveLength(4);
-    for (const key of keys) expect(await env.IMAGES.head(thumbnailKey(key))).not.toBeNull();
+    for (const key of keys)
+      await vi.waitFor(async () => expect(await env.IMAGES.head(thumbnailKey(key))).not.toBeNull(), {
+        timeout: 20_000,
+        interval: 50,
+      });
     const thumbPath = b1.data[0]?.images[0]?.thumbnail_url ?? "";
     const thumb = await browser(thumbPath, { cookie });
     expect(thumb.status).toBe(200);

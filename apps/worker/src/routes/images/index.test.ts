@@ -322,6 +322,11 @@ describe("POST /v1/images/edits", () => {
       `${prefix}input-1.png`,
       `${prefix}mask.png`,
     ]);
+    // the output's thumbnail is made once the row is settled, after the answer
+    await vi.waitFor(async () => expect(await env.IMAGES.head(`${prefix}0.thumb.webp`)).not.toBeNull(), {
+      timeout: 20_000,
+      interval: 50,
+    });
     const { objects } = await dumpR2(prefix);
     expect(objects.map((o) => [o.key.slice(prefix.length), o.customMetadata?.role])).toEqual([
       ["0.png", "output"],

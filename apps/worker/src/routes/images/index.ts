@@ -71,7 +71,9 @@ async function respond(
   };
   const stop = new AbortController();
   const signal = AbortSignal.any([c.req.raw.signal, stop.signal]);
-  const run = { env: c.env, member, kind, options, plan, holdId, signal };
+  // the console's thumbnails are made after the answer, kept alive as its settlement is
+  const background = (work: Promise<void>) => afterBody(c, work);
+  const run = { env: c.env, member, kind, options, plan, holdId, signal, background };
   if (parsed.stream) {
     // a stream's work goes on when its client leaves (see streamSse): it takes no client signal
     const { signal: _client, ...streamRun } = run;

@@ -1,10 +1,13 @@
 /**
  * Bounded memory, shown by behaviour: the upstream answer is read no further ahead of the R2 puts
  * than one image, and a b64_json answer reads R2 only as fast as its client takes the body.
+ * Thumbnails never stand between an image and its answer: they are handed to the background.
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { png } from "../../../../../packages/core/test-fixtures/images.ts";
 import type { Env } from "../../env.ts";
+import { thumbnailKey } from "../../lib/thumbnails.ts";
 import { b64JsonResponse, type ResultImage } from "./respond-json.ts";
 import { planRun, runImageRequest } from "./run.ts";
 
@@ -75,8 +78,7 @@ describe("memory bounds of the image path", () => {
       get(target, prop) {
         if (prop === "put")
           return async (key: string, value: Uint8Array, opts?: R2PutOptions) => {
-            // thumbnails are stored beside each image; only the images themselves are counted here
-            if (!key.endsWith(".thumb.webp")) putsAt.push({ key, pulled: upstream.pulled(), bytes: value.byteLength });
+            putsAt.push({ key, pulled: upstream.pulled(), bytes: value.byteLength });
             return target.put(key, value, opts);
           };
         const v = Reflect.get(target, prop);
@@ -166,5 +168,66 @@ describe("memory bounds of the image path", () => {
     }
     // never more than one slice (192 KiB) plus one R2 chunk ahead of the client, not a whole image
     expect(maxAhead).toBeLessThan(512 * 1024);
+  });
+});
+
+describe("thumbnails off the answer's path", () => {
+  const answer = (n: number) => {
+    const data = Array.from({ length: n }, (_, i) => ({ b64_json: toB64(png({ width: 96 + i, height: 64 })) }));
+    return JSON.stringify({ created: 1, data, usage: { total_tokens: 1, input_tokens: 1, output_tokens: 0 } });
+  };
+  const run = async (imagesApi: ImagesBinding, background?: (w: Promise<void>) => void) => {
+    vi.spyOn(globalThis, "fetch").mockImplementation(
+      async () => new Response(answer(2), { headers: { "content-type": "application/json" } }),
+    );
+    const options = { prompt: "thumbs", n: 2, model: "gpt-image-2" };
+    const events = runImageRequest({
+      env: { ...(env as unknown as Env), IMAGES_API: imagesApi },
+      member: { team: "acme", member: "alice", tokenId: "tok_thumbs" } as never,
+      kind: "generate",
+      options,
+      plan: await planRun(env as unknown as Env, "generate", options),
+      holdId: "hold_thumbs",
+      ...(background ? { background } : {}),
+    });
+    const keys: string[] = [];
+    for await (const ev of events) if (ev.type === "image") keys.push((await ev.stored).key);
+    return keys;
+  };
+
+  it("answers and settles while the Images binding never answers, then makes them in the background", async () => {
+    // an Images binding that hangs: nothing of the run may wait on it
+    let asked = 0;
+    const never = { output: () => new Promise(() => undefined) };
+    const hanging = {
+      input() {
+        asked += 1;
+        return { transform: () => never };
+      },
+    } as unknown as ImagesBinding;
+    const later: Promise<void>[] = [];
+    const keys = await run(hanging, (w) => later.push(w));
+    expect(keys).toHaveLength(2);
+    // every image stored and the row settled; the thumbnails handed over once, still pending
+    for (const key of keys) expect(await env.IMAGES.head(key)).not.toBeNull();
+    expect(later).toHaveLength(1);
+    const pending = Symbol("pending");
+    expect(await Promise.race([later[0], Promise.resolve(pending)])).toBe(pending);
+    // it started with the first image and got no further
+    await vi.waitFor(() => expect(asked).toBe(1));
+    for (const key of keys) expect(await env.IMAGES.head(thumbnailKey(key))).toBeNull();
+  });
+
+  it("makes a WebP thumbnail of each image once the work handed to the background has run", async () => {
+    const later: Promise<void>[] = [];
+    const keys = await run(env.IMAGES_API as ImagesBinding, (w) => later.push(w));
+    expect(later).toHaveLength(1);
+    await later[0];
+    for (const key of keys) {
+      const thumb = await env.IMAGES.get(thumbnailKey(key));
+      const bytes = new Uint8Array((await thumb?.arrayBuffer()) ?? new ArrayBuffer(0));
+      expect(new TextDecoder().decode(bytes.slice(8, 12))).toBe("WEBP");
+      expect(thumb?.customMetadata?.role).toBe("thumbnail");
+    }
   });
 });

@@ -26,6 +26,7 @@ import {
   putInputs,
   type StoredImage,
 } from "../../lib/storage.ts";
+import { makeThumbnails } from "../../lib/thumbnails.ts";
 import { randomId } from "../../lib/tokens.ts";
 
 type DoneResult = Extract<ImageStreamEvent, { type: "done" }>["result"];
@@ -121,6 +122,11 @@ export interface RunInput {
    * core's `onImageBase64`): a `b64_json` answer forwards it to its client as it comes
    */
   onBase64?: (index: number, text: Uint8Array) => Promise<void>;
+  /**
+   * keeps the Worker alive for work that runs after the answer (`waitUntil`): the console's
+   * thumbnails, handed over once the row is settled; without it none are made (until first view)
+   */
+  background?: (work: Promise<void>) => void;
 }
 
 /**
@@ -217,6 +223,11 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
           release,
         );
         settled = true;
+        // the console's thumbnails, from R2 once the row is settled: never on the answer's path
+        if (input.background) {
+          const keys = stored.map((s) => s.key);
+          input.background(makeThumbnails(env, keys));
+        }
         yield { type: "done", result: r, costUsd: cost, jobId };
       }
     }
