@@ -6,7 +6,7 @@ import { randomId, sha256Hex } from "../lib/tokens.ts";
 import { checkCallbackUrl } from "./callback.ts";
 import { canonicalJson } from "./hash.ts";
 import { keyReused, MAX_IDEMPOTENCY_KEY_LENGTH } from "./idempotency-key.ts";
-import { failJob, getJob, getJobByIdempotencyKey, insertJob } from "./repo.ts";
+import { failJob, getJob, getJobByIdempotencyKey, insertJob, type KeyOwner } from "./repo.ts";
 import type { ChatDelivery, JobKind, JobOwner, JobRequest, JobRow } from "./types.ts";
 
 /** What `createJob` takes. `request` is core options without bytes; edit files come in `inputs`. */
@@ -50,7 +50,7 @@ const ORPHAN_AFTER_S = 60;
 /**
  * Validates, stores edit inputs to R2, records a queued job and starts its Workflow; returns at
  * once (the 60-180 s of provider work happen in the Workflow, never here). With an
- * `idempotencyKey`, the job row is inserted first under a unique (team, key) index: of two
+ * `idempotencyKey`, the job row is inserted first under a unique (team, token, key) index: of two
  * concurrent calls one inserts and starts the job, the other reads it back. Same key with a
  * different request throws 409 `idempotency_conflict`.
  * @example
@@ -119,7 +119,8 @@ export async function createJob(env: Env, input: CreateJobInput): Promise<Create
     requestedSize: sizeFor(request.size, model) ?? null,
     createdAt,
   });
-  if (!inserted) return existing(env, input.member.team, key, bodyHash);
+  if (!inserted)
+    return existing(env, { team: input.member.team, tokenId: input.member.tokenId ?? null }, key, bodyHash);
 
   try {
     const promptSha256 = await promptHash(request.prompt);
@@ -154,8 +155,13 @@ export async function createJob(env: Env, input: CreateJobInput): Promise<Create
   return { job, created: true };
 }
 
-async function existing(env: Env, team: string, key: string | undefined, bodyHash: string): Promise<CreateJobResult> {
-  const job = key === undefined ? null : await getJobByIdempotencyKey(env.DB, team, key);
+async function existing(
+  env: Env,
+  owner: KeyOwner,
+  key: string | undefined,
+  bodyHash: string,
+): Promise<CreateJobResult> {
+  const job = key === undefined ? null : await getJobByIdempotencyKey(env.DB, owner, key);
   if (!job) throw new Error("job insert was refused but no job holds its idempotency key");
   if (job.body_hash !== bodyHash) {
     throw keyReused(key);

@@ -28,7 +28,7 @@ export interface NewJobRow {
 }
 
 /**
- * Inserts a queued job. Returns false when a job with the same (team, idempotency key) exists:
+ * Inserts a queued job. Returns false when a job with the same (team, token, idempotency key) exists:
  * the unique index decides races, so two concurrent inserts make one row.
  */
 export async function insertJob(db: D1Database, j: NewJobRow): Promise<boolean> {
@@ -64,9 +64,18 @@ export async function insertJob(db: D1Database, j: NewJobRow): Promise<boolean> 
 export const getJob = (db: D1Database, id: string): Promise<JobRow | null> =>
   db.prepare("SELECT * FROM jobs WHERE id = ?").bind(id).first<JobRow>();
 
-/** The job a team created with this idempotency key, or null. */
-export const getJobByIdempotencyKey = (db: D1Database, team: string, key: string): Promise<JobRow | null> =>
-  db.prepare("SELECT * FROM jobs WHERE team = ? AND idempotency_key = ?").bind(team, key).first<JobRow>();
+/** Whose idempotency keys a key is looked up among: a member token's, or (tokenId null) a team's chat jobs. */
+export interface KeyOwner {
+  team: string;
+  tokenId: string | null;
+}
+
+/** The job this token (or, without one, this team's chats) created with this idempotency key, or null. */
+export const getJobByIdempotencyKey = (db: D1Database, owner: KeyOwner, key: string): Promise<JobRow | null> =>
+  db
+    .prepare("SELECT * FROM jobs WHERE team = ? AND COALESCE(token_id, '') = ? AND idempotency_key = ?")
+    .bind(owner.team, owner.tokenId ?? "", key)
+    .first<JobRow>();
 
 /**
  * Moves a job to `running` and counts the attempt, only from `queued`.

@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { png } from "../../../../packages/core/test-fixtures/images.ts";
+import { memberToken as restrictedToken } from "../../test/gateway-support.ts";
 import { call, fakeUpstream, imagesResponse, memberToken, migrate, testPng } from "../../test/jobs-support.ts";
 
 beforeAll(migrate);
@@ -73,6 +74,33 @@ describe("idempotency() on the synchronous image routes", () => {
     const key = `sync-${crypto.randomUUID()}`;
     expect((await generate(a.token, { prompt: "a" }, key)).status).toBe(200);
     expect((await generate(b.token, { prompt: "b" }, key)).status).toBe(200);
+    expect(up.providerCalls).toHaveLength(2);
+  });
+
+  it("keys per token: a teammate's key never replays or collides; each request meets its own token's rules", async () => {
+    const team = `team-${crypto.randomUUID().slice(0, 8)}`;
+    const alice = await memberToken(team, "alice");
+    const bob = await restrictedToken({ team, member: "bob", models: ["gpt-image-1"] });
+    const carol = await memberToken(team, "carol");
+    const up = fakeUpstream(() => imagesResponse(1));
+    restore = up.restore;
+    const key = `shared-${crypto.randomUUID()}`;
+    const body = { prompt: "alice's lighthouse", model: "gpt-image-2" };
+    const first = await generate(alice.token, body, key);
+    expect(first.status).toBe(200);
+    // bob may not use gpt-image-2: alice's key and body get him his own refusal, not her images
+    const replayed = await generate(bob.token, body, key);
+    expect(replayed.status).toBe(403);
+    expect(replayed.headers.get("idempotent-replayed")).toBeNull();
+    expect(((await replayed.json()) as { error: { code: string } }).error.code).toBe("permission");
+    // carol's request under the same key is hers: no 409 for alice's body, no replay of it
+    const own = await generate(carol.token, { prompt: "carol's kite" }, key);
+    expect(own.status).toBe(200);
+    expect(own.headers.get("idempotent-replayed")).toBeNull();
+    expect(up.providerCalls).toHaveLength(2);
+    // and each key still replays for its own token
+    const again = await generate(alice.token, body, key);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(up.providerCalls).toHaveLength(2);
   });
 

@@ -58,7 +58,8 @@ async function readAndHash(c: Context<AppEnv>): Promise<string | null> {
 
 /**
  * `Idempotency-Key` for the synchronous POST routes (`/v1/images/*`); mount after `memberAuth()`.
- * Keys are per team. The first request inserts a `pending` row (a D1 primary key decides races),
+ * Keys are per member token: another token's key never replays, collides or conflicts, so each
+ * request meets its own token's models, quota and rpm. The first request inserts a `pending` row (a D1 primary key decides races),
  * runs, and stores its answer; a repeat with the same body gets that answer again (header
  * `Idempotent-Replayed: true`); with a different body, or while the first still runs, 409
  * `idempotency_conflict`. Answers of 429 and 5xx are not kept, so a retry runs afresh; neither are
@@ -83,16 +84,16 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     const now = Math.floor(Date.now() / 1000);
     const claimed = await db
       .prepare(
-        "INSERT INTO idempotent_responses (team, key, body_hash, state, created_at) VALUES (?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING",
+        "INSERT INTO idempotent_responses (token_id, key, team, body_hash, state, created_at) VALUES (?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING",
       )
-      .bind(member.team, key, hash, now)
+      .bind(member.tokenId, key, member.team, hash, now)
       .run();
     if (claimed.meta.changes !== 1) {
       const row = await db
         .prepare(
-          "SELECT body_hash, state, response_status, response_json, created_at FROM idempotent_responses WHERE team = ? AND key = ?",
+          "SELECT body_hash, state, response_status, response_json, created_at FROM idempotent_responses WHERE token_id = ? AND key = ?",
         )
-        .bind(member.team, key)
+        .bind(member.tokenId, key)
         .first<{
           body_hash: string;
           state: string;
@@ -115,9 +116,9 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
       }
       const takeover = await db
         .prepare(
-          "UPDATE idempotent_responses SET created_at = ? WHERE team = ? AND key = ? AND state = 'pending' AND created_at < ?",
+          "UPDATE idempotent_responses SET created_at = ? WHERE token_id = ? AND key = ? AND state = 'pending' AND created_at < ?",
         )
-        .bind(now, member.team, key, now - STALE_PENDING_S)
+        .bind(now, member.tokenId, key, now - STALE_PENDING_S)
         .run();
       if (takeover.meta.changes !== 1) {
         throw new HttpError(
@@ -133,18 +134,18 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     try {
       await next();
     } finally {
-      await settle(c, member.team, key);
+      await settle(c, member.tokenId, key);
     }
   };
 }
 
-async function settle(c: Context<AppEnv>, team: string, key: string): Promise<void> {
+async function settle(c: Context<AppEnv>, tokenId: string, key: string): Promise<void> {
   const db = c.env.DB;
   const res = c.res;
   const release = () =>
     db
-      .prepare("DELETE FROM idempotent_responses WHERE team = ? AND key = ? AND state = 'pending'")
-      .bind(team, key)
+      .prepare("DELETE FROM idempotent_responses WHERE token_id = ? AND key = ? AND state = 'pending'")
+      .bind(tokenId, key)
       .run();
   if (c.error || res.status >= 500 || res.status === 429) return void (await release());
   let stored: StoredResponse | undefined;
@@ -157,9 +158,9 @@ async function settle(c: Context<AppEnv>, team: string, key: string): Promise<vo
   if (!stored) return void (await release());
   await db
     .prepare(
-      "UPDATE idempotent_responses SET state = 'done', response_status = ?, response_json = ? WHERE team = ? AND key = ?",
+      "UPDATE idempotent_responses SET state = 'done', response_status = ?, response_json = ? WHERE token_id = ? AND key = ?",
     )
-    .bind(res.status, JSON.stringify(stored), team, key)
+    .bind(res.status, JSON.stringify(stored), tokenId, key)
     .run();
 }
 

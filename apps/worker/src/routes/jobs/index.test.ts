@@ -1,7 +1,7 @@
 import { introspectWorkflow } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { parseSse } from "../../../test/gateway-support.ts";
+import { parseSse, memberToken as restrictedToken } from "../../../test/gateway-support.ts";
 import {
   call,
   fakeUpstream,
@@ -273,6 +273,28 @@ describe("Idempotency-Key on POST /v1/jobs", () => {
     expect(other.status).toBe(409);
     expect(((await other.json()) as { error: { code: string } }).error.code).toBe("idempotency_conflict");
     expect(up.providerCalls).toHaveLength(1);
+  });
+
+  it("keys per token: a teammate's key neither returns the job nor conflicts; each meets its own token's rules", async () => {
+    const team = `team-${crypto.randomUUID().slice(0, 8)}`;
+    const alice = await memberToken(team, "alice");
+    const bob = await restrictedToken({ team, member: "bob", models: ["gpt-image-1"] });
+    const carol = await memberToken(team, "carol");
+    const up = fakeUpstream(() => imagesResponse(1));
+    restore = up.restore;
+    const key = `k-${crypto.randomUUID()}`;
+    const body = { prompt: "alice's job", model: "gpt-image-2" };
+    const first = await runJob(alice.token, body, { "idempotency-key": key });
+    expect(first.res.status).toBe(202);
+    const bobs = await postJob(bob.token, body, { "idempotency-key": key });
+    expect(bobs.status).toBe(403);
+    expect(((await bobs.json()) as { error: { code: string } }).error.code).toBe("permission");
+    const carols = await runJob(carol.token, { prompt: "carol's job" }, { "idempotency-key": key });
+    expect(carols.res.status).toBe(202);
+    expect(carols.id).not.toBe(first.id);
+    const view = (await (await call(`/v1/jobs/${first.id}`, carol.token)).json()) as { id: string };
+    expect(view.id).toBe(first.id); // jobs are still visible team-wide; only keys are per token
+    expect(up.providerCalls).toHaveLength(2);
   });
 
   it("makes one job from two concurrent POSTs with one key", async () => {

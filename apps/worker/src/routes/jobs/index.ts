@@ -30,7 +30,7 @@ jobsRouter.post("/", async (c) => {
   const key = c.req.header("Idempotency-Key");
   const parsed = await parseJobBody(c.req, c.env.PROVIDER_MODEL);
   // A retried POST for a job that exists is not a new request: it must not hit the quota again.
-  const known = key ? await getJobByIdempotencyKey(c.env.DB, member.team, key) : null;
+  const known = key ? await getJobByIdempotencyKey(c.env.DB, member, key) : null;
   const { request } = parsed;
   const { job, created } = await createJob(c.env, {
     ...(known ? {} : { admit: () => enforceQuota(c, request.model ?? c.env.PROVIDER_MODEL, request.n ?? 1) }),
