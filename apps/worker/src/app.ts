@@ -99,7 +99,9 @@ app.onError((err, c) => {
   const { status, body, headers } = toOpenAIError(err, secrets);
   if (status >= 500 && body.error.code === "internal") {
     // an unexpected failure: log its kind only; its message could quote anything, secrets included
-    console.error(`internal error on ${c.req.method} ${c.req.routePath}: ${err.name}`);
+    // a named problem (configuration, schema behind) carries no value: log what the caller sees
+    const named = body.error.message === "internal error" ? "" : ` (${body.error.message})`;
+    console.error(`internal error on ${c.req.method} ${c.req.routePath}: ${err.name}${named}`);
   }
   return c.json(body, status as 400, headers);
 });

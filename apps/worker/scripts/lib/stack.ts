@@ -33,6 +33,10 @@ export interface StackOptions {
   log?: (line: string) => void;
   /** how long to wait for wrangler dev to answer, ms (default 60 s) */
   startTimeoutMs?: number;
+  /** false: leave the D1 migrations unapplied (default true) */
+  migrate?: boolean;
+  /** secrets in place of DEV_SECRETS; a name set to undefined is left out */
+  secrets?: Record<string, string | undefined>;
   /**
    * false: run the Worker through `scripts/lib/serve.ts` (wrangler's `unstable_startWorker` with
    * the DevTools inspector off) instead of `wrangler dev`. For memory figures: wrangler's
@@ -103,7 +107,8 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function wranglerBin(): Promise<string> {
+/** The wrangler binary of this checkout (the worker's own node_modules, or the root's). */
+export async function wranglerBin(): Promise<string> {
   for (const p of [WRANGLER, WRANGLER_ROOT]) {
     try {
       await readFile(p);
@@ -213,7 +218,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const envFile = join(state, "dev.vars");
     await writeFile(
       envFile,
-      `${Object.entries(DEV_SECRETS)
+      `${Object.entries(opts.secrets ?? DEV_SECRETS)
+        .filter(([, v]) => v !== undefined)
         .map(([k, v]) => `${k}='${v}'`)
         .join("\n")}\n`,
       { mode: 0o600 },
@@ -222,12 +228,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const wrangler = await wranglerBin();
     const persist = join(state, "wrangler");
     const config = await snapshotConfig(wrangler, state, env, log);
-    await run(
-      wrangler,
-      ["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to", persist],
-      env,
-      log,
-    );
+    if (opts.migrate !== false)
+      await run(
+        wrangler,
+        ["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to", persist],
+        env,
+        log,
+      );
     const [port, inspector] = [await freePort(), await freePort()];
     const vars = {
       PROVIDER_BASE_URL: provider.url,
@@ -288,8 +295,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         );
       try {
         const res = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(2000) });
+        // a degraded /healthz (schema behind, a bad secret) is the Worker answering too
+        const degraded = res.status === 503 && (res.headers.get("content-type") ?? "").includes("json");
         await res.body?.cancel();
-        if (res.status < 500) break;
+        if (res.status < 500 || degraded) break;
       } catch {
         // not listening yet
       }

@@ -1,4 +1,5 @@
 import { type ErrorCode, isGptImageError, isValidationError, redact } from "@gptimg/core";
+import { APPLY_MIGRATIONS, schemaGap } from "./schema.ts";
 
 /** Codes the gateway adds to core's stable codes. */
 export type GatewayCode = "quota_exceeded" | "idempotency_conflict" | "internal";
@@ -40,6 +41,17 @@ export class HttpError extends Error {
     this.param = init.param;
     this.headers = init.headers ?? {};
   }
+}
+
+/**
+ * The Worker's own configuration or database is wrong (a secret missing or malformed, the D1
+ * schema behind this build): a 500 whose message names the setting and the rule, never a value,
+ * so it is shown to the caller and logged as it is.
+ * @example
+ * throw new ConfigError("SIGNING_KEYS: no usable key (…)")
+ */
+export class ConfigError extends Error {
+  override name = "ConfigError";
 }
 
 /** HTTP status per core code; upstream failures are the gateway's 5xx, never the provider's own. */
@@ -89,7 +101,8 @@ export interface OpenAIError {
 /**
  * Maps any thrown value to OpenAI's error shape and an HTTP status. Messages pass through core's
  * `redact` with `secrets` (see `envSecrets`), which also masks any `Bearer …` or `sk-…` token.
- * Unknown errors become an opaque 500: their messages may carry anything.
+ * Unknown errors become an opaque 500: their messages may carry anything. A `ConfigError` and a
+ * D1 "no such table/column" (the schema is behind) are 500s that name the problem.
  * @example
  * const { status, body, headers } = toOpenAIError(err, envSecrets(c.env));
  */
@@ -109,6 +122,14 @@ export function toOpenAIError(err: unknown, secrets: (string | undefined)[] = []
     if (err.requestId) out.body.error.request_id = redact(err.requestId, secrets);
     if (isValidationError(err) && !err.param) out.body.error.param = err.issues[0]?.field ?? null;
     return out;
+  }
+  if (err instanceof ConfigError) {
+    return build(500, "internal", `internal error: ${redact(err.message, secrets)}`, undefined, {});
+  }
+  const gap = schemaGap(err);
+  if (gap) {
+    const message = `internal error: the database schema is behind this Worker (${gap} missing): apply the D1 migrations (${APPLY_MIGRATIONS}, or --remote)`;
+    return build(500, "internal", message, undefined, {});
   }
   return build(500, "internal", "internal error", undefined, {});
 }

@@ -1,4 +1,5 @@
 import type { Env } from "../env.ts";
+import { ConfigError } from "./errors.ts";
 import { base64url, fromBase64url } from "./tokens.ts";
 
 /** Longest lifetime of a signed URL: 7 days. */
@@ -40,8 +41,38 @@ export function signingKeys(env: Pick<Env, "SIGNING_KEYS">): [string, string][] 
   );
 }
 
+/**
+ * What is wrong with `SIGNING_KEYS`, one line per problem: entries named by kid (a kid is public:
+ * every signed URL carries it) or, for a malformed kid, by position; never a secret. Empty when
+ * every entry is usable.
+ * @example
+ * signingKeyProblems({ SIGNING_KEYS: '{"dev1":"short"}' }) // ['SIGNING_KEYS: "dev1": secret under 32 characters (ignored)', 'SIGNING_KEYS: no usable key …']
+ */
+export function signingKeyProblems(env: Pick<Env, "SIGNING_KEYS">): string[] {
+  if (!env.SIGNING_KEYS) return [`SIGNING_KEYS: not set; signed URLs, url answers and job callbacks fail`];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(env.SIGNING_KEYS);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+    return [`SIGNING_KEYS: not a JSON object {"<kid>": "<secret>"}`];
+  const out: string[] = [];
+  for (const [i, [kid, secret]] of Object.entries(parsed).entries()) {
+    if (!KID_PATTERN.test(kid))
+      out.push(`SIGNING_KEYS: entry ${i + 1}: kid must match ${KID_PATTERN.source} (ignored)`);
+    else if (typeof secret !== "string")
+      out.push(`SIGNING_KEYS: ${JSON.stringify(kid)}: secret must be a string (ignored)`);
+    else if (secret.length < MIN_KEY_LENGTH)
+      out.push(`SIGNING_KEYS: ${JSON.stringify(kid)}: secret under ${MIN_KEY_LENGTH} characters (ignored)`);
+  }
+  if (signingKeys(env).length === 0) out.push(new NoSigningKeyError().message);
+  return out;
+}
+
 /** `SIGNING_KEYS` holds no entry that passes the kid and length rules. Names the rule, never a value. */
-export class NoSigningKeyError extends Error {
+export class NoSigningKeyError extends ConfigError {
   override name = "NoSigningKeyError";
   constructor() {
     super(

@@ -1,16 +1,39 @@
 import { Hono } from "hono";
+import { configProblems } from "../lib/config-check.ts";
 import type { AppEnv } from "../lib/context.ts";
+import { APPLY_MIGRATIONS, MIGRATIONS, missingMigrations } from "../lib/schema.ts";
 
-/** `GET /healthz`: 200 when D1 answers, 503 otherwise. No secrets, no configuration details. */
+/**
+ * `GET /healthz`: 200 `ok` when D1 answers, its schema has every migration this build expects,
+ * and the secrets are usable; otherwise 503 `degraded` with each problem named (a migration by
+ * file name, a secret by name and rule, never a value).
+ */
 export const healthRouter = new Hono<AppEnv>();
 
 healthRouter.get("/", async (c) => {
+  const problems: string[] = [];
   let db = "ok";
+  let missing: string[] = [];
   try {
-    await c.env.DB.prepare("SELECT 1").first();
+    missing = await missingMigrations(c.env.DB);
   } catch {
     db = "unavailable";
+    problems.push("DB: D1 does not answer");
   }
-  const ok = db === "ok";
-  return c.json({ status: ok ? "ok" : "degraded", db, time: Math.floor(Date.now() / 1000) }, ok ? 200 : 503);
+  if (missing.length)
+    problems.push(
+      `DB: schema behind by ${missing.length} migration(s) (${missing.join(", ")}): run ${APPLY_MIGRATIONS}`,
+    );
+  problems.push(...configProblems(c.env));
+  const ok = problems.length === 0;
+  return c.json(
+    {
+      status: ok ? "ok" : "degraded",
+      db,
+      schema: { expected: MIGRATIONS.length, missing },
+      problems,
+      time: Math.floor(Date.now() / 1000),
+    },
+    ok ? 200 : 503,
+  );
 });

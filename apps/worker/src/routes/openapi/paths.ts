@@ -285,7 +285,13 @@ export const paths = {
     get: {
       operationId: "health",
       security: [],
-      responses: { "200": { description: "OK" }, "503": { description: "D1 unavailable" } },
+      responses: {
+        "200": { description: "OK: D1 answers, the schema is current, the secrets are usable" },
+        "503": {
+          description:
+            "Degraded: `problems` names each (D1 unavailable, migrations missing, a secret unset or unusable), never a value",
+        },
+      },
     },
   },
   "/openapi.json": {
