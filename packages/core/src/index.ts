@@ -109,7 +109,7 @@ export {
   type DescribedRequest,
   describeRequest,
 } from "./request.ts";
-export { isRetryableStatus, RETRY_DEFAULTS, retryDelayMs } from "./retry.ts";
+export { isRetryableStatus, RETRY_DEFAULTS, retryDelayMs, shouldRetryHeader } from "./retry.ts";
 // Domain: sizes, model rules, validation, image inspection, redaction
 export {
   checkSize,

@@ -1,3 +1,6 @@
+// core's redaction alone: this module is loaded at start-up, before any command needs the rest of core
+import { redact } from "@gptimg/core/redact";
+
 /**
  * Secrets this process knows (keys, tokens). Everything written to stdout or stderr passes
  * through `scrub`, so a key can leak neither through a provider's echo nor through a bug.
@@ -12,9 +15,8 @@ export function registerSecret(value: string | undefined): void {
 /** Every registered secret, for core's `redact` and `describeRequest`. */
 export const secrets = (): string[] => [...known];
 
-/** Replaces every registered secret in `text`. */
-export function scrub(text: string): string {
-  let out = text;
-  for (const s of known) if (out.includes(s)) out = out.split(s).join("***redacted***");
-  return out;
-}
+/**
+ * `text` through core's `redact`: every registered secret (also URL-encoded or JSON-escaped),
+ * every `Bearer …` credential and every `sk-…` key becomes `***redacted***`.
+ */
+export const scrub = (text: string): string => redact(text, [...known]);

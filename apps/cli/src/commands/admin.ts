@@ -3,7 +3,7 @@ import { EXIT } from "../cli/exit-codes.ts";
 import { flag, intFlag, parseCommandArgs, str } from "../cli/parse.ts";
 import { registerSecret } from "../cli/secrets.ts";
 import { loadSources, pick, workerSettings } from "../config/settings.ts";
-import { networkError, workerError } from "../worker/http.ts";
+import { createAdminClient, type UsageQuery } from "../worker/admin-client.ts";
 import type { CommandRun } from "./types.ts";
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -21,27 +21,7 @@ export const run: CommandRun = async (args, io, spec) => {
   registerSecret(admin);
   const json = flag(values, "json");
 
-  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const url = `${endpoint}${path}`;
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method,
-        headers: {
-          authorization: `Bearer ${admin}`,
-          accept: "application/json",
-          ...(body ? { "content-type": "application/json" } : {}),
-        },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-        signal: io.signal,
-      });
-    } catch (e) {
-      if (io.signal.aborted) throw e;
-      throw networkError(url, e);
-    }
-    if (!res.ok) throw await workerError(res, `${method} ${path}`);
-    return res.status === 204 ? {} : res.json().catch(() => ({}));
-  };
+  const client = createAdminClient({ endpoint, adminToken: admin });
 
   if (group === "token" && sub === "create") {
     const team = str(values, "team");
@@ -63,7 +43,7 @@ export const run: CommandRun = async (args, io, spec) => {
       ...optionalInt("daily_image_quota", intFlag(values, "daily-image-quota", 0, 1_000_000)),
       ...optionalInt("rpm", intFlag(values, "rpm", 1, 100_000)),
     };
-    const created = (await call("POST", "/admin/tokens", body)) as { id?: string; token?: string };
+    const created = await client.createToken(body, io.signal);
     if (typeof created.token !== "string" || created.token === "") {
       throw new CliError("bad_response", "admin token create: the Worker answered without a token", {
         status: 200,
@@ -79,12 +59,10 @@ export const run: CommandRun = async (args, io, spec) => {
   }
   if (group === "token" && sub === "list") {
     const team = str(values, "team");
-    const list = (await call("GET", `/admin/tokens${team ? `?team=${encodeURIComponent(team)}` : ""}`)) as {
-      data?: unknown[];
-    };
+    const list = await client.listTokens(team, io.signal);
     if (json) io.out(JSON.stringify(list));
     else {
-      for (const t of (list.data ?? []) as Record<string, unknown>[]) {
+      for (const t of list.data ?? []) {
         io.out(
           [t.id, t.team, t.member, t.expires_at ?? "", t.revoked_at ? "revoked" : "active"].map(String).join("\t"),
         );
@@ -95,21 +73,21 @@ export const run: CommandRun = async (args, io, spec) => {
   if (group === "token" && sub === "revoke") {
     if (!id || !/^[A-Za-z0-9_-]{1,128}$/.test(id))
       throw usageError("admin token revoke: needs a token id such as tok_abc");
-    await call("DELETE", `/admin/tokens/${encodeURIComponent(id)}`);
+    await client.revokeToken(id, io.signal);
     io.err(`revoked ${id}`);
     if (json) io.out(JSON.stringify({ ok: true, revoked: id }));
     return EXIT.ok;
   }
   if (group === "usage" && sub === undefined) {
-    const q = new URLSearchParams();
+    const q: UsageQuery = {};
     for (const k of ["from", "to"] as const) {
       const v = str(values, k);
       if (v !== undefined && !DAY.test(v)) throw usageError(`--${k} ${v}: must be YYYY-MM-DD`);
-      if (v) q.set(k, v);
+      if (v) q[k] = v;
     }
     const team = str(values, "team");
-    if (team) q.set("team", team);
-    const usage = (await call("GET", `/admin/usage${q.size ? `?${q}` : ""}`)) as { rows?: Record<string, unknown>[] };
+    if (team) q.team = team;
+    const usage = await client.usage(q, io.signal);
     if (json) io.out(JSON.stringify(usage));
     else {
       for (const r of usage.rows ?? []) {

@@ -1,3 +1,4 @@
+import { REDACTED } from "@gptimg/core";
 import { usageError } from "../cli/errors.ts";
 import { PROVIDER_NAME } from "./schema.ts";
 
@@ -150,6 +151,6 @@ export function redactConfig(value: unknown, key = ""): unknown {
   if (typeof value === "object" && value !== null) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactConfig(v, k)]));
   }
-  if ((key === "apiKey" || key === "token") && typeof value === "string") return "***redacted***";
+  if ((key === "apiKey" || key === "token") && typeof value === "string") return REDACTED;
   return value;
 }

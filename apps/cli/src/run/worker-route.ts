@@ -150,7 +150,8 @@ export interface WorkerRun {
 export async function runViaWorker(r: WorkerRun): Promise<RunResult> {
   const jobs = createJobsClient({ endpoint: r.endpoint, token: r.token });
   const req = await buildJobRequest(r.kind, r.endpoint, r.token, r.opts, crypto.randomUUID());
-  const created = await jobs.create(req, req.headers.get("idempotency-key") ?? crypto.randomUUID(), r.io.signal);
+  const key = req.headers.get("idempotency-key");
+  const created = await jobs.create(req, { signal: r.io.signal, ...(key ? { idempotencyKey: key } : {}) });
   r.progress.note(`job ${created.id} ${created.status}`);
   r.progress.update(`job ${created.status}`);
   let job: Job | undefined;

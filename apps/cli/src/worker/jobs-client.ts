@@ -1,4 +1,11 @@
-import { readAtMost } from "@gptimg/core";
+import {
+  isRetryableStatus,
+  RETRY_DEFAULTS,
+  type RetryOptions,
+  readAtMost,
+  retryDelayMs,
+  shouldRetryHeader,
+} from "@gptimg/core";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { networkError, sleep, workerError } from "./http.ts";
@@ -12,6 +19,21 @@ export interface JobsClientOptions {
   fetch?: typeof fetch;
   /** polling interval bounds, ms (defaults 1000 → 5000) */
   pollMs?: [number, number];
+  /**
+   * Core's retry rules for resending a job's creation (default `RETRY_DEFAULTS`: 2 resends after
+   * 0.5 s · 2^n less up to 25 % jitter, or the Worker's Retry-After up to 60 s).
+   */
+  retry?: RetryOptions;
+  /** waits between resends; tests pass one that records */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** jitter source, as core's client takes it */
+  random?: () => number;
+}
+
+export interface CreateOptions {
+  signal: AbortSignal;
+  /** sent as `Idempotency-Key` on the request and every resend; default: a fresh random key */
+  idempotencyKey?: string;
 }
 
 export interface WaitOptions {
@@ -23,19 +45,27 @@ export interface WaitOptions {
   onFallback?: (reason: string) => void;
 }
 
-/** POSTs with an `Idempotency-Key` are safe to resend: a lost answer returns the same job. */
-const CREATE_ATTEMPTS = 3;
+/**
+ * Whether a refused creation is worth resending (with its `Idempotency-Key`, so a lost answer
+ * returns the same job): the Worker's `x-should-retry`, else core's retryable statuses, except
+ * what waiting does not change: 409 (the key was used with another body) and a daily quota.
+ */
+const resendable = (res: Response, err: CliError): boolean =>
+  shouldRetryHeader(res.headers) ??
+  (isRetryableStatus(res.status) && res.status !== 409 && err.code !== "quota_exceeded");
 
 /**
  * A client for the Worker's job API (docs/worker-api.md). `fetch` is passed in for tests.
  * @example
  * const jobs = createJobsClient({ endpoint, token })
- * const job = await jobs.wait((await jobs.create(req, crypto.randomUUID())).id, { signal, timeoutMs })
+ * const job = await jobs.wait((await jobs.create(req, { signal })).id, { signal, timeoutMs })
  */
 export function createJobsClient(o: JobsClientOptions) {
   const doFetch = o.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
   const [pollMin, pollMax] = o.pollMs ?? [1000, 5000];
   const auth = { authorization: `Bearer ${o.token}` };
+  const retry = { ...RETRY_DEFAULTS, ...o.retry };
+  const pause = o.sleep ?? sleep;
 
   async function getJson<T>(path: string, signal: AbortSignal, what: string): Promise<T> {
     const url = `${o.endpoint}${path}`;
@@ -50,36 +80,44 @@ export function createJobsClient(o: JobsClientOptions) {
     return (await res.json()) as T;
   }
 
-  /** Creates a job from a built request (its URL and body), resending on network failure, 429 and 5xx. */
-  async function create(req: Request, idempotencyKey: string, signal: AbortSignal): Promise<Job> {
-    let last: unknown;
-    for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
-      if (attempt > 0) await sleep(500 * 2 ** attempt, signal);
+  /**
+   * Creates a job from a built request (its URL and body). A network failure or a resendable
+   * refusal (see `resendable`) is resent under core's retry rules with the same key.
+   */
+  async function create(req: Request, c: CreateOptions): Promise<Job> {
+    const { signal } = c;
+    const idempotencyKey = c.idempotencyKey ?? crypto.randomUUID();
+    for (let attempt = 0; ; attempt++) {
       const headers = new Headers(req.headers);
       headers.set("authorization", auth.authorization);
       headers.set("idempotency-key", idempotencyKey);
-      let res: Response;
+      let res: Response | undefined;
+      let failure: CliError | undefined;
       try {
         res = await doFetch(new Request(req.clone(), { headers, signal }));
       } catch (e) {
         if (signal.aborted) throw e;
-        last = networkError(req.url, e);
-        continue;
+        failure = networkError(req.url, e);
       }
-      if (res.status === 429 || res.status >= 500) {
-        last = await workerError(res, "create job");
-        continue;
+      if (res?.ok) return usableJob(await res.json());
+      if (res) {
+        failure = await workerError(res, "create job");
+        if (!resendable(res, failure)) throw failure;
       }
-      if (!res.ok) throw await workerError(res, "create job");
-      const job = (await res.json()) as Job;
-      if (typeof job?.id !== "string" || !/^[A-Za-z0-9_-]{1,128}$/.test(job.id)) {
-        throw new CliError("bad_response", "create job: the Worker answered without a usable job id", {
-          possiblyBilled: true,
-        });
-      }
-      return job;
+      if (attempt >= retry.maxRetries) throw failure;
+      await pause(retryDelayMs(attempt, res?.headers, retry, o.random), signal);
     }
-    throw last;
+  }
+
+  /** The created job, when its id is one the CLI can use in URLs and commands. */
+  function usableJob(body: unknown): Job {
+    const job = body as Job;
+    if (typeof job?.id !== "string" || !/^[A-Za-z0-9_-]{1,128}$/.test(job.id)) {
+      throw new CliError("bad_response", "create job: the Worker answered without a usable job id", {
+        possiblyBilled: true,
+      });
+    }
+    return job;
   }
 
   /** One job; an id the team has no job under is bad input (exit 2), as docs/cli exit codes say. */
