@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { call, expectNoCanary, memberToken } from "../../test/gateway-support.ts";
+import { call, captureConsole, expectNoCanary, memberToken } from "../../test/gateway-support.ts";
 import { app } from "../app.ts";
 import type { Env } from "../env.ts";
 import { newestSigningKey, signUrl, stringToSign, verifySignedRequest } from "../lib/signing.ts";
@@ -181,9 +181,27 @@ describe("SIGNING_KEYS validation is one rule for URLs, callbacks and the secret
   ])("%s", async (_name, keys, expectedKid) => {
     const e = { ...env, SIGNING_KEYS: JSON.stringify(keys) } as Env;
     const { token } = await memberToken({ team: "acme" });
-    const res = await app.request("/v1/callback-secret", { headers: { authorization: `Bearer ${token}` } }, e);
-    const text = await res.text();
+    const log = captureConsole();
+    let res: Response;
+    let text: string;
+    try {
+      res = await app.request("/v1/callback-secret", { headers: { authorization: `Bearer ${token}` } }, e);
+      text = await res.text();
+    } finally {
+      log.restore();
+    }
     expect(text).not.toContain(SHORT);
+    // no usable key: the operator's log names the setting, as the answer does, and never its value
+    expect(log.lines).toEqual(
+      expectedKid === null
+        ? [
+            expect.stringMatching(
+              /^internal error on GET \/v1\/callback-secret: HttpError \(SIGNING_KEYS: no usable key/,
+            ),
+          ]
+        : [],
+    );
+    expect(log.lines.join("\n")).not.toContain(SHORT);
     const spy = vi.fn(async () => new Response("ok"));
     if (expectedKid === null) {
       expect(() => newestSigningKey(e)).toThrow(/SIGNING_KEYS: no usable key/);

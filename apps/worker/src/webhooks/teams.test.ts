@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { captureConsole } from "../../test/gateway-support.ts";
 import { PLATFORM_NAMES } from "./platforms.ts";
 import { parseChatTeams, resolveChatMember } from "./teams.ts";
 
@@ -38,12 +39,26 @@ describe("resolveChatMember", () => {
     ["discord", "T1", "C1"],
     ["telegram", "-1002", undefined],
     ["feishu", "tenant", "oc"],
-  ] as const)("refuses %s %s", (platform, scope, channel) => {
-    expect(resolveChatMember(teams(TEAMS), platform, scope, channel, "U1")).toBeNull();
+  ] as const)("refuses %s %s, and logs the refusal", (platform, scope, channel) => {
+    const log = captureConsole();
+    try {
+      expect(resolveChatMember(teams(TEAMS), platform, scope, channel, "U1")).toBeNull();
+    } finally {
+      log.restore();
+    }
+    expect(log.lines).toEqual([
+      expect.stringMatching(new RegExp(`^webhooks: ${platform}:\\S+ is not in CHAT_TEAMS; refused$`)),
+    ]);
   });
 
   it("refuses everything when CHAT_TEAMS is unset", () => {
-    expect(resolveChatMember(teams(undefined), "slack", "T1", "C1", "U1")).toBeNull();
+    const log = captureConsole();
+    try {
+      expect(resolveChatMember(teams(undefined), "slack", "T1", "C1", "U1")).toBeNull();
+    } finally {
+      log.restore();
+    }
+    expect(log.lines).toEqual(["webhooks: slack:T1:C1 is not in CHAT_TEAMS; refused"]);
   });
 });
 
