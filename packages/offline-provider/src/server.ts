@@ -16,6 +16,12 @@ export const FAULT_HEADER = "x-offline-fault";
 /** Body field (JSON or multipart) that injects faults into one request. */
 export const FAULT_FIELD = "offline_fault";
 
+/**
+ * How long an idle keep-alive connection stays open: longer than clients keep idle connections
+ * pooled (workerd closed its own after 5-15 s in local runs), so the client always closes first.
+ */
+const KEEP_ALIVE_MS = 75_000;
+
 function faultsFromField(value: unknown): FaultSpec[] {
   if (value === undefined || value === null || value === "") return [];
   return typeof value === "string" ? parseFaultHeader(value) : parseFaultHeader(JSON.stringify(value));
@@ -187,6 +193,13 @@ export async function startOfflineProvider(opts: OfflineProviderOptions = {}): P
   }
 
   const server = createServer((req, res) => void handle(req, res));
+  // Idle keep-alive connections stay open longer than clients keep them in their pools, so the
+  // client is always the one to close. With Node's default (5 s) the server closed connections
+  // that workerd still held: workerd sends its next request on a pooled socket without noticing the
+  // close, and that request fails after it was sent ("Network connection lost"), which a gateway
+  // must treat as possibly billed. Real image APIs keep connections open far longer than 5 s.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1000;
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
