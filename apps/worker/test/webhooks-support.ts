@@ -196,13 +196,35 @@ export function chatFake(o: { provider?: (req: Request) => Response | Promise<Re
   };
 }
 
+/** The line a platform route logs when it refuses a request's verification. */
+const REJECTED = /^webhooks: \w+ request rejected: /;
+
 /**
  * Sends a webhook request through the Worker, waits for its `waitUntil` work, then for every
- * Workflow it started to finish. Returns the response and the job ids.
+ * Workflow it started to finish. Returns the response, the job ids, and the verification
+ * refusals the route logged (`rejected`, for the test to assert); any other console line is
+ * written through as usual.
  */
 export async function deliver(
   req: Request,
   overrides: Record<string, unknown> = {},
+): Promise<{ res: Response; text: string; jobIds: string[]; rejected: string[] }> {
+  const rejected: string[] = [];
+  const warn = console.warn;
+  const spy = vi.spyOn(console, "warn").mockImplementation((...args: unknown[]) => {
+    if (typeof args[0] === "string" && REJECTED.test(args[0])) rejected.push(args[0]);
+    else warn(...args);
+  });
+  try {
+    return { ...(await deliverCaptured(req, overrides)), rejected };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+async function deliverCaptured(
+  req: Request,
+  overrides: Record<string, unknown>,
 ): Promise<{ res: Response; text: string; jobIds: string[] }> {
   await using wf = await introspectWorkflow(env.IMAGE_JOBS);
   await wf.modifyAll(async (m) => {

@@ -55,10 +55,14 @@ describe("POST /webhooks/discord", () => {
       new Request(good.url, { method: "POST", body: '{"id":"1","type":1}' }),
       await discordRequest({ id: "1", type: 1 }, { ts: nowS() - 3600 }),
     ];
-    for (const p of probes) expect((await deliver(p)).res.status).toBe(401);
-    expect(
-      (await deliver(await discordRequest({ id: "1", type: 1 }), { DISCORD_PUBLIC_KEY: undefined })).res.status,
-    ).toBe(401);
+    for (const p of probes) {
+      const { res, rejected } = await deliver(p);
+      expect(res.status).toBe(401);
+      expect(rejected).toEqual([expect.stringMatching(/^webhooks: discord request rejected: /)]);
+    }
+    const unset = await deliver(await discordRequest({ id: "1", type: 1 }), { DISCORD_PUBLIC_KEY: undefined });
+    expect(unset.res.status).toBe(401);
+    expect(unset.rejected).toEqual([expect.stringMatching(/^webhooks: discord request rejected: /)]);
   });
 
   // timestamps are made when each case runs: one made at collection time would drift into the window
@@ -69,9 +73,10 @@ describe("POST /webhooks/discord", () => {
     ["a stale timestamp", () => nowS() - 600],
     ["a timestamp from the future", () => nowS() + 600],
   ])("answers 401 to a correctly signed request with %s", async (_name, ts) => {
-    const { res, text } = await deliver(await discordRequest({ id: "1", type: 1 }, { ts: ts() }));
+    const { res, text, rejected } = await deliver(await discordRequest({ id: "1", type: 1 }, { ts: ts() }));
     expect(res.status).toBe(401);
     expect(text).toBe("invalid request signature");
+    expect(rejected).toEqual([expect.stringMatching(/^webhooks: discord request rejected: .*X-Signature-Timestamp/)]);
   });
 
   it("defers, then edits the original response with the image as files[0]", async () => {

@@ -59,19 +59,21 @@ describe("POST /webhooks/feishu", () => {
     fake = chatFake();
     const before = await jobCount();
     const req = await feishuRequest(message({ text: "@_user_1 best image: a cat" }), o);
-    const { res } = await deliver(new Request(req, { headers: { ...Object.fromEntries(req.headers), ...headers } }));
+    const { res, rejected } = await deliver(
+      new Request(req, { headers: { ...Object.fromEntries(req.headers), ...headers } }),
+    );
     expect(res.status).toBe(401);
+    expect(rejected).toEqual([expect.stringMatching(/^webhooks: feishu request rejected: /)]);
     expect(await jobCount()).toBe(before);
   });
 
   it("rejects an unsigned event, and everything when FEISHU_ENCRYPT_KEY is not set", async () => {
-    expect(
-      (await deliver(await feishuRequest(message({ text: "best image: a cat" }), { signed: false }))).res.status,
-    ).toBe(401);
+    const unsigned = await deliver(await feishuRequest(message({ text: "best image: a cat" }), { signed: false }));
+    expect(unsigned.res.status).toBe(401);
     const challenge = { challenge: "c", token: B.FEISHU_VERIFICATION_TOKEN, type: "url_verification" };
-    expect(
-      (await deliver(await feishuRequest(challenge, { signed: false }), { FEISHU_ENCRYPT_KEY: undefined })).res.status,
-    ).toBe(401);
+    const unset = await deliver(await feishuRequest(challenge, { signed: false }), { FEISHU_ENCRYPT_KEY: undefined });
+    expect(unset.res.status).toBe(401);
+    expect(unset.rejected).toEqual(["webhooks: feishu request rejected: FEISHU_ENCRYPT_KEY is not set"]);
   });
 
   it("answers an unsigned challenge only when FEISHU_VERIFICATION_TOKEN is set and matches", async () => {

@@ -40,8 +40,9 @@ describe("POST /webhooks/slack: verification", () => {
   ])("rejects %s with 401 and starts nothing", async (_n, o) => {
     fake = chatFake();
     const before = await jobCount();
-    const { res } = await deliver(await slackRequest(slash("a cat"), o));
+    const { res, rejected } = await deliver(await slackRequest(slash("a cat"), o));
     expect(res.status).toBe(401);
+    expect(rejected).toEqual([expect.stringMatching(/^webhooks: slack request rejected: /)]);
     expect(await jobCount()).toBe(before);
     expect(fake.calls).toHaveLength(0);
   });
@@ -52,13 +53,16 @@ describe("POST /webhooks/slack: verification", () => {
     const replay = new Request(good, {
       headers: { ...Object.fromEntries(good.headers), "x-slack-request-timestamp": String(nowS() + 1) },
     });
-    expect((await deliver(replay)).res.status).toBe(401);
+    const { res, rejected } = await deliver(replay);
+    expect(res.status).toBe(401);
+    expect(rejected).toEqual([expect.stringMatching(/^webhooks: slack request rejected: /)]);
   });
 
   it("fails closed when SLACK_SIGNING_SECRET is not set", async () => {
     fake = chatFake();
-    const { res } = await deliver(await slackRequest(slash("a cat")), { SLACK_SIGNING_SECRET: undefined });
+    const { res, rejected } = await deliver(await slackRequest(slash("a cat")), { SLACK_SIGNING_SECRET: undefined });
     expect(res.status).toBe(401);
+    expect(rejected).toEqual([expect.stringMatching(/^webhooks: slack request rejected: /)]);
   });
 
   it("answers the Events API url_verification challenge", async () => {

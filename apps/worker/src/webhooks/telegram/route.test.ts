@@ -38,15 +38,18 @@ describe("POST /webhooks/telegram", () => {
   ])("rejects %s with 401", async (_n, secret) => {
     fake = chatFake();
     const before = await jobCount();
-    expect((await deliver(telegramRequest(update({ text: "/image a cat" }), secret))).res.status).toBe(401);
+    const { res, rejected } = await deliver(telegramRequest(update({ text: "/image a cat" }), secret));
+    expect(res.status).toBe(401);
+    expect(rejected).toEqual([expect.stringMatching(/^webhooks: telegram request rejected: /)]);
     expect(await jobCount()).toBe(before);
   });
 
   it("fails closed when TELEGRAM_SECRET_TOKEN is not set", async () => {
-    expect(
-      (await deliver(telegramRequest(update({ text: "/image a cat" })), { TELEGRAM_SECRET_TOKEN: undefined })).res
-        .status,
-    ).toBe(401);
+    const { res, rejected } = await deliver(telegramRequest(update({ text: "/image a cat" })), {
+      TELEGRAM_SECRET_TOKEN: undefined,
+    });
+    expect(res.status).toBe(401);
+    expect(rejected).toEqual([expect.stringMatching(/^webhooks: telegram request rejected: /)]);
   });
 
   it("acks at once, says it is working, then sends the photo as multipart", async () => {
