@@ -1,6 +1,7 @@
 import { useEffect, useState } from "hono/jsx/dom";
 import { api, explain, type TokenView } from "../api.ts";
 import { copy } from "../results.tsx";
+import { DataTable } from "../table.tsx";
 
 const date = (t: number | null) => (t === null ? "never" : new Date(t * 1000).toISOString().slice(0, 10));
 
@@ -164,58 +165,39 @@ export function AdminPage() {
       <p role="status" class="sr-status">
         {note}
       </p>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Team</th>
-              <th scope="col">Member</th>
-              <th scope="col">Models</th>
-              <th scope="col">Quota</th>
-              <th scope="col">RPM</th>
-              <th scope="col">Expires</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((t) => (
-              <tr data-token-id={t.id}>
-                <td>{t.team}</td>
-                <td>{t.member}</td>
-                <td>{t.models?.join(", ") ?? "all"}</td>
-                <td>{t.daily_image_quota ?? "∞"}</td>
-                <td>{t.rpm ?? "∞"}</td>
-                <td>{date(t.expires_at)}</td>
-                <td>{t.revoked_at === null ? "active" : `revoked ${date(t.revoked_at)}`}</td>
-                <td>
-                  {t.revoked_at === null &&
-                    (confirming === t.id ? (
-                      <>
-                        <button type="button" class="danger" onClick={() => revoke(t.id)}>
-                          Confirm revoke {t.member}
-                        </button>
-                        <button type="button" class="ghost" onClick={() => setConfirming(null)}>
-                          Keep
-                        </button>
-                      </>
-                    ) : (
-                      <button
-                        type="button"
-                        onClick={() => setConfirming(t.id)}
-                        aria-label={`Revoke ${t.member} (${t.team})`}
-                      >
-                        Revoke
-                      </button>
-                    ))}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption="Tokens"
+        columns={[
+          ...["Team", "Member", "Models", "Quota", "RPM", "Expires", "State"].map((label) => ({ label })),
+          { label: "Actions", hidden: true },
+        ]}
+        rows={shown}
+        rowAttrs={(t) => ({ "data-token-id": t.id })}
+        cells={(t) => [
+          t.team,
+          t.member,
+          t.models?.join(", ") ?? "all",
+          t.daily_image_quota ?? "∞",
+          t.rpm ?? "∞",
+          date(t.expires_at),
+          t.revoked_at === null ? "active" : `revoked ${date(t.revoked_at)}`,
+          t.revoked_at === null &&
+            (confirming === t.id ? (
+              <>
+                <button type="button" class="danger" onClick={() => revoke(t.id)}>
+                  Confirm revoke {t.member}
+                </button>
+                <button type="button" class="ghost" onClick={() => setConfirming(null)}>
+                  Keep
+                </button>
+              </>
+            ) : (
+              <button type="button" onClick={() => setConfirming(t.id)} aria-label={`Revoke ${t.member} (${t.team})`}>
+                Revoke
+              </button>
+            )),
+        ]}
+      />
     </section>
   );
 }

@@ -2,8 +2,8 @@ import { useEffect, useRef, useState } from "hono/jsx/dom";
 import type { Session } from "../api.ts";
 import { type MaskHandle, MaskPainter } from "../mask.tsx";
 import { describeSize, Options } from "../options.tsx";
-import { Results } from "../results.tsx";
 import { DEFAULT_SETTINGS, type Settings, wireFields } from "../run.ts";
+import { PromptField, RunControls } from "../run-controls.tsx";
 import { useRunner } from "../runner.ts";
 
 const MAX_IMAGES = 16;
@@ -134,35 +134,22 @@ export function EditPage({ reuse }: { session: Session; reuse: Partial<Settings>
           }}
         />
       )}
-      <div class="field prompt">
-        <label for="edit-prompt">Prompt</label>
-        <textarea
-          id="edit-prompt"
-          rows={3}
-          value={settings.prompt}
-          onInput={(e: Event) => setSettings({ ...settings, prompt: (e.target as HTMLTextAreaElement).value })}
-        />
-      </div>
+      <PromptField
+        id="edit-prompt"
+        rows={3}
+        value={settings.prompt}
+        onChange={(prompt) => setSettings({ ...settings, prompt })}
+        onRun={() => void go()}
+      />
       <Options prefix="edit" settings={settings} onChange={setSettings} />
-      <div class="row">
-        <button type="submit" class="primary" disabled={run.busy}>
-          Edit
-        </button>
-        {run.busy && (
-          <button type="button" onClick={run.cancel}>
-            Cancel
-          </button>
-        )}
-        <span role="status" class="status">
-          {run.status}
-        </span>
-      </div>
-      {(formError || run.error) && (
-        <p role="alert" class="error">
-          {formError || run.error}
-        </p>
-      )}
-      <Results slots={run.slots} format={settings.output_format} onAgain={() => void go()} label="Edited images" />
+      <RunControls
+        run={run}
+        action="Edit"
+        formError={formError}
+        format={settings.output_format}
+        onAgain={() => void go()}
+        label="Edited images"
+      />
     </form>
   );
 }

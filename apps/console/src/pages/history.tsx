@@ -132,7 +132,11 @@ export function HistoryPage(_: { session: Session }) {
                     loading="lazy"
                     width={img.width >= img.height ? 192 : Math.round((192 * img.width) / img.height)}
                     height={img.height >= img.width ? 192 : Math.round((192 * img.height) / img.width)}
+                    onError={(e: Event) => (e.target as HTMLImageElement).classList.add("failed")}
                   />
+                  <span class="no-preview" aria-hidden="true">
+                    No preview
+                  </span>
                 </button>
               </li>
             )),

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "hono/jsx/dom";
 import { api, explain, type Session, type UsageRow } from "../api.ts";
+import { DataTable } from "../table.tsx";
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -136,51 +137,19 @@ export function UsagePage({ session }: { session: Session }) {
       </p>
       <Chart rows={daily} from={from} to={to} />
       {admin ? (
-        <table>
-          <caption>Per member and model (the figures of /admin/usage)</caption>
-          <thead>
-            <tr>
-              <th scope="col">Team</th>
-              <th scope="col">Member</th>
-              <th scope="col">Model</th>
-              <th scope="col">Images</th>
-              <th scope="col">Cost</th>
-            </tr>
-          </thead>
-          <tbody>
-            {totals.map((r) => (
-              <tr>
-                <td>{r.team}</td>
-                <td>{r.member}</td>
-                <td>{r.model}</td>
-                <td>{r.images}</td>
-                <td>{usd(r.cost_usd)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          caption="Per member and model (the figures of /admin/usage)"
+          columns={["Team", "Member", "Model", "Images", "Cost"].map((label) => ({ label }))}
+          rows={totals}
+          cells={(r) => [r.team, r.member, r.model, r.images, usd(r.cost_usd)]}
+        />
       ) : (
-        <table>
-          <caption>Per day</caption>
-          <thead>
-            <tr>
-              <th scope="col">Day</th>
-              <th scope="col">Images</th>
-              <th scope="col">Cost</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...perDay.entries()]
-              .sort((a, b) => b[0].localeCompare(a[0]))
-              .map(([d, v]) => (
-                <tr>
-                  <td>{d}</td>
-                  <td>{v.images}</td>
-                  <td>{usd(v.cost)}</td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
+        <DataTable
+          caption="Per day"
+          columns={["Day", "Images", "Cost"].map((label) => ({ label }))}
+          rows={[...perDay.entries()].sort((a, b) => b[0].localeCompare(a[0]))}
+          cells={([d, v]) => [d, v.images, usd(v.cost)]}
+        />
       )}
     </section>
   );

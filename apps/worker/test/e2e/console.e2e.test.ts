@@ -9,8 +9,9 @@ import type { AddressInfo } from "node:net";
 import type { Browser, BrowserContext, Page, Request as PwRequest } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FORBIDDEN_WORD } from "../../../../packages/offline-provider/src/params.ts";
 import { DEV_SECRETS, type Stack, startStack } from "../../scripts/lib/stack.ts";
-import { launchChromium, screenshots } from "./browser.ts";
+import { launchChromium, screenshots, VIEWPORTS } from "./browser.ts";
 import { until } from "./support.ts";
 
 let stack: Stack;
@@ -248,6 +249,64 @@ describe("the console in Chromium", () => {
     await expect.poll(() => page.getByTestId("usage-images").textContent()).toBe(String(expected));
     await screenshots(page, "usage");
   });
+
+  it("works at phone width and by keyboard alone: every control named, no sideways scroll, errors in words", async () => {
+    await page.setViewportSize(VIEWPORTS.phone);
+    const ready: Record<string, () => Promise<void>> = {
+      generate: () => page.getByLabel("Prompt").waitFor(),
+      edit: () => page.getByLabel("Images", { exact: true }).waitFor(),
+      history: () => page.locator("button.thumb").first().waitFor(),
+      usage: async () => {
+        await expect.poll(() => page.getByTestId("usage-images").textContent()).not.toBe("0");
+      },
+    };
+    // controls the accessibility tree shows without a name (Playwright's ARIA snapshot of the page)
+    const INTERACTIVE =
+      /^\s*- (button|link|textbox|combobox|checkbox|radio|spinbutton|slider|searchbox|switch)(\s*$|\s*\[|:)/;
+    try {
+      for (const [route, isReady] of Object.entries(ready)) {
+        await page.goto(`${stack.origin}/#/${route}`);
+        await isReady();
+        const unnamed = (await page.locator("body").ariaSnapshot()).split("\n").filter((l) => INTERACTIVE.test(l));
+        expect(unnamed, `${route}: controls without an accessible name`).toEqual([]);
+        const sideways = await page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
+        expect(sideways, `${route}: the page scrolls sideways at phone width`).toBeLessThanOrEqual(0);
+      }
+
+      // Generate by keyboard alone: Tab from the top of the page to each control
+      await page.goto(`${stack.origin}/#/generate`);
+      await ready.generate?.();
+      const tabTo = async (target: ReturnType<Page["getByLabel"]>, key = "Tab") => {
+        for (let i = 0; i < 60; i++) {
+          if (await target.evaluate((el) => el === el.ownerDocument.activeElement)) return;
+          await page.keyboard.press(key);
+        }
+        throw new Error(`${key} never reached the control`);
+      };
+      await tabTo(page.getByLabel("Prompt"));
+      await page.keyboard.type("a paper kite, made by keyboard");
+      await tabTo(page.getByLabel("Size"));
+      await page.keyboard.press("ControlOrMeta+A");
+      await page.keyboard.type("1:1");
+      await expect.poll(() => page.locator("output").first().textContent()).toMatch(/1024x1024/);
+      await tabTo(page.getByRole("button", { name: "Generate" }));
+      await page.keyboard.press("Enter");
+      await page.locator("img.final").waitFor({ timeout: 60_000 });
+      await tabTo(page.getByRole("link", { name: "Download" }));
+
+      // an API refusal is a sentence with what to do, never JSON; Ctrl+Enter in the prompt runs
+      await tabTo(page.getByLabel("Prompt"), "Shift+Tab");
+      await page.keyboard.press("ControlOrMeta+A");
+      await page.keyboard.type(`a ${FORBIDDEN_WORD} poster`);
+      await page.keyboard.press("ControlOrMeta+Enter");
+      const alert = page.getByRole("alert");
+      await expect.poll(() => alert.textContent(), { timeout: 30_000 }).toMatch(/change it and try again/);
+      expect(await alert.textContent()).not.toMatch(/[{}[\]]|"\w+":/);
+      await screenshots(page, "generate-refused");
+    } finally {
+      await page.setViewportSize(VIEWPORTS.desktop);
+    }
+  }, 120_000);
 
   it("signs out server-side, and a forged session cookie is refused", async () => {
     const cookie = (await context.cookies()).find((c) => c.name === "gptimg_session");
