@@ -22,7 +22,7 @@ export interface Env {
   PROVIDER_API_KEY?: string;
   /** Var: API root of the primary provider, e.g. https://api.openai.com/v1. */
   PROVIDER_BASE_URL: string;
-  /** Var: profile of the primary provider: openai | wellapi | openai-compatible | chat | custom. */
+  /** Var: profile of the primary provider, one of core's `PROFILE_NAMES` (checked by core when providers resolve). */
   PROVIDER_PROFILE: string;
   /** Var: default model. */
   PROVIDER_MODEL: string;
