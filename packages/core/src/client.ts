@@ -2,6 +2,7 @@ import { attemptLoop, type LoopContext } from "./client-loop.ts";
 import { badResponse, decodeResponse, type ProviderSettings } from "./decode-response.ts";
 import { requestIdOf } from "./error-from-response.ts";
 import { BadResponseError, ValidationError } from "./errors/index.ts";
+import { rulesFor } from "./models.ts";
 import { endpointUrl, modelFor, type ResolvedProvider, resolveProviders } from "./providers.ts";
 import { buildEditRequest, buildGenerateRequest } from "./request.ts";
 import { isSecretHeader, requestHeaders } from "./request-headers.ts";
@@ -101,7 +102,7 @@ export function createImageClient(options: ClientOptions): ImageClient {
     const sizedFor = (p: ResolvedProvider) => {
       let known = sized.get(p);
       if (!known) {
-        const size = sizeFor(opts.size, modelFor(p, opts.model));
+        const size = sizeFor(opts.size, rulesFor(modelFor(p, opts.model), opts));
         known = { opts: size === undefined ? opts : { ...opts, size }, size };
         sized.set(p, known);
       }

@@ -35,6 +35,7 @@ export {
   TimeoutError,
   ValidationError,
 } from "./errors/index.ts";
+export { checkRef, isDataUrl, isImageRef, MAX_IMAGE_URL_LENGTH } from "./image-refs.ts";
 export type { ImageSink, ImageSinkFactory } from "./image-sink.ts";
 export {
   extensionFor,
@@ -50,11 +51,13 @@ export { autoMaskFor, transparentMask } from "./mask.ts";
 export {
   DEFAULT_MODEL,
   GPT_IMAGE_2_PRESETS,
+  MODEL_RULE_OVERRIDE,
   type ModelFamily,
   type ModelFields,
   type ModelRules,
   modelFamily,
   modelRules,
+  rulesFor,
   type SizeRule,
   wireQuality,
 } from "./models.ts";
@@ -108,6 +111,7 @@ export {
   type DescribedFile,
   type DescribedRequest,
   describeRequest,
+  editRequestForm,
 } from "./request.ts";
 export { isRetryableStatus, RETRY_DEFAULTS, retryDelayMs, shouldRetryHeader } from "./retry.ts";
 // Domain: sizes, model rules, validation, image inspection, redaction
@@ -126,11 +130,13 @@ export { networkErrorDetail, withoutPlatformHint } from "./transport.ts";
 export type {
   Background,
   ClientOptions,
+  EditFileOptions,
   EditOptions,
   GeneratedImage,
   GenerateOptions,
   ImageFormat,
   ImageInput,
+  ImageRef,
   ImageResult,
   ImageStreamEvent,
   ImageUsage,

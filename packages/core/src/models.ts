@@ -1,7 +1,7 @@
 import type { Background, InputFidelity, Moderation, OutputFormat, Quality, ResponseFormat } from "./types.ts";
 
 /** Model families that differ in what they accept. Anything else is `unknown`. */
-export type ModelFamily = "gpt-image-2" | "gpt-image-1" | "dall-e-3" | "dall-e-2" | "unknown";
+export type ModelFamily = "gpt-image-2" | "gpt-image-1" | "gpt-image-1-mini" | "dall-e-3" | "dall-e-2" | "unknown";
 
 /**
  * How a family decides which sizes are legal:
@@ -150,10 +150,21 @@ const TABLE: Record<ModelFamily, ModelRules> = {
     fields: { ...GPT_IMAGE_FIELDS, inputFidelity: false },
     unsent: {
       ...GPT_IMAGE_1.unsent,
-      inputFidelity: "gpt-image-2 always edits at high fidelity and refuses the field",
+      inputFidelity: "gpt-image-2 always edits at high fidelity (OpenAI: omit input_fidelity for gpt-image-2)",
     },
   },
   "gpt-image-1": GPT_IMAGE_1,
+  // The spec's InputFidelity: "only supported for gpt-image-1 and gpt-image-1.5 and later models,
+  // unsupported for gpt-image-1-mini". Accepted (a default may carry it), not sent, reported.
+  "gpt-image-1-mini": {
+    ...GPT_IMAGE_1,
+    family: "gpt-image-1-mini",
+    fields: { ...GPT_IMAGE_FIELDS, inputFidelity: false },
+    unsent: {
+      ...GPT_IMAGE_1.unsent,
+      inputFidelity: "OpenAI's API reference: input_fidelity is unsupported for gpt-image-1-mini",
+    },
+  },
   "dall-e-3": {
     ...GPT_IMAGE_1,
     family: "dall-e-3",
@@ -213,12 +224,14 @@ export const DEFAULT_MODEL = "gpt-image-2";
 
 /**
  * Family of a model name. Case-insensitive; a routing prefix such as `openai/` is ignored.
- * `gpt-image-2*` (e.g. `gpt-image-2-all`) is gpt-image-2; `gpt-image-1*` (1, 1.5, 1-mini, 1-all)
- * and `chatgpt-image*` are gpt-image-1.
+ * `gpt-image-2*` (e.g. `gpt-image-2-all`) is gpt-image-2; `gpt-image-1-mini*` is gpt-image-1-mini
+ * (the one GPT image model without `input_fidelity`); other `gpt-image-1*` (1, 1.5, 1-all) and
+ * `chatgpt-image*` are gpt-image-1.
  */
 export function modelFamily(model: string = DEFAULT_MODEL): ModelFamily {
   const name = model.trim().toLowerCase().split("/").pop() ?? "";
   if (name.startsWith("gpt-image-2")) return "gpt-image-2";
+  if (name.startsWith("gpt-image-1-mini")) return "gpt-image-1-mini";
   if (name.startsWith("gpt-image-1") || name.startsWith("chatgpt-image")) return "gpt-image-1";
   if (name.startsWith("dall-e-3")) return "dall-e-3";
   if (name.startsWith("dall-e-2")) return "dall-e-2";
@@ -231,9 +244,30 @@ export function modelFamily(model: string = DEFAULT_MODEL): ModelFamily {
  * modelRules("gpt-image-2").backgrounds // ["auto", "opaque", "transparent"]
  * modelRules("dall-e-3").maxN // 1
  */
-export function modelRules(model?: string): ModelRules {
+export function modelRules(model?: string | ModelRules): ModelRules {
+  if (typeof model === "object") return model;
   return TABLE[modelFamily(model)];
 }
+
+/**
+ * The rules a request is checked and built by: the model's, or with `skipModelRules` those of a
+ * model gptimg does not know (any `WxH`, no prompt cap, every field sent as set), so the
+ * provider decides what gptimg's table would refuse.
+ * @example
+ * rulesFor("gpt-image-1", { skipModelRules: true }).sizeRule // "any"
+ */
+export function rulesFor(model: string | undefined, opts?: { skipModelRules?: boolean }): ModelRules {
+  return opts?.skipModelRules === true ? TABLE.unknown : modelRules(model);
+}
+
+/**
+ * Said after every refusal that comes from gptimg's model table rather than the shape of
+ * OpenAI's request schema: whose rule it is and how to send the request anyway.
+ */
+export const MODEL_RULE_OVERRIDE = "gptimg's model table; skipModelRules lets the provider decide";
+
+/** A refusal by the model table, saying whose rule it is and how to override it. */
+export const ownRule = (rule: string): string => `${rule} (${MODEL_RULE_OVERRIDE})`;
 
 /**
  * The `quality` value to send, or undefined to send none. dall-e-3 knows only `standard` and
@@ -241,7 +275,7 @@ export function modelRules(model?: string): ModelRules {
  * @example
  * wireQuality("dall-e-3", "high") // "hd"
  */
-export function wireQuality(model: string | undefined, quality: string | undefined): string | undefined {
+export function wireQuality(model: string | ModelRules | undefined, quality: string | undefined): string | undefined {
   if (quality === undefined) return undefined;
   const rules = modelRules(model);
   if (!rules.fields.quality) return undefined;

@@ -23,6 +23,12 @@ export interface ProfileDefaults {
   paths: { generations: string; edits: string; chat: string; models: string };
   /** `image` undefined: `image` for one file, `image[]` for several, as OpenAI's SDKs send them */
   fields: { outputFormat: string; image?: string; mask: string };
+  /**
+   * Whether its edits endpoint takes the spec's JSON edit form (`images: [{ image_url | file_id }]`),
+   * so image URLs are sent as references for the provider to fetch; otherwise the caller
+   * downloads them and sends files. A provider config's `jsonEdits` overrides it.
+   */
+  jsonEdits: boolean;
 }
 
 /** A provider with every default filled in, ready for the request builders and the client. */
@@ -38,6 +44,7 @@ export interface ResolvedProvider {
   fixedModel: boolean;
   paths: { generations: string; edits: string; chat: string; models: string };
   fields: { outputFormat: string; image?: string; mask: string };
+  jsonEdits: boolean;
   headers: Record<string, string>;
   extraBody: Record<string, unknown>;
 }
@@ -74,6 +81,8 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDefaults>> = {
     model: "gpt-image-2",
     paths: IMAGES_PATHS,
     fields: fieldsFor("openai"),
+    // OpenAI's spec has POST /images/edits as application/json too (EditImageBodyJsonParam)
+    jsonEdits: true,
   },
   wellapi: {
     title: "WellAPI",
@@ -83,6 +92,8 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDefaults>> = {
     model: "gpt-image-2",
     paths: IMAGES_PATHS,
     fields: { ...fieldsFor("wellapi"), image: "image" },
+    // its edits API is documented as multipart with repeated `image` fields only
+    jsonEdits: false,
   },
   "openai-compatible": {
     title: "an OpenAI-compatible API",
@@ -91,6 +102,8 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDefaults>> = {
     model: "gpt-image-2",
     paths: IMAGES_PATHS,
     fields: fieldsFor("openai-compatible"),
+    // the JSON form is recent: most compatible servers and relays take multipart edits only
+    jsonEdits: false,
   },
   chat: {
     title: "a chat/completions API",
@@ -99,6 +112,8 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDefaults>> = {
     model: "gpt-image-2",
     paths: IMAGES_PATHS,
     fields: fieldsFor("chat"),
+    // no edits endpoint: https URLs ride in the chat message's image_url parts instead
+    jsonEdits: false,
   },
   custom: {
     title: "a custom API",
@@ -107,6 +122,8 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDefaults>> = {
     model: "gpt-image-2",
     paths: IMAGES_PATHS,
     fields: fieldsFor("custom"),
+    // unknown until the config says so (`jsonEdits: true`)
+    jsonEdits: false,
   },
 };
 
@@ -229,6 +246,9 @@ function resolveInto(config: ProviderConfig, prefix: string, issues: ValidationI
       });
     } else headers[k] = v;
   }
+  if (config.jsonEdits !== undefined && typeof config.jsonEdits !== "boolean") {
+    issues.push({ field: `${prefix}jsonEdits`, value: config.jsonEdits, rule: "must be true or false" });
+  }
   const extraBody = config.extraBody ?? {};
   if (typeof extraBody !== "object" || extraBody === null || Array.isArray(extraBody)) {
     issues.push({ field: `${prefix}extraBody`, value: extraBody, rule: "must be an object" });
@@ -245,6 +265,7 @@ function resolveInto(config: ProviderConfig, prefix: string, issues: ValidationI
     fixedModel: config.fixedModel === true,
     paths,
     fields,
+    jsonEdits: config.jsonEdits ?? defaults.jsonEdits,
     headers,
     extraBody,
   };

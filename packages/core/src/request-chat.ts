@@ -2,7 +2,7 @@ import { encodeBase64 } from "./base64.ts";
 import { ValidationError } from "./errors/index.ts";
 import { endpointUrl, type ResolvedProvider } from "./providers.ts";
 import { requestHeaders } from "./request-headers.ts";
-import type { EditOptions, GenerateOptions } from "./types.ts";
+import type { GenerateOptions, ImageInput } from "./types.ts";
 import { mergedExtraBody } from "./wire-fields.ts";
 
 /** A Blob as a `data:` URL, the form chat endpoints take for inline images. */
@@ -20,7 +20,7 @@ export async function dataUrl(blob: Blob): Promise<string> {
 export function buildChatRequest(
   p: ResolvedProvider,
   model: string,
-  opts: GenerateOptions & Partial<Pick<EditOptions, "mask">>,
+  opts: GenerateOptions & { mask?: ImageInput | undefined },
   imageUrls: string[],
 ): Request {
   if (opts.mask) {

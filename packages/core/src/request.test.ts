@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "./errors/index.ts";
 import { resolveProvider } from "./providers.ts";
-import { buildEditRequest, buildGenerateRequest, describeRequest, partFilename } from "./request.ts";
+import { buildEditRequest, buildGenerateRequest, describeRequest, editRequestForm, partFilename } from "./request.ts";
 import type { EditOptions, ProviderConfig } from "./types.ts";
 import { unsentOptions } from "./wire-fields.ts";
 
@@ -360,7 +360,7 @@ describe("buildEditRequest", () => {
         expect(files).toHaveLength(imgs.length);
         for (const [i, f] of files.entries()) {
           expect(f.name).toBe(`image-${i}.png`);
-          expect(new Uint8Array(await f.arrayBuffer())).toEqual(opts.images[i]!.data);
+          expect(new Uint8Array(await f.arrayBuffer())).toEqual((opts.images[i] as { data: Uint8Array }).data);
         }
       }),
       { numRuns: 60 },
@@ -438,5 +438,161 @@ describe("no key anywhere but Authorization", () => {
       expect(all).not.toContain(KEY);
       expect(req.headers.get("authorization")).toBe(`Bearer ${KEY}`);
     }
+  });
+});
+
+describe("buildEditRequest: the spec's JSON edit form", () => {
+  const PNG = png(8, 8);
+  const b64 = (bytes: Uint8Array) => `data:image/png;base64,${btoa(String.fromCharCode(...bytes))}`;
+  const url = "https://images.example.com/cat.png";
+
+  it("sends https references as images[].image_url, files as data URLs, with moderation (the JSON form has it)", async () => {
+    const req = await buildEditRequest(openai, {
+      prompt: "add a hat",
+      images: [{ imageUrl: url }, { data: PNG, name: "local.png" }, { fileId: "file-abc123" }],
+      mask: { fileId: "file-mask1" },
+      moderation: "low",
+      size: "1024x1024",
+    });
+    expect(req.url).toBe("https://api.openai.com/v1/images/edits");
+    expect(req.headers.get("content-type")).toBe("application/json");
+    const body = JSON.parse(await req.text());
+    expect(body).toEqual({
+      model: "gpt-image-2",
+      prompt: "add a hat",
+      images: [{ image_url: url }, { image_url: b64(PNG) }, { file_id: "file-abc123" }],
+      mask: { file_id: "file-mask1" },
+      size: "1024x1024",
+      moderation: "low",
+    });
+    expect(editRequestForm(openai, { prompt: "x", images: [{ imageUrl: url }] })).toBe("json");
+    expect(unsentOptions("gpt-image-2", { prompt: "x", images: [], moderation: "low" }, "json")).toEqual([]);
+  });
+
+  it("decodes data URLs to files when nothing else is a reference (multipart, as before)", async () => {
+    const opts = { prompt: "x", images: [{ imageUrl: b64(PNG) }] };
+    expect(editRequestForm(openai, opts)).toBe("multipart");
+    const form = await (await buildEditRequest(openai, opts)).formData();
+    const file = form.get("image") as File;
+    expect(new Uint8Array(await file.arrayBuffer())).toEqual(PNG);
+    expect(file.name).toBe("image-0.png");
+  });
+
+  it("refuses references a profile without the JSON form cannot take, saying what to send", async () => {
+    const wellapi: ProviderConfig = { name: "w", profile: "wellapi", apiKey: KEY };
+    const e = await buildEditRequest(wellapi, { prompt: "x", images: [{ data: PNG }, { imageUrl: url }] }).catch(
+      (err) => err,
+    );
+    expect(e).toBeInstanceOf(ValidationError);
+    expect(e.issues).toEqual([
+      {
+        field: "images[1].image_url",
+        value: url,
+        rule: expect.stringMatching(
+          /provider w \(profile wellapi\) does not take the JSON edit form: send the image as a file/,
+        ),
+      },
+    ]);
+    // a config that says its API takes it is believed
+    const req = await buildEditRequest({ ...wellapi, jsonEdits: true }, { prompt: "x", images: [{ imageUrl: url }] });
+    expect(JSON.parse(await req.text()).images).toEqual([{ image_url: url }]);
+  });
+
+  it("refuses references for dall-e-2 (the spec: JSON edits take GPT image models only)", async () => {
+    const e = await buildEditRequest(openai, { prompt: "x", model: "dall-e-2", images: [{ imageUrl: url }] }).catch(
+      (err) => err,
+    );
+    expect(e.issues[0]).toMatchObject({
+      field: "images[0].image_url",
+      rule: expect.stringMatching(/GPT image models only/),
+    });
+  });
+
+  it.each([
+    [{ imageUrl: "http://images.example.com/a.png" }, "images[0].image_url", /https URL or a data URL/],
+    [{ imageUrl: "ftp://x/a.png" }, "images[0].image_url", /https URL or a data URL/],
+    [{ imageUrl: "https://user:pw@x.example/a.png" }, "images[0].image_url", /credentials/],
+    [{ imageUrl: url, fileId: "file-1" }, "images[0]", /exactly one of image_url or file_id/],
+    [{ fileId: "" }, "images[0].file_id", /File API id/],
+    [{ imageUrl: "data:image/png;base64,%%%" }, "images[0].image_url", /valid base64/],
+    [{ imageUrl: "data:image/png;base64,R0lGODlhAQABAAAAACw=" }, "images[0].image_url", /must be PNG, JPEG or WebP/],
+  ])("validates the reference %j, naming %s", async (ref, field, rule) => {
+    const e = await buildEditRequest(openai, { prompt: "x", images: [ref] }).catch((err) => err);
+    expect(e).toBeInstanceOf(ValidationError);
+    expect(e.issues).toEqual([expect.objectContaining({ field, rule: expect.stringMatching(rule) })]);
+    expect(e.message).not.toContain("user:pw");
+  });
+
+  it("refuses more references than the model takes", async () => {
+    const images = Array.from({ length: 17 }, () => ({ imageUrl: url }));
+    const e = await buildEditRequest(openai, { prompt: "x", images }).catch((err) => err);
+    expect(e.issues).toEqual([{ field: "image", value: "17 images", rule: "at most 16 input images for gpt-image-2" }]);
+  });
+
+  it("puts https URLs straight into a chat message's image_url parts", async () => {
+    const chat: ProviderConfig = { name: "c", profile: "chat", baseUrl: "https://relay.example/v1", apiKey: KEY };
+    const body = JSON.parse(await (await buildEditRequest(chat, { prompt: "x", images: [{ imageUrl: url }] })).text());
+    expect(body.messages[0].content[1]).toEqual({ type: "image_url", image_url: { url } });
+    const e = await buildEditRequest(chat, { prompt: "x", images: [{ fileId: "file-1" }] }).catch((err) => err);
+    expect(e.issues[0].rule).toMatch(/chat protocol, which takes image URLs but no file ids/);
+  });
+});
+
+describe("skipModelRules: the provider decides what gptimg's model table refuses", () => {
+  it("sends a size, prompt and n the table refuses, and says whose rule it was without it", async () => {
+    const opts = { prompt: "x", model: "gpt-image-1", size: "2048x2048" };
+    const e = (() => {
+      try {
+        buildGenerateRequest(openai, opts);
+      } catch (err) {
+        return err as ValidationError;
+      }
+    })();
+    expect(e?.issues[0]?.rule).toMatch(/gptimg's model table; skipModelRules lets the provider decide/);
+    const body = JSON.parse(await buildGenerateRequest(openai, { ...opts, skipModelRules: true, n: 3 }).text());
+    expect(body).toMatchObject({ model: "gpt-image-1", size: "2048x2048", n: 3 });
+    const dalle = JSON.parse(
+      await buildGenerateRequest(openai, {
+        prompt: "y".repeat(5000),
+        model: "dall-e-3",
+        n: 2,
+        skipModelRules: true,
+      }).text(),
+    );
+    expect(dalle).toMatchObject({ n: 2 });
+  });
+
+  it("still applies the spec's own limits", () => {
+    expect(() => buildGenerateRequest(openai, { prompt: "x", n: 11, skipModelRules: true })).toThrow(
+      /n 11: must be an integer from 1 to 10/,
+    );
+  });
+});
+
+describe("per-model rules as the spec states them", () => {
+  const image = { data: png(8, 8) };
+  it.each([
+    ["gpt-image-1", true],
+    ["gpt-image-1.5", true],
+    ["gpt-image-1-mini", false],
+    ["gpt-image-2", false],
+  ])("input_fidelity on %s: sent %s, else reported by unsentOptions", async (model, sent) => {
+    const opts = { prompt: "x", model, images: [image], inputFidelity: "high" as const };
+    const form = await (await buildEditRequest(openai, opts)).formData();
+    expect(form.get("input_fidelity")).toBe(sent ? "high" : null);
+    const unsent = unsentOptions(model, opts, "multipart").filter((u) => u.field === "input_fidelity");
+    expect(unsent).toEqual(
+      sent ? [] : [{ field: "input_fidelity", value: "high", reason: expect.stringContaining(model) }],
+    );
+  });
+
+  it("sends background transparent on gpt-image-2 (in preview per the spec: the provider decides)", async () => {
+    const b = await buildGenerateRequest(openai, { prompt: "x", background: "transparent" }).json();
+    expect(b.background).toBe("transparent");
+  });
+
+  it("takes partial_images without stream (the spec knows no such error)", async () => {
+    const b = await buildGenerateRequest(openai, { prompt: "x", partialImages: 2 }).json();
+    expect(b.partial_images).toBe(2);
   });
 });

@@ -1,8 +1,11 @@
+import { type EditInput, editInputs, isRemote } from "./image-refs.ts";
 import { extensionFor, mimeTypeFor, sniffFormat } from "./inspect.ts";
+import { rulesFor } from "./models.ts";
+import type { RequestForm } from "./options-schema.ts";
 import { endpointUrl, modelFor, type ResolvedProvider, resolveProvider } from "./providers.ts";
 import { buildChatRequest, dataUrl } from "./request-chat.ts";
 import { requestHeaders } from "./request-headers.ts";
-import type { EditOptions, GenerateOptions, ImageInput, ProviderConfig } from "./types.ts";
+import type { EditOptions, GenerateOptions, ImageInput, ProviderConfig, ValidationIssue } from "./types.ts";
 import { assertValid, validateEditOptions, validateGenerateOptions } from "./validate.ts";
 import { mergedExtraBody, wireOptions } from "./wire-fields.ts";
 
@@ -63,14 +66,77 @@ export function partFilename(name: string | undefined, fallback: string, ext: st
 const formString = (v: unknown): string => (typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
 
 /**
- * Builds, validates and returns the edits request; sends nothing. Multipart body: every option
- * as a text field (not those the multipart form lacks, such as `moderation`), each image as its
- * own part under `image` (one file) or `image[]` (several), as OpenAI's SDKs send them, unless the
- * profile or config names the field; the mask, then `extraBody` last (a key there replaces the
- * option of that name).
+ * Which form an edit travels in for a provider: `json` (the spec's JSON edit form, or a chat
+ * message) when an input or the mask is an https URL or a file id, else `multipart` (data URLs
+ * are decoded and sent as files). What `unsentOptions` and a dry-run need to know.
+ * @example
+ * editRequestForm(openai, { prompt, images: [{ imageUrl: "https://example.com/a.png" }] }) // "json"
+ */
+export function editRequestForm(provider: ProviderConfig | ResolvedProvider, opts: EditOptions): RequestForm {
+  const p = resolveProvider(provider);
+  const all = editInputs([...(opts.images ?? []), ...(opts.mask ? [opts.mask] : [])]);
+  return p.protocol === "chat" || all.some(isRemote) ? "json" : "multipart";
+}
+
+/** Why references cannot go to this provider, if they cannot. */
+function referenceIssues(
+  p: ResolvedProvider,
+  model: string,
+  opts: EditOptions,
+  inputs: EditInput[],
+): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const refs = inputs.flatMap((x, i) => (isRemote(x) ? [[x, i] as const] : []));
+  if (refs.length === 0) return issues;
+  const place = (i: number) => (i < opts.images.length ? `images[${i}]` : "mask");
+  if (p.protocol === "chat") {
+    for (const [x, i] of refs) {
+      if (x.kind === "file" || i >= opts.images.length) {
+        issues.push({
+          field: place(i),
+          value: x.kind === "file" ? x.fileId : x.url,
+          rule: `provider ${p.name} speaks the chat protocol, which takes image URLs but no ${x.kind === "file" ? "file ids" : "mask"}`,
+        });
+      }
+    }
+    return issues;
+  }
+  const [x, i] = refs[0]!;
+  const value = x.kind === "file" ? x.fileId : x.url;
+  const field = `${place(i)}.${x.kind === "file" ? "file_id" : "image_url"}`;
+  if (!p.jsonEdits) {
+    issues.push({
+      field,
+      value,
+      rule:
+        `provider ${p.name} (profile ${p.profile}) does not take the JSON edit form: send the image as a file or a data URL ` +
+        "(gptimg's CLI downloads URLs itself), or set jsonEdits: true in its config if its API takes image_url",
+    });
+  } else if (!rulesFor(model, opts).family.startsWith("gpt-image") && rulesFor(model, opts).family !== "unknown") {
+    // the spec: "JSON edits support GPT image models only; DALL-E edits require multipart"
+    issues.push({ field, value, rule: `the JSON edit form takes GPT image models only; send ${model} files` });
+  }
+  return issues;
+}
+
+/** An input as the JSON form's `ImageRefParam`: bytes become a data URL. */
+async function refParam(x: EditInput): Promise<{ image_url: string } | { file_id: string }> {
+  if (isRemote(x)) return x.kind === "file" ? { file_id: x.fileId } : { image_url: x.url };
+  return { image_url: await dataUrl((await inputBlob(x)).blob) };
+}
+
+/**
+ * Builds, validates and returns the edits request; sends nothing. Files (and data URLs) go as
+ * a multipart body: every option as a text field (not those the multipart form lacks, such as
+ * `moderation`), each image as its own part under `image` (one file) or `image[]` (several), as
+ * OpenAI's SDKs send them, unless the profile or config names the field; the mask, then
+ * `extraBody` last (a key there replaces the option of that name). When an input or the mask is
+ * an https URL or a file id, and the provider takes it (`jsonEdits`), the body is the spec's JSON
+ * edit form instead: `images: [{ image_url | file_id }]`, `mask: { … }`, files as data URLs.
  * Async because validation sniffs the images' bytes; throws `ValidationError`.
  * @example
  * const req = await buildEditRequest(provider, { prompt: "add a hat", images: [{ data: png, name: "dog.png" }] })
+ * const byUrl = await buildEditRequest(openai, { prompt: "add a hat", images: [{ imageUrl: "https://example.com/dog.png" }] })
  */
 export async function buildEditRequest(
   provider: ProviderConfig | ResolvedProvider,
@@ -79,10 +145,48 @@ export async function buildEditRequest(
   const p = resolveProvider(provider);
   const model = modelFor(p, opts.model);
   assertValid(await validateEditOptions(opts, model));
+  const images = editInputs(opts.images);
+  const mask = opts.mask ? editInputs([opts.mask])[0] : undefined;
+  assertValid(referenceIssues(p, model, opts, mask ? [...images, mask] : images));
   if (p.protocol === "chat") {
-    const urls = await Promise.all(opts.images.map(async (image) => dataUrl((await inputBlob(image)).blob)));
-    return buildChatRequest(p, model, opts, urls);
+    const urls = await Promise.all(
+      images.map(async (x) => (isRemote(x) ? (x.kind === "https" ? x.url : "") : dataUrl((await inputBlob(x)).blob))),
+    );
+    return buildChatRequest(p, model, { ...opts, mask: mask && !isRemote(mask) ? mask : undefined }, urls);
   }
+  if ([...images, ...(mask ? [mask] : [])].some(isRemote)) return buildJsonEdit(p, model, opts, images, mask);
+  return buildMultipartEdit(p, model, opts, images as ImageInput[], mask as ImageInput | undefined);
+}
+
+async function buildJsonEdit(
+  p: ResolvedProvider,
+  model: string,
+  opts: EditOptions,
+  images: EditInput[],
+  mask: EditInput | undefined,
+): Promise<Request> {
+  const fields: Record<string, unknown> = {
+    model,
+    prompt: opts.prompt,
+    images: await Promise.all(images.map(refParam)),
+    ...(mask ? { mask: await refParam(mask) } : {}),
+    ...wireOptions(p, model, opts, "edit", "json"),
+  };
+  const body = { ...fields, ...mergedExtraBody(p, opts, fields) };
+  return new Request(endpointUrl(p, "edits"), {
+    method: "POST",
+    headers: requestHeaders(p, acceptFor(opts), "application/json"),
+    body: JSON.stringify(body),
+  });
+}
+
+async function buildMultipartEdit(
+  p: ResolvedProvider,
+  model: string,
+  opts: EditOptions,
+  images: ImageInput[],
+  mask: ImageInput | undefined,
+): Promise<Request> {
   const form = new FormData();
   const fields: Record<string, unknown> = {
     model,
@@ -92,14 +196,14 @@ export async function buildEditRequest(
   const extra = mergedExtraBody(p, opts, fields);
   for (const [k, v] of Object.entries(fields)) if (!Object.hasOwn(extra, k)) form.append(k, formString(v));
   // As OpenAI's SDKs send it: `image` for one file, `image[]` for several; a profile may fix the name.
-  const imageField = p.fields.image ?? (opts.images.length === 1 ? "image" : "image[]");
-  for (const [i, image] of opts.images.entries()) {
+  const imageField = p.fields.image ?? (images.length === 1 ? "image" : "image[]");
+  for (const [i, image] of images.entries()) {
     const { blob, ext } = await inputBlob(image);
     form.append(imageField, blob, partFilename(image.name, `image-${i}`, ext));
   }
-  if (opts.mask) {
-    const { blob, ext } = await inputBlob(opts.mask);
-    form.append(p.fields.mask, blob, partFilename(opts.mask.name, "mask", ext));
+  if (mask) {
+    const { blob, ext } = await inputBlob(mask);
+    form.append(p.fields.mask, blob, partFilename(mask.name, "mask", ext));
   }
   for (const [k, v] of Object.entries(extra)) {
     if (v !== undefined) form.append(k, formString(v));

@@ -1,5 +1,5 @@
 import { ValidationError } from "./errors/index.ts";
-import { GPT_IMAGE_2_PRESETS, modelRules } from "./models.ts";
+import { GPT_IMAGE_2_PRESETS, type ModelRules, modelRules, ownRule } from "./models.ts";
 import {
   customRuleBreaks,
   FALLBACK,
@@ -52,7 +52,7 @@ const ACCEPTED =
  * @example
  * checkSize(1920, 1080) // [{ field: "size", value: "1920x1080", rule: "both sides must be multiples of 16", suggestion: "1920x1088" }]
  */
-export function checkSize(width: number, height: number, model?: string): ValidationIssue[] {
+export function checkSize(width: number, height: number, model?: string | ModelRules): ValidationIssue[] {
   const rules = modelRules(model);
   const value = fmt(width, height);
   const issue = (rule: string): ValidationIssue => ({
@@ -64,9 +64,12 @@ export function checkSize(width: number, height: number, model?: string): Valida
   if (!isLegalInt(width) || !isLegalInt(height)) return [issue("width and height must be positive integers")];
   if (rules.sizeRule === "any") return [];
   if (rules.sizeRule === "fixed") {
-    return rules.sizes.includes(value) ? [] : [issue(`${rules.family} supports only ${rules.sizes.join(", ")}`)];
+    return rules.sizes.includes(value)
+      ? []
+      : [issue(ownRule(`${rules.family} supports only ${rules.sizes.join(", ")}`))];
   }
-  return customRuleBreaks(width, height).map(issue);
+  // Multiples of 16, 3:1 and 3840x2160 at most are the spec's; the pixel floor is from OpenAI's guide only.
+  return customRuleBreaks(width, height).map((rule) => issue(rule.includes("at least") ? ownRule(rule) : rule));
 }
 
 /**
@@ -80,7 +83,7 @@ export function checkSize(width: number, height: number, model?: string): Valida
  * in aspect ratio, then area; unknown models round to positive integers. Non-positive,
  * non-finite or unsafe-integer input answers 1024x1024.
  */
-export function nearestLegalSize(width: number, height: number, model?: string): string {
+export function nearestLegalSize(width: number, height: number, model?: string | ModelRules): string {
   const rules = modelRules(model);
   if (!(Number.isFinite(width) && Number.isFinite(height) && width > 0 && height > 0)) return FALLBACK;
   if (rules.sizeRule === "fixed") return nearestMember(rules.sizes, Math.log(width), Math.log(height));
@@ -132,7 +135,7 @@ const resolved = (size: string, source: ResolvedSize["source"]): ResolvedSize =>
  * resolveSize("16:9") // { size: "1536x864", width: 1536, height: 864, source: "ratio" }
  * resolveSize("1920x1080") // throws: size 1920x1080: both sides must be multiples of 16; nearest legal: 1920x1088
  */
-export function resolveSize(input: string, model?: string): ResolvedSize {
+export function resolveSize(input: string, model?: string | ModelRules): ResolvedSize {
   const rules = modelRules(model);
   if (typeof input !== "string") return fail(input, ACCEPTED);
   const parsed = parseSize(input);
@@ -141,7 +144,11 @@ export function resolveSize(input: string, model?: string): ResolvedSize {
     case "auto":
       if (rules.autoSize) return { size: "auto", source: "auto" };
       // suggest the family's own default, 1024x1024
-      return fail(input, `${rules.family} does not take "auto"; use one of ${rules.sizes.join(", ")}`, FALLBACK);
+      return fail(
+        input,
+        ownRule(`${rules.family} does not take "auto"; use one of ${rules.sizes.join(", ")}`),
+        FALLBACK,
+      );
     case "alias":
       if (rules.sizeRule === "fixed") return resolved(nearestLegalSize(parsed.w, parsed.h, model), "alias");
       return resolved(fmt(parsed.w, parsed.h), "alias");
@@ -179,7 +186,7 @@ export function resolveSize(input: string, model?: string): ResolvedSize {
  * sizeFor("16:9", "gpt-image-2") // "1536x864"
  * sizeFor("16:9", "gpt-image-1") // "1536x1024"
  */
-export function sizeFor(input: string | undefined, model: string | undefined): string | undefined {
+export function sizeFor(input: string | undefined, model: string | ModelRules | undefined): string | undefined {
   if (input === undefined) return undefined;
   try {
     return resolveSize(input, model).size;

@@ -34,6 +34,12 @@ export interface GenerateOptions {
   responseFormat?: ResponseFormat;
   /** merged last into the body (JSON) or form (multipart) */
   extraBody?: Record<string, unknown>;
+  /**
+   * Check and build the request as for a model gptimg does not know: any `WxH`, no prompt cap,
+   * every field sent as set. The provider decides what gptimg's model table would refuse (the
+   * refusals that name "gptimg's model table"); the spec's own limits still apply.
+   */
+  skipModelRules?: boolean;
   signal?: AbortSignal;
 }
 
@@ -43,13 +49,30 @@ export interface ImageInput {
   name?: string;
 }
 
+/**
+ * An input image by reference, as the spec's JSON edit form sends it (`ImageRefParam`): exactly
+ * one of `imageUrl` (an https URL the provider fetches, or a `data:image/…;base64,` URL) and
+ * `fileId` (an id of the provider's Files API).
+ */
+export interface ImageRef {
+  imageUrl?: string;
+  fileId?: string;
+}
+
 export interface EditOptions extends GenerateOptions {
-  /** 1-16 images, png/jpeg/webp by magic bytes, 50 MB in total */
-  images: ImageInput[];
-  /** PNG with alpha, < 4 MB, same width and height as the first image */
-  mask?: ImageInput;
+  /**
+   * 1-16 images, png/jpeg/webp by magic bytes, 50 MB in total. References (https URLs, file
+   * ids) make the request the spec's JSON edit form, for providers that take it; data URLs go
+   * either way.
+   */
+  images: (ImageInput | ImageRef)[];
+  /** PNG with alpha, < 4 MB, same width and height as the first image; or a reference */
+  mask?: ImageInput | ImageRef;
   inputFidelity?: InputFidelity;
 }
+
+/** Edit options whose inputs are all bytes: what a gateway stores and sends as files. */
+export type EditFileOptions = Omit<EditOptions, "images" | "mask"> & { images: ImageInput[]; mask?: ImageInput };
 
 export interface ImageUsage {
   inputTokens: number;
@@ -124,6 +147,11 @@ export interface ProviderConfig {
   paths?: { generations?: string; edits?: string; chat?: string; models?: string };
   /** wire field names that differ between providers */
   fields?: { outputFormat?: string; image?: string; mask?: string };
+  /**
+   * Whether the edits endpoint takes the spec's JSON edit form (`images: [{ image_url | file_id }]`);
+   * default from the profile (`PROFILES[profile].jsonEdits`).
+   */
+  jsonEdits?: boolean;
   headers?: Record<string, string>;
   extraBody?: Record<string, unknown>;
 }

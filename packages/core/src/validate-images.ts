@@ -1,5 +1,6 @@
+import { checkRef, isImageRef } from "./image-refs.ts";
 import { type ImageInfo, inspectImageData } from "./inspect.ts";
-import type { ModelRules } from "./models.ts";
+import { type ModelRules, ownRule } from "./models.ts";
 
 /**
  * inspectImage's reason lists every format it can read ("… (expected PNG, JPEG, WebP or GIF)");
@@ -40,11 +41,21 @@ export async function validateImages(images: unknown, mask: unknown, rules: Mode
     push("image", images, "at least one input image is required");
   } else {
     if (images.length > rules.maxInputImages) {
-      push("image", `${images.length} images`, `at most ${rules.maxInputImages} input images for ${fam}`);
+      const rule = `at most ${rules.maxInputImages} input images for ${fam}`;
+      // 16 is the spec's limit; a family's lower one is gptimg's table
+      push("image", `${images.length} images`, rules.maxInputImages < 16 ? ownRule(rule) : rule);
     }
     let total = 0;
-    for (const [i, input] of images.entries()) {
-      const field = `image[${i}]`;
+    for (const [i, item] of images.entries()) {
+      let field = `image[${i}]`;
+      let input: unknown = item;
+      if (isImageRef(item)) {
+        const c = checkRef(item, `images[${i}]`);
+        if (c.kind === "bad") push(c.field, c.value, c.rule);
+        if (c.kind !== "data") continue; // an https URL or a file id: the provider checks it
+        field = `images[${i}].image_url`;
+        input = c.input;
+      }
       const d = dataOf(input);
       if (!isData(d)) {
         push(field, input, "must be { data: Blob | Uint8Array, name? }");
@@ -57,13 +68,14 @@ export async function validateImages(images: unknown, mask: unknown, rules: Mode
         continue;
       }
       if (!(rules.editFormats as readonly string[]).includes(info.format)) {
-        push(field, label(input, d), `must be ${formats} for ${fam}, judged by content (this is ${info.format})`);
+        const rule = `must be ${formats} for ${fam}, judged by content (this is ${info.format})`;
+        push(field, label(input, d), info.format === "gif" ? rule : ownRule(rule));
       } else if (i === 0) first = info; // the mask is compared only with a usable first image
       if (rules.maxInputImageBytes !== undefined && sizeOf(d) >= rules.maxInputImageBytes) {
-        push(field, label(input, d), `must be smaller than ${rules.maxInputImageBytes / MB} MB for ${fam}`);
+        push(field, label(input, d), ownRule(`must be smaller than ${rules.maxInputImageBytes / MB} MB for ${fam}`));
       }
       if (rules.squareInputs && info.width !== info.height) {
-        push(field, label(input, d), `must be square for ${fam} (is ${info.width}x${info.height})`);
+        push(field, label(input, d), ownRule(`must be square for ${fam} (is ${info.width}x${info.height})`));
       }
     }
     if (total > MAX_TOTAL_BYTES) {
@@ -73,24 +85,33 @@ export async function validateImages(images: unknown, mask: unknown, rules: Mode
   if (mask !== undefined) await validateMask(mask, first, push);
 }
 
-async function validateMask(mask: unknown, first: ImageInfo | undefined, push: Push): Promise<void> {
+async function validateMask(item: unknown, first: ImageInfo | undefined, push: Push): Promise<void> {
+  let mask = item;
+  let field = "mask";
+  if (isImageRef(item)) {
+    const c = checkRef(item, "mask");
+    if (c.kind === "bad") push(c.field, c.value, c.rule);
+    if (c.kind !== "data") return;
+    mask = c.input;
+    field = "mask.image_url";
+  }
   const d = dataOf(mask);
   if (!isData(d)) {
-    push("mask", mask, "must be { data: Blob | Uint8Array, name? }");
+    push(field, mask, "must be { data: Blob | Uint8Array, name? }");
     return;
   }
   const value = label(mask, d);
-  if (sizeOf(d) >= MAX_MASK_BYTES) push("mask", value, `must be smaller than 4 MB (${MAX_MASK_BYTES} bytes)`);
+  if (sizeOf(d) >= MAX_MASK_BYTES) push(field, value, `must be smaller than 4 MB (${MAX_MASK_BYTES} bytes)`);
   const info = await inspectImageData(d);
   if (!info.ok) {
-    push("mask", value, `must be a PNG with an alpha channel (${why(info.reason)})`);
+    push(field, value, `must be a PNG with an alpha channel (${why(info.reason)})`);
     return;
   }
-  if (info.format !== "png") push("mask", value, `must be a PNG with an alpha channel (this is ${info.format})`);
-  else if (!info.hasAlpha) push("mask", value, "must be a PNG with an alpha channel (this PNG has none)");
+  if (info.format !== "png") push(field, value, `must be a PNG with an alpha channel (this is ${info.format})`);
+  else if (!info.hasAlpha) push(field, value, "must be a PNG with an alpha channel (this PNG has none)");
   if (first && (info.width !== first.width || info.height !== first.height)) {
     push(
-      "mask",
+      field,
       value,
       `must have the size of the first image, ${first.width}x${first.height} (is ${info.width}x${info.height})`,
     );

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { concat, ENCODED_24x16, gif, jpeg, png, webpExtended, webpLossy } from "../test-fixtures/images.ts";
 import { ValidationError } from "./errors/index.ts";
+import { ownRule } from "./models.ts";
 import type { EditOptions, GenerateOptions, ValidationIssue } from "./types.ts";
 import { assertValid, validateEditOptions, validateGenerateOptions } from "./validate.ts";
 
@@ -13,7 +14,11 @@ describe("validateGenerateOptions", () => {
     const long = "m".repeat(3000);
     const issues = validateGenerateOptions(loose({ model: long }), long);
     expect(issues).toEqual([
-      { field: "model", value: `${"m".repeat(32)}… (3000 characters)`, rule: "must be at most 128 characters" },
+      {
+        field: "model",
+        value: `${"m".repeat(32)}… (3000 characters)`,
+        rule: expect.stringMatching(/^must be at most 128 characters \(gptimg's limit, not OpenAI's/),
+      },
     ]);
     expect(validateGenerateOptions(loose({ model: "m".repeat(128) }), "m".repeat(128))).toEqual([]);
   });
@@ -73,26 +78,34 @@ describe("validateGenerateOptions", () => {
       {
         field: "prompt",
         value: "x".repeat(32001),
-        rule: "must be at most 32000 characters for gpt-image-2 (got 32001)",
+        rule: ownRule("must be at most 32000 characters for gpt-image-2 (got 32001)"),
       },
     ],
     [
       "long dall-e-3 prompt",
       { prompt: "é".repeat(4001) },
       "dall-e-3",
-      { field: "prompt", value: "é".repeat(4001), rule: "must be at most 4000 characters for dall-e-3 (got 4001)" },
+      {
+        field: "prompt",
+        value: "é".repeat(4001),
+        rule: ownRule("must be at most 4000 characters for dall-e-3 (got 4001)"),
+      },
     ],
     [
       "long dall-e-2 prompt",
       { prompt: "y".repeat(1001) },
       "dall-e-2",
-      { field: "prompt", value: "y".repeat(1001), rule: "must be at most 1000 characters for dall-e-2 (got 1001)" },
+      {
+        field: "prompt",
+        value: "y".repeat(1001),
+        rule: ownRule("must be at most 1000 characters for dall-e-2 (got 1001)"),
+      },
     ],
     ["n = 0", { n: 0 }, undefined, { field: "n", value: 0, rule: "must be an integer from 1 to 10" }],
     ["n = 11", { n: 11 }, undefined, { field: "n", value: 11, rule: "must be an integer from 1 to 10" }],
     ["n = 1.5", { n: 1.5 }, undefined, { field: "n", value: 1.5, rule: "must be an integer from 1 to 10" }],
     ["n = '2'", { n: "2" }, undefined, { field: "n", value: "2", rule: "must be an integer from 1 to 10" }],
-    ["dall-e-3 n = 2", { n: 2 }, "dall-e-3", { field: "n", value: 2, rule: "must be 1 for dall-e-3" }],
+    ["dall-e-3 n = 2", { n: 2 }, "dall-e-3", { field: "n", value: 2, rule: ownRule("must be at most 1 for dall-e-3") }],
     [
       "illegal size",
       { size: "1920x1080" },
@@ -115,7 +128,7 @@ describe("validateGenerateOptions", () => {
       "dall-e-3 jpeg",
       { outputFormat: "jpeg" },
       "dall-e-3",
-      { field: "output_format", value: "jpeg", rule: "must be one of png for dall-e-3" },
+      { field: "output_format", value: "jpeg", rule: ownRule("must be one of png for dall-e-3") },
     ],
     [
       "compression 101",
@@ -145,7 +158,7 @@ describe("validateGenerateOptions", () => {
       "compression on dall-e-2",
       { outputCompression: 50 },
       "dall-e-2",
-      { field: "output_compression", value: 50, rule: "is not supported by dall-e-2" },
+      { field: "output_compression", value: 50, rule: ownRule("is not supported by dall-e-2") },
     ],
     [
       "transparent jpeg",
@@ -173,7 +186,11 @@ describe("validateGenerateOptions", () => {
       "moderation on dall-e-3",
       { moderation: "low" },
       "dall-e-3",
-      { field: "moderation", value: "low", rule: "is not supported by dall-e-3 (gpt-image-2, gpt-image-1 take it)" },
+      {
+        field: "moderation",
+        value: "low",
+        rule: ownRule("is not supported by dall-e-3 (gpt-image-2, gpt-image-1, gpt-image-1-mini take it)"),
+      },
     ],
     [
       "partial_images 4",
@@ -185,20 +202,20 @@ describe("validateGenerateOptions", () => {
       "partial_images on dall-e-3",
       { partialImages: 1, stream: false },
       "dall-e-3",
-      { field: "partial_images", value: 1, rule: "is not supported by dall-e-3" },
+      { field: "partial_images", value: 1, rule: ownRule("is not supported by dall-e-3") },
     ],
     ["stream 'yes'", { stream: "yes" }, undefined, { field: "stream", value: "yes", rule: "must be true or false" }],
     [
       "stream on dall-e-2",
       { stream: true },
       "dall-e-2",
-      { field: "stream", value: true, rule: "is not supported by dall-e-2" },
+      { field: "stream", value: true, rule: ownRule("is not supported by dall-e-2") },
     ],
     [
       "style on gpt-image-2",
       { style: "vivid" },
       undefined,
-      { field: "style", value: "vivid", rule: "is not supported by gpt-image-2 (dall-e-3 takes it)" },
+      { field: "style", value: "vivid", rule: ownRule("is not supported by gpt-image-2 (dall-e-3 takes it)") },
     ],
     [
       "bad style on dall-e-3",
@@ -261,7 +278,7 @@ describe("validateGenerateOptions", () => {
       {
         field: "size",
         value: "2048x2048",
-        rule: "gpt-image-1 supports only 1024x1024, 1536x1024, 1024x1536",
+        rule: ownRule("gpt-image-1 supports only 1024x1024, 1536x1024, 1024x1536"),
         suggestion: "1024x1024",
       },
     ]);
@@ -428,15 +445,19 @@ describe("validateEditOptions", () => {
       "edits on dall-e-3",
       { images: [rgba(4, 4)] },
       "dall-e-3",
-      [{ field: "model", value: "dall-e-3", rule: "dall-e-3 does not support edits" }],
+      [{ field: "model", value: "dall-e-3", rule: ownRule("dall-e-3 does not support edits") }],
     ],
     [
       "a non-square jpeg on dall-e-2",
       { images: [{ data: jpeg({ width: 64, height: 32 }), name: "a.jpg" }] },
       "dall-e-2",
       [
-        { field: "image[0]", value: "a.jpg", rule: "must be PNG for dall-e-2, judged by content (this is jpeg)" },
-        { field: "image[0]", value: "a.jpg", rule: "must be square for dall-e-2 (is 64x32)" },
+        {
+          field: "image[0]",
+          value: "a.jpg",
+          rule: ownRule("must be PNG for dall-e-2, judged by content (this is jpeg)"),
+        },
+        { field: "image[0]", value: "a.jpg", rule: ownRule("must be square for dall-e-2 (is 64x32)") },
       ],
     ],
     [
@@ -447,7 +468,7 @@ describe("validateEditOptions", () => {
         {
           field: "input_fidelity",
           value: "high",
-          rule: "is not supported by dall-e-2 (gpt-image-2, gpt-image-1 take it)",
+          rule: ownRule("is not supported by dall-e-2 (gpt-image-1 takes it)"),
         },
       ],
     ],
@@ -475,7 +496,7 @@ describe("validateEditOptions", () => {
   it("checks dall-e-2 inputs are under 4 MB each", async () => {
     const input = concat(png({ width: 8, height: 8 }), new Uint8Array(4 * MB));
     expect(await validateEditOptions(edit({ images: [{ data: input, name: "x.png" }] }), "dall-e-2")).toEqual([
-      { field: "image[0]", value: "x.png", rule: "must be smaller than 4 MB for dall-e-2" },
+      { field: "image[0]", value: "x.png", rule: ownRule("must be smaller than 4 MB for dall-e-2") },
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { ValidationError } from "./errors/index.ts";
-import { DEFAULT_MODEL, type ModelRules, modelRules } from "./models.ts";
+import { DEFAULT_MODEL, type ModelRules, modelRules, ownRule, rulesFor } from "./models.ts";
 import { type ImageOperation, type ImageOption, optionsFor } from "./options.ts";
 import { resolveSize } from "./sizes.ts";
 import type { EditOptions, GenerateOptions, ValidationIssue } from "./types.ts";
@@ -9,7 +9,7 @@ import { validateImages } from "./validate-images.ts";
 // API reference and error `param`s use, so one message reads the same from CLI, SDK and Worker.
 
 /** extra_body keys that would silently replace a dedicated option (and make dry-runs and results lie). */
-const RESERVED_EXTRA_KEYS = ["prompt", "model", "image", "image[]", "mask"];
+const RESERVED_EXTRA_KEYS = ["prompt", "model", "image", "image[]", "images", "mask"];
 
 type Loose = Record<string, unknown>;
 type Push = (field: string, value: unknown, rule: string, suggestion?: string) => void;
@@ -31,7 +31,7 @@ function codePoints(s: string, limit: number): number {
 }
 
 /** Families that accept some value of an option: named when another family refuses it. */
-const KNOWN_FAMILIES = ["gpt-image-2", "gpt-image-1", "dall-e-3", "dall-e-2"] as const;
+const KNOWN_FAMILIES = ["gpt-image-2", "gpt-image-1", "gpt-image-1-mini", "dall-e-3", "dall-e-2"] as const;
 
 function checkEnum(push: Push, option: ImageOption, value: unknown, rules: ModelRules): void {
   if (value === undefined || !option.modelValues) return;
@@ -40,14 +40,19 @@ function checkEnum(push: Push, option: ImageOption, value: unknown, rules: Model
   const fam = rules.family;
   if (allowed.length === 0) {
     const key = option.modelValues;
-    const takers = KNOWN_FAMILIES.filter((f) => modelRules(f)[key].length > 0);
+    const takers = KNOWN_FAMILIES.filter((f) => {
+      const r = modelRules(f);
+      return r[key].length > 0 && (option.modelField === undefined || r.fields[option.modelField]);
+    });
     push(
       field,
       value,
-      `is not supported by ${fam} (${takers.join(", ")} ${takers.length === 1 ? "takes" : "take"} it)`,
+      ownRule(`is not supported by ${fam} (${takers.join(", ")} ${takers.length === 1 ? "takes" : "take"} it)`),
     );
   } else if (typeof value !== "string" || !allowed.includes(value)) {
-    push(field, value, `must be one of ${list(allowed)}${fam === "unknown" ? "" : ` for ${fam}`}`);
+    const rule = `must be one of ${list(allowed)}${fam === "unknown" ? "" : ` for ${fam}`}`;
+    // a value of the spec's enum that this family's row refuses is gptimg's rule, not the schema's
+    push(field, value, typeof value === "string" && option.values?.includes(value) ? ownRule(rule) : rule);
   }
 }
 
@@ -65,7 +70,7 @@ function checkOption(option: ImageOption, o: Loose, rules: ModelRules, push: Pus
         push(
           "model",
           `${o.model.slice(0, 32)}… (${o.model.length} characters)`,
-          `must be at most ${MAX_MODEL_LENGTH} characters`,
+          `must be at most ${MAX_MODEL_LENGTH} characters (gptimg's limit, not OpenAI's: gateways store the name with every image, and no provider's model name comes near it)`,
         );
       }
       return;
@@ -75,19 +80,23 @@ function checkOption(option: ImageOption, o: Loose, rules: ModelRules, push: Pus
       } else if (rules.maxPromptLength !== undefined) {
         const len = codePoints(o.prompt, rules.maxPromptLength);
         if (len > rules.maxPromptLength) {
-          push("prompt", o.prompt, `must be at most ${rules.maxPromptLength} characters for ${fam} (got ${len})`);
+          push(
+            "prompt",
+            o.prompt,
+            ownRule(`must be at most ${rules.maxPromptLength} characters for ${fam} (got ${len})`),
+          );
         }
       }
       return;
     case "n":
-      if (o.n !== undefined && (!isInt(o.n) || o.n < 1 || o.n > rules.maxN)) {
-        push("n", o.n, rules.maxN === 1 ? `must be 1 for ${fam}` : `must be an integer from 1 to ${rules.maxN}`);
-      }
+      if (o.n !== undefined && (!isInt(o.n) || o.n < 1 || o.n > 10)) push("n", o.n, "must be an integer from 1 to 10");
+      else if (o.n !== undefined && o.n > rules.maxN)
+        push("n", o.n, ownRule(`must be at most ${rules.maxN} for ${fam}`));
       return;
     case "size":
       if (o.size === undefined) return;
       try {
-        resolveSize(o.size as string, o.model as string | undefined);
+        resolveSize(o.size as string, rules);
       } catch (e) {
         if (!(e instanceof ValidationError)) throw e;
         for (const i of e.issues) push(i.field, i.value, i.rule, i.suggestion);
@@ -96,7 +105,7 @@ function checkOption(option: ImageOption, o: Loose, rules: ModelRules, push: Pus
     case "outputCompression":
       if (o.outputCompression === undefined) return;
       if (!rules.fields.outputCompression)
-        push("output_compression", o.outputCompression, `is not supported by ${fam}`);
+        push("output_compression", o.outputCompression, ownRule(`is not supported by ${fam}`));
       else if (!isInt(o.outputCompression) || o.outputCompression < 0 || o.outputCompression > 100) {
         push("output_compression", o.outputCompression, "must be an integer from 0 to 100");
       } else if (format !== "jpeg" && format !== "webp") {
@@ -113,12 +122,12 @@ function checkOption(option: ImageOption, o: Loose, rules: ModelRules, push: Pus
     case "stream":
       if (o.stream === undefined) return;
       if (typeof o.stream !== "boolean") push("stream", o.stream, "must be true or false");
-      else if (o.stream && !rules.fields.stream) push("stream", o.stream, `is not supported by ${fam}`);
+      else if (o.stream && !rules.fields.stream) push("stream", o.stream, ownRule(`is not supported by ${fam}`));
       return;
     case "partialImages":
       // Without stream the spec simply has no partial images to send: not an error.
       if (o.partialImages === undefined) return;
-      if (rules.maxPartialImages === 0) push("partial_images", o.partialImages, `is not supported by ${fam}`);
+      if (rules.maxPartialImages === 0) push("partial_images", o.partialImages, ownRule(`is not supported by ${fam}`));
       else if (!isInt(o.partialImages) || o.partialImages < 0 || o.partialImages > rules.maxPartialImages) {
         push("partial_images", o.partialImages, `must be an integer from 0 to ${rules.maxPartialImages}`);
       }
@@ -169,7 +178,7 @@ export function validateGenerateOptions(opts: GenerateOptions, model?: string): 
   if (!o) return [{ field: "options", value: opts, rule: "must be an object" }];
   checkCommon(
     { ...o, model: model ?? o.model },
-    modelRules(model ?? (o.model as string | undefined)),
+    rulesFor(model ?? (o.model as string | undefined), opts),
     push,
     "generate",
   );
@@ -189,10 +198,10 @@ export async function validateEditOptions(opts: EditOptions, model?: string): Pr
   const o = asLoose(opts);
   if (!o) return [{ field: "options", value: opts, rule: "must be an object" }];
   const name = model ?? (o.model as string | undefined);
-  const rules = modelRules(name);
+  const rules = rulesFor(name, opts);
   checkCommon({ ...o, model: name }, rules, push, "edit");
   // A model without edits gets that one issue rather than a limit of zero images.
-  if (!rules.edits) push("model", name ?? DEFAULT_MODEL, `${rules.family} does not support edits`);
+  if (!rules.edits) push("model", name ?? DEFAULT_MODEL, ownRule(`${rules.family} does not support edits`));
   else await validateImages(o.images, o.mask, rules, push);
   return issues;
 }

@@ -1,4 +1,4 @@
-import { type ModelFields, modelRules, wireQuality } from "./models.ts";
+import { type ModelFields, type ModelRules, rulesFor, wireQuality } from "./models.ts";
 import { IMAGE_OPTION_LIST, type ImageOperation } from "./options.ts";
 import type { RequestForm } from "./options-schema.ts";
 import type { ResolvedProvider } from "./providers.ts";
@@ -17,7 +17,7 @@ const isRuled = (option: string | undefined, fields: ModelFields): option is key
  * The size to send: undefined when not given, "auto" when asked for, else the resolved `WxH`
  * (so "16:9" goes out as "1536x864"). Throws `ValidationError` for an illegal size.
  */
-export function wireSize(size: string | undefined, model: string): string | undefined {
+export function wireSize(size: string | undefined, model: string | ModelRules): string | undefined {
   if (size === undefined) return undefined;
   return resolveSize(size, model).size;
 }
@@ -35,15 +35,16 @@ export function wireOptions(
   operation: ImageOperation,
   form: RequestForm = "json",
 ): Record<string, unknown> {
-  const { fields } = modelRules(model);
+  const rules = rulesFor(model, opts);
+  const { fields } = rules;
   const out: Record<string, unknown> = {};
   for (const option of FIELD_OPTIONS) {
     let value: unknown = opts[option.key];
     if (value === undefined || !option.operations.includes(operation)) continue;
     if (isRuled(option.modelField, fields) && !fields[option.modelField]) continue;
     if (form === "multipart" && option.multipartEdit === false) continue;
-    if (option.key === "size") value = wireSize(value as string, model);
-    if (option.key === "quality") value = wireQuality(model, value as string);
+    if (option.key === "size") value = wireSize(value as string, rules);
+    if (option.key === "quality") value = wireQuality(rules, value as string);
     if (value === undefined) continue;
     out[option.key === "outputFormat" ? p.fields.outputFormat : option.wire] = value;
   }
@@ -71,7 +72,7 @@ export function unsentOptions(
   opts: GenerateOptions & Partial<EditOptions>,
   form: RequestForm = "json",
 ): UnsentOption[] {
-  const rules = modelRules(model);
+  const rules = rulesFor(model, opts);
   const out: UnsentOption[] = [];
   for (const option of FIELD_OPTIONS) {
     const value: unknown = opts[option.key];

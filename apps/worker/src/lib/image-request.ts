@@ -1,4 +1,5 @@
 import {
+  type EditFileOptions,
   type EditOptions,
   type GenerateOptions,
   IMAGE_OPTION_LIST,
@@ -162,11 +163,11 @@ export async function parseEditForm(
   form: FormData,
   defaultModel: string,
   extras: ExtraFields = {},
-): Promise<ParsedImageRequest<EditOptions>> {
+): Promise<ParsedImageRequest<EditFileOptions>> {
   const issues: ValidationIssue[] = [];
   const opts: Record<string, unknown> = {};
   const out: Out = { extra: {} };
-  const images: EditOptions["images"] = [];
+  const images: EditFileOptions["images"] = [];
   for (const [field, value] of form.entries()) {
     if (field === "image" || field === "image[]" || field === "mask") {
       if (typeof value === "string") {
@@ -192,7 +193,7 @@ export async function parseEditForm(
     issues.push({ field: "image", value: images.length, rule: `at most ${MAX_IMAGES} images` });
   opts.images = images;
   opts.model ??= defaultModel;
-  const options = opts as unknown as EditOptions;
+  const options = opts as unknown as EditFileOptions;
   if (!issues.length) issues.push(...(await validateEditOptions(options, options.model)));
   return finish(options, out, issues);
 }

@@ -1,5 +1,6 @@
 import {
   AbortedError,
+  type EditFileOptions,
   type EditOptions,
   extensionFor,
   type GeneratedImage,
@@ -76,7 +77,8 @@ export async function planRun(
   const jobId = randomId("job");
   const date = new Date();
   const model = options.model ?? env.PROVIDER_MODEL;
-  const edit = kind === "edit" ? (options as EditOptions) : undefined;
+  // the routes parse edits to bytes (files, or references fetched): nothing here is a reference
+  const edit = kind === "edit" ? (options as EditFileOptions) : undefined;
   const placeholder = "_";
   const inputs = edit
     ? (
