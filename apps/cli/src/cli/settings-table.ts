@@ -1,8 +1,26 @@
+import { PROFILE_NAMES, PROFILES } from "@gptimg/core";
+
 /**
  * Where each setting comes from, highest first within a row: the flag, then the variables in
  * the order listed (each read from the environment, then from `./.env`), then the config file.
  * `gptimg help config` prints it and docs/cli.md carries the same table (a test compares them).
  */
+/**
+ * Each profile's own key variable and where it may go, from core's `PROFILES`, e.g.
+ * "OPENAI_API_KEY (only to OPENAI_BASE_URL when that is set, else only to api.openai.com)".
+ */
+function profileKeyVariables(): string {
+  return PROFILE_NAMES.flatMap((name) => {
+    const { keyVariable, baseUrlVariable, baseUrl } = PROFILES[name];
+    if (keyVariable === undefined || baseUrl === undefined) return [];
+    const host = new URL(baseUrl).host;
+    const where = baseUrlVariable ? `${baseUrlVariable} when that is set, else only to ${host}` : host;
+    // the WellAPI seed's rule (config/provider-settings.ts): its key alone picks its profile
+    const picks = name === "wellapi" ? "; when no other key is set it selects the wellapi profile" : "";
+    return [`${keyVariable} (only to ${where}${picks})`];
+  }).join("; ");
+}
+
 export interface SettingRow {
   setting: string;
   flag: string;
@@ -23,8 +41,7 @@ export const SETTINGS: readonly SettingRow[] = [
   {
     setting: "API key",
     flag: "--api-key",
-    variables:
-      "GPTIMG_API_KEY (to the base URL in use); GPT_IMAGE2_API_KEY (only to GPT_IMAGE2_BASE_URL); OPENAI_API_KEY (only to OPENAI_BASE_URL when that is set, else only to api.openai.com); WELLAPI_API_KEY (only to wellapi.ai; when no other key is set it selects the wellapi profile). A key from the environment never goes to a base URL only ./.env names",
+    variables: `GPTIMG_API_KEY (to the base URL in use); GPT_IMAGE2_API_KEY (only to GPT_IMAGE2_BASE_URL); ${profileKeyVariables()}. A key from the environment never goes to a base URL only ./.env names`,
     config: "providers.NAME.apiKey or keyEnv (only to that provider's own base URL)",
   },
   {

@@ -14,6 +14,7 @@ describe("generated documentation", () => {
   });
 
   it("docs/cli.md carries the settings table of gptimg help config", () => {
+    // regenerate with: npx tsx apps/cli/scripts/skill-references.ts
     expect(readFileSync(join(root, "docs/cli.md"), "utf8")).toContain(settingsMarkdown());
   });
 });
