@@ -5,17 +5,18 @@ import wrangler from "../wrangler.jsonc?raw";
 import { SECRET_NAMES } from "./env.ts";
 import envSource from "./env.ts?raw";
 
-/** The members of `interface Env` in env.ts: name, doc comment, type. */
-function envMembers(): { name: string; doc: string; type: string }[] {
+/** The members of `interface Env` in env.ts: name, doc comment, type, whether optional. */
+function envMembers(): { name: string; doc: string; type: string; optional: boolean }[] {
   const start = envSource.indexOf("export interface Env {");
   const body = envSource.slice(start, envSource.indexOf("\n}\n", start));
   const members = [
-    ...body.matchAll(/\/\*\*([\s\S]*?)\*\/\s*\n\s*(\[key: `?[A-Z_]+\$\{string\}`?\]|[A-Z][A-Z0-9_]*)\??:\s*([^;]+);/g),
+    ...body.matchAll(/\/\*\*([\s\S]*?)\*\/\s*\n\s*(\[key: `?[A-Z_]+\$\{string\}`?\]|[A-Z][A-Z0-9_]*)(\??):\s*([^;]+);/g),
   ];
   return members.map((m) => ({
     name: (m[2] as string).replace(/^\[key: `([A-Z_]+)\$\{string\}`\]$/, "$1<NAME>"),
     doc: (m[1] as string).replace(/\s*\n\s*\*\s?/g, " ").trim(),
-    type: (m[3] as string).trim(),
+    type: (m[4] as string).trim(),
+    optional: m[3] === "?",
   }));
 }
 
@@ -62,6 +63,9 @@ describe("Env, the one declaration of bindings, vars and secrets", () => {
     const { bindings, vars } = wranglerNames();
     expect(bindings.filter((b) => !names("binding").includes(b))).toEqual([]);
     expect(vars.filter((v) => !names("Var").includes(v))).toEqual([]);
+    // a Var the code reads without a fallback (declared without `?`) must have its value there
+    const required = members.filter((m) => kind(m.doc) === "Var" && !m.optional).map((m) => m.name);
+    expect(required.filter((v) => !vars.includes(v))).toEqual([]);
   });
 
   it(".dev.vars.example lists every secret and nothing Env does not declare", () => {

@@ -66,7 +66,7 @@ describe("parseChatTeams", () => {
   it.each([
     ["not json", "CHAT_TEAMS: must be a JSON object"],
     ["[]", "CHAT_TEAMS: must be a JSON object"],
-    ['{"irc:x":{"team":"a"}}', 'CHAT_TEAMS key "irc:x": must be <slack|discord|telegram|feishu>:<scope>[:<channel>]'],
+    ['{"irc:x":{"team":"a"}}', `CHAT_TEAMS key "irc:x": must be <${PLATFORM_NAMES.join("|")}>:<scope>[:<channel>]`],
     ['{"slack:T1":{}}', "CHAT_TEAMS[slack:T1].team undefined: must be a name of 1-64 letters, digits, . _ : @ -"],
     [
       '{"slack:T1":{"team":"a b"}}',
