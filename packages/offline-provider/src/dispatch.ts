@@ -2,6 +2,7 @@ import type { ParsedBody } from "./body.ts";
 import { handleChat } from "./chat.ts";
 import { HttpError } from "./errors.ts";
 import { handleImages } from "./images.ts";
+import { jsonEditInputs } from "./json-edit.ts";
 import { type FileStore, json, type Mutations, type Reply } from "./reply.ts";
 import { modelsReply, type Route } from "./routes.ts";
 
@@ -24,21 +25,29 @@ const errorBody = (message: string, code: string | null) => ({
 export async function dispatch(r: Route, c: DispatchContext): Promise<Reply> {
   switch (r.kind) {
     case "generation":
-    case "edit":
-      if (r.kind === "edit" && c.body.files.length === 0 && !c.contentType.startsWith("multipart/")) {
-        throw new HttpError(400, "Invalid Content-Type header: /images/edits expects multipart/form-data.", {
-          code: "invalid_content_type",
-        });
+    case "edit": {
+      let { fields, files } = c.body;
+      if (r.kind === "edit" && !c.contentType.startsWith("multipart/")) {
+        // the spec's JSON edit form (EditImageBodyJsonParam); anything else is refused
+        if (!/^application\/json/i.test(c.contentType)) {
+          throw new HttpError(
+            400,
+            "Invalid Content-Type header: /images/edits expects multipart/form-data or application/json.",
+            { code: "invalid_content_type" },
+          );
+        }
+        ({ fields, files } = await jsonEditInputs(fields, c.store));
       }
       return handleImages({
         kind: r.kind,
-        fields: c.body.fields,
-        files: c.body.files,
+        fields,
+        files,
         defaultModel: r.model ?? "gpt-image-2",
         mutations: c.mutations,
         store: c.store,
         baseUrl: c.baseUrl,
       });
+    }
     case "chat":
       return handleChat(c.body.fields, c.mutations);
     case "models":

@@ -199,10 +199,10 @@ describe("POST /v1/images/edits", () => {
     expect(error.message).toMatch(message);
   });
 
-  it("rejects a JSON body", async () => {
+  it("reads a JSON body as the spec's JSON edit form (images by reference)", async () => {
     const res = await postJson(`${provider.url}/images/edits`, { prompt: "x" });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/multipart\/form-data/);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/'images'/);
   });
 
   it("rejects a malformed multipart body", async () => {
