@@ -61,7 +61,9 @@ function validationMessage(x: ErrorLike): string | undefined {
     .map((issue, i) => {
       const { suggestion, ...rest } = issue;
       const shown = suggestion !== undefined && lastWith(i) ? { ...rest, suggestion } : rest;
-      return formatIssue({ ...shown, field: flagForField(issue.field) });
+      // core names its override by the option; at the terminal it is a flag
+      const rule = shown.rule.replace("skipModelRules lets", "--skip-model-rules lets");
+      return formatIssue({ ...shown, rule, field: flagForField(issue.field) });
     })
     .join("\n");
 }

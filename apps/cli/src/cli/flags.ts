@@ -54,6 +54,10 @@ const CLI_FLAGS = {
     help: "extra body field (value parsed as JSON when it parses)",
   },
   "extra-json": { type: "string", value: "JSON", help: "extra body fields as one JSON object" },
+  "skip-model-rules": {
+    type: "boolean",
+    help: "send what gptimg's model table refuses (a size, value or limit it says is not the model's) and let the provider decide",
+  },
   // output
   out: {
     type: "string",
@@ -86,7 +90,7 @@ const CLI_FLAGS = {
     type: "string",
     multiple: true,
     value: "URL",
-    help: "reference image by http(s) URL (repeatable): downloaded and sent as an edit with the prompt",
+    help: "reference image by http(s) URL (repeatable), edited with the prompt: sent by URL (the JSON edit form) when the provider takes it, else downloaded and sent as a file",
   },
   endpoint: { type: "string", value: "URL", help: "team Worker endpoint (the Worker route)" },
   token: { type: "string", value: "TOKEN", help: "team token for --endpoint (prefer GPTIMG_TOKEN)" },
@@ -171,7 +175,7 @@ export const GROUPS = {
   route: ROUTE,
   output: OUTPUT,
   /** image options of both generate and edit, with the CLI's prompt and extra-body flags */
-  image: ["prompt-file", ...imageFlagsOf("both"), "extra", "extra-json"] as FlagName[],
+  image: ["prompt-file", ...imageFlagsOf("both"), "extra", "extra-json", "skip-model-rules"] as FlagName[],
   /** image options only generations take (style) */
   generate: imageFlagsOf("generate"),
   /** edit inputs and edit-only options */

@@ -16,6 +16,7 @@ const PROVIDER_FIELDS: Record<string, KeyPath["kind"]> = {
   keyEnv: "string",
   model: "string",
   fixedModel: "boolean",
+  jsonEdits: "boolean",
   extraBody: "object",
   fallbacks: "list",
   "paths.generations": "string",

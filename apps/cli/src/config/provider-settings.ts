@@ -127,6 +127,7 @@ function toProviderConfig(
     ...(key ? { apiKey: key } : {}),
     ...(entry.model ? { model: entry.model } : {}),
     ...(entry.fixedModel ? { fixedModel: true } : {}),
+    ...(entry.jsonEdits !== undefined ? { jsonEdits: entry.jsonEdits } : {}),
     ...(entry.paths ? { paths: entry.paths } : {}),
     ...(entry.fields ? { fields: entry.fields } : {}),
     ...(entry.extraBody ? { extraBody: entry.extraBody } : {}),

@@ -40,6 +40,8 @@ export interface ProviderEntry {
   fallbacks?: string[];
   paths?: { generations?: string; edits?: string; chat?: string; models?: string };
   fields?: { outputFormat?: string; image?: string; mask?: string };
+  /** whether its edits endpoint takes the spec's JSON edit form (image URLs by reference); default from the profile */
+  jsonEdits?: boolean;
   /** request defaults (quality, size, format…) that flags override */
   defaults?: ProviderDefaults;
 }
@@ -92,6 +94,7 @@ const PROVIDER_KEYS = new Set([
   "fallbacks",
   "paths",
   "fields",
+  "jsonEdits",
   "defaults",
 ]);
 
@@ -162,6 +165,9 @@ function checkProvider(name: string, p: unknown, all: Record<string, unknown>, i
   }
   if (p.keyEnv !== undefined && !(isStr(p.keyEnv) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(p.keyEnv))) {
     issues.push({ field: `${at}.keyEnv`, rule: "must be an environment variable name" });
+  }
+  if (p.jsonEdits !== undefined && typeof p.jsonEdits !== "boolean") {
+    issues.push({ field: `${at}.jsonEdits`, rule: "must be true or false" });
   }
   if (p.fixedModel !== undefined && typeof p.fixedModel !== "boolean") {
     issues.push({ field: `${at}.fixedModel`, rule: "must be true or false" });

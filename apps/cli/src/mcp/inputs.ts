@@ -33,8 +33,10 @@ export interface FetchedInputs {
 }
 
 /**
- * Downloads URL inputs and decodes data URLs (50 MB in total) into a private temp directory so
- * the edit reads them as files; paths and `auto` pass through. `cleanup` removes the downloads.
+ * Decodes data URLs (and downloads a mask URL), 50 MB in total, into a private temp directory so
+ * the edit reads them as files; paths, image URLs and `auto` pass through to the edit, which
+ * sends https URLs by reference or downloads them as `gptimg edit -i URL` does. `cleanup`
+ * removes what was written.
  */
 export async function fetchInputs(
   images: string[],
@@ -69,6 +71,9 @@ export async function fetchInputs(
     }
     const url = inputUrl(value, field);
     if (!url) return value;
+    // an image URL goes on as the CLI's own -i takes it: by reference where the provider takes
+    // the spec's JSON edit form, else downloaded there (one path for `gptimg edit` and the tool)
+    if (field !== "mask") return url.href;
     let res: Response;
     try {
       res = await fetch(url, { signal, redirect: "follow" });

@@ -4,6 +4,7 @@ import {
   buildEditRequest,
   buildGenerateRequest,
   type EditOptions,
+  editRequestForm,
   extensionFor,
   type GenerateOptions,
   resolveProvider,
@@ -29,7 +30,7 @@ import { formatFromOut, mismatchWarnings } from "./asked.ts";
 import { runDirect } from "./direct.ts";
 import { printDryRun } from "./dry-run.ts";
 import { type Envelope, type OutputMode, printEnvelope } from "./envelope.ts";
-import { readEditInputs } from "./inputs.ts";
+import { editFormNote, readEditInputs, takesReferences } from "./inputs.ts";
 import { editOptions, generateOptions } from "./options.ts";
 import { resolveRoute, workerToken } from "./route.ts";
 import { ImageSaver } from "./saver.ts";
@@ -81,7 +82,16 @@ export async function executeImage(
   const out = str(values, "out");
   if (kind === "edit") {
     const urls = list(values, "image-url");
-    const { images, mask } = await readEditInputs(list(values, "image"), str(values, "mask"), io.cwd, urls, io.signal);
+    // https URLs go by reference when the provider takes the spec's JSON edit form; else downloaded
+    const byReference = route.kind === "direct" && takesReferences(route.primary);
+    const { images, mask } = await readEditInputs(
+      list(values, "image"),
+      str(values, "mask"),
+      io.cwd,
+      urls,
+      io.signal,
+      byReference,
+    );
     opts = editOptions(opts, images, mask);
   } else if (str(values, "mask") !== undefined) {
     throw usageError("--mask: needs input images (-i IMAGE or --image-url URL)");
@@ -108,9 +118,11 @@ export async function executeImage(
   assertValid(issues);
   // Options the request leaves out (the model or the form has no such field) are said, never dropped silently.
   if (route.kind === "direct") {
-    for (const u of unsentOptions(model, opts, kind === "edit" ? "multipart" : "json")) {
+    const form = kind === "edit" ? editRequestForm(route.primary, opts as EditOptions) : "json";
+    for (const u of unsentOptions(model, opts, form)) {
       io.err(`note: ${u.field} ${String(u.value)} is not sent: ${u.reason}`);
     }
+    if (kind === "edit" && dryRun) io.err(`note: ${editFormNote(route.primary, opts as EditOptions, form)}`);
   }
 
   if (dryRun) {

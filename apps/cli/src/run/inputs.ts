@@ -1,6 +1,17 @@
 import { readFile, stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
-import { autoMaskFor, type ImageInput, inspectImage, networkErrorDetail, readAtMost } from "@gptimg/core";
+import {
+  autoMaskFor,
+  type EditOptions,
+  type ImageInput,
+  type ImageRef,
+  inspectImage,
+  isImageRef,
+  networkErrorDetail,
+  type RequestForm,
+  type ResolvedProvider,
+  readAtMost,
+} from "@gptimg/core";
 import { CliError, usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { fsReason } from "../files/fs-reason.ts";
@@ -29,7 +40,10 @@ async function load(path: string): Promise<ImageInput> {
 
 /**
  * Reads the edit inputs after checking their count and total size from the file system, so a
- * 17th image or a 2 GB file fails at once without being loaded.
+ * 17th image or a 2 GB file fails at once without being loaded. With `byReference` (the
+ * provider takes the spec's JSON edit form) an https URL stays a reference the provider fetches;
+ * otherwise, and for http URLs or with `--mask auto` (which needs the first image's size), it is
+ * downloaded here.
  */
 export async function readEditInputs(
   imagePaths: string[],
@@ -37,7 +51,8 @@ export async function readEditInputs(
   cwd: string,
   imageUrls: string[] = [],
   signal?: AbortSignal,
-): Promise<{ images: ImageInput[]; mask: ImageInput | undefined }> {
+  byReference = false,
+): Promise<{ images: (ImageInput | ImageRef)[]; mask: ImageInput | undefined }> {
   // -i takes files and http(s) URLs alike, in order; --image-url values come after them
   const all = [...imagePaths, ...imageUrls];
   if (all.length === 0) throw usageError("image: missing; pass at least one -i IMAGE");
@@ -57,11 +72,15 @@ export async function readEditInputs(
   const auto = maskPath?.toLowerCase() === "auto";
   const maskFull = maskPath === undefined || auto ? undefined : resolve(cwd, maskPath);
   if (maskFull) await sizeOf(maskFull, "mask");
-  const images: ImageInput[] = [];
+  const images: (ImageInput | ImageRef)[] = [];
   let left = MAX_TOTAL_BYTES - total;
   for (const [i, url] of urls.entries()) {
     if (!url) {
       images.push(await load(paths[i]!));
+      continue;
+    }
+    if (byReference && !auto && url.protocol === "https:") {
+      images.push({ imageUrl: url.href });
       continue;
     }
     const image = await download(url, `image[${i}]`, left, signal);
@@ -69,7 +88,8 @@ export async function readEditInputs(
     images.push(image);
   }
   // the automatic mask takes the size of the first image, the one a mask applies to
-  const mask = auto ? await autoMaskFor(images[0]!) : maskFull ? await load(maskFull) : undefined;
+  // (with auto nothing stays a reference)
+  const mask = auto ? await autoMaskFor(images[0] as ImageInput) : maskFull ? await load(maskFull) : undefined;
   return { images, mask };
 }
 
@@ -110,4 +130,20 @@ async function download(url: URL, label: string, max: number, signal?: AbortSign
   if (!info.ok) throw usageError(`${label} ${shown}: not an image (${info.reason})`);
   const name = basename(url.pathname) || `${label.replace(/\W/g, "")}.${info.format}`;
   return { data: bytes, name };
+}
+
+/** Whether a provider takes image URLs as references: the JSON edit form, or a chat message. */
+export const takesReferences = (p: ResolvedProvider): boolean => p.jsonEdits || p.protocol === "chat";
+
+/** What a dry-run says about how an edit's inputs travel. */
+export function editFormNote(p: ResolvedProvider, opts: EditOptions, form: RequestForm): string {
+  const byUrl = opts.images.filter(isImageRef).length;
+  if (form === "json" && p.protocol !== "chat") {
+    return `the edit is sent as JSON (the spec's JSON edit form): ${byUrl} image(s) by URL for provider ${p.name} to fetch, files as data URLs`;
+  }
+  if (form === "json") return `the edit is sent as a chat message: ${byUrl} image(s) by URL`;
+  const why = takesReferences(p)
+    ? "no https URL among the inputs"
+    : `provider ${p.name} (profile ${p.profile}) does not take the JSON edit form, so URLs were downloaded`;
+  return `the edit is sent as multipart files (${why})`;
 }

@@ -87,6 +87,7 @@ export function generateOptions(
   }
   const extra = extraBody(values);
   if (extra) opts.extraBody = extra;
+  if (flag(values, "skip-model-rules")) opts.skipModelRules = true;
   if (opts.stream === true) opts.partialImages ??= 2;
   return opts as unknown as GenerateOptions;
 }

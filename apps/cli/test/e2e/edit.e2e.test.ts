@@ -1,4 +1,6 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type OfflineProvider, startOfflineProvider } from "@gptimg/offline-provider";
 import sharp from "sharp";
@@ -135,5 +137,75 @@ describe("gptimg edit", () => {
     const onGenerate = await run(["generate", "x", "--mask", "auto"], { env, cwd: dir });
     expect(onGenerate.code).toBe(2);
     expect(onGenerate.stderr).toContain("--mask: needs input images");
+  });
+});
+
+describe("gptimg edit --image-url: the spec's JSON edit form where the provider takes it", () => {
+  let images: Server;
+  let refUrl: string;
+  beforeAll(async () => {
+    const ref = readFileSync(join(dir, "ref.png"));
+    images = createServer((_req, res) => res.writeHead(200, { "content-type": "image/png" }).end(ref));
+    await new Promise<void>((r) => images.listen(0, "127.0.0.1", r));
+    refUrl = `http://127.0.0.1:${(images.address() as AddressInfo).port}/ref.png`;
+  });
+  afterAll(() => new Promise((r) => images.close(r)));
+
+  it("openai: an https URL goes by reference, a file as a data URL, moderation with them; --dry-run says so", async () => {
+    const url = "https://images.example.com/cat.png";
+    const r = await run(
+      ["edit", "x", "--image-url", url, "-i", "dog.png", "--moderation", "low", "--dry-run", "--json"],
+      {
+        env,
+        cwd: dir,
+      },
+    );
+    expect(r.code).toBe(0);
+    const body = envelope(r).request.body;
+    // -i files come first, --image-url values after them
+    expect(body.images).toEqual([
+      { image_url: expect.stringMatching(/^data:image\/png;base64,… \(\d+ bytes\)$/) },
+      { image_url: url },
+    ]);
+    expect(body.moderation).toBe("low");
+    expect(r.stderr).toMatch(/note: the edit is sent as JSON \(the spec's JSON edit form\): 1 image\(s\) by URL/);
+    expect(provider.count()).toBe(0);
+  });
+
+  it("a provider without the JSON form gets the image downloaded and sent as a file; --dry-run says so", async () => {
+    const config = join(dir, "compat.json");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        provider: "compat",
+        providers: { compat: { profile: "openai-compatible", baseUrl: provider.url, apiKey: CANARY } },
+      }),
+    );
+    const r = await run(["edit", "x", "--image-url", refUrl, "--config", config, "--dry-run"], { env: {}, cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^image=@ref\.png \(image\/png, \d+ bytes\)$/m);
+    expect(r.stderr).toMatch(
+      /sent as multipart files \(provider compat \(profile openai-compatible\) does not take the JSON edit form/,
+    );
+  });
+
+  it("a refusal from gptimg's model table names --skip-model-rules, which sends the request anyway", async () => {
+    const bad = await run(["generate", "x", "--model", "gpt-image-1", "-s", "2048x2048", "--dry-run"], {
+      env,
+      cwd: dir,
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(
+      /gpt-image-1 supports only .*\(gptimg's model table; --skip-model-rules lets the provider decide\)/,
+    );
+    const ok = await run(
+      ["generate", "x", "--model", "gpt-image-1", "-s", "2048x2048", "--skip-model-rules", "--dry-run", "--json"],
+      {
+        env,
+        cwd: dir,
+      },
+    );
+    expect(ok.code).toBe(0);
+    expect(envelope(ok).request.body).toMatchObject({ model: "gpt-image-1", size: "2048x2048" });
   });
 });

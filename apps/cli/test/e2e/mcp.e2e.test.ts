@@ -172,6 +172,28 @@ describe("gptimg mcp over stdio (compiled binary)", () => {
     expect(sent.files.filter((f) => f.field.startsWith("image"))).toHaveLength(3);
   });
 
+  it("edit_image with mask auto sends a fully transparent mask of the first image's size", async () => {
+    const r = await call(s, "edit_image", { prompt: "make it night", images: [inputsUrl], mask: "auto" });
+    expect(r.isError).toBeFalsy();
+    const sent = provider.requests.at(-1)!;
+    const mask = sent.files.find((f) => f.field === "mask");
+    expect(mask).toMatchObject({ type: "image/png" });
+    expect(st(r).images[0]).toMatchObject({ width: 1024, height: 1024 });
+  });
+
+  it("edit_image sends an https input by reference (the spec's JSON edit form), as gptimg edit does", async () => {
+    const url = "https://images.example.com/dog.png";
+    const r = await call(s, "edit_image", { prompt: "add a hat", images: [url] });
+    const sent = provider.requests.at(-1)!;
+    expect(sent.path).toBe("/v1/images/edits");
+    expect(sent.headers["content-type"]).toMatch(/^application\/json/);
+    expect(sent.fields).toMatchObject({ images: [{ image_url: url }] });
+    // the offline provider fetches nothing from the internet: its 400 comes back as a tool error
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/fetches nothing from the internet/);
+    noCanary(s, r);
+  });
+
   it("a bad size is an isError result naming the nearest legal size; nothing is sent", async () => {
     const before = provider.count();
     const r = await call(s, "generate_image", { prompt: "x", size: "1920x1080" });
