@@ -1,11 +1,11 @@
 import { assertValid, sizeFor, validateEditOptions, validateGenerateOptions } from "@gptimg/core";
 import type { Env } from "../env.ts";
+import { keyReused, MAX_IDEMPOTENCY_KEY_LENGTH } from "../lib/idempotency-key.ts";
 import { dataSha256Hex, type InputData } from "../lib/image-input.ts";
 import { planInputs, promptHash, putInputs } from "../lib/storage.ts";
 import { randomId, sha256Hex } from "../lib/tokens.ts";
 import { checkCallbackUrl } from "./callback.ts";
 import { canonicalJson } from "./hash.ts";
-import { keyReused, MAX_IDEMPOTENCY_KEY_LENGTH } from "./idempotency-key.ts";
 import { failJob, getJob, getJobByIdempotencyKey, insertJob, type KeyOwner } from "./repo.ts";
 import type { ChatDelivery, JobKind, JobOwner, JobRequest, JobRow } from "./types.ts";
 

@@ -1,6 +1,7 @@
 /**
  * Admission of a synchronous image request in one D1 round trip: the token (revocation and
- * expiry read afresh on every request), the model allow-list, the daily image quota, the rpm
+ * expiry read afresh on every request; a console session's request names it by its session, which
+ * is read in the same statement), the model allow-list, the daily image quota, the rpm
  * window and the job row are one `DB.batch`, one transaction. Each write is conditioned in SQL
  * on the ones before it, so a refused request leaves nothing behind: no hold, no rpm count, no row.
  *
@@ -13,15 +14,23 @@
  */
 import type { Member } from "./context.ts";
 import { HttpError } from "./errors.ts";
+import {
+  claimStatements,
+  dropRefusedClaimStatement,
+  holdsClaimSql,
+  type KeyedRequest,
+  keyOutcome,
+  type StoredResponse,
+} from "./idempotent-responses.ts";
 import { countedSql, dayParams, HOLD_TTL_SECONDS } from "./quota.ts";
 import {
   fromLiveTokenSql,
   fromTokenSql,
-  type TokenRow,
-  tokenByHashStatement,
+  memberFromRead,
+  type TokenReadRow,
+  type TokenRef,
   tokenColumnSql,
-  tokenRefusal,
-  toMember,
+  tokenReadStatement,
 } from "./token-repo.ts";
 import { randomId } from "./tokens.ts";
 
@@ -44,51 +53,67 @@ export interface Admission {
   holdId: string;
 }
 
+/** A keyed request whose key already holds an answer: replay it; nothing was taken or written. */
+export interface Replay {
+  member: Member;
+  replay: { status: number; stored: StoredResponse };
+}
+
 /**
  * Checks the token, model, quota and rpm limit and inserts the job row, all in one D1 batch.
- * Refusals, in this order: 401 `auth` (unknown, revoked or expired token), 403 `permission`
- * (model), 429 `quota_exceeded`, 429 `rate_limited` with Retry-After. A request refused for quota
+ * Refusals, in this order: 401 `auth` (unknown, revoked or expired token or session), 403
+ * `permission` (an admin's session; the model), 429 `quota_exceeded`, 429 `rate_limited` with Retry-After. A request refused for quota
  * does not count toward the rpm limit; one refused for rpm takes no images.
+ *
+ * With an `Idempotency-Key` (`keyed`), the key is claimed in the same batch, after the token and
+ * before the hold, which requires the claim: a key that already holds an answer yields a `Replay`
+ * (before the model, quota and rpm are looked at, as the first request met them), a 409 when
+ * another body or a running request holds it, and a refused request gives its claim back.
  * @example
- * const { member, holdId } = await admitImageRequest(env.DB, tokenHash, job);
+ * const { member, holdId } = await admitImageRequest(env.DB, c.get("credential"), job);
  */
 export async function admitImageRequest(
   db: D1Database,
-  tokenHash: string,
+  ref: TokenRef,
   job: AdmittedJob,
+  keyed?: KeyedRequest,
   now = Math.floor(Date.now() / 1000),
-): Promise<Admission> {
+): Promise<Admission | Replay> {
   const holdId = randomId("hold");
   const windowStart = now - (now % 60);
   const [day, dayStart] = dayParams(now);
+  const { by } = ref;
+  const claim = keyed ? claimStatements(db, ref, keyed, job.id, now) : [];
   const stmts = [
-    tokenByHashStatement(db, tokenHash),
+    tokenReadStatement(db, ref),
+    ...claim,
     db
-      .prepare(`DELETE FROM rate_windows WHERE token_id = ${tokenColumnSql("id", 1)} AND window_start < ?2`)
-      .bind(tokenHash, windowStart),
+      .prepare(`DELETE FROM rate_windows WHERE token_id = ${tokenColumnSql("id", 1, by)} AND window_start < ?2`)
+      .bind(ref.value, windowStart),
     db
       .prepare(
         `INSERT INTO quota_holds (id, token_id, team, member, images, expires_at)
-         SELECT ?1, t.id, NULL, NULL, ?2, ?3 + ${HOLD_TTL_SECONDS} ${fromLiveTokenSql("t", 4, 3, 5)}
-           AND (t.daily_image_quota IS NULL OR ?2 + ${countedSql("token_id = t.id", 6)} <= t.daily_image_quota)`,
+         SELECT ?1, t.id, NULL, NULL, ?2, ?3 + ${HOLD_TTL_SECONDS} ${fromLiveTokenSql("t", 4, by, 3, 5)}
+           AND (t.daily_image_quota IS NULL OR ?2 + ${countedSql("token_id = t.id", 6)} <= t.daily_image_quota)
+           ${keyed ? `AND ${holdsClaimSql("t", 9, 10)}` : ""}`,
       )
-      .bind(holdId, job.n, now, tokenHash, job.model, day, dayStart, now),
+      .bind(holdId, job.n, now, ref.value, job.model, day, dayStart, now, ...(keyed ? [keyed.key, job.id] : [])),
     // counts only requests that hold their images: the SELECT yields no row otherwise
     db
       .prepare(
         `INSERT INTO rate_windows (token_id, window_start, count)
-         SELECT t.id, ?2, 1 ${fromTokenSql("t", 1)}
+         SELECT t.id, ?2, 1 ${fromTokenSql("t", 1, by)}
          AND t.rpm IS NOT NULL AND EXISTS (SELECT 1 FROM quota_holds WHERE id = ?3)
          ON CONFLICT (token_id, window_start) DO UPDATE SET count = count + 1 RETURNING count`,
       )
-      .bind(tokenHash, windowStart, holdId),
+      .bind(ref.value, windowStart, holdId),
     db
       .prepare(
         `DELETE FROM quota_holds WHERE id = ?1
-         AND (SELECT w.count FROM rate_windows w WHERE w.token_id = ${tokenColumnSql("id", 2)} AND w.window_start = ?3)
-           > ${tokenColumnSql("rpm", 2)}`,
+         AND (SELECT w.count FROM rate_windows w WHERE w.token_id = ${tokenColumnSql("id", 2, by)} AND w.window_start = ?3)
+           > ${tokenColumnSql("rpm", 2, by)}`,
       )
-      .bind(holdId, tokenHash, windowStart),
+      .bind(holdId, ref.value, windowStart),
     db
       .prepare(
         `INSERT INTO jobs (id, team, member, token_id, kind, status, model, request_json, input_keys, requested_size, created_at)
@@ -96,7 +121,7 @@ export async function admitImageRequest(
            CASE WHEN ?5 IS NULL THEN NULL
                 ELSE (SELECT json_group_array('t/' || t.team || '/' || value) FROM json_each(?5)) END,
            ?6, ?7
-         ${fromTokenSql("t", 8)} AND EXISTS (SELECT 1 FROM quota_holds WHERE id = ?9)`,
+         ${fromTokenSql("t", 8, by)} AND EXISTS (SELECT 1 FROM quota_holds WHERE id = ?9)`,
       )
       .bind(
         job.id,
@@ -106,18 +131,23 @@ export async function admitImageRequest(
         job.inputKeySuffixes ? JSON.stringify(job.inputKeySuffixes) : null,
         job.requestedSize,
         job.createdAt,
-        tokenHash,
+        ref.value,
         holdId,
       ),
     db
-      .prepare(`SELECT ${countedSql(`token_id = ${tokenColumnSql("id", 1)}`, 2)} AS counted`)
-      .bind(tokenHash, day, dayStart, now),
+      .prepare(`SELECT ${countedSql(`token_id = ${tokenColumnSql("id", 1, by)}`, 2)} AS counted`)
+      .bind(ref.value, day, dayStart, now),
+    ...(keyed ? [dropRefusedClaimStatement(db, ref, keyed.key, job.id, holdId)] : []),
   ];
-  const [token, , hold, rate, , inserted, counted] = await db.batch<Record<string, unknown>>(stmts);
-  const row = token?.results[0] as TokenRow | undefined;
-  const refusal = tokenRefusal(row, now);
-  if (refusal) throw refusal;
-  const member = toMember(row as TokenRow);
+  const results = await db.batch<Record<string, unknown>>(stmts);
+  const [token] = results;
+  const [, hold, rate, , inserted, counted] = results.slice(1 + claim.length);
+  const member = memberFromRead(token?.results[0] as TokenReadRow | undefined, ref, now);
+  if (keyed) {
+    const keyRow = results[claim.length]?.results[0] as Parameters<typeof keyOutcome>[0];
+    const outcome = keyOutcome(keyRow, keyed, job.id);
+    if (!outcome.claimed) return { member, replay: { status: outcome.status, stored: outcome.stored } };
+  }
   if (member.models !== null && !member.models.includes(job.model)) {
     throw new HttpError(403, "permission", `model ${job.model}: not allowed for this token`, { param: "model" });
   }

@@ -1,4 +1,6 @@
 import type { Env } from "../env.ts";
+import type { KeyedRequest } from "./idempotent-responses.ts";
+import type { TokenRef } from "./token-repo.ts";
 
 /** The caller behind a member token, set by `memberAuth()` as `c.var.member`. */
 export interface Member {
@@ -22,8 +24,8 @@ export interface AppEnv {
   Bindings: Env;
   Variables: {
     member: Member;
-    /** SHA-256 hex of the request's member token, set by `memberAuth()` */
-    tokenHash: string;
+    /** how the request names its member token (its hash, or its console session's), set by `memberAuth()` */
+    credential: TokenRef;
     /** the quota hold `enforceQuota` took for this request, released by `memberAuth()` */
     quotaHold?: string;
     /**
@@ -31,5 +33,7 @@ export interface AppEnv {
      * quota hold is released once it is done, when its usage is recorded
      */
     settled?: Promise<void>;
+    /** the request's `Idempotency-Key` and body hash, set by `idempotency()`; admission claims the key */
+    idempotency?: KeyedRequest;
   };
 }

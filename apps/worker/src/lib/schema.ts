@@ -11,6 +11,7 @@ export const MIGRATIONS = [
   "0006_console_sessions.sql",
   "0006_possibly_billed.sql",
   "0007_idempotency_per_token.sql",
+  "0008_idempotency_claim_job.sql",
 ] as const;
 
 /** What to run when the schema is behind (locally; `--remote` for the deployed database). */

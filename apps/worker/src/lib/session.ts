@@ -60,10 +60,16 @@ export async function startSession(
   return { expiresAt };
 }
 
+/** The session secret the request's cookie carries, if it is well-formed (not yet looked up). */
+export function sessionSecret(c: Context<AppEnv>): string | null {
+  const secret = getCookie(c, SESSION_COOKIE);
+  return secret && /^gps_[A-Za-z0-9_-]{43}$/.test(secret) ? secret : null;
+}
+
 /** The live session behind the request's cookie, or null (no cookie, unknown, expired). */
 export async function readSession(c: Context<AppEnv>): Promise<SessionRow | null> {
-  const secret = getCookie(c, SESSION_COOKIE);
-  if (!secret || !/^gps_[A-Za-z0-9_-]{43}$/.test(secret)) return null;
+  const secret = sessionSecret(c);
+  if (!secret) return null;
   const row = await c.env.DB.prepare("SELECT role, token_id, expires_at FROM console_sessions WHERE id_hash = ?")
     .bind(await hashToken(secret))
     .first<SessionRow>();

@@ -49,46 +49,106 @@ export function toMember(row: TokenRow): Member {
   };
 }
 
+/**
+ * How a request names its token: by the SHA-256 of the bearer token itself, or by the SHA-256 of
+ * a console session's secret (the session stands for the member token it was opened with).
+ */
+export interface TokenRef {
+  by: "hash" | "session";
+  value: string;
+}
+
 /*
  * Fragments for statements of other tables that are conditioned on a token in the same
- * transaction (admission's one batch): `?N` is the parameter holding the token's hash.
+ * transaction (admission's one batch): `?N` is the parameter holding the `TokenRef`'s value. A
+ * session names its token only while it is a member's; its expiry is checked where the token's
+ * liveness is (`fromLiveTokenSql`), which every write of admission depends on.
  */
 
-/** `FROM tokens <alias> WHERE <alias> is the token whose hash is ?hash`. */
-export const fromTokenSql = (alias: string, hash: number) =>
-  `FROM tokens ${alias} WHERE ${alias}.token_hash = ?${hash}`;
+/** SQL condition: `<alias>` is the token `ref` names, its value in ?n. */
+const tokenMatchSql = (alias: string, n: number, by: TokenRef["by"]) =>
+  by === "hash"
+    ? `${alias}.token_hash = ?${n}`
+    : `${alias}.id = (SELECT token_id FROM console_sessions WHERE id_hash = ?${n} AND role = 'member')`;
+
+/** `FROM tokens <alias> WHERE <alias> is the token named by ?n`. */
+export const fromTokenSql = (alias: string, n: number, by: TokenRef["by"]) =>
+  `FROM tokens ${alias} WHERE ${tokenMatchSql(alias, n, by)}`;
 
 /**
- * `fromTokenSql`, narrowed to a token that is live at ?now (not revoked, not expired) and may use
- * ?model: the SQL form of `tokenRefusal` plus the model allow-list.
+ * `fromTokenSql`, narrowed to a token that is live at ?now (not revoked, not expired, and named
+ * by a session that has not expired) and, when `model` is given, may use ?model: the SQL form of
+ * `tokenRefusal` plus the model allow-list.
  */
-export const fromLiveTokenSql = (alias: string, hash: number, now: number, model: number) =>
-  `${fromTokenSql(alias, hash)} AND ${alias}.revoked_at IS NULL
-   AND (${alias}.expires_at IS NULL OR ${alias}.expires_at > ?${now})
-   AND (${alias}.models IS NULL OR EXISTS (SELECT 1 FROM json_each(${alias}.models) WHERE json_each.value = ?${model}))`;
+export const fromLiveTokenSql = (alias: string, n: number, by: TokenRef["by"], now: number, model?: number) =>
+  `${fromTokenSql(alias, n, by)} AND ${alias}.revoked_at IS NULL
+   AND (${alias}.expires_at IS NULL OR ${alias}.expires_at > ?${now})${
+     by === "session"
+       ? `
+   AND EXISTS (SELECT 1 FROM console_sessions WHERE id_hash = ?${n} AND expires_at > ?${now})`
+       : ""
+   }${
+     model === undefined
+       ? ""
+       : `
+   AND (${alias}.models IS NULL OR EXISTS (SELECT 1 FROM json_each(${alias}.models) WHERE json_each.value = ?${model}))`
+   }`;
 
-/** A scalar subquery: `column` of the token whose hash is ?hash. */
-export const tokenColumnSql = (column: "id" | "rpm", hash: number) =>
-  `(SELECT ${column} FROM tokens WHERE token_hash = ?${hash})`;
+/** A scalar subquery: `column` of the token named by ?n. */
+export const tokenColumnSql = (column: "id" | "rpm", n: number, by: TokenRef["by"]) =>
+  `(SELECT ${column} FROM tokens WHERE ${tokenMatchSql("tokens", n, by)})`;
 
-/** The statement reading the token whose hash is `tokenHash` (for a batch; `tokenByHash` runs it). */
-export const tokenByHashStatement = (db: D1Database, tokenHash: string) =>
-  db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE token_hash = ?`).bind(tokenHash);
+/** A token row as a `TokenRef` reads it: through a session, with the session's role and expiry. */
+export type TokenReadRow = Partial<TokenRow> & { session_role?: string; session_expires_at?: number };
+
+/**
+ * The statement reading the token `ref` names (for a batch; `readToken` runs it): through a
+ * session, one join of the session and its token.
+ */
+export const tokenReadStatement = (db: D1Database, ref: TokenRef) =>
+  ref.by === "hash"
+    ? db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE token_hash = ?`).bind(ref.value)
+    : db
+        .prepare(
+          `SELECT s.role AS session_role, s.expires_at AS session_expires_at, ${TOKEN_COLUMNS.split(", ")
+            .map((col) => `t.${col}`)
+            .join(", ")}
+           FROM console_sessions s LEFT JOIN tokens t ON t.id = s.token_id WHERE s.id_hash = ?`,
+        )
+        .bind(ref.value);
+
+/** The 401 of a request with no credential (no Authorization header, no live session). */
+export const noCredential = () =>
+  new HttpError(401, "auth", "missing token: send an Authorization header with a member token (gpi_…)");
+
+/**
+ * The member a token read yields at `now`, or the refusal: as `tokenRefusal`, and through a
+ * session, 401 when the session is unknown or expired, 403 when it is an admin's.
+ */
+export function memberFromRead(row: TokenReadRow | undefined, ref: TokenRef, now: number): Member {
+  if (ref.by === "session") {
+    if (!row || (row.session_expires_at ?? 0) <= now) throw noCredential();
+    if (row.session_role !== "member") {
+      throw new HttpError(
+        403,
+        "permission",
+        "this console session is an admin's: sign in with a member token to use /v1",
+      );
+    }
+  }
+  const token = row?.id == null ? undefined : (row as TokenRow);
+  const refusal = tokenRefusal(token, now);
+  if (refusal) throw refusal;
+  return toMember(token as TokenRow);
+}
 
 /** The token whose hash is `tokenHash`, or null. */
 export const tokenByHash = (db: D1Database, tokenHash: string): Promise<TokenRow | null> =>
-  tokenByHashStatement(db, tokenHash).first<TokenRow>();
+  tokenReadStatement(db, { by: "hash", value: tokenHash }).first<TokenRow>();
 
 /** The token with id `id`, or null. */
 export const tokenById = (db: D1Database, id: string): Promise<TokenRow | null> =>
   db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ?`).bind(id).first<TokenRow>();
-
-/** The token with id `id` and its hash (a console session stands for the token it was opened with). */
-export const tokenWithHashById = (db: D1Database, id: string) =>
-  db
-    .prepare(`SELECT ${TOKEN_COLUMNS}, token_hash FROM tokens WHERE id = ?`)
-    .bind(id)
-    .first<TokenRow & { token_hash: string }>();
 
 /** Every token, by team then creation; or one team's, by creation. */
 export async function listTokens(db: D1Database, team?: string): Promise<TokenRow[]> {

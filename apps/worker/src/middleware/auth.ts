@@ -2,8 +2,8 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, Member } from "../lib/context.ts";
 import { HttpError } from "../lib/errors.ts";
 import { releaseAfterResponse } from "../lib/quota.ts";
-import { assertSameOrigin, readSession } from "../lib/session.ts";
-import { tokenByHash, tokenRefusal, tokenWithHashById, toMember } from "../lib/token-repo.ts";
+import { assertSameOrigin, readSession, sessionSecret } from "../lib/session.ts";
+import { memberFromRead, noCredential, type TokenReadRow, tokenReadStatement } from "../lib/token-repo.ts";
 import { hashToken, timingSafeEqual } from "../lib/tokens.ts";
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -15,11 +15,14 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /**
- * Member authentication: `Authorization: Bearer gpi_…` is hashed (SHA-256) and looked up in D1.
- * Sets `c.var.member`; answers 401 in OpenAI's error shape when the token is missing, unknown,
- * revoked or expired. Where `defer` says so, only the hash is set (`c.var.tokenHash`): the route
- * reads the token in its own D1 batch (`admitImageRequest`), or through `authenticate`. Once the
- * response is complete, releases the quota hold `enforceQuota` took (see `releaseAfterResponse`).
+ * Member authentication: `Authorization: Bearer gpi_…` is hashed (SHA-256) and looked up in D1;
+ * with no Authorization header at all, the console's session cookie stands for the token it was
+ * opened with (checked against cross-site use first), the session and its token read in one
+ * statement. Sets `c.var.member`; answers 401 in OpenAI's error shape when the token is missing,
+ * unknown, revoked or expired (or the session unknown or expired), 403 for an admin's session.
+ * Where `defer` says so, only the credential is set (`c.var.credential`): the route reads the
+ * token in its own D1 batch (`admitImageRequest`), or through `authenticate`. Once the response
+ * is complete, releases the quota hold `enforceQuota` took (see `releaseAfterResponse`).
  * @example
  * app.use("/v1/*", memberAuth());
  */
@@ -29,13 +32,16 @@ export function memberAuth(options: { defer?: (c: Context<AppEnv>) => boolean } 
     const header = c.req.header("Authorization");
     const token = bearerToken(header);
     if (token) {
-      c.set("tokenHash", await hashToken(token));
-      if (!defer(c)) await authenticate(c);
+      c.set("credential", { by: "hash", value: await hashToken(token) });
     } else if (header === undefined) {
-      await sessionMember(c);
+      const secret = sessionSecret(c);
+      if (!secret) throw noCredential();
+      assertSameOrigin(c);
+      c.set("credential", { by: "session", value: await hashToken(secret) });
     } else {
       throw new HttpError(401, "auth", "missing token: send an Authorization header with a member token (gpi_…)");
     }
+    if (!defer(c)) await authenticate(c);
     try {
       await next();
     } finally {
@@ -46,41 +52,17 @@ export function memberAuth(options: { defer?: (c: Context<AppEnv>) => boolean } 
 }
 
 /**
- * The member behind the request's token, read from D1 once (a deferred `memberAuth` leaves it
- * unread); throws 401 as `memberAuth` does.
+ * The member behind the request's credential, read from D1 once (a deferred `memberAuth` leaves
+ * it unread); throws 401 or 403 as `memberAuth` does.
  */
 export async function authenticate(c: Context<AppEnv>): Promise<Member> {
   const known = c.get("member");
   if (known) return known;
-  const row = await tokenByHash(c.env.DB, c.get("tokenHash"));
-  const refusal = tokenRefusal(row ?? undefined, nowSeconds());
-  if (refusal || !row) throw refusal;
-  const member = toMember(row);
+  const ref = c.get("credential");
+  const row = await tokenReadStatement(c.env.DB, ref).first<TokenReadRow>();
+  const member = memberFromRead(row ?? undefined, ref, nowSeconds());
   c.set("member", member);
   return member;
-}
-
-/**
- * The console: with no Authorization header at all, a member's session cookie stands for the
- * token it was opened with (checked against cross-site use). Sets the token's hash and the member,
- * as a bearer token would; a revoked or expired token refuses its sessions too.
- */
-async function sessionMember(c: Context<AppEnv>): Promise<void> {
-  const session = await readSession(c);
-  if (!session)
-    throw new HttpError(401, "auth", "missing token: send an Authorization header with a member token (gpi_…)");
-  if (session.role !== "member" || !session.token_id)
-    throw new HttpError(
-      403,
-      "permission",
-      "this console session is an admin's: sign in with a member token to use /v1",
-    );
-  assertSameOrigin(c);
-  const row = await tokenWithHashById(c.env.DB, session.token_id);
-  const refusal = tokenRefusal(row ?? undefined, nowSeconds());
-  if (refusal || !row) throw refusal;
-  c.set("tokenHash", row.token_hash);
-  c.set("member", toMember(row));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { png } from "../../../../packages/core/test-fixtures/images.ts";
 import { memberToken as restrictedToken } from "../../test/gateway-support.ts";
@@ -174,6 +175,64 @@ describe("idempotency() on the synchronous image routes", () => {
     expect(parses.reduce((n, s) => n + s.mock.calls.length, 0)).toBe(1);
     expect(reads).not.toHaveBeenCalled();
     expect(Math.max(0, ...blobReads)).toBeLessThanOrEqual(64 * 1024);
+  });
+
+  const keyRows = (tokenId: string) =>
+    env.DB.prepare("SELECT key, state FROM idempotent_responses WHERE token_id = ?").bind(tokenId).all();
+
+  it("a request refused at admission (quota) gives its key back: nothing is kept, a retry is judged afresh", async () => {
+    const { token, id } = await restrictedToken({
+      team: `idem-quota-${crypto.randomUUID().slice(0, 8)}`,
+      dailyImageQuota: 1,
+    });
+    const up = fakeUpstream(() => imagesResponse(2));
+    restore = up.restore;
+    const key = `quota-${crypto.randomUUID()}`;
+    const res = await generate(token, { prompt: "too many", n: 2 }, key);
+    expect(res.status).toBe(429);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("quota_exceeded");
+    expect((await keyRows(id)).results).toEqual([]);
+    // the same key with another body is not a conflict: the refused request never held it
+    expect((await generate(token, { prompt: "one", n: 1 }, key)).status).toBe(200);
+    expect(up.providerCalls).toHaveLength(1);
+  });
+
+  it("a streamed answer is not kept: its key is given back when the stream ends", async () => {
+    const { token, id } = await memberToken();
+    const up = fakeUpstream(() => imagesResponse(1));
+    restore = up.restore;
+    const key = `sse-${crypto.randomUUID()}`;
+    const res = await generate(token, { prompt: "stream", stream: true }, key);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("image_generation.completed");
+    const left = await vi.waitFor(async () => {
+      const rows = (await keyRows(id)).results;
+      if (rows.length) throw new Error("the key is still held");
+      return rows;
+    });
+    expect(left).toEqual([]);
+  });
+
+  it("takes over a key whose request died (pending for over 15 minutes) when the body is the same", async () => {
+    const { token, id } = await memberToken();
+    const up = fakeUpstream(() => imagesResponse(1));
+    restore = up.restore;
+    const key = `stale-${crypto.randomUUID()}`;
+    const body = { prompt: "orphan" };
+    // what a Worker that died after its claim leaves: a pending row, with the body's hash
+    await generate(token, body, key);
+    const old = Math.floor(Date.now() / 1000) - 16 * 60;
+    await env.DB.prepare(
+      "UPDATE idempotent_responses SET state = 'pending', response_json = NULL, created_at = ?, job_id = 'job_dead' WHERE token_id = ? AND key = ?",
+    )
+      .bind(old, id, key)
+      .run();
+    expect((await generate(token, { prompt: "other" }, key)).status).toBe(409);
+    const res = await generate(token, body, key);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("idempotent-replayed")).toBeNull();
+    expect(up.providerCalls).toHaveLength(2);
+    expect((await keyRows(id)).results).toEqual([{ key, state: "done" }]);
   });
 
   it("does not keep a failed (5xx) answer: a retry runs afresh", async () => {

@@ -12,16 +12,24 @@ import { countingD1, tripsAround } from "../../../test/d1-count.ts";
 import { memberToken, ORIGIN, useOfflineProvider } from "../../../test/gateway-support.ts";
 import { app } from "../../app.ts";
 import type { Env } from "../../env.ts";
+import { hashToken } from "../../lib/tokens.ts";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Calls the Worker with a D1 binding that logs its round trips into `log`; waits for work after the response. */
-async function counted(log: string[], path: string, init: RequestInit & { token: string }) {
+/**
+ * Calls the Worker with a D1 binding that logs its round trips into `log`; waits for work after
+ * the response. With `cookie`, as the console does: the session cookie and the page's origin.
+ */
+async function counted(log: string[], path: string, init: RequestInit & { token?: string; cookie?: string }) {
   const ctx = createExecutionContext();
   const headers = new Headers(init.headers);
-  headers.set("authorization", `Bearer ${init.token}`);
+  if (init.token) headers.set("authorization", `Bearer ${init.token}`);
+  if (init.cookie) {
+    headers.set("cookie", init.cookie);
+    headers.set("origin", ORIGIN);
+  }
   const res = await app.fetch(
     new Request(`${ORIGIN}${path}`, { ...init, headers }),
     { ...(env as unknown as Env), DB: countingD1(env.DB, log) },
@@ -30,6 +38,31 @@ async function counted(log: string[], path: string, init: RequestInit & { token:
   const text = await res.text();
   await waitOnExecutionContext(ctx);
   return { res, text };
+}
+
+/** Marks each call of the (offline) provider in `log`, between the D1 trips. */
+function markProviderCalls(log: string[]) {
+  const spy = vi.mocked(globalThis.fetch);
+  const routed = spy.getMockImplementation();
+  spy.mockImplementation(async (input, init) => {
+    log.push("provider");
+    return (routed as typeof fetch)(input, init);
+  });
+}
+
+/** Signs in to the console with `token` (uncounted) and returns its session cookie, `name=value`. */
+async function consoleCookie(token: string): Promise<string> {
+  const res = await app.fetch(
+    new Request(`${ORIGIN}/console/api/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: ORIGIN },
+      body: JSON.stringify({ token }),
+    }),
+    env as unknown as Env,
+    createExecutionContext(),
+  );
+  expect(res.status).toBe(201);
+  return (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
 }
 
 const json = (token: string, body: unknown) => ({
@@ -47,12 +80,7 @@ describe("D1 round trips per image request", () => {
   ])("%s: one before the provider is called, one after", async (_name, extra) => {
     const log: string[] = [];
     const side = useOfflineProvider();
-    const spy = vi.mocked(globalThis.fetch);
-    const routed = spy.getMockImplementation();
-    spy.mockImplementation(async (input, init) => {
-      log.push("provider");
-      return (routed as typeof fetch)(input, init);
-    });
+    markProviderCalls(log);
     // quota and rpm set: their checks are in the same trip
     const { token } = await memberToken({ team: "trips", dailyImageQuota: 100, rpm: 100 });
     const { res } = await counted(log, "/v1/images/generations", json(token, { prompt: "a cat", n: 2, ...extra }));
@@ -69,15 +97,75 @@ describe("D1 round trips per image request", () => {
     expect(holds?.n).toBe(0);
   });
 
+  it.each(["b64_json", "url"])(
+    "with an Idempotency-Key (%s): one before, one after; its replay makes one trip",
+    async (format) => {
+      const log: string[] = [];
+      const side = useOfflineProvider();
+      markProviderCalls(log);
+      const { token } = await memberToken({ team: `trips-key-${format}`, dailyImageQuota: 100, rpm: 100 });
+      const keyed = () => {
+        const init = json(token, { prompt: "a cat", n: 2, response_format: format });
+        return { ...init, headers: { ...init.headers, "idempotency-key": `trips-${format}` } };
+      };
+      const first = await counted(log, "/v1/images/generations", keyed());
+      expect(first.res.status).toBe(200);
+      expect(tripsAround(log, "provider")).toEqual({ before: 1, after: 1 });
+      const again: string[] = [];
+      const replay = await counted(again, "/v1/images/generations", keyed());
+      expect(replay.res.status).toBe(200);
+      expect(replay.res.headers.get("idempotent-replayed")).toBe("true");
+      expect(again).toEqual(["d1"]);
+      expect(side.calls).toHaveLength(1);
+      const stored = await env.DB.prepare(
+        "SELECT state FROM idempotent_responses WHERE key = ? AND token_id IN (SELECT id FROM tokens WHERE team = ?)",
+      )
+        .bind(`trips-${format}`, `trips-key-${format}`)
+        .first();
+      expect(stored).toEqual({ state: "done" });
+    },
+  );
+
+  it("the console's session cookie: one before (session, token, quota and row in one batch), one after", async () => {
+    const log: string[] = [];
+    const side = useOfflineProvider();
+    markProviderCalls(log);
+    const { token } = await memberToken({ team: "trips-cookie", dailyImageQuota: 100, rpm: 100 });
+    const cookie = await consoleCookie(token);
+    const { token: _t, ...init } = json(token, { prompt: "a cat", response_format: "url" });
+    const { res } = await counted(log, "/v1/images/generations", { ...init, cookie });
+    expect(res.status).toBe(200);
+    expect(side.calls).toHaveLength(1);
+    expect(tripsAround(log, "provider")).toEqual({ before: 1, after: 1 });
+    const row = await env.DB.prepare(
+      "SELECT status, member FROM jobs WHERE team = 'trips-cookie' ORDER BY rowid DESC LIMIT 1",
+    ).first();
+    expect(row).toEqual({ status: "succeeded", member: "alice" });
+  });
+
+  it("an expired console session is refused in its one trip, and leaves nothing behind", async () => {
+    const log: string[] = [];
+    const side = useOfflineProvider();
+    const { token } = await memberToken({ team: "trips-cookie-old" });
+    const cookie = await consoleCookie(token);
+    await env.DB.prepare("UPDATE console_sessions SET expires_at = ? WHERE id_hash = ?")
+      .bind(Math.floor(Date.now() / 1000) - 1, await hashToken(cookie.split("=")[1] ?? ""))
+      .run();
+    const { token: _t, ...init } = json(token, { prompt: "a cat" });
+    const { res } = await counted(log, "/v1/images/generations", { ...init, cookie });
+    expect(res.status).toBe(401);
+    expect(log).toEqual(["d1"]);
+    expect(side.calls).toHaveLength(0);
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM jobs WHERE team = 'trips-cookie-old'").first<{
+      n: number;
+    }>();
+    expect(rows?.n).toBe(0);
+  });
+
   it("an edit: one before, one after", async () => {
     const log: string[] = [];
     useOfflineProvider();
-    const spy = vi.mocked(globalThis.fetch);
-    const routed = spy.getMockImplementation();
-    spy.mockImplementation(async (input, init) => {
-      log.push("provider");
-      return (routed as typeof fetch)(input, init);
-    });
+    markProviderCalls(log);
     const { token } = await memberToken({ team: "trips-edit" });
     const form = new FormData();
     form.append("prompt", "add a hat");

@@ -3,13 +3,15 @@ import { type Context, Hono } from "hono";
 import { admitImageRequest } from "../../lib/admit.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError } from "../../lib/errors.ts";
+import { releaseClaimStatement, storeAnswerStatement } from "../../lib/idempotent-responses.ts";
 import { type ParsedImageRequest, parseEditForm, parseGenerateBody } from "../../lib/image-request.ts";
 import { readFormBody, readJsonBody } from "../../lib/json-body.ts";
 import { authenticate } from "../../middleware/auth.ts";
-import { rememberImages } from "../../middleware/idempotency.ts";
-import { answerUrl, B64JsonStream, b64JsonResponse, type Collected, collect, drain } from "./respond-json.ts";
+import { replayStored } from "../../middleware/idempotency.ts";
+import { answerUrl, B64JsonStream, b64JsonResponse, collect, drain } from "./respond-json.ts";
 import { streamSse } from "./respond-sse.ts";
-import { planRun, runImageRequest } from "./run.ts";
+import { planRun, type RunInput, runImageRequest } from "./run.ts";
+import { type Echo, responseTail } from "./wire.ts";
 
 /**
  * OpenAI-compatible image routes, mounted at `/v1/images` behind `memberAuth()`:
@@ -60,8 +62,11 @@ async function respond(
 ) {
   const { options } = parsed;
   const plan = await planRun(c.env, kind, options);
-  const { member, holdId } = await admitImageRequest(c.env.DB, c.get("tokenHash"), plan.job);
-  c.set("member", member);
+  const keyed = c.get("idempotency");
+  const admitted = await admitImageRequest(c.env.DB, c.get("credential"), plan.job, keyed);
+  c.set("member", admitted.member);
+  if ("replay" in admitted) return replayStored(c, admitted.replay.status, admitted.replay.stored);
+  const { member, holdId } = admitted;
   const responseFormat = parsed.responseFormat ?? defaultFormat(c);
   const origin = new URL(c.req.url).origin;
   const created = Math.floor(Date.now() / 1000);
@@ -73,7 +78,20 @@ async function respond(
   const signal = AbortSignal.any([c.req.raw.signal, stop.signal]);
   // the console's thumbnails are made after the answer, kept alive as its settlement is
   const background = (work: Promise<void>) => afterBody(c, work);
-  const run = { env: c.env, member, kind, options, plan, holdId, signal, background };
+  // a streamed answer is not kept: its key is given back when it ends
+  const answer = parsed.stream ? null : { responseFormat, created, echo };
+  const settlement = keyed && keySettlement(c.env.DB, member.tokenId, keyed.key, plan.jobId, answer);
+  const run: RunInput = {
+    env: c.env,
+    member,
+    kind,
+    options,
+    plan,
+    holdId,
+    signal,
+    background,
+    ...(settlement ? { settlement } : {}),
+  };
   if (parsed.stream) {
     // a stream's work goes on when its client leaves (see streamSse): it takes no client signal
     const { signal: _client, ...streamRun } = run;
@@ -92,8 +110,7 @@ async function respond(
     };
     return streamSse(first.value, events, { env: c.env, origin, prefix, created, echo, responseFormat, keepAlive });
   }
-  const replayable = c.req.header("Idempotency-Key") !== undefined;
-  if (responseFormat === "b64_json" && !replayable) {
+  if (responseFormat === "b64_json" && !keyed) {
     const out = new B64JsonStream(created, echo, stop);
     const events = runImageRequest({ ...run, onBase64: out.onBase64 });
     const pumped = out.pump(events);
@@ -107,26 +124,45 @@ async function respond(
   }
   if (responseFormat === "url") {
     const { answer, rest } = await answerUrl(c.env, origin, created, runImageRequest(run), echo);
-    remember(c, responseFormat, created, answer.collected);
     afterBody(c, rest);
     return c.json(answer.body);
   }
   // An Idempotency-Key replay rebuilds this answer from R2: every image is stored and the row
-  // settled before the status line goes out, so a replay never names an image that is not there.
+  // settled (the answer stored with it) before the status line goes out, so a replay never names
+  // an image that is not there.
   const result = await collect(runImageRequest(run), echo);
-  remember(c, responseFormat, created, result);
   return b64JsonResponse(c.env.IMAGES, created, result.images, result.tail);
 }
 
-function remember(c: Context<AppEnv>, responseFormat: "b64_json" | "url", created: number, result: Collected) {
-  rememberImages(c, {
-    responseFormat,
-    meta: { created, ...result.tail },
-    images: result.images.map(({ key, revised_prompt }) => ({
-      key,
-      ...(revised_prompt !== undefined ? { revised_prompt } : {}),
-    })),
-  });
+/**
+ * A keyed request's part of its settlement batch: on success its answer is stored for replays
+ * (what the response says: its top-level fields and each image's key), or, for an answer not
+ * kept (`answer` null: a stream), the key is given back; on failure it is given back.
+ */
+function keySettlement(
+  db: D1Database,
+  tokenId: string,
+  key: string,
+  jobId: string,
+  answer: { responseFormat: "b64_json" | "url"; created: number; echo: Echo } | null,
+): NonNullable<RunInput["settlement"]> {
+  const release = releaseClaimStatement(db, tokenId, key, jobId);
+  return {
+    succeeded: (images, result) => {
+      if (!answer) return [release];
+      return [
+        storeAnswerStatement(db, tokenId, key, jobId, {
+          responseFormat: answer.responseFormat,
+          meta: { created: answer.created, ...responseTail(images[0], result, answer.echo) },
+          images: images.map((img) => ({
+            key: img.key,
+            ...(img.revisedPrompt !== undefined ? { revised_prompt: img.revisedPrompt } : {}),
+          })),
+        }),
+      ];
+    },
+    failed: [release],
+  };
 }
 
 /**

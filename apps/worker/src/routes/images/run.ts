@@ -129,7 +129,18 @@ export interface RunInput {
    * thumbnails, handed over once the row is settled; without it none are made (until first view)
    */
   background?: (work: Promise<void>) => void;
+  /**
+   * more writes for the settlement's one batch, by outcome: an `Idempotency-Key`'s stored answer
+   * (made from the stored images, index order, and the provider's result) or the key's release
+   */
+  settlement?: {
+    succeeded: (images: SettledImage[], result: DoneResult) => D1PreparedStatement[];
+    failed: D1PreparedStatement[];
+  };
 }
+
+/** A stored final image as the settlement sees it, with the revised prompt the provider gave it. */
+export type SettledImage = StoredImage & { revisedPrompt?: string };
 
 /**
  * Runs one admitted synchronous image request (its row was written by admission, so it appears in
@@ -142,7 +153,9 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
   const { jobId, date, model } = plan;
   const planned = plan.inputs.map((p) => ({ ...p, key: `t/${member.team}/${p.suffix}` }));
   const release = [releaseHoldStatement(env.DB, input.holdId)];
+  const failedAlso = [...release, ...(input.settlement?.failed ?? [])];
   const stored: StoredImage[] = [];
+  const revised = new Map<number, string>();
   // false until the row is completed or failed: a consumer that stops early (an SSE client gone)
   // leaves through `finally` with the row still running
   let settled = false;
@@ -183,6 +196,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
       if (ev.type === "partial") yield ev;
       else if (ev.type === "image") {
         const img = ev.image;
+        if (img.revisedPrompt !== undefined) revised.set(img.index, img.revisedPrompt);
         const previous = puts.at(-1);
         if (previous) await previous.catch(() => undefined);
         const key = imageKey(member.team, jobId, img.index, extensionFor(img.format), date);
@@ -208,6 +222,11 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
           }
         }
         stored.sort((a, b) => a.index - b.index);
+        const settledImages = stored.map((s) => {
+          const revisedPrompt = revised.get(s.index);
+          return revisedPrompt === undefined ? s : { ...s, revisedPrompt };
+        });
+        const also = [...release, ...(input.settlement?.succeeded(settledImages, r) ?? [])];
         const cost = await completeJob(
           env,
           member,
@@ -222,7 +241,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
             sizeMismatch: r.sizeMismatch ?? false,
             completedAt: Math.floor(Date.now() / 1000),
           },
-          release,
+          also,
         );
         settled = true;
         // the console's thumbnails, from R2 once the row is settled: never on the answer's path
@@ -239,7 +258,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
       env,
       member,
       jobId,
-      { model, stored, usage, answered, upstream, requested: options.n ?? 1, release },
+      { model, stored, usage, answered, upstream, requested: options.n ?? 1, release: failedAlso },
       err,
     );
     throw err;
@@ -250,7 +269,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
         env,
         member,
         jobId,
-        { model, stored, usage, answered, upstream, requested: options.n ?? 1, release },
+        { model, stored, usage, answered, upstream, requested: options.n ?? 1, release: failedAlso },
         gone,
       );
     }

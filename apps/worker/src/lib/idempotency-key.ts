@@ -1,4 +1,4 @@
-import { HttpError } from "../lib/errors.ts";
+import { HttpError } from "./errors.ts";
 
 /** Longest `Idempotency-Key` taken, on `/v1/images/*` and `/v1/jobs` alike. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
