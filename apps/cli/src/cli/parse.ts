@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import { usageError } from "./errors.ts";
 import { FLAGS, type FlagName, type FlagValues } from "./flags.ts";
 import type { CommandSpec } from "./specs.ts";
@@ -8,52 +7,99 @@ export interface Parsed {
   positionals: string[];
 }
 
-type ParseOption = { type: "string" | "boolean"; short?: string; multiple?: boolean };
-
 /**
  * Parses `args` against the flags `spec` accepts (and their aliases, folded into the flag's own
- * name). Unknown flags (with the nearest known one), missing values and values for boolean flags
- * become usage errors (exit 2) naming the flag.
+ * name), as `node:util`'s `parseArgs` does in strict mode with positionals allowed (the CLI's
+ * start-up does not load `node:util` for it): `--name VALUE`, `--name=VALUE`, `-x VALUE`,
+ * `-xVALUE`, groups of boolean shorts (`-ab`), `--` ending the flags; a repeated flag keeps its
+ * last value, a `multiple` one every value in command-line order. Unknown flags (with the nearest
+ * known one), missing values and values for boolean flags become usage errors (exit 2) naming
+ * the flag.
  */
 export function parseCommandArgs(spec: CommandSpec, args: string[]): Parsed {
   const names: FlagName[] = ["help", ...spec.flags];
-  const options: Record<string, ParseOption> = {};
-  const aliasOf = new Map<string, FlagName>();
+  /** every long spelling (names and aliases) → the flag */
+  const longs = new Map<string, FlagName>();
+  const shorts = new Map<string, FlagName>();
   for (const name of names) {
     const def = FLAGS[name];
-    const base = { type: def.type, ...(def.multiple ? { multiple: true } : {}) };
-    options[name] = { ...base, ...(def.short ? { short: def.short } : {}) };
-    for (const alias of def.aliases ?? []) {
-      options[alias] = base;
-      aliasOf.set(alias, name);
+    longs.set(name, name);
+    if (def.short) shorts.set(def.short, name);
+    for (const alias of def.aliases ?? []) longs.set(alias, name);
+  }
+  const fail = (why: string) => usageError(`${spec.name}: ${why}`);
+  const values: Record<string, string | string[] | boolean> = {};
+  /** the long spelling each single-valued flag was given with, to refuse two spellings of one flag */
+  const spelled = new Map<FlagName, string>();
+  const positionals: string[] = [];
+  const set = (name: FlagName, spelling: string, value: string | boolean) => {
+    if (FLAGS[name].multiple) {
+      const list = values[name];
+      values[name] = Array.isArray(list) ? [...list, value as string] : [value as string];
+      return;
+    }
+    const before = spelled.get(name);
+    if (before !== undefined && before !== spelling) {
+      const alias = before === name ? spelling : before;
+      throw fail(`--${alias} and --${name} are the same flag: give one`);
+    }
+    spelled.set(name, spelling);
+    values[name] = value;
+  };
+  /** The value of string flag `name` (typed as `shown`) from the next argument. */
+  const next = (i: number, name: FlagName): string => {
+    const value = args[i + 1];
+    if (value === undefined || (value.length > 1 && value.startsWith("-"))) {
+      throw fail(`flag --${name} needs a value (to pass one starting with -, write --${name}=VALUE)`);
+    }
+    return value;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === "--") {
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (arg.length < 2 || !arg.startsWith("-")) {
+      positionals.push(arg);
+      continue;
+    }
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      const typed = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+      const name = longs.get(typed);
+      if (name === undefined) {
+        const near = nearestFlag(`--${typed}`, [...longs.keys()]);
+        throw fail(`unknown flag --${typed}${near ? `; did you mean ${near}?` : ""} (see gptimg help)`);
+      }
+      const isString = FLAGS[name].type === "string";
+      if (eq !== -1) {
+        if (!isString) throw fail(`flag --${typed} does not take a value`);
+        set(name, typed, arg.slice(eq + 1));
+      } else if (isString) {
+        set(name, typed, next(i, name));
+        i++;
+      } else set(name, typed, true);
+      continue;
+    }
+    // shorts: `-x`, `-xVALUE` (x a string flag), `-abc` (booleans, the last may take the next argument)
+    for (let at = 1; at < arg.length; at++) {
+      const short = arg[at] as string;
+      const name = shorts.get(short);
+      if (name === undefined) throw fail(`unknown flag -${short} (see gptimg help)`);
+      if (FLAGS[name].type !== "string") {
+        set(name, name, true);
+        continue;
+      }
+      if (at < arg.length - 1) set(name, name, arg.slice(at + 1));
+      else {
+        set(name, name, next(i, name));
+        i++;
+      }
+      break;
     }
   }
-  let parsed: {
-    values: Record<string, unknown>;
-    positionals: string[];
-    tokens?: { kind: string; name?: string; value?: string | undefined }[];
-  };
-  try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true, tokens: true });
-  } catch (e) {
-    throw usageError(`${spec.name}: ${explainParseError(e, Object.keys(options))}`);
-  }
-  const values = { ...parsed.values };
-  for (const [alias, name] of aliasOf) {
-    if (!Object.hasOwn(values, alias)) continue;
-    if (FLAGS[name].multiple) {
-      // a repeatable flag spelled several ways (`-i a --input b --edit-image c`): every value, in command-line order
-      values[name] = (parsed.tokens ?? []).flatMap((t) =>
-        t.kind === "option" && (t.name === name || aliasOf.get(t.name ?? "") === name) && t.value !== undefined
-          ? [t.value]
-          : [],
-      );
-    } else if (Object.hasOwn(values, name))
-      throw usageError(`${spec.name}: --${alias} and --${name} are the same flag: give one`);
-    else values[name] = values[alias];
-    delete values[alias];
-  }
-  return { values: values as FlagValues, positionals: parsed.positionals };
+  return { values: values as FlagValues, positionals };
 }
 
 /** Edit distance, for "did you mean". */
@@ -84,28 +130,6 @@ export function nearestFlag(flag: string, known: readonly string[]): string | un
   }
   const limit = typed.length <= 4 ? 1 : 2;
   return best && best.d <= limit ? `--${best.name}` : undefined;
-}
-
-function explainParseError(e: unknown, known: readonly string[]): string {
-  const err = e as { code?: string; message?: string };
-  const message = err.message ?? String(e);
-  // Node quotes the flag as '--size', '-s' or '-s, --size <value>': name the long form.
-  const quoted = /'([^']+)'/.exec(message)?.[1] ?? "";
-  const flag = /--[A-Za-z0-9-]+/.exec(quoted)?.[0] ?? quoted.split(/[\s,]/)[0];
-  switch (err.code) {
-    case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
-      const near = flag?.startsWith("--") ? nearestFlag(flag, known) : undefined;
-      return `unknown flag ${flag ?? message}${near ? `; did you mean ${near}?` : ""} (see gptimg help)`;
-    }
-    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
-      if (/does not take an argument/.test(message)) return `flag ${flag} does not take a value`;
-      if (/argument missing|ambiguous/.test(message)) {
-        return `flag ${flag} needs a value (to pass one starting with -, write ${flag}=VALUE)`;
-      }
-      return message.split("\n")[0] ?? message;
-    default:
-      return message.split("\n")[0] ?? message;
-  }
 }
 
 /** The single string value of a flag (the last one when repeated). */

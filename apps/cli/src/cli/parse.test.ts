@@ -1,0 +1,67 @@
+/**
+ * The CLI's flag parser against `node:util`'s `parseArgs` (strict, positionals allowed), which it
+ * replaces at start-up: on the same command-line, the same values and positionals, and an error
+ * where parseArgs has one.
+ */
+import { parseArgs } from "node:util";
+import { describe, expect, it } from "vitest";
+import { FLAGS, type FlagName } from "./flags.ts";
+import { parseCommandArgs } from "./parse.ts";
+import { COMMANDS } from "./specs.ts";
+
+/** What parseArgs makes of `args` with the options of `spec` (aliases as their own options). */
+function reference(flags: FlagName[], args: string[]) {
+  const options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {};
+  for (const name of ["help", ...flags] as FlagName[]) {
+    const def = FLAGS[name];
+    const base = { type: def.type, ...(def.multiple ? { multiple: true } : {}) };
+    options[name] = { ...base, ...(def.short ? { short: def.short } : {}) };
+    for (const alias of def.aliases ?? []) options[alias] = base;
+  }
+  const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+  return { values: { ...values }, positionals };
+}
+
+const generate = COMMANDS.find((c) => c.name === "generate");
+if (!generate) throw new Error("no generate command");
+
+describe("parseCommandArgs, as parseArgs parses", () => {
+  it.each<string[]>([
+    ["a", "lighthouse", "--size", "1024x1024", "-q", "high"],
+    ["--prompt=a cat", "-n", "2", "--dry-run", "--json"],
+    ["-n2", "-s", "2k", "x"],
+    ["x", "--size", "1k", "--size", "2k"],
+    ["x", "--out", "-", "--extra", "a=1", "--extra", "b=2"],
+    ["x", "--", "--size", "-q", "-"],
+    ["-", "x", "--prompt="],
+    ["x", "-h"],
+    ["x", "--extra=k=v", "--extra-json", "{}"],
+  ])("%j", (...args) => {
+    expect(parseCommandArgs(generate, args)).toEqual(reference(generate.flags, args));
+  });
+
+  it.each<[string[], RegExp]>([
+    [["x", "--nope"], /^generate: unknown flag --nope \(see gptimg help\)$/],
+    [["x", "--sise", "2k"], /unknown flag --sise; did you mean --size\?/],
+    [["x", "--sise=2k"], /unknown flag --sise; did you mean --size\?/],
+    [["x", "-Z"], /unknown flag -Z \(see gptimg help\)/],
+    [["x", "-s"], /flag --size needs a value \(to pass one starting with -, write --size=VALUE\)/],
+    [["x", "--size", "--json"], /flag --size needs a value/],
+    [["x", "-n", "-1"], /flag --n needs a value/],
+    [["x", "--force=yes"], /flag --force does not take a value/],
+  ])("%j is refused", (args, message) => {
+    expect(() => reference(generate.flags, args)).toThrow();
+    expect(() => parseCommandArgs(generate, args)).toThrow(message);
+  });
+
+  it("folds aliases into the flag's name; a repeatable flag keeps every spelling's values in order", () => {
+    const edit = COMMANDS.find((c) => c.name === "edit");
+    if (!edit) throw new Error("no edit command");
+    const parsed = parseCommandArgs(edit, ["x", "-i", "a.png", "--input", "b.png", "--edit-image", "c.png", "-ijpg"]);
+    expect(parsed.values.image).toEqual(["a.png", "b.png", "c.png", "jpg"]);
+    expect(parseCommandArgs(generate, ["x", "--output-format", "webp"]).values).toEqual({ format: "webp" });
+    expect(() => parseCommandArgs(generate, ["x", "--output-format", "webp", "--format", "png"])).toThrow(
+      "generate: --output-format and --format are the same flag: give one",
+    );
+  });
+});
