@@ -13,6 +13,8 @@
  * BENCH_CONSOLE_HISTORY=0 skips 2 (its seeding takes minutes), BENCH_PROVIDER_LATENCY_MS the
  * offline provider's latency (200).
  */
+import { request } from "node:http";
+import { loadavg } from "node:os";
 import { gzipSync } from "node:zlib";
 import { launchChromium } from "../test/e2e/browser.ts";
 import { startStack, stopAll } from "./lib/stack.ts";
@@ -26,6 +28,11 @@ const mb = (n: number) => `${(n / 1048576).toFixed(2)} MB`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 async function main() {
+  console.log(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(", ")}`,
+  );
   const stack = await startStack({ provider: { latencyMs: LATENCY_MS } });
   const browser = await launchChromium();
   try {
@@ -118,36 +125,45 @@ async function main() {
     if (process.env.BENCH_CONSOLE_HISTORY !== "0") await historyPage();
 
     // 3. Generate to first partial image, browser vs API, rounds interleaved so both see the same load
-    const apiFirstEvent = async (i: number): Promise<number> => {
-      const t0 = performance.now();
-      const res = await fetch(`${stack.origin}/v1/images/generations`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: JSON.stringify({
-          prompt: `timing ${i}`,
-          size: "1024x1024",
-          output_format: "png",
-          stream: true,
-          partial_images: 2,
-        }),
+    // node:http on a fresh connection per request (`agent: false`), as every bench client here:
+    // wrangler dev resets some reused keep-alive connections (docs/benchmarks.md)
+    const apiFirstEvent = (i: number): Promise<number> =>
+      new Promise((ok, fail) => {
+        const t0 = performance.now();
+        const req = request(
+          `${stack.origin}/v1/images/generations`,
+          {
+            method: "POST",
+            agent: false,
+            headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+            timeout: 120_000,
+          },
+          (res) => {
+            // the first event is whole at its blank line; look only at the new bytes and the seam
+            let tail = "";
+            res.on("data", (b: Buffer) => {
+              const text = tail + b.toString("latin1");
+              if (text.includes("\n\n")) {
+                ok(performance.now() - t0);
+                res.destroy();
+              }
+              tail = text.slice(-1);
+            });
+            res.on("end", () => fail(new Error(`stream answered ${res.statusCode} and ended before its first event`)));
+          },
+        );
+        req.on("timeout", () => req.destroy(new Error("timed out")));
+        req.on("error", fail);
+        req.end(
+          JSON.stringify({
+            prompt: `timing ${i}`,
+            size: "1024x1024",
+            output_format: "png",
+            stream: true,
+            partial_images: 2,
+          }),
+        );
       });
-      const reader = res.body?.getReader();
-      if (!reader) throw new Error(`stream answered ${res.status} with no body`);
-      // the first event is whole at its blank line; look only at the new bytes and the seam
-      let tail = "";
-      const decoder = new TextDecoder();
-      for (;;) {
-        const chunk = await reader.read();
-        if (chunk.done) throw new Error("stream ended before its first event");
-        const text = tail + decoder.decode(chunk.value, { stream: true });
-        if (text.includes("\n\n")) {
-          const ms = performance.now() - t0;
-          await reader.cancel();
-          return ms;
-        }
-        tail = text.slice(-1);
-      }
-    };
     // the same request from the page itself with a plain fetch and a bearer token: the API's own
     // time to first event as this browser sees it (its network stack, its process hops)
     const body = JSON.stringify({
@@ -222,6 +238,11 @@ async function main() {
     console.log(`  console minus the page's plain fetch, per round: median ${ms(median(paired))} (budget 50 ms)`);
     const list = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(" ");
     console.log(`  rounds, Node: ${list(api)}; page: ${list(inPage)}; console: ${list(consoleMs)}`);
+    console.log(
+      `  load average at the end: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(", ")}`,
+    );
   } finally {
     await browser.close();
     await stack.stop();

@@ -10,9 +10,12 @@
  *     grows with every upstream chunk and is not part of a deployed Worker), and n=2 under plain
  *     `wrangler dev` for comparison.
  * Prints figures; never passes or fails. Run on an idle machine; numbers are local-dev figures.
+ * Every timed request opens its own connection (see `timedPost`); direct and Worker rows are
+ * measured interleaved, and the load average is printed with the figures.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { request } from "node:http";
+import { cpus, loadavg } from "node:os";
 import { DEV_SECRETS, descendants, startStack, stopAll } from "./lib/stack.ts";
 
 const LATENCY_MS = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 200);
@@ -32,6 +35,11 @@ process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+/** The machine's 1, 5 and 15 minute load averages. */
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ");
 
 /** Runs `total` calls of `fn` with `concurrency` in flight; returns sorted durations in ms. */
 async function measure(concurrency: number, total: number, fn: () => Promise<void>): Promise<number[]> {
@@ -187,6 +195,7 @@ async function memory(n: number, route: Route, inspector: boolean): Promise<stri
 
 async function main(): Promise<void> {
   const part = process.env.BENCH_PART;
+  console.log(`load average at start: ${load()} (${cpus().length} CPUs)`);
   if (part !== "memory") await overhead();
   if (part !== "overhead") await memoryTable();
 }
@@ -209,15 +218,22 @@ async function limitedToken(origin: string): Promise<string> {
 /** Sorted durations' p50 and p99. */
 const p5099 = (t: number[]) => [pct(t, 50), pct(t, 99)] as const;
 
-/** Times a POST until its last body byte (and, for SSE, its first partial image); node:http, no undici buffering. */
+/**
+ * Times a request until its last body byte (and, for SSE, its first partial image); node:http, no
+ * undici buffering. Each request opens its own connection (`agent: false`, so `Connection: close`):
+ * a client that keeps connections alive from one burst of 50 to the next has some of them reset
+ * by `wrangler dev` (docs/benchmarks.md), and the provider is called the same way for a fair
+ * comparison.
+ */
 function timedPost(
   url: string,
   headers: Record<string, string>,
-  body: string,
+  body: string | null,
 ): Promise<{ status: number; ttfb: number; firstPartial: number; total: number }> {
   const t = performance.now();
   return new Promise((ok, fail) => {
-    const req = request(url, { method: "POST", headers, timeout: 280_000 }, (res) => {
+    const method = body === null ? "GET" : "POST";
+    const req = request(url, { method, headers, timeout: 280_000, agent: false }, (res) => {
       let ttfb = Number.NaN;
       let firstPartial = Number.NaN;
       let seen = "";
@@ -233,8 +249,29 @@ function timedPost(
     });
     req.on("timeout", () => req.destroy(new Error("timed out after 280 s")));
     req.on("error", fail);
-    req.end(body);
+    req.end(body ?? undefined);
   });
+}
+
+/**
+ * `a` and `b` measured alternately, a quarter of `total` at a time, so that a change in the
+ * machine's load during the row weighs on both alike (the machine may be shared).
+ */
+async function interleaved(
+  concurrency: number,
+  total: number,
+  a: () => Promise<void>,
+  b: () => Promise<void>,
+): Promise<[number[], number[]]> {
+  const ta: number[] = [];
+  const tb: number[] = [];
+  const slice = Math.max(concurrency, Math.ceil(total / 4));
+  for (let done = 0; done < total; done += slice) {
+    const n = Math.min(slice, total - done);
+    ta.push(...(await measure(concurrency, n, a)));
+    tb.push(...(await measure(concurrency, n, b)));
+  }
+  return [ta.sort((x, y) => x - y), tb.sort((x, y) => x - y)];
 }
 
 /**
@@ -309,7 +346,9 @@ async function overhead(): Promise<void> {
       if (r.status !== 200) throw new Error(`worker answered ${r.status}`);
     };
     // wrangler dev's own floor: a request that touches neither D1 nor R2, and one D1 round trip
-    const floor = (path: string) => () => fetch(`${stack.origin}${path}`).then((r) => r.arrayBuffer().then(() => {}));
+    const floor = (path: string) => async () => {
+      await timedPost(`${stack.origin}${path}`, {}, null);
+    };
     const floors: [string, () => Promise<void>][] = [
       ["GET /nope (404, no D1)", floor("/nope")],
       ["GET /healthz (one D1 query)", floor("/healthz")],
@@ -350,17 +389,18 @@ async function overhead(): Promise<void> {
       `Worker overhead: 1024x1024 photo-sized PNG (${(pngBytes / 1024).toFixed(0)} KiB), provider latency ${LATENCY_MS} ms`,
     );
     console.log(
-      "| answer | token | in flight | requests | direct p50 | direct p99 | Worker p50 | Worker p99 | added p50 | added p99 | target (p50) |",
+      "| answer | token | in flight | requests | direct p50 | direct p99 | Worker p50 | Worker p99 | added p50 | added p99 | Worker / direct p50 | target (p50) |",
     );
-    console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for (const format of ["b64_json", "url"] as const) {
       for (const [label, bearer] of [
         ["no limits", token],
         ["quota + rpm", limited],
       ] as const) {
         for (const [c, n] of ROUNDS) {
-          const [d50, d99] = p5099(await measure(c, n, direct));
-          const [w50, w99] = p5099(await measure(c, n, worker(bearer, format)));
+          const [dt, wt] = await interleaved(c, n, direct, worker(bearer, format));
+          const [d50, d99] = p5099(dt);
+          const [w50, w99] = p5099(wt);
           const put50 = puts.get(c)?.[0] ?? 0;
           const limit = format === "b64_json" ? d50 * 1.15 : (d50 + put50) * 1.15;
           const target =
@@ -368,7 +408,7 @@ async function overhead(): Promise<void> {
               ? `${w50 <= limit ? "met" : "NOT met"}: <= ${fmt(limit)} (${format === "b64_json" ? "direct" : "direct + put"} + 15 %)`
               : "-";
           console.log(
-            `| ${format} | ${label} | ${c} | ${n} | ${fmt(d50)} | ${fmt(d99)} | ${fmt(w50)} | ${fmt(w99)} | ${fmt(w50 - d50)} | ${fmt(w99 - d99)} | ${target} |`,
+            `| ${format} | ${label} | ${c} | ${n} | ${fmt(d50)} | ${fmt(d99)} | ${fmt(w50)} | ${fmt(w99)} | ${fmt(w50 - d50)} | ${fmt(w99 - d99)} | ${(w50 / d50).toFixed(2)}x | ${target} |`,
           );
         }
       }
@@ -404,8 +444,9 @@ async function overhead(): Promise<void> {
     );
     console.log("");
     console.log(
-      "D1 round trips per image request: 1 before the provider call, 1 after (counted with a counting D1 binding in src/routes/images/hotpath.test.ts)",
+      "D1 round trips per image request: 1 before the provider call, 1 after, with or without an Idempotency-Key, by bearer token or console session (counted with a counting D1 binding in src/routes/images/hotpath.test.ts)",
     );
+    console.log(`load average at the end: ${load()}`);
   } finally {
     await stack.stop();
   }
