@@ -198,31 +198,39 @@ export function chatFake(o: { provider?: (req: Request) => Response | Promise<Re
 
 /** The line a platform route logs when it refuses a request's verification. */
 const REJECTED = /^webhooks: \w+ request rejected: /;
+const NOT_IN_TEAMS = /^webhooks: \S+ is not in CHAT_TEAMS; refused$/;
 
 /**
  * Sends a webhook request through the Worker, waits for its `waitUntil` work, then for every
- * Workflow it started to finish. Returns the response, the job ids, and the verification
- * refusals the route logged (`rejected`, for the test to assert); any other console line is
- * written through as usual.
+ * Workflow it started to finish. Returns the response, the job ids, the verification refusals
+ * the route logged (`rejected`) and its refusals of a workspace or chat missing from CHAT_TEAMS
+ * (`refused`), for the test to assert; any other console line is written through as usual.
  */
 export async function deliver(
   req: Request,
   overrides: Record<string, unknown> = {},
-): Promise<{ res: Response; text: string; jobIds: string[]; rejected: string[] }> {
+): Promise<{ res: Response; text: string; jobIds: string[]; rejected: string[]; refused: string[] }> {
   const rejected: string[] = [];
-  const warn = console.warn;
-  const spy = vi.spyOn(console, "warn").mockImplementation((...args: unknown[]) => {
-    if (typeof args[0] === "string" && REJECTED.test(args[0])) rejected.push(args[0]);
-    else warn(...args);
+  const refused: string[] = [];
+  // not for a test that captures the console itself (captureConsole): use deliverCaptured there
+  const taps = (["warn", "log"] as const).map((method) => {
+    const original = console[method].bind(console);
+    return vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      const line = typeof args[0] === "string" ? args[0] : "";
+      if (REJECTED.test(line)) rejected.push(line);
+      else if (NOT_IN_TEAMS.test(line)) refused.push(line);
+      else original(...args);
+    });
   });
   try {
-    return { ...(await deliverCaptured(req, overrides)), rejected };
+    return { ...(await deliverCaptured(req, overrides)), rejected, refused };
   } finally {
-    spy.mockRestore();
+    for (const spy of taps) spy.mockRestore();
   }
 }
 
-async function deliverCaptured(
+/** As {@link deliver}, without looking at the console: for a test that captures it whole. */
+export async function deliverCaptured(
   req: Request,
   overrides: Record<string, unknown>,
 ): Promise<{ res: Response; text: string; jobIds: string[] }> {

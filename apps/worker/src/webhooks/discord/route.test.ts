@@ -166,9 +166,10 @@ describe("POST /webhooks/discord", () => {
 
   it("refuses a guild that is not in CHAT_TEAMS", async () => {
     const before = await jobCount();
-    const { text } = await deliver(
+    const { text, refused } = await deliver(
       await discordRequest(command([{ name: "prompt", type: 3, value: "a cat" }], { guild: "999" })),
     );
+    expect(refused).toEqual(["webhooks: discord:999:210 is not in CHAT_TEAMS; refused"]);
     expect(JSON.parse(text)).toMatchObject({ type: 4, data: { content: expect.stringContaining("isn't set up") } });
     expect(await jobCount()).toBe(before);
   });

@@ -140,8 +140,9 @@ describe("POST /webhooks/feishu", () => {
   it("refuses a tenant that is not in CHAT_TEAMS", async () => {
     fake = chatFake();
     const before = await jobCount();
-    await deliver(await feishuRequest(message({ text: "best image: a cat" }, "text", "tenant999")));
+    const { refused } = await deliver(await feishuRequest(message({ text: "best image: a cat" }, "text", "tenant999")));
     expect(await jobCount()).toBe(before);
+    expect(refused).toEqual(["webhooks: feishu:tenant999:oc_510 is not in CHAT_TEAMS; refused"]);
     const reply = fake.to("/reply")[0]?.json() as { content: string };
     expect(JSON.parse(reply.content).text).toContain("isn't set up");
   });

@@ -152,8 +152,9 @@ describe("POST /webhooks/slack: slash command", () => {
   it("refuses a workspace that is not in CHAT_TEAMS", async () => {
     fake = chatFake();
     const before = await jobCount();
-    const { text } = await deliver(await slackRequest(slash("a cat", "T999")));
+    const { text, refused } = await deliver(await slackRequest(slash("a cat", "T999")));
     expect(JSON.parse(text).text).toContain("isn't set up");
+    expect(refused).toEqual(["webhooks: slack:T999:C100 is not in CHAT_TEAMS; refused"]);
     expect(await jobCount()).toBe(before);
   });
 

@@ -120,6 +120,7 @@ describe("POST /webhooks/telegram", () => {
       method: "sendMessage",
       text: expect.stringContaining("isn't set up"),
     });
+    expect(refused.refused).toEqual(["webhooks: telegram:999 is not in CHAT_TEAMS; refused"]);
     const chatter = await deliver(telegramRequest(update({ text: "just chatting" })));
     expect(chatter.text).toBe("");
   });
