@@ -11,7 +11,8 @@
  *     `wrangler dev` for comparison.
  * Prints figures; never passes or fails. Run on an idle machine; numbers are local-dev figures.
  * Every timed request opens its own connection (see `timedPost`); direct and Worker rows are
- * measured interleaved, and the load average is printed with the figures.
+ * measured interleaved, and the load average is printed with the figures. Part 1 runs with
+ * wrangler's DevTools inspector off (`BENCH_INSPECTOR=1` turns it on).
  */
 import { readdir, readFile } from "node:fs/promises";
 import { request } from "node:http";
@@ -316,7 +317,13 @@ async function r2PutAlone(bytes: number, concurrency: number, total: number): Pr
 
 /** Part 1: the latency the Worker adds, with images the size real ones have. */
 async function overhead(): Promise<void> {
-  const stack = await startStack({ provider: { latencyMs: LATENCY_MS, photo: true } });
+  // wrangler's DevTools inspector proxy handles every chunk of a large upstream body (seconds on
+  // an SSE stream of photo-sized partials); a deployed Worker has none. BENCH_INSPECTOR=1: with it.
+  const inspector = process.env.BENCH_INSPECTOR === "1";
+  console.log(
+    `Worker under ${inspector ? "plain wrangler dev (DevTools inspector on)" : "wrangler dev with the DevTools inspector off"}`,
+  );
+  const stack = await startStack({ provider: { latencyMs: LATENCY_MS, photo: true }, inspector });
   try {
     const token = await stack.createToken("bench", "bench");
     const request = { model: "gpt-image-2", prompt: "benchmark", size: "1024x1024" };
