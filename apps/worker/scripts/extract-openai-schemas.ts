@@ -1,6 +1,7 @@
 /**
  * Copies the image schemas of OpenAI's OpenAPI document into test data, with every schema they
- * reference, so the Worker's responses and SSE events are validated against the spec itself.
+ * reference, so the Worker's responses and SSE events (and the JSON edit bodies tests send) are
+ * validated against the spec itself.
  *
  *   tsx scripts/extract-openai-schemas.ts <openai-openapi checkout>/openapi.json <commit>
  *
@@ -16,6 +17,8 @@ const ROOTS = [
   "ImageGenCompletedEvent",
   "ImageEditPartialImageEvent",
   "ImageEditCompletedEvent",
+  // the JSON edit form's request body, to validate what tests send
+  "EditImageBodyJsonParam",
 ];
 
 const [specPath, commit] = process.argv.slice(2);

@@ -106,6 +106,18 @@ describe("health, OpenAPI, unknown routes", () => {
     expect(EditRequest?.properties).toMatchObject(edit);
     expect(EditRequest?.required).toEqual(["prompt", "image"]);
     expect(EditRequest?.properties.moderation).toBeUndefined();
+    // the spec's JSON edit form: images by reference, moderation carried
+    const { EditJsonRequest } = doc.components.schemas;
+    expect(EditJsonRequest?.required).toEqual(["prompt", "images"]);
+    expect(EditJsonRequest?.properties.images).toMatchObject({ type: "array", maxItems: 16 });
+    expect(EditJsonRequest?.properties.moderation).toMatchObject({ enum: ["low", "auto"] });
+    const edits = (await (await call("/openapi.json")).json()) as {
+      paths: Record<string, { post: { requestBody: { content: Record<string, unknown> } } }>;
+    };
+    expect(Object.keys(edits.paths["/v1/images/edits"]!.post.requestBody.content)).toEqual([
+      "multipart/form-data",
+      "application/json",
+    ]);
   });
 
   it("404 in OpenAI's error shape for an unknown route", async () => {

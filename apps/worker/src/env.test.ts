@@ -10,7 +10,9 @@ function envMembers(): { name: string; doc: string; type: string; optional: bool
   const start = envSource.indexOf("export interface Env {");
   const body = envSource.slice(start, envSource.indexOf("\n}\n", start));
   const members = [
-    ...body.matchAll(/\/\*\*([\s\S]*?)\*\/\s*\n\s*(\[key: `?[A-Z_]+\$\{string\}`?\]|[A-Z][A-Z0-9_]*)(\??):\s*([^;]+);/g),
+    ...body.matchAll(
+      /\/\*\*([\s\S]*?)\*\/\s*\n\s*(\[key: `?[A-Z_]+\$\{string\}`?\]|[A-Z][A-Z0-9_]*)(\??):\s*([^;]+);/g,
+    ),
   ];
   return members.map((m) => ({
     name: (m[2] as string).replace(/^\[key: `([A-Z_]+)\$\{string\}`\]$/, "$1<NAME>"),

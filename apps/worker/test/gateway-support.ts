@@ -1,6 +1,6 @@
 /** Shared pieces of the gateway tests: calls, tokens, the offline provider behind a fetch spy, canaries. */
 import { env, exports } from "cloudflare:workers";
-import { expect, inject, vi } from "vitest";
+import { afterEach, expect, inject, vi } from "vitest";
 import { hashToken, randomId } from "../src/lib/tokens.ts";
 import { type UsageRecord, usageInsert } from "../src/lib/usage.ts";
 
@@ -69,15 +69,24 @@ export interface ProviderSide {
 
 /**
  * Routes the Worker's provider calls (PROVIDER_BASE_URL) to the real offline provider started by
- * global-setup, optionally with an `x-offline-fault` header on each; anything else is refused.
+ * global-setup, optionally with an `x-offline-fault` header on each; `hosts` answers other
+ * origins (an image host a JSON edit names); anything else is refused.
  */
-export function useOfflineProvider(fault?: string): ProviderSide {
+export function useOfflineProvider(
+  fault?: string,
+  hosts: Record<string, (req: Request) => Response> = {},
+): ProviderSide {
   const real = globalThis.fetch;
   const target = inject("offlineProviderUrl");
   const calls: ProviderSide["calls"] = [];
   const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const req = new Request(input as RequestInfo, init);
     const base = env.PROVIDER_BASE_URL;
+    const host = hosts[new URL(req.url).origin];
+    if (host) {
+      calls.push({ url: req.url, headers: new Headers(req.headers) });
+      return host(req);
+    }
     if (!req.url.startsWith(base)) throw new TypeError(`unexpected outbound fetch ${req.url}`);
     calls.push({ url: req.url, headers: new Headers(req.headers) });
     const headers = new Headers(req.headers);
@@ -93,6 +102,33 @@ export function useOfflineProvider(fault?: string): ProviderSide {
     );
   });
   return { calls, restore: () => spy.mockRestore() };
+}
+
+/**
+ * A `start` for a test file: routes the provider to the offline one (see `useOfflineProvider`)
+ * and captures the console for one test; after it, both are restored and every console line
+ * is checked for secrets.
+ */
+export function providerPerTest(): (
+  fault?: string,
+  hosts?: Record<string, (req: Request) => Response>,
+) => ProviderSide {
+  let provider: ProviderSide | undefined;
+  let lines: ReturnType<typeof captureConsole> | undefined;
+  afterEach(() => {
+    provider?.restore();
+    provider = undefined;
+    if (lines) {
+      for (const line of lines.lines) expectNoCanary(line, "a console line");
+      lines.restore();
+      lines = undefined;
+    }
+  });
+  return (fault, hosts) => {
+    provider = useOfflineProvider(fault, hosts);
+    lines = captureConsole();
+    return provider;
+  };
 }
 
 /** Collects every console line written while a test runs. */

@@ -28,7 +28,7 @@ export class BodyTooLargeError extends Error {
 export type TooLarge<E extends HonoEnv> = (c: Context<E>, max: number, size: number | null) => Response;
 
 /**
- * Refuses a body over `max(contentType)` bytes before any handler reads it. A declared
+ * Refuses a body over `max(contentType, path)` bytes before any handler reads it. A declared
  * Content-Length over the limit is refused at once. Without one (chunked), a small limit is
  * read into memory and checked; a large one (multipart) is counted while the handler streams
  * it, and reading fails with `BodyTooLargeError` past the limit, so nothing big is buffered here.
@@ -38,13 +38,13 @@ export type TooLarge<E extends HonoEnv> = (c: Context<E>, max: number, size: num
  * app.use("/admin/*", bodyLimit(() => 64 * 1024, (c, max) => c.text("too large", 413)));
  */
 export function bodyLimit<E extends HonoEnv>(
-  max: (contentType: string) => number,
+  max: (contentType: string, path: string) => number,
   tooLarge: TooLarge<E>,
 ): MiddlewareHandler<E> {
   return async (c, next) => {
     const raw = c.req.raw;
     if (!raw.body) return next();
-    const limit = max(raw.headers.get("content-type") ?? "");
+    const limit = max(raw.headers.get("content-type") ?? "", c.req.path);
     const declared = raw.headers.get("content-length");
     if (declared !== null && !raw.headers.has("transfer-encoding")) {
       const size = Number(declared);
@@ -82,6 +82,9 @@ function counter(max: number): { stream: TransformStream<Uint8Array, Uint8Array>
   return { stream, overflowed: () => total > max };
 }
 
-/** `max` for routes that take JSON, or multipart edits. */
-export const jsonOrMultipart = (contentType: string): number =>
-  isMultipart(contentType) ? BODY_LIMITS.multipart : BODY_LIMITS.json;
+/**
+ * `max` for routes that take JSON, or multipart edits. The spec's JSON edit form on
+ * `/v1/images/edits` may carry its images as data URLs, so it gets the multipart limit too.
+ */
+export const jsonOrMultipart = (contentType: string, path = ""): number =>
+  isMultipart(contentType) || path === "/v1/images/edits" ? BODY_LIMITS.multipart : BODY_LIMITS.json;

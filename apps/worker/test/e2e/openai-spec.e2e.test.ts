@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
+import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../../scripts/lib/stack.ts";
 import { rgbPng } from "./support.ts";
@@ -14,8 +15,12 @@ const SPEC = JSON.parse(
   components: { schemas: Record<string, unknown> };
 };
 
-const ajv = new Ajv2020({ allErrors: true, strict: true });
+// strictRequired off: ImageRefParam says "not both" as `not: { required: [image_url, file_id] }`,
+// which names properties outside that subschema, as JSON Schema allows
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
 ajv.addKeyword("x-stainless-const");
+ajv.addKeyword("x-oaiTypeLabel");
+ajv.addKeyword("example");
 // the document keeps OpenAPI's layout: schemas under components.schemas, referenced by JSON pointer
 ajv.addKeyword("components");
 ajv.addFormat("unixtime", { type: "number", validate: (n: number) => Number.isInteger(n) && n > 0 });
@@ -161,5 +166,30 @@ describe("Worker responses conform to OpenAI's OpenAPI schemas", () => {
     expect(events.some((e) => e.type === "image_edit.partial_image")).toBe(true);
     const res = await post("edits", form(), false);
     expectValid("ImagesResponse", await res.json());
+  });
+
+  it("the JSON edit form (EditImageBodyJsonParam), sent by the openai SDK, edits and answers per the spec", async () => {
+    // the SDK's images.edit always sends multipart; its generic post sends this body as JSON
+    const client = new OpenAI({ baseURL: `${stack.origin}/v1`, apiKey: token, maxRetries: 0 });
+    const dataUrl = `data:image/png;base64,${Buffer.from(rgbPng(256, 256)).toString("base64")}`;
+    const body = {
+      model: "gpt-image-2",
+      prompt: "add a watercolor effect",
+      images: [{ image_url: dataUrl }],
+      size: "1024x1024",
+      quality: "low",
+      moderation: "low",
+    };
+    expectValid("EditImageBodyJsonParam", body);
+    const answer = await client.post<Record<string, unknown>>("/images/edits", { body });
+    expectValid("ImagesResponse", answer);
+    expect(answer).toMatchObject({ size: "1024x1024", quality: "low" });
+    // a file id is refused in the SDK's error shape, naming the field and what to send instead
+    const byId = { prompt: "x", images: [{ file_id: "file-abc123" }] };
+    expectValid("EditImageBodyJsonParam", byId);
+    const refused = await client.post("/images/edits", { body: byId }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("images[0].file_id");
+    expect((refused as Error).message).toMatch(/holds no Files API/);
   });
 });

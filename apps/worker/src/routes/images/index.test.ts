@@ -1,42 +1,24 @@
 import { env } from "cloudflare:workers";
 import { encodeBase64, inspectImage } from "@gptimg/core";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { png } from "../../../../../packages/core/test-fixtures/images.ts";
 // the module itself, not the package entry: the entry loads sharp, which the Workers runtime cannot
 import { FORBIDDEN_WORD } from "../../../../../packages/offline-provider/src/params.ts";
 import {
   CANARY_KEY,
   call,
-  captureConsole,
   decodeB64,
   dumpR2,
   expectNoCanary,
   memberToken,
   ORIGIN,
-  type ProviderSide,
   parseSse,
+  providerPerTest,
   responseText,
-  useOfflineProvider,
 } from "../../../test/gateway-support.ts";
 import { sha256Hex } from "../../lib/tokens.ts";
 
-let provider: ProviderSide | undefined;
-let console_: ReturnType<typeof captureConsole> | undefined;
-afterEach(() => {
-  provider?.restore();
-  provider = undefined;
-  if (console_) {
-    for (const line of console_.lines) expectNoCanary(line, "a console line");
-    console_.restore();
-    console_ = undefined;
-  }
-});
-
-const start = (fault?: string) => {
-  provider = useOfflineProvider(fault);
-  console_ = captureConsole();
-  return provider;
-};
+const start = providerPerTest();
 const generate = (token: string, body: unknown) =>
   call("/v1/images/generations", {
     token,
@@ -444,16 +426,18 @@ describe("POST /v1/images/edits", () => {
     expect(side.calls).toHaveLength(0);
   });
 
-  it("400 for a JSON body", async () => {
+  it("400 for a JSON body without images (the JSON edit form needs them) and for other content types", async () => {
     start();
     const { token } = await memberToken();
-    const res = await call("/v1/images/edits", {
-      token,
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: "{}",
-    });
+    const send = (type: string) =>
+      call("/v1/images/edits", { token, method: "POST", headers: { "content-type": type }, body: "{}" });
+    const res = await send("application/json");
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: { code: "validation", param: "body" } });
+    expect(await res.json()).toMatchObject({ error: { code: "validation", param: "images" } });
+    const text = await send("text/plain");
+    expect(text.status).toBe(400);
+    expect(await text.json()).toMatchObject({
+      error: { code: "validation", param: "body", message: expect.stringMatching(/application\/json/) },
+    });
   });
 });

@@ -8,6 +8,7 @@ import { type ParsedImageRequest, parseEditForm, parseGenerateBody } from "../..
 import { readFormBody, readJsonBody } from "../../lib/json-body.ts";
 import { authenticate } from "../../middleware/auth.ts";
 import { replayStored } from "../../middleware/idempotency.ts";
+import { jsonEditForm, jsonEditRefs } from "./json-edit.ts";
 import { answerUrl, B64JsonStream, b64JsonResponse, collect, drain } from "./respond-json.ts";
 import { streamSse } from "./respond-sse.ts";
 import { planRun, type RunInput, runImageRequest } from "./run.ts";
@@ -15,7 +16,7 @@ import { type Echo, responseTail } from "./wire.ts";
 
 /**
  * OpenAI-compatible image routes, mounted at `/v1/images` behind `memberAuth()`:
- * `POST /generations` (JSON) and `POST /edits` (multipart).
+ * `POST /generations` (JSON) and `POST /edits` (multipart, or the spec's JSON edit form).
  */
 export const imagesRouter = new Hono<AppEnv>();
 
@@ -27,10 +28,19 @@ imagesRouter.post("/generations", async (c) => {
 imagesRouter.post("/edits", async (c) => {
   const parsed = await authFirst(c, async () => {
     const type = c.req.header("Content-Type") ?? "";
+    if (/^application\/json\s*(;|$)/i.test(type)) {
+      // the spec's JSON edit form: references checked, then (for a member only) fetched
+      const refs = jsonEditRefs(await readJsonBody(c.req));
+      await authenticate(c);
+      return parseEditForm(await jsonEditForm(refs, c.req.raw.signal), c.env.PROVIDER_MODEL);
+    }
     if (!/^multipart\/form-data\s*;/i.test(type)) {
-      throw new HttpError(400, "validation", `Content-Type ${type || "(missing)"}: must be multipart/form-data`, {
-        param: "body",
-      });
+      throw new HttpError(
+        400,
+        "validation",
+        `Content-Type ${type || "(missing)"}: must be multipart/form-data (files) or application/json (images: [{ image_url }])`,
+        { param: "body" },
+      );
     }
     return parseEditForm(await readFormBody(c.req), c.env.PROVIDER_MODEL);
   });

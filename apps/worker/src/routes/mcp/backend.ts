@@ -10,7 +10,7 @@ import { HttpError, toOpenAIError } from "../../lib/errors.ts";
 import { type ExtraFields, parseEditForm, parseGenerateBody } from "../../lib/image-request.ts";
 import { enforceQuota, releaseHold } from "../../lib/quota.ts";
 import { envSecrets } from "../../lib/secrets.ts";
-import { fetchInputs } from "./inputs.ts";
+import { fetchInputs } from "../images/fetch-inputs.ts";
 
 /** Default wait before answering with a job id (a client's request timeout is often 60 s). */
 const WAIT_S = 45;

@@ -122,6 +122,11 @@ export const components = {
     },
     GenerateRequest: imageRequest("generate", "json"),
     EditRequest: imageRequest("edit", "multipart"),
+    EditJsonRequest: {
+      ...imageRequest("edit", "json"),
+      description:
+        "The spec's JSON edit form (EditImageBodyJsonParam). image_url: an https URL on a public host (fetched by the Worker: no redirects, 50 MB of inputs in total) or a data:image/…;base64 URL. file_id is answered 400: the Worker holds no Files API.",
+    },
     ImagesResponse: {
       type: "object",
       required: ["created", "data"],

@@ -52,9 +52,14 @@ const webhook = (platform: string, auth: string) => ({
 
 export const paths = {
   "/v1/images/generations": images("createImage", "Generate images (OpenAI-compatible).", json(ref("GenerateRequest"))),
-  "/v1/images/edits": images("createImageEdit", "Edit images (OpenAI-compatible, multipart).", {
-    "multipart/form-data": { schema: ref("EditRequest") },
-  }),
+  "/v1/images/edits": images(
+    "createImageEdit",
+    "Edit images (OpenAI-compatible): files as multipart, or references as JSON (images: [{ image_url }]).",
+    {
+      "multipart/form-data": { schema: ref("EditRequest") },
+      "application/json": { schema: ref("EditJsonRequest") },
+    },
+  ),
   "/v1/models": {
     get: {
       operationId: "listModels",
