@@ -1,7 +1,13 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { call, memberToken, type ProviderSide, useOfflineProvider } from "../../test/gateway-support.ts";
+import {
+  call,
+  captureConsole,
+  memberToken,
+  type ProviderSide,
+  useOfflineProvider,
+} from "../../test/gateway-support.ts";
 import worker from "../index.ts";
 import { STALE_RUNNING_SECONDS, sweepStaleJobs } from "./repo.ts";
 
@@ -128,7 +134,13 @@ describe("synchronous rows whose Worker died mid-request", () => {
     provider = useOfflineProvider();
     // the stale row's 2 images count (its hold lapsed); the fresh one's hold is not in this test
     expect((await generate(token, { n: 4 })).status).toBe(429);
-    await worker.scheduled(createScheduledController(), env);
+    const log = captureConsole();
+    try {
+      await worker.scheduled(createScheduledController(), env);
+    } finally {
+      log.restore();
+    }
+    expect(log.lines).toEqual(["jobs: 1 stale running request(s) settled as failed, possibly billed"]);
     const rows = new Map((await rowsOf(id)).results.map((r) => [r.id, r]));
     expect(rows.get(fresh)?.status).toBe("running");
     expect(rows.get(stale)?.status).toBe("failed");
