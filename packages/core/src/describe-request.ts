@@ -20,7 +20,9 @@ export interface DescribedFile {
 /** Inline `data:` images would flood a dry-run; show their type and size instead. */
 function shorten(value: string, secrets: (string | undefined)[]): string {
   const m = /^data:([^;,]+);base64,/.exec(value);
-  if (m) return `data:${m[1]};base64,… (${Math.floor(((value.length - m[0].length) * 3) / 4)} bytes)`;
+  // every 4 characters hold 3 bytes, less one for each "=" of padding
+  const padding = value.endsWith("==") ? 2 : value.endsWith("=") ? 1 : 0;
+  if (m) return `data:${m[1]};base64,… (${Math.floor(((value.length - m[0].length) * 3) / 4) - padding} bytes)`;
   return redact(value, secrets);
 }
 

@@ -152,4 +152,5 @@ export type {
   ValidationIssue,
 } from "./types.ts";
 export { assertValid, validateEditOptions, validateGenerateOptions } from "./validate.ts";
+export { checkWholeImage, checkWholeImageData, type NotWholeImage, type WholeImage } from "./whole-image.ts";
 export { type UnsentOption, unsentOptions } from "./wire-fields.ts";

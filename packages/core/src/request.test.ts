@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { concat, png as fixturePng, jpeg } from "../test-fixtures/images.ts";
 import { ValidationError } from "./errors/index.ts";
 import { resolveProvider } from "./providers.ts";
 import { buildEditRequest, buildGenerateRequest, describeRequest, editRequestForm, partFilename } from "./request.ts";
@@ -8,25 +9,10 @@ import { unsentOptions } from "./wire-fields.ts";
 
 const KEY = "sk-canary-do-not-leak-123";
 
-/** A minimal PNG header (signature, IHDR, IEND) that sniffs as `w`x`h` RGBA; `tail` is appended. */
-function png(w: number, h: number, tail: Uint8Array = new Uint8Array()): Uint8Array {
-  const b = new Uint8Array(8 + 25 + 12 + tail.length);
-  const v = new DataView(b.buffer);
-  b.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  v.setUint32(8, 13);
-  b.set([0x49, 0x48, 0x44, 0x52], 12);
-  v.setUint32(16, w);
-  v.setUint32(20, h);
-  b.set([8, 6, 0, 0, 0], 24);
-  v.setUint32(37, 0);
-  b.set([0x49, 0x45, 0x4e, 0x44], 41);
-  b.set(tail, 45);
-  return b;
-}
-const JPEG = new Uint8Array([
-  0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x04, 0x00, 0x04, 0x00, 0x03, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xff,
-  0xd9,
-]);
+/** A whole `w`x`h` RGBA PNG; `tail` is appended after its IEND, where decoders ignore it. */
+const png = (w: number, h: number, tail: Uint8Array = new Uint8Array()): Uint8Array =>
+  concat(fixturePng({ width: w, height: h }), tail);
+const JPEG = jpeg({ width: 1024, height: 1024 });
 
 const openai: ProviderConfig = { name: "primary", profile: "openai", apiKey: KEY };
 const minimax: ProviderConfig = {
@@ -325,8 +311,8 @@ describe("buildEditRequest", () => {
     });
     const images = fc.array(
       fc.record({
-        w: fc.integer({ min: 1, max: 4000 }),
-        h: fc.integer({ min: 1, max: 4000 }),
+        w: fc.integer({ min: 1, max: 64 }),
+        h: fc.integer({ min: 1, max: 64 }),
         tail: fc.uint8Array({ maxLength: 2000 }),
       }),
       { minLength: 1, maxLength: 4 },
@@ -409,8 +395,8 @@ describe("describeRequest", () => {
     expect(d.body).toEqual({
       fields: { model: "gpt-image-2", prompt: "x", n: "2" },
       files: [
-        { field: "image[]", filename: "a.png", type: "image/png", bytes: 45 },
-        { field: "image[]", filename: "image-1.png", type: "image/png", bytes: 45 },
+        { field: "image[]", filename: "a.png", type: "image/png", bytes: png(8, 8).length },
+        { field: "image[]", filename: "image-1.png", type: "image/png", bytes: png(8, 8).length },
       ],
     });
     expect(JSON.stringify(d)).not.toContain(KEY);
@@ -422,7 +408,7 @@ describe("describeRequest", () => {
       { prompt: "x", images: [{ data: png(8, 8) }] },
     );
     const d = await describeRequest(req);
-    expect(JSON.stringify(d.body)).toContain("data:image/png;base64,… (45 bytes)");
+    expect(JSON.stringify(d.body)).toContain(`data:image/png;base64,… (${png(8, 8).length} bytes)`);
   });
 });
 

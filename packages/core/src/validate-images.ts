@@ -1,6 +1,7 @@
 import { checkRef, isImageRef } from "./image-refs.ts";
 import { type ImageInfo, inspectImageData } from "./inspect.ts";
 import { type ModelRules, ownRule } from "./models.ts";
+import { checkWholeImageData } from "./whole-image.ts";
 
 /**
  * inspectImage's reason lists every format it can read ("… (expected PNG, JPEG, WebP or GIF)");
@@ -70,7 +71,9 @@ export async function validateImages(images: unknown, mask: unknown, rules: Mode
       if (!(rules.editFormats as readonly string[]).includes(info.format)) {
         const rule = `must be ${formats} for ${fam}, judged by content (this is ${info.format})`;
         push(field, label(input, d), info.format === "gif" ? rule : ownRule(rule));
-      } else if (i === 0) first = info; // the mask is compared only with a usable first image
+      } else if (await isWhole(d, field, label(input, d), push)) {
+        if (i === 0) first = info; // the mask is compared only with a usable first image
+      }
       if (rules.maxInputImageBytes !== undefined && sizeOf(d) >= rules.maxInputImageBytes) {
         push(field, label(input, d), ownRule(`must be smaller than ${rules.maxInputImageBytes / MB} MB for ${fam}`));
       }
@@ -109,6 +112,7 @@ async function validateMask(item: unknown, first: ImageInfo | undefined, push: P
   }
   if (info.format !== "png") push(field, value, `must be a PNG with an alpha channel (this is ${info.format})`);
   else if (!info.hasAlpha) push(field, value, "must be a PNG with an alpha channel (this PNG has none)");
+  else if (!(await isWhole(d, field, value, push))) return;
   if (first && (info.width !== first.width || info.height !== first.height)) {
     push(
       field,
@@ -116,4 +120,11 @@ async function validateMask(item: unknown, first: ImageInfo | undefined, push: P
       `must have the size of the first image, ${first.width}x${first.height} (is ${info.width}x${info.height})`,
     );
   }
+}
+
+/** A header alone is not an image: the structure must run to its end marker (see whole-image.ts). */
+async function isWhole(d: Data, field: string, value: string, push: Push): Promise<boolean> {
+  const whole = await checkWholeImageData(d);
+  if (!whole.ok) push(field, value, `must be a whole image (${whole.reason})`);
+  return whole.ok;
 }

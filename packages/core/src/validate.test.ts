@@ -394,6 +394,42 @@ describe("validateEditOptions", () => {
       ],
     ],
     [
+      "100 bytes of a PNG header",
+      { images: [rgba(8, 8), { data: png({ width: 64, height: 64 }).subarray(0, 100) }] },
+      undefined,
+      [
+        {
+          field: "image[1]",
+          value: "<100 bytes>",
+          rule: "must be a whole image (PNG ends after 100 bytes, inside its IDAT chunk of 16459 bytes: the file is truncated)",
+        },
+      ],
+    ],
+    [
+      "a JPEG cut before its end",
+      { images: [{ data: new Blob([jpeg({ width: 8, height: 8 }).subarray(0, -2)]), name: "cut.jpg" }] },
+      undefined,
+      [
+        {
+          field: "image[0]",
+          value: "cut.jpg",
+          rule: `must be a whole image (JPEG ends after ${jpeg({ width: 8, height: 8 }).length - 2} bytes with no EOI marker: the file is truncated)`,
+        },
+      ],
+    ],
+    [
+      "a mask cut before IEND",
+      { images: [rgba(8, 8)], mask: { data: rgba(8, 8).data.subarray(0, -12), name: "mask.png" } },
+      undefined,
+      [
+        {
+          field: "mask",
+          value: "mask.png",
+          rule: `must be a whole image (PNG ends after ${rgba(8, 8).data.length - 12} bytes with no IEND chunk: the file is truncated)`,
+        },
+      ],
+    ],
+    [
       "a string instead of bytes",
       { images: [{ data: "iVBORw0KGgo=" }] },
       undefined,
@@ -513,7 +549,7 @@ describe("validateEditOptions", () => {
     expect(fields(issues)).toEqual(["prompt", "n", "background", "image[0]", "mask"]);
   });
 
-  it("reads only a prefix of large Blob inputs", async () => {
+  it("reads only the parts of a large Blob input that its header and structure need", async () => {
     let read = 0;
     class CountingBlob extends Blob {
       override slice(start?: number, end?: number, type?: string): Blob {
@@ -523,6 +559,7 @@ describe("validateEditOptions", () => {
     }
     const data = new CountingBlob([png({ width: 3, height: 3 }), new Uint8Array(8 * MB)]);
     expect(await validateEditOptions(edit({ images: [{ data }] }))).toEqual([]);
-    expect(read).toBeLessThanOrEqual(64 * 1024);
+    // the header's prefix, then one window for the chunk walk (the 8 MB after IEND are never read)
+    expect(read).toBeLessThanOrEqual(2 * 64 * 1024);
   });
 });

@@ -1,6 +1,8 @@
 /**
- * Byte-built images for tests: complete, valid PNGs (stored-deflate zlib, real CRCs) and the
- * headers of JPEG, WebP and GIF files as their encoders write them. No binary files needed.
+ * Byte-built images for tests: complete, valid PNGs (stored-deflate zlib, real CRCs) and JPEG,
+ * WebP and GIF files whose structure is whole (headers as their encoders write them, a little
+ * image data, the end marker), so they pass core's `checkWholeImage`. No binary files needed.
+ * A test that needs a truncated file cuts one of these: `png({ width: 8, height: 8 }).subarray(0, 100)`.
  */
 
 const CRC_TABLE = (() => {
@@ -76,6 +78,8 @@ export interface PngSpec {
   headerOnly?: boolean;
   /** ancillary chunk bytes to place before IDAT, e.g. a large text chunk */
   padBeforeData?: number;
+  /** the scanlines (filter byte first in each row); default all zero */
+  raw?: Uint8Array;
 }
 
 /** A valid 8-bit PNG (all pixels zero), or its header only. */
@@ -88,10 +92,28 @@ export function png(spec: PngSpec): Uint8Array<ArrayBuffer> {
   if (spec.trns) parts.push(pngChunk("tRNS", colorType === 3 ? new Uint8Array([0, 255]) : new Uint8Array(6)));
   if (!spec.headerOnly) {
     const row = 1 + spec.width * (CHANNELS[colorType] ?? 4);
-    parts.push(pngChunk("IDAT", zlibStored(new Uint8Array(row * spec.height))));
+    parts.push(pngChunk("IDAT", zlibStored(spec.raw ?? new Uint8Array(row * spec.height))));
   }
   parts.push(pngChunk("IEND", new Uint8Array(0)));
   return concat(...parts);
+}
+
+/**
+ * A decodable RGBA PNG of about `bytes` bytes (never fewer) whose pixels are noise from `seed`:
+ * large, incompressible inputs and outputs for tests that move many megabytes.
+ */
+export function noisePng(bytes: number, seed: number): Uint8Array<ArrayBuffer> {
+  const side = Math.max(1, Math.ceil(Math.sqrt(bytes / 4)));
+  const row = 1 + side * 4;
+  const raw = new Uint8Array(row * side);
+  let x = (seed * 2654435761 + 1) >>> 0 || 1;
+  for (let i = 0; i < raw.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    raw[i] = i % row === 0 ? 0 : x & 255; // filter byte 0 (None) at the start of every row
+  }
+  return png({ width: side, height: side, colorType: 6, raw });
 }
 
 function jpegSegment(marker: number, data: Uint8Array): Uint8Array {
@@ -133,11 +155,12 @@ function riff(chunk: string, data: Uint8Array): Uint8Array<ArrayBuffer> {
   return concat(text("RIFF"), u32le(body.length), body);
 }
 
-/** A lossy WebP (VP8 key frame header). */
+/** A lossy WebP (VP8 key frame header and a first partition of 6 bytes that fits its chunk). */
 export function webpLossy(width: number, height: number): Uint8Array<ArrayBuffer> {
-  // frame tag (key frame, version 0, show frame), start code, 14-bit sizes with scale 0
+  // frame tag (key frame, version 0, show frame, first partition 6 bytes: 6 << 5 | 0x10),
+  // start code, 14-bit sizes with scale 0
   const data = concat(
-    new Uint8Array([0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a]),
+    new Uint8Array([0xd0, 0x00, 0x00, 0x9d, 0x01, 0x2a]),
     u16le(width),
     u16le(height),
     new Uint8Array(10),
@@ -151,10 +174,12 @@ export function webpLossless(width: number, height: number, alpha: boolean): Uin
   return riff("VP8L", concat(new Uint8Array([0x2f]), u32le(bits), new Uint8Array(8)));
 }
 
-/** An extended WebP (VP8X) with the alpha flag as given. */
+/** An extended WebP (VP8X) with the alpha flag as given, its image in a VP8L chunk. */
 export function webpExtended(width: number, height: number, alpha: boolean): Uint8Array<ArrayBuffer> {
   const data = concat(new Uint8Array([alpha ? 0x10 : 0, 0, 0, 0]), u24le(width - 1), u24le(height - 1));
-  return riff("VP8X", data);
+  const image = webpLossless(width, height, alpha).subarray(12);
+  const body = concat(text("WEBP"), text("VP8X"), u32le(data.length), data, image);
+  return concat(text("RIFF"), u32le(body.length), body);
 }
 
 /** A GIF89a header, a 2-colour table, and optionally a graphic control extension with transparency. */
