@@ -401,7 +401,7 @@ describe("validateEditOptions", () => {
         {
           field: "image[1]",
           value: "<100 bytes>",
-          rule: "must be a whole image (PNG ends after 100 bytes, inside its IDAT chunk of 16459 bytes: the file is truncated)",
+          rule: "must be a whole image (PNG ends after 100 bytes, inside its IDAT chunk of 304 bytes: the file is truncated)",
         },
       ],
     ],

@@ -65,6 +65,48 @@ function zlibStored(raw: Uint8Array): Uint8Array {
   return concat(...blocks);
 }
 
+/**
+ * zlib stream of `n` zero bytes in one fixed-Huffman deflate block: a literal 0, then copies of
+ * 258 bytes at distance 1 (13 bits each), so a 4096x4096 RGBA image of zeros is about 100 KB.
+ * https://www.rfc-editor.org/rfc/rfc1951#section-3.2.6
+ */
+function zlibZeros(n: number): Uint8Array {
+  const out: number[] = [0x78, 0x01];
+  let acc = 0;
+  let bits = 0;
+  const put = (value: number, count: number) => {
+    acc |= value << bits;
+    bits += count;
+    while (bits >= 8) {
+      out.push(acc & 255);
+      acc >>>= 8;
+      bits -= 8;
+    }
+  };
+  // Huffman codes are sent most significant bit first
+  const code = (value: number, count: number) => {
+    for (let i = count - 1; i >= 0; i--) put((value >>> i) & 1, 1);
+  };
+  put(1, 1); // BFINAL
+  put(1, 2); // BTYPE 01: fixed codes
+  let left = n;
+  if (left > 0) {
+    code(0x30, 8); // literal 0
+    left--;
+  }
+  for (; left >= 258; left -= 258) {
+    code(0xc5, 8); // length code 285: 258 bytes
+    code(0, 5); // distance code 0: 1 byte back
+  }
+  for (; left > 0; left--) code(0x30, 8);
+  code(0, 7); // end of block (256)
+  if (bits > 0) out.push(acc & 255);
+  // Adler-32 of zeros: a stays 1, b adds 1 per byte
+  const b = n % 65521;
+  out.push(b >>> 8, b & 255, 0, 1);
+  return new Uint8Array(out);
+}
+
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
 export interface PngSpec {
@@ -74,7 +116,7 @@ export interface PngSpec {
   colorType?: 0 | 2 | 3 | 4 | 6;
   /** add a tRNS chunk (transparency without an alpha channel) */
   trns?: boolean;
-  /** skip pixel data: signature, IHDR and ancillary chunks only (for huge sizes) */
+  /** skip pixel data: signature, IHDR, ancillary chunks and IEND, a header that is not a whole image */
   headerOnly?: boolean;
   /** ancillary chunk bytes to place before IDAT, e.g. a large text chunk */
   padBeforeData?: number;
@@ -82,7 +124,7 @@ export interface PngSpec {
   raw?: Uint8Array;
 }
 
-/** A valid 8-bit PNG (all pixels zero), or its header only. */
+/** A valid 8-bit PNG (all pixels zero, compressed, so large sizes stay small), or its header only. */
 export function png(spec: PngSpec): Uint8Array<ArrayBuffer> {
   const colorType = spec.colorType ?? 6;
   const ihdr = concat(u32be(spec.width), u32be(spec.height), new Uint8Array([8, colorType, 0, 0, 0]));
@@ -92,7 +134,7 @@ export function png(spec: PngSpec): Uint8Array<ArrayBuffer> {
   if (spec.trns) parts.push(pngChunk("tRNS", colorType === 3 ? new Uint8Array([0, 255]) : new Uint8Array(6)));
   if (!spec.headerOnly) {
     const row = 1 + spec.width * (CHANNELS[colorType] ?? 4);
-    parts.push(pngChunk("IDAT", zlibStored(spec.raw ?? new Uint8Array(row * spec.height))));
+    parts.push(pngChunk("IDAT", spec.raw ? zlibStored(spec.raw) : zlibZeros(row * spec.height)));
   }
   parts.push(pngChunk("IEND", new Uint8Array(0)));
   return concat(...parts);
