@@ -40,8 +40,8 @@ export function postJob(token: string, body: unknown, headers: Record<string, st
   });
 }
 
-/** A PNG of the given size (header only: enough for sniffing, tiny in memory). */
-export const testPng = (width = 1024, height = 1024) => png({ width, height, headerOnly: true });
+/** A whole PNG of the given size (its zero pixels compress to a few KB). */
+export const testPng = (width = 1024, height = 1024) => png({ width, height });
 
 const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 

@@ -15,8 +15,8 @@ afterEach(() => {
 });
 
 const MiB = 1024 * 1024;
-/** A 512x512 RGBA PNG of about `mib` MiB: header, padding, no pixels (small to build, big to hold). */
-const bigPng = (mib: number) => png({ width: 512, height: 512, headerOnly: true, padBeforeData: mib * MiB });
+/** A whole 512x512 RGBA PNG of about `mib` MiB: padding before compressed pixels (small to build, big to hold). */
+const bigPng = (mib: number) => png({ width: 512, height: 512, padBeforeData: mib * MiB });
 
 function editForm(image: Uint8Array<ArrayBuffer>, mask?: Uint8Array<ArrayBuffer>): FormData {
   const form = new FormData();
@@ -97,7 +97,7 @@ describe("POST /v1/jobs edit inputs", () => {
     const { token } = await memberToken("jobs-big");
     const res = await postEdit(
       token,
-      editForm(bigPng(2), png({ width: 256, height: 512, colorType: 2, headerOnly: true, padBeforeData: MiB })),
+      editForm(bigPng(2), png({ width: 256, height: 512, colorType: 2, padBeforeData: MiB })),
     );
     expect(res.status).toBe(400);
     const { error } = (await res.json()) as { error: { code: string; message: string } };
@@ -122,7 +122,7 @@ describe("POST /v1/jobs edit inputs", () => {
     expect(((await again.json()) as { id: string }).id).toBe(id);
     // same size, type and head: only the hash of the whole file tells them apart
     const other = image.slice();
-    other[other.length - 5] = 1;
+    other[other.length >> 1] = 1; // inside the padding chunk, far past the head
     const conflict = await postEdit(token, editForm(other), { "idempotency-key": key });
     expect(conflict.status).toBe(409);
     expect(((await conflict.json()) as { error: { code: string } }).error.code).toBe("idempotency_conflict");
@@ -148,7 +148,7 @@ describe("createJob with bytes in hand (chat bots)", () => {
     const again = await createJob(env, { member, kind: "edit", request, inputs: [asBlob], idempotencyKey: key });
     expect(again).toMatchObject({ created: false, job: { id: first.job.id } });
     const other = image.slice();
-    other[other.length - 5] = 1;
+    other[other.length >> 1] = 1; // inside the padding chunk, far past the head
     await expect(
       createJob(env, { member, kind: "edit", request, inputs: [other], idempotencyKey: key }),
     ).rejects.toMatchObject({ status: 409 });

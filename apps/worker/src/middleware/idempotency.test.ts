@@ -167,7 +167,7 @@ describe("idempotency() on the synchronous image routes", () => {
       up.restore();
       for (const s of [...parses, reads, blobSpy]) s.mockRestore();
     };
-    const image = png({ width: 512, height: 512, headerOnly: true, padBeforeData: 2 * 1024 * 1024 });
+    const image = png({ width: 512, height: 512, padBeforeData: 2 * 1024 * 1024 });
     const res = await edit(token, `edit-${crypto.randomUUID()}`, editForm("once", image));
     expect(res.status).toBe(200);
     // one parse of the incoming body, never a raw copy of it beside the form, and of the 2 MiB

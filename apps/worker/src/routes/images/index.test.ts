@@ -426,6 +426,30 @@ describe("POST /v1/images/edits", () => {
     expect(side.calls).toHaveLength(0);
   });
 
+  it("400 for an input that is only the first 100 bytes of a PNG: nothing stored, nothing sent", async () => {
+    const side = start();
+    const { token } = await memberToken({ team: "edit-cut" });
+    const form = new FormData();
+    form.append("prompt", "add a red scarf");
+    form.append("image[]", file(png({ width: 64, height: 64 }), "dog.png"));
+    form.append("image[]", file(png({ width: 64, height: 64 }).subarray(0, 100), "cut.png"));
+    const res = await edit(token, form);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      error: {
+        type: "invalid_request_error",
+        code: "validation",
+        param: "image[1]",
+        message: expect.stringContaining(
+          "image[1] cut.png: must be a whole image (PNG ends after 100 bytes, inside its IDAT chunk of 304 bytes: the file is truncated)",
+        ),
+      },
+    });
+    expect(side.calls).toHaveLength(0);
+    expect(await lastJob("edit-cut")).toBeNull();
+    expect((await dumpR2("t/edit-cut/")).objects).toEqual([]);
+  });
+
   it("400 for a JSON body without images (the JSON edit form needs them) and for other content types", async () => {
     start();
     const { token } = await memberToken();

@@ -73,6 +73,18 @@ describe("POST /v1/images/edits as application/json (the spec's JSON edit form)"
     expect(res.status, await responseText(res.clone())).toBe(200);
   });
 
+  it("a data URL of only the first 100 bytes of a PNG is a 400 naming it, and nothing reaches the provider", async () => {
+    const side = start();
+    const { token } = await memberToken();
+    const images = [{ image_url: dataUrl(DOG) }, { image_url: dataUrl(DOG.subarray(0, 100)) }];
+    const res = await editJson(token, { prompt: "x", images });
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { message: string; param: string } };
+    expect(error.param).toMatch(/^images?\[1\]/);
+    expect(error.message).toContain("must be a whole image (PNG ends after 100 bytes");
+    expect(side.calls).toEqual([]);
+  });
+
   it("a file_id gets a 400 saying the Worker holds no Files API and what to send instead", async () => {
     const side = start();
     const { token } = await memberToken();

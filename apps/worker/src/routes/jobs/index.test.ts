@@ -113,6 +113,12 @@ describe("POST /v1/jobs", () => {
     ["an unknown field", [["seed", "42"]], "seed", "is not a known parameter"],
     ["callback_url sent as a file", [["callback_url", new Blob(["x"])]], "callback_url", "must be a text field"],
     ["an output_format the model lacks", [["output_format", "gif"]], "output_format", "output_format"],
+    [
+      "a second image of only 100 bytes of a PNG header",
+      [["image[]", new Blob([testPng(64, 64).subarray(0, 100)], { type: "image/png" })]],
+      "image[1]",
+      "must be a whole image (PNG ends after 100 bytes, inside its IDAT chunk",
+    ],
   ])("a multipart job with %s is a 400 naming the wire field", async (_n, fields, field, rule) => {
     const { token } = await memberToken();
     const form = new FormData();

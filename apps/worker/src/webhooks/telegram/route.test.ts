@@ -102,6 +102,20 @@ describe("POST /webhooks/telegram", () => {
     expect(new Uint8Array(await ((await env.IMAGES.get(inputKey)) as R2ObjectBody).arrayBuffer())).toEqual(INPUT_PNG);
   });
 
+  it("refuses a photo that is only the first 100 bytes of a PNG: says why and starts no job", async () => {
+    fake = chatFake({
+      intercept: (req) => (req.url.includes("/file/") ? new Response(INPUT_PNG.subarray(0, 100)) : undefined),
+    });
+    const before = await jobCount();
+    const photo = [{ file_id: "cut", file_size: 100, width: 1024 }];
+    const { text, jobIds } = await deliver(telegramRequest(update({ caption: "edit image: make it night", photo })));
+    expect(jobIds).toEqual([]);
+    expect(await jobCount()).toBe(before);
+    expect(fake.providerCalls).toHaveLength(0);
+    const said = [text, ...fake.to(`${bot}sendMessage`).map((c) => JSON.stringify(c.json()))].join("\n");
+    expect(said).toContain("image[0] <100 bytes>: must be a whole image (PNG ends after 100 bytes");
+  });
+
   it("answers a bad option in the webhook response and starts no job", async () => {
     fake = chatFake();
     const before = await jobCount();
