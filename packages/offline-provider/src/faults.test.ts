@@ -118,6 +118,17 @@ describe("faults from the x-offline-fault header", () => {
     expect(await decoded(body.data[0]!.b64_json)).toMatchObject({ width: w, height: h });
   });
 
+  it.each([
+    ["truncated-image", 100],
+    ["truncated-image=2000", 2000],
+  ])("%s sends the first %i bytes of the image as valid base64", async (fault, bytes) => {
+    const body = (await (await gen(fault)).json()) as { data: Array<{ b64_json: string }> };
+    const image = Buffer.from(body.data[0]!.b64_json, "base64");
+    expect(body.data[0]!.b64_json).toMatch(BASE64);
+    expect(image.length).toBe(bytes);
+    expect([...image.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  });
+
   it("noise makes a large incompressible 4K PNG", async () => {
     const body = (await (await gen("noise", { prompt: "x", size: "3840x2160" })).json()) as {
       data: Array<{ b64_json: string }>;

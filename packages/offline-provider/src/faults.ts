@@ -12,6 +12,7 @@ const KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>([
   "wrong-format",
   "wrong-size",
   "noise",
+  "truncated-image",
 ]);
 
 const FORMATS: ReadonlySet<string> = new Set(["png", "jpeg", "webp"]);
@@ -69,6 +70,9 @@ function parseItem(item: string): FaultSpec {
       break;
     case "cut":
       if (value !== undefined) spec.bytes = num("cut", value);
+      break;
+    case "truncated-image":
+      if (value !== undefined) spec.bytes = num("truncated-image", value);
       break;
     case "wrong-format":
       if (value !== undefined) spec.format = value as OutputFormat;

@@ -41,7 +41,7 @@ async function draw(p: ImageParams, m: Mutations, i: number, partial?: number): 
   let [width, height] = [p.width, p.height];
   if (m.wrongSize === true) [width, height] = width === height ? [width, Math.round(height * 1.5)] : [height, width];
   else if (typeof m.wrongSize === "string") [width, height] = m.wrongSize.split("x").map(Number) as [number, number];
-  return renderImage({
+  const image = await renderImage({
     width,
     height,
     format,
@@ -51,6 +51,7 @@ async function draw(p: ImageParams, m: Mutations, i: number, partial?: number): 
     compression: p.compression,
     partial,
   });
+  return m.truncateImage !== undefined && partial === undefined ? image.subarray(0, m.truncateImage) : image;
 }
 
 const b64 = (bytes: Buffer, m: Mutations) =>

@@ -26,6 +26,8 @@ export interface Mutations {
   invalidBase64?: boolean;
   /** make the JSON body (or the SSE completed event) unparsable */
   invalidJson?: boolean;
+  /** send only the first this-many bytes of each final image: a header, not a whole image */
+  truncateImage?: number;
 }
 
 /** A JSON reply. */

@@ -36,6 +36,7 @@ function mutationsOf(faults: FaultSpec[], photo?: boolean): Mutations {
     else if (f.kind === "noise") m.noise = true;
     else if (f.kind === "invalid-base64") m.invalidBase64 = true;
     else if (f.kind === "invalid-json") m.invalidJson = true;
+    else if (f.kind === "truncated-image") m.truncateImage = f.bytes ?? 100;
   }
   return m;
 }

@@ -38,6 +38,7 @@ export type FaultSpec = FaultBase &
     | { kind: "wrong-format"; format?: OutputFormat }
     | { kind: "wrong-size"; size?: string }
     | { kind: "noise" }
+    | { kind: "truncated-image"; bytes?: number }
   );
 
 /** The name of a fault. */

@@ -35,6 +35,8 @@ beforeAll(async () => {
   await png("mask-small.png", 512, 512, true);
   await png("mask-opaque.png", 1024, 1024, false);
   writeFileSync(join(dir, "notes.txt"), "this is not an image");
+  // the first 100 bytes of a whole PNG: its header, then the file ends inside a chunk
+  writeFileSync(join(dir, "cut.png"), readFileSync(join(dir, "dog.png")).subarray(0, 100));
 });
 afterAll(() => provider.close());
 beforeEach(() => {
@@ -107,6 +109,11 @@ describe("gptimg edit", () => {
     ["a mask of the wrong size", () => ["-i", "dog.png", "--mask", "mask-small.png"], /mask/],
     ["a mask without alpha", () => ["-i", "dog.png", "--mask", "mask-opaque.png"], /mask/],
     ["a non-image file", () => ["-i", "notes.txt"], /image\[0\]/],
+    [
+      "a PNG cut to its first 100 bytes",
+      () => ["-i", "dog.png", "-i", "cut.png"],
+      /^error: .*cut\.png.*must be a whole image \(PNG ends after 100 bytes, inside its \w+ chunk of \d+ bytes: the file is truncated\)$/m,
+    ],
     ["a missing file", () => ["-i", "nope.png"], /image\[0\] .*nope\.png: no such file or directory/],
     ["no image", () => [], /at least one -i IMAGE/],
   ])("%s exits 2 and sends nothing", async (_name, args, message) => {
