@@ -184,6 +184,7 @@ export async function executeImage(
           ? await runDirect({ io, kind, opts, settings: directRun, timeoutMs, saver, mode, progress, rates })
           : undefined;
     if (!result) throw new CliError("internal", "no route to run");
+    saver.assertWhole();
     const envelope: Envelope = { ...result, command: kind, elapsedMs: Math.round(performance.now() - started) };
     const asked = { size: result.requestedSize, format: opts.outputFormat };
     for (const warning of mismatchWarnings(asked, envelope.images)) io.err(warning);

@@ -1,4 +1,4 @@
-import { extensionFor, inspectImage } from "@gptimg/core";
+import { checkWholeImage, extensionFor, inspectImage } from "@gptimg/core";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { freePlan, MAX_COUNTER } from "../files/claim.ts";
@@ -32,6 +32,8 @@ export interface SavedImage {
  */
 export class ImageSaver {
   readonly saved: SavedImage[] = [];
+  /** saved images whose bytes are not a whole image: kept on disk, reported by `assertWhole` */
+  readonly notWhole: string[] = [];
   private partialsSkipped: boolean;
   /** `partials: false` reports partial images without writing them (an MCP call keeps no previews) */
   constructor(
@@ -66,6 +68,9 @@ export class ImageSaver {
         cause: e,
       });
     }
+    // a cut or corrupt image was still made (and likely billed): keep what came, fail the run after
+    const whole = checkWholeImage(bytes);
+    if (!whole.ok) this.notWhole.push(`image ${index + 1} saved as ${path} is not a whole image (${whole.reason})`);
     const saved: SavedImage = {
       path,
       bytes: bytes.byteLength,
@@ -77,6 +82,17 @@ export class ImageSaver {
     this.saved.push(saved);
     collectGarbage();
     return saved;
+  }
+
+  /**
+   * Throws once every image is saved when any is not a whole image: the files stay on disk as
+   * the provider sent them, and the run exits as possibly billed.
+   */
+  assertWhole(): void {
+    if (this.notWhole.length === 0) return;
+    throw new CliError("bad_response", `${this.notWhole.join("\n")}\nthe provider's image data was cut or corrupt`, {
+      possiblyBilled: true,
+    });
   }
 
   /**

@@ -1,4 +1,5 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { type FaultSpec, type OfflineProvider, startOfflineProvider } from "@gptimg/offline-provider";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CANARY, envelope, run, tmp } from "../helpers.ts";
@@ -38,6 +39,24 @@ describe("provider faults → exit codes and the failure envelope", () => {
     expect(Object.keys(e.error).sort()).toEqual(["code", "message", "possiblyBilled", "requestId", "status"]);
     expect(r.stderr).toMatch(/^error: /);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("an image cut to its first 100 bytes is saved as it came and exits 6, possibly billed", async () => {
+    provider.setFaults([{ kind: "truncated-image" }]);
+    const dir = tmp();
+    const r = await run(["generate", "a cat", "-n", "2", "--json", "--timeout", "20"], { env, cwd: dir });
+    expect(r.code).toBe(6);
+    const e = envelope(r);
+    expect(e).toMatchObject({ ok: false, error: { code: "bad_response", possiblyBilled: true } });
+    const saved = readdirSync(dir).sort();
+    expect(saved).toHaveLength(2);
+    for (const name of saved) expect(readFileSync(join(dir, name)).length).toBe(100);
+    for (const [i, name] of saved.entries()) {
+      expect(e.error.message).toContain(
+        `image ${i + 1} saved as ${join(dir, name)} is not a whole image (PNG ends after 100 bytes`,
+      );
+    }
+    expect(r.stderr).toMatch(/may have been billed/);
   });
 
   it("a prompt refused by the safety system exits 4", async () => {

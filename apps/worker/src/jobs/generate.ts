@@ -13,6 +13,7 @@ import { createProviderClient } from "../lib/provider.ts";
 import { envSecrets } from "../lib/secrets.ts";
 import type { StoredImage } from "../lib/storage.ts";
 import { imageKey, promptHash, putImage } from "../lib/storage.ts";
+import { WholeOutputs } from "../lib/whole-output.ts";
 import { completeJob, failJob, getJob, markRequeued, markRunning } from "./repo.ts";
 import type { GenerateOutcome, JobError, JobRequest, JobRow } from "./types.ts";
 import { storedImages } from "./view.ts";
@@ -114,6 +115,7 @@ export async function runGeneration(env: Env, jobId: string, fetchImpl?: typeof 
   const images: StoredImage[] = [];
   let providerReached = false;
   let done: Extract<ImageStreamEvent, { type: "done" }> | undefined;
+  const whole = new WholeOutputs();
   try {
     const client = createProviderClient(env, fetchImpl);
     const opts: GenerateOptions = { ...request };
@@ -137,12 +139,14 @@ export async function runGeneration(env: Env, jobId: string, fetchImpl?: typeof 
       if (ev.type === "image") {
         providerReached = true;
         const key = imageKey(row.team, row.id, ev.image.index, extensionFor(ev.image.format), created);
+        whole.check(ev.image.bytes, ev.image.index, key);
         images.push(await putImage(env, key, ev.image, meta));
       } else if (ev.type === "done") {
         providerReached = true;
         done = ev;
       }
     }
+    whole.assert();
     const result = done?.result;
     const usage = result?.usage ?? null;
     await completeJob(env, owner, jobId, {

@@ -192,6 +192,28 @@ describe("ImageJobWorkflow", () => {
     expect(usage.results).toEqual([{ images: 2, possibly_billed: 1 }]);
   });
 
+  it("keeps a provider image cut to 100 bytes in R2 and fails the job as possibly billed with its usage", async () => {
+    const body = (await imagesResponse(1).json()) as { data: { b64_json: string }[] };
+    const cut = atob(body.data[0]?.b64_json ?? "").slice(0, 100);
+    body.data[0] = { b64_json: btoa(cut) };
+    const up = fakeUpstream(() => Response.json(body));
+    restore = up.restore;
+    const { id, row } = await startAndWait({ prompt: "cut image" });
+    expect(row.status).toBe("failed");
+    expect(JSON.parse(row.error ?? "{}")).toMatchObject({
+      code: "bad_response",
+      possibly_billed: true,
+      message: expect.stringContaining("PNG ends after 100 bytes"),
+    });
+    const [stored] = JSON.parse(row.image_keys ?? "[]") as { key: string }[];
+    expect((await (await env.IMAGES.get(stored?.key ?? ""))?.arrayBuffer())?.byteLength).toBe(100);
+    const usage = await env.DB.prepare("SELECT images, possibly_billed, output_tokens FROM usage WHERE job_id = ?")
+      .bind(id)
+      .all();
+    expect(usage.results).toEqual([{ images: 1, possibly_billed: 1, output_tokens: 4160 }]);
+    expect(up.providerCalls).toHaveLength(1);
+  });
+
   it("retries a known-unbilled outage in a later step attempt and succeeds", async () => {
     // core makes 3 HTTP attempts (2 retries) per step attempt: fail all 3, then answer
     let calls = 0;

@@ -251,6 +251,32 @@ describe("POST /v1/images/generations", () => {
     expectNoCanary(JSON.stringify(job), "the job row");
   });
 
+  it("keeps a provider image cut to 100 bytes in R2 and books the row as possibly billed with its usage", async () => {
+    start("truncated-image");
+    const { token, id: tokenId } = await memberToken({ team: "gen-cut" });
+    const res = await generate(token, { prompt: "a cut cat" });
+    // b64_json passes the provider's answer through as it arrives: the client gets what was sent,
+    // and the row, settled after the answer's end, says what is wrong with it
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as ImagesBody;
+    expect(decodeB64(body.data[0]?.b64_json as string).byteLength).toBe(100);
+    const job = await lastJob("gen-cut");
+    expect(job?.status).toBe("failed");
+    expect(JSON.parse(job?.error ?? "{}")).toMatchObject({
+      code: "bad_response",
+      possibly_billed: true,
+      message: expect.stringMatching(/not whole: image 0 .*PNG ends after 100 bytes/),
+    });
+    const [key] = (JSON.parse(job?.image_keys ?? "[]") as { key: string }[]).map((i) => i.key);
+    const stored = await env.IMAGES.get(key as string);
+    expect((await stored?.arrayBuffer())?.byteLength).toBe(100);
+    const usage = await env.DB.prepare("SELECT * FROM usage WHERE token_id = ?")
+      .bind(tokenId)
+      .first<Record<string, number>>();
+    expect(usage).toMatchObject({ images: 1, possibly_billed: 1 });
+    expect(usage?.output_tokens).toBeGreaterThan(0);
+  });
+
   it("replays an Idempotency-Key request from R2 without calling the provider again", async () => {
     const side = start();
     const { token } = await memberToken({ team: "gen-idem" });

@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { png } from "../../../../../packages/core/test-fixtures/images.ts";
+import { noisePng, png } from "../../../../../packages/core/test-fixtures/images.ts";
 import type { Env } from "../../env.ts";
 import { thumbnailKey } from "../../lib/thumbnails.ts";
 import { b64JsonResponse, type ResultImage } from "./respond-json.ts";
@@ -13,26 +13,6 @@ import { planRun, runImageRequest } from "./run.ts";
 
 const MiB = 1024 * 1024;
 const CHUNK = 64 * 1024;
-
-/** A PNG header (IHDR 640x480) followed by one IDAT chunk of pseudo-random filler: `size` bytes. */
-function fakePng(size: number, seed: number): Uint8Array {
-  const b = new Uint8Array(size);
-  const v = new DataView(b.buffer);
-  b.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  v.setUint32(8, 13);
-  b.set([0x49, 0x48, 0x44, 0x52], 12); // IHDR
-  v.setUint32(16, 640);
-  v.setUint32(20, 480);
-  b.set([8, 6, 0, 0, 0], 24);
-  v.setUint32(33, size - 45);
-  b.set([0x49, 0x44, 0x41, 0x54], 37); // IDAT
-  let x = seed * 2654435761 + 1;
-  for (let i = 41; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-}
 
 const toB64 = (bytes: Uint8Array) => (bytes as unknown as { toBase64(): string }).toBase64();
 
@@ -57,7 +37,7 @@ afterEach(() => vi.restoreAllMocks());
 
 describe("memory bounds of the image path", () => {
   it("puts each image into R2 before the next one is read from the provider's answer", async () => {
-    const images = [0, 1, 2, 3].map((i) => fakePng(2 * MiB, i));
+    const images = [0, 1, 2, 3].map((i) => noisePng(2 * MiB, i));
     const parts = images.map((img) => `{"b64_json":"${toB64(img)}"}`);
     const json = `{"created":1,"data":[${parts.join(",")}],"usage":{"total_tokens":1,"input_tokens":1,"output_tokens":0}}`;
     // where each image's JSON item ends in the body
@@ -114,7 +94,7 @@ describe("memory bounds of the image path", () => {
   });
 
   it("reads each stored image from R2 only when the client has taken the ones before it", async () => {
-    const images = [0, 1, 2].map((i) => fakePng(1 * MiB, 10 + i));
+    const images = [0, 1, 2].map((i) => noisePng(1 * MiB, 10 + i));
     const keys = images.map((_, i) => `t/acme/memory/${crypto.randomUUID()}/${i}.png`);
     for (const [i, key] of keys.entries()) await env.IMAGES.put(key, images[i] as Uint8Array);
     let bodyRead = 0;

@@ -29,6 +29,7 @@ import {
 } from "../../lib/storage.ts";
 import { makeThumbnails } from "../../lib/thumbnails.ts";
 import { randomId } from "../../lib/tokens.ts";
+import { WholeOutputs } from "../../lib/whole-output.ts";
 
 type DoneResult = Extract<ImageStreamEvent, { type: "done" }>["result"];
 
@@ -189,6 +190,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
     // One put at a time, each started the moment its image is decoded: the body reads on while it
     // runs, and the next image waits for it, so at most two decoded images are held at once.
     const puts: Promise<StoredImage>[] = [];
+    const whole = new WholeOutputs();
     // from here the request may reach the provider: a failure that core does not vouch for as
     // unbilled (storage, bookkeeping) is booked possibly billed
     upstream = true;
@@ -200,6 +202,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
         const previous = puts.at(-1);
         if (previous) await previous.catch(() => undefined);
         const key = imageKey(member.team, jobId, img.index, extensionFor(img.format), date);
+        whole.check(img.bytes, img.index, key);
         const put = putImage(env, key, img, meta).then((s) => {
           stored.push(s);
           return s;
@@ -221,6 +224,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
             throw new StoreError(e);
           }
         }
+        whole.assert();
         stored.sort((a, b) => a.index - b.index);
         const settledImages = stored.map((s) => {
           const revisedPrompt = revised.get(s.index);
