@@ -3,8 +3,9 @@
  * hand and of checkWholeImageData on a Blob (64 KiB windows), for the worst inputs an edit takes.
  * Run: `npm run bench` in packages/core (after decode.bench.ts).
  */
-import { concat, jpeg, png } from "../test-fixtures/images.ts";
+
 import { checkWholeImage, checkWholeImageData } from "../src/whole-image.ts";
+import { concat, jpeg, png } from "../test-fixtures/images.ts";
 
 const MB = 1_000_000;
 
