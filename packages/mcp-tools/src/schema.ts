@@ -32,11 +32,18 @@ export interface JsonSchema {
 /** Where the tools run: `local` = `gptimg mcp` (files on this machine), `remote` = the Worker's `/mcp`. */
 export type Surface = "local" | "remote";
 
-const FAMILIES: ModelFamily[] = ["gpt-image-2", "gpt-image-1", "dall-e-3", "dall-e-2"];
+const FAMILIES: ModelFamily[] = ["gpt-image-2", "gpt-image-1", "gpt-image-1-mini", "dall-e-3", "dall-e-2"];
 
-/** "gpt-image-2: auto, opaque; dall-e-3: auto…" for an option whose values differ per model. */
-function perFamily(key: ModelValuesKey): string {
-  return FAMILIES.map((f) => `${f}: ${modelRules(f)[key].join(", ") || "not supported"}`).join("; ");
+/**
+ * "gpt-image-2: auto, opaque; dall-e-3: auto…" for an option whose values differ per model; a
+ * family that accepts the values but leaves the field out of its requests says "not sent".
+ */
+function perFamily(key: ModelValuesKey, field: ImageOption["modelField"]): string {
+  return FAMILIES.map((f) => {
+    const r = modelRules(f);
+    const values = r[key].join(", ") || "not supported";
+    return `${f}: ${field && r[key].length > 0 && !r.fields[field] ? "not sent" : values}`;
+  }).join("; ");
 }
 
 const gpt2 = modelRules("gpt-image-2");
@@ -58,7 +65,7 @@ const NOT_TOOL_OPTIONS = new Set(["responseFormat", "images", "mask"]);
 
 function optionSchema(o: ImageOption): JsonSchema {
   const more = MORE[o.wire] ?? "";
-  const values = o.modelValues ? `; per model: ${perFamily(o.modelValues)}` : "";
+  const values = o.modelValues ? `; per model: ${perFamily(o.modelValues, o.modelField)}` : "";
   const description = `${o.help}${more}${values}`;
   switch (o.type) {
     case "integer":

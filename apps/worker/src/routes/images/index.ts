@@ -1,4 +1,4 @@
-import type { EditOptions, GenerateOptions } from "@gptimg/core";
+import { type EditOptions, type GenerateOptions, unsentOptions } from "@gptimg/core";
 import { type Context, Hono } from "hono";
 import { admitImageRequest } from "../../lib/admit.ts";
 import type { AppEnv } from "../../lib/context.ts";
@@ -22,7 +22,7 @@ export const imagesRouter = new Hono<AppEnv>();
 
 imagesRouter.post("/generations", async (c) => {
   const parsed = await authFirst(c, async () => parseGenerateBody(await readJsonBody(c.req), c.env.PROVIDER_MODEL));
-  return respond(c, "generate", parsed);
+  return withUnsent(await respond(c, "generate", parsed), c, "generate", parsed.options);
 });
 
 imagesRouter.post("/edits", async (c) => {
@@ -44,8 +44,28 @@ imagesRouter.post("/edits", async (c) => {
     }
     return parseEditForm(await readFormBody(c.req), c.env.PROVIDER_MODEL);
   });
-  return respond(c, "edit", parsed);
+  return withUnsent(await respond(c, "edit", parsed), c, "edit", parsed.options);
 });
+
+/**
+ * Options the request set that the provider call leaves out (the model does not take them, or
+ * the multipart edit form, which the gateway sends, has no such field) are named in the
+ * `Gptimg-Unsent-Options` header with the reason, never dropped silently; the body stays
+ * exactly OpenAI's.
+ */
+function withUnsent(
+  res: Response,
+  c: Context<AppEnv>,
+  kind: "generate" | "edit",
+  options: GenerateOptions | EditOptions,
+): Response {
+  const unsent = unsentOptions(options.model ?? c.env.PROVIDER_MODEL, options, kind === "edit" ? "multipart" : "json");
+  if (unsent.length === 0) return res;
+  const value = unsent.map((u) => `${u.field}=${String(u.value)} (${u.reason})`).join("; ");
+  // header values are one line of visible ASCII
+  res.headers.set("Gptimg-Unsent-Options", value.replace(/[^\x20-\x7e]/g, "?").slice(0, 1000));
+  return res;
+}
 
 /**
  * Parses a request whose token is read later, with its quota (see `admitImageRequest`); a request

@@ -85,6 +85,26 @@ describe("POST /v1/images/edits as application/json (the spec's JSON edit form)"
     expect(side.calls).toEqual([]);
   });
 
+  it("names options the provider call leaves out in Gptimg-Unsent-Options, never dropping them silently", async () => {
+    start();
+    const { token } = await memberToken();
+    const res = await editJson(token, {
+      prompt: "x",
+      images: [{ image_url: dataUrl(DOG) }],
+      size: "1024x1024",
+      input_fidelity: "high",
+      moderation: "low",
+    });
+    expect(res.status).toBe(200);
+    const unsent = res.headers.get("gptimg-unsent-options") ?? "";
+    expect(unsent).toMatch(/input_fidelity=high \(gpt-image-2 always edits at high fidelity/);
+    expect(unsent).toMatch(/moderation=low \(the multipart edit form has no moderation field/);
+    await res.arrayBuffer();
+    const plain = await editJson(token, { prompt: "x", images: [{ image_url: dataUrl(DOG) }], size: "1024x1024" });
+    expect(plain.headers.get("gptimg-unsent-options")).toBeNull();
+    await plain.arrayBuffer();
+  });
+
   it("a file_id gets a 400 saying the Worker holds no Files API and what to send instead", async () => {
     const side = start();
     const { token } = await memberToken();
