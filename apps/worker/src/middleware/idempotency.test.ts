@@ -145,7 +145,8 @@ describe("idempotency() on the synchronous image routes", () => {
     expect((await edit(token, key, editForm("scarf"))).status).toBe(200);
     // same size and type, other bytes: only the file's hash tells the two apart
     const other = testPng(512, 512);
-    other[other.length - 13] ^= 1; // the last CRC byte of IDAT: still a whole PNG by its structure
+    const at = other.length - 13; // the last CRC byte of IDAT: still a whole PNG by its structure
+    other[at] = (other[at] as number) ^ 1;
     const res = await edit(token, key, editForm("scarf", other));
     expect(res.status).toBe(409);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("idempotency_conflict");
