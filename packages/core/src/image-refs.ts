@@ -1,4 +1,4 @@
-import { decodeBase64 } from "./base64.ts";
+import { decodeDataUrl } from "./chat.ts";
 import type { ImageInput, ImageRef } from "./types.ts";
 
 /**
@@ -82,7 +82,8 @@ export function checkRef(ref: ImageRef, field: string): CheckedRef {
   }
   if (isDataUrl(url)) {
     try {
-      const data = decodeBase64(url.slice(url.indexOf(",") + 1), urlField);
+      // core's one data-URL decoder (the chat answers' too); isDataUrl admits only image/…;base64
+      const data = decodeDataUrl(url, urlField) as Uint8Array;
       return { kind: "data", input: { data } };
     } catch {
       return { kind: "bad", field: urlField, value: shown(url), rule: "a data URL must carry valid base64" };
