@@ -1,8 +1,10 @@
-import { IMAGE_OPTION_LIST, type ImageFlagName, type ImageOption, PROFILE_NAMES, PROFILES } from "@gptimg/core";
+import type { ImageFlagName } from "@gptimg/core";
+import { imageFlags, imageFlagsOf, profileNames, profilesWithBaseUrl } from "./core-tables.ts" with { type: "macro" };
 
 /**
  * Every flag of every command, defined once. The image flags (size, quality, format…) come from
- * core's option table; the rest are the CLI's own. Commands list the names they accept; the
+ * core's option table (through cli/core-tables.ts, evaluated when the binary is built); the rest
+ * are the CLI's own. Commands list the names they accept; the
  * parser, the help text, the shell completions and the batch keys are all generated from this.
  */
 export interface FlagDef {
@@ -22,24 +24,8 @@ export interface FlagDef {
   file?: boolean;
 }
 
-/** A core image option as a flag. */
-function imageFlag(o: ImageOption): FlagDef {
-  const cli = o.cli;
-  const def: FlagDef = { type: o.type === "boolean" ? "boolean" : "string", help: o.help };
-  if (cli?.short) def.short = cli.short;
-  if (cli?.value) def.value = cli.value;
-  if (cli?.aliases?.length) def.aliases = cli.aliases;
-  if (o.type === "images") def.multiple = true;
-  if (o.type === "images" || o.type === "image") def.file = true;
-  if (o.type === "enum" && o.values) def.choices = o.values;
-  if (o.type === "size" && o.values) def.suggest = o.values;
-  return def;
-}
-
-/** The image flags, keyed by their CLI names, from core's IMAGE_OPTIONS. */
-const IMAGE_FLAGS = Object.fromEntries(
-  IMAGE_OPTION_LIST.flatMap((o) => (o.cli ? [[o.cli.flag, imageFlag(o)]] : [])),
-) as Record<ImageFlagName, FlagDef>;
+/** The image flags, keyed by their CLI names: core's IMAGE_OPTIONS, resolved when the binary is built. */
+const IMAGE_FLAGS: Record<ImageFlagName, FlagDef> = imageFlags();
 
 /** The CLI's own flags (not image options). */
 const CLI_FLAGS = {
@@ -76,7 +62,7 @@ const CLI_FLAGS = {
   provider: {
     type: "string",
     value: "NAME",
-    help: `named provider from the config (or ${PROFILE_NAMES.filter((p) => PROFILES[p].baseUrl).join(", ")})`,
+    help: `named provider from the config (or ${profilesWithBaseUrl().join(", ")})`,
   },
   "api-key": { type: "string", value: "KEY", help: "provider API key (prefer gptimg login or GPTIMG_API_KEY)" },
   "base-url": { type: "string", value: "URL", help: "provider API root, e.g. https://api.openai.com/v1" },
@@ -111,7 +97,7 @@ const CLI_FLAGS = {
     type: "string",
     value: "PROFILE",
     help: "provider profile for a new provider",
-    choices: [...PROFILE_NAMES],
+    choices: profileNames(),
   },
   all: { type: "boolean", help: "remove every stored key and token" },
   default: { type: "boolean", help: "make this provider the default one" },
@@ -162,14 +148,6 @@ export type FlagValues = Partial<Record<FlagName, string | string[] | boolean>>;
 const ROUTE: FlagName[] = ["provider", "api-key", "base-url", "protocol", "endpoint", "token", "config", "timeout"];
 const OUTPUT: FlagName[] = ["out", "force", "json", "media", "dry-run"];
 
-/** CLI names of the image options one operation takes and the other does not (or both: "both"). */
-const imageFlagsOf = (only: "generate" | "edit" | "both"): FlagName[] =>
-  IMAGE_OPTION_LIST.filter((o) => {
-    const g = o.operations.includes("generate");
-    const e = o.operations.includes("edit");
-    return o.cli && (only === "both" ? g && e : only === "generate" ? g && !e : e && !g);
-  }).map((o) => o.cli?.flag as ImageFlagName);
-
 /** Flag groups shared by several commands; the image groups follow core's option table. */
 export const GROUPS = {
   route: ROUTE,
@@ -177,7 +155,7 @@ export const GROUPS = {
   /** image options of both generate and edit, with the CLI's prompt and extra-body flags */
   image: ["prompt-file", ...imageFlagsOf("both"), "extra", "extra-json", "skip-model-rules"] as FlagName[],
   /** image options only generations take (style) */
-  generate: imageFlagsOf("generate"),
+  generate: imageFlagsOf("generate") as FlagName[],
   /** edit inputs and edit-only options */
-  edit: imageFlagsOf("edit"),
+  edit: imageFlagsOf("edit") as FlagName[],
 };

@@ -1,26 +1,10 @@
-import { PROFILE_NAMES, PROFILES } from "@gptimg/core";
+import { profileKeyVariables } from "./core-tables.ts" with { type: "macro" };
 
 /**
  * Where each setting comes from, highest first within a row: the flag, then the variables in
  * the order listed (each read from the environment, then from `./.env`), then the config file.
  * `gptimg help config` prints it and docs/cli.md carries the same table (a test compares them).
  */
-/**
- * Each profile's own key variable and where it may go, from core's `PROFILES`, e.g.
- * "OPENAI_API_KEY (only to OPENAI_BASE_URL when that is set, else only to api.openai.com)".
- */
-function profileKeyVariables(): string {
-  return PROFILE_NAMES.flatMap((name) => {
-    const { keyVariable, baseUrlVariable, baseUrl } = PROFILES[name];
-    if (keyVariable === undefined || baseUrl === undefined) return [];
-    const host = new URL(baseUrl).host;
-    const where = baseUrlVariable ? `${baseUrlVariable} when that is set, else only to ${host}` : host;
-    // the WellAPI seed's rule (config/provider-settings.ts): its key alone picks its profile
-    const picks = name === "wellapi" ? "; when no other key is set it selects the wellapi profile" : "";
-    return [`${keyVariable} (only to ${where}${picks})`];
-  }).join("; ");
-}
-
 export interface SettingRow {
   setting: string;
   flag: string;

@@ -8,32 +8,65 @@ import { BIN, BUN, ROOT, tmp } from "../helpers.ts";
 const work = tmp("gptimg-startup-");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** The modules the entry chunk loads before any command runs: itself and its static imports, transitively. */
-function startupClosure(dir: string, entry: string): Map<string, string> {
-  const seen = new Map<string, string>();
-  const visit = (file: string): void => {
-    if (seen.has(file)) return;
-    const text = readFileSync(join(dir, file), "utf8");
-    seen.set(file, text);
-    // static imports only (`import{a}from"./x.js"`, `import"./x.js"`); import("...") is lazy
-    for (const m of text.matchAll(/(?:\bfrom|\bimport)\s*"(\.\/[^"]+)"/g)) visit(m[1]!.slice(2));
+/** `bun build --metafile` output: each chunk's static and dynamic imports and the modules it holds. */
+interface Metafile {
+  outputs: Record<
+    string,
+    { entryPoint?: string; imports: { path: string; kind: string }[]; inputs: Record<string, unknown> }
+  >;
+}
+
+const out = join(work, "bundle");
+let meta: Metafile | undefined;
+/** The entry bundled as the binary bundles it (ESM, code splitting, macros run), once. */
+function bundle(): Metafile {
+  if (meta) return meta;
+  execFileSync(
+    BUN,
+    [
+      "build",
+      "--format=esm",
+      "--splitting",
+      "--target=bun",
+      "--minify",
+      join(ROOT, "src/main.ts"),
+      "--outdir",
+      out,
+      `--metafile=${join(work, "meta.json")}`,
+    ],
+    { stdio: "ignore" },
+  );
+  meta = JSON.parse(readFileSync(join(work, "meta.json"), "utf8")) as Metafile;
+  return meta;
+}
+
+/**
+ * What starting from the chunks of `entries` (source paths, e.g. "src/main.ts") evaluates
+ * before any further `import()`: those chunks and their static imports, transitively, with the
+ * source modules they hold and their text.
+ */
+function closure(entries: string[]): { modules: string[]; text: string } {
+  const m = bundle();
+  const chunks = new Set<string>();
+  const visit = (chunk: string): void => {
+    if (chunks.has(chunk)) return;
+    chunks.add(chunk);
+    for (const i of m.outputs[chunk]?.imports ?? []) if (i.kind === "import-statement") visit(i.path);
   };
-  visit(entry);
-  return seen;
+  for (const entry of entries) {
+    const chunk = Object.entries(m.outputs).find(([, o]) => o.entryPoint === entry)?.[0];
+    if (!chunk) throw new Error(`no chunk for ${entry}`);
+    visit(chunk);
+  }
+  return {
+    modules: [...chunks].flatMap((c) => Object.keys(m.outputs[c]?.inputs ?? {})),
+    text: [...chunks].map((c) => readFileSync(join(out, c), "utf8")).join("\n"),
+  };
 }
 
 describe("start-up: --version loads only what a hello world does", () => {
   it("the entry's static closure is small and imports no builtin that starts threads", () => {
-    const out = join(work, "bundle");
-    execFileSync(
-      BUN,
-      ["build", "--format=esm", "--splitting", "--target=bun", "--minify", join(ROOT, "src/main.ts"), "--outdir", out],
-      {
-        stdio: "ignore",
-      },
-    );
-    const closure = startupClosure(out, "main.js");
-    const text = [...closure.values()].join("\n");
+    const { modules, text } = closure(["src/main.ts"]);
     // node:fs, node:crypto, node:util and node:tty each start JavaScriptCore JIT threads when
     // imported (touching process.stdout/stderr, which builds Node streams, is caught by the
     // strace test below: the closure may name them in code that only runs later)
@@ -41,12 +74,22 @@ describe("start-up: --version loads only what a hello world does", () => {
       expect(text, `node:${name} is imported at start-up`).not.toMatch(new RegExp(`(from|import)\\s*"node:${name}"`));
     }
     // neither core nor the flag table is loaded before the command is known
-    expect(text).not.toMatch(/createImageClient|Base64StreamDecoder|prompt-file/);
+    expect(modules.filter((f) => f.includes("packages/core/") && !f.endsWith("/redact.ts"))).toEqual([]);
+    expect(modules).not.toContain("src/cli/flags.ts");
     expect(text.length).toBeLessThan(8_000);
   });
 
+  it("help loads the flag table as a literal built with the binary, and no core", () => {
+    const { modules, text } = closure(["src/main.ts", "src/cli/help.ts", "src/cli/specs.ts"]);
+    expect(modules).toContain("src/cli/flags.ts");
+    // core's option table is read when the binary is built (cli/core-tables.ts is a macro)
+    expect(modules.filter((f) => f.includes("packages/core/") && !f.endsWith("/redact.ts"))).toEqual([]);
+    expect(modules).not.toContain("src/cli/core-tables.ts");
+    expect(text).toContain('"input-fidelity":{');
+  });
+
   it.skipIf(spawnSync("strace", ["-V"]).status !== 0)(
-    "the compiled binary starts no thread for --version, like a compiled hello world (strace)",
+    "the compiled binary starts no thread for --version or --help, like a compiled hello world (strace)",
     () => {
       writeFileSync(join(work, "hello.ts"), 'console.log("hello");\n');
       execFileSync(BUN, ["build", ...compileFlags, join(work, "hello.ts"), "--outfile", join(work, "hello")], {
@@ -61,6 +104,7 @@ describe("start-up: --version loads only what a hello world does", () => {
       };
       expect(threads(join(work, "hello"), [])).toBe(0);
       expect(threads(BIN, ["--version"])).toBe(0);
+      expect(threads(BIN, ["--help"])).toBe(0);
     },
   );
 });
