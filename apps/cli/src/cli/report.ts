@@ -27,7 +27,7 @@ export async function reportFailure(
 ): Promise<number> {
   const { info, exitCode } = describeFailure(e);
   // Core's redact also catches `Bearer …` and `sk-…` shaped tokens nobody registered.
-  const { redact } = await import("@gptimg/core");
+  const { redact } = await import("@gptimg/core/redact");
   info.message = scrub(redact(info.message, secrets()));
   // Core's "aborted by the caller" is library talk; at the terminal the caller is a Ctrl-C.
   if (info.code === "aborted") info.message = "interrupted";

@@ -102,7 +102,7 @@ async function batch(values: FlagValues, positionals: string[], io: Io, json: bo
       };
     } catch (e) {
       const { info, exitCode } = describeFailure(e);
-      const { redact } = await import("@gptimg/core");
+      const { redact } = await import("@gptimg/core/redact");
       const { secrets } = await import("../cli/secrets.ts");
       info.message = redact(info.message, secrets());
       // Line-level problems (bad JSON, unknown key) already start with "line N:".

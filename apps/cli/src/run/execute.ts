@@ -5,36 +5,25 @@ import {
   buildGenerateRequest,
   type EditOptions,
   editRequestForm,
-  extensionFor,
   type GenerateOptions,
   resolveProvider,
   unsentOptions,
   validateEditOptions,
   validateGenerateOptions,
 } from "@gptimg/core";
-import { CliError, usageError } from "../cli/errors.ts";
+import { usageError } from "../cli/errors.ts";
 import { flagForField } from "../cli/flag-names.ts";
 import type { FlagValues } from "../cli/flags.ts";
 import { FLAGS } from "../cli/flags.ts";
 import type { Io } from "../cli/io.ts";
 import { flag, list, parseDuration, str } from "../cli/parse.ts";
-import { startProgress } from "../cli/progress.ts";
 import { applyDefaults, mediaByDefault } from "../config/defaults.ts";
-import { missingKeyError } from "../config/provider-settings.ts";
 import type { Sources } from "../config/settings.ts";
-import { rateTable } from "../cost.ts";
-import { claimOutput } from "../files/claim.ts";
-import { planOutput } from "../files/naming.ts";
-import { ensureWritableDir, outputIsDirectory } from "../files/write.ts";
-import { formatFromOut, mismatchWarnings } from "./asked.ts";
-import { runDirect } from "./direct.ts";
+import { formatFromOut } from "./asked.ts";
 import { printDryRun } from "./dry-run.ts";
 import { type Envelope, type OutputMode, printEnvelope } from "./envelope.ts";
-import { editFormNote, readEditInputs, takesReferences } from "./inputs.ts";
 import { editOptions, generateOptions } from "./options.ts";
-import { resolveRoute, workerToken } from "./route.ts";
-import { ImageSaver } from "./saver.ts";
-import { buildJobRequest, DEFAULT_JOB_WAIT_MS, runViaWorker, workerImagesSettings } from "./worker-route.ts";
+import { resolveRoute } from "./route.ts";
 
 /**
  * `--json`, `--media` or plain paths. MEDIA: lines are on with `--media`, `GPTIMG_MEDIA=1` or
@@ -49,8 +38,10 @@ export function outputMode(values: FlagValues, mediaDefault = false): OutputMode
 
 /**
  * One generate or edit, start to finish: settings, inputs, validation (nothing is sent when it
- * fails), dry-run, the output directory check, the request by either route, the saved files.
- * Prints paths / MEDIA lines as files land and returns the envelope (printed by the caller).
+ * fails), dry-run, then the run itself (run/send.ts: the output directory check, the request by
+ * either route, the saved files). Prints paths / MEDIA lines as files land and returns the
+ * envelope (printed by the caller). A dry-run loads none of the modules that send, decode or
+ * save: they are imported once a request is to be sent.
  */
 export async function executeImage(
   kind: "generate" | "edit",
@@ -80,7 +71,10 @@ export async function executeImage(
 
   let opts: GenerateOptions | EditOptions = generateOptions(values, prompt, requestedModel, kind);
   const out = str(values, "out");
-  if (kind === "edit") {
+  // reading input images (and describing the edit form) is the edit's alone
+  const inputs = kind === "edit" ? await import("./inputs.ts") : undefined;
+  if (inputs) {
+    const { readEditInputs, takesReferences } = inputs;
     const urls = list(values, "image-url");
     // https URLs go by reference when the provider takes the spec's JSON edit form; else downloaded
     const byReference = route.kind === "direct" && takesReferences(route.primary);
@@ -96,12 +90,18 @@ export async function executeImage(
   } else if (str(values, "mask") !== undefined) {
     throw usageError("--mask: needs input images (-i IMAGE or --image-url URL)");
   }
-  const outIsDir = out !== undefined && (await outputIsDirectory(resolve(io.cwd, out), out, opts.n ?? 1));
+  const outIsDir =
+    out !== undefined &&
+    (await (await import("../files/write.ts")).outputIsDirectory(resolve(io.cwd, out), out, opts.n ?? 1));
   // --stream through a Worker: its OpenAI-compatible /v1/images routes stream (partial images
   // included), where a job delivers final images only
   const streamed =
     route.kind === "worker" && opts.stream
-      ? workerImagesSettings(route.settings.endpoint, route.settings.token, requestedModel)
+      ? (await import("./worker-route.ts")).workerImagesSettings(
+          route.settings.endpoint,
+          route.settings.token,
+          requestedModel,
+        )
       : undefined;
   /** the provider settings a direct run uses: the provider's, or the Worker's images routes when streaming */
   const directRun = route.kind === "direct" ? route.settings : streamed;
@@ -122,7 +122,7 @@ export async function executeImage(
     for (const u of unsentOptions(model, opts, form)) {
       io.err(`note: ${u.field} ${String(u.value)} is not sent: ${u.reason}`);
     }
-    if (kind === "edit" && dryRun) io.err(`note: ${editFormNote(route.primary, opts as EditOptions, form)}`);
+    if (inputs && dryRun) io.err(`note: ${inputs.editFormNote(route.primary, opts as EditOptions, form)}`);
   }
 
   if (dryRun) {
@@ -140,71 +140,34 @@ export async function executeImage(
           ? kind === "edit"
             ? await buildEditRequest(resolveProvider(streamedPrimary), opts as EditOptions)
             : buildGenerateRequest(resolveProvider(streamedPrimary), opts)
-          : await buildJobRequest(kind, route.settings.endpoint, route.settings.token, opts, crypto.randomUUID());
+          : await (await import("./worker-route.ts")).buildJobRequest(
+              kind,
+              route.settings.endpoint,
+              route.settings.token,
+              opts,
+              crypto.randomUUID(),
+            );
     await printDryRun(io, req, mode !== "paths" && mode !== "media");
     return undefined;
   }
-  if (route.kind === "direct" && !route.primary.apiKey)
-    throw missingKeyError(route.primary.name, sources.file.path, route.settings.withheld);
-  if (route.kind === "worker") workerToken(route.settings); // no token: fail before any file is claimed
-
-  const plan = planOutput({
+  const { sendImage } = await import("./send.ts");
+  return sendImage({
+    io,
+    kind,
+    values,
+    opts,
+    prompt,
+    route,
+    sources,
     out,
     outIsDir,
-    cwd: io.cwd,
-    prompt,
-    now: io.now(),
-    n: opts.n ?? 1,
+    streamed,
+    directRun,
+    timeoutMs,
+    mode,
+    savePartials: hooks.savePartials !== false,
+    started,
   });
-  await ensureWritableDir(plan.dir);
-  const force = flag(values, "force");
-  const claimed = await claimOutput(plan, extensionFor(opts.outputFormat ?? "png") ?? "png", force);
-  const saver = new ImageSaver(claimed, force, { partials: hooks.savePartials !== false });
-  const rates = rateTable(sources.file.config.rates);
-  const progress = startProgress(
-    io,
-    route.kind === "worker" ? `sending to ${route.settings.endpoint}` : `generating with ${route.primary.name}`,
-  );
-  try {
-    const result =
-      route.kind === "worker" && !streamed
-        ? await runViaWorker({
-            io,
-            kind,
-            opts,
-            endpoint: route.settings.endpoint,
-            token: workerToken(route.settings),
-            waitMs: timeoutMs ?? DEFAULT_JOB_WAIT_MS,
-            saver,
-            mode,
-            progress,
-            rates,
-          })
-        : directRun
-          ? await runDirect({ io, kind, opts, settings: directRun, timeoutMs, saver, mode, progress, rates })
-          : undefined;
-    if (!result) throw new CliError("internal", "no route to run");
-    saver.assertWhole();
-    const envelope: Envelope = { ...result, command: kind, elapsedMs: Math.round(performance.now() - started) };
-    const asked = { size: result.requestedSize, format: opts.outputFormat };
-    for (const warning of mismatchWarnings(asked, envelope.images)) io.err(warning);
-    // Stable key order for readers that diff envelopes.
-    return {
-      ok: true,
-      command: envelope.command,
-      provider: envelope.provider,
-      model: envelope.model,
-      images: envelope.images,
-      usage: envelope.usage,
-      cost: envelope.cost,
-      requestId: envelope.requestId,
-      jobId: envelope.jobId,
-      sizeMismatch: envelope.sizeMismatch,
-      elapsedMs: envelope.elapsedMs,
-    };
-  } finally {
-    progress.stop();
-  }
 }
 
 /** Prints the envelope in json mode (mismatch warnings went to stderr as the run ended). */

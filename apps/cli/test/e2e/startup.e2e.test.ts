@@ -88,6 +88,27 @@ describe("start-up: --version loads only what a hello world does", () => {
     expect(text).toContain('"input-fidelity":{');
   });
 
+  it("a dry-run loads nothing that sends a request, decodes an answer or writes a file", () => {
+    const { modules } = closure(["src/main.ts", "src/cli/help.ts", "src/cli/specs.ts", "src/commands/generate.ts"]);
+    expect(modules).toEqual(expect.arrayContaining(["src/run/execute.ts", "src/run/dry-run.ts"]));
+    // the run itself is imported (run/send.ts) only once a request is to be sent
+    const sending = [
+      "src/run/send.ts",
+      "src/run/direct.ts",
+      "src/run/saver.ts",
+      "src/run/worker-route.ts",
+      "src/worker/jobs-client.ts",
+      "src/files/write.ts",
+      "src/files/claim.ts",
+      "src/run/inputs.ts",
+      "src/cost.ts",
+    ];
+    expect(modules.filter((f) => sending.includes(f))).toEqual([]);
+    // core's client and its response decoders
+    const decoding = ["client.ts", "decode-response.ts", "read-images.ts", "sse.ts", "json-scan.ts", "base64-sink.ts"];
+    expect(modules.filter((f) => decoding.some((d) => f.endsWith(`/core/src/${d}`)))).toEqual([]);
+  });
+
   it.skipIf(spawnSync("strace", ["-V"]).status !== 0)(
     "the compiled binary starts no thread for --version or --help, like a compiled hello world (strace)",
     () => {
