@@ -13,7 +13,7 @@ export const run: CommandRun = async (args, io, spec) => {
   const { values, positionals } = parseCommandArgs(spec, args);
   const [group, sub, id, ...extra] = positionals;
   if (extra.length > 0) throw usageError(`admin: unexpected ${extra[0]}`);
-  const sources = loadSources(values, io);
+  const sources = await loadSources(values, io);
   const { endpoint } = workerSettings(sources);
   const admin = pick(sources, "admin-token", "GPTIMG_ADMIN_TOKEN")?.value;
   if (!admin)

@@ -54,7 +54,7 @@ async function batch(values: FlagValues, positionals: string[], io: Io, json: bo
   const out = str(values, "out");
   const outDir = resolve(io.cwd, out ?? ".");
   await ensureWritableDir(outDir);
-  const sources = loadSources(values, io);
+  const sources = await loadSources(values, io);
   const state = new BatchState(outDir, jsonl);
   await state.load();
 

@@ -13,7 +13,7 @@ import type { CommandRun } from "./types.ts";
 export const run: CommandRun = async (args, io, spec) => {
   const { values, positionals } = parseCommandArgs(spec, args);
   const [sub, key, value, ...extra] = positionals;
-  const sources = loadSources(values, io);
+  const sources = await loadSources(values, io);
   const { path, config, exists } = sources.file;
   const json = values.json === true;
   switch (sub) {

@@ -216,7 +216,7 @@ function settingsCheck(s: Sources, d: DirectSettings): Check {
 /** `gptimg doctor`: one line per check (each fallback too); exits with the first failing check's code. */
 export const run: CommandRun = async (args, io, spec) => {
   const { values } = parseCommandArgs(spec, args);
-  const sources = loadSources(values, io);
+  const sources = await loadSources(values, io);
   const f = sources.file;
   const timeout = str(values, "timeout");
   const timeoutMs = timeout ? parseDuration(timeout) : 15_000;

@@ -19,7 +19,7 @@ export const run: CommandRun = async (args, io, spec) => {
   const { values, positionals } = parseCommandArgs(spec, args);
   const [sub, id, ...extra] = positionals;
   const json = flag(values, "json");
-  const sources = loadSources(values, io);
+  const sources = await loadSources(values, io);
   const w = workerSettings(sources);
   if (!w.token) {
     throw new CliError(

@@ -15,13 +15,13 @@ import type { CommandRun } from "./types.ts";
 export const run: CommandRun = async (args, io, spec) => {
   const { values, positionals } = parseCommandArgs(spec, args);
   if (flag(values, "import")) {
-    const sources = loadSources(values, io);
+    const sources = await loadSources(values, io);
     const { importProviders } = await import("./login-import.ts");
     return importProviders(positionals, io, sources.file.config, sources.file.path, flag(values, "default"));
   }
   if (positionals.length > 0)
     throw usageError(`login: unexpected ${positionals[0]}; the key is read from stdin, never from arguments`);
-  const sources = loadSources(values, io);
+  const sources = await loadSources(values, io);
   const config = structuredClone(sources.file.config);
   const endpoint = str(values, "endpoint");
   if (endpoint !== undefined) {

@@ -12,7 +12,7 @@ import type { CommandRun } from "./types.ts";
 export const run: CommandRun = async (args, io, spec) => {
   const { values, positionals } = parseCommandArgs(spec, args);
   if (positionals.length > 0) throw usageError(`logout: unexpected ${positionals[0]}`);
-  const sources = loadSources(values, io);
+  const sources = await loadSources(values, io);
   const config = structuredClone(sources.file.config);
   const removed: string[] = [];
   const dropKey = (name: string): void => {

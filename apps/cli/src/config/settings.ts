@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
@@ -8,7 +7,8 @@ import { str } from "../cli/parse.ts";
 import { registerSecret } from "../cli/secrets.ts";
 import { parseDotenv } from "./dotenv.ts";
 import { defaultConfigPath } from "./paths.ts";
-import { type LoadedConfig, loadConfig } from "./store.ts";
+import { present } from "./present.ts";
+import type { LoadedConfig } from "./store.ts";
 
 /**
  * The four layers settings come from, highest first: flags, the process environment, `.env`
@@ -27,22 +27,27 @@ export interface Sourced {
   source: string;
 }
 
-/** Reads `.env` (when present) and the config file that the layers above it select. */
-export function loadSources(flags: FlagValues, io: Io): Sources {
-  const dotenv = readDotenv(io.cwd);
+/**
+ * Reads `.env` (when present) and the config file that the layers above it select. `node:fs`
+ * (and the config reader, config/store.ts) load only when there is a file to read.
+ */
+export async function loadSources(flags: FlagValues, io: Io): Promise<Sources> {
+  const dotenv = await readDotenv(io.cwd);
   const configFlag = str(flags, "config");
   // never from .env: a file in the working directory must not choose which file holds the keys
-  const path = configFlag ?? io.env.GPTIMG_CONFIG ?? defaultConfigPath(io.env);
-  const file = loadConfig(resolve(io.cwd, path), io.env);
+  const path = resolve(io.cwd, configFlag ?? io.env.GPTIMG_CONFIG ?? defaultConfigPath(io.env));
+  const file: LoadedConfig = (await present(path))
+    ? (await import("./store.ts")).loadConfig(path, io.env)
+    : { path, exists: false, config: {}, mode: undefined, notes: [] };
   for (const note of file.notes) io.err(`note: ${note}`);
   return { flags, env: io.env, dotenv, file };
 }
 
-function readDotenv(cwd: string): Record<string, string> {
+async function readDotenv(cwd: string): Promise<Record<string, string>> {
   const path = join(cwd, ".env");
-  if (!existsSync(path)) return {};
+  if (!(await present(path))) return {};
   try {
-    return parseDotenv(readFileSync(path, "utf8"));
+    return parseDotenv(process.getBuiltinModule("node:fs").readFileSync(path, "utf8"));
   } catch (e) {
     throw new CliError("io", `.env: cannot read: ${(e as Error).message}`, { exitCode: EXIT.usage });
   }

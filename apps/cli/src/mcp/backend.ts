@@ -100,7 +100,7 @@ export function localBackend(o: ServeOptions): ToolBackend {
         values.image = fetched.images;
         if (fetched.mask !== undefined) values.mask = fetched.mask;
       }
-      const sources = loadSources(values, io);
+      const sources = await loadSources(values, io);
       const env = await executeImage(kind, values, args.prompt, io, sources, { savePartials: false });
       if (!env) throw new CliError("internal", "no result");
       return outcome(env);
@@ -112,7 +112,7 @@ export function localBackend(o: ServeOptions): ToolBackend {
   async function getJob(args: GetJobArgs, ctx: ToolContext): Promise<ImageOutcome> {
     const io = callIo(o.io, ctx);
     const values: FlagValues = { ...o.values };
-    const sources = loadSources(values, io);
+    const sources = await loadSources(values, io);
     const w = workerSettings(sources);
     if (!w.token) {
       throw new CliError("auth", `no team token for ${w.endpoint}: run gptimg login --endpoint ${w.endpoint}`, {

@@ -16,7 +16,7 @@ export async function runImageCommand(
 ): Promise<number> {
   const { values, positionals } = parseCommandArgs(spec, args);
   try {
-    const sources = loadSources(values, io);
+    const sources = await loadSources(values, io);
     const given = str(values, "prompt");
     if (given !== undefined && (positionals.length > 0 || str(values, "prompt-file") !== undefined))
       throw usageError("--prompt: give the prompt once (--prompt TEXT, --prompt-file FILE or PROMPT words)");

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { CliError, usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
@@ -18,6 +17,8 @@ export async function readPrompt(positionals: string[], promptFile: string | und
     if (promptFile === "-") prompt = await readStdin();
     else {
       try {
+        // node:fs/promises loads only for a prompt file: a start without one needs none of it
+        const { readFile } = process.getBuiltinModule("node:fs/promises");
         prompt = await readFile(resolve(cwd, promptFile), "utf8");
       } catch (e) {
         throw new CliError("io", `--prompt-file ${promptFile}: cannot read it: ${fsReason(e)}`, {

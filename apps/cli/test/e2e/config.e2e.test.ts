@@ -158,6 +158,19 @@ describe("login, logout and the config file", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/providers\.x\.profile nope: must be one of/);
   });
+
+  it("a config path or ./.env that is a directory is refused, not skipped as missing", async () => {
+    const home = tmp();
+    mkdirSync(configOf(home), { recursive: true });
+    const r = await run(["generate", "a", "--dry-run"], { env: { HOME: home }, cwd: home });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`config ${configOf(home)}: not a regular file`);
+    const cwd = tmp();
+    mkdirSync(join(cwd, ".env"));
+    const d = await run(["generate", "a", "--dry-run"], { env: { HOME: tmp() }, cwd });
+    expect(d.code).toBe(2);
+    expect(d.stderr).toMatch(/error: \.env: cannot read: .*EISDIR/);
+  });
 });
 
 describe("settings precedence: flags > GPTIMG_* environment > .env > config file", () => {

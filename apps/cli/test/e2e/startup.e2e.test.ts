@@ -88,9 +88,18 @@ describe("start-up: --version loads only what a hello world does", () => {
     expect(text).toContain('"input-fidelity":{');
   });
 
-  it("a dry-run loads nothing that sends a request, decodes an answer or writes a file", () => {
-    const { modules } = closure(["src/main.ts", "src/cli/help.ts", "src/cli/specs.ts", "src/commands/generate.ts"]);
+  it("a dry-run loads nothing that sends a request, decodes an answer or writes a file, nor node:fs", () => {
+    const { modules, text } = closure([
+      "src/main.ts",
+      "src/cli/help.ts",
+      "src/cli/specs.ts",
+      "src/commands/generate.ts",
+    ]);
     expect(modules).toEqual(expect.arrayContaining(["src/run/execute.ts", "src/run/dry-run.ts"]));
+    // node:fs (and node:fs/promises, whose first call starts Bun's thread pool) load only when
+    // there is a config file, a ./.env or a prompt file to read (config/present.ts)
+    expect(text).not.toMatch(/(from|import)\s*"node:fs(\/promises)?"/);
+    expect(modules).not.toContain("src/config/store.ts");
     // the run itself is imported (run/send.ts) only once a request is to be sent
     const sending = [
       "src/run/send.ts",
