@@ -37,30 +37,28 @@ async function main(args: string[], controller: AbortController): Promise<number
     io.out(versionLine());
     return EXIT.ok;
   }
-  // The flag table and command specs are loaded only past --version: building them is enough
-  // work to start JavaScriptCore's JIT threads, which a hello world never starts.
-  const [{ commandHelp, mainHelp }, { findCommand }] = await Promise.all([
-    import("./cli/help.ts"),
-    import("./cli/specs.ts"),
-  ]);
+  // The flag table and command specs are loaded only past --version, the help text only when
+  // it is printed: a command's start evaluates no more than it uses.
+  const { findCommand } = await import("./cli/specs.ts");
+  const help = () => import("./cli/help.ts");
   if (first === undefined) {
     // a usage error: the help goes to stderr, stdout stays for data
-    io.err(mainHelp(VERSION));
+    io.err((await help()).mainHelp(VERSION));
     return EXIT.usage;
   }
   if (first === "-h" || first === "--help") {
-    io.out(mainHelp(VERSION));
+    io.out((await help()).mainHelp(VERSION));
     return EXIT.ok;
   }
   if (first === "help") {
     const target = rest[0];
     if (target === undefined) {
-      io.out(mainHelp(VERSION));
+      io.out((await help()).mainHelp(VERSION));
       return EXIT.ok;
     }
     const spec = findCommand(target);
     if (!spec) return unknownCommand(io.err, target);
-    io.out(commandHelp(spec));
+    io.out((await help()).commandHelp(spec));
     return EXIT.ok;
   }
   const spec = findCommand(first);
@@ -76,7 +74,7 @@ async function main(args: string[], controller: AbortController): Promise<number
     const end = rest.indexOf("--");
     const at = Math.max(rest.indexOf("--help"), rest.indexOf("-h"));
     if (end === -1 || at < end) {
-      io.out(commandHelp(spec));
+      io.out((await help()).commandHelp(spec));
       return EXIT.ok;
     }
   }

@@ -1,4 +1,5 @@
-import { type ChatImageSource, decodeDataUrl, readChatSources } from "./chat.ts";
+import { type ChatImageSource, readChatSources } from "./chat.ts";
+import { decodeDataUrl } from "./data-url.ts";
 import { isContentPolicy, readBounded, statusLine } from "./error-from-response.ts";
 import { BadResponseError, ContentPolicyError, GptImageError } from "./errors/index.ts";
 import { inspectImage } from "./inspect.ts";

@@ -1,4 +1,4 @@
-import { decodeDataUrl } from "./chat.ts";
+import { decodeDataUrl } from "./data-url.ts";
 import type { ImageInput, ImageRef } from "./types.ts";
 
 /**

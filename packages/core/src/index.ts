@@ -5,8 +5,9 @@
 
 // Decoding responses
 export { type Base64DecoderOptions, Base64StreamDecoder, decodeBase64, encodeBase64 } from "./base64.ts";
-export { type ChatImageRef, decodeDataUrl, extractChatImages, type ReadChatOptions, readChatImages } from "./chat.ts";
+export { type ChatImageRef, extractChatImages, type ReadChatOptions, readChatImages } from "./chat.ts";
 export { createImageClient, type ImageClient } from "./client.ts";
+export { decodeDataUrl } from "./data-url.ts";
 export { ERROR_BODY_LIMIT, type ErrorContext, errorFromResponse } from "./error-from-response.ts";
 // Errors
 export {

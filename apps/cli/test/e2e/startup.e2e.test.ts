@@ -89,12 +89,7 @@ describe("start-up: --version loads only what a hello world does", () => {
   });
 
   it("a dry-run loads nothing that sends a request, decodes an answer or writes a file, nor node:fs", () => {
-    const { modules, text } = closure([
-      "src/main.ts",
-      "src/cli/help.ts",
-      "src/cli/specs.ts",
-      "src/commands/generate.ts",
-    ]);
+    const { modules, text } = closure(["src/main.ts", "src/cli/specs.ts", "src/commands/generate.ts"]);
     expect(modules).toEqual(expect.arrayContaining(["src/run/execute.ts", "src/run/dry-run.ts"]));
     // node:fs (and node:fs/promises, whose first call starts Bun's thread pool) load only when
     // there is a config file, a ./.env or a prompt file to read (config/present.ts)
@@ -113,8 +108,19 @@ describe("start-up: --version loads only what a hello world does", () => {
       "src/cost.ts",
     ];
     expect(modules.filter((f) => sending.includes(f))).toEqual([]);
-    // core's client and its response decoders
-    const decoding = ["client.ts", "decode-response.ts", "read-images.ts", "sse.ts", "json-scan.ts", "base64-sink.ts"];
+    // the help text, imported only when help is printed
+    expect(modules.filter((f) => f === "src/cli/help.ts" || f === "src/cli/settings-table.ts")).toEqual([]);
+    // core's client and its response decoders (chat answers included)
+    const decoding = [
+      "client.ts",
+      "decode-response.ts",
+      "read-images.ts",
+      "sse.ts",
+      "json-scan.ts",
+      "base64-sink.ts",
+      "chat.ts",
+      "response-fields.ts",
+    ];
     expect(modules.filter((f) => decoding.some((d) => f.endsWith(`/core/src/${d}`)))).toEqual([]);
   });
 
