@@ -1,13 +1,13 @@
 /**
  * CLI benchmarks (figures, never pass/fail): cold start of `gptimg --version`, `--help` and of a
  * dry-run generate against `node -e 0` and a Bun hello-world binary compiled here with the same
- * flags; then n=4 4K images
+ * flags, by wall time and by CPU time (bench/cpu-starts.py); then n=4 4K images
  * from the offline provider (no latency): wall time and peak RSS of the gptimg process.
  * Run: npm run bench -w apps/cli (builds dist/gptimg first through turbo, or run the build).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startOfflineProvider } from "@gptimg/offline-provider";
 import { compileFlags } from "../scripts/build.ts";
@@ -67,6 +67,34 @@ const rows = coldStarts([
   ["gptimg --help", bin, ["--help"]],
   ["gptimg generate --dry-run", bin, ["generate", "a lighthouse", "--dry-run", "--api-key", "bench-key-1"]],
 ]);
+
+/**
+ * The same cold starts by CPU time (user + system of the child, all threads, from wait4's
+ * rusage; python3 reads it, Node's child_process does not): steadier than wall time on a shared
+ * machine. Undefined without python3.
+ */
+function cpuStarts(cmds: [string, string, string[]][]): [string, number, number][] | undefined {
+  const r = spawnSync(
+    "python3",
+    [
+      join(root, "bench/cpu-starts.py"),
+      String(RUNS),
+      work,
+      JSON.stringify(cmds.map(([name, cmd, args]) => [name, [cmd, ...args]])),
+    ],
+    { env, encoding: "utf8" },
+  );
+  if (r.error || r.status !== 0) return undefined;
+  return JSON.parse(r.stdout) as [string, number, number][];
+}
+
+const cpu = cpuStarts([
+  ["bun hello-world binary", join(work, "hello"), []],
+  ["gptimg --version", bin, ["--version"]],
+  ["gptimg --help", bin, ["--help"]],
+  ["gptimg generate --dry-run", bin, ["generate", "a lighthouse", "--dry-run", "--api-key", "bench-key-1"]],
+]);
+const loadDuringStarts = loadavg();
 
 /** Wall time and peak RSS (KiB) of one run: /usr/bin/time when present, else /proc VmHWM polling. */
 async function measured(args: string[], extraEnv: Record<string, string>): Promise<{ ms: number; rssKiB: number }> {
@@ -129,6 +157,20 @@ for (const [name, ms, min] of rows) {
     ? `${(ms / helloMedian).toFixed(2)}x | ${(min / helloMin).toFixed(2)}x`
     : " | ";
   console.log(`| ${name} | ${ms.toFixed(1)} | ${min.toFixed(1)} | ${ratios} |`);
+}
+if (cpu) {
+  const [, cpuHello] = cpu[0]!;
+  console.log(
+    `\nCPU time (user + system of the child, median of ${RUNS} interleaved runs; load average ${loadDuringStarts.map((l) => l.toFixed(1)).join(", ")}):\n`,
+  );
+  console.log("| command | CPU median ms | CPU min ms | median / hello-world |");
+  console.log("|---|---:|---:|---:|");
+  for (const [name, ms, min] of cpu) {
+    const ratio = name.startsWith("gptimg") ? `${(ms / cpuHello).toFixed(2)}x` : "";
+    console.log(`| ${name} | ${ms.toFixed(1)} | ${min.toFixed(1)} | ${ratio} |`);
+  }
+} else {
+  console.log("\n(no python3: CPU times not measured)");
 }
 {
   const at = (name: string) => rows.find(([n]) => n === name)!;
