@@ -292,9 +292,18 @@ export const IMAGE_OPTION_LIST: readonly ImageOption[] = IMAGE_OPTIONS;
 /** CLI flag names the table defines (`size`, `format`, `input-fidelity`…). */
 export type ImageFlagName = Extract<(typeof IMAGE_OPTIONS)[number], { cli: CliSpelling }>["cli"]["flag"];
 
-/** The options one operation takes, in wire order. */
-export const optionsFor = (operation: ImageOperation): readonly ImageOption[] =>
-  IMAGE_OPTION_LIST.filter((o) => o.operations.includes(operation));
+const OPTIONS_FOR: Partial<Record<ImageOperation, readonly ImageOption[]>> = {};
+
+/**
+ * The options one operation takes, in wire order (a fresh array each call). The table is walked
+ * once per operation: validation asks on every call, and walking it each time is enough calls
+ * of one small function for JavaScriptCore to compile it, on a JIT thread, in a short-lived
+ * process such as a CLI dry-run.
+ */
+export const optionsFor = (operation: ImageOperation): readonly ImageOption[] => {
+  OPTIONS_FOR[operation] ??= IMAGE_OPTION_LIST.filter((o) => o.operations.includes(operation));
+  return OPTIONS_FOR[operation].slice();
+};
 
 /** The entry for a camelCase key. */
 export const imageOption = (key: string): ImageOption | undefined => IMAGE_OPTION_LIST.find((o) => o.key === key);

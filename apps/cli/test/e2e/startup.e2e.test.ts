@@ -143,4 +143,24 @@ describe("start-up: --version loads only what a hello world does", () => {
       expect(threads(BIN, ["--help"])).toBe(0);
     },
   );
+
+  it.skipIf(spawnSync("strace", ["-V"]).status !== 0)(
+    "a dry-run without a config file or ./.env starts no JIT compiler thread and no file-system thread pool (strace)",
+    () => {
+      const home = tmp("gptimg-startup-home-");
+      const log = join(work, "strace-names.log");
+      const r = spawnSync(
+        "strace",
+        ["-f", "-e", "trace=prctl", "-o", log, BIN, "generate", "a lighthouse", "--dry-run", "--api-key", "k-1234"],
+        { cwd: home, env: { PATH: process.env.PATH ?? "", HOME: home, XDG_CONFIG_HOME: join(home, ".config") } },
+      );
+      rmSync(home, { recursive: true, force: true });
+      expect(r.status).toBe(0);
+      // thread names as set with PR_SET_NAME: JavaScriptCore's JIT compiles on "JITWorker"
+      // (core's option table walked once per operation keeps validation from getting hot enough),
+      // Bun's file-system calls run on "Bun Pool N" (node:fs/promises is not called)
+      const names = [...readFileSync(log, "utf8").matchAll(/PR_SET_NAME, "([^"]*)"/g)].map((m) => m[1]);
+      expect(names.filter((n) => n === "JITWorker" || n?.startsWith("Bun Pool"))).toEqual([]);
+    },
+  );
 });
