@@ -120,6 +120,25 @@ describe("health, OpenAPI, unknown routes", () => {
     ]);
   });
 
+  it("/openapi.json describes Gptimg-Skip-Model-Rules on the image and job routes, Gptimg-Unsent-Options on the image routes", async () => {
+    interface Op {
+      parameters?: { name: string; in: string; schema: { enum?: string[] }; description?: string }[];
+      responses: Record<string, { headers?: Record<string, { description?: string; schema: { type: string } }> }>;
+    }
+    const doc = (await (await call("/openapi.json")).json()) as { paths: Record<string, { post: Op }> };
+    for (const path of ["/v1/images/generations", "/v1/images/edits", "/v1/jobs"]) {
+      const skip = doc.paths[path]?.post.parameters?.find((p) => p.name === "Gptimg-Skip-Model-Rules");
+      expect(skip, path).toMatchObject({ in: "header", schema: { enum: ["true", "false"] } });
+      expect(skip?.description, path).toMatch(/SKIP_MODEL_RULES/);
+    }
+    for (const path of ["/v1/images/generations", "/v1/images/edits"]) {
+      const unsent = doc.paths[path]?.post.responses["200"]?.headers?.["Gptimg-Unsent-Options"];
+      expect(unsent, path).toMatchObject({ schema: { type: "string" } });
+      expect(unsent?.description, path).toMatch(/leaves out/);
+    }
+    expect(doc.paths["/v1/jobs"]?.post.responses["202"]?.headers).toBeUndefined();
+  });
+
   it("404 in OpenAI's error shape for an unknown route", async () => {
     const res = await call("/nope");
     expect(res.status).toBe(404);

@@ -41,6 +41,12 @@ export interface Env {
   PUBLIC_BASE_URL?: string;
   /** Var: "true" lets `callback_url` use http://127.0.0.1 / http://localhost (local development only). */
   ALLOW_LOCAL_CALLBACKS?: string;
+  /**
+   * Var: "true" lets the provider decide what gptimg's per-model table would refuse, for every
+   * request of the deployment (chat bots included); "false" or unset checks it. A request's
+   * `Gptimg-Skip-Model-Rules` header wins over it.
+   */
+  SKIP_MODEL_RULES?: string;
   /** Var: largest `/mcp` tool result in bytes; inline previews are left out beyond it (default 1048576). */
   MCP_MAX_RESULT_BYTES?: string;
 

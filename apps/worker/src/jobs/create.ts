@@ -1,4 +1,4 @@
-import { assertValid, sizeFor, validateEditOptions, validateGenerateOptions } from "@gptimg/core";
+import { assertValid, rulesFor, sizeFor, validateEditOptions, validateGenerateOptions } from "@gptimg/core";
 import type { Env } from "../env.ts";
 import { keyReused, MAX_IDEMPOTENCY_KEY_LENGTH } from "../lib/idempotency-key.ts";
 import { dataSha256Hex, type InputData } from "../lib/image-input.ts";
@@ -116,7 +116,7 @@ export async function createJob(env: Env, input: CreateJobInput): Promise<Create
     callbackUrl: input.callbackUrl ?? null,
     delivery: input.delivery ?? null,
     origin: input.origin ?? null,
-    requestedSize: sizeFor(request.size, model) ?? null,
+    requestedSize: sizeFor(request.size, rulesFor(model, request)) ?? null,
     createdAt,
   });
   if (!inserted)

@@ -2,6 +2,7 @@ import { type EditOptions, type GenerateOptions, ValidationError } from "@gptimg
 import type { HonoRequest } from "hono";
 import { type ExtraFields, parseEditForm, parseGenerateBody } from "../lib/image-request.ts";
 import { isMultipart, readFormBody, readJsonBody } from "../lib/json-body.ts";
+import type { RequestDefaults } from "../lib/model-rules.ts";
 import type { JobKind, JobRequest } from "./types.ts";
 
 /** A `POST /v1/jobs` body turned into core options, edit inputs and the callback URL. */
@@ -34,15 +35,16 @@ export function jobRequest(options: GenerateOptions | EditOptions): JobRequest {
 /**
  * Parses a `POST /v1/jobs` body with the images routes' parser: JSON shaped like
  * `/v1/images/generations`, or multipart shaped like `/v1/images/edits` (then an edit).
- * `defaultModel` applies when the body names none. Throws `ValidationError` naming every bad field.
+ * `defaults` as the images routes take them (the model when the body names none, the table switch).
+ * Throws `ValidationError` naming every bad field.
  * @example
- * const { kind, request, inputs, callbackUrl } = await parseJobBody(c.req, c.env.PROVIDER_MODEL);
+ * const { kind, request, inputs, callbackUrl } = await parseJobBody(c.req, requestDefaults(c));
  */
-export async function parseJobBody(req: HonoRequest, defaultModel: string): Promise<ParsedJobBody> {
+export async function parseJobBody(req: HonoRequest, defaults: RequestDefaults): Promise<ParsedJobBody> {
   const type = req.header("content-type") ?? "";
   if (isMultipart(type)) {
     const form = await readFormBody(req);
-    const { options, extra } = await parseEditForm(form, defaultModel, JOB_FIELDS);
+    const { options, extra } = await parseEditForm(form, defaults, JOB_FIELDS);
     return {
       kind: "edit",
       request: jobRequest(options),
@@ -53,7 +55,7 @@ export async function parseJobBody(req: HonoRequest, defaultModel: string): Prom
   }
   if (/^application\/json/i.test(type) || type === "") {
     const body = await readJsonBody(req);
-    const { options, extra } = parseGenerateBody(body, defaultModel, JOB_FIELDS);
+    const { options, extra } = parseGenerateBody(body, defaults, JOB_FIELDS);
     return {
       kind: "generate",
       request: jobRequest(options),

@@ -1,10 +1,12 @@
 import type { Env } from "../env.ts";
+import { skipModelRulesProblem } from "./model-rules.ts";
 import { signingKeyProblems } from "./signing.ts";
 
 /**
- * What is wrong with the Worker's secrets, one line each, naming the secret and the rule, never
- * a value: a missing `PROVIDER_API_KEY` or `ADMIN_TOKEN`, and every unusable `SIGNING_KEYS`
- * entry. `/healthz` reports them; an empty list means nothing was found.
+ * What is wrong with the Worker's secrets and vars, one line each, naming the setting and the
+ * rule, never a secret's value: a missing `PROVIDER_API_KEY` or `ADMIN_TOKEN`, every unusable
+ * `SIGNING_KEYS` entry, a `SKIP_MODEL_RULES` that is not true/false. `/healthz` reports them; an
+ * empty list means nothing was found.
  * @example
  * configProblems(env) // ["ADMIN_TOKEN: not set; every /admin call is refused"]
  */
@@ -13,5 +15,7 @@ export function configProblems(env: Env): string[] {
   if (!env.PROVIDER_API_KEY) out.push("PROVIDER_API_KEY: not set; the provider gets no key");
   if (!env.ADMIN_TOKEN) out.push("ADMIN_TOKEN: not set; every /admin call is refused");
   out.push(...signingKeyProblems(env));
+  const skip = skipModelRulesProblem(env);
+  if (skip) out.push(skip);
   return out;
 }

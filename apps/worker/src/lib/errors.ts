@@ -1,4 +1,5 @@
 import { type ErrorCode, isGptImageError, isValidationError, redact } from "@gptimg/core";
+import { overrideWords } from "./model-rule-override.ts";
 import { APPLY_MIGRATIONS, schemaGap } from "./schema.ts";
 
 /** Codes the gateway adds to core's stable codes. */
@@ -102,11 +103,17 @@ export interface OpenAIError {
  * Maps any thrown value to OpenAI's error shape and an HTTP status. Messages pass through core's
  * `redact` with `secrets` (see `envSecrets`), which also masks any `Bearer …` or `sk-…` token.
  * Unknown errors become an opaque 500: their messages may carry anything. A `ConfigError` and a
- * D1 "no such table/column" (the schema is behind) are 500s that name the problem.
+ * D1 "no such table/column" (the schema is behind) are 500s that name the problem. A refusal by
+ * gptimg's model table names the switches of `surface` (`Gptimg-Skip-Model-Rules` and
+ * `SKIP_MODEL_RULES` over HTTP, the `skip_model_rules` argument on `/mcp`), not core's option.
  * @example
  * const { status, body, headers } = toOpenAIError(err, envSecrets(c.env));
  */
-export function toOpenAIError(err: unknown, secrets: (string | undefined)[] = []): OpenAIError {
+export function toOpenAIError(
+  err: unknown,
+  secrets: (string | undefined)[] = [],
+  surface: "http" | "mcp" = "http",
+): OpenAIError {
   if (err instanceof HttpError) {
     return build(err.status, err.code, redact(err.message, secrets), err.param, err.headers);
   }
@@ -117,7 +124,8 @@ export function toOpenAIError(err: unknown, secrets: (string | undefined)[] = []
     if (code === "rate_limited" && typeof retryAfterMs === "number") {
       headers["Retry-After"] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
     }
-    const out = build(STATUS[code] ?? 502, code, redact(err.message, secrets), err.param, headers);
+    const message = overrideWords(redact(err.message, secrets), surface);
+    const out = build(STATUS[code] ?? 502, code, message, err.param, headers);
     if (err.possiblyBilled) out.body.error.possibly_billed = true;
     if (err.requestId) out.body.error.request_id = redact(err.requestId, secrets);
     if (isValidationError(err) && !err.param) out.body.error.param = err.issues[0]?.field ?? null;

@@ -11,6 +11,7 @@ import {
   validateEditOptions,
   validateGenerateOptions,
 } from "@gptimg/core";
+import type { RequestDefaults } from "./model-rules.ts";
 
 /** An OpenAI images request, parsed and validated. */
 export interface ParsedImageRequest<T extends GenerateOptions> {
@@ -122,13 +123,22 @@ function finish<T extends GenerateOptions>(opts: T, out: Out, issues: Validation
 }
 
 /**
+ * The model of `defaults` when the request names none, and `skipModelRules` when its switch is on
+ * (then core checks and builds the request as for a model it does not know).
+ */
+function applyDefaults(opts: Record<string, unknown>, defaults: RequestDefaults): void {
+  opts.model ??= defaults.model;
+  if (defaults.skipModelRules) opts.skipModelRules = true;
+}
+
+/**
  * Parses a `POST /v1/images/generations` JSON body and validates it with core's rules for the model
- * (`defaultModel` when the body names none), taking the route's `extras` besides. Throws
- * `ValidationError` naming every bad field.
+ * (`defaults.model` when the body names none; none of the table's with `defaults.skipModelRules`),
+ * taking the route's `extras` besides. Throws `ValidationError` naming every bad field.
  */
 export function parseGenerateBody(
   body: unknown,
-  defaultModel: string,
+  defaults: RequestDefaults,
   extras: ExtraFields = {},
 ): ParsedImageRequest<GenerateOptions> {
   if (!body || typeof body !== "object" || Array.isArray(body)) {
@@ -144,7 +154,7 @@ export function parseGenerateBody(
     assign(field, value, opts, out, { fromForm: false, extras, issues, operation: "generate" });
   }
   if (opts.prompt === undefined) issues.push({ field: "prompt", value: undefined, rule: "is required" });
-  opts.model ??= defaultModel;
+  applyDefaults(opts, defaults);
   const options = opts as unknown as GenerateOptions;
   if (!issues.length) issues.push(...validateGenerateOptions(options, options.model));
   return finish(options, out, issues);
@@ -156,12 +166,12 @@ const MAX_IMAGES = 16;
 /**
  * Parses a `POST /v1/images/edits` multipart body: `image` or `image[]` repeated (1-16 files),
  * optional `mask`, and the generation fields as text. Validates with core (formats by magic bytes,
- * 50 MB total, mask rules), taking the route's `extras` besides. Throws `ValidationError` naming
- * every bad field.
+ * 50 MB total, mask rules; `defaults` as in {@link parseGenerateBody}), taking the route's `extras`
+ * besides. Throws `ValidationError` naming every bad field.
  */
 export async function parseEditForm(
   form: FormData,
-  defaultModel: string,
+  defaults: RequestDefaults,
   extras: ExtraFields = {},
 ): Promise<ParsedImageRequest<EditFileOptions>> {
   const issues: ValidationIssue[] = [];
@@ -192,7 +202,7 @@ export async function parseEditForm(
   if (images.length > MAX_IMAGES)
     issues.push({ field: "image", value: images.length, rule: `at most ${MAX_IMAGES} images` });
   opts.images = images;
-  opts.model ??= defaultModel;
+  applyDefaults(opts, defaults);
   const options = opts as unknown as EditFileOptions;
   if (!issues.length) issues.push(...(await validateEditOptions(options, options.model)));
   return finish(options, out, issues);

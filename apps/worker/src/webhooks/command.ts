@@ -40,7 +40,7 @@ const OPTION = new RegExp(`(?<=^|\\s)(${CHAT_OPTION_KEYS.join("|")})\\s*[=＝]\\
  */
 export const parseCommand = (
   text: string,
-  ctx: { explicit: boolean; hasImages: boolean; model?: string },
+  ctx: { explicit: boolean; hasImages: boolean; model?: string | undefined; skipModelRules?: boolean | undefined },
 ): ParsedCommand => {
   let rest = text.replace(/^\s+/u, "");
   let kind: CommandKind | undefined;
@@ -81,7 +81,7 @@ export const parseCommand = (
       rule: "an edit needs an attached image (send a picture with the command as its caption)",
     });
   }
-  const { options, issues: optionIssues } = validateChatOptions(raw, prompt, kind, ctx.model);
+  const { options, issues: optionIssues } = validateChatOptions(raw, prompt, kind, ctx);
   issues.push(...optionIssues);
   if (issues.length > 0) return { ok: false, issues };
   return { ok: true, command: { kind, prompt, options } };

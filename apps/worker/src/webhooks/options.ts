@@ -9,14 +9,19 @@ import {
   type ImageOption,
   isValidationError,
   resolveSize,
+  rulesFor,
   type ValidationIssue,
   validateGenerateOptions,
 } from "@gptimg/core";
 
-/** Options a chat user may set. `size` is already resolved (e.g. `16:9` → `2048x1152`). */
+/**
+ * Options a chat user may set, and `skipModelRules` when the Worker's SKIP_MODEL_RULES is on.
+ * `size` is already resolved (e.g. `16:9` → `2048x1152`).
+ */
 export type ChatOptions = Partial<
   Pick<
     EditOptions,
+    | "skipModelRules"
     | "size"
     | "quality"
     | "n"
@@ -43,12 +48,18 @@ export const CHAT_OPTION_KEYS: readonly string[] = [...BY_KEY.keys()];
 /** The name an issue gives a key: the first chat spelling (`format`, `compression`, `fidelity`). */
 const shown = (o: ImageOption): string => o.chat?.[0] ?? o.wire;
 
-function convert(o: ImageOption, value: string, model: string | undefined, issues: ValidationIssue[]): unknown {
+/** The model whose rules apply (undefined: the default), and whether its table is skipped. */
+interface Rules {
+  model?: string | undefined;
+  skipModelRules?: boolean | undefined;
+}
+
+function convert(o: ImageOption, value: string, rules: Rules, issues: ValidationIssue[]): unknown {
   const field = shown(o);
   switch (o.type) {
     case "size":
       try {
-        return resolveSize(value, model).size;
+        return resolveSize(value, rulesFor(rules.model, rules)).size;
       } catch (e) {
         if (!isValidationError(e)) throw e;
         issues.push(...e.issues);
@@ -75,17 +86,20 @@ function convert(o: ImageOption, value: string, model: string | undefined, issue
 }
 
 /**
- * Converts raw option strings (keys lower-cased) and checks them. Returns every problem at once.
+ * Converts raw option strings (keys lower-cased) and checks them with the rules of `rules.model`,
+ * or, with `rules.skipModelRules` (the Worker's SKIP_MODEL_RULES), without gptimg's model table;
+ * the options then carry `skipModelRules` to the job. Returns every problem at once.
  * @example validateChatOptions({ size: "16:9", n: "2" }, "a cat", "generate")
  */
 export const validateChatOptions = (
   raw: Record<string, string>,
   prompt: string,
   kind: "generate" | "edit",
-  model?: string,
+  rules: Rules = {},
 ): { options: ChatOptions; issues: ValidationIssue[] } => {
   const issues: ValidationIssue[] = [];
-  const options: Record<string, unknown> = {};
+  const { model } = rules;
+  const options: Record<string, unknown> = rules.skipModelRules ? { skipModelRules: true } : {};
   for (const [key, value] of Object.entries(raw)) {
     const o = BY_KEY.get(key);
     if (!o) continue;
@@ -97,7 +111,7 @@ export const validateChatOptions = (
       });
       continue;
     }
-    const v = convert(o, value, model, issues);
+    const v = convert(o, value, rules, issues);
     if (v !== undefined) options[o.key] = v;
   }
   // Cross-field and model rules (compression with png, style on gpt-image-2, …) live in core.

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { ConfigError } from "../lib/errors.ts";
 import type { WebhookAppEnv } from "./platform.ts";
 import { PLATFORM_NAMES, PLATFORMS } from "./platforms.ts";
 import { ChatTeamsError } from "./teams.ts";
@@ -17,9 +18,10 @@ webhooksRouter.use("*", async (c, next) => {
 });
 for (const platform of PLATFORMS) webhooksRouter.post(`/${platform.name}`, (c) => platform.route(c));
 
-// A broken CHAT_TEAMS is an operator mistake: say exactly what is wrong in the log. Anything else
-// is logged by kind only, since its message could quote a platform response.
+// A broken CHAT_TEAMS or SKIP_MODEL_RULES is an operator mistake: say exactly what is wrong in the
+// log. Anything else is logged by kind only, since its message could quote a platform response.
 webhooksRouter.onError((err, c) => {
-  console.error(err instanceof ChatTeamsError ? `webhooks: ${err.message}` : `webhooks: internal error: ${err.name}`);
+  const named = err instanceof ChatTeamsError || err instanceof ConfigError;
+  console.error(named ? `webhooks: ${err.message}` : `webhooks: internal error: ${err.name}`);
   return c.text("internal error", 500);
 });

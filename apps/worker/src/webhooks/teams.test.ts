@@ -31,7 +31,16 @@ describe("resolveChatMember", () => {
       { team: "solo", member: "discord-bot", dailyImageQuota: null, model: "gpt-image-1", key: "discord:user:42" },
     ],
   ] as const)("%s %s %s %s → %j", (platform, scope, channel, user, expected) => {
-    expect(resolveChatMember(teams(TEAMS), platform, scope, channel, user)).toEqual({ model: undefined, ...expected });
+    expect(resolveChatMember(teams(TEAMS), platform, scope, channel, user)).toEqual({
+      model: undefined,
+      skipModelRules: false,
+      ...expected,
+    });
+  });
+
+  it("every member carries the deployment's SKIP_MODEL_RULES", () => {
+    const on = { ...teams(TEAMS), skipModelRules: true };
+    expect(resolveChatMember(on, "slack", "T1", "C1", "U1")).toMatchObject({ team: "acme", skipModelRules: true });
   });
 
   it.each([

@@ -14,18 +14,24 @@
  */
 
 import type { Context } from "hono";
+import { skipModelRulesVar } from "../lib/model-rules.ts";
 import type { WebhookAppEnv } from "./platform.ts";
 
-/** `CHAT_TEAMS` as a route sees it: the var, and the names of the registered platforms. */
+/**
+ * `CHAT_TEAMS` as a route sees it: the var, the names of the registered platforms, and the
+ * deployment's SKIP_MODEL_RULES (a chat cannot send a header), which every member inherits.
+ */
 export interface ChatTeamsConfig {
   raw: string | undefined;
   platforms: readonly string[];
+  skipModelRules?: boolean;
 }
 
-/** The `CHAT_TEAMS` of a webhook request. */
+/** The `CHAT_TEAMS` of a webhook request. A bad SKIP_MODEL_RULES is a `ConfigError` naming it. */
 export const chatTeams = (c: Context<WebhookAppEnv>): ChatTeamsConfig => ({
   raw: c.env.CHAT_TEAMS,
   platforms: c.get("platforms"),
+  skipModelRules: skipModelRulesVar(c.env),
 });
 
 /** One allow-listed scope. */
@@ -47,6 +53,8 @@ export interface ChatMember {
   member: string;
   dailyImageQuota: number | null;
   model?: string;
+  /** the Worker's SKIP_MODEL_RULES: the provider decides what gptimg's model table would refuse */
+  skipModelRules: boolean;
   /** the CHAT_TEAMS key that matched, for logs */
   key: string;
 }
@@ -131,5 +139,12 @@ export const resolveChatMember = (
   }
   const e = table.get(key) as ChatTeamEntry;
   const member = e.perUser ? `${platform}:${userId}` : (e.member ?? `${platform}-bot`);
-  return { team: e.team, member, dailyImageQuota: e.dailyImageQuota ?? null, model: e.model, key };
+  return {
+    team: e.team,
+    member,
+    dailyImageQuota: e.dailyImageQuota ?? null,
+    model: e.model,
+    skipModelRules: teams.skipModelRules === true,
+    key,
+  };
 };

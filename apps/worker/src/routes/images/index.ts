@@ -6,6 +6,7 @@ import { HttpError } from "../../lib/errors.ts";
 import { releaseClaimStatement, storeAnswerStatement } from "../../lib/idempotent-responses.ts";
 import { type ParsedImageRequest, parseEditForm, parseGenerateBody } from "../../lib/image-request.ts";
 import { readFormBody, readJsonBody } from "../../lib/json-body.ts";
+import { requestDefaults } from "../../lib/model-rules.ts";
 import { authenticate } from "../../middleware/auth.ts";
 import { replayStored } from "../../middleware/idempotency.ts";
 import { jsonEditForm, jsonEditRefs } from "./json-edit.ts";
@@ -21,18 +22,19 @@ import { type Echo, responseTail } from "./wire.ts";
 export const imagesRouter = new Hono<AppEnv>();
 
 imagesRouter.post("/generations", async (c) => {
-  const parsed = await authFirst(c, async () => parseGenerateBody(await readJsonBody(c.req), c.env.PROVIDER_MODEL));
+  const parsed = await authFirst(c, async () => parseGenerateBody(await readJsonBody(c.req), requestDefaults(c)));
   return withUnsent(await respond(c, "generate", parsed), c, "generate", parsed.options);
 });
 
 imagesRouter.post("/edits", async (c) => {
   const parsed = await authFirst(c, async () => {
+    const defaults = requestDefaults(c);
     const type = c.req.header("Content-Type") ?? "";
     if (/^application\/json\s*(;|$)/i.test(type)) {
       // the spec's JSON edit form: references checked, then (for a member only) fetched
       const refs = jsonEditRefs(await readJsonBody(c.req));
       await authenticate(c);
-      return parseEditForm(await jsonEditForm(refs, c.req.raw.signal), c.env.PROVIDER_MODEL);
+      return parseEditForm(await jsonEditForm(refs, c.req.raw.signal), defaults);
     }
     if (!/^multipart\/form-data\s*;/i.test(type)) {
       throw new HttpError(
@@ -42,7 +44,7 @@ imagesRouter.post("/edits", async (c) => {
         { param: "body" },
       );
     }
-    return parseEditForm(await readFormBody(c.req), c.env.PROVIDER_MODEL);
+    return parseEditForm(await readFormBody(c.req), defaults);
   });
   return withUnsent(await respond(c, "edit", parsed), c, "edit", parsed.options);
 });

@@ -8,6 +8,7 @@ import {
   type ImageStreamEvent,
   type ImageUsage,
   isGptImageError,
+  rulesFor,
   sizeFor,
 } from "@gptimg/core";
 import type { Env } from "../../env.ts";
@@ -104,7 +105,7 @@ export async function planRun(
       n: options.n ?? 1,
       requestJson: JSON.stringify(jobRequest(options)),
       inputKeySuffixes: edit ? inputs.map((p) => p.suffix) : null,
-      requestedSize: sizeFor(options.size, model) ?? null,
+      requestedSize: sizeFor(options.size, rulesFor(model, options)) ?? null,
       createdAt: Math.floor(date.getTime() / 1000),
     },
   };

@@ -6,6 +6,7 @@ import { getJob, getJobByIdempotencyKey, isStale, listJobs, sweepStaleJobs } fro
 import { jobView } from "../../jobs/view.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError } from "../../lib/errors.ts";
+import { requestDefaults } from "../../lib/model-rules.ts";
 import { enforceQuota } from "../../lib/quota.ts";
 import { memberAuth } from "../../middleware/auth.ts";
 import { jobEvents } from "./events.ts";
@@ -28,7 +29,7 @@ const originOf = (url: string) => new URL(url).origin;
 jobsRouter.post("/", async (c) => {
   const member = c.get("member");
   const key = c.req.header("Idempotency-Key");
-  const parsed = await parseJobBody(c.req, c.env.PROVIDER_MODEL);
+  const parsed = await parseJobBody(c.req, requestDefaults(c));
   // A retried POST for a job that exists is not a new request: it must not hit the quota again.
   const known = key ? await getJobByIdempotencyKey(c.env.DB, member, key) : null;
   const { request } = parsed;

@@ -8,6 +8,7 @@ import { jobView, storedImages } from "../../jobs/view.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError, toOpenAIError } from "../../lib/errors.ts";
 import { type ExtraFields, parseEditForm, parseGenerateBody } from "../../lib/image-request.ts";
+import { requestDefaults } from "../../lib/model-rules.ts";
 import { enforceQuota, releaseHold } from "../../lib/quota.ts";
 import { envSecrets } from "../../lib/secrets.ts";
 import { fetchInputs } from "../images/fetch-inputs.ts";
@@ -130,8 +131,9 @@ export function workerBackend(c: Context<AppEnv>): ToolBackend {
 
   async function image(kind: "generate" | "edit", args: ImageArgs, ctx: ToolContext): Promise<ImageOutcome> {
     let parsed: { request: ReturnType<typeof jobRequest>; inputs: Blob[]; mask: Blob | undefined };
+    const defaults = requestDefaults(c);
     if (kind === "generate") {
-      const { options } = parseGenerateBody(wireBody(args), env.PROVIDER_MODEL, JOB_FIELDS);
+      const { options } = parseGenerateBody(wireBody(args), defaults, JOB_FIELDS);
       parsed = { request: jobRequest(options), inputs: [], mask: undefined };
     } else {
       const form = new FormData();
@@ -139,7 +141,7 @@ export function workerBackend(c: Context<AppEnv>): ToolBackend {
       const inputs = await fetchInputs(args.images ?? [], args.mask, ctx.signal);
       for (const [i, blob] of inputs.images.entries()) form.append("image[]", blob, `image-${i + 1}`);
       if (inputs.mask) form.append("mask", inputs.mask, "mask.png");
-      const { options } = await parseEditForm(form, env.PROVIDER_MODEL, JOB_FIELDS);
+      const { options } = await parseEditForm(form, defaults, JOB_FIELDS);
       parsed = {
         request: jobRequest(options),
         inputs: options.images.map((i) => i.data as Blob),

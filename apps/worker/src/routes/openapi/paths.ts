@@ -1,5 +1,6 @@
 /** OpenAPI 3.1 paths of every route of the Worker, jobs and webhooks included. */
 
+import { SKIP_MODEL_RULES_HEADER } from "../../lib/model-rule-override.ts";
 import { PLATFORMS } from "../../webhooks/platforms.ts";
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -15,18 +16,38 @@ const q = (name: string, description: string, schema: Record<string, unknown> = 
   schema,
 });
 const imageErrors = errors(400, 401, 403, 409, 429, 502, 504);
+const idempotencyKey = { name: "Idempotency-Key", in: "header", schema: { type: "string", maxLength: 255 } };
+/** The request header of the image and job routes that lets the provider decide (lib/model-rules.ts). */
+const skipModelRules = {
+  name: SKIP_MODEL_RULES_HEADER,
+  in: "header",
+  description:
+    "true: the request is checked and sent as for a model gptimg does not know, and the provider decides " +
+    "what gptimg's model table would refuse (sizes, per-model values and limits); OpenAI's own limits still " +
+    "apply. false: the table applies. Absent: the SKIP_MODEL_RULES var decides (default false). Any other " +
+    "value is a 400.",
+  schema: { type: "string", enum: ["true", "false"] },
+};
 
 const images = (op: string, summary: string, body: Record<string, unknown>) => ({
   post: {
     operationId: op,
     summary,
     security: member,
-    parameters: [{ name: "Idempotency-Key", in: "header", schema: { type: "string", maxLength: 255 } }],
+    parameters: [idempotencyKey, skipModelRules],
     requestBody: { required: true, content: body },
     responses: {
       "200": {
         description:
           "Images (b64_json by default, signed URLs with response_format=url), or an SSE stream with stream=true.",
+        headers: {
+          "Gptimg-Unsent-Options": {
+            description:
+              "Options the request set that the provider call leaves out, each with the reason " +
+              "(`field=value (reason)`, separated by `; `); absent when every option was sent.",
+            schema: { type: "string" },
+          },
+        },
         content: { ...json(ref("ImagesResponse")), "text/event-stream": { schema: { type: "string" } } },
       },
       ...imageErrors,
@@ -101,7 +122,7 @@ export const paths = {
       operationId: "createJob",
       summary: "Start an image job: generations body (JSON) or edits body (multipart), plus callback_url.",
       security: member,
-      parameters: [{ name: "Idempotency-Key", in: "header", schema: { type: "string", maxLength: 255 } }],
+      parameters: [idempotencyKey, skipModelRules],
       requestBody: {
         required: true,
         content: {

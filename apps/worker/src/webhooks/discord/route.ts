@@ -88,6 +88,7 @@ export const discordWebhook = async (c: Context<WebhookAppEnv>): Promise<Respons
     explicit: true,
     hasImages: attachments.length > 0,
     model: member.model,
+    skipModelRules: member.skipModelRules,
   });
   if (!parsed.ok) return message(parsed.issues ? invalidText(parsed.issues) : HELP_TEXT);
 

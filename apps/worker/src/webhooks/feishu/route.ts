@@ -155,7 +155,12 @@ export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response
   const { text, imageKeys } = messageParts(msg.message_type, msg.content);
   // Mentions arrive as @_user_1 placeholders; they are not part of the prompt.
   const input = text.replace(/@_user_\d+/g, " ").trim();
-  const parsed = parseCommand(input, { explicit: true, hasImages: imageKeys.length > 0, model: member.model });
+  const parsed = parseCommand(input, {
+    explicit: true,
+    hasImages: imageKeys.length > 0,
+    model: member.model,
+    skipModelRules: member.skipModelRules,
+  });
   if (!parsed.ok || !input) {
     const text = parsed.ok || !parsed.issues || !input ? HELP_TEXT : invalidText(parsed.issues);
     later(replyOnce(c.env, "feishu", eventId, () => say(text)));

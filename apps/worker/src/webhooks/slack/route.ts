@@ -89,7 +89,12 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
     if (!member) return ephemeral(c, NOT_ALLOWED_TEXT);
     const input = (form.get("text") ?? "").trim();
     if (!input) return ephemeral(c, HELP_TEXT);
-    const parsed = parseCommand(input, { explicit: true, hasImages: false, model: member.model });
+    const parsed = parseCommand(input, {
+      explicit: true,
+      hasImages: false,
+      model: member.model,
+      skipModelRules: member.skipModelRules,
+    });
     if (!parsed.ok) return ephemeral(c, parsed.issues ? invalidText(parsed.issues) : HELP_TEXT);
     if (!trigger) return ephemeral(c, HELP_TEXT);
     const responseUrl = form.get("response_url") ?? undefined;
@@ -140,7 +145,12 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
     (f) => f.mimetype?.startsWith("image/") && (f.url_private_download ?? f.url_private),
   );
   const input = (ev.text ?? "").replace(/<@[A-Z0-9]+(?:\|[^>]*)?>/g, " ").trim();
-  const parsed = parseCommand(input, { explicit: true, hasImages: images.length > 0, model: member.model });
+  const parsed = parseCommand(input, {
+    explicit: true,
+    hasImages: images.length > 0,
+    model: member.model,
+    skipModelRules: member.skipModelRules,
+  });
   if (!parsed.ok) {
     const text = parsed.issues ? invalidText(parsed.issues) : HELP_TEXT;
     c.executionCtx.waitUntil(replyOnce(c.env, "slack", eventId, () => reply(text)));

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { imagesResponse } from "../../../test/jobs-support.ts";
 import {
   assertNoSecrets,
   B,
@@ -244,5 +245,31 @@ describe("POST /webhooks/telegram", () => {
     } finally {
       for (const s of spies) s.mockRestore();
     }
+  });
+
+  it("a refusal by gptimg's model table names SKIP_MODEL_RULES; with the var on, the provider decides", async () => {
+    const sent: unknown[] = [];
+    fake = chatFake({
+      provider: async (req) => {
+        sent.push(await req.json());
+        return imagesResponse(1);
+      },
+    });
+    // style is dall-e-3's: gptimg's table refuses it on gpt-image-2, the chat's default model
+    const refused = await deliver(telegramRequest(update({ text: "/image a cat style=vivid" })));
+    expect(refused.jobIds).toHaveLength(0);
+    // Telegram gets the refusal in the webhook's answer
+    expect(JSON.parse(refused.text).text).toContain(
+      "style vivid: is not supported by gpt-image-2 (dall-e-3 takes it) (gptimg's model table; the Worker's SKIP_MODEL_RULES var lets the provider decide)",
+    );
+    expect(fake.providerCalls).toHaveLength(0);
+
+    const { jobIds } = await deliver(telegramRequest(update({ text: "/image a cat style=vivid" })), {
+      SKIP_MODEL_RULES: "true",
+    });
+    const job = await getJob(env.DB, jobIds[0] as string);
+    expect(job?.status).toBe("succeeded");
+    expect(JSON.parse(job?.request_json ?? "{}")).toMatchObject({ style: "vivid", skipModelRules: true });
+    expect(sent).toEqual([expect.objectContaining({ prompt: "a cat", style: "vivid" })]);
   });
 });

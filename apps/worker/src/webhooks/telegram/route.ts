@@ -99,7 +99,12 @@ export const telegramWebhook = async (c: Context<WebhookAppEnv>): Promise<Respon
   const text = m.text ?? m.caption ?? "";
   const images = imagesOf(m).length ? imagesOf(m) : imagesOf(m.reply_to_message);
   const member = resolveChatMember(chatTeams(c), "telegram", String(m.chat.id), undefined, String(m.from?.id ?? ""));
-  const parsed = parseCommand(text, { explicit: false, hasImages: images.length > 0, model: member?.model });
+  const parsed = parseCommand(text, {
+    explicit: false,
+    hasImages: images.length > 0,
+    model: member?.model,
+    skipModelRules: member?.skipModelRules,
+  });
   if (!parsed.ok && !parsed.issues) {
     // Not addressed to the bot: answer /start and private chats with help, stay quiet in groups.
     return m.chat.type === "private" || /^\/start\b/.test(text) ? answer(HELP_TEXT) : c.body(null, 200);
