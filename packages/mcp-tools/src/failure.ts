@@ -1,5 +1,17 @@
+import { MODEL_RULE_OVERRIDE } from "@gptimg/core";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Surface } from "./schema.ts";
+
+/** What ends a refusal by gptimg's model table in a tool result: the argument that skips it. */
+export const TOOL_RULE_OVERRIDE = "gptimg's model table; skip_model_rules: true lets the provider decide";
+
+/**
+ * A message with core's words for overriding its model table (its option name) replaced by the
+ * tools' argument, `skip_model_rules`.
+ * @example
+ * toolWords("size 2048x2048: … (gptimg's model table; skipModelRules lets the provider decide)")
+ */
+export const toolWords = (message: string): string => message.replaceAll(MODEL_RULE_OVERRIDE, TOOL_RULE_OVERRIDE);
 
 /** A failed call as a backend describes it (message already free of secrets). */
 export interface ToolFailure {
@@ -49,10 +61,11 @@ export function nextStep(code: string, surface: Surface): string {
 
 /**
  * A failed tool call as MCP wants it: an `isError` result (never a protocol error) whose text
- * starts with the stable code, then what to do next, the job to follow and the billing note.
+ * starts with the stable code, then what to do next, the job to follow and the billing note. A
+ * refusal by gptimg's model table names `skip_model_rules` ({@link toolWords}).
  */
 export function errorResult(f: ToolFailure, surface: Surface): CallToolResult {
-  const lines = [`error ${f.code}: ${f.message}`];
+  const lines = [`error ${f.code}: ${toolWords(f.message)}`];
   const detail = [
     typeof f.status === "number" ? `HTTP ${f.status}` : undefined,
     f.requestId ? `request ${f.requestId}` : undefined,

@@ -4,7 +4,7 @@
  * does the work; this package owns the schemas, argument checks, results and errors.
  */
 export { checkArgs } from "./args.ts";
-export { errorResult, nextStep, type ToolFailure } from "./failure.ts";
+export { errorResult, nextStep, TOOL_RULE_OVERRIDE, type ToolFailure, toolWords } from "./failure.ts";
 export { resolveSizeResult } from "./resolve-size.ts";
 export {
   DEFAULT_RESULT_CAP,

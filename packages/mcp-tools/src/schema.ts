@@ -95,6 +95,13 @@ export function imageOptionSchemas(kind: ImageOperation, surface: Surface): Reco
     if (NOT_TOOL_OPTIONS.has(o.key)) continue;
     options[o.wire] = JSON.parse(JSON.stringify(optionSchema(o))) as JsonSchema;
   }
+  options.skip_model_rules = {
+    type: "boolean",
+    description:
+      "true: send what gptimg's model table would refuse (a size, value or limit it says is not the model's) and " +
+      "let the provider decide; false: the table applies" +
+      (surface === "remote" ? " (default: the Worker's SKIP_MODEL_RULES, else false)" : " (default false)"),
+  };
   // a team gateway forwards only the options it knows
   if (surface === "local") {
     options.extra_body = {

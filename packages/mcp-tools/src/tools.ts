@@ -30,6 +30,8 @@ export interface ImageArgs {
   user?: string;
   extra_body?: Record<string, unknown>;
   input_fidelity?: string;
+  /** the provider decides what gptimg's model table would refuse */
+  skip_model_rules?: boolean;
   /** edit_image: paths or https URLs */
   images?: string[];
   /** edit_image: a path, an https URL or "auto" */

@@ -47,6 +47,8 @@ function callFlags(server: FlagValues, args: ImageArgs, outDir: string): FlagVal
   if (Object.keys(extra).length > 0) values["extra-json"] = JSON.stringify(extra);
   values.out = args.out === undefined ? outDir : resolve(outDir, args.out);
   if (args.overwrite) values.force = true;
+  // the call's choice wins over the server's --skip-model-rules
+  if (args.skip_model_rules !== undefined) values["skip-model-rules"] = args.skip_model_rules;
   return values;
 }
 

@@ -203,6 +203,21 @@ describe("gptimg mcp over stdio (compiled binary)", () => {
     expect(provider.count()).toBe(before);
   });
 
+  it("a refusal by gptimg's model table names skip_model_rules; with it true the provider decides", async () => {
+    const before = provider.count();
+    const args = { prompt: "a lighthouse", model: "gpt-image-2", style: "vivid", size: "1024x1024" };
+    const refused = await call(s, "generate_image", args);
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toContain(
+      "style vivid: is not supported by gpt-image-2 (dall-e-3 takes it) (gptimg's model table; skip_model_rules: true lets the provider decide)",
+    );
+    expect(provider.count()).toBe(before);
+    const made = await call(s, "generate_image", { ...args, skip_model_rules: true });
+    expect(made.isError, text(made)).toBeFalsy();
+    expect(st(made).images).toHaveLength(1);
+    expect(provider.count()).toBe(before + 1);
+  });
+
   it("arguments outside the schema are isError results naming field, value and rule", async () => {
     const r = await call(s, "generate_image", { prompt: "x", quality: "ultra", n: 11, colour: "red" });
     expect(r.isError).toBe(true);

@@ -1,4 +1,5 @@
 import { MODEL_RULE_OVERRIDE } from "@gptimg/core";
+import { TOOL_RULE_OVERRIDE } from "@gptimg/mcp-tools";
 
 /**
  * The request header that sets core's `skipModelRules` for one request (`true` or `false`); any
@@ -10,7 +11,7 @@ export const SKIP_MODEL_RULES_HEADER = "Gptimg-Skip-Model-Rules";
 const OVERRIDE: Readonly<Record<"http" | "chat" | "mcp", string>> = {
   http: `gptimg's model table; send \`${SKIP_MODEL_RULES_HEADER}: true\`, or set SKIP_MODEL_RULES, to let the provider decide`,
   chat: "gptimg's model table; the Worker's SKIP_MODEL_RULES var lets the provider decide",
-  mcp: "gptimg's model table; skip_model_rules: true lets the provider decide",
+  mcp: TOOL_RULE_OVERRIDE,
 };
 
 /**

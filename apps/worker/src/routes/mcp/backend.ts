@@ -19,7 +19,7 @@ const WAIT_S = 45;
 const PROGRESS_EVERY_MS = 5000;
 
 /** Tool arguments the gateway does not forward as image options. */
-const NOT_OPTIONS = new Set(["images", "mask", "wait_seconds", "stream", "partial_images"]);
+const NOT_OPTIONS = new Set(["images", "mask", "wait_seconds", "stream", "partial_images", "skip_model_rules"]);
 /** A job never streams: stream and partial images are accepted and dropped, as `/v1/jobs` does. */
 const JOB_FIELDS: ExtraFields = { stream: "ignore", partial_images: "ignore" };
 
@@ -131,7 +131,11 @@ export function workerBackend(c: Context<AppEnv>): ToolBackend {
 
   async function image(kind: "generate" | "edit", args: ImageArgs, ctx: ToolContext): Promise<ImageOutcome> {
     let parsed: { request: ReturnType<typeof jobRequest>; inputs: Blob[]; mask: Blob | undefined };
-    const defaults = requestDefaults(c);
+    // the argument when given, else the request's Gptimg-Skip-Model-Rules header, else the var
+    const defaults = {
+      ...requestDefaults(c),
+      ...(args.skip_model_rules !== undefined ? { skipModelRules: args.skip_model_rules } : {}),
+    };
     if (kind === "generate") {
       const { options } = parseGenerateBody(wireBody(args), defaults, JOB_FIELDS);
       parsed = { request: jobRequest(options), inputs: [], mask: undefined };
@@ -176,7 +180,7 @@ export function workerBackend(c: Context<AppEnv>): ToolBackend {
     getJob: async (args: GetJobArgs, ctx) => follow(await ownJob(args.id), args.wait_seconds ?? WAIT_S, ctx),
     describe(e): ToolFailure {
       if (e instanceof JobFailed) return e.failure;
-      const { status, body } = toOpenAIError(e, envSecrets(env));
+      const { status, body } = toOpenAIError(e, envSecrets(env), "mcp");
       return {
         code: body.error.code ?? "internal",
         message: body.error.message,

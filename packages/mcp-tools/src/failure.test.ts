@@ -1,0 +1,22 @@
+import { MODEL_RULE_OVERRIDE, ValidationError, validateGenerateOptions } from "@gptimg/core";
+import { describe, expect, it } from "vitest";
+import { errorResult, TOOL_RULE_OVERRIDE } from "./failure.ts";
+import { imageOptionSchemas } from "./schema.ts";
+
+describe("a refusal by gptimg's model table, as a tool result", () => {
+  it.each(["local", "remote"] as const)(
+    "names the skip_model_rules argument (%s), which both tools take",
+    (surface) => {
+      const refusal = new ValidationError(validateGenerateOptions({ prompt: "x", style: "vivid" }, "gpt-image-2"));
+      expect(refusal.message).toContain(MODEL_RULE_OVERRIDE);
+      const result = errorResult({ code: "validation", message: refusal.message, possiblyBilled: false }, surface);
+      const text = (result.content[0] as { text: string }).text;
+      expect(text).toContain(
+        `style vivid: is not supported by gpt-image-2 (dall-e-3 takes it) (${TOOL_RULE_OVERRIDE})`,
+      );
+      expect(text).not.toContain("skipModelRules");
+      for (const kind of ["generate", "edit"] as const)
+        expect(imageOptionSchemas(kind, surface).skip_model_rules).toMatchObject({ type: "boolean" });
+    },
+  );
+});
