@@ -60,6 +60,8 @@ export function Results({
                   src={s.final ?? s.preview ?? ""}
                   alt={s.final ? `Result ${i + 1}` : `Result ${i + 1}, partial image ${s.partials}`}
                   class={s.final ? "final" : "partial"}
+                  // Element Timing: when the image was painted (the console benchmark reads it)
+                  elementtiming={s.final ? "result-final" : "result-partial"}
                   data-partials={s.partials}
                 />
               ) : (
