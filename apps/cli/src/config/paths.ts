@@ -1,10 +1,12 @@
-import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 
-/** `$XDG_CONFIG_HOME/gptimg/config.json`, falling back to `~/.config/gptimg/config.json`. */
+/**
+ * `$XDG_CONFIG_HOME/gptimg/config.json`, falling back to `~/.config/gptimg/config.json`.
+ * `node:os` is fetched only when `HOME` is unset or empty: a start that has it loads no `node:os`.
+ */
 export function defaultConfigPath(env: Record<string, string | undefined>): string {
   const xdg = env.XDG_CONFIG_HOME;
-  const base = xdg?.startsWith("/") ? xdg : join(env.HOME || homedir(), ".config");
+  const base = xdg?.startsWith("/") ? xdg : join(env.HOME || process.getBuiltinModule("node:os").homedir(), ".config");
   return join(base, "gptimg", "config.json");
 }
 

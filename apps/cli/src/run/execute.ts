@@ -109,8 +109,20 @@ export async function executeImage(
   const model = route.model;
   const typedFormat = formatFromOut(out, outIsDir, opts.outputFormat, model);
   if (typedFormat !== undefined) opts.outputFormat = typedFormat;
-  const issues =
-    kind === "edit" ? await validateEditOptions(opts as EditOptions, model) : validateGenerateOptions(opts, model);
+  // A direct generation's dry-run builds its request here, before the notes: core's
+  // buildGenerateRequest validates the options with this same model (a fixed model wins, else
+  // the one asked for), so a request that builds is valid and is validated once. One that does
+  // not is validated here as before (the issues' flag origins are named) and built again below,
+  // where it throws what it threw.
+  const prebuilt =
+    dryRun && kind === "generate" && route.kind === "direct"
+      ? tryBuild(() => buildGenerateRequest(route.primary, opts))
+      : undefined;
+  const issues = prebuilt?.req
+    ? []
+    : kind === "edit"
+      ? await validateEditOptions(opts as EditOptions, model)
+      : validateGenerateOptions(opts, model);
   for (const [flagName, origin] of Object.entries(defaulted.origins)) {
     if (issues.some((i) => flagForField(i.field) === `--${flagName}`))
       io.err(`note: --${flagName} came from ${origin}`);
@@ -135,7 +147,7 @@ export async function executeImage(
       route.kind === "direct"
         ? kind === "edit"
           ? await buildEditRequest(route.primary, opts as EditOptions)
-          : buildGenerateRequest(route.primary, opts)
+          : (prebuilt?.req ?? buildGenerateRequest(route.primary, opts))
         : streamedPrimary
           ? kind === "edit"
             ? await buildEditRequest(resolveProvider(streamedPrimary), opts as EditOptions)
@@ -168,6 +180,15 @@ export async function executeImage(
     savePartials: hooks.savePartials !== false,
     started,
   });
+}
+
+/** The request, or nothing when building it threw (the caller builds again where it reports errors). */
+function tryBuild(build: () => Request): { req?: Request } {
+  try {
+    return { req: build() };
+  } catch {
+    return {};
+  }
 }
 
 /** Prints the envelope in json mode (mismatch warnings went to stderr as the run ended). */
