@@ -1,10 +1,28 @@
 /** Shared pieces of the jobs tests in the Workers runtime: tokens, requests, a fake provider. */
-import { applyD1Migrations } from "cloudflare:test";
+import { applyD1Migrations, introspectWorkflow } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { vi } from "vitest";
 import { png } from "../../../packages/core/test-fixtures/images.ts";
 import { hashToken } from "../src/lib/tokens.ts";
 import { ORIGIN } from "./gateway-support.ts";
+
+/**
+ * `introspectWorkflow` on the image-job Workflow, whose dispose also releases each instance's
+ * modifier. The harness (`@cloudflare/vitest-pool-workers` 0.15.1) asks the Workflow engine for
+ * one modifier per instance (`unsafeGetInstanceModifier`, an RPC stub) and never disposes it, so
+ * workerd printed "An RPC stub was not disposed properly" when the garbage collector found them.
+ * @example
+ * await using wf = await introspectJobs();
+ */
+export async function introspectJobs(): Promise<Awaited<ReturnType<typeof introspectWorkflow>>> {
+  const wf = await introspectWorkflow(env.IMAGE_JOBS);
+  const dispose = wf.dispose.bind(wf);
+  const release = async () => {
+    for (const instance of wf.get()) await instance.modify(async (m) => (m as Partial<Disposable>)[Symbol.dispose]?.());
+    await dispose();
+  };
+  return Object.assign(wf, { dispose: release, [Symbol.asyncDispose]: release });
+}
 
 /** Applies every migration (a no-op for those already applied). */
 export async function migrate(): Promise<void> {

@@ -1,12 +1,12 @@
 /** Shared pieces of the webhook tests: signed platform requests, a fake of every platform API, a runner. */
-import { createExecutionContext, introspectWorkflow, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import worker from "../src/index.ts";
 import { toHex } from "../src/lib/tokens.ts";
 import { concatBytes, fromHex, utf8 } from "../src/webhooks/crypto.ts";
 import { ORIGIN } from "./gateway-support.ts";
-import { imagesResponse, testPng } from "./jobs-support.ts";
+import { imagesResponse, introspectJobs, testPng } from "./jobs-support.ts";
 import { WEBHOOK_TEST_BINDINGS as B, DISCORD_TEST_KEY } from "./webhook-bindings.ts";
 
 export { B };
@@ -234,7 +234,7 @@ export async function deliverCaptured(
   req: Request,
   overrides: Record<string, unknown>,
 ): Promise<{ res: Response; text: string; jobIds: string[] }> {
-  await using wf = await introspectWorkflow(env.IMAGE_JOBS);
+  await using wf = await introspectJobs();
   await wf.modifyAll(async (m) => {
     await m.disableRetryDelays();
     await m.disableSleeps();
@@ -302,7 +302,7 @@ export function bigBodies() {
  * interleaved, as in one isolate under load), then waits for every Workflow they started.
  */
 export async function deliverTogether(reqs: Request[]): Promise<{ texts: string[]; jobIds: string[] }> {
-  await using wf = await introspectWorkflow(env.IMAGE_JOBS);
+  await using wf = await introspectJobs();
   await wf.modifyAll(async (m) => {
     await m.disableRetryDelays();
     await m.disableSleeps();

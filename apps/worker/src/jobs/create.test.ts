@@ -1,9 +1,8 @@
-import { introspectWorkflow } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { INSPECT_HEAD_BYTES } from "@gptimg/core";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { png } from "../../../../packages/core/test-fixtures/images.ts";
-import { call, fakeUpstream, imagesResponse, memberToken, migrate } from "../../test/jobs-support.ts";
+import { call, fakeUpstream, imagesResponse, introspectJobs, memberToken, migrate } from "../../test/jobs-support.ts";
 import { createJob } from "./create.ts";
 
 beforeAll(migrate);
@@ -62,7 +61,7 @@ describe("POST /v1/jobs edit inputs", () => {
   it("stores a large image and mask in R2 byte for byte, reading only their heads", async () => {
     const { token } = await memberToken("jobs-big");
     const up = fakeUpstream(() => imagesResponse(1, 512, 512));
-    await using wf = await introspectWorkflow(env.IMAGE_JOBS);
+    await using wf = await introspectJobs();
     const image = bigPng(3);
     const mask = bigPng(2);
     const reads = spyBlobReads();
@@ -111,7 +110,7 @@ describe("POST /v1/jobs edit inputs", () => {
     const { token } = await memberToken("jobs-big");
     const up = fakeUpstream(() => imagesResponse(1, 512, 512));
     restore = up.restore;
-    await using wf = await introspectWorkflow(env.IMAGE_JOBS);
+    await using wf = await introspectJobs();
     const key = `edit-${crypto.randomUUID()}`;
     const image = bigPng(2);
     const first = await postEdit(token, editForm(image), { "idempotency-key": key });
@@ -135,7 +134,7 @@ describe("createJob with bytes in hand (chat bots)", () => {
   it("stores bytes as they are and matches a Blob of the same bytes under one key", async () => {
     const up = fakeUpstream(() => imagesResponse(1, 512, 512));
     restore = up.restore;
-    await using wf = await introspectWorkflow(env.IMAGE_JOBS);
+    await using wf = await introspectJobs();
     const member = { tokenId: null, team: "jobs-chat", member: "bob" };
     const image = bigPng(1);
     const key = `chat:test:${crypto.randomUUID()}`;

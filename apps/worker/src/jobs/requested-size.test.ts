@@ -1,7 +1,14 @@
-import { introspectWorkflow } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { call, fakeUpstream, imagesResponse, memberToken, migrate, postJob } from "../../test/jobs-support.ts";
+import {
+  call,
+  fakeUpstream,
+  imagesResponse,
+  introspectJobs,
+  memberToken,
+  migrate,
+  postJob,
+} from "../../test/jobs-support.ts";
 import { chatFake, deliver, telegramRequest } from "../../test/webhooks-support.ts";
 import { getJob } from "./repo.ts";
 
@@ -69,7 +76,7 @@ const generate = async (token: string, body: Record<string, unknown>) =>
   });
 
 async function runJob(token: string, body: Record<string, unknown>): Promise<string> {
-  await using wf = await introspectWorkflow(env.IMAGE_JOBS);
+  await using wf = await introspectJobs();
   const res = await postJob(token, body);
   expect(res.status).toBe(202);
   const { id } = (await res.json()) as { id: string };

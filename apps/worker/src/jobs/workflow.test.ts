@@ -1,7 +1,14 @@
-import { introspectWorkflow } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { call, fakeUpstream, imagesResponse, memberToken, migrate, postJob } from "../../test/jobs-support.ts";
+import {
+  call,
+  fakeUpstream,
+  imagesResponse,
+  introspectJobs,
+  memberToken,
+  migrate,
+  postJob,
+} from "../../test/jobs-support.ts";
 import { thumbnailKey } from "../lib/thumbnails.ts";
 import { signCallback } from "./callback.ts";
 import { runGeneration } from "./generate.ts";
@@ -20,7 +27,7 @@ const CALLBACK = "https://hooks.test/gptimg";
 /** Starts one job and waits until its Workflow instance reaches `status`. */
 async function startAndWait(body: Record<string, unknown>, until: "complete" | "errored" = "complete") {
   const { token } = await memberToken();
-  await using wf = await introspectWorkflow(env.IMAGE_JOBS);
+  await using wf = await introspectJobs();
   await wf.modifyAll(async (m) => {
     await m.disableRetryDelays();
     await m.disableSleeps();

@@ -1,10 +1,11 @@
-import { createExecutionContext, introspectWorkflow, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { encodeBase64, inspectImage } from "@gptimg/core";
 import OpenAI, { toFile } from "openai";
 import { describe, expect, it } from "vitest";
 import { png } from "../../../../../packages/core/test-fixtures/images.ts";
 import { decodeB64, memberToken, ORIGIN, providerPerTest } from "../../../test/gateway-support.ts";
+import { introspectJobs } from "../../../test/jobs-support.ts";
 import worker from "../../index.ts";
 import { getJob } from "../../jobs/repo.ts";
 
@@ -171,7 +172,7 @@ describe("gptimg's model table: the Gptimg-Skip-Model-Rules header and the SKIP_
     const jobs = client(token);
     const refused = await refusal(jobs.post("/jobs", { body: STYLED }));
     expect(refused.message).toContain(HTTP_OVERRIDE);
-    await using wf = await introspectWorkflow(env.IMAGE_JOBS);
+    await using wf = await introspectJobs();
     const created = await jobs.post<{ id: string }>("/jobs", {
       body: STYLED,
       headers: { "Gptimg-Skip-Model-Rules": "true" },

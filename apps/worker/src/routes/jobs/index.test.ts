@@ -1,4 +1,3 @@
-import { introspectWorkflow } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseSse, memberToken as restrictedToken } from "../../../test/gateway-support.ts";
@@ -6,6 +5,7 @@ import {
   call,
   fakeUpstream,
   imagesResponse,
+  introspectJobs,
   memberToken,
   migrate,
   postJob,
@@ -23,7 +23,7 @@ afterEach(() => {
 
 /** Starts a job through the API and waits for its Workflow to finish. */
 async function runJob(token: string, body: unknown, headers: Record<string, string> = {}) {
-  await using wf = await introspectWorkflow(env.IMAGE_JOBS);
+  await using wf = await introspectJobs();
   const res = await postJob(token, body, headers);
   const created = (await res.json()) as { id: string };
   for (const instance of wf.get()) await instance.waitForStatus("complete");
@@ -35,7 +35,7 @@ describe("POST /v1/jobs", () => {
     const { token } = await memberToken();
     const up = fakeUpstream(() => imagesResponse(1));
     restore = up.restore;
-    await using wf = await introspectWorkflow(env.IMAGE_JOBS);
+    await using wf = await introspectJobs();
     const res = await postJob(token, { prompt: "a lighthouse", size: "1024x1024" });
     expect(res.status).toBe(202);
     const body = (await res.json()) as Record<string, unknown>;
@@ -70,7 +70,7 @@ describe("POST /v1/jobs", () => {
     const { token } = await memberToken();
     const up = fakeUpstream(() => imagesResponse(1, 512, 512));
     restore = up.restore;
-    await using wf = await introspectWorkflow(env.IMAGE_JOBS);
+    await using wf = await introspectJobs();
     const form = new FormData();
     form.append("prompt", "a hat");
     form.append("image[]", new Blob([testPng(512, 512)], { type: "image/png" }), "a.png");
@@ -308,7 +308,7 @@ describe("Idempotency-Key on POST /v1/jobs", () => {
     const up = fakeUpstream(() => imagesResponse(1));
     restore = up.restore;
     const key = `k-${crypto.randomUUID()}`;
-    await using wf = await introspectWorkflow(env.IMAGE_JOBS);
+    await using wf = await introspectJobs();
     const responses = await Promise.all(
       [1, 2, 3].map(() => postJob(token, { prompt: "race" }, { "idempotency-key": key })),
     );
