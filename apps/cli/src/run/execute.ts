@@ -101,6 +101,7 @@ export async function executeImage(
           route.settings.endpoint,
           route.settings.token,
           requestedModel,
+          opts.skipModelRules === true,
         )
       : undefined;
   /** the provider settings a direct run uses: the provider's, or the Worker's images routes when streaming */

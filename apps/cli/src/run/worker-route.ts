@@ -21,15 +21,23 @@ import type { ImageSaver } from "./saver.ts";
 export const DEFAULT_JOB_WAIT_MS = 30 * 60_000;
 
 /**
- * The Worker as a core provider whose generations and edits paths are `/jobs`: core builds the
- * exact `POST {endpoint}/v1/jobs` body (JSON or multipart) it would send to a provider.
+ * The Worker's request header for `--skip-model-rules`: the Worker checks requests against
+ * gptimg's model table too, and skips it for a request that sends this (docs/worker.md).
  */
-export function workerProvider(endpoint: string, token: string | undefined): ProviderConfig {
+const SKIP_MODEL_RULES_HEADER = "gptimg-skip-model-rules";
+
+/**
+ * The Worker as a core provider whose generations and edits paths are `/jobs`: core builds the
+ * exact `POST {endpoint}/v1/jobs` body (JSON or multipart) it would send to a provider. With
+ * `skipModelRules` every request asks the Worker to skip gptimg's model table as well.
+ */
+export function workerProvider(endpoint: string, token: string | undefined, skipModelRules = false): ProviderConfig {
   return {
     name: "worker",
     profile: "openai",
     baseUrl: `${endpoint}/v1`,
     ...(token ? { apiKey: token } : {}),
+    ...(skipModelRules ? { headers: { [SKIP_MODEL_RULES_HEADER]: "true" } } : {}),
     paths: { generations: "/jobs", edits: "/jobs" },
   };
 }
@@ -42,8 +50,9 @@ export function workerImagesSettings(
   endpoint: string,
   token: string | undefined,
   model: string | undefined,
+  skipModelRules = false,
 ): DirectSettings {
-  const { paths: _jobs, ...images } = workerProvider(endpoint, token);
+  const { paths: _jobs, ...images } = workerProvider(endpoint, token, skipModelRules);
   return {
     providers: [images],
     keySource: "team token",
@@ -63,7 +72,7 @@ export async function buildJobRequest(
   opts: GenerateOptions | EditOptions,
   idempotencyKey: string,
 ): Promise<Request> {
-  const provider = workerProvider(endpoint, token);
+  const provider = workerProvider(endpoint, token, opts.skipModelRules === true);
   const req =
     kind === "edit" ? await buildEditRequest(provider, opts as EditOptions) : buildGenerateRequest(provider, opts);
   const headers = new Headers(req.headers);

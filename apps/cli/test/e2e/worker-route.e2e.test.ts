@@ -61,6 +61,18 @@ describe("the Worker route behaves as direct mode", () => {
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
   });
 
+  it("--skip-model-rules asks the Worker to skip gptimg's model table too (its header), jobs and streams alike", async () => {
+    const args = ["generate", "x", "--model", "gpt-image-1", "-s", "2048x2048", "--skip-model-rules", "--dry-run"];
+    for (const extra of [[], ["--stream"]]) {
+      const r = await run([...args, ...extra], { env, cwd: tmp() });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^gptimg-skip-model-rules: true$/m);
+      expect(r.stdout).toContain(extra.length ? "/v1/images/generations" : "/v1/jobs");
+    }
+    const plain = await run(["generate", "x", "--dry-run"], { env, cwd: tmp() });
+    expect(plain.stdout).not.toContain("gptimg-skip-model-rules");
+  });
+
   it("polls when the event stream is missing", async () => {
     worker.events = "404";
     const r = await run(["generate", "a cat"], { env, cwd: tmp() });
