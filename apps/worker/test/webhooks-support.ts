@@ -196,6 +196,17 @@ export function chatFake(o: { provider?: (req: Request) => Response | Promise<Re
   };
 }
 
+/**
+ * The job id a finished Workflow instance returned. Its output is an RPC result (the engine's
+ * answer), disposed once read: workerd reports a result left to the garbage collector.
+ */
+async function outputJobId(instance: { getOutput(): Promise<unknown> }): Promise<string> {
+  const output = (await instance.getOutput()) as { jobId: string } & Partial<Disposable>;
+  const { jobId } = output;
+  output[Symbol.dispose]?.();
+  return jobId;
+}
+
 /** The line a platform route logs when it refuses a request's verification. */
 const REJECTED = /^webhooks: \w+ request rejected: /;
 const NOT_IN_TEAMS = /^webhooks: \S+ is not in CHAT_TEAMS; refused$/;
@@ -250,7 +261,7 @@ export async function deliverCaptured(
   const jobIds: string[] = [];
   for (const instance of wf.get()) {
     await instance.waitForStatus("complete");
-    jobIds.push(((await instance.getOutput()) as { jobId: string }).jobId);
+    jobIds.push(await outputJobId(instance));
   }
   return { res, text, jobIds };
 }
@@ -319,7 +330,7 @@ export async function deliverTogether(reqs: Request[]): Promise<{ texts: string[
   const jobIds: string[] = [];
   for (const instance of wf.get()) {
     await instance.waitForStatus("complete");
-    jobIds.push(((await instance.getOutput()) as { jobId: string }).jobId);
+    jobIds.push(await outputJobId(instance));
   }
   return { texts, jobIds };
 }

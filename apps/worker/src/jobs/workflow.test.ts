@@ -25,6 +25,16 @@ afterEach(() => {
 const CALLBACK = "https://hooks.test/gptimg";
 
 /** Starts one job and waits until its Workflow instance reaches `status`. */
+/**
+ * A copy of what the Workflow engine answered (a step's result, the instance's output), the RPC
+ * result itself disposed: workerd reports a result left to the garbage collector.
+ */
+function copied(result: unknown): unknown {
+  const copy = structuredClone(result);
+  (result as Partial<Disposable> | undefined)?.[Symbol.dispose]?.();
+  return copy;
+}
+
 async function startAndWait(body: Record<string, unknown>, until: "complete" | "errored" = "complete") {
   const { token } = await memberToken();
   await using wf = await introspectJobs();
@@ -38,11 +48,11 @@ async function startAndWait(body: Record<string, unknown>, until: "complete" | "
   const [instance] = wf.get();
   if (!instance) throw new Error("no workflow instance was created");
   await instance.waitForStatus(until);
-  const generate = (await instance.waitForStepResult({ name: "generate" })) as {
+  const generate = copied(await instance.waitForStepResult({ name: "generate" })) as {
     status: string;
     images: { key: string }[];
   };
-  const output = until === "complete" ? await instance.getOutput() : undefined;
+  const output = until === "complete" ? copied(await instance.getOutput()) : undefined;
   const row = await getJob(env.DB, id);
   if (!row) throw new Error("job row missing");
   return { id, generate, output, row };
