@@ -6,12 +6,7 @@
  * workerd process, not the Worker, grows by hundreds of MiB and thousands of sockets.
  * Usage: tsx serve.ts <config> <port> <persist-dir> <env-file> [NAME=value ...]; stops on SIGTERM.
  */
-import { setMaxListeners } from "node:events";
 import { unstable_startWorker } from "wrangler";
-
-// wrangler's local proxy adds an abort listener per request in flight to one shared signal: at
-// the benchmark's 50 in flight Node warned of a listener leak (MaxListenersExceededWarning)
-setMaxListeners(256);
 
 const [config, port, persist, envFile, ...vars] = process.argv.slice(2);
 if (!config || !port || !persist || !envFile)
