@@ -8,6 +8,24 @@ import { decoded, postJson } from "./test-support.ts";
 const CANARY = "sk-canary-do-not-leak";
 
 describe("startOfflineProvider", () => {
+  it("serves 30 requests at once without Node warning of an abort-listener leak", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on("warning", onWarning);
+    const p = await startOfflineProvider({ latencyMs: 50 });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => postJson(`${p.url}/images/generations`, { prompt: `at once ${i}` })),
+      );
+      expect(answers.map((r) => r.status)).toEqual(Array(30).fill(200));
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      expect(warnings.filter((w) => w.startsWith("MaxListenersExceededWarning"))).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+      await p.close();
+    }
+  });
+
   it("listens on 127.0.0.1 with a /v1 base URL", async () => {
     const p = await startOfflineProvider();
     try {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { type ParsedBody, parseBody, readBody } from "./body.ts";
@@ -58,6 +59,8 @@ export async function startOfflineProvider(opts: OfflineProviderOptions = {}): P
   const store = new FileStore();
   const sockets = new Set<Socket>();
   const closing = new AbortController();
+  // every open request listens for the server closing: 50 in flight are 50 listeners, not a leak
+  setMaxListeners(Number.POSITIVE_INFINITY, closing.signal);
   let seq = 0;
   let baseUrl = "";
 
