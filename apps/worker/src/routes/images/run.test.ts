@@ -211,3 +211,73 @@ describe("thumbnails off the answer's path", () => {
     }
   });
 });
+
+describe("a streamed b64_json answer's puts", () => {
+  /** R2 whose puts are logged in `order`, beside the events the test logs there. */
+  const loggingBucket = (order: string[]) =>
+    new Proxy(env.IMAGES, {
+      get(target, prop) {
+        if (prop === "put")
+          return async (key: string, value: Uint8Array, opts?: R2PutOptions) => {
+            order.push(`put ${key.slice(-5)}`);
+            return target.put(key, value, opts);
+          };
+        const v = Reflect.get(target, prop);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+
+  const start = async (json: string, order: string[], n: number) => {
+    vi.spyOn(globalThis, "fetch").mockImplementation(
+      async () => new Response(countedBody(json).body, { headers: { "content-type": "application/json" } }),
+    );
+    const options = { prompt: "stream through", n, model: "gpt-image-2" };
+    return runImageRequest({
+      env: { ...(env as unknown as Env), IMAGES: loggingBucket(order) },
+      member: { team: "acme", member: "alice", tokenId: "tok_gates" } as never,
+      kind: "generate",
+      options,
+      plan: await planRun(env as unknown as Env, "generate", options),
+      holdId: "hold_gates",
+      onBase64: async () => undefined,
+    });
+  };
+
+  it("start once the next image or the provider's answer end has come, not while the body is being sent", async () => {
+    const images = [0, 1].map((i) => noisePng(256 * 1024, 30 + i));
+    const json = `{"created":1,"data":[${images.map((img) => `{"b64_json":"${toB64(img)}"}`).join(",")}]}`;
+    const order: string[] = [];
+    const events = await start(json, order, 2);
+    const keys: string[] = [];
+    for await (const ev of events) {
+      if (ev.type === "image") keys.push(ev.key);
+      order.push(ev.type === "image" ? `image ${ev.key.slice(-5)}` : ev.type);
+    }
+    const [k0, k1] = keys.map((k) => k.slice(-5));
+    expect(order).toEqual([`image ${k0}`, `put ${k0}`, `image ${k1}`, "answered", `put ${k1}`, "done"]);
+    for (const [i, key] of keys.entries()) {
+      const obj = await env.IMAGES.get(key);
+      expect(toB64(new Uint8Array((await obj?.arrayBuffer()) ?? new ArrayBuffer(0)))).toBe(
+        toB64(images[i] as Uint8Array),
+      );
+    }
+  });
+
+  it("still store an image already made when the answer fails after it", async () => {
+    const image = noisePng(256 * 1024, 40);
+    // the provider's answer stops after its first image: no second one, no closing brackets
+    const json = `{"created":1,"data":[{"b64_json":"${toB64(image)}"},{"b64_json":"iVBO`;
+    const order: string[] = [];
+    const events = await start(json, order, 2);
+    const keys: string[] = [];
+    await expect(
+      (async () => {
+        for await (const ev of events) if (ev.type === "image") keys.push(ev.key);
+      })(),
+    ).rejects.toThrow();
+    expect(keys).toHaveLength(1);
+    expect(order).toEqual([`put ${(keys[0] as string).slice(-5)}`]);
+    const obj = await env.IMAGES.get(keys[0] as string);
+    expect(obj?.size).toBe(image.byteLength);
+  });
+});

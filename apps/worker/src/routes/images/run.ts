@@ -166,6 +166,16 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
   // the provider's answer was read to its end: a failure from here on comes after billing
   let answered = false;
   let upstream = false;
+  // One put at a time, each started the moment its image is decoded: the body reads on while it
+  // runs, and the next image waits for it, so at most two decoded images are held at once.
+  // A streamed b64_json answer (`onBase64`) has already sent the image's text when it is
+  // decoded: its put waits for the next image or the answer's end, so the upload does not
+  // compete with the body's last bytes (its client is not kept waiting by storage).
+  const puts: Promise<StoredImage>[] = [];
+  const gates: (() => void)[] = [];
+  const openGates = () => {
+    for (const open of gates.splice(0)) open();
+  };
   try {
     const hash = await promptHash(options.prompt);
     if (planned.length) {
@@ -188,9 +198,6 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
       size: plan.job.requestedSize ?? "auto",
       promptSha256: hash,
     };
-    // One put at a time, each started the moment its image is decoded: the body reads on while it
-    // runs, and the next image waits for it, so at most two decoded images are held at once.
-    const puts: Promise<StoredImage>[] = [];
     const whole = new WholeOutputs();
     // from here the request may reach the provider: a failure that core does not vouch for as
     // unbilled (storage, bookkeeping) is booked possibly billed
@@ -201,13 +208,17 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
         const img = ev.image;
         if (img.revisedPrompt !== undefined) revised.set(img.index, img.revisedPrompt);
         const previous = puts.at(-1);
+        openGates();
         if (previous) await previous.catch(() => undefined);
         const key = imageKey(member.team, jobId, img.index, extensionFor(img.format), date);
         whole.check(img.bytes, img.index, key);
-        const put = putImage(env, key, img, meta).then((s) => {
-          stored.push(s);
-          return s;
-        });
+        const gate = input.onBase64 ? new Promise<void>((open) => gates.push(open)) : undefined;
+        const put = (gate ? gate.then(() => putImage(env, key, img, meta)) : putImage(env, key, img, meta)).then(
+          (s) => {
+            stored.push(s);
+            return s;
+          },
+        );
         // awaited below; a responder that stops early must not leave it unhandled
         put.catch(() => undefined);
         puts.push(put);
@@ -218,6 +229,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
         usage = r.usage;
         answered = true;
         yield { type: "answered", result: r };
+        openGates();
         for (const put of puts) {
           try {
             await put;
@@ -259,6 +271,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
     }
   } catch (err) {
     settled = true;
+    await storeWhatWasMade(puts, openGates);
     await failRun(
       env,
       member,
@@ -269,6 +282,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
     throw err;
   } finally {
     if (!settled) {
+      await storeWhatWasMade(puts, openGates);
       const gone = new AbortedError("the client went away before the response ended", { possiblyBilled: true });
       await failRun(
         env,
@@ -279,6 +293,16 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
       );
     }
   }
+}
+
+/**
+ * Before a failed run is recorded: every image already decoded is put (a put still waiting
+ * starts now) and its outcome awaited, so the failure row names each image that was made and
+ * stored, and nothing made is lost.
+ */
+async function storeWhatWasMade(puts: Promise<StoredImage>[], openGates: () => void): Promise<void> {
+  openGates();
+  await Promise.allSettled(puts);
 }
 
 /** An image the provider made could not be put into R2; the provider has billed it. */
