@@ -255,8 +255,13 @@ function timedPost(
 }
 
 /**
- * `a` and `b` measured alternately, a quarter of `total` at a time, so that a change in the
- * machine's load during the row weighs on both alike (the machine may be shared).
+ * `a` and `b` measured alternately, so that a change in the machine's load during the row weighs
+ * on both alike (the machine may be shared): one request each in turn at 1 in flight, a quarter
+ * of `total` at a time otherwise. One at a time in turn, a Worker request's work after its answer
+ * (the R2 put and settlement, and the console's thumbnail, which under `wrangler dev` the Images
+ * binding makes on this machine's CPU) is done during the direct request that follows, as it is
+ * done off the Worker's CPU in production, instead of during the next Worker request
+ * (docs/benchmarks.md, "Worker hot path").
  */
 async function interleaved(
   concurrency: number,
@@ -266,7 +271,7 @@ async function interleaved(
 ): Promise<[number[], number[]]> {
   const ta: number[] = [];
   const tb: number[] = [];
-  const slice = Math.max(concurrency, Math.ceil(total / 4));
+  const slice = concurrency === 1 ? 1 : Math.max(concurrency, Math.ceil(total / 4));
   for (let done = 0; done < total; done += slice) {
     const n = Math.min(slice, total - done);
     ta.push(...(await measure(concurrency, n, a)));
