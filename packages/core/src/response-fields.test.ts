@@ -34,9 +34,9 @@ describe("readBody", () => {
 
   it("yields a trickle's small reads as copies of their own size", async () => {
     let sent = 0;
-    const body = new ReadableStream<Uint8Array>({
+    const body = new ReadableStream({
       type: "bytes",
-      async pull(controller) {
+      async pull(controller: ReadableByteStreamController) {
         if (sent === 5) {
           controller.close();
           // a read waiting with its buffer learns of the end this way (the Streams spec's close)
@@ -68,9 +68,9 @@ describe("readBody", () => {
 
   it("cancels a byte stream its reader leaves early", async () => {
     let cancelled: unknown;
-    const body = new ReadableStream<Uint8Array>({
+    const body = new ReadableStream({
       type: "bytes",
-      pull(controller) {
+      pull(controller: ReadableByteStreamController) {
         controller.enqueue(piece(1000, 7));
       },
       cancel(reason) {
