@@ -1,9 +1,10 @@
-import { useState } from "hono/jsx/dom";
+import { useLayoutEffect, useRef, useState } from "hono/jsx/dom";
 import { api, type HistoryEntry } from "./api.ts";
+import type { Preview } from "./run.ts";
 
 /** One output slot: its partial preview, then the final image with its actions. */
 export interface Slot {
-  preview: string | null;
+  preview: Preview | null;
   final: string | null;
   /** signed link to the stored original, once known */
   link: string | null;
@@ -55,9 +56,15 @@ export function Results({
         {slots.map((s, i) => (
           <li>
             <figure>
-              {s.final || s.preview ? (
+              {!s.final && s.preview && typeof s.preview !== "string" ? (
+                <PartialCanvas
+                  bitmap={s.preview}
+                  label={`Result ${i + 1}, partial image ${s.partials}`}
+                  partials={s.partials}
+                />
+              ) : s.final || s.preview ? (
                 <img
-                  src={s.final ?? s.preview ?? ""}
+                  src={s.final ?? (s.preview as string)}
                   alt={s.final ? `Result ${i + 1}` : `Result ${i + 1}, partial image ${s.partials}`}
                   class={s.final ? "final" : "partial"}
                   // Element Timing: when the image was painted (the console benchmark reads it)
@@ -94,5 +101,33 @@ export function Results({
         {copied}
       </p>
     </section>
+  );
+}
+
+/**
+ * A partial image's pixels in a canvas (`bitmaprenderer`: the bitmap is handed over, not copied or
+ * redrawn). Its accessible name is the one the <img> would have.
+ */
+function PartialCanvas({ bitmap, label, partials }: { bitmap: ImageBitmap; label: string; partials: number }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useLayoutEffect(() => {
+    const c = canvas.current;
+    if (!c) return;
+    const w = Math.max(1, Math.round(c.clientWidth * devicePixelRatio));
+    c.width = w;
+    c.height = Math.max(1, Math.round((w * bitmap.height) / bitmap.width));
+    c.getContext("2d")?.drawImage(bitmap, 0, 0, c.width, c.height);
+    bitmap.close();
+  }, [bitmap]);
+  return (
+    <canvas
+      ref={canvas}
+      width={bitmap.width}
+      height={bitmap.height}
+      class="partial"
+      role="img"
+      aria-label={label}
+      data-partials={partials}
+    />
   );
 }

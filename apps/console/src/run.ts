@@ -42,8 +42,8 @@ export function wireFields(s: Settings, size: string): Record<string, string | n
 }
 
 export interface RunCallbacks {
-  /** a partial image of output `index` */
-  partial(index: number, url: string): void;
+  /** a partial image of output `index`, decoded: pixels to draw, or an object URL */
+  partial(index: number, preview: Preview): void;
   /** a finished image of output `index` */
   completed(index: number, blob: Blob): void;
   /** ms from the click to the first event, as the browser saw it */
@@ -89,18 +89,40 @@ export async function runImages(
       cb.firstEvent?.(performance.now() - started);
     }
     if (ev.type === "error") throw new ApiError(ev.message, 502, ev.code ?? "provider_error", null);
-    const blob = new Blob([ev.bytes as Uint8Array<ArrayBuffer>], { type: mime(ev.outputFormat) });
-    if (ev.type === "partial") cb.partial(ev.index, await decoded(URL.createObjectURL(blob)));
-    else cb.completed(ev.index, blob);
+    const type = mime(ev.outputFormat);
+    if (ev.type === "partial") cb.partial(ev.index, await preview(ev.bytes as Uint8Array<ArrayBuffer>, type));
+    else cb.completed(ev.index, new Blob([ev.bytes as Uint8Array<ArrayBuffer>], { type }));
   }
 }
 
+/** A partial image ready to show: decoded pixels (drawn into a canvas), or an object URL. */
+export type Preview = ImageBitmap | string;
+
 /**
- * The image at `url`, decoded before it is shown: its <img> then paints in the next frame, and
- * decoding runs while nothing else is on screen to lay out (measured: the first partial image
- * painted ~20 ms sooner than when decoded after insertion). A decode that fails is shown anyway.
+ * A partial image decoded before it is shown. Where WebCodecs' ImageDecoder is, its bytes are
+ * decoded straight to pixels off the main thread, with no Blob, object URL or blob: load (in
+ * Chromium these cost ~12 ms for a 1024x1024 PNG, mostly waiting on the browser process), and a
+ * canvas shows them at its own size without rastering an <img> into tiles (docs/benchmarks.md,
+ * "Console"). Elsewhere, or when that decode fails, an <img> of an object URL decoded before it
+ * is inserted, so it paints in the next frame; a decode that fails is shown anyway.
  */
-async function decoded(url: string): Promise<string> {
+async function preview(bytes: Uint8Array<ArrayBuffer>, type: string): Promise<Preview> {
+  if (typeof ImageDecoder === "function") {
+    const decoder = new ImageDecoder({ data: bytes, type });
+    try {
+      const { image } = await decoder.decode();
+      try {
+        return await createImageBitmap(image);
+      } finally {
+        image.close();
+      }
+    } catch {
+      // not a format this decoder reads: the <img> below shows what the browser can
+    } finally {
+      decoder.close();
+    }
+  }
+  const url = URL.createObjectURL(new Blob([bytes], { type }));
   const img = new Image();
   img.src = url;
   await img.decode().catch(() => undefined);

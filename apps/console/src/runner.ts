@@ -31,7 +31,7 @@ export function useRunner() {
         files,
         mask,
         {
-          partial: (i, url) => update(i, (s) => ({ ...s, preview: url, partials: s.partials + 1 })),
+          partial: (i, preview) => update(i, (s) => ({ ...s, preview, partials: s.partials + 1 })),
           completed: (i, blob) => update(i, (s) => ({ ...s, final: URL.createObjectURL(blob) })),
           firstEvent: (ms) => {
             (window as unknown as { __gptimgFirstEventMs?: number }).__gptimgFirstEventMs = ms;
