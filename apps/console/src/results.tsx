@@ -105,8 +105,10 @@ export function Results({
 }
 
 /**
- * A partial image's pixels in a canvas (`bitmaprenderer`: the bitmap is handed over, not copied or
- * redrawn). Its accessible name is the one the <img> would have.
+ * A partial image's pixels drawn into a canvas at its shown size, then the bitmap is closed. Its
+ * size is set here only, never from the bitmap in the markup: a closed bitmap is 0x0, and a
+ * re-render (another slot's partial arriving) would set the canvas to that and blank it. Its
+ * accessible name is the one the <img> would have.
  */
 function PartialCanvas({ bitmap, label, partials }: { bitmap: ImageBitmap; label: string; partials: number }) {
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -119,15 +121,5 @@ function PartialCanvas({ bitmap, label, partials }: { bitmap: ImageBitmap; label
     c.getContext("2d")?.drawImage(bitmap, 0, 0, c.width, c.height);
     bitmap.close();
   }, [bitmap]);
-  return (
-    <canvas
-      ref={canvas}
-      width={bitmap.width}
-      height={bitmap.height}
-      class="partial"
-      role="img"
-      aria-label={label}
-      data-partials={partials}
-    />
-  );
+  return <canvas ref={canvas} class="partial" role="img" aria-label={label} data-partials={partials} />;
 }

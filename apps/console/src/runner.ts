@@ -1,7 +1,21 @@
-import { useRef, useState } from "hono/jsx/dom";
+import { useEffect, useRef, useState } from "hono/jsx/dom";
 import { explain } from "./api.ts";
 import { newestLinks, type Slot } from "./results.tsx";
 import { runImages } from "./run.ts";
+
+/** The object URLs a slot holds: a fallback partial preview's and the final image's. */
+const urlsOf = (s: Slot): string[] =>
+  [typeof s.preview === "string" ? s.preview : null, s.final].filter((u) => u !== null);
+
+/**
+ * Lets go of the object URLs `before` held that `after` no longer shows. Each holds its image's
+ * bytes (1-11 MB for a final image) until revoked, so a console open all day would otherwise
+ * keep every image it made; an <img> already showing one keeps its pixels.
+ */
+function release(before: Slot[], after: Slot[]): void {
+  const kept = new Set(after.flatMap(urlsOf));
+  for (const url of before.flatMap(urlsOf)) if (!kept.has(url)) URL.revokeObjectURL(url);
+}
 
 /** State of one generate/edit run on a page: slots filling in, a status line, an error. */
 export function useRunner() {
@@ -10,15 +24,23 @@ export function useRunner() {
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
   const abort = useRef<AbortController | null>(null);
+  /** the slots on screen, for releasing what they hold when replaced or when the page goes */
+  const shown = useRef<Slot[]>([]);
+  useEffect(() => () => release(shown.current, []), []);
 
   const start = async (fields: Record<string, string | number>, files: File[] | null, mask: Blob | null) => {
     const n = Number(fields.n ?? 1);
     let current: Slot[] = Array.from({ length: n }, () => ({ preview: null, final: null, link: null, partials: 0 }));
+    const show = (next: Slot[]) => {
+      release(shown.current, next);
+      shown.current = next;
+      setSlots(next);
+    };
     const update = (i: number, f: (s: Slot) => Slot) => {
       current = current.map((s, j) => (j === i ? f(s) : s));
-      setSlots(current);
+      show(current);
     };
-    setSlots(current);
+    show(current);
     setError("");
     setBusy(true);
     setStatus("Working: partial images appear as they arrive…");
@@ -32,7 +54,7 @@ export function useRunner() {
         mask,
         {
           partial: (i, preview) => update(i, (s) => ({ ...s, preview, partials: s.partials + 1 })),
-          completed: (i, blob) => update(i, (s) => ({ ...s, final: URL.createObjectURL(blob) })),
+          completed: (i, blob) => update(i, (s) => ({ ...s, preview: null, final: URL.createObjectURL(blob) })),
           firstEvent: (ms) => {
             (window as unknown as { __gptimgFirstEventMs?: number }).__gptimgFirstEventMs = ms;
           },
@@ -42,7 +64,7 @@ export function useRunner() {
       setStatus(`Done in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
       const links = await newestLinks(since, n).catch(() => []);
       current = current.map((s, i) => ({ ...s, link: links[i] ?? null }));
-      setSlots(current);
+      show(current);
     } catch (e) {
       setStatus("");
       setError(explain(e));

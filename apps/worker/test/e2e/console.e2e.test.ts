@@ -308,6 +308,76 @@ describe("the console in Chromium", () => {
     }
   }, 120_000);
 
+  it("keeps a partial image's pixels while the page re-renders, and lets go of the last run's images", async () => {
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.goto(`${stack.origin}/#/generate`);
+    await page.getByLabel("Prompt").fill("a paper boat on a pond");
+    await page.getByLabel("Size").fill("1024x1024");
+    await page.getByRole("button", { name: "Generate" }).click();
+    const final = page.locator("img.final");
+    await final.waitFor({ timeout: 60_000 });
+    await page.getByRole("button", { name: "Again with these settings" }).waitFor();
+    const finalUrl = String(await final.getAttribute("src"));
+    expect(finalUrl).toMatch(/^blob:/);
+    // loaded as an image: the page's CSP allows blob: images, not blob: fetches
+    const readable = (url: string) =>
+      page.evaluate((u) => {
+        const { Image } = globalThis as unknown as { Image: new () => { src: string; decode(): Promise<void> } };
+        const img = new Image();
+        img.src = u;
+        return img.decode().then(
+          () => true,
+          () => false,
+        );
+      }, url);
+    expect(await readable(finalUrl)).toBe(true);
+
+    // A stream that ends after one partial image: the partial stays on screen while the page
+    // re-renders around it (the run's end, its error, typing the next prompt).
+    const png = await sharp({ create: { width: 256, height: 256, channels: 3, background: "#c03020" } })
+      .png()
+      .toBuffer();
+    const event = JSON.stringify({
+      type: "image_generation.partial_image",
+      b64_json: png.toString("base64"),
+      partial_image_index: 0,
+      size: "1024x1024",
+      output_format: "png",
+    });
+    await page.route("**/v1/images/generations", (route) =>
+      route.fulfill({
+        status: 200,
+        headers: { "content-type": "text/event-stream" },
+        body: `event: image_generation.partial_image\ndata: ${event}\n\n`,
+      }),
+    );
+    try {
+      await page.getByRole("button", { name: "Generate" }).click();
+      const canvas = page.locator("canvas.partial");
+      await canvas.waitFor();
+      await expect.poll(() => page.getByRole("button", { name: "Generate" }).isEnabled()).toBe(true);
+      await page.getByLabel("Prompt").fill("the next prompt, typed while the partial image is shown");
+      const drawn = await canvas.evaluate((el) => {
+        const c = el as unknown as {
+          width: number;
+          height: number;
+          getContext(
+            kind: "2d",
+          ): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+        };
+        const px = c.getContext("2d")?.getImageData(c.width >> 1, c.height >> 1, 1, 1).data;
+        return { width: c.width, height: c.height, px: px ? [...px] : [] };
+      });
+      expect(drawn.width).toBeGreaterThan(0);
+      expect(drawn.height).toBe(drawn.width);
+      expect(drawn.px).toEqual([192, 48, 32, 255]);
+    } finally {
+      await page.unroute("**/v1/images/generations");
+    }
+    // the finished run before it was replaced: its image's object URL is released
+    expect(await readable(finalUrl)).toBe(false);
+  });
+
   it("signs out server-side, and a forged session cookie is refused", async () => {
     const cookie = (await context.cookies()).find((c) => c.name === "gptimg_session");
     await signOut();
