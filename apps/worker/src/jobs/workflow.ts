@@ -62,7 +62,9 @@ export const imageJobWorkflow = (chat: ChatChannel) =>
   class ImageJobWorkflow extends WorkflowEntrypoint<Env, ImageJobParams> {
     override async run(event: Readonly<WorkflowEvent<ImageJobParams>>, step: WorkflowStep): Promise<unknown> {
       const { jobId } = event.payload;
-      const generated: GenerateOutcome = await step.do("generate", GENERATE_STEP, () => runGeneration(this.env, jobId));
+      const generated: GenerateOutcome = await released(
+        step.do("generate", GENERATE_STEP, () => runGeneration(this.env, jobId)),
+      );
       const callback = await this.deliver(step, jobId, "callback");
       const chat = await this.deliver(step, jobId, "chat");
       const keys = generated.images.map((i) => i.key);
@@ -73,16 +75,33 @@ export const imageJobWorkflow = (chat: ChatChannel) =>
     /** Runs one delivery step; when its retries run out, records the failure in a step of its own. */
     private async deliver(step: WorkflowStep, jobId: string, channel: "callback" | "chat"): Promise<DeliveryOutcome> {
       try {
-        return await step.do(`deliver ${channel}`, DELIVER_STEP, () => deliverOnce(this.env, chat, jobId, channel));
+        return await released(
+          step.do(`deliver ${channel}`, DELIVER_STEP, () => deliverOnce(this.env, chat, jobId, channel)),
+        );
       } catch (err) {
         const error = safeMessage(this.env, err);
-        return step.do(`record ${channel} failure`, async () => {
-          await recordDelivery(this.env.DB, jobId, channel, { ok: false, error, at: at() });
-          return { channel, ok: false, error };
-        });
+        return released(
+          step.do(`record ${channel} failure`, async () => {
+            await recordDelivery(this.env.DB, jobId, channel, { ok: false, error, at: at() });
+            return { channel, ok: false, error };
+          }),
+        );
       }
     }
   };
+
+/**
+ * A step's result, released: an object result comes back from the Workflow engine over RPC with a
+ * `Symbol.dispose` of its own, and left to the garbage collector it holds the call open and makes
+ * workerd warn "An RPC result was not disposed properly". Its data stays readable after dispose; a
+ * plain value (no dispose) is returned as is.
+ * @example const generated = await released(step.do("generate", () => runGeneration(env, jobId)));
+ */
+async function released<T>(result: Promise<T>): Promise<T> {
+  const value = await result;
+  if (typeof value === "object" && value !== null) (value as Partial<Disposable>)[Symbol.dispose]?.();
+  return value;
+}
 
 /** Drops the chat delivery's conversation credentials from the job row once they are of no use. */
 const forgetCredentials = (env: Env, channel: ChatChannel, jobId: string, chat: ChatDelivery): Promise<void> =>
