@@ -154,3 +154,67 @@ describe("createJob with bytes in hand (chat bots)", () => {
     for (const instance of wf.get()) await instance.waitForStatus("complete");
   });
 });
+
+/**
+ * The Workflow binding as deployed: `create()` and `get()` hand back a `WorkflowInstance` over RPC
+ * with a dispose of its own (the local binding returns plain objects, so its dispose is not there
+ * to see). Counts the calls and the disposes.
+ */
+function disposingWorkflow(opts: { missing?: boolean } = {}) {
+  const calls = { create: 0, get: 0, disposed: 0 };
+  const instance = (id: string) => ({
+    id,
+    [Symbol.dispose]: () => {
+      calls.disposed += 1;
+    },
+  });
+  const binding = {
+    create: async (options?: WorkflowInstanceCreateOptions) => {
+      calls.create += 1;
+      return instance(options?.id ?? "generated");
+    },
+    get: async (id: string) => {
+      calls.get += 1;
+      if (opts.missing) throw new Error(`instance ${id} not found`);
+      return instance(id);
+    },
+  } as unknown as Workflow;
+  return { calls, env: { ...env, IMAGE_JOBS: binding } };
+}
+
+describe("createJob releases the Workflow instances it is handed", () => {
+  const member = { tokenId: null, team: "jobs-rpc", member: "carol" };
+
+  it("disposes the instance create() returns", async () => {
+    const wf = disposingWorkflow();
+    const { job, created } = await createJob(wf.env, { member, kind: "generate", request: { prompt: "a kite" } });
+    expect(created).toBe(true);
+    expect(job.status).toBe("queued");
+    expect(wf.calls).toEqual({ create: 1, get: 0, disposed: 1 });
+  });
+
+  it("disposes what get() and create() return when it restarts an orphaned job", async () => {
+    const key = `rpc-${crypto.randomUUID()}`;
+    const first = disposingWorkflow();
+    const { job } = await createJob(first.env, {
+      member,
+      kind: "generate",
+      request: { prompt: "a kite" },
+      idempotencyKey: key,
+    });
+    // its creator stopped before the Workflow ran: queued for longer than a start takes
+    await env.DB.prepare("UPDATE jobs SET created_at = created_at - 600 WHERE id = ?").bind(job.id).run();
+    const running = disposingWorkflow();
+    const again = await createJob(running.env, {
+      member,
+      kind: "generate",
+      request: { prompt: "a kite" },
+      idempotencyKey: key,
+    });
+    expect(again).toMatchObject({ created: false, job: { id: job.id } });
+    expect(running.calls).toEqual({ create: 0, get: 1, disposed: 1 });
+    const gone = disposingWorkflow({ missing: true });
+    await createJob(gone.env, { member, kind: "generate", request: { prompt: "a kite" }, idempotencyKey: key });
+    expect(gone.calls).toEqual({ create: 1, get: 1, disposed: 1 });
+  });
+});

@@ -2,6 +2,7 @@ import { assertValid, rulesFor, sizeFor, validateEditOptions, validateGenerateOp
 import type { Env } from "../env.ts";
 import { keyReused, MAX_IDEMPOTENCY_KEY_LENGTH } from "../lib/idempotency-key.ts";
 import { dataSha256Hex, type InputData } from "../lib/image-input.ts";
+import { released } from "../lib/rpc.ts";
 import { planInputs, promptHash, putInputs } from "../lib/storage.ts";
 import { randomId, sha256Hex } from "../lib/tokens.ts";
 import { checkCallbackUrl } from "./callback.ts";
@@ -131,7 +132,7 @@ export async function createJob(env: Env, input: CreateJobInput): Promise<Create
       model,
       promptSha256,
     });
-    await env.IMAGE_JOBS.create({ id, params: { jobId: id } satisfies ImageJobParams });
+    await released(env.IMAGE_JOBS.create({ id, params: { jobId: id } satisfies ImageJobParams }));
   } catch (err) {
     // Nothing reached the provider: fail the job so it does not sit queued forever.
     const message = err instanceof Error ? err.message : String(err);
@@ -173,8 +174,10 @@ async function existing(
 /** Starts the Workflow of a job whose creator stopped between insert and start; a no-op if it runs. */
 async function ensureStarted(env: Env, id: string): Promise<void> {
   try {
-    await env.IMAGE_JOBS.get(id);
+    await released(env.IMAGE_JOBS.get(id));
   } catch {
-    await env.IMAGE_JOBS.create({ id, params: { jobId: id } satisfies ImageJobParams }).catch(() => undefined);
+    await released(env.IMAGE_JOBS.create({ id, params: { jobId: id } satisfies ImageJobParams })).catch(
+      () => undefined,
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import type { Env } from "../env.ts";
+import { released } from "../lib/rpc.ts";
 import { safeMessage } from "../lib/secrets.ts";
 import { makeThumbnails } from "../lib/thumbnails.ts";
 import { deliverCallback, PermanentDeliveryError } from "./callback.ts";
@@ -89,19 +90,6 @@ export const imageJobWorkflow = (chat: ChatChannel) =>
       }
     }
   };
-
-/**
- * A step's result, released: an object result comes back from the Workflow engine over RPC with a
- * `Symbol.dispose` of its own, and left to the garbage collector it holds the call open and makes
- * workerd warn "An RPC result was not disposed properly". Its data stays readable after dispose; a
- * plain value (no dispose) is returned as is.
- * @example const generated = await released(step.do("generate", () => runGeneration(env, jobId)));
- */
-async function released<T>(result: Promise<T>): Promise<T> {
-  const value = await result;
-  if (typeof value === "object" && value !== null) (value as Partial<Disposable>)[Symbol.dispose]?.();
-  return value;
-}
 
 /** Drops the chat delivery's conversation credentials from the job row once they are of no use. */
 const forgetCredentials = (env: Env, channel: ChatChannel, jobId: string, chat: ChatDelivery): Promise<void> =>
