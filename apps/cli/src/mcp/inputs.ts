@@ -1,9 +1,10 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodeDataUrl, extensionFor, readAtMost, sniffFormat } from "@gptimg/core";
+import { extensionFor, readAtMost, sniffFormat } from "@gptimg/core";
 import { CliError, usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
+import { decodeImageDataUrl } from "../run/inputs.ts";
 
 /** Edit inputs in total, as core allows (checked again from the bytes). */
 const MAX_TOTAL_BYTES = 50 * 1024 * 1024;
@@ -57,13 +58,7 @@ export async function fetchInputs(
   };
   const one = async (value: string, field: string, i: number): Promise<string> => {
     if (/^data:/i.test(value)) {
-      let bytes: Uint8Array | undefined;
-      try {
-        bytes = decodeDataUrl(value, field);
-      } catch (e) {
-        throw usageError(`${field}: ${(e as Error).message}`);
-      }
-      if (!bytes) throw usageError(`${field}: a data URL must hold an image (data:image/png;base64,…)`);
+      const bytes = decodeImageDataUrl(value, field);
       if (bytes.byteLength > budget)
         throw usageError(`${field}: the inputs pass 50 MB in total, the most an edit takes`);
       budget -= bytes.byteLength;

@@ -2,7 +2,9 @@ import { readFile, stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import {
   autoMaskFor,
+  decodeDataUrl,
   type EditOptions,
+  extensionFor,
   type ImageInput,
   type ImageRef,
   inspectImage,
@@ -11,6 +13,7 @@ import {
   type RequestForm,
   type ResolvedProvider,
   readAtMost,
+  sniffFormat,
 } from "@gptimg/core";
 import { CliError, usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
@@ -33,6 +36,31 @@ async function sizeOf(path: string, label: string): Promise<number> {
   }
 }
 
+const DATA_URL_RULE = "must be an image data URL such as data:image/png;base64,… with valid base64";
+
+/**
+ * The bytes of an image given as a data URL (`data:image/png;base64,…`, or percent-encoded), for
+ * `-i` and the MCP tools alike: core's decoder, and an error naming the field, the URL's start
+ * and the rule. The bytes are then checked as a file's are (whole image, type, size).
+ */
+export function decodeImageDataUrl(value: string, field: string): Uint8Array {
+  const shown = value.length > 40 ? `${value.slice(0, 32)}…` : value;
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = decodeDataUrl(value, field);
+  } catch (e) {
+    throw usageError(`${field} ${shown}: ${DATA_URL_RULE} (${(e as Error).message.replace(`${field}: `, "")})`);
+  }
+  if (!bytes) throw usageError(`${field} ${shown}: ${DATA_URL_RULE} (this one's media type is not image/…)`);
+  return bytes;
+}
+
+/** A decoded data URL as an input, named by its content's format as a file would be. */
+function fromData(bytes: Uint8Array, i: number): ImageInput {
+  const format = sniffFormat(bytes);
+  return { data: bytes, name: `image-${i}.${format ? extensionFor(format) : "bin"}` };
+}
+
 async function load(path: string): Promise<ImageInput> {
   const buf = await readFile(path);
   return { data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), name: basename(path) };
@@ -53,16 +81,20 @@ export async function readEditInputs(
   signal?: AbortSignal,
   byReference = false,
 ): Promise<{ images: (ImageInput | ImageRef)[]; mask: ImageInput | undefined }> {
-  // -i takes files and http(s) URLs alike, in order; --image-url values come after them
+  // -i takes files, http(s) URLs and data URLs alike, in order; --image-url values come after them
   const all = [...imagePaths, ...imageUrls];
   if (all.length === 0) throw usageError("image: missing; pass at least one -i IMAGE");
   if (all.length > MAX_IMAGES) {
     throw usageError(`-i/--image: ${all.length} images given; at most ${MAX_IMAGES} input images per edit`);
   }
+  const isData = (v: string, i: number): boolean => i < imagePaths.length && /^data:/i.test(v);
   const isUrl = (v: string, i: number): boolean => i >= imagePaths.length || /^https?:\/\//i.test(v);
-  const urls = all.map((v, i) => (isUrl(v, i) ? checkUrl(v) : undefined));
-  const paths = all.map((v, i) => (urls[i] ? undefined : resolve(cwd, v)));
-  const sizes = await Promise.all(paths.map((p, i) => (p ? sizeOf(p, `image[${i}]`) : 0)));
+  const data = all.map((v, i) => (isData(v, i) ? fromData(decodeImageDataUrl(v, `image[${i}]`), i) : undefined));
+  const urls = all.map((v, i) => (!data[i] && isUrl(v, i) ? checkUrl(v) : undefined));
+  const paths = all.map((v, i) => (data[i] || urls[i] ? undefined : resolve(cwd, v)));
+  const sizes = await Promise.all(
+    paths.map((p, i) => (p ? sizeOf(p, `image[${i}]`) : ((data[i]?.data as Uint8Array | undefined)?.byteLength ?? 0))),
+  );
   const total = sizes.reduce((a, b) => a + b, 0);
   if (total > MAX_TOTAL_BYTES) {
     throw usageError(
@@ -75,6 +107,11 @@ export async function readEditInputs(
   const images: (ImageInput | ImageRef)[] = [];
   let left = MAX_TOTAL_BYTES - total;
   for (const [i, url] of urls.entries()) {
+    const decoded = data[i];
+    if (decoded) {
+      images.push(decoded);
+      continue;
+    }
     if (!url) {
       images.push(await load(paths[i]!));
       continue;

@@ -115,12 +115,51 @@ describe("gptimg edit", () => {
       /^error: .*cut\.png.*must be a whole image \(PNG ends after 100 bytes, inside its \w+ chunk of \d+ bytes: the file is truncated\)$/m,
     ],
     ["a missing file", () => ["-i", "nope.png"], /image\[0\] .*nope\.png: no such file or directory/],
+    [
+      "a data URL that is not an image",
+      () => ["-i", "data:text/plain,hello"],
+      /^error: image\[0\] data:text\/plain,hello: must be an image data URL such as data:image\/png;base64,… with valid base64 \(this one's media type is not image\/…\)$/m,
+    ],
+    [
+      "a data URL with invalid base64",
+      () => ["-i", "dog.png", "-i", "data:image/png;base64,iVBO$$$$"],
+      /^error: image\[1\] data:image\/png;base64,iVBO\$\$\$\$: must be an image data URL .* \(invalid base64 .*\)$/m,
+    ],
+    [
+      "a data URL without a comma",
+      () => ["-i", "data:image/png;base64"],
+      /^error: image\[0\] .*a data URL without a comma\)$/m,
+    ],
+    [
+      "a data URL of a PNG cut to its first 100 bytes",
+      () => ["-i", `data:image/png;base64,${readFileSync(join(dir, "cut.png")).toString("base64")}`],
+      /^error: .*image-0\.png.*must be a whole image \(PNG ends after 100 bytes/m,
+    ],
     ["no image", () => [], /at least one -i IMAGE/],
   ])("%s exits 2 and sends nothing", async (_name, args, message) => {
     const r = await run(["edit", "x", ...args()], { env, cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(provider.count()).toBe(0);
+  });
+
+  it("-i takes a data URL: decoded and sent as a file beside the others, named by its format; --dry-run shows it", async () => {
+    const dog = readFileSync(join(dir, "dog.png"));
+    const url = `data:image/png;base64,${dog.toString("base64")}`;
+    const dry = await run(["edit", "x", "-i", url, "-i", "ref.png", "--dry-run"], { env, cwd: dir });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(
+      new RegExp(`^image\\[\\]=@image-0\\.png \\(image/png, ${dog.byteLength} bytes\\)$`, "m"),
+    );
+    expect(provider.count()).toBe(0);
+    const r = await run(["edit", "x", "-i", url, "-i", "ref.png", "--json", "-o", "data-url/"], { env, cwd: dir });
+    expect(r.code).toBe(0);
+    const req = provider.requests[0]!;
+    expect(req.files.map((f) => [f.field, f.filename])).toEqual([
+      ["image[]", "image-0.png"],
+      ["image[]", "ref.png"],
+    ]);
+    expect(req.files[0]).toMatchObject({ type: "image/png", size: dog.byteLength });
   });
 
   it("generate with input images edits them; -i, --input and --edit-image add up in command-line order", async () => {
