@@ -144,7 +144,7 @@ function deliverySchemas(surface: Surface): Record<string, JsonSchema> {
       out: {
         type: "string",
         description:
-          "output file or directory, relative to the server's output directory; default: that directory, named from the prompt",
+          "output file or directory, relative to the server's output directory and inside it; default: that directory, named from the prompt",
       },
       overwrite: { type: "boolean", description: "replace an existing file at out (default false)" },
     };

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { usageError } from "../cli/errors.ts";
 import { FLAGS, type FlagName, type FlagValues, GROUPS } from "../cli/flags.ts";
-import { isInside } from "../files/naming.ts";
+import { resolveInside } from "../files/inside.ts";
 
 /**
  * Keys a line may carry: `prompt`, the image flags (from core's option table, with their
@@ -40,7 +40,7 @@ export const lineHash = (text: string): string => createHash("sha256").update(te
 
 /**
  * Turns one JSONL line into flag values merged over the batch's own flags. `out` is resolved
- * inside `outDir` and must stay there. Throws a usage error naming the key.
+ * inside `outDir` and must stay there (symlinks included). Throws a usage error naming the key.
  */
 export function parseLine(text: string, line: number, defaults: FlagValues, outDir: string): BatchLine {
   let obj: unknown;
@@ -86,8 +86,8 @@ export function parseLine(text: string, line: number, defaults: FlagValues, outD
   if (!prompt) throw usageError(`line ${line}: prompt is missing or empty`);
   const out = values.out;
   if (typeof out === "string" && out !== defaults.out) {
-    const target = resolve(outDir, out);
-    if (!isInside(outDir, target) || target === resolve(outDir)) {
+    const target = resolveInside(outDir, out);
+    if (target === undefined || target === resolve(outDir)) {
       throw usageError(`line ${line}: out ${out}: must name a file inside the output directory ${outDir}`);
     }
     values.out = out.endsWith("/") ? `${target}/` : target;

@@ -69,6 +69,8 @@ describe("output names", () => {
     ["/a", "/a/../b", false],
     ["/a", "/ab", false],
     ["/a", "/a/b/../../c", false],
+    ["/a", "/a/..b.png", true],
+    ["/a", "/", false],
   ])("isInside(%j, %j) = %j", (dir, child, inside) => {
     expect(isInside(dir, child)).toBe(inside);
   });

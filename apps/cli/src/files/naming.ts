@@ -1,4 +1,4 @@
-import { basename, dirname, extname, isAbsolute, relative, resolve } from "node:path";
+import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from "node:path";
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, "0");
 
@@ -98,5 +98,5 @@ export function fileName(plan: OutputPlan, i: number, ext: string): string {
 /** True when `child` is `dir` itself or inside it (after resolving `..`). */
 export function isInside(dir: string, child: string): boolean {
   const rel = relative(resolve(dir), resolve(child));
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }

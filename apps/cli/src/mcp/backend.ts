@@ -1,13 +1,13 @@
 import { mkdir, readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import { IMAGE_OPTION_LIST, redact, ValidationError } from "@gptimg/core";
 import type { GetJobArgs, ImageArgs, ImageOutcome, ToolBackend, ToolContext, ToolFailure } from "@gptimg/mcp-tools";
-import { CliError, describeFailure } from "../cli/errors.ts";
+import { CliError, describeFailure, usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { FLAGS, type FlagName, type FlagValues } from "../cli/flags.ts";
 import type { Io } from "../cli/io.ts";
 import { scrub, secrets } from "../cli/secrets.ts";
 import { loadSources, workerSettings } from "../config/settings.ts";
+import { resolveInside } from "../files/inside.ts";
 import type { Envelope } from "../run/envelope.ts";
 import { executeImage } from "../run/execute.ts";
 import { saveFinishedJob } from "../run/job-wait.ts";
@@ -36,6 +36,19 @@ function optionFlags(args: ImageArgs, values: FlagValues, extra: Record<string, 
 /** Default wait of get_job: long enough for most generations, short of common client timeouts. */
 const GET_JOB_WAIT_S = 45;
 
+/**
+ * A call's `out` under the server's output directory (the directory itself when absent). One that
+ * leads outside (an absolute path elsewhere, `..`, a symlink out) is refused before anything is sent.
+ */
+function outPath(outDir: string, out: string | undefined): string {
+  if (out === undefined) return outDir;
+  const target = resolveInside(outDir, out);
+  if (target === undefined) {
+    throw usageError(`out ${out}: must name a file or directory inside the output directory ${outDir}`);
+  }
+  return target;
+}
+
 /** The flags one tool call runs with: the server's route flags, then the call's options. */
 function callFlags(server: FlagValues, args: ImageArgs, outDir: string): FlagValues {
   const values: FlagValues = { ...server, json: true };
@@ -45,7 +58,7 @@ function callFlags(server: FlagValues, args: ImageArgs, outDir: string): FlagVal
   if (args.stream === true || (args.partial_images ?? 0) > 0) values.stream = true;
   if (args.stream === true && args.partial_images === undefined) values["partial-images"] = "0";
   if (Object.keys(extra).length > 0) values["extra-json"] = JSON.stringify(extra);
-  values.out = args.out === undefined ? outDir : resolve(outDir, args.out);
+  values.out = outPath(outDir, args.out);
   if (args.overwrite) values.force = true;
   // the call's choice wins over the server's --skip-model-rules
   if (args.skip_model_rules !== undefined) values["skip-model-rules"] = args.skip_model_rules;
@@ -113,6 +126,7 @@ export function localBackend(o: ServeOptions): ToolBackend {
 
   async function getJob(args: GetJobArgs, ctx: ToolContext): Promise<ImageOutcome> {
     const io = callIo(o.io, ctx);
+    const out = outPath(o.outDir, args.out);
     const values: FlagValues = { ...o.values };
     const sources = await loadSources(values, io);
     const w = workerSettings(sources);
@@ -134,7 +148,6 @@ export function localBackend(o: ServeOptions): ToolBackend {
       }
     }
     if (job.status === "queued" || job.status === "running") return { status: job.status, jobId: job.id, images: [] };
-    const out = args.out === undefined ? o.outDir : resolve(o.outDir, args.out);
     const silent = { update: progress, note: progress, clear() {}, stop() {} };
     const result = await saveFinishedJob({
       job,

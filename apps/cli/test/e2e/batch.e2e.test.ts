@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type OfflineProvider, startOfflineProvider } from "@gptimg/offline-provider";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -98,6 +98,19 @@ describe("gptimg batch", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(provider.count()).toBe(0);
+  });
+
+  it("a line's out through a symlink that leads out of the output directory is refused; nothing is sent", async () => {
+    const dir = tmp();
+    const outside = tmp("gptimg-batch-outside-");
+    mkdirSync(join(dir, "out"));
+    symlinkSync(outside, join(dir, "out", "away"));
+    writeFileSync(join(dir, "l.jsonl"), JSON.stringify({ prompt: "a cat", out: "away/cat.png" }));
+    const r = await run(["batch", "l.jsonl", "-o", "out"], { env, cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: line 1: out away\/cat\.png: must name a file inside the output directory /m);
+    expect(provider.count()).toBe(0);
+    expect(readdirSync(outside)).toEqual([]);
   });
 
   it("the state file records the paths of finished lines", async () => {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -224,6 +224,40 @@ describe("gptimg mcp over stdio (compiled binary)", () => {
     expect(text(r)).toContain("quality ultra: must be one of low, medium, high, auto, standard, hd");
     expect(text(r)).toContain("n 11: must be an integer from 1 to 10");
     expect(text(r)).toContain("colour red: is not an option of this tool");
+  });
+
+  it("an out that leads outside the output directory is refused by every tool that saves; nothing is sent or written", async () => {
+    const outside = tmp("gptimg-mcp-outside-");
+    symlinkSync(outside, join(s.out, "away"));
+    const homeBefore = readdirSync(s.home).sort();
+    const before = provider.count();
+    const cases: [string, Record<string, unknown>][] = [];
+    for (const out of [
+      `../../../..${outside}/evil.png`,
+      "../escaped.png",
+      "../escaped-dir/",
+      join(outside, "abs.png"),
+      "away/linked.png",
+      "away/deeper/",
+    ]) {
+      cases.push(["generate_image", { prompt: "a lighthouse", out, overwrite: true }]);
+      cases.push(["edit_image", { prompt: "add a scarf", images: [inputsUrl], out }]);
+      cases.push(["get_job", { id: "job_abc", out }]);
+    }
+    for (const [tool, args] of cases) {
+      const r = await call(s, tool, args);
+      expect(r.isError, `${tool} ${args.out}`).toBe(true);
+      expect(text(r)).toBe(
+        `error usage: out ${args.out}: must name a file or directory inside the output directory ${s.out}\nnext: fix the named argument and call again`,
+      );
+    }
+    expect(provider.count()).toBe(before);
+    expect(readdirSync(outside)).toEqual([]);
+    expect(readdirSync(s.home).sort()).toEqual(homeBefore);
+    // inside, through a subdirectory and back, is still fine
+    const ok = await call(s, "generate_image", { prompt: "a lighthouse", out: "sub/../inside.png" });
+    expect(ok.isError, text(ok)).toBeFalsy();
+    expect(st(ok).images[0]!.path).toBe(join(s.out, "inside.png"));
   });
 
   it("a provider failure is an isError result with the stable code and what to do next", async () => {
