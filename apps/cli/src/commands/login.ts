@@ -1,3 +1,4 @@
+import { PROFILES } from "@gptimg/core";
 import { usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { flag, parseCommandArgs, str } from "../cli/parse.ts";
@@ -7,6 +8,25 @@ import { isHttpUrl, PROFILE_NAMES, PROVIDER_NAME, type ProfileNameCli, type Prov
 import { loadSources, parseEndpoint } from "../config/settings.ts";
 import { saveConfig } from "../config/store.ts";
 import type { CommandRun } from "./types.ts";
+
+/** A URL as compared with a profile's base URL: no trailing slash, host in lower case. */
+const normal = (url: string): string => {
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, "")}`;
+};
+
+/** The profile whose own base URL this is (https://api.openai.com/v1: openai), if any. */
+const profileOf = (url: string): ProfileNameCli | undefined =>
+  PROFILE_NAMES.find((p) => {
+    const own = PROFILES[p].baseUrl;
+    return own !== undefined && normal(own) === normal(url);
+  });
+
+/** The profiles with a base URL of their own, for a message: "openai or wellapi". */
+const officialHosts = (): string => {
+  const names = PROFILE_NAMES.filter((p) => PROFILES[p].baseUrl !== undefined);
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : (names[0] ?? "any profile");
+};
 
 /**
  * `gptimg login [--provider NAME]` stores a provider key; `gptimg login --endpoint URL` stores
@@ -40,16 +60,24 @@ export const run: CommandRun = async (args, io, spec) => {
     throw usageError(`--profile ${profile}: must be one of ${PROFILE_NAMES.join(", ")}`);
   }
   const entry: ProviderEntry = { ...(config.providers?.[name] ?? {}) };
-  if (profile) entry.profile = profile as ProfileNameCli;
-  else if (!entry.profile)
-    entry.profile = (PROFILE_NAMES as readonly string[]).includes(name) ? (name as ProfileNameCli) : "openai";
   const baseUrl = str(values, "base-url");
-  if (baseUrl !== undefined) {
-    // Checked before the key is asked for, and before anything is written.
-    if (!isHttpUrl(baseUrl))
-      throw usageError(`--base-url ${baseUrl}: must be an absolute http(s) URL such as https://example.com/v1`);
-    entry.baseUrl = baseUrl;
-  }
+  // Checked before the key is asked for, and before anything is written.
+  if (baseUrl !== undefined && !isHttpUrl(baseUrl))
+    throw usageError(`--base-url ${baseUrl}: must be an absolute http(s) URL such as https://example.com/v1`);
+  let why = "";
+  if (profile) entry.profile = profile as ProfileNameCli;
+  else if (baseUrl !== undefined) {
+    const own = profileOf(baseUrl);
+    // another host than a profile's own is a relay or compatible server: multipart edits, which
+    // most take, rather than OpenAI's JSON edit form (a profile without a host of its own stays)
+    if (own) entry.profile = own;
+    else if (!entry.profile || PROFILES[entry.profile].baseUrl !== undefined) {
+      entry.profile = "openai-compatible";
+      why = `, as ${baseUrl} is not the base URL of ${officialHosts()}; choose another with --profile`;
+    }
+  } else if (!entry.profile)
+    entry.profile = (PROFILE_NAMES as readonly string[]).includes(name) ? (name as ProfileNameCli) : "openai";
+  if (baseUrl !== undefined) entry.baseUrl = baseUrl;
   const model = str(values, "model");
   if (model !== undefined) entry.model = model;
   const key = checkSecret(await readSecret(`API key for provider ${name} (input hidden): `), "API key");
@@ -62,7 +90,7 @@ export const run: CommandRun = async (args, io, spec) => {
     if (await askYesNo(`Make ${name} the default provider instead of ${previous}? [y/N] `)) config.provider = name;
   }
   saveConfig(sources.file.path, config, io.env);
-  io.err(`saved the key of provider ${name} (${entry.profile}) to ${sources.file.path} (0600)`);
+  io.err(`saved the key of provider ${name} (profile ${entry.profile}${why}) to ${sources.file.path} (0600)`);
   if (config.provider !== name) {
     io.err(
       `note: the default provider is still ${previous}; use this one with --provider ${name}, or make it the default with gptimg config set provider ${name} (or log in again with --default)`,

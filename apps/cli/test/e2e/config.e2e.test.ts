@@ -25,12 +25,48 @@ describe("login, logout and the config file", () => {
     expect(mode(join(home, ".config/gptimg"))).toBe(0o700);
     expect(JSON.parse(readFileSync(path, "utf8"))).toEqual({
       provider: "default",
-      providers: { default: { profile: "openai", baseUrl: provider.url, apiKey: CANARY } },
+      providers: { default: { profile: "openai-compatible", baseUrl: provider.url, apiKey: CANARY } },
     });
     // …and the stored key works.
     const g = await run(["generate", "a cat", "--json"], { env: { HOME: home }, cwd: home });
     expect(g.code).toBe(0);
     expect(filesContaining(home, CANARY, [path])).toEqual([]);
+  });
+
+  it("login --base-url stores openai-compatible for another host than a profile's own, and says so; --profile or a profile's own URL decide otherwise", async () => {
+    const home = tmp();
+    const login = (args: string[]) => run(["login", ...args], { env: { HOME: home }, input: `${CANARY}\n` });
+    const stored = () => JSON.parse(readFileSync(configOf(home), "utf8")).providers;
+    const relay = await login(["--provider", "relay", "--base-url", "https://relay.example/v1"]);
+    expect(relay.code).toBe(0);
+    expect(relay.stderr).toContain(
+      "saved the key of provider relay (profile openai-compatible, as https://relay.example/v1 is not the base URL of openai or wellapi; choose another with --profile)",
+    );
+    expect(stored().relay).toMatchObject({ profile: "openai-compatible", baseUrl: "https://relay.example/v1" });
+    expect((await login(["--provider", "official", "--base-url", "https://API.openai.com/v1/"])).stderr).toContain(
+      "saved the key of provider official (profile openai) to",
+    );
+    expect((await login(["--provider", "well", "--base-url", "https://wellapi.ai/v1"])).code).toBe(0);
+    expect(
+      (await login(["--provider", "forced", "--profile", "openai", "--base-url", "https://relay.example/v1"])).code,
+    ).toBe(0);
+    expect((await login(["--provider", "talk", "--profile", "chat", "--base-url", "https://a.example/v1"])).code).toBe(
+      0,
+    );
+    // a new host for a provider whose profile has no host of its own keeps that profile
+    expect((await login(["--provider", "talk", "--base-url", "https://b.example/v1"])).stderr).toContain(
+      "(profile chat)",
+    );
+    expect(
+      Object.fromEntries(Object.entries(stored()).map(([k, v]) => [k, (v as { profile: string }).profile])),
+    ).toEqual({
+      relay: "openai-compatible",
+      official: "openai",
+      well: "wellapi",
+      forced: "openai",
+      talk: "chat",
+    });
+    expect(filesContaining(home, CANARY, [configOf(home)])).toEqual([]);
   });
 
   it("login through a pseudo-terminal does not echo the key", async () => {
