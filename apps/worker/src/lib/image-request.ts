@@ -102,7 +102,7 @@ function assign(
     const rule = known
       ? `is not a parameter of an image ${ctx.operation === "edit" ? "edit" : "generation"}`
       : "is not a known parameter of an image request";
-    issues.push({ field, value: fromForm ? "(field)" : value, rule });
+    issues.push({ field, value, rule });
     return;
   }
   target[spec[0]] = coerce(field, value, spec[1], fromForm, issues);
@@ -131,6 +131,36 @@ function applyDefaults(opts: Record<string, unknown>, defaults: RequestDefaults)
   if (defaults.skipModelRules) opts.skipModelRules = true;
 }
 
+/** The fields a request has read so far, and what was wrong with them. */
+interface Read {
+  opts: Record<string, unknown>;
+  out: Out;
+  issues: ValidationIssue[];
+}
+
+/**
+ * Reads the fields of a JSON body (`null` is "not set", as SDKs send it) with their JSON types:
+ * `{"prompt": 123}` is "must be a string", as no form text would be coerced.
+ */
+function readJsonFields(body: object, operation: ImageOperation, extras: ExtraFields): Read {
+  const read: Read = { opts: {}, out: { extra: {} }, issues: [] };
+  for (const [field, value] of Object.entries(body)) {
+    if (value === null || value === undefined) continue; // SDKs send null for "not set"
+    assign(field, value, read.opts, read.out, { fromForm: false, extras, issues: read.issues, operation });
+  }
+  if (read.opts.prompt === undefined) read.issues.push({ field: "prompt", value: undefined, rule: "is required" });
+  return read;
+}
+
+/**
+ * The fields of the spec's JSON edit form beside its image references, checked as
+ * {@link parseEditJson} checks them but before any reference is fetched: wire names, so
+ * `{"prompt": 123}` is refused as on `/v1/images/generations`.
+ */
+export function editJsonFieldIssues(fields: Record<string, unknown>, extras: ExtraFields = {}): ValidationIssue[] {
+  return toWireIssues(readJsonFields(fields, "edit", extras).issues);
+}
+
 /**
  * Parses a `POST /v1/images/generations` JSON body and validates it with core's rules for the model
  * (`defaults.model` when the body names none; none of the table's with `defaults.skipModelRules`),
@@ -146,14 +176,7 @@ export function parseGenerateBody(
       { field: "body", value: Array.isArray(body) ? "[…]" : body, rule: "must be a JSON object" },
     ]);
   }
-  const issues: ValidationIssue[] = [];
-  const opts: Record<string, unknown> = {};
-  const out: Out = { extra: {} };
-  for (const [field, value] of Object.entries(body)) {
-    if (value === null || value === undefined) continue; // SDKs send null for "not set"
-    assign(field, value, opts, out, { fromForm: false, extras, issues, operation: "generate" });
-  }
-  if (opts.prompt === undefined) issues.push({ field: "prompt", value: undefined, rule: "is required" });
+  const { opts, out, issues } = readJsonFields(body, "generate", extras);
   applyDefaults(opts, defaults);
   const options = opts as unknown as GenerateOptions;
   if (!issues.length) issues.push(...validateGenerateOptions(options, options.model));
@@ -174,9 +197,7 @@ export async function parseEditForm(
   defaults: RequestDefaults,
   extras: ExtraFields = {},
 ): Promise<ParsedImageRequest<EditFileOptions>> {
-  const issues: ValidationIssue[] = [];
-  const opts: Record<string, unknown> = {};
-  const out: Out = { extra: {} };
+  const { opts, out, issues }: Read = { opts: {}, out: { extra: {} }, issues: [] };
   const images: EditFileOptions["images"] = [];
   for (const [field, value] of form.entries()) {
     if (field === "image" || field === "image[]" || field === "mask") {
@@ -197,6 +218,15 @@ export async function parseEditForm(
     assign(field, value, opts, out, { fromForm: true, extras, issues, operation: "edit" });
   }
   if (opts.prompt === undefined) issues.push({ field: "prompt", value: undefined, rule: "is required" });
+  return finishEdit({ opts, out, issues }, images, defaults);
+}
+
+/** The edit's images checked and core's rules applied, for both edit forms. */
+async function finishEdit(
+  { opts, out, issues }: Read,
+  images: EditFileOptions["images"],
+  defaults: RequestDefaults,
+): Promise<ParsedImageRequest<EditFileOptions>> {
   if (images.length === 0)
     issues.push({ field: "image", value: undefined, rule: "at least one image file is required" });
   if (images.length > MAX_IMAGES)
@@ -206,4 +236,21 @@ export async function parseEditForm(
   const options = opts as unknown as EditFileOptions;
   if (!issues.length) issues.push(...(await validateEditOptions(options, options.model)));
   return finish(options, out, issues);
+}
+
+/**
+ * Parses the spec's JSON edit form once its references are fetched: `fields` with their JSON
+ * types (as {@link parseGenerateBody} reads them, so `{"n": "2"}` is refused), `files` the
+ * fetched images and mask, in order. Validates as {@link parseEditForm}.
+ */
+export async function parseEditJson(
+  fields: Record<string, unknown>,
+  files: { images: Blob[]; mask: Blob | undefined },
+  defaults: RequestDefaults,
+  extras: ExtraFields = {},
+): Promise<ParsedImageRequest<EditFileOptions>> {
+  const read = readJsonFields(fields, "edit", extras);
+  if (files.mask) read.opts.mask = { data: files.mask, name: "mask.png" };
+  const images = files.images.map((data, i) => ({ data, name: `image-${i + 1}` }));
+  return finishEdit(read, images, defaults);
 }

@@ -9,7 +9,7 @@ import { readFormBody, readJsonBody } from "../../lib/json-body.ts";
 import { requestDefaults } from "../../lib/model-rules.ts";
 import { authenticate } from "../../middleware/auth.ts";
 import { replayStored } from "../../middleware/idempotency.ts";
-import { jsonEditForm, jsonEditRefs } from "./json-edit.ts";
+import { jsonEdit, jsonEditRefs } from "./json-edit.ts";
 import { answerUrl, B64JsonStream, b64JsonResponse, collect, drain } from "./respond-json.ts";
 import { streamSse } from "./respond-sse.ts";
 import { planRun, type RunInput, runImageRequest } from "./run.ts";
@@ -34,7 +34,7 @@ imagesRouter.post("/edits", async (c) => {
       // the spec's JSON edit form: references checked, then (for a member only) fetched
       const refs = jsonEditRefs(await readJsonBody(c.req));
       await authenticate(c);
-      return parseEditForm(await jsonEditForm(refs, c.req.raw.signal), defaults);
+      return jsonEdit(refs, defaults, c.req.raw.signal);
     }
     if (!/^multipart\/form-data\s*;/i.test(type)) {
       throw new HttpError(

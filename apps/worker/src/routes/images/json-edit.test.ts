@@ -142,6 +142,31 @@ describe("POST /v1/images/edits as application/json (the spec's JSON edit form)"
     expect(side.calls).toEqual([]);
   });
 
+  it.each([
+    ["a number prompt", { prompt: 123 }, "prompt", "prompt 123: must be a string"],
+    ["an array model", { prompt: "x", model: ["x"] }, "model", 'model ["x"]: must be a string'],
+    ["a string n", { prompt: "x", n: "2" }, "n", "n 2: must be an integer"],
+    ["an object size", { prompt: "x", size: { w: 1 } }, "size", 'size {"w":1}: must be a string'],
+    ["a string stream", { prompt: "x", stream: "true" }, "stream", "stream true: must be a boolean"],
+    ["an unknown field", { prompt: "x", foo: 1 }, "foo", "foo 1: is not a known parameter of an image request"],
+  ])("400 for %s as /v1/images/generations answers it, fetching nothing", async (_n, fields, field, message) => {
+    const side = start();
+    const { token } = await memberToken({ team: "json-edit-types" });
+    const res = await editJson(token, { ...fields, images: [{ image_url: `${HOST}/dog.png` }] });
+    const { error } = (await res.json()) as { error: { message: string; param: string; type: string } };
+    expect(res.status, error.message).toBe(400);
+    expect(error).toMatchObject({ param: field, type: "invalid_request_error", message });
+    expect(side.calls).toEqual([]);
+    const gen = await call("/v1/images/generations", {
+      token,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(fields),
+    });
+    expect(gen.status).toBe(400);
+    expect(((await gen.json()) as { error: { message: string } }).error.message).toBe(message);
+  });
+
   it("checks referenced bytes like uploaded files (a GIF data URL is refused)", async () => {
     start();
     const { token } = await memberToken();
@@ -166,6 +191,8 @@ describe("jsonEditRefs", () => {
       /Files API/,
     ],
     [{ prompt: "x", image: "x", images: [{ image_url: "https://a.example/x.png" }] }, "image", /multipart/],
+    [{ images: [{ image_url: "https://a.example/x.png" }] }, "prompt", /is required/],
+    [{ prompt: "x", quality: 1, images: [{ image_url: "https://a.example/x.png" }] }, "quality", /must be a string/],
   ])("names the field of %j", (body, field, rule) => {
     expect(() => jsonEditRefs(body)).toThrow(rule);
     try {

@@ -1,13 +1,15 @@
-import { ValidationError, type ValidationIssue } from "@gptimg/core";
+import { type EditFileOptions, ValidationError, type ValidationIssue } from "@gptimg/core";
+import { editJsonFieldIssues, type ParsedImageRequest, parseEditJson } from "../../lib/image-request.ts";
+import type { RequestDefaults } from "../../lib/model-rules.ts";
 import { fetchInputs } from "./fetch-inputs.ts";
 
 /**
  * `POST /v1/images/edits` as `application/json`: the spec's JSON edit form
  * (openai/openai-openapi `EditImageBodyJsonParam`): `images: [{ image_url | file_id }]` (1-16),
  * `mask: { image_url | file_id }`, and the other fields as in a generation. The references are
- * checked first ({@link jsonEditRefs}, nothing fetched), then fetched ({@link jsonEditForm}: https
- * URLs on public hosts, data URLs decoded) into the multipart form the edit route parses, so both
- * forms meet the same rules and store their inputs alike.
+ * checked first with the other fields' JSON types ({@link jsonEditRefs}, nothing fetched), then
+ * fetched ({@link jsonEdit}: https URLs on public hosts, data URLs decoded) and validated as the
+ * multipart form is, so both forms meet the same rules and store their inputs alike.
  */
 
 /** The references of a JSON edit body, checked for shape. */
@@ -58,7 +60,8 @@ function refUrl(ref: unknown, field: string, issues: ValidationIssue[]): string 
 
 /**
  * Checks the shape of a JSON edit body without fetching anything. Throws `ValidationError`
- * naming every bad reference (`images[1].image_url`, `mask.file_id`…).
+ * naming every bad reference (`images[1].image_url`, `mask.file_id`…) and every field of the
+ * wrong JSON type or unknown, as `/v1/images/generations` does (`prompt 123: must be a string`).
  * @example
  * jsonEditRefs({ prompt: "add a hat", images: [{ image_url: "https://example.com/dog.png" }] })
  */
@@ -89,23 +92,22 @@ export function jsonEditRefs(body: unknown): JsonEditRefs {
     }
   }
   const maskUrl = mask === undefined || mask === null ? undefined : refUrl(mask, "mask", issues);
+  const { image: _image, "image[]": _images, ...options } = fields;
+  issues.push(...editJsonFieldIssues(options));
   if (issues.length > 0) throw new ValidationError(issues);
   return { images: urls, mask: maskUrl, fields };
 }
 
 /**
  * Fetches the references (https on public hosts only; data URLs decoded; 50 MB in total) and
- * returns the edit as the multipart form `parseEditForm` takes: each field as text (`null`, which
- * the spec allows for "not set", is left out), each image as an `image[]` file, the mask as `mask`.
+ * validates the edit with its fields as sent (JSON types, `null` for "not set"), as
+ * `parseEditForm` validates a multipart edit.
  */
-export async function jsonEditForm(refs: JsonEditRefs, signal: AbortSignal): Promise<FormData> {
+export async function jsonEdit(
+  refs: JsonEditRefs,
+  defaults: RequestDefaults,
+  signal: AbortSignal,
+): Promise<ParsedImageRequest<EditFileOptions>> {
   const inputs = await fetchInputs(refs.images, refs.mask, signal, ".image_url");
-  const form = new FormData();
-  for (const [k, v] of Object.entries(refs.fields)) {
-    if (v === null || v === undefined) continue;
-    form.append(k, typeof v === "object" ? JSON.stringify(v) : String(v));
-  }
-  for (const [i, blob] of inputs.images.entries()) form.append("image[]", blob, `image-${i + 1}`);
-  if (inputs.mask) form.append("mask", inputs.mask, "mask.png");
-  return form;
+  return parseEditJson(refs.fields, inputs, defaults);
 }
