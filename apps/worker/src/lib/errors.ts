@@ -55,6 +55,23 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/**
+ * A failure of the gateway's own after the request may have reached the provider (an image it
+ * made could not be stored, its answer could not be recorded): the provider may have billed it,
+ * which the caller is told (`possibly_billed`, with the provider's request id when known), so a
+ * retry is a choice made knowingly. The job row records the same.
+ * @example
+ * throw new PossiblyBilledError("an image the provider made could not be stored", requestId, storeFailure)
+ */
+export class PossiblyBilledError extends Error {
+  override name = "PossiblyBilledError";
+  readonly requestId: string | undefined;
+  constructor(message: string, requestId: string | undefined, cause: unknown) {
+    super(message, { cause });
+    this.requestId = requestId;
+  }
+}
+
 /** HTTP status per core code; upstream failures are the gateway's 5xx, never the provider's own. */
 const STATUS: Record<WireCode, number> = {
   validation: 400,
@@ -116,6 +133,22 @@ export function toOpenAIError(
 ): OpenAIError {
   if (err instanceof HttpError) {
     return build(err.status, err.code, redact(err.message, secrets), err.param, err.headers);
+  }
+  if (err instanceof PossiblyBilledError) {
+    // a configuration or schema problem keeps its own message; anything else is named by the error
+    const named = err.cause instanceof ConfigError || schemaGap(err.cause) !== undefined;
+    const out = named
+      ? toOpenAIError(err.cause, secrets, surface)
+      : build(
+          500,
+          "internal",
+          `internal error: ${redact(err.message, secrets)}; the provider may have billed the request`,
+          undefined,
+          {},
+        );
+    out.body.error.possibly_billed = true;
+    if (err.requestId) out.body.error.request_id = redact(err.requestId, secrets);
+    return out;
   }
   if (isGptImageError(err)) {
     const code = err.code;

@@ -277,6 +277,48 @@ describe("POST /v1/images/generations", () => {
     expect(usage?.output_tokens).toBeGreaterThan(0);
   });
 
+  it.each<[string, Record<string, unknown>, Record<string, string>]>([
+    ["a url answer", { prompt: "a lost cat", response_format: "url" }, {}],
+    ["a keyed b64_json answer", { prompt: "a lost cat" }, { "idempotency-key": "lost-1" }],
+  ])(
+    "tells the client the request may have been billed when an image cannot be stored: %s",
+    async (_n, body, headers) => {
+      start();
+      const team = `gen-lost-${crypto.randomUUID().slice(0, 8)}`;
+      const { token } = await memberToken({ team });
+      // R2 refuses this team's output images (and nothing else)
+      const bucket = Object.getPrototypeOf(env.IMAGES) as R2Bucket;
+      const put = bucket.put;
+      vi.spyOn(bucket, "put").mockImplementation(function (this: R2Bucket, key, ...rest) {
+        if (key.startsWith(`t/${team}/`)) return Promise.reject(new Error("R2 is unavailable"));
+        return put.call(this, key, ...rest);
+      });
+      const res = await call("/v1/images/generations", {
+        token,
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(body),
+      });
+      const text = await responseText(res.clone());
+      expect(res.status).toBe(500);
+      const answer = (await res.json()) as { error: Record<string, unknown> };
+      expect(answer.error).toMatchObject({
+        code: "internal",
+        possibly_billed: true,
+        message: expect.stringMatching(/could not be stored; the provider may have billed the request/),
+      });
+      expect(answer.error.request_id).toEqual(expect.any(String));
+      expectNoCanary(text, "the error response");
+      vi.restoreAllMocks();
+      // the row records the same failure: not a client gone, possibly billed
+      const job = await lastJob(team);
+      expect(job?.status).toBe("failed");
+      const error = JSON.parse(job?.error ?? "{}") as Record<string, unknown>;
+      expect(error).toMatchObject({ code: "internal", possibly_billed: true });
+      expect(error.message).toMatch(/could not be stored/);
+    },
+  );
+
   it("replays an Idempotency-Key request from R2 without calling the provider again", async () => {
     const side = start();
     const { token } = await memberToken({ team: "gen-idem" });

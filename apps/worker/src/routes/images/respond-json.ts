@@ -1,7 +1,7 @@
 import { encodeBase64, type GeneratedImage } from "@gptimg/core";
 import type { Env } from "../../env.ts";
 import { signUrl } from "../../lib/signing.ts";
-import type { RunEvent } from "./run.ts";
+import { type RunEvent, StoreError } from "./run.ts";
 import { type Echo, responseTail } from "./wire.ts";
 
 /** An image of a finished request: where it is in R2 and what OpenAI's `data[i]` says about it. */
@@ -84,7 +84,9 @@ export async function answerUrl(
         const tail = responseTail(first, ev.result, echo);
         const data = await Promise.all(
           images.map(async (img) => {
-            await img.stored;
+            await img.stored.catch((e: unknown) => {
+              throw new StoreError(e);
+            });
             return {
               url: await img.url,
               ...(img.revised_prompt !== undefined ? { revised_prompt: img.revised_prompt } : {}),
@@ -97,9 +99,13 @@ export async function answerUrl(
       }
     }
   } catch (e) {
-    // let the run record the failure before the error answer goes out
-    await events.return(undefined).catch(() => undefined);
-    throw e;
+    // The run records the failure itself (a store that failed, not a client gone) before the
+    // error answer goes out, and answers with what it recorded; a run that already ended
+    // rejects with what it threw.
+    throw await events.throw(e).then(
+      () => e,
+      (recorded: unknown) => recorded,
+    );
   }
 }
 

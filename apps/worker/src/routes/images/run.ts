@@ -16,7 +16,7 @@ import { jobRequest } from "../../jobs/parse.ts";
 import { completeJob, failJob } from "../../jobs/repo.ts";
 import { type AdmittedJob, releaseHoldStatement } from "../../lib/admit.ts";
 import type { Member } from "../../lib/context.ts";
-import { toOpenAIError } from "../../lib/errors.ts";
+import { HttpError, PossiblyBilledError, toOpenAIError } from "../../lib/errors.ts";
 import { createProviderClient } from "../../lib/provider.ts";
 import { envSecrets } from "../../lib/secrets.ts";
 import {
@@ -166,6 +166,8 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
   // the provider's answer was read to its end: a failure from here on comes after billing
   let answered = false;
   let upstream = false;
+  /** the provider's request id, once it has answered */
+  let requestId: string | undefined;
   // One put at a time, each started the moment its image is decoded: the body reads on while it
   // runs, and the next image waits for it, so at most two decoded images are held at once.
   // A streamed b64_json answer (`onBase64`) has already sent the image's text when it is
@@ -227,6 +229,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
       } else if (ev.type === "done") {
         const r = ev.result;
         usage = r.usage;
+        requestId = r.requestId;
         answered = true;
         yield { type: "answered", result: r };
         openGates();
@@ -269,8 +272,9 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
         yield { type: "done", result: r, costUsd: cost, jobId };
       }
     }
-  } catch (err) {
+  } catch (thrown) {
     settled = true;
+    const err = possiblyBilled(thrown, upstream || answered, requestId);
     await storeWhatWasMade(puts, openGates);
     await failRun(
       env,
@@ -303,6 +307,20 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
 async function storeWhatWasMade(puts: Promise<StoredImage>[], openGates: () => void): Promise<void> {
   openGates();
   await Promise.allSettled(puts);
+}
+
+/**
+ * What a run's failure is to the caller and the row: core's errors say themselves whether the
+ * provider may have billed; any other failure once the request may have reached the provider
+ * (`reached`) is told as possibly billed, naming what failed.
+ */
+function possiblyBilled(err: unknown, reached: boolean, requestId: string | undefined): unknown {
+  if (!reached || isGptImageError(err) || err instanceof HttpError || err instanceof PossiblyBilledError) return err;
+  const what =
+    err instanceof StoreError
+      ? "an image the provider made could not be stored"
+      : "the request failed in the gateway after it reached the provider";
+  return new PossiblyBilledError(what, requestId, err);
 }
 
 /** An image the provider made could not be put into R2; the provider has billed it. */
