@@ -171,6 +171,20 @@ describe("resolveSize for other families", () => {
     expect(resolveSize(input, model)).toMatchObject({ size, source });
   });
 
+  it("says an alias's own size when a fixed-set model takes its closest size instead", () => {
+    expect(resolveSize("4k-portrait", "gpt-image-1")).toEqual({
+      size: "1024x1536",
+      width: 1024,
+      height: 1536,
+      source: "alias",
+      aliasSize: "2160x3840",
+    });
+    expect(resolveSize("2k", "dall-e-2").aliasSize).toBe("2048x2048");
+    // an alias the model can make as it says is not flagged
+    expect(resolveSize("portrait", "gpt-image-1").aliasSize).toBeUndefined();
+    expect(resolveSize("4k", "gpt-image-2").aliasSize).toBeUndefined();
+  });
+
   it.each([
     ["gpt-image-1", "2048x2048", "gpt-image-1 supports only 1024x1024, 1536x1024, 1024x1536", "1024x1024"],
     ["gpt-image-1", "1920x1088", "gpt-image-1 supports only 1024x1024, 1536x1024, 1024x1536", "1536x1024"],

@@ -21,6 +21,12 @@ export interface ResolvedSize {
   width?: number;
   height?: number;
   source: "auto" | "preset" | "alias" | "ratio" | "custom";
+  /**
+   * An alias's own size when the model cannot make it and the closest of its sizes was taken
+   * instead (`4k` is 3840x2160; on gpt-image-1 it becomes 1536x1024): what a caller should tell
+   * its user, since the image will be smaller than the alias says.
+   */
+  aliasSize?: string;
 }
 
 /** The gpt-image-2 presets, all legal under its custom-size rules. */
@@ -150,7 +156,11 @@ export function resolveSize(input: string, model?: string | ModelRules): Resolve
         FALLBACK,
       );
     case "alias":
-      if (rules.sizeRule === "fixed") return resolved(nearestLegalSize(parsed.w, parsed.h, model), "alias");
+      if (rules.sizeRule === "fixed") {
+        const own = fmt(parsed.w, parsed.h);
+        const taken = resolved(nearestLegalSize(parsed.w, parsed.h, model), "alias");
+        return taken.size === own ? taken : { ...taken, aliasSize: own };
+      }
       return resolved(fmt(parsed.w, parsed.h), "alias");
     case "ratio": {
       const { a, b } = parsed;

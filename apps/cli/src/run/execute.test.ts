@@ -55,6 +55,17 @@ describe("a direct generation's dry-run", () => {
     expect(r.out.join("\n")).not.toContain("k-execute-1");
   });
 
+  it("says so when a size alias is sent as a smaller size the model makes", async () => {
+    const r = await dryRun(["-s", "4k", "--model", "gpt-image-1"]);
+    expect(r.error).toBeUndefined();
+    expect(r.out.join("\n")).toContain('"size": "1536x1024"');
+    expect(r.err).toContain(
+      "note: size 4k (3840x2160) is not a size gpt-image-1 makes; its closest, 1536x1024, is sent",
+    );
+    const same = await dryRun(["-s", "landscape", "--model", "gpt-image-1"]);
+    expect(same.err.filter((l) => l.includes("closest"))).toEqual([]);
+  });
+
   it("still names every problem of options that do not validate, and sends nothing", async () => {
     const r = await dryRun(["-n", "11", "-s", "100x100"]);
     expect(r.validations).toBe(1);

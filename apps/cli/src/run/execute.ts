@@ -7,6 +7,7 @@ import {
   editRequestForm,
   type GenerateOptions,
   resolveProvider,
+  resolveSize,
   unsentOptions,
   validateEditOptions,
   validateGenerateOptions,
@@ -135,6 +136,12 @@ export async function executeImage(
     for (const u of unsentOptions(model, opts, form)) {
       io.err(`note: ${u.field} ${String(u.value)} is not sent: ${u.reason}`);
     }
+    // an alias the model cannot make as it says (4k on gpt-image-1) is sent as its closest size
+    const taken = typeof opts.size === "string" ? resolveSize(opts.size, model) : undefined;
+    if (taken?.aliasSize)
+      io.err(
+        `note: size ${opts.size} (${taken.aliasSize}) is not a size ${model} makes; its closest, ${taken.size}, is sent`,
+      );
     if (inputs && dryRun) io.err(`note: ${inputs.editFormNote(route.primary, opts as EditOptions, form)}`);
   }
 
