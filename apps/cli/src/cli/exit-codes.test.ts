@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { exitCodeFor } from "./exit-codes.ts";
+import { EXIT, exitCodeFor, mostSerious } from "./exit-codes.ts";
 
 describe("exitCodeFor", () => {
   it.each<[string, number | undefined, boolean, number]>([
@@ -23,5 +23,31 @@ describe("exitCodeFor", () => {
     ["something_new", 502, false, 5],
   ])("%s (status %s, billed %s) → %i", (code, status, billed, exit) => {
     expect(exitCodeFor(code, status, billed)).toBe(exit);
+  });
+});
+
+describe("mostSerious", () => {
+  it.each<[number[], number]>([
+    [[], 0],
+    [[0, 0], 0],
+    [[2, 0], 2],
+    [[2, 6], 6],
+    [[6, 2], 6],
+    [[2, 5], 5],
+    [[5, 4], 4],
+    [[4, 3], 3],
+    [[3, 6, 2], 6],
+    [[6, 130], 130],
+    [[2, 99], 5],
+  ])("%j → %i", (codes, worst) => {
+    expect(mostSerious(codes)).toBe(worst);
+  });
+
+  it("never answers with the nothing-was-sent code when any result may have been billed", () => {
+    for (const other of Object.values(EXIT)) {
+      const worst = other === EXIT.interrupted ? EXIT.interrupted : EXIT.unknown;
+      expect(mostSerious([other, EXIT.unknown])).toBe(worst);
+      expect(mostSerious([EXIT.unknown, other])).toBe(worst);
+    }
   });
 });

@@ -56,3 +56,32 @@ export function exitCodeFor(code: string, status?: number, possiblyBilled?: bool
   if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) return EXIT.refused;
   return EXIT.failure;
 }
+
+/**
+ * Exit codes from the most serious down, for a command that ends with several results (`batch`):
+ * what may have cost money first, then what needs the user (credentials, a refusal not to retry
+ * unchanged), then what a retry may fix; "nothing was sent" only when it is true of every failure.
+ */
+const SEVERITY: readonly ExitCode[] = [
+  EXIT.interrupted,
+  EXIT.unknown,
+  EXIT.auth,
+  EXIT.refused,
+  EXIT.failure,
+  EXIT.usage,
+  EXIT.ok,
+];
+
+/**
+ * The most serious of several exit codes (0 for none); a code outside the table counts as a failure (5).
+ * @example
+ * mostSerious([2, 6, 5]) // 6: one request may have been billed
+ */
+export function mostSerious(codes: Iterable<number>): ExitCode {
+  let worst: ExitCode = EXIT.ok;
+  for (const c of codes) {
+    const code = SEVERITY.includes(c as ExitCode) ? (c as ExitCode) : EXIT.failure;
+    if (SEVERITY.indexOf(code) < SEVERITY.indexOf(worst)) worst = code;
+  }
+  return worst;
+}

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { type BatchLine, lineHash, parseLine } from "../batch/lines.ts";
 import { BatchState } from "../batch/state.ts";
 import { CliError, describeFailure, type FailureInfo, usageError } from "../cli/errors.ts";
-import { EXIT } from "../cli/exit-codes.ts";
+import { EXIT, mostSerious } from "../cli/exit-codes.ts";
 import type { FlagValues } from "../cli/flags.ts";
 import type { Io } from "../cli/io.ts";
 import { flag, intFlag, parseCommandArgs, str } from "../cli/parse.ts";
@@ -143,11 +143,11 @@ async function batch(values: FlagValues, positionals: string[], io: Io, json: bo
     `batch: ${summary.done} done, ${summary.skipped} skipped, ${summary.failed} failed of ${summary.total}; ${summary.images} images` +
       (summary.cost !== null ? `, ~$${summary.cost.toFixed(4)}` : ""),
   );
-  const firstFailure = results.find((r) => !r.ok);
+  const failed = results.some((r) => !r.ok);
   if (json) {
     io.out(
       JSON.stringify({
-        ok: !firstFailure,
+        ok: !failed,
         command: "batch",
         summary,
         results: results.map(({ exitCode: _e, ...r }) => r),
@@ -155,5 +155,6 @@ async function batch(values: FlagValues, positionals: string[], io: Io, json: bo
       }),
     );
   }
-  return firstFailure ? firstFailure.exitCode : EXIT.ok;
+  // the most serious line decides: a line that may have been billed is never hidden behind one that sent nothing
+  return mostSerious(results.map((r) => r.exitCode));
 }

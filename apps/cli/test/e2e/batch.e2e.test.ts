@@ -28,7 +28,7 @@ describe("gptimg batch", () => {
     const dir = tmp();
     writeFileSync(join(dir, "jobs.jsonl"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n\n`);
     const r = await run(["batch", "jobs.jsonl", "--concurrency", "2", "-o", "out", "--json"], { env, cwd: dir });
-    expect(r.code).toBe(2); // the first failed line (bad size) is a usage error
+    expect(r.code).toBe(2); // both failed lines (bad size, out outside) are usage errors: nothing was sent
     const e = envelope(r);
     expect(e.summary).toMatchObject({ total: 5, done: 3, skipped: 0, failed: 2, images: 4 });
     expect(e.results.map((x: { line: number; ok: boolean }) => [x.line, x.ok])).toEqual([
@@ -84,6 +84,32 @@ describe("gptimg batch", () => {
     for (const t of times) maxOverlap = Math.max(maxOverlap, times.filter((u) => u >= t && u < t + 90).length);
     expect(maxOverlap).toBeLessThanOrEqual(3);
     expect(maxOverlap).toBeGreaterThanOrEqual(2);
+  });
+
+  it("exits with the most serious line: one that may have been billed wins over one that sent nothing", async () => {
+    const dir = tmp();
+    const mixed = [
+      { prompt: "a bad size", size: "1000x1000" },
+      { prompt: "a cut answer", extra: "offline_fault=reset" },
+      { prompt: "a refused one", extra: "offline_fault=status=400" },
+      { prompt: "a fine one" },
+    ];
+    writeFileSync(join(dir, "mixed.jsonl"), mixed.map((l) => JSON.stringify(l)).join("\n"));
+    const r = await run(["batch", "mixed.jsonl", "--concurrency", "1", "--json"], { env, cwd: dir });
+    const e = envelope(r);
+    expect(e.summary).toMatchObject({ total: 4, done: 1, failed: 3 });
+    expect(e.results.map((x: { error: { code: string; possiblyBilled: boolean } | null }) => x.error?.code)).toEqual([
+      "validation",
+      "outcome_unknown",
+      "validation",
+      undefined,
+    ]);
+    expect(e.results[1].error.possiblyBilled).toBe(true);
+    expect(r.code).toBe(6);
+
+    // without the billed line, the refusal (4) outranks the line that sent nothing (2)
+    writeFileSync(join(dir, "mixed.jsonl"), [mixed[0], mixed[2]].map((l) => JSON.stringify(l)).join("\n"));
+    expect((await run(["batch", "mixed.jsonl"], { env, cwd: dir })).code).toBe(4);
   });
 
   it.each([
