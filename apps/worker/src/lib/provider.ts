@@ -6,6 +6,7 @@ import {
   type ProviderConfig,
 } from "@gptimg/core";
 import type { Env } from "../env.ts";
+import { ConfigError } from "./errors.ts";
 
 /**
  * Name of the secret holding fallback `name`'s key: `PROVIDER_API_KEY_<NAME>`, upper-cased, with
@@ -14,11 +15,42 @@ import type { Env } from "../env.ts";
 export const fallbackKeyName = (name: string): `PROVIDER_API_KEY_${string}` =>
   `PROVIDER_API_KEY_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
 
+const FALLBACKS_RULE = "must be a JSON array of provider configs";
+
+/**
+ * The PROVIDER_FALLBACKS entries, or the problem that makes the var unusable, naming the var (and
+ * the entry) and the rule, never the value: it may hold a key placed there by mistake.
+ */
+function readFallbacks(env: Pick<Env, "PROVIDER_FALLBACKS">): { fallbacks: ProviderConfig[] } | { problem: string } {
+  let fallbacks: unknown;
+  try {
+    fallbacks = JSON.parse(env.PROVIDER_FALLBACKS || "[]");
+  } catch {
+    return { problem: `PROVIDER_FALLBACKS: not JSON; ${FALLBACKS_RULE}` };
+  }
+  if (!Array.isArray(fallbacks)) return { problem: `PROVIDER_FALLBACKS: ${FALLBACKS_RULE}` };
+  const bad = fallbacks.findIndex(
+    (f: unknown) => !f || typeof f !== "object" || typeof (f as { name?: unknown }).name !== "string",
+  );
+  if (bad >= 0) return { problem: `PROVIDER_FALLBACKS[${bad}]: must be an object with a string "name"` };
+  return { fallbacks: fallbacks as ProviderConfig[] };
+}
+
+/**
+ * What makes PROVIDER_FALLBACKS unusable, for `/healthz`; undefined when it is unset or fine.
+ * @example
+ * providerFallbacksProblem({ PROVIDER_FALLBACKS: "{}" }) // "PROVIDER_FALLBACKS: must be a JSON array …"
+ */
+export function providerFallbacksProblem(env: Pick<Env, "PROVIDER_FALLBACKS">): string | undefined {
+  const read = readFallbacks(env);
+  return "problem" in read ? read.problem : undefined;
+}
+
 /**
  * The ordered provider list from configuration: the primary (PROVIDER_PROFILE, PROVIDER_BASE_URL,
  * PROVIDER_MODEL, secret PROVIDER_API_KEY) then each entry of PROVIDER_FALLBACKS (JSON array of core
  * `ProviderConfig` without `apiKey`). A key placed inside PROVIDER_FALLBACKS is ignored: vars are
- * not secret. Throws with the variable's name when the JSON is malformed.
+ * not secret. A malformed PROVIDER_FALLBACKS is a `ConfigError` naming it (`/healthz` lists it).
  */
 export function providerConfigs(env: Env): ProviderConfig[] {
   const primary: ProviderConfig = {
@@ -28,25 +60,10 @@ export function providerConfigs(env: Env): ProviderConfig[] {
     apiKey: env.PROVIDER_API_KEY,
     model: env.PROVIDER_MODEL || undefined,
   };
-  let fallbacks: unknown;
-  try {
-    fallbacks = JSON.parse(env.PROVIDER_FALLBACKS || "[]");
-  } catch {
-    throw new Error("PROVIDER_FALLBACKS: must be a JSON array of provider configs");
-  }
-  if (!Array.isArray(fallbacks)) throw new Error("PROVIDER_FALLBACKS: must be a JSON array of provider configs");
+  const read = readFallbacks(env);
+  if ("problem" in read) throw new ConfigError(read.problem);
   const rec = env as unknown as Record<string, string | undefined>;
-  return [
-    primary,
-    ...fallbacks.map((f: unknown, i): ProviderConfig => {
-      if (!f || typeof f !== "object" || typeof (f as { name?: unknown }).name !== "string") {
-        throw new Error(`PROVIDER_FALLBACKS[${i}]: must be an object with a string "name"`);
-      }
-      const config = { ...(f as ProviderConfig) };
-      config.apiKey = rec[fallbackKeyName(config.name)];
-      return config;
-    }),
-  ];
+  return [primary, ...read.fallbacks.map((f): ProviderConfig => ({ ...f, apiKey: rec[fallbackKeyName(f.name)] }))];
 }
 
 /** Every model the configuration names: the primary's, each fallback's, and those with rates. */

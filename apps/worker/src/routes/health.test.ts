@@ -55,6 +55,14 @@ describe("/healthz", () => {
       expect(text).not.toContain(v);
   });
 
+  it("names a malformed PROVIDER_FALLBACKS and its rule", async () => {
+    const res = await app.request("/healthz", {}, { ...env, PROVIDER_FALLBACKS: '{"name":"backup"}' });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as Health).problems).toEqual([
+      "PROVIDER_FALLBACKS: must be a JSON array of provider configs",
+    ]);
+  });
+
   it("names a schema behind this build by its missing migrations", async () => {
     // a D1 that has applied all but the newest migration
     const newest = MIGRATIONS.at(-1) ?? "";
