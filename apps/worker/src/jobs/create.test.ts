@@ -218,3 +218,33 @@ describe("createJob releases the Workflow instances it is handed", () => {
     expect(gone.calls).toEqual({ create: 1, get: 1, disposed: 1 });
   });
 });
+
+describe("a job that cannot be started", () => {
+  it("stores the failure with every secret redacted, as GET /v1/jobs/:id shows it", async () => {
+    const team = `start-fails-${crypto.randomUUID().slice(0, 8)}`;
+    const { token } = await memberToken(team, "dave");
+    const signingKeys = Object.values(JSON.parse(env.SIGNING_KEYS as string) as Record<string, string>);
+    const secrets = [env.PROVIDER_API_KEY as string, env.ADMIN_TOKEN as string, ...signingKeys];
+    const failing = {
+      create: async () => {
+        throw new Error(`workflow refused: key ${secrets.join(" ")} rejected`);
+      },
+    } as unknown as Workflow;
+    await expect(
+      createJob(
+        { ...env, IMAGE_JOBS: failing },
+        { member: { tokenId: null, team, member: "dave" }, kind: "generate", request: { prompt: "a kite" } },
+      ),
+    ).rejects.toThrow(/workflow refused/);
+    const row = await env.DB.prepare("SELECT * FROM jobs WHERE team = ?").bind(team).first<{ id: string }>();
+    for (const secret of secrets) expect(JSON.stringify(row)).not.toContain(secret);
+    const res = await call(`/v1/jobs/${row?.id}`, token);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const job = JSON.parse(text) as { status: string; error: { code: string; message: string } };
+    expect(job.status).toBe("failed");
+    expect(job.error.code).toBe("internal");
+    expect(job.error.message).toMatch(/^job could not be started: workflow refused: key \S+/);
+    for (const secret of secrets) expect(text).not.toContain(secret);
+  });
+});

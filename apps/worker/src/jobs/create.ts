@@ -3,6 +3,7 @@ import type { Env } from "../env.ts";
 import { keyReused, MAX_IDEMPOTENCY_KEY_LENGTH } from "../lib/idempotency-key.ts";
 import { dataSha256Hex, type InputData } from "../lib/image-input.ts";
 import { released } from "../lib/rpc.ts";
+import { safeMessage } from "../lib/secrets.ts";
 import { planInputs, promptHash, putInputs } from "../lib/storage.ts";
 import { randomId, sha256Hex } from "../lib/tokens.ts";
 import { checkCallbackUrl } from "./callback.ts";
@@ -135,7 +136,7 @@ export async function createJob(env: Env, input: CreateJobInput): Promise<Create
     await released(env.IMAGE_JOBS.create({ id, params: { jobId: id } satisfies ImageJobParams }));
   } catch (err) {
     // Nothing reached the provider: fail the job so it does not sit queued forever.
-    const message = err instanceof Error ? err.message : String(err);
+    const message = safeMessage(env, err);
     const owner = { team: input.member.team, member: input.member.member, tokenId: input.member.tokenId ?? null };
     await failJob(env, owner, id, {
       error: {
