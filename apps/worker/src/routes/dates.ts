@@ -11,6 +11,24 @@ function isRealDay(s: string): boolean {
   return DAY.test(s) && Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === s;
 }
 
+const DAY_RULE = "must be a date YYYY-MM-DD";
+
+/**
+ * What is wrong with a range of UTC days: each bound given must be a real day (2026-02-31 is
+ * not), and `from` must not be after `to`. One issue each, naming the parameter, value and rule;
+ * an undefined bound is not checked. Empty when the range is fine.
+ * @example
+ * dayRangeIssues("2026-05-02", "2026-05-01") // [{ field: "from", …, rule: "must not be after to (2026-05-01)" }]
+ */
+export function dayRangeIssues(from: string | undefined, to: string | undefined): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if (from !== undefined && !isRealDay(from)) issues.push({ field: "from", value: from, rule: DAY_RULE });
+  if (to !== undefined && !isRealDay(to)) issues.push({ field: "to", value: to, rule: DAY_RULE });
+  if (!issues.length && from !== undefined && to !== undefined && from > to)
+    issues.push({ field: "from", value: from, rule: `must not be after to (${to})` });
+  return issues;
+}
+
 /**
  * `from`/`to` query parameters (UTC days, inclusive). Defaults: `to` today, `from` 29 days earlier.
  * Throws `ValidationError` naming the parameter for malformed or reversed dates.
@@ -19,21 +37,13 @@ export function parseDayRange(
   fromParam: string | undefined,
   toParam: string | undefined,
 ): { from: string; to: string } {
-  const issues: ValidationIssue[] = [];
   const now = Math.floor(Date.now() / 1000);
   const to = toParam ?? utcDay(now);
-  if (toParam !== undefined && !isRealDay(toParam))
-    issues.push({ field: "to", value: toParam, rule: "must be a date YYYY-MM-DD" });
   const from =
     fromParam ?? utcDay(Math.floor(Date.parse(`${isRealDay(to) ? to : utcDay(now)}T00:00:00Z`) / 1000) - 29 * 86400);
-  if (fromParam !== undefined && !isRealDay(fromParam))
-    issues.push({ field: "from", value: fromParam, rule: "must be a date YYYY-MM-DD" });
-  if (!issues.length) {
-    const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
-    if (days < 0) issues.push({ field: "from", value: from, rule: `must not be after to (${to})` });
-    else if (days >= MAX_DAYS)
-      issues.push({ field: "from", value: from, rule: `the range may span at most ${MAX_DAYS} days` });
-  }
+  const issues = dayRangeIssues(from, to);
+  if (!issues.length && (Date.parse(to) - Date.parse(from)) / 86_400_000 >= MAX_DAYS)
+    issues.push({ field: "from", value: from, rule: `the range may span at most ${MAX_DAYS} days` });
   if (issues.length) throw new ValidationError(issues);
   return { from, to };
 }

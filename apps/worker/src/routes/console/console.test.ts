@@ -342,4 +342,27 @@ describe("console history", () => {
     const s = await signIn(stranger.token);
     expect((await browser(thumbPath, { cookie: s.cookie })).status).toBe(404);
   }, 60_000);
+
+  it.each<[string, string, string]>([
+    ["from=2026-02-31", "from", "from 2026-02-31: must be a date YYYY-MM-DD"],
+    ["to=2026-04-31", "to", "to 2026-04-31: must be a date YYYY-MM-DD"],
+    ["from=2026-5-01", "from", "from 2026-5-01: must be a date YYYY-MM-DD"],
+    ["from=2026-05-02&to=2026-05-01", "from", "from 2026-05-02: must not be after to (2026-05-01)"],
+  ])("answers 400 for ?%s naming %s, its value and the rule", async (query, field, message) => {
+    const { token } = await memberToken({ team: "hist-dates" });
+    const { cookie } = await signIn(token);
+    const res = await browser(`/console/api/history?${query}`, { cookie });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: "validation", param: field, message } });
+  });
+
+  it("takes a one-day range and empty bounds", async () => {
+    const { token } = await memberToken({ team: "hist-dates" });
+    const { cookie } = await signIn(token);
+    for (const query of ["from=2024-02-29&to=2024-02-29", "from=&to="]) {
+      const res = await browser(`/console/api/history?${query}`, { cookie });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ object: "list", data: [], next_cursor: null });
+    }
+  });
 });

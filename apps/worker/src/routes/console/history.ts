@@ -6,9 +6,9 @@ import type { AppEnv } from "../../lib/context.ts";
 import { HttpError } from "../../lib/errors.ts";
 import { signUrl } from "../../lib/signing.ts";
 import { thumbnail } from "../../lib/thumbnails.ts";
+import { dayRangeIssues } from "../dates.ts";
 
 const MAX_LIMIT = 96;
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Options a history entry shows and "reuse settings" fills in again. */
 const SETTINGS = [
@@ -54,11 +54,8 @@ function parseQuery(q: (k: string) => string | undefined) {
   const scope = q("scope") ?? "member";
   if (scope !== "member" && scope !== "team")
     issues.push({ field: "scope", value: scope, rule: 'must be "member" or "team"' });
-  for (const k of ["from", "to"]) {
-    const v = q(k);
-    if (v !== undefined && v !== "" && !(DAY.test(v) && Number.isFinite(Date.parse(`${v}T00:00:00Z`))))
-      issues.push({ field: k, value: v, rule: "must be a date YYYY-MM-DD" });
-  }
+  // an empty bound is no bound
+  issues.push(...dayRangeIssues(q("from") || undefined, q("to") || undefined));
   const text = q("q") ?? "";
   if (text.length > 200) issues.push({ field: "q", value: text, rule: "must be at most 200 characters" });
   const cursorText = q("cursor");
