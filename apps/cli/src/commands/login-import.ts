@@ -83,7 +83,15 @@ export async function importProviders(
   const found: Found[] = [];
   for (const file of candidates) {
     if (!existsSync(file)) throw new CliError("usage", `${file}: not found`, { exitCode: EXIT.usage });
-    const f = file.endsWith(".json") ? fromJson(file) : fromDotenv(file);
+    let f: Found | undefined;
+    try {
+      f = file.endsWith(".json") ? fromJson(file) : fromDotenv(file);
+    } catch (e) {
+      // a file found by looking around is skipped with the reason; one named by the user is an error
+      if (files.length > 0 || !(e instanceof CliError)) throw e;
+      io.err(`skipped ${e.message}`);
+      continue;
+    }
     if (!f) {
       io.err(`skipped ${file}: no image API key in it`);
       continue;

@@ -109,28 +109,40 @@ const DEFAULT_KEYS: Record<keyof ProviderDefaults, { option: string; integer?: [
   n: { option: "n", integer: [1, 10] },
 };
 
+/**
+ * The rule one `defaults` value breaks, or undefined when it is fine (the config check's, and
+ * `login --import`'s for each setting it reads).
+ * @example
+ * defaultRule("n", Number.NaN) // "must be an integer from 1 to 10"
+ */
+export function defaultRule(key: string, v: unknown): string | undefined {
+  const spec = DEFAULT_KEYS[key as keyof ProviderDefaults];
+  if (!spec) return `unknown key (one of ${Object.keys(DEFAULT_KEYS).join(", ")})`;
+  if (spec.integer) {
+    const [min, max] = spec.integer;
+    const ok = typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
+    return ok ? undefined : `must be an integer from ${min} to ${max}`;
+  }
+  const option = imageOption(spec.option);
+  const values = option?.type === "enum" ? option.values : undefined;
+  if (typeof v !== "string" || v === "") return "must be a non-empty string";
+  if (values && !values.includes(v.toLowerCase()) && option?.valueAliases?.[v.toLowerCase()] === undefined)
+    return `must be one of ${values.join(", ")}`;
+  return undefined;
+}
+
 function checkDefaults(at: string, d: unknown, issues: ConfigIssue[]): void {
   if (!isObject(d)) {
     issues.push({ field: at, rule: 'must be an object such as {"quality": "low"}' });
     return;
   }
   for (const [k, v] of Object.entries(d)) {
+    const rule = defaultRule(k, v);
+    if (rule === undefined) continue;
     const spec = DEFAULT_KEYS[k as keyof ProviderDefaults];
-    if (!spec) {
-      issues.push({ field: `${at}.${k}`, rule: `unknown key (one of ${Object.keys(DEFAULT_KEYS).join(", ")})` });
-      continue;
-    }
-    if (spec.integer) {
-      const [min, max] = spec.integer;
-      if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)
-        issues.push({ field: `${at}.${k}`, value: String(v), rule: `must be an integer from ${min} to ${max}` });
-      continue;
-    }
-    const option = imageOption(spec.option);
-    const values = option?.type === "enum" ? option.values : undefined;
-    if (typeof v !== "string" || v === "") issues.push({ field: `${at}.${k}`, rule: "must be a non-empty string" });
-    else if (values && !values.includes(v.toLowerCase()) && option?.valueAliases?.[v.toLowerCase()] === undefined)
-      issues.push({ field: `${at}.${k}`, value: v, rule: `must be one of ${values.join(", ")}` });
+    // the value is shown where it is one the rule speaks of
+    const shown = spec && (spec.integer || (typeof v === "string" && v !== "")) ? { value: String(v) } : {};
+    issues.push({ field: `${at}.${k}`, ...shown, rule });
   }
 }
 

@@ -4,7 +4,7 @@ import { PROFILES } from "@gptimg/core";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { parseDotenv } from "./dotenv.ts";
-import type { ConfigFile, ProviderDefaults, ProviderEntry } from "./schema.ts";
+import { type ConfigFile, defaultRule, type ProviderDefaults, type ProviderEntry } from "./schema.ts";
 
 /**
  * The settings files of the image skills gptimg replaces, read as gptimg providers: their JSON
@@ -42,13 +42,36 @@ const OPTION_KEYS: Record<string, keyof ProviderDefaults> = {
   n: "n",
 };
 
+/**
+ * Sets one default from a skill's setting, or leaves it out with a note in `skipped` naming the
+ * setting, the file, the value and the rule it breaks (the rest of the file is still imported).
+ */
+function setDefault(
+  defaults: ProviderDefaults,
+  key: keyof ProviderDefaults,
+  value: string | number,
+  setting: string,
+  file: string,
+  skipped: string[],
+): void {
+  const whole = key === "n" || key === "compression";
+  const v = whole ? (typeof value === "string" && value.trim() === "" ? Number.NaN : Number(value)) : String(value);
+  const rule = defaultRule(key, v);
+  if (rule === undefined) (defaults as Record<string, unknown>)[key] = v;
+  else skipped.push(`${setting} ${JSON.stringify(value)} in ${file}: ${rule}`);
+}
+
 /** Moves option-like keys of an extra body (quality, size…) into defaults, where flags override them. */
-function splitExtra(extra: Record<string, unknown>, defaults: ProviderDefaults): Record<string, unknown> {
+function splitExtra(
+  extra: Record<string, unknown>,
+  defaults: ProviderDefaults,
+  where: { setting: string; file: string; skipped: string[] },
+): Record<string, unknown> {
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(extra)) {
     const d = OPTION_KEYS[k];
     if (d && (typeof v === "string" || typeof v === "number")) {
-      (defaults as Record<string, unknown>)[d] = d === "n" || d === "compression" ? Number(v) : String(v);
+      setDefault(defaults, d, v, `${where.setting}.${k}`, where.file, where.skipped);
     } else rest[k] = v;
   }
   return rest;
@@ -61,8 +84,10 @@ export function fromJson(file: string): Found | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));
-  } catch {
-    throw new CliError("usage", `${file}: not valid JSON (left as it is)`, { exitCode: EXIT.usage });
+  } catch (e) {
+    throw new CliError("usage", `${file}: not valid JSON (${(e as Error).message}); left as it is`, {
+      exitCode: EXIT.usage,
+    });
   }
   if (typeof raw !== "object" || raw === null) return undefined;
   return fromParsed(raw as Record<string, unknown>, file);
@@ -86,13 +111,15 @@ function fromParsed(c: Record<string, unknown>, file: string): Found | undefined
       };
   const model = str(c.model);
   if (model) entry.model = model;
+  const skipped: string[] = [];
+  const setting = c.extra_body !== undefined ? "extra_body" : "extraBody";
   const extra = c.extra_body ?? c.extraBody;
   if (typeof extra === "object" && extra !== null && !Array.isArray(extra)) {
-    const rest = splitExtra(extra as Record<string, unknown>, defaults);
+    const rest = splitExtra(extra as Record<string, unknown>, defaults, { setting, file, skipped });
     if (Object.keys(rest).length > 0) entry.extraBody = rest;
   }
   entry.defaults = defaults;
-  return { file, name: wellapi ? "wellapi" : nameFrom(file), entry, skipped: [] };
+  return { file, name: wellapi ? "wellapi" : nameFrom(file), entry, skipped };
 }
 
 /** `OPENAI_IMAGE_*` variables that map to a provider's defaults. */
@@ -146,14 +173,18 @@ export function fromDotenv(file: string): Found | undefined {
     for (const [k, d] of Object.entries(ENV_DEFAULTS)) {
       const value = get(k);
       if (value === undefined) continue;
-      (defaults as Record<string, unknown>)[d] = d === "n" || d === "compression" ? Number(value) : value;
+      setDefault(defaults, d, value, k, file, skipped);
     }
     const extra = get("OPENAI_IMAGE_EXTRA_JSON");
     if (extra) {
       try {
         const parsed = JSON.parse(extra) as unknown;
         if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
-          const rest = splitExtra(parsed as Record<string, unknown>, defaults);
+          const rest = splitExtra(parsed as Record<string, unknown>, defaults, {
+            setting: "OPENAI_IMAGE_EXTRA_JSON",
+            file,
+            skipped,
+          });
           if (Object.keys(rest).length > 0) entry.extraBody = rest;
         } else skipped.push("OPENAI_IMAGE_EXTRA_JSON (not a JSON object)");
       } catch {
@@ -181,5 +212,7 @@ export function seedConfigFile(raw: unknown, file: string): ConfigFile | undefin
   const c = raw as Record<string, unknown>;
   if (c.providers !== undefined || c.provider !== undefined || typeof c.api_key !== "string") return undefined;
   const f = fromParsed(c, file);
+  // read in place of a config, a setting that cannot be used is an error, not a note
+  if (f && f.skipped.length > 0) throw new CliError("usage", f.skipped.join("; "), { exitCode: EXIT.usage });
   return f ? { provider: f.name, providers: { [f.name]: f.entry } } : undefined;
 }

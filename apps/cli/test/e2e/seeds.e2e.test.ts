@@ -530,3 +530,52 @@ describe("seed 004: gpt-image-2-apikey (its own config file, --out, --edit-image
     expect(readFileSync(cfg, "utf8")).toBe(before);
   });
 });
+
+describe("login --import leaves out what it cannot use, saying why, and imports the rest", () => {
+  const apikey = () => join(home, ".config/gpt-image-2-apikey/config.json");
+  const skillEnv = () => join(home, ".claude/skills/gpt-image-2-api/.env");
+  const write = (path: string, text: string) => {
+    mkdirSync(join(path, ".."), { recursive: true });
+    writeFileSync(path, text, { mode: 0o600 });
+  };
+  const stored = () => JSON.parse(readFileSync(join(home, ".config/gptimg/config.json"), "utf8")).providers;
+
+  it("a malformed config found beside a skill's .env is skipped with its reason; a bad OPENAI_IMAGE_N is left out, named with its file, value and rule", async () => {
+    write(apikey(), '{"api_key": "x",');
+    write(
+      skillEnv(),
+      `OPENAI_API_KEY=${CANARY}\nOPENAI_BASE_URL=${provider.url}\nOPENAI_IMAGE_N=abc\nOPENAI_IMAGE_QUALITY=high\n`,
+    );
+    const r = await gptimg(["login", "--import"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`^skipped ${apikey()}: not valid JSON \\(.+\\); left as it is$`, "m"));
+    expect(r.stderr).toContain(
+      `  not imported: OPENAI_IMAGE_N "abc" in ${skillEnv()}: must be an integer from 1 to 10`,
+    );
+    expect(r.stderr).not.toContain("NaN");
+    expect(stored()["gpt-image-2-api"]).toMatchObject({
+      profile: "openai-compatible",
+      defaults: { quality: "high" },
+    });
+    expect(stored()["gpt-image-2-api"].defaults.n).toBeUndefined();
+    // the file named on the command line is an error, and nothing is written
+    const named = await run(["login", "--import", apikey()], { env: { HOME: tmp("gptimg-seed-home-") } });
+    expect(named.code).toBe(2);
+    expect(named.stderr).toMatch(/not valid JSON/);
+  });
+
+  it('extra_body.n "many" is left out with a note at import; read in place of a config it is an error', async () => {
+    write(
+      apikey(),
+      JSON.stringify({ api_key: CANARY, base_url: provider.url, extra_body: { n: "many", quality: "low", seed: 7 } }),
+    );
+    const r = await gptimg(["login", "--import"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`  not imported: extra_body.n "many" in ${apikey()}: must be an integer from 1 to 10`);
+    expect(stored()["gpt-image-2-apikey"]).toMatchObject({ defaults: { quality: "low" }, extraBody: { seed: 7 } });
+    expect(stored()["gpt-image-2-apikey"].defaults.n).toBeUndefined();
+    const viaConfig = await gptimg(["generate", "x", "--config", apikey(), "--dry-run"]);
+    expect(viaConfig.code).toBe(2);
+    expect(viaConfig.stderr).toContain(`extra_body.n "many" in ${apikey()}: must be an integer from 1 to 10`);
+  });
+});
