@@ -1,4 +1,4 @@
-import { type EditOptions, type GenerateOptions, ValidationError } from "@gptimg/core";
+import { type EditOptions, type GenerateOptions, ValidationError, type ValidationIssue } from "@gptimg/core";
 import type { HonoRequest } from "hono";
 import { type ExtraFields, parseEditForm, parseGenerateBody } from "../lib/image-request.ts";
 import { isMultipart, readFormBody, readJsonBody } from "../lib/json-body.ts";
@@ -33,6 +33,28 @@ export function jobRequest(options: GenerateOptions | EditOptions): JobRequest {
 }
 
 /**
+ * The spec's JSON edit form (`images: [{ image_url }]`, `mask: { image_url }`) is taken by
+ * `/v1/images/edits` only: a job's edit inputs are multipart files, which the job stores before
+ * it answers. Says so, naming the field, rather than calling it an unknown parameter.
+ */
+function refuseJsonEdit(body: unknown): void {
+  if (!body || typeof body !== "object" || Array.isArray(body)) return;
+  const issues: ValidationIssue[] = [];
+  for (const field of ["images", "mask"]) {
+    const value = (body as Record<string, unknown>)[field];
+    if (value === undefined || value === null) continue;
+    issues.push({
+      field,
+      value: Array.isArray(value) ? `${value.length} references` : value,
+      rule:
+        "POST /v1/jobs takes an edit's images as multipart/form-data files (image[] and mask), not " +
+        "the JSON edit form; send the files as multipart, or the references to POST /v1/images/edits",
+    });
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+}
+
+/**
  * Parses a `POST /v1/jobs` body with the images routes' parser: JSON shaped like
  * `/v1/images/generations`, or multipart shaped like `/v1/images/edits` (then an edit).
  * `defaults` as the images routes take them (the model when the body names none, the table switch).
@@ -55,6 +77,7 @@ export async function parseJobBody(req: HonoRequest, defaults: RequestDefaults):
   }
   if (/^application\/json/i.test(type) || type === "") {
     const body = await readJsonBody(req);
+    refuseJsonEdit(body);
     const { options, extra } = parseGenerateBody(body, defaults, JOB_FIELDS);
     return {
       kind: "generate",

@@ -66,6 +66,25 @@ describe("POST /v1/jobs", () => {
     expect(err.error.message).toContain(field);
   });
 
+  it.each([
+    [{ prompt: "x", images: [{ image_url: "https://images.example.com/dog.png" }] }, "images", "images 1 references"],
+    [
+      { prompt: "x", mask: { image_url: "data:image/png;base64,iVBO" } },
+      "mask",
+      'mask {"image_url":"data:image/png;base64,iVBO"}',
+    ],
+  ])("a JSON edit form (%j) is a 400 saying jobs take edit images as multipart files", async (body, field, shown) => {
+    const { token } = await memberToken();
+    const res = await postJob(token, body);
+    expect(res.status).toBe(400);
+    const err = (await res.json()) as { error: { code: string; param: string | null; message: string } };
+    expect(err.error).toMatchObject({ code: "validation", param: field });
+    expect(err.error.message).toBe(
+      `${shown}: POST /v1/jobs takes an edit's images as multipart/form-data files (image[] and mask), not ` +
+        "the JSON edit form; send the files as multipart, or the references to POST /v1/images/edits",
+    );
+  });
+
   it("takes an edit as multipart with the images routes' fields; stream, partial_images and response_format are dropped", async () => {
     const { token } = await memberToken();
     const up = fakeUpstream(() => imagesResponse(1, 512, 512));
