@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatFromOut, mismatchWarnings } from "./asked.ts";
+import { extensionNotes, formatFromOut, mismatchWarnings } from "./asked.ts";
 
 describe("formatFromOut", () => {
   it.each<[string | undefined, boolean, string | undefined, string | undefined, string | undefined]>([
@@ -32,4 +32,22 @@ describe("mismatchWarnings", () => {
       expect(mismatchWarnings(asked, [img])).toEqual([]);
     },
   );
+});
+
+describe("extensionNotes", () => {
+  const png = { path: "/w/pic.png", bytes: 1, format: "png", width: 1024, height: 1024 };
+  it("says where an image went when -o typed another extension", () => {
+    expect(extensionNotes(".gif", {}, [png])).toEqual([
+      "note: saved as /w/pic.png: the image is png, not the .gif that -o names",
+    ]);
+    expect(extensionNotes(".jpg", { format: "png" }, [png])).toEqual([
+      "note: saved as /w/pic.png: the image is png, not the .jpg that -o names",
+    ]);
+  });
+  it("nothing when the name kept its extension, or the format mismatch has its warning", () => {
+    expect(extensionNotes(".png", {}, [png])).toEqual([]);
+    expect(extensionNotes(undefined, {}, [png])).toEqual([]);
+    expect(extensionNotes(".jpeg", {}, [{ ...png, path: "/w/pic.jpg", format: "jpeg" }])).toEqual([]);
+    expect(extensionNotes(".webp", { format: "webp" }, [png])).toEqual([]);
+  });
 });

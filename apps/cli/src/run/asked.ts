@@ -49,3 +49,22 @@ export function mismatchWarnings(asked: Asked, images: SavedImage[]): string[] {
   }
   return out;
 }
+
+/**
+ * One note per image saved under another extension than the one `-o` typed (`-o pic.gif`, or
+ * `-o pic.jpg --format png`): the name follows the image's real format, and the user is told
+ * where it went. An image the provider returned in another format than asked already has its
+ * warning from {@link mismatchWarnings}.
+ */
+export function extensionNotes(typedExt: string | undefined, asked: Asked, images: SavedImage[]): string[] {
+  if (typedExt === undefined) return [];
+  const typed = typedExt.toLowerCase();
+  const out: string[] = [];
+  for (const img of images) {
+    if (asked.format !== undefined && img.format !== asked.format) continue;
+    const saved = extname(img.path).toLowerCase();
+    if (saved === typed || FORMAT_OF_EXT[saved] === FORMAT_OF_EXT[typed]) continue;
+    out.push(`note: saved as ${img.path}: the image is ${img.format}, not the ${typed} that -o names`);
+  }
+  return out;
+}

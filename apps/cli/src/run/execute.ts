@@ -137,7 +137,8 @@ export async function executeImage(
       io.err(`note: ${u.field} ${String(u.value)} is not sent: ${u.reason}`);
     }
     // an alias the model cannot make as it says (4k on gpt-image-1) is sent as its closest size
-    const taken = typeof opts.size === "string" ? resolveSize(opts.size, model) : undefined;
+    const taken =
+      typeof opts.size === "string" && opts.skipModelRules !== true ? aliasTaken(opts.size, model) : undefined;
     if (taken?.aliasSize)
       io.err(
         `note: size ${opts.size} (${taken.aliasSize}) is not a size ${model} makes; its closest, ${taken.size}, is sent`,
@@ -203,4 +204,14 @@ function tryBuild(build: () => Request): { req?: Request } {
 export function finishImage(io: Io, values: FlagValues, envelope: Envelope | undefined): void {
   if (!envelope) return;
   printEnvelope(io, outputMode(values), envelope);
+}
+
+/** What a valid size becomes under the model's table (its `aliasSize` set when an alias shrank), or undefined. */
+function aliasTaken(size: string, model: string | undefined): ReturnType<typeof resolveSize> | undefined {
+  try {
+    return resolveSize(size, model);
+  } catch {
+    // validation has spoken for this size already
+    return undefined;
+  }
 }

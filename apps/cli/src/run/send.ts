@@ -11,7 +11,7 @@ import { rateTable } from "../cost.ts";
 import { claimOutput } from "../files/claim.ts";
 import { planOutput } from "../files/naming.ts";
 import { ensureWritableDir } from "../files/write.ts";
-import { mismatchWarnings } from "./asked.ts";
+import { extensionNotes, mismatchWarnings } from "./asked.ts";
 import { runDirect } from "./direct.ts";
 import type { Envelope, OutputMode } from "./envelope.ts";
 import { type Route, workerToken } from "./route.ts";
@@ -106,6 +106,7 @@ export async function sendImage({
     const envelope: Envelope = { ...result, command: kind, elapsedMs: Math.round(performance.now() - started) };
     const asked = { size: result.requestedSize, format: opts.outputFormat };
     for (const warning of mismatchWarnings(asked, envelope.images)) io.err(warning);
+    for (const note of extensionNotes(plan.typedExt, asked, envelope.images)) io.err(note);
     // Stable key order for readers that diff envelopes.
     return {
       ok: true,
