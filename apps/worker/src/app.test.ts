@@ -120,6 +120,43 @@ describe("health, OpenAPI, unknown routes", () => {
     ]);
   });
 
+  it("/openapi.json states the bounds POST /admin/tokens checks: its maximum is taken, one more is a 400 naming the field", async () => {
+    interface Prop {
+      maximum?: number;
+      anyOf?: { items?: { maxLength?: number } }[];
+    }
+    const doc = (await (await call("/openapi.json")).json()) as {
+      paths: Record<
+        string,
+        { post: { requestBody: { content: Record<string, { schema: { properties: Record<string, Prop> } }> } } }
+      >;
+    };
+    const props = doc.paths["/admin/tokens"]!.post.requestBody.content["application/json"]!.schema.properties;
+    const longest = props.models?.anyOf?.[0]?.items?.maxLength;
+    const bounds: [string, number | undefined, (n: number) => unknown][] = [
+      ["expires_in_days", props.expires_in_days?.maximum, (n) => n],
+      ["daily_image_quota", props.daily_image_quota?.maximum, (n) => n],
+      ["rpm", props.rpm?.maximum, (n) => n],
+      ["models", longest, (n) => ["m".repeat(n)]],
+    ];
+    expect(bounds.map(([, max]) => max)).toEqual([3650, 1_000_000, 100_000, 128]);
+    const create = (field: string, value: unknown) =>
+      call("/admin/tokens", {
+        token: env.ADMIN_TOKEN as string,
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ team: "spec-bounds", member: "m", [field]: value }),
+      });
+    for (const [field, max, value] of bounds) {
+      const ok = await create(field, value(max!));
+      expect(ok.status, `${field} at ${max}`).toBe(201);
+      await ok.arrayBuffer();
+      const over = await create(field, value(max! + 1));
+      expect(over.status, `${field} at ${max! + 1}`).toBe(400);
+      expect(((await over.json()) as { error: { param: string } }).error.param).toBe(field);
+    }
+  });
+
   it("/openapi.json describes Gptimg-Skip-Model-Rules on the image and job routes, Gptimg-Unsent-Options on the image routes", async () => {
     interface Op {
       parameters?: { name: string; in: string; schema: { enum?: string[] }; description?: string }[];

@@ -9,8 +9,16 @@ import { queryUsage } from "../lib/usage.ts";
 import { adminAuth } from "../middleware/auth.ts";
 import { parseDayRange, parseGroupBy } from "./dates.ts";
 
-/** Longest token lifetime an admin may set: ten years. */
-const MAX_EXPIRY_DAYS = 3650;
+/**
+ * The bounds `POST /admin/tokens` checks, which `/openapi.json` states: the longest lifetime
+ * (ten years), the largest daily image quota and requests per minute, the longest model name.
+ */
+export const TOKEN_LIMITS = {
+  expiresInDays: 3650,
+  dailyImageQuota: 1_000_000,
+  rpm: 100_000,
+  modelName: 128,
+} as const;
 const FIELDS = new Set(["team", "member", "expires_in_days", "models", "daily_image_quota", "rpm"]);
 
 const view = (r: TokenRow) => ({
@@ -50,20 +58,20 @@ function parseTokenBody(body: unknown) {
     if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > max)
       issues.push({ field: k, value: v, rule: `must be an integer from 1 to ${max}` });
   };
-  posInt("expires_in_days", MAX_EXPIRY_DAYS);
-  posInt("daily_image_quota", 1_000_000);
-  posInt("rpm", 100_000);
+  posInt("expires_in_days", TOKEN_LIMITS.expiresInDays);
+  posInt("daily_image_quota", TOKEN_LIMITS.dailyImageQuota);
+  posInt("rpm", TOKEN_LIMITS.rpm);
   const models = b.models;
   if (models !== undefined && models !== null) {
     if (
       !Array.isArray(models) ||
       models.length === 0 ||
-      !models.every((m) => typeof m === "string" && m.length > 0 && m.length <= 128)
+      !models.every((m) => typeof m === "string" && m.length > 0 && m.length <= TOKEN_LIMITS.modelName)
     ) {
       issues.push({
         field: "models",
         value: models,
-        rule: "must be a non-empty array of model names, or null for every model",
+        rule: `must be a non-empty array of model names (1-${TOKEN_LIMITS.modelName} characters each), or null for every model`,
       });
     }
   }

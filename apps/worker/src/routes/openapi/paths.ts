@@ -1,7 +1,9 @@
 /** OpenAPI 3.1 paths of every route of the Worker, jobs and webhooks included. */
 
 import { SKIP_MODEL_RULES_HEADER } from "../../lib/model-rule-override.ts";
+import { NAME_PATTERN } from "../../lib/tokens.ts";
 import { PLATFORMS } from "../../webhooks/platforms.ts";
+import { TOKEN_LIMITS } from "../admin.ts";
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ "application/json": { schema } });
@@ -203,12 +205,21 @@ export const paths = {
           required: ["team", "member"],
           additionalProperties: false,
           properties: {
-            team: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$" },
-            member: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$" },
-            expires_in_days: { type: "integer", minimum: 1, maximum: 3650 },
-            models: { anyOf: [{ type: "array", items: { type: "string" }, minItems: 1 }, { type: "null" }] },
-            daily_image_quota: { type: "integer", minimum: 1 },
-            rpm: { type: "integer", minimum: 1 },
+            team: { type: "string", pattern: NAME_PATTERN.source },
+            member: { type: "string", pattern: NAME_PATTERN.source },
+            expires_in_days: { type: "integer", minimum: 1, maximum: TOKEN_LIMITS.expiresInDays },
+            models: {
+              anyOf: [
+                {
+                  type: "array",
+                  items: { type: "string", minLength: 1, maxLength: TOKEN_LIMITS.modelName },
+                  minItems: 1,
+                },
+                { type: "null" },
+              ],
+            },
+            daily_image_quota: { type: "integer", minimum: 1, maximum: TOKEN_LIMITS.dailyImageQuota },
+            rpm: { type: "integer", minimum: 1, maximum: TOKEN_LIMITS.rpm },
           },
         }),
       },
