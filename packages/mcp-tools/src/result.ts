@@ -30,6 +30,8 @@ export interface ImageOutcome {
   costUsd?: number | null;
   sizeMismatch?: boolean;
   images: OutcomeImage[];
+  /** what the run said beside its images: an image saved under another name, a size or format other than asked */
+  notes?: string[];
   /** reads image `index`'s bytes for an inline preview; called only when it fits the cap */
   readImage?(index: number): Promise<Uint8Array | undefined>;
 }
@@ -54,6 +56,7 @@ export interface StructuredImageResult {
   usage?: { input_tokens: number; output_tokens: number; total_tokens: number };
   cost_usd?: number;
   size_mismatch?: boolean;
+  notes?: string[];
   /** how many images are also inline as `image` content */
   previews: number;
 }
@@ -140,6 +143,7 @@ export async function imageResult(o: ImageOutcome, cap = DEFAULT_RESULT_CAP): Pr
       : {}),
     ...(typeof o.costUsd === "number" ? { cost_usd: o.costUsd } : {}),
     ...(o.sizeMismatch !== undefined ? { size_mismatch: o.sizeMismatch } : {}),
+    ...(o.notes?.length ? { notes: o.notes } : {}),
     previews: 0,
   };
   const content: CallToolResult["content"] = [];
@@ -151,6 +155,7 @@ export async function imageResult(o: ImageOutcome, cap = DEFAULT_RESULT_CAP): Pr
   }
   for (const [i, img] of o.images.entries()) content.push({ type: "text", text: describe(img, i, o.images.length) });
   if (o.status === "succeeded") content.push({ type: "text", text: summary(o) });
+  for (const note of o.notes ?? []) content.push({ type: "text", text: note });
   for (const [i, img] of images.entries()) {
     if (!img.uri) continue;
     content.push({

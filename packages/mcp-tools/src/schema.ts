@@ -230,6 +230,11 @@ export const imageResultSchema: JsonSchema = {
     },
     cost_usd: { type: "number", description: "estimated from the configured per-model rates" },
     size_mismatch: { type: "boolean", description: "the provider answered another size than asked" },
+    notes: {
+      type: "array",
+      items: { type: "string" },
+      description: "what the run said beside its images, e.g. an image saved under another name because out was taken",
+    },
     previews: { type: "integer", description: "how many images are also inline as image content" },
   },
   required: ["status", "images", "previews"],

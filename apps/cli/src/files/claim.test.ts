@@ -46,16 +46,51 @@ describe("ImageSaver with an automatic name", () => {
     expect(readFileSync(second.path)).toEqual(Buffer.from(PNG_1X1));
   });
 
-  it("an explicit name taken after the claim still fails", async () => {
+  it("an explicit name taken between the claim and the save keeps the made image under _2 and says so", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gptimg-claim-"));
     const plan = planOutput({ out: "x.png", outIsDir: false, cwd: dir, prompt: "p", now, n: 1 });
-    await new ImageSaver(plan, false).save(PNG_1X1, 0);
-    // the image was made (and likely billed) before the name was found taken: exit 6, not 2
+    // the claim passes (the name is free), then another run saves there before this one's image arrives
+    const saver = new ImageSaver(await claimOutput(plan, "png", false), false);
+    writeFileSync(join(dir, "x.png"), "the other run's image");
+    const saved = await saver.save(PNG_1X1, 0);
+    expect(saved.path).toBe(join(dir, "x_2.png"));
+    expect(readFileSync(saved.path)).toEqual(Buffer.from(PNG_1X1));
+    expect(readFileSync(join(dir, "x.png"), "utf8")).toBe("the other run's image");
+    expect(saver.notes).toEqual([
+      `note: image 1 saved as ${join(dir, "x_2.png")}: ${join(dir, "x.png")} exists now (another run saved there, or the image came in another format than asked); nothing was overwritten`,
+    ]);
+  });
+
+  it("with n=2, an explicit name taken mid-run moves only the images still to come", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gptimg-claim-"));
+    const plan = planOutput({ out: "x.png", outIsDir: false, cwd: dir, prompt: "p", now, n: 2 });
+    const saver = new ImageSaver(await claimOutput(plan, "png", false), false);
+    expect((await saver.save(PNG_1X1, 0)).path).toBe(join(dir, "x-1.png"));
+    writeFileSync(join(dir, "x-2.png"), "old");
+    expect((await saver.save(PNG_1X1, 1)).path).toBe(join(dir, "x_2-2.png"));
+    expect(saver.notes).toHaveLength(1);
+  });
+
+  it("with force, a name taken after the claim is replaced, as asked", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gptimg-claim-"));
+    const plan = planOutput({ out: "x.png", outIsDir: false, cwd: dir, prompt: "p", now, n: 1 });
+    const saver = new ImageSaver(await claimOutput(plan, "png", true), true);
+    writeFileSync(join(dir, "x.png"), "old");
+    expect((await saver.save(PNG_1X1, 0)).path).toBe(join(dir, "x.png"));
+    expect(readFileSync(join(dir, "x.png"))).toEqual(Buffer.from(PNG_1X1));
+    expect(saver.notes).toEqual([]);
+  });
+
+  it("a name whose every counter is taken still fails as made but not saved", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gptimg-claim-"));
+    const plan = planOutput({ out: "x.png", outIsDir: false, cwd: dir, prompt: "p", now, n: 1 });
+    writeFileSync(join(dir, "x.png"), "old");
+    for (let k = 2; k <= 1000; k++) writeFileSync(join(dir, `x_${k}.png`), "old");
     await expect(new ImageSaver(plan, false).save(PNG_1X1, 0)).rejects.toMatchObject({
       code: "io",
       possiblyBilled: true,
       exitCode: 6,
-      message: expect.stringMatching(/^image 1 was made but not saved: .*x\.png exists; pass --force/),
+      message: expect.stringMatching(/^image 1 was made but not saved: .*x_1000\.png exists; pass --force/),
       cause: expect.any(OutputExistsError),
     });
   });

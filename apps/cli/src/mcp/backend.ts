@@ -65,11 +65,18 @@ function callFlags(server: FlagValues, args: ImageArgs, outDir: string): FlagVal
   return values;
 }
 
-/** The CLI's io for one call: no stdout (it carries the protocol), notes to stderr, progress to the client. */
-function callIo(io: Io, ctx: ToolContext): Io {
+/**
+ * The CLI's io for one call: no stdout (it carries the protocol), notes to stderr and into
+ * `notes` (the result carries them to the client), progress to the client.
+ */
+function callIo(io: Io, ctx: ToolContext, notes: string[]): Io {
   return {
     ...io,
     out: () => undefined,
+    err: (line) => {
+      if (/^(note|warning): /.test(line)) notes.push(line);
+      io.err(line);
+    },
     interactive: false,
     color: false,
     signal: AbortSignal.any([io.signal, ctx.signal]),
@@ -77,9 +84,10 @@ function callIo(io: Io, ctx: ToolContext): Io {
   };
 }
 
-function outcome(env: Envelope): ImageOutcome {
+function outcome(env: Envelope, notes: string[]): ImageOutcome {
   const images = env.images;
   return {
+    ...(notes.length > 0 ? { notes } : {}),
     status: "succeeded",
     jobId: env.jobId,
     provider: env.provider,
@@ -105,7 +113,8 @@ function outcome(env: Envelope): ImageOutcome {
  */
 export function localBackend(o: ServeOptions): ToolBackend {
   async function image(kind: "generate" | "edit", args: ImageArgs, ctx: ToolContext): Promise<ImageOutcome> {
-    const io = callIo(o.io, ctx);
+    const notes: string[] = [];
+    const io = callIo(o.io, ctx, notes);
     const values = callFlags(o.values, args, o.outDir);
     // "dir/" names a directory, made if missing
     if (args.out !== undefined && /[\\/]$/.test(args.out)) await mkdir(values.out as string, { recursive: true });
@@ -118,14 +127,15 @@ export function localBackend(o: ServeOptions): ToolBackend {
       const sources = await loadSources(values, io);
       const env = await executeImage(kind, values, args.prompt, io, sources, { savePartials: false });
       if (!env) throw new CliError("internal", "no result");
-      return outcome(env);
+      return outcome(env, notes);
     } finally {
       await fetched?.cleanup();
     }
   }
 
   async function getJob(args: GetJobArgs, ctx: ToolContext): Promise<ImageOutcome> {
-    const io = callIo(o.io, ctx);
+    const notes: string[] = [];
+    const io = callIo(o.io, ctx, notes);
     const out = outPath(o.outDir, args.out);
     const values: FlagValues = { ...o.values };
     const sources = await loadSources(values, io);
@@ -159,7 +169,7 @@ export function localBackend(o: ServeOptions): ToolBackend {
       force: args.overwrite === true,
       progress: silent,
     });
-    return outcome({ ...result, command: "get_job", elapsedMs: 0 });
+    return outcome({ ...result, command: "get_job", elapsedMs: 0 }, notes);
   }
 
   return {

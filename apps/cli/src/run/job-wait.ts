@@ -39,7 +39,7 @@ export async function saveFinishedJob(s: SaveFinishedJob): Promise<Omit<Envelope
   });
   await ensureWritableDir(plan.dir);
   const saver = new ImageSaver(await claimOutput(plan, "png", s.force), s.force);
-  return saveJob(s.job, {
+  const result = await saveJob(s.job, {
     jobs: s.jobs,
     saver,
     io: s.io,
@@ -47,4 +47,6 @@ export async function saveFinishedJob(s: SaveFinishedJob): Promise<Omit<Envelope
     rates: rateTable(s.sources.file.config.rates),
     progress: s.progress,
   });
+  for (const note of saver.notes) s.io.err(note);
+  return result;
 }

@@ -28,12 +28,14 @@ export interface SavedImage {
 
 /**
  * Saves images under a plan: the extension from the real bytes, `-1`, `-2` for n > 1, atomic
- * and never overwriting without `force`. Nothing from the response chooses a path, only its index.
+ * and never overwriting without `force` (a name taken since the claim moves to `_2`, `_3`…). Nothing from the response chooses a path, only its index.
  */
 export class ImageSaver {
   readonly saved: SavedImage[] = [];
   /** saved images whose bytes are not a whole image: kept on disk, reported by `assertWhole` */
   readonly notWhole: string[] = [];
+  /** one line per image saved under another name than the explicit one asked for (it was taken) */
+  readonly notes: string[] = [];
   private partialsSkipped: boolean;
   /** `partials: false` reports partial images without writing them (an MCP call keeps no previews) */
   constructor(
@@ -96,18 +98,29 @@ export class ImageSaver {
   }
 
   /**
-   * Writes under the plan's name; an automatic name taken meanwhile (a parallel batch line, a
-   * format other than the one asked for) moves on to the next free counter instead of failing.
+   * Writes under the plan's name. A name taken meanwhile (a parallel batch line or run, another
+   * run or MCP call with the same `-o`, a format other than the one asked for) moves on to the next
+   * free counter (`_2`, `_3`…) instead of failing: the image is made and likely billed, so it is
+   * never dropped. An explicit name moved is said in {@link notes}; with `force` it is replaced.
    */
   private async write(bytes: Uint8Array, index: number, ext: string): Promise<string> {
+    let taken: string | undefined;
     for (;;) {
       const plan = index > 0 && this.plan.n === 1 ? { ...this.plan, n: index + 1 } : this.plan;
       try {
-        return await writeAtomic(this.plan.dir, fileName(plan, index, ext), bytes, { force: this.force });
+        const path = await writeAtomic(this.plan.dir, fileName(plan, index, ext), bytes, { force: this.force });
+        if (taken !== undefined) {
+          this.notes.push(
+            `note: image ${index + 1} saved as ${path}: ${taken} exists now (another run saved there, or the image came in another format than asked); nothing was overwritten`,
+          );
+        }
+        return path;
       } catch (e) {
         const counter = this.plan.counter ?? 1;
-        if (!(e instanceof OutputExistsError) || !this.plan.auto || counter >= MAX_COUNTER) throw e;
-        this.plan = await freePlan({ ...this.plan, counter: counter + 1 }, ext);
+        if (!(e instanceof OutputExistsError) || counter >= MAX_COUNTER) throw e;
+        if (!this.plan.auto) taken ??= e.target;
+        const next = await freePlan({ ...this.plan, auto: true, counter: counter + 1 }, ext);
+        this.plan = { ...next, auto: this.plan.auto };
       }
     }
   }

@@ -106,6 +106,7 @@ export async function sendImage({
     const envelope: Envelope = { ...result, command: kind, elapsedMs: Math.round(performance.now() - started) };
     const asked = { size: result.requestedSize, format: opts.outputFormat };
     for (const warning of mismatchWarnings(asked, envelope.images)) io.err(warning);
+    for (const note of saver.notes) io.err(note);
     for (const note of extensionNotes(plan.typedExt, asked, envelope.images)) io.err(note);
     // Stable key order for readers that diff envelopes.
     return {

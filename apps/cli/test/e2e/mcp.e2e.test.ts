@@ -31,7 +31,7 @@ let inputsUrl: string;
 const servers: Served[] = [];
 
 /** Starts `gptimg mcp` (compiled binary or source) with a clean home and the canary key. */
-async function serve(opts: { source?: boolean; args?: string[] } = {}): Promise<Served> {
+async function serve(opts: { source?: boolean; args?: string[]; baseUrl?: string } = {}): Promise<Served> {
   const home = tmp("gptimg-mcp-home-");
   const out = join(home, "images");
   const transport = new StdioClientTransport({
@@ -42,7 +42,7 @@ async function serve(opts: { source?: boolean; args?: string[] } = {}): Promise<
       HOME: home,
       XDG_CONFIG_HOME: join(home, ".config"),
       GPTIMG_API_KEY: CANARY,
-      GPTIMG_BASE_URL: provider.url,
+      GPTIMG_BASE_URL: opts.baseUrl ?? provider.url,
     },
     cwd: home,
     stderr: "pipe",
@@ -305,6 +305,84 @@ describe("gptimg mcp over stdio (compiled binary)", () => {
   it("get_job without a Worker route says how to set one up", async () => {
     const r = await call(s, "get_job", { id: "job_abc" });
     expect(text(r)).toMatch(/^error usage: no Worker endpoint: .*gptimg login --endpoint/);
+  });
+});
+
+/**
+ * A loopback proxy to the offline provider that holds every request until `hold` have arrived,
+ * then forwards them all: calls that race on one name have all passed their name check by then.
+ */
+async function gate(hold: number): Promise<{ url: string; close: () => Promise<void> }> {
+  const waiting: (() => Promise<void>)[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      waiting.push(async () => {
+        const up = await fetch(`${provider.url}${(req.url ?? "").replace(/^\/v1/, "")}`, {
+          method: req.method,
+          headers: {
+            authorization: req.headers.authorization ?? "",
+            "content-type": req.headers["content-type"] ?? "",
+          },
+          body: Buffer.concat(chunks),
+        });
+        res.writeHead(up.status, { "content-type": up.headers.get("content-type") ?? "application/json" });
+        res.end(Buffer.from(await up.arrayBuffer()));
+      });
+      if (waiting.length === hold) for (const forward of waiting) void forward();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+describe("gptimg mcp: calls racing on one out", () => {
+  it("two calls with the same out both keep their image: the later one is saved under _2 and says so", async () => {
+    const g = await gate(2);
+    try {
+      const s = await serve({ baseUrl: g.url });
+      const [a, b] = await Promise.all([
+        call(s, "generate_image", { prompt: "first", out: "ok.png" }),
+        call(s, "generate_image", { prompt: "second", out: "ok.png" }),
+      ]);
+      expect(a.isError, text(a)).toBeFalsy();
+      expect(b.isError, text(b)).toBeFalsy();
+      const paths = [st(a).images[0]!.path, st(b).images[0]!.path];
+      expect([...paths].sort()).toEqual([join(s.out, "ok.png"), join(s.out, "ok_2.png")]);
+      expect(readdirSync(s.out).sort()).toEqual(["ok.png", "ok_2.png"]);
+      for (const [i, r] of [a, b].entries()) expect(statSync(paths[i]!).size).toBe(st(r).images[0]!.bytes);
+      // the call that found its name taken names both files, in its structured result and its text
+      const moved = paths[0]!.endsWith("ok_2.png") ? a : b;
+      const kept = moved === a ? b : a;
+      const note = `note: image 1 saved as ${join(s.out, "ok_2.png")}: ${join(s.out, "ok.png")} exists now`;
+      expect(st(moved).notes).toEqual([expect.stringContaining(note)]);
+      expect(text(moved)).toContain(note);
+      expect(st(kept).notes).toBeUndefined();
+      noCanary(s, a, b);
+    } finally {
+      await g.close();
+    }
+  });
+
+  it("with overwrite, the later call replaces the file as asked", async () => {
+    const g = await gate(2);
+    try {
+      const s = await serve({ baseUrl: g.url });
+      const [a, b] = await Promise.all([
+        call(s, "generate_image", { prompt: "first", out: "ok.png", overwrite: true }),
+        call(s, "generate_image", { prompt: "second", out: "ok.png", overwrite: true }),
+      ]);
+      expect([st(a).images[0]!.path, st(b).images[0]!.path]).toEqual([join(s.out, "ok.png"), join(s.out, "ok.png")]);
+      expect(readdirSync(s.out)).toEqual(["ok.png"]);
+      expect(st(a).notes).toBeUndefined();
+      expect(st(b).notes).toBeUndefined();
+    } finally {
+      await g.close();
+    }
   });
 });
 
