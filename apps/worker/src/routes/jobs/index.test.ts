@@ -129,7 +129,7 @@ describe("POST /v1/jobs", () => {
   it.each<[string, [string, string | Blob][], string, string]>([
     ["n that is not a number", [["n", "two"]], "n", "must be an integer"],
     ["an image sent as text", [["image", "not a file"]], "image", "must be a file part"],
-    ["an unknown field", [["seed", "42"]], "seed", "is not a known parameter"],
+    ["an unknown field, shown with its value", [["seed", "42"]], "seed", "seed 42: is not a known parameter"],
     ["callback_url sent as a file", [["callback_url", new Blob(["x"])]], "callback_url", "must be a text field"],
     ["an output_format the model lacks", [["output_format", "gif"]], "output_format", "output_format"],
     [

@@ -7,7 +7,7 @@ import type { JobRow } from "../../jobs/types.ts";
 import { jobView, storedImages } from "../../jobs/view.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError, toOpenAIError } from "../../lib/errors.ts";
-import { type ExtraFields, parseEditForm, parseGenerateBody } from "../../lib/image-request.ts";
+import { type ExtraFields, parseEditJson, parseGenerateBody } from "../../lib/image-request.ts";
 import { requestDefaults } from "../../lib/model-rules.ts";
 import { enforceQuota, releaseHold } from "../../lib/quota.ts";
 import { envSecrets } from "../../lib/secrets.ts";
@@ -140,12 +140,8 @@ export function workerBackend(c: Context<AppEnv>): ToolBackend {
       const { options } = parseGenerateBody(wireBody(args), defaults, JOB_FIELDS);
       parsed = { request: jobRequest(options), inputs: [], mask: undefined };
     } else {
-      const form = new FormData();
-      for (const [k, v] of Object.entries(wireBody(args))) form.append(k, String(v));
       const inputs = await fetchInputs(args.images ?? [], args.mask, ctx.signal);
-      for (const [i, blob] of inputs.images.entries()) form.append("image[]", blob, `image-${i + 1}`);
-      if (inputs.mask) form.append("mask", inputs.mask, "mask.png");
-      const { options } = await parseEditForm(form, defaults, JOB_FIELDS);
+      const { options } = await parseEditJson(wireBody(args), inputs, defaults, JOB_FIELDS);
       parsed = {
         request: jobRequest(options),
         inputs: options.images.map((i) => i.data as Blob),
