@@ -216,19 +216,37 @@ function settingsCheck(s: Sources, d: DirectSettings): Check {
 /** `gptimg doctor`: one line per check (each fallback too); exits with the first failing check's code. */
 export const run: CommandRun = async (args, io, spec) => {
   const { values } = parseCommandArgs(spec, args);
-  const sources = await loadSources(values, io);
+  // a config file other commands refuse is a failing check here, in the usual envelope
+  const sources = await loadSources(values, io, { tolerate: true });
   const f = sources.file;
   const timeout = str(values, "timeout");
   const timeoutMs = timeout ? parseDuration(timeout) : 15_000;
+  const mode = f.mode !== undefined ? ` (0${f.mode.toString(8)})` : "";
   const checks: Check[] = [
-    f.exists
-      ? { name: "config", status: "ok", detail: `${f.path}${f.mode !== undefined ? ` (0${f.mode.toString(8)})` : ""}` }
-      : { name: "config", status: "ok", detail: `${f.path} not created (fine when keys come from the environment)` },
+    f.problem
+      ? {
+          name: "config",
+          status: "fail",
+          detail: `${f.path}: ${f.problem.message}; ${f.problem.issues.length > 0 ? "gptimg config show names each problem; gptimg config set KEY VALUE or gptimg config unset KEY fixes one" : "fix or remove the file"}`,
+          exitCode: EXIT.usage,
+        }
+      : f.exists
+        ? { name: "config", status: "ok", detail: `${f.path}${mode}` }
+        : { name: "config", status: "ok", detail: `${f.path} not created (fine when keys come from the environment)` },
   ];
   const route = chooseRoute(sources);
-  checks.push(
-    ...(route === "worker" ? await workerChecks(sources, io, timeoutMs) : await directChecks(sources, io, timeoutMs)),
-  );
+  if (f.problem) {
+    // the settings it holds are not used until it loads
+    checks.push({
+      name: route === "worker" ? "endpoint" : "provider",
+      status: "skip",
+      detail: "config file to fix first",
+    });
+  } else {
+    checks.push(
+      ...(route === "worker" ? await workerChecks(sources, io, timeoutMs) : await directChecks(sources, io, timeoutMs)),
+    );
+  }
   if (values["check-update"] === true) checks.push(await updateCheck(io, timeoutMs));
   const failed = checks.find((c) => c.status === "fail");
   if (values.json === true) io.out(JSON.stringify({ ok: !failed, route, checks }));

@@ -1,4 +1,4 @@
-import { imageOption, PROFILE_NAMES, type ProfileName } from "@gptimg/core";
+import { imageOption, isValidationError, PROFILE_NAMES, type ProfileName, resolveSize } from "@gptimg/core";
 
 /** The config file's shape and its checks. Secrets are never echoed in a problem. */
 
@@ -114,8 +114,10 @@ const DEFAULT_KEYS: Record<keyof ProviderDefaults, { option: string; integer?: [
  * `login --import`'s for each setting it reads).
  * @example
  * defaultRule("n", Number.NaN) // "must be an integer from 1 to 10"
+ * defaultRule("size", "5000x5000") // "the longest side must be at most 3840 (nearest legal: …)"
+ * @param model the provider's model, whose size rules a size must keep (gpt-image-2's when none)
  */
-export function defaultRule(key: string, v: unknown): string | undefined {
+export function defaultRule(key: string, v: unknown, model?: string): string | undefined {
   const spec = DEFAULT_KEYS[key as keyof ProviderDefaults];
   if (!spec) return `unknown key (one of ${Object.keys(DEFAULT_KEYS).join(", ")})`;
   if (spec.integer) {
@@ -128,16 +130,30 @@ export function defaultRule(key: string, v: unknown): string | undefined {
   if (typeof v !== "string" || v === "") return "must be a non-empty string";
   if (values && !values.includes(v.toLowerCase()) && option?.valueAliases?.[v.toLowerCase()] === undefined)
     return `must be one of ${values.join(", ")}`;
+  if (key === "size") return sizeRule(v, model);
   return undefined;
 }
 
-function checkDefaults(at: string, d: unknown, issues: ConfigIssue[]): void {
+/** The rule a default size breaks under the model's size rules (core's, as a request checks it). */
+function sizeRule(v: string, model: string | undefined): string | undefined {
+  try {
+    resolveSize(v, model);
+    return undefined;
+  } catch (e) {
+    if (!isValidationError(e)) throw e;
+    const rule = e.issues.map((i) => i.rule).join("; ");
+    const suggestion = e.issues.find((i) => i.suggestion)?.suggestion;
+    return `${rule}${model ? ` for ${model}` : ""}${suggestion ? ` (nearest legal: ${suggestion})` : ""}`;
+  }
+}
+
+function checkDefaults(at: string, d: unknown, model: string | undefined, issues: ConfigIssue[]): void {
   if (!isObject(d)) {
     issues.push({ field: at, rule: 'must be an object such as {"quality": "low"}' });
     return;
   }
   for (const [k, v] of Object.entries(d)) {
-    const rule = defaultRule(k, v);
+    const rule = defaultRule(k, v, model);
     if (rule === undefined) continue;
     const spec = DEFAULT_KEYS[k as keyof ProviderDefaults];
     // the value is shown where it is one the rule speaks of
@@ -192,19 +208,30 @@ function checkProvider(name: string, p: unknown, all: Record<string, unknown>, i
     if (!isObject(v) || !Object.values(v).every(isStr))
       issues.push({ field: `${at}.${k}`, rule: "must map names to strings" });
   }
-  if (p.defaults !== undefined) checkDefaults(`${at}.defaults`, p.defaults, issues);
+  if (p.defaults !== undefined)
+    checkDefaults(`${at}.defaults`, p.defaults, isStr(p.model) ? p.model : undefined, issues);
   if (p.fallbacks !== undefined) {
     if (!Array.isArray(p.fallbacks) || !p.fallbacks.every(isStr)) {
       issues.push({ field: `${at}.fallbacks`, rule: "must be a list of provider names" });
     } else {
       for (const f of p.fallbacks) {
         if (f === name) issues.push({ field: `${at}.fallbacks`, rule: `must not name the provider itself (${f})` });
-        else if (!(f in all) && !PROFILE_NAMES.includes(f as ProfileNameCli)) {
+        else if (!isKnownProvider(f, all)) {
           issues.push({ field: `${at}.fallbacks`, value: f, rule: "names an unknown provider" });
         }
       }
     }
   }
+}
+
+/** A name the config's providers or core's profiles (the built-in providers) give. */
+function isKnownProvider(name: string, providers: unknown): boolean {
+  return (isObject(providers) && Object.hasOwn(providers, name)) || PROFILE_NAMES.includes(name as ProfileNameCli);
+}
+
+function knownProviderRule(providers: unknown): string {
+  const own = isObject(providers) ? Object.keys(providers) : [];
+  return `names an unknown provider (one of ${[...own, ...PROFILE_NAMES].join(", ")})`;
 }
 
 /** Every problem in a parsed config file, each naming its field. */
@@ -219,6 +246,9 @@ export function checkConfig(c: unknown): ConfigIssue[] {
     issues.push({ field: "media", rule: "must be true or false" });
   if (c.provider !== undefined && !isStr(c.provider))
     issues.push({ field: "provider", rule: "must be a provider name" });
+  // "default" is the built-in openai provider's other name
+  else if (isStr(c.provider) && c.provider !== "default" && !isKnownProvider(c.provider, c.providers))
+    issues.push({ field: "provider", value: c.provider, rule: knownProviderRule(c.providers) });
   if (c.providers !== undefined) {
     if (!isObject(c.providers)) issues.push({ field: "providers", rule: "must be an object of named providers" });
     else for (const [name, p] of Object.entries(c.providers)) checkProvider(name, p, c.providers, issues);

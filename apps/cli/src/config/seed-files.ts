@@ -53,10 +53,12 @@ function setDefault(
   setting: string,
   file: string,
   skipped: string[],
+  /** the provider's model, whose size rules a size must keep */
+  model?: string,
 ): void {
   const whole = key === "n" || key === "compression";
   const v = whole ? (typeof value === "string" && value.trim() === "" ? Number.NaN : Number(value)) : String(value);
-  const rule = defaultRule(key, v);
+  const rule = defaultRule(key, v, model);
   if (rule === undefined) (defaults as Record<string, unknown>)[key] = v;
   else skipped.push(`${setting} ${JSON.stringify(value)} in ${file}: ${rule}`);
 }
@@ -65,13 +67,13 @@ function setDefault(
 function splitExtra(
   extra: Record<string, unknown>,
   defaults: ProviderDefaults,
-  where: { setting: string; file: string; skipped: string[] },
+  where: { setting: string; file: string; skipped: string[]; model?: string },
 ): Record<string, unknown> {
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(extra)) {
     const d = OPTION_KEYS[k];
     if (d && (typeof v === "string" || typeof v === "number")) {
-      setDefault(defaults, d, v, `${where.setting}.${k}`, where.file, where.skipped);
+      setDefault(defaults, d, v, `${where.setting}.${k}`, where.file, where.skipped, where.model);
     } else rest[k] = v;
   }
   return rest;
@@ -115,7 +117,7 @@ function fromParsed(c: Record<string, unknown>, file: string): Found | undefined
   const setting = c.extra_body !== undefined ? "extra_body" : "extraBody";
   const extra = c.extra_body ?? c.extraBody;
   if (typeof extra === "object" && extra !== null && !Array.isArray(extra)) {
-    const rest = splitExtra(extra as Record<string, unknown>, defaults, { setting, file, skipped });
+    const rest = splitExtra(extra as Record<string, unknown>, defaults, { setting, file, skipped, model });
     if (Object.keys(rest).length > 0) entry.extraBody = rest;
   }
   entry.defaults = defaults;
@@ -173,7 +175,7 @@ export function fromDotenv(file: string): Found | undefined {
     for (const [k, d] of Object.entries(ENV_DEFAULTS)) {
       const value = get(k);
       if (value === undefined) continue;
-      setDefault(defaults, d, value, k, file, skipped);
+      setDefault(defaults, d, value, k, file, skipped, model);
     }
     const extra = get("OPENAI_IMAGE_EXTRA_JSON");
     if (extra) {
@@ -184,6 +186,7 @@ export function fromDotenv(file: string): Found | undefined {
             setting: "OPENAI_IMAGE_EXTRA_JSON",
             file,
             skipped,
+            model,
           });
           if (Object.keys(rest).length > 0) entry.extraBody = rest;
         } else skipped.push("OPENAI_IMAGE_EXTRA_JSON (not a JSON object)");

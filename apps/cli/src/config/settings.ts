@@ -8,7 +8,7 @@ import { registerSecret } from "../cli/secrets.ts";
 import { parseDotenv } from "./dotenv.ts";
 import { defaultConfigPath } from "./paths.ts";
 import { present } from "./present.ts";
-import type { LoadedConfig } from "./store.ts";
+import type { LoadedConfig, LoadOptions } from "./store.ts";
 
 /**
  * The four layers settings come from, highest first: flags, the process environment, `.env`
@@ -31,13 +31,13 @@ export interface Sourced {
  * Reads `.env` (when present) and the config file that the layers above it select. `node:fs`
  * (and the config reader, config/store.ts) load only when there is a file to read.
  */
-export async function loadSources(flags: FlagValues, io: Io): Promise<Sources> {
+export async function loadSources(flags: FlagValues, io: Io, opts: LoadOptions = {}): Promise<Sources> {
   const dotenv = await readDotenv(io.cwd);
   const configFlag = str(flags, "config");
   // never from .env: a file in the working directory must not choose which file holds the keys
   const path = resolve(io.cwd, configFlag ?? io.env.GPTIMG_CONFIG ?? defaultConfigPath(io.env));
   const file: LoadedConfig = (await present(path))
-    ? (await import("./store.ts")).loadConfig(path, io.env)
+    ? (await import("./store.ts")).loadConfig(path, io.env, opts)
     : { path, exists: false, config: {}, mode: undefined, notes: [] };
   for (const note of file.notes) io.err(`note: ${note}`);
   return { flags, env: io.env, dotenv, file };

@@ -16,7 +16,7 @@ import { EXIT } from "../cli/exit-codes.ts";
 import { registerSecret } from "../cli/secrets.ts";
 import { randomHex } from "../files/random-hex.ts";
 import { isDefaultConfigPath } from "./paths.ts";
-import { type ConfigFile, checkConfig, formatConfigIssue } from "./schema.ts";
+import { type ConfigFile, type ConfigIssue, checkConfig, formatConfigIssue } from "./schema.ts";
 import { seedConfigFile } from "./seed-files.ts";
 
 const isWindows = process.platform === "win32";
@@ -29,6 +29,16 @@ export interface LoadedConfig {
   mode: number | undefined;
   /** human notes such as "tightened … from 0644 to 0600" */
   notes: string[];
+  /**
+   * Only when loaded with `tolerate`: why the file would be refused ("not valid JSON…" or its
+   * issues); `config` is then the file as parsed (unchecked), or empty when it is not JSON.
+   */
+  problem?: { message: string; issues: ConfigIssue[] };
+}
+
+/** Whether the commands that repair or diagnose a config file get it despite its problems. */
+export interface LoadOptions {
+  tolerate?: boolean;
 }
 
 const octal = (m: number): string => `0${(m & 0o777).toString(8)}`;
@@ -38,7 +48,11 @@ const octal = (m: number): string => `0${(m & 0o777).toString(8)}`;
  * (and the default directory to 0700), since it may hold keys. Problems exit 2 naming the field;
  * a file that is not JSON is neither changed nor quoted.
  */
-export function loadConfig(path: string, env: Record<string, string | undefined>): LoadedConfig {
+export function loadConfig(
+  path: string,
+  env: Record<string, string | undefined>,
+  opts: LoadOptions = {},
+): LoadedConfig {
   const notes: string[] = [];
   let st: ReturnType<typeof statSync>;
   try {
@@ -56,9 +70,10 @@ export function loadConfig(path: string, env: Record<string, string | undefined>
   } catch (e) {
     // the parser's own message may quote the file, which may hold keys: keep only the position
     const at = /position (\d+)/.exec((e as Error).message)?.[1];
-    throw new CliError("usage", `config ${path}: not valid JSON${at ? ` (at position ${at})` : ""}`, {
-      exitCode: EXIT.usage,
-    });
+    const message = `not valid JSON${at ? ` (at position ${at})` : ""}`;
+    if (opts.tolerate)
+      return { path, exists: true, config: {}, mode: undefined, notes, problem: { message, issues: [] } };
+    throw new CliError("usage", `config ${path}: ${message}`, { exitCode: EXIT.usage });
   }
   let mode: number | undefined;
   if (!isWindows) {
@@ -79,12 +94,29 @@ export function loadConfig(path: string, env: Record<string, string | undefined>
   const issues = checkConfig(parsed);
   if (issues.length > 0) {
     const list = issues.map(formatConfigIssue).join("; ");
+    if (opts.tolerate) {
+      registerSecretsOf(parsed);
+      return { path, exists: true, config: parsed as ConfigFile, mode, notes, problem: { message: list, issues } };
+    }
     throw new CliError("usage", `config ${path}: ${list}`, { exitCode: EXIT.usage });
   }
   const config = parsed as ConfigFile;
   for (const p of Object.values(config.providers ?? {})) registerSecret(p.apiKey);
   registerSecret(config.endpoint?.token);
   return { path, exists: true, config, mode, notes };
+}
+
+/** Registers the keys and token of a file that failed its check, whatever shape its parts have. */
+function registerSecretsOf(parsed: unknown): void {
+  const obj = (v: unknown): Record<string, unknown> =>
+    typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {};
+  const c = obj(parsed);
+  for (const p of Object.values(obj(c.providers))) {
+    const k = obj(p).apiKey;
+    if (typeof k === "string") registerSecret(k);
+  }
+  const t = obj(c.endpoint).token;
+  if (typeof t === "string") registerSecret(t);
 }
 
 function tightenDir(dir: string, notes: string[]): void {
@@ -103,9 +135,16 @@ function tightenDir(dir: string, notes: string[]): void {
  * Writes the config atomically: a 0600 temp file in the same directory, fsync, rename. The
  * directory is created 0700 when missing.
  */
-export function saveConfig(path: string, config: ConfigFile, env: Record<string, string | undefined>): void {
-  // A file every later command would refuse to load is never written.
-  const issues = checkConfig(config);
+export function saveConfig(
+  path: string,
+  config: ConfigFile,
+  env: Record<string, string | undefined>,
+  /** problems the file already had (a repair may leave some): only new ones stop the write */
+  known: ConfigIssue[] = [],
+): void {
+  // A file every later command would refuse to load is never written (unless it was already one).
+  const had = new Set(known.map(formatConfigIssue));
+  const issues = checkConfig(config).filter((i) => !had.has(formatConfigIssue(i)));
   if (issues.length > 0) {
     throw new CliError("usage", `config ${path}: not saved: ${issues.map(formatConfigIssue).join("; ")}`, {
       exitCode: EXIT.usage,

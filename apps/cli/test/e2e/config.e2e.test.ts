@@ -195,6 +195,84 @@ describe("login, logout and the config file", () => {
     expect(r.stderr).toMatch(/providers\.x\.profile nope: must be one of/);
   });
 
+  it("a config file with an unknown key is found, shown, diagnosed and repaired by the CLI; other commands refuse it", async () => {
+    const home = tmp();
+    const e = { HOME: home };
+    mkdirSync(join(home, ".config/gptimg"), { recursive: true });
+    const good = { provider: "p", providers: { p: { baseUrl: provider.url, apiKey: CANARY } } };
+    writeFileSync(configOf(home), JSON.stringify({ bogusKey: 1, ...good }), { mode: 0o600 });
+    const gen = await run(["generate", "a cat"], { env: e, cwd: home });
+    expect(gen.code).toBe(2);
+    expect(gen.stderr).toContain(`config ${configOf(home)}: bogusKey: unknown key`);
+    const path = await run(["config", "path"], { env: e });
+    expect(path.code).toBe(0);
+    expect(path.stdout.trim()).toBe(configOf(home));
+    const show = await run(["config", "show", "--json"], { env: e });
+    expect(show.code).toBe(2);
+    expect(JSON.parse(show.stdout)).toEqual({
+      ok: false,
+      path: configOf(home),
+      exists: true,
+      config: { bogusKey: 1, provider: "p", providers: { p: { baseUrl: provider.url, apiKey: "***redacted***" } } },
+      problems: ["bogusKey: unknown key"],
+    });
+    const human = await run(["config", "show"], { env: e });
+    expect(human.code).toBe(2);
+    expect(human.stderr).toContain("  bogusKey: unknown key");
+    const doctor = await run(["doctor", "--json"], { env: e, cwd: home });
+    expect(doctor.code).toBe(2);
+    const report = JSON.parse(doctor.stdout);
+    expect(report).toMatchObject({ ok: false, route: "direct" });
+    expect(report.checks[0]).toMatchObject({ name: "config", status: "fail", exitCode: 2 });
+    expect(report.checks[0].detail).toContain(`${configOf(home)}: bogusKey: unknown key; gptimg config show names`);
+    for (const r of [show, human, doctor]) expect(r.stdout + r.stderr).not.toContain(CANARY);
+    chmodSync(configOf(home), 0o600);
+    const unset = await run(["config", "unset", "bogusKey"], { env: e });
+    expect([unset.code, unset.stderr.trim()]).toEqual([0, `unset bogusKey in ${configOf(home)}`]);
+    expect(JSON.parse(readFileSync(configOf(home), "utf8"))).toEqual(good);
+    expect(mode(configOf(home))).toBe(0o600);
+    expect((await run(["doctor", "--json"], { env: e, cwd: home })).code).toBe(0);
+    // two problems: removing one says what is left, and a change adding a new one is refused
+    writeFileSync(
+      configOf(home),
+      JSON.stringify({ ...good, x: 1, providers: { p: { ...good.providers.p, typo: 2 } } }),
+    );
+    const first = await run(["config", "unset", "providers.p.typo"], { env: e });
+    expect(first.code).toBe(2);
+    expect(first.stderr).toContain(`config ${configOf(home)}: still to fix: x: unknown key`);
+    const worse = await run(["config", "set", "provider", "ghost"], { env: e });
+    expect(worse.code).toBe(2);
+    expect(worse.stderr).toMatch(/provider ghost: names an unknown provider/);
+    expect((await run(["config", "unset", "x"], { env: e })).code).toBe(0);
+    expect(JSON.parse(readFileSync(configOf(home), "utf8"))).toEqual(good);
+    // a file that is not JSON: its path is still told, doctor fails its config check, nothing is quoted
+    writeFileSync(configOf(home), `{"apiKey": "${CANARY}",`);
+    expect((await run(["config", "path"], { env: e })).stdout.trim()).toBe(configOf(home));
+    const broken = await run(["doctor", "--json"], { env: e, cwd: home });
+    expect(broken.code).toBe(2);
+    expect(JSON.parse(broken.stdout).checks[0]).toMatchObject({ name: "config", status: "fail" });
+    expect(JSON.parse(broken.stdout).checks[0].detail).toMatch(/not valid JSON/);
+    const notJson = await run(["config", "show"], { env: e });
+    expect(notJson.code).toBe(2);
+    expect(broken.stdout + notJson.stderr).not.toContain(CANARY);
+  });
+
+  it("config set refuses a default provider nobody configured, and a default size out of the model's rules", async () => {
+    const home = tmp();
+    const e = { HOME: home };
+    expect((await run(["config", "set", "providers.y.baseUrl", provider.url], { env: e })).code).toBe(0);
+    const before = readFileSync(configOf(home), "utf8");
+    const nope = await run(["config", "set", "provider", "nope"], { env: e });
+    expect(nope.code).toBe(2);
+    expect(nope.stderr).toMatch(/^error: provider nope: names an unknown provider \(one of y, openai/);
+    const size = await run(["config", "set", "providers.y.defaults.size", "5000x5000"], { env: e });
+    expect(size.code).toBe(2);
+    expect(size.stderr).toMatch(/providers\.y\.defaults\.size 5000x5000: .*3840.*\(nearest legal: /);
+    expect(readFileSync(configOf(home), "utf8")).toBe(before);
+    expect((await run(["config", "set", "provider", "y"], { env: e })).code).toBe(0);
+    expect((await run(["config", "set", "providers.y.defaults.size", "16:9"], { env: e })).code).toBe(0);
+  });
+
   it("a config path or ./.env that is a directory is refused, not skipped as missing", async () => {
     const home = tmp();
     mkdirSync(configOf(home), { recursive: true });

@@ -524,7 +524,7 @@ describe("seed 004: gpt-image-2-apikey (its own config file, --out, --edit-image
     expect(dry.stdout).toContain("Bearer ***redacted***");
     const real = await gptimg(["--prompt", "a keyboard", "--out", join(dir, "k.png"), "--config", cfg]);
     expect(real.code).toBe(0);
-    const set = await gptimg(["config", "set", "provider", "x", "--config", cfg]);
+    const set = await gptimg(["config", "set", "provider", "openai", "--config", cfg]);
     expect(set.code).toBe(2);
     expect(set.stderr).toContain("never rewritten by gptimg");
     expect(readFileSync(cfg, "utf8")).toBe(before);
