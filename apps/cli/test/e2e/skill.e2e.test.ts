@@ -133,6 +133,26 @@ describe("the gptimg skill", () => {
     expect(worker.keys.length).toBeGreaterThan(0);
   });
 
+  it("section 1's doctor reading holds: a rejected key is a failing provider check with exitCode 3, which sends the agent to section 2", async () => {
+    const text = readFileSync(join(SKILL, "SKILL.md"), "utf8");
+    const section1 = text.slice(text.indexOf("## 1."), text.indexOf("## 2."));
+    expect(section1).toContain('`provider` (or `endpoint`) check fails with `"exitCode": 3`');
+    const env = { HOME: tmp(), GPTIMG_BASE_URL: provider.url, GPTIMG_API_KEY: "sk-wrong-key-for-doctor" };
+    const direct = await run(["doctor", "--json"], { env, cwd: dir });
+    expect(direct.code).toBe(3);
+    const checks = JSON.parse(direct.stdout).checks as { name: string; status: string; exitCode?: number }[];
+    expect(checks.find((c) => c.name === "key")).toMatchObject({ status: "ok" });
+    expect(checks.find((c) => c.name === "provider")).toMatchObject({ status: "fail", exitCode: 3 });
+    const viaWorker = await run(["doctor", "--json"], {
+      env: { HOME: tmp(), GPTIMG_ENDPOINT: worker.url, GPTIMG_TOKEN: "team_wrong_token" },
+      cwd: dir,
+    });
+    expect(viaWorker.code).toBe(3);
+    const w = JSON.parse(viaWorker.stdout).checks as { name: string; status: string; exitCode?: number }[];
+    expect(w.find((c) => c.name === "token")).toMatchObject({ status: "ok" });
+    expect(w.find((c) => c.name === "endpoint")).toMatchObject({ status: "fail", exitCode: 3 });
+  });
+
   it("skill show prints the skill the binary carries, the same as the repository's", async () => {
     const r = await run(["skill", "show"]);
     expect(r.code).toBe(0);
