@@ -56,7 +56,10 @@ const CLI_FLAGS = {
   force: { type: "boolean", help: "overwrite existing files" },
   json: { type: "boolean", help: "print one JSON envelope on stdout" },
   media: { type: "boolean", help: "print MEDIA:<path> lines on stdout" },
-  "dry-run": { type: "boolean", help: "print the request that would be sent and exit" },
+  "dry-run": {
+    type: "boolean",
+    help: "print the request that would be sent and exit (nothing is sent, no input URL downloaded)",
+  },
   timeout: { type: "string", value: "SECONDS", help: "per-attempt timeout, e.g. 300, 90s, 5m (default 600s)" },
   // route and credentials
   provider: {

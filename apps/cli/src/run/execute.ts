@@ -74,20 +74,30 @@ export async function executeImage(
   const out = str(values, "out");
   // reading input images (and describing the edit form) is the edit's alone
   const inputs = kind === "edit" ? await import("./inputs.ts") : undefined;
+  let notFetchedUrls: string[] = [];
   if (inputs) {
     const { readEditInputs, takesReferences } = inputs;
     const urls = list(values, "image-url");
     // https URLs go by reference when the provider takes the spec's JSON edit form; else downloaded
     const byReference = route.kind === "direct" && takesReferences(route.primary);
-    const { images, mask } = await readEditInputs(
+    const { images, mask, notFetched } = await readEditInputs(
       list(values, "image"),
       str(values, "mask"),
       io.cwd,
       urls,
       io.signal,
       byReference,
+      dryRun,
     );
     opts = editOptions(opts, images, mask);
+    // a dry-run sends nothing, so it downloads nothing either: say what a real run would fetch
+    for (const u of notFetched) {
+      io.err(`note: image[${u.index}] ${u.shown} is not downloaded by a dry-run; a real run downloads it and sends it`);
+    }
+    if (notFetched[0]?.index === 0 && str(values, "mask")?.toLowerCase() === "auto") {
+      io.err("note: --mask auto takes the size of image[0], unknown until it is downloaded; the dry-run's mask is 1x1");
+    }
+    notFetchedUrls = notFetched.map((u) => u.shown);
   } else if (str(values, "mask") !== undefined) {
     throw usageError("--mask: needs input images (-i IMAGE or --image-url URL)");
   }
@@ -168,7 +178,10 @@ export async function executeImage(
               opts,
               crypto.randomUUID(),
             );
-    await printDryRun(io, req, mode !== "paths" && mode !== "media");
+    await printDryRun(io, req, mode !== "paths" && mode !== "media", {
+      urls: notFetchedUrls,
+      placeholder: inputs?.NOT_FETCHED_PNG ?? new Uint8Array(),
+    });
     return undefined;
   }
   const { sendImage } = await import("./send.ts");

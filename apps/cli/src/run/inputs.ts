@@ -23,6 +23,24 @@ import { fsReason } from "../files/fs-reason.ts";
 const MAX_IMAGES = 16;
 const MAX_TOTAL_BYTES = 50 * 1024 * 1024;
 
+/**
+ * What a dry-run puts where a URL it would download goes: a 1x1 PNG whose text chunk says it is
+ * a placeholder, so the request is built and described without touching the network (a dry-run
+ * sends nothing). The dry-run's printout shows the URL in its place (run/dry-run.ts).
+ */
+export const NOT_FETCHED_PNG: Uint8Array = Uint8Array.from(
+  Buffer.from(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAOnRFWHRDb21tZW50AGdwdGltZyBkcnktcnVuIHBsYWNlaG9sZGVyOiB0aGUgVVJMIGlzIG5vdCBmZXRjaGVkOtu4iQAAAAtJREFUeJxjYAACAAAFAAF6Xqs/AAAAAElFTkSuQmCC",
+    "base64",
+  ),
+);
+
+/** An input URL a dry-run did not download: its position and how it is shown (no query string). */
+export interface NotFetched {
+  index: number;
+  shown: string;
+}
+
 async function sizeOf(path: string, label: string): Promise<number> {
   try {
     const st = await stat(path);
@@ -71,7 +89,8 @@ async function load(path: string): Promise<ImageInput> {
  * 17th image or a 2 GB file fails at once without being loaded. With `byReference` (the
  * provider takes the spec's JSON edit form) an https URL stays a reference the provider fetches;
  * otherwise, and for http URLs or with `--mask auto` (which needs the first image's size), it is
- * downloaded here.
+ * downloaded here, except by a `dryRun`, which fetches nothing: {@link NOT_FETCHED_PNG} stands in
+ * for it and `notFetched` names it.
  */
 export async function readEditInputs(
   imagePaths: string[],
@@ -80,7 +99,8 @@ export async function readEditInputs(
   imageUrls: string[] = [],
   signal?: AbortSignal,
   byReference = false,
-): Promise<{ images: (ImageInput | ImageRef)[]; mask: ImageInput | undefined }> {
+  dryRun = false,
+): Promise<{ images: (ImageInput | ImageRef)[]; mask: ImageInput | undefined; notFetched: NotFetched[] }> {
   // -i takes files, http(s) URLs and data URLs alike, in order; --image-url values come after them
   const all = [...imagePaths, ...imageUrls];
   if (all.length === 0) throw usageError("image: missing; pass at least one -i IMAGE");
@@ -105,6 +125,7 @@ export async function readEditInputs(
   const maskFull = maskPath === undefined || auto ? undefined : resolve(cwd, maskPath);
   if (maskFull) await sizeOf(maskFull, "mask");
   const images: (ImageInput | ImageRef)[] = [];
+  const notFetched: NotFetched[] = [];
   let left = MAX_TOTAL_BYTES - total;
   for (const [i, url] of urls.entries()) {
     const decoded = data[i];
@@ -120,6 +141,11 @@ export async function readEditInputs(
       images.push({ imageUrl: url.href });
       continue;
     }
+    if (dryRun) {
+      notFetched.push({ index: i, shown: shownUrl(url) });
+      images.push({ data: NOT_FETCHED_PNG, name: basename(url.pathname) || `image${i}.png` });
+      continue;
+    }
     const image = await download(url, `image[${i}]`, left, signal);
     left -= (image.data as Uint8Array).byteLength;
     images.push(image);
@@ -127,8 +153,11 @@ export async function readEditInputs(
   // the automatic mask takes the size of the first image, the one a mask applies to
   // (with auto nothing stays a reference)
   const mask = auto ? await autoMaskFor(images[0] as ImageInput) : maskFull ? await load(maskFull) : undefined;
-  return { images, mask };
+  return { images, mask, notFetched };
 }
+
+/** A URL as messages show it: without its query string or fragment (signed URLs carry tokens there). */
+const shownUrl = (url: URL): string => `${url.origin}${url.pathname}`;
 
 /** An `--image-url`: http(s) only, without credentials (they would show in every message). */
 function checkUrl(raw: string): URL {
@@ -148,7 +177,7 @@ function checkUrl(raw: string): URL {
  * an image, so an edit is never paid for with an error page as its input.
  */
 async function download(url: URL, label: string, max: number, signal?: AbortSignal): Promise<ImageInput> {
-  const shown = `${url.origin}${url.pathname}`;
+  const shown = shownUrl(url);
   let res: Response;
   try {
     res = await fetch(url, { redirect: "follow", ...(signal ? { signal } : {}) });
@@ -181,6 +210,6 @@ export function editFormNote(p: ResolvedProvider, opts: EditOptions, form: Reque
   if (form === "json") return `the edit is sent as a chat message: ${byUrl} image(s) by URL`;
   const why = takesReferences(p)
     ? "no https URL among the inputs"
-    : `provider ${p.name} (profile ${p.profile}) does not take the JSON edit form, so URLs were downloaded`;
+    : `provider ${p.name} (profile ${p.profile}) does not take the JSON edit form, so URLs are downloaded`;
   return `the edit is sent as multipart files (${why})`;
 }

@@ -189,9 +189,14 @@ describe("gptimg edit", () => {
 describe("gptimg edit --image-url: the spec's JSON edit form where the provider takes it", () => {
   let images: Server;
   let refUrl: string;
+  /** requests the input image server answered */
+  let hits = 0;
   beforeAll(async () => {
     const ref = readFileSync(join(dir, "ref.png"));
-    images = createServer((_req, res) => res.writeHead(200, { "content-type": "image/png" }).end(ref));
+    images = createServer((_req, res) => {
+      hits++;
+      res.writeHead(200, { "content-type": "image/png" }).end(ref);
+    });
     await new Promise<void>((r) => images.listen(0, "127.0.0.1", r));
     refUrl = `http://127.0.0.1:${(images.address() as AddressInfo).port}/ref.png`;
   });
@@ -227,12 +232,57 @@ describe("gptimg edit --image-url: the spec's JSON edit form where the provider 
         providers: { compat: { profile: "openai-compatible", baseUrl: provider.url, apiKey: CANARY } },
       }),
     );
-    const r = await run(["edit", "x", "--image-url", refUrl, "--config", config, "--dry-run"], { env: {}, cwd: dir });
+    const before = hits;
+    const r = await run(["edit", "x", "--image-url", `${refUrl}?sig=secret`, "--config", config, "--dry-run"], {
+      env: {},
+      cwd: dir,
+    });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^image=@ref\.png \(image\/png, \d+ bytes\)$/m);
+    // a dry-run sends nothing: the URL is shown in the file's place, not downloaded
+    expect(hits).toBe(before);
+    expect(r.stdout).toMatch(new RegExp(`^image=@ref\\.png \\(not fetched by a dry-run: ${refUrl}\\)$`, "m"));
+    expect(r.stderr).toContain(`note: image[0] ${refUrl} is not downloaded by a dry-run; a real run downloads it`);
+    expect(r.stdout + r.stderr).not.toContain("sig=secret");
     expect(r.stderr).toMatch(
       /sent as multipart files \(provider compat \(profile openai-compatible\) does not take the JSON edit form/,
     );
+    // the same command sent downloads it and sends its bytes
+    const sent = await run(["edit", "x", "--image-url", refUrl, "--config", config, "-o", "compat-out/"], {
+      env: {},
+      cwd: dir,
+    });
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(hits).toBe(before + 1);
+    expect(provider.requests.at(-1)!.files[0]).toMatchObject({
+      field: "image",
+      filename: "ref.png",
+      size: readFileSync(join(dir, "ref.png")).length,
+    });
+  });
+
+  it("--dry-run downloads no input URL: -i at the offline provider, form and JSON output, --mask auto", async () => {
+    const url = `${provider.url}/inputs/dog.png`;
+    const dry = await run(["edit", "x", "-i", url, "-i", "ref.png", "--mask", "auto", "--dry-run", "--json"], {
+      env,
+      cwd: dir,
+    });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(provider.count()).toBe(0);
+    expect(envelope(dry).request.body.files).toEqual([
+      { field: "image[]", filename: "dog.png", notFetched: url },
+      { field: "image[]", filename: "ref.png", type: "image/png", bytes: expect.any(Number) },
+      { field: "mask", filename: "mask.png", type: "image/png", bytes: expect.any(Number) },
+    ]);
+    expect(dry.stderr).toContain("note: --mask auto takes the size of image[0], unknown until it is downloaded");
+    // an http URL beside an https one: the JSON edit form, where the http one would be a data URL
+    const https = "https://images.example.com/cat.png";
+    const json = await run(["edit", "x", "-i", url, "--image-url", https, "--dry-run", "--json"], { env, cwd: dir });
+    expect(json.code, json.stderr).toBe(0);
+    expect(provider.count()).toBe(0);
+    expect(envelope(json).request.body.images).toEqual([
+      { image_url: `not fetched by a dry-run: ${url}` },
+      { image_url: https },
+    ]);
   });
 
   it("a refusal from gptimg's model table names --skip-model-rules, which sends the request anyway", async () => {
