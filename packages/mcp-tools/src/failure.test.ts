@@ -20,3 +20,25 @@ describe("a refusal by gptimg's model table, as a tool result", () => {
     },
   );
 });
+
+describe("the next step of an io failure", () => {
+  const next = (message: string): string =>
+    ((errorResult({ code: "io", message, possiblyBilled: false }, "local").content[0] as { text: string }).text.match(
+      /^next: (.*)$/m,
+    )?.[1] ?? "") as string;
+
+  it.each([
+    "image[0] /tmp/missing.png: no such file or directory (ENOENT)",
+    "images[1] https://example.com/a.png: HTTP 404",
+    "mask http://127.0.0.1:9/m.png: HTTP 404",
+  ])("an unreadable input (%s) points at the input, not at the output", (message) => {
+    expect(next(message)).toMatch(/^check the named image or mask/);
+    expect(next(message)).not.toMatch(/overwrite|out path/);
+  });
+
+  it("an unwritable output keeps the output's remedies", () => {
+    expect(next("cannot write /srv/out/a.png: no space left on the device (ENOSPC)")).toMatch(
+      /^choose another out path, set overwrite: true/,
+    );
+  });
+});

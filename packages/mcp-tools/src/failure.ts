@@ -30,6 +30,9 @@ const NEXT: Record<string, string | Record<Surface, string>> = {
   validation: "fix the named field and call again (resolve_size checks a size first)",
   usage: "fix the named argument and call again",
   io: "choose another out path, set overwrite: true, or free the disk, then call again",
+  // an `io` failure reading an input (images[0], mask), not writing the output
+  input:
+    "check the named image or mask: a path must name a readable image file on the machine the server runs on, a URL one that answers; then call again",
   auth: {
     local: "no usable key: the user runs `gptimg login` (or sets GPTIMG_API_KEY) once; the next call picks it up",
     remote: "the member token is missing or refused: ask the team admin for a valid token",
@@ -53,9 +56,13 @@ const NEXT: Record<string, string | Record<Surface, string>> = {
   internal: "an unexpected failure: retry once, then report it",
 };
 
-/** The next step for a failure code. */
-export function nextStep(code: string, surface: Surface): string {
-  const next = NEXT[code] ?? NEXT.internal!;
+/** A message about an edit input (`image[0] …`, `images[1] …`, `mask …`) rather than the output. */
+const INPUT_MESSAGE = /^(images?\[\d+\]|mask)[ :]/;
+
+/** The next step for a failure code (`message` tells an unreadable input from an unwritable output). */
+export function nextStep(code: string, surface: Surface, message = ""): string {
+  const key = code === "io" && INPUT_MESSAGE.test(message) ? "input" : code;
+  const next = NEXT[key] ?? NEXT.internal!;
   return typeof next === "string" ? next : next[surface];
 }
 
@@ -73,6 +80,6 @@ export function errorResult(f: ToolFailure, surface: Surface): CallToolResult {
   if (detail.length) lines.push(`(${detail.join(", ")})`);
   if (f.jobId) lines.push(`job: ${f.jobId} (get_job follows it)`);
   if (f.possiblyBilled) lines.push("possibly billed: the request reached the provider and may have been charged");
-  lines.push(`next: ${nextStep(f.code, surface)}`);
+  lines.push(`next: ${nextStep(f.code, surface, f.message)}`);
   return { isError: true, content: [{ type: "text", text: lines.join("\n") }] };
 }

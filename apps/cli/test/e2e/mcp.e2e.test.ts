@@ -194,6 +194,16 @@ describe("gptimg mcp over stdio (compiled binary)", () => {
     noCanary(s, r);
   });
 
+  it("a missing input image is named, with a next step about the input (not the output); nothing is sent", async () => {
+    const before = provider.count();
+    const r = await call(s, "edit_image", { prompt: "add a hat", images: [join(s.out, "missing.png")] });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/^error io: image\[0\] .*missing\.png: no such file or directory \(ENOENT\)\n/);
+    expect(text(r)).toMatch(/\nnext: check the named image or mask: a path must name a readable image file/);
+    expect(text(r)).not.toMatch(/overwrite|out path/);
+    expect(provider.count()).toBe(before);
+  });
+
   it("a bad size is an isError result naming the nearest legal size; nothing is sent", async () => {
     const before = provider.count();
     const r = await call(s, "generate_image", { prompt: "x", size: "1920x1080" });
