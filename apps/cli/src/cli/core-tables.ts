@@ -39,6 +39,16 @@ export function imageFlagsOf(only: "generate" | "edit" | "both"): ImageFlagName[
   }).map((o) => o.cli?.flag as ImageFlagName);
 }
 
+/**
+ * Each image option's wire field and the flag a person types for it: `output_format` → `--format`.
+ * The input images are left out: `-i` and `--image-url` both give them.
+ */
+export function flagsByWire(): Record<string, string> {
+  return Object.fromEntries(
+    IMAGE_OPTION_LIST.flatMap((o) => (o.cli && o.type !== "images" ? [[o.wire, `--${o.cli.flag}`]] : [])),
+  );
+}
+
 /** Core's provider profiles, in its order. */
 export function profileNames(): string[] {
   return [...PROFILE_NAMES];

@@ -30,6 +30,8 @@ describe("describeFailure", () => {
     ["partial_images", 5, "--partial-images 5: must"],
     ["extra_body.prompt", "x", "--extra prompt x: must"],
     ["mask", "m.png", "--mask m.png: must be a PNG"],
+    ["style", "vivid", "--style vivid: is not supported"],
+    ["response_format", "url", "--response-format url: is not supported"],
   ])("our own validation names the flag, not the wire field (%s)", (field, value, start) => {
     const e = new ValidationError([{ field, value, rule: start.split(": ")[1]! }]);
     const { info, exitCode } = describeFailure(e);

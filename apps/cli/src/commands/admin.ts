@@ -13,6 +13,22 @@ export const run: CommandRun = async (args, io, spec) => {
   const { values, positionals } = parseCommandArgs(spec, args);
   const [group, sub, id, ...extra] = positionals;
   if (extra.length > 0) throw usageError(`admin: unexpected ${extra[0]}`);
+  // the command line is checked before the settings: a typo is named, not the missing endpoint
+  const known =
+    (group === "token" && (sub === "create" || sub === "list" || sub === "revoke")) ||
+    (group === "usage" && sub === undefined);
+  if (!known) {
+    const typed = [group, sub].filter(Boolean).join(" ");
+    throw usageError(
+      `admin${typed ? ` ${typed}` : ""}: ${typed ? "unknown subcommand" : "needs a subcommand"}; choose token create, token list, token revoke ID or usage`,
+    );
+  }
+  if (group === "token" && sub === "revoke" && id === undefined)
+    throw usageError("admin token revoke: needs a token id such as tok_abc");
+  if (group === "token" && sub === "revoke" && id !== undefined && !/^[A-Za-z0-9_-]{1,128}$/.test(id))
+    throw usageError(
+      `admin token revoke ${id}: not a token id: must be 1-128 letters, digits, _ or - (such as tok_abc)`,
+    );
   const sources = await loadSources(values, io);
   const { endpoint } = workerSettings(sources);
   const admin = pick(sources, "admin-token", "GPTIMG_ADMIN_TOKEN")?.value;
@@ -70,9 +86,7 @@ export const run: CommandRun = async (args, io, spec) => {
     }
     return EXIT.ok;
   }
-  if (group === "token" && sub === "revoke") {
-    if (!id || !/^[A-Za-z0-9_-]{1,128}$/.test(id))
-      throw usageError("admin token revoke: needs a token id such as tok_abc");
+  if (group === "token" && sub === "revoke" && id !== undefined) {
     await client.revokeToken(id, io.signal);
     io.err(`revoked ${id}`);
     if (json) io.out(JSON.stringify({ ok: true, revoked: id }));

@@ -1,4 +1,4 @@
-import { createImageClient, networkErrorDetail, resolveProvider } from "@gptimg/core";
+import { createImageClient, networkErrorDetail, type ResolvedProvider } from "@gptimg/core";
 import { describeFailure } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { FLAGS, type FlagName } from "../cli/flags.ts";
@@ -7,6 +7,7 @@ import { parseCommandArgs, parseDuration, str } from "../cli/parse.ts";
 import { applyDefaults, mediaByDefault } from "../config/defaults.ts";
 import { type DirectSettings, directSettings } from "../config/provider-settings.ts";
 import { chooseRoute, loadSources, pick, type Sources, variable, workerSettings } from "../config/settings.ts";
+import { resolvePrimary } from "../run/route.ts";
 import { fallbackChecks } from "./doctor-fallbacks.ts";
 import { updateCheck } from "./doctor-update.ts";
 import type { CommandRun } from "./types.ts";
@@ -81,9 +82,9 @@ async function directChecks(s: Sources, io: Io, timeoutMs: number): Promise<Chec
         },
   );
   checks.push(settingsCheck(s, d));
-  let resolved: ReturnType<typeof resolveProvider>;
+  let resolved: ResolvedProvider;
   try {
-    resolved = resolveProvider(primary);
+    resolved = resolvePrimary(d);
   } catch (e) {
     return [...checks, failure("provider", e)];
   }

@@ -18,6 +18,16 @@ const JOB_ID = /^[A-Za-z0-9_-]{1,128}$/;
 export const run: CommandRun = async (args, io, spec) => {
   const { values, positionals } = parseCommandArgs(spec, args);
   const [sub, id, ...extra] = positionals;
+  // the command line is checked before the settings: a typo is named, not the missing endpoint
+  if (sub !== "list" && sub !== "show" && sub !== "wait")
+    throw usageError(
+      `${sub === undefined ? "jobs: needs a subcommand" : `jobs ${sub}: unknown subcommand`}; choose list, show ID or wait ID`,
+    );
+  if (extra.length > 0) throw usageError(`jobs: unexpected ${extra[0]}`);
+  if (sub === "list" && id !== undefined) throw usageError(`jobs list: unexpected ${id}`);
+  if (sub !== "list" && id === undefined) throw usageError(`jobs ${sub}: needs a job id such as job_abc123`);
+  if (sub !== "list" && id !== undefined && !JOB_ID.test(id))
+    throw usageError(`jobs ${sub} ${id}: not a job id: must be 1-128 letters, digits, _ or - (such as job_abc123)`);
   const json = flag(values, "json");
   const sources = await loadSources(values, io);
   const w = workerSettings(sources);
@@ -31,9 +41,7 @@ export const run: CommandRun = async (args, io, spec) => {
     );
   }
   const jobs = createJobsClient({ endpoint: w.endpoint, token: w.token });
-  if (extra.length > 0) throw usageError(`jobs: unexpected ${extra[0]}`);
   if (sub === "list") {
-    if (id !== undefined) throw usageError(`jobs list: unexpected ${id}`);
     const scope = str(values, "scope");
     if (scope !== undefined && scope !== "member" && scope !== "team")
       throw usageError(`--scope ${scope}: must be member or team`);
@@ -53,8 +61,7 @@ export const run: CommandRun = async (args, io, spec) => {
     }
     return EXIT.ok;
   }
-  if (sub !== "show" && sub !== "wait") throw usageError(`jobs ${sub ?? ""}: choose list, show ID or wait ID`);
-  if (!id || !JOB_ID.test(id)) throw usageError(`jobs ${sub}: needs a job id such as job_abc123`);
+  if (id === undefined) throw usageError(`jobs ${sub}: needs a job id such as job_abc123`);
   if (sub === "show") {
     const job = await jobs.get(id, io.signal);
     io.out(json ? JSON.stringify(job) : JSON.stringify(job, null, 2));

@@ -1,5 +1,5 @@
 import { access, constants, link, lstat, mkdir, open, rename, stat, unlink } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { fsReason } from "./fs-reason.ts";
@@ -32,8 +32,20 @@ export async function ensureWritableDir(dir: string): Promise<void> {
     await fh.close();
     await unlink(probe);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new CliError("io", `output directory ${dir}: not writable (${fsReason(err)})`, { exitCode: EXIT.usage });
+    const file = await fileInTheWay(dir);
+    const why = file
+      ? `${file === dir ? "it" : file} is a file, not a directory; choose another -o`
+      : `not writable (${fsReason(e as NodeJS.ErrnoException)})`;
+    throw new CliError("io", `output directory ${dir}: ${why}`, { exitCode: EXIT.usage });
+  }
+}
+
+/** `dir` or its nearest existing ancestor when that is not a directory (a file where a directory must be). */
+async function fileInTheWay(dir: string): Promise<string | undefined> {
+  for (let p = dir; ; p = dirname(p)) {
+    const st = await stat(p).catch(() => undefined);
+    if (st) return st.isDirectory() ? undefined : p;
+    if (dirname(p) === p) return undefined;
   }
 }
 

@@ -70,7 +70,7 @@ export async function executeImage(
     timeout === undefined ? undefined : parseDuration(timeout, defaulted.origins.timeout ?? "--timeout");
   const requestedModel = route.kind === "direct" ? route.settings.model : route.model;
 
-  let opts: GenerateOptions | EditOptions = generateOptions(values, prompt, requestedModel, kind);
+  let opts: GenerateOptions | EditOptions = generateOptions(values, prompt, requestedModel, kind, defaulted.origins);
   const out = str(values, "out");
   // reading input images (and describing the edit form) is the edit's alone
   const inputs = kind === "edit" ? await import("./inputs.ts") : undefined;

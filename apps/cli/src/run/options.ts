@@ -11,8 +11,14 @@ import { flag, intValue, list, str } from "../cli/parse.ts";
 
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
-/** `--extra key=value` (value parsed as JSON when it parses) and `--extra-json '{…}'`. */
-export function extraBody(values: FlagValues): Record<string, unknown> | undefined {
+/** A value as an error shows it: at most 60 characters. */
+const shown = (value: string): string => (value.length > 60 ? `${value.slice(0, 57)}...` : value);
+
+/**
+ * `--extra key=value` (value parsed as JSON when it parses) and `--extra-json '{…}'`. `jsonFrom`
+ * names where the JSON came from when no flag gave it ("OPENAI_IMAGE_EXTRA_JSON (.env)").
+ */
+export function extraBody(values: FlagValues, jsonFrom = "--extra-json"): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   const json = str(values, "extra-json");
   if (json !== undefined) {
@@ -20,12 +26,12 @@ export function extraBody(values: FlagValues): Record<string, unknown> | undefin
     try {
       parsed = JSON.parse(json);
     } catch (e) {
-      throw usageError(`--extra-json: not valid JSON (${(e as Error).message})`);
+      throw usageError(`${jsonFrom} ${shown(json)}: must be valid JSON (${(e as Error).message})`);
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      throw usageError("--extra-json: must be a JSON object");
+      throw usageError(`${jsonFrom} ${shown(json)}: must be a JSON object such as {"key": "value"}`);
     }
-    for (const [k, v] of Object.entries(parsed)) setKey(out, k, v, "--extra-json");
+    for (const [k, v] of Object.entries(parsed)) setKey(out, k, v, jsonFrom);
   }
   for (const item of list(values, "extra")) {
     const eq = item.indexOf("=");
@@ -77,6 +83,8 @@ export function generateOptions(
   prompt: string,
   model: string | undefined,
   operation: ImageOperation = "generate",
+  /** where flags the user did not type came from (config/defaults.ts `Defaulted.origins`) */
+  origins: Readonly<Record<string, string>> = {},
 ): GenerateOptions {
   const opts: Record<string, unknown> = { prompt };
   if (model !== undefined) opts.model = model;
@@ -85,7 +93,7 @@ export function generateOptions(
     const v = optionValue(values, o);
     if (v !== undefined) opts[o.key] = v;
   }
-  const extra = extraBody(values);
+  const extra = extraBody(values, origins["extra-json"]);
   if (extra) opts.extraBody = extra;
   if (flag(values, "skip-model-rules")) opts.skipModelRules = true;
   if (opts.stream === true) opts.partialImages ??= 2;

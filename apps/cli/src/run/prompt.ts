@@ -32,6 +32,12 @@ export async function readPrompt(positionals: string[], promptFile: string | und
     prompt = positionals.join(" ");
   }
   prompt = prompt.trim();
-  if (prompt === "") throw usageError("prompt: missing; pass it as arguments, - (stdin) or --prompt-file FILE");
+  if (prompt === "") {
+    if (promptFile === "-" || (promptFile === undefined && positionals[0] === "-"))
+      throw usageError("prompt: stdin was empty; pipe the prompt in, or pass it as arguments or --prompt-file FILE");
+    if (promptFile !== undefined)
+      throw usageError(`--prompt-file ${promptFile}: the file is empty (or only whitespace); it must hold the prompt`);
+    throw usageError("prompt: missing; pass it as arguments, - (stdin) or --prompt-file FILE");
+  }
   return prompt;
 }

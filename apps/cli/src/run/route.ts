@@ -1,4 +1,4 @@
-import { type ResolvedProvider, resolveProvider } from "@gptimg/core";
+import { isValidationError, type ResolvedProvider, resolveProvider, ValidationError } from "@gptimg/core";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { type DirectSettings, directSettings } from "../config/provider-settings.ts";
@@ -30,11 +30,25 @@ export function resolveRoute(sources: Sources): Route {
     return { kind: "worker", settings: workerSettings(sources), model: pick(sources, "model", "GPTIMG_MODEL")?.value };
   }
   const settings = directSettings(sources);
-  const [first] = settings.providers;
-  if (!first) throw new CliError("auth", "no provider is configured: run gptimg login", { exitCode: EXIT.auth });
-  const primary = resolveProvider(first);
+  const primary = resolvePrimary(settings);
   const model = primary.fixedModel ? primary.model : (settings.model ?? primary.model);
   return { kind: "direct", settings, primary, model };
+}
+
+/**
+ * The direct route's primary provider, resolved by core. A bad base URL is named where the user
+ * typed it (`--base-url`, `GPTIMG_BASE_URL (.env)`) rather than by core's field, `baseUrl`.
+ */
+export function resolvePrimary(settings: DirectSettings): ResolvedProvider {
+  const [first] = settings.providers;
+  if (!first) throw new CliError("auth", "no provider is configured: run gptimg login", { exitCode: EXIT.auth });
+  try {
+    return resolveProvider(first);
+  } catch (e) {
+    const typed = settings.baseSource;
+    if (!isValidationError(e) || typed === undefined || typed.startsWith("config ")) throw e;
+    throw new ValidationError(e.issues.map((i) => (i.field === "baseUrl" ? { ...i, field: typed } : i)));
+  }
 }
 
 /** The Worker route's token, or the error saying how to get one. */

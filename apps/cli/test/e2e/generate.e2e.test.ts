@@ -192,7 +192,7 @@ describe("gptimg generate (offline provider over HTTP)", () => {
     ],
     [["--background", "clear"], /background/],
     [["--compression", "50", "-f", "png"], /compression/],
-    [["--extra-json", "[1]"], /--extra-json: must be a JSON object/],
+    [["--extra-json", "[1]"], /--extra-json \[1\]: must be a JSON object/],
     [["-n", "two"], /--n two: must be an integer from 1 to 10/],
     [
       ["-n", "11", "-q", "ultra", "-f", "gif", "--compression", "101"],
@@ -211,7 +211,7 @@ describe("gptimg generate (offline provider over HTTP)", () => {
     writeFileSync(join(dir, "file"), "x");
     const r = await run(["generate", "a cat", "-o", "file/sub/"], { env, cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/output directory .*file\/sub: not writable/);
+    expect(r.stderr).toMatch(/output directory .*file\/sub: .*file is a file, not a directory; choose another -o/);
     expect(provider.count()).toBe(0);
   });
 
