@@ -78,9 +78,7 @@ export function applyDefaults(
     const found: Sourced | undefined = variable(s, v.variable);
     if (!found) continue;
     if (v.flag === "stream") {
-      const t = found.value.trim().toLowerCase();
-      if (TRUE.has(t)) set("stream", true, found.source);
-      else if (!FALSE.has(t)) throw badBoolean(found);
+      if (booleanOf(found)) set("stream", true, found.source);
       continue;
     }
     set(v.flag, found.value, found.source);
@@ -93,11 +91,22 @@ export function applyDefaults(
   return { values: out as FlagValues, origins };
 }
 
-const badBoolean = (found: Sourced): Error => usageError(`${found.source} ${found.value}: must be true or false`);
+/**
+ * A boolean variable's value; any other spelling is refused with the variable, where it was set,
+ * the value and the accepted spellings (a typo must not turn a setting on or off unseen).
+ */
+export function booleanOf(found: Sourced): boolean {
+  const t = found.value.trim().toLowerCase();
+  if (TRUE.has(t)) return true;
+  if (FALSE.has(t)) return false;
+  throw usageError(
+    `${found.source} ${found.value}: must be one of ${[...TRUE].join(", ")} (to turn it on) or ${[...FALSE].filter(Boolean).join(", ")} (to turn it off)`,
+  );
+}
 
 /** `GPTIMG_MEDIA=1` (environment, then .env) or the config's `media: true` turn MEDIA: lines on. */
 export function mediaByDefault(s: Sources): Sourced | undefined {
   const v = variable(s, "GPTIMG_MEDIA");
-  if (v) return TRUE.has(v.value.trim().toLowerCase()) ? v : undefined;
+  if (v) return booleanOf(v) ? v : undefined;
   return s.file.config.media === true ? { value: "true", source: `media (config ${s.file.path})` } : undefined;
 }

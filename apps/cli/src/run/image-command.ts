@@ -1,4 +1,5 @@
 import { usageError } from "../cli/errors.ts";
+import type { FlagValues } from "../cli/flags.ts";
 import type { Io } from "../cli/io.ts";
 import { list, parseCommandArgs, str } from "../cli/parse.ts";
 import { reportFailure } from "../cli/report.ts";
@@ -6,6 +7,21 @@ import type { CommandSpec } from "../cli/specs.ts";
 import { loadSources } from "../config/settings.ts";
 import { executeImage, finishImage } from "./execute.ts";
 import { readPrompt } from "./prompt.ts";
+
+/**
+ * A flag typed with an empty value (`--model ''`, `--api-key "$UNSET"`) is refused: read as
+ * absent it would silently fall through to a variable, the config or a default.
+ */
+export function refuseEmpty(values: FlagValues): void {
+  for (const [name, v] of Object.entries(values)) {
+    if (name === "prompt") continue; // said below, with the other prompt sources
+    const empty = v === "" ? true : Array.isArray(v) && v.includes("");
+    if (empty)
+      throw usageError(
+        `--${name} "": must not be empty (leave the flag out to fall back to the variables, ./.env, the config or the default)`,
+      );
+  }
+}
 
 /** `gptimg generate` and `gptimg edit`. */
 export async function runImageCommand(
@@ -16,6 +32,7 @@ export async function runImageCommand(
 ): Promise<number> {
   const { values, positionals } = parseCommandArgs(spec, args);
   try {
+    refuseEmpty(values);
     const sources = await loadSources(values, io);
     const given = str(values, "prompt");
     if (given !== undefined && (positionals.length > 0 || str(values, "prompt-file") !== undefined))

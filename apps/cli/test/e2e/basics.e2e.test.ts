@@ -77,6 +77,7 @@ describe("help, version, usage errors, completion, sizes", () => {
     [["generate", "x", "--force=yes"], /flag --force does not take a value/],
     [["--json", "generate"], /unknown flag --json before the command/],
     [["generate"], /prompt: missing/],
+    [["generate", "-"], /prompt: stdin was empty/],
     [["completion", "tcsh"], /choose one of bash, zsh, fish/],
     [["config", "nope"], /choose path, show, get, set or unset/],
     [["generate", "--prompt-file", "nope.txt"], /--prompt-file nope\.txt: cannot read it: no such file or directory/],
@@ -87,6 +88,52 @@ describe("help, version, usage errors, completion, sizes", () => {
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe(args.includes("--json") && args[0] !== "--json" ? `${r.stdout.trim()}\n` : "");
     if (r.stdout) expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { code: "usage" } });
+  });
+
+  it.each([
+    [["generate", "a cat", "--base-url", "notaurl"], {}, "--base-url notaurl: must be an absolute http(s) URL"],
+    [["generate", "a cat"], { GPTIMG_BASE_URL: "notaurl" }, "GPTIMG_BASE_URL (environment) notaurl: must be an"],
+    [
+      ["generate", "a cat"],
+      { OPENAI_IMAGE_EXTRA_JSON: "{bad" },
+      "OPENAI_IMAGE_EXTRA_JSON (environment) {bad: must be valid JSON",
+    ],
+    [["generate", "a cat", "--style", "vivid"], {}, "--style vivid: is not supported by gpt-image-2"],
+    [["generate", "a cat", "--api-key", ""], {}, '--api-key "": must not be empty'],
+    [["generate", "a cat", "--model", ""], {}, '--model "": must not be empty'],
+    [
+      ["generate", "a cat"],
+      { GPTIMG_MEDIA: "maybe" },
+      "GPTIMG_MEDIA (environment) maybe: must be one of 1, true, yes, on",
+    ],
+    [
+      ["generate", "a cat"],
+      { OPENAI_IMAGE_STREAM: "maybe" },
+      "OPENAI_IMAGE_STREAM (environment) maybe: must be one of",
+    ],
+    [["jobs", "bogus"], {}, "jobs bogus: unknown subcommand; choose list, show ID or wait ID"],
+    [["jobs", "wait", "../../etc"], {}, "jobs wait ../../etc: not a job id"],
+    [["admin"], {}, "admin: needs a subcommand; choose token create"],
+  ] as const)(
+    "%j (env %j) names what was typed, its value and the rule, before any endpoint or key",
+    async (args, env, message) => {
+      const r = await run(args[0] === "generate" ? [...args, "--dry-run"] : [...args], { env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^error: [^\n]+\n$/);
+      expect(r.stderr).toContain(message);
+    },
+  );
+
+  it("an empty --prompt-file and an OPENAI_IMAGE_EXTRA_JSON from ./.env are named with the file", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "empty.txt"), " \n");
+    const empty = await run(["generate", "--prompt-file", "empty.txt", "--dry-run"], { cwd: dir });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain("--prompt-file empty.txt: the file is empty (or only whitespace)");
+    writeFileSync(join(dir, ".env"), "OPENAI_IMAGE_EXTRA_JSON=[1]\n");
+    const dotenv = await run(["generate", "a cat", "--dry-run"], { cwd: dir });
+    expect(dotenv.code).toBe(2);
+    expect(dotenv.stderr).toContain("OPENAI_IMAGE_EXTRA_JSON (.env) [1]: must be a JSON object");
   });
 
   it("no arguments prints help on stderr (stdout carries data only) and exits 2", async () => {
