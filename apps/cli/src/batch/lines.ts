@@ -17,6 +17,8 @@ const LINE_KEYS = new Set<string>([
   "timeout",
 ]);
 
+const LINE_KEY_LIST = [...LINE_KEYS].join(", ");
+
 /** A line's key as its flag's own name (`output-format` → `format`). */
 const CANONICAL = new Map<string, FlagName>(
   (Object.keys(FLAGS) as FlagName[]).flatMap((name) => (FLAGS[name].aliases ?? []).map((a) => [a, name] as const)),
@@ -56,7 +58,11 @@ export function parseLine(text: string, line: number, defaults: FlagValues, outD
   for (const [key, raw] of Object.entries(obj)) {
     if (FORBIDDEN.has(key)) throw usageError(`line ${line}: ${key} is not allowed in a batch file (pass it as a flag)`);
     const name = CANONICAL.get(key) ?? (key as FlagName);
-    if (!LINE_KEYS.has(name)) throw usageError(`line ${line}: unknown key ${key} (keys are long flag names)`);
+    if (!LINE_KEYS.has(name)) {
+      // a flag of another use (prompt-file, dry-run…) is named as such, not called unknown
+      const what = Object.hasOwn(FLAGS, name) ? `${key} is not taken in a batch line` : `unknown key ${key}`;
+      throw usageError(`line ${line}: ${what} (a line takes ${LINE_KEY_LIST})`);
+    }
     if (key === "prompt") {
       if (typeof raw !== "string") throw usageError(`line ${line}: prompt must be a string`);
       prompt = raw.trim();

@@ -69,6 +69,8 @@ export function parseCommandArgs(spec: CommandSpec, args: string[]): Parsed {
       const typed = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
       const name = longs.get(typed);
       if (name === undefined) {
+        const why = spec.refuses?.[typed as FlagName];
+        if (why) throw fail(`--${typed} is not a ${spec.name} flag: ${why}`);
         const near = nearestFlag(`--${typed}`, [...longs.keys()]);
         throw fail(`unknown flag --${typed}${near ? `; did you mean ${near}?` : ""} (see gptimg help)`);
       }

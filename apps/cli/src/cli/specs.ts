@@ -10,6 +10,8 @@ export interface CommandSpec {
   subcommands?: string[];
   /** extra help paragraphs */
   notes?: string[];
+  /** flags other commands take that this one refuses, each with the reason the error gives */
+  refuses?: Partial<Record<FlagName, string>>;
 }
 
 const { route, output, image, generate, edit } = GROUPS;
@@ -36,10 +38,24 @@ export const COMMANDS: CommandSpec[] = [
     name: "batch",
     summary: "run one job per line of a JSONL file",
     usage: "gptimg batch FILE.jsonl [--concurrency N] [flags]",
-    flags: ["concurrency", ...image, ...generate, ...edit, ...output, ...route],
+    // each line carries its own prompt, and a batch is never a dry run
+    flags: [
+      "concurrency",
+      ...image.filter((f) => f !== "prompt-file"),
+      ...generate,
+      ...edit,
+      ...output.filter((f) => f !== "dry-run"),
+      ...route,
+    ],
+    refuses: {
+      "dry-run": "it is per command; check a line with gptimg generate --dry-run",
+      "prompt-file": 'each line gives its own prompt ({"prompt": "..."})',
+      prompt: 'each line gives its own prompt ({"prompt": "..."})',
+    },
     notes: [
-      'each line is a JSON object: {"prompt": "...", "size": "16:9", "n": 2, "out": "name.png"} (keys are long flag names;',
-      "a line with image is an edit). Flags given here are defaults for every line. Failed lines do not stop the rest;",
+      'each line is a JSON object: {"prompt": "...", "size": "16:9", "n": 2, "out": "name.png"} (keys: prompt and the long',
+      "names of the image flags above, out, force, provider, timeout; a line with image is an edit). Flags given here are",
+      "defaults for every line (a prompt is not: each line gives its own). Failed lines do not stop the rest;",
       "a re-run skips lines already done whose files are still there (state in .FILE.jsonl.gptimg-state.json beside",
       "the output; a line is known by its text, so delete that file to redo lines with other flags).",
       "exit code: 0 when every line is done, else the most serious of the failed lines' codes: 6 (maybe billed)",

@@ -39,7 +39,6 @@ export const run: CommandRun = async (args, io, spec) => {
 async function batch(values: FlagValues, positionals: string[], io: Io, json: boolean): Promise<number> {
   const [file, ...extra] = positionals;
   if (!file || extra.length > 0) throw usageError("batch: give one FILE.jsonl");
-  if (flag(values, "dry-run")) throw usageError("batch: --dry-run is per command; use gptimg generate --dry-run");
   outputMode(values);
   const concurrency = intFlag(values, "concurrency", 1, 32) ?? 2;
   const jsonl = resolve(io.cwd, file);

@@ -114,7 +114,9 @@ describe("gptimg batch", () => {
 
   it.each([
     ['{"prompt": "x", "api-key": "k"}', /api-key is not allowed in a batch file/],
-    ['{"prompt": "x", "bogus": 1}', /unknown key bogus/],
+    ['{"prompt": "x", "bogus": 1}', /unknown key bogus \(a line takes prompt, model, n, size, /],
+    ['{"prompt-file": "p.txt"}', /line 1: prompt-file is not taken in a batch line \(a line takes prompt, /],
+    ['{"prompt": "x", "dry-run": true}', /line 1: dry-run is not taken in a batch line/],
     ["not json", /line 1: not valid JSON/],
     ['{"size": "square"}', /prompt is missing/],
   ])("line %s fails with a clear message", async (line, message) => {
@@ -124,6 +126,31 @@ describe("gptimg batch", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(provider.count()).toBe(0);
+  });
+
+  it("batch --help lists only the flags batch takes; one it does not take is an error naming it, and nothing is sent", async () => {
+    const help = await run(["batch", "--help"]);
+    expect(help.code).toBe(0);
+    for (const taken of ["--concurrency", "--size", "--image", "--out", "--force", "--provider", "--timeout"])
+      expect(help.stdout).toContain(taken);
+    for (const refused of ["--dry-run", "--prompt-file", "--prompt "]) expect(help.stdout).not.toContain(refused);
+    const dir = tmp();
+    writeFileSync(join(dir, "pf.txt"), "a kite\n");
+    writeFileSync(join(dir, "b.jsonl"), '{"prompt": "a red kite"}\n');
+    for (const [args, message] of [
+      [
+        ["--dry-run"],
+        "batch: --dry-run is not a batch flag: it is per command; check a line with gptimg generate --dry-run",
+      ],
+      [["--prompt-file", "pf.txt"], "batch: --prompt-file is not a batch flag: each line gives its own prompt"],
+      [["--prompt", "a kite"], "batch: --prompt is not a batch flag: each line gives its own prompt"],
+    ] as const) {
+      const r = await run(["batch", "b.jsonl", ...args], { env, cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+    expect(provider.count()).toBe(0);
+    expect(existsSync(join(dir, ".b.jsonl.gptimg-state.json"))).toBe(false);
   });
 
   it("a line's out through a symlink that leads out of the output directory is refused; nothing is sent", async () => {
