@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll } from "vitest";
 
 export const ROOT = join(import.meta.dirname, "..");
 export const BIN = join(ROOT, "dist/gptimg");
@@ -27,8 +28,18 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-/** A fresh temp directory. */
-export const tmp = (prefix = "gptimg-cli-"): string => mkdtempSync(join(tmpdir(), prefix));
+/** The temp directories this test file made, removed once its tests are done. */
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temp directory, removed after the test file's last test. */
+export function tmp(prefix = "gptimg-cli-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
 
 /**
  * Runs the CLI with a clean environment: HOME and XDG_CONFIG_HOME in a temp dir, no inherited

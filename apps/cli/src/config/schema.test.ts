@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkConfig, formatConfigIssue } from "./schema.ts";
 import { saveConfig } from "./store.ts";
@@ -64,5 +64,6 @@ describe("saveConfig", () => {
       /not saved: providers\.p\.baseUrl ftp:\/\/x: must be an absolute http\(s\) URL/,
     );
     expect(existsSync(path)).toBe(false);
+    rmSync(dirname(path), { recursive: true, force: true });
   });
 });

@@ -1,13 +1,23 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { ImageSaver } from "../run/saver.ts";
 import { claimOutput } from "./claim.ts";
 import { fileName, planOutput } from "./naming.ts";
 import { OutputExistsError } from "./write.ts";
 
 const now = new Date(2026, 10, 22, 3, 15, 0);
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+/** A fresh temp directory, removed after the file's tests. */
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "gptimg-claim-"));
+  dirs.push(dir);
+  return dir;
+}
 const PNG_1X1 = Uint8Array.from(
   Buffer.from(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
@@ -17,7 +27,7 @@ const PNG_1X1 = Uint8Array.from(
 
 describe("claimOutput (before the request is sent)", () => {
   it("an explicit -o FILE that exists fails at once", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "gptimg-claim-"));
+    const dir = tempDir();
     writeFileSync(join(dir, "keep.png"), "old");
     const plan = planOutput({ out: "keep.png", outIsDir: false, cwd: dir, prompt: "p", now, n: 1 });
     await expect(claimOutput(plan, "png", false)).rejects.toBeInstanceOf(OutputExistsError);
@@ -25,7 +35,7 @@ describe("claimOutput (before the request is sent)", () => {
   });
 
   it.each([1, 2])("an automatic name taken already moves on to _2 (n=%i)", async (n) => {
-    const dir = mkdtempSync(join(tmpdir(), "gptimg-claim-"));
+    const dir = tempDir();
     const plan = planOutput({ out: undefined, outIsDir: false, cwd: dir, prompt: "a cat", now, n });
     writeFileSync(join(dir, fileName(plan, 0, "png")), "old");
     const claimed = await claimOutput(plan, "png", false);
@@ -37,7 +47,7 @@ describe("claimOutput (before the request is sent)", () => {
 
 describe("ImageSaver with an automatic name", () => {
   it("a name taken after the claim moves on instead of failing", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "gptimg-claim-"));
+    const dir = tempDir();
     const plan = planOutput({ out: undefined, outIsDir: false, cwd: dir, prompt: "a cat", now, n: 1 });
     const first = await new ImageSaver(plan, false).save(PNG_1X1, 0);
     const second = await new ImageSaver(plan, false).save(PNG_1X1, 0);
@@ -47,7 +57,7 @@ describe("ImageSaver with an automatic name", () => {
   });
 
   it("an explicit name taken between the claim and the save keeps the made image under _2 and says so", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "gptimg-claim-"));
+    const dir = tempDir();
     const plan = planOutput({ out: "x.png", outIsDir: false, cwd: dir, prompt: "p", now, n: 1 });
     // the claim passes (the name is free), then another run saves there before this one's image arrives
     const saver = new ImageSaver(await claimOutput(plan, "png", false), false);
@@ -62,7 +72,7 @@ describe("ImageSaver with an automatic name", () => {
   });
 
   it("with n=2, an explicit name taken mid-run moves only the images still to come", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "gptimg-claim-"));
+    const dir = tempDir();
     const plan = planOutput({ out: "x.png", outIsDir: false, cwd: dir, prompt: "p", now, n: 2 });
     const saver = new ImageSaver(await claimOutput(plan, "png", false), false);
     expect((await saver.save(PNG_1X1, 0)).path).toBe(join(dir, "x-1.png"));
@@ -72,7 +82,7 @@ describe("ImageSaver with an automatic name", () => {
   });
 
   it("with force, a name taken after the claim is replaced, as asked", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "gptimg-claim-"));
+    const dir = tempDir();
     const plan = planOutput({ out: "x.png", outIsDir: false, cwd: dir, prompt: "p", now, n: 1 });
     const saver = new ImageSaver(await claimOutput(plan, "png", true), true);
     writeFileSync(join(dir, "x.png"), "old");
@@ -82,7 +92,7 @@ describe("ImageSaver with an automatic name", () => {
   });
 
   it("a name whose every counter is taken still fails as made but not saved", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "gptimg-claim-"));
+    const dir = tempDir();
     const plan = planOutput({ out: "x.png", outIsDir: false, cwd: dir, prompt: "p", now, n: 1 });
     writeFileSync(join(dir, "x.png"), "old");
     for (let k = 2; k <= 1000; k++) writeFileSync(join(dir, `x_${k}.png`), "old");
