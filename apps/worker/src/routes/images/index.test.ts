@@ -319,6 +319,20 @@ describe("POST /v1/images/generations", () => {
     },
   );
 
+  it("names a size alias the model makes smaller in Gptimg-Unsent-Options", async () => {
+    start();
+    const { token } = await memberToken({ team: "gen-alias" });
+    const res = await generate(token, { prompt: "a wide sea", model: "gpt-image-1", size: "4k" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("gptimg-unsent-options")).toBe(
+      "size=4k (gpt-image-1 makes no 3840x2160; its closest, 1536x1024, is sent)",
+    );
+    await res.arrayBuffer();
+    const fits = await generate(token, { prompt: "a wide sea", model: "gpt-image-1", size: "landscape" });
+    expect(fits.headers.get("gptimg-unsent-options")).toBeNull();
+    await fits.arrayBuffer();
+  });
+
   it("replays an Idempotency-Key request from R2 without calling the provider again", async () => {
     const side = start();
     const { token } = await memberToken({ team: "gen-idem" });
