@@ -23,6 +23,11 @@ export interface Envelope {
   jobId: string | null;
   sizeMismatch: boolean;
   elapsedMs: number;
+  /**
+   * the run's `note:` and `warning:` lines, as printed on stderr (a size alias sent smaller, a
+   * file saved under another name, a size or format the provider changed); absent when none
+   */
+  notes?: string[];
 }
 
 /**

@@ -42,9 +42,28 @@ export async function runImageCommand(
     if (prompt === "") throw usageError("--prompt: must not be empty");
     // input images make a generation an edit, as the scripts gptimg replaces do
     const inputs = list(values, "image").length > 0 || list(values, "image-url").length > 0;
-    finishImage(io, values, await executeImage(inputs ? "edit" : kind, values, prompt, io, sources));
+    // the run's note: and warning: lines go to stderr as they come, and into the envelope
+    const notes: string[] = [];
+    const envelope = await executeImage(inputs ? "edit" : kind, values, prompt, noting(io, notes), sources);
+    finishImage(io, values, envelope && notes.length > 0 ? { ...envelope, notes } : envelope);
     return 0;
   } catch (e) {
     return reportFailure(io, kind, e, values.json === true);
   }
+}
+
+/**
+ * `io` whose `note:` and `warning:` lines are also kept in `notes`, for the `--json` envelope:
+ * an agent reading stdout learns what a human reads on stderr. The rest of `io` (its lazy
+ * terminal checks included) is read through, not copied.
+ */
+export function noting(io: Io, notes: string[]): Io {
+  return Object.create(io, {
+    err: {
+      value: (line: string) => {
+        if (/^(note|warning): /.test(line)) notes.push(line);
+        io.err(line);
+      },
+    },
+  }) as Io;
 }

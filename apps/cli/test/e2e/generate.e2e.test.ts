@@ -69,6 +69,27 @@ describe("gptimg generate (offline provider over HTTP)", () => {
     expect(e.requestId).toMatch(/^req_/);
   });
 
+  it("--json carries the run's notes: what it printed on stderr for a human", async () => {
+    const dir = tmp();
+    const r = await run(["generate", "a wide sea", "--model", "gpt-image-1", "-s", "4k", "--json", "-o", "sea.gif"], {
+      env,
+      cwd: dir,
+    });
+    expect(r.code).toBe(0);
+    const e = envelope(r) as { images: { path: string }[]; notes?: string[] };
+    expect(e.images[0]?.path).toBe(join(dir, "sea.png"));
+    const notes = [
+      "note: size 4k (3840x2160) is not a size gpt-image-1 makes; its closest, 1536x1024, is sent",
+      `note: saved as ${join(dir, "sea.png")}: the image is png, not the .gif that -o names`,
+    ];
+    expect(e.notes).toEqual(notes);
+    for (const note of notes) expect(r.stderr).toContain(note);
+    expect(provider.requests[0]?.fields).toMatchObject({ size: "1536x1024" });
+    // a run with nothing to say has no notes field
+    const plain = await run(["generate", "a fox", "--json", "-o", "fox.png"], { env, cwd: dir });
+    expect(Object.keys(envelope(plain))).not.toContain("notes");
+  });
+
   it("--media prints MEDIA:<path> lines", async () => {
     const dir = tmp();
     const r = await run(["generate", "a cat", "-n", "2", "--media"], { env, cwd: dir });
