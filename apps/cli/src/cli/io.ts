@@ -43,6 +43,17 @@ export function processIo(signal: AbortSignal): Io {
   };
 }
 
+/**
+ * `io.err` that also keeps the `note:` and `warning:` lines in `notes`, for a result that carries
+ * them (the `--json` envelope, an MCP tool's result): an agent learns what a human reads on stderr.
+ */
+export function notingErr(io: Io, notes: string[]): (line: string) => void {
+  return (line) => {
+    if (/^(note|warning): /.test(line)) notes.push(line);
+    io.err(line);
+  };
+}
+
 /** Reads all of stdin as text (for `-` prompts and piped keys). */
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

@@ -4,7 +4,7 @@ import type { GetJobArgs, ImageArgs, ImageOutcome, ToolBackend, ToolContext, Too
 import { CliError, describeFailure, usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { FLAGS, type FlagName, type FlagValues } from "../cli/flags.ts";
-import type { Io } from "../cli/io.ts";
+import { type Io, notingErr } from "../cli/io.ts";
 import { scrub, secrets } from "../cli/secrets.ts";
 import { loadSources, workerSettings } from "../config/settings.ts";
 import { resolveInside } from "../files/inside.ts";
@@ -73,10 +73,7 @@ function callIo(io: Io, ctx: ToolContext, notes: string[]): Io {
   return {
     ...io,
     out: () => undefined,
-    err: (line) => {
-      if (/^(note|warning): /.test(line)) notes.push(line);
-      io.err(line);
-    },
+    err: notingErr(io, notes),
     interactive: false,
     color: false,
     signal: AbortSignal.any([io.signal, ctx.signal]),

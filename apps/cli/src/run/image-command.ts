@@ -1,6 +1,6 @@
 import { usageError } from "../cli/errors.ts";
 import type { FlagValues } from "../cli/flags.ts";
-import type { Io } from "../cli/io.ts";
+import { type Io, notingErr } from "../cli/io.ts";
 import { list, parseCommandArgs, str } from "../cli/parse.ts";
 import { reportFailure } from "../cli/report.ts";
 import type { CommandSpec } from "../cli/specs.ts";
@@ -58,12 +58,5 @@ export async function runImageCommand(
  * terminal checks included) is read through, not copied.
  */
 export function noting(io: Io, notes: string[]): Io {
-  return Object.create(io, {
-    err: {
-      value: (line: string) => {
-        if (/^(note|warning): /.test(line)) notes.push(line);
-        io.err(line);
-      },
-    },
-  }) as Io;
+  return Object.create(io, { err: { value: notingErr(io, notes) } }) as Io;
 }
