@@ -2,7 +2,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSyn
 import { join } from "node:path";
 import { type OfflineProvider, startOfflineProvider } from "@gptimg/offline-provider";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CANARY, envelope, filesContaining, run, tmp } from "../helpers.ts";
+import { CANARY, envelope, filesContaining, type RunResult, run, tmp } from "../helpers.ts";
 
 let provider: OfflineProvider;
 let env: Record<string, string>;
@@ -16,6 +16,13 @@ beforeEach(() => {
   provider.clearRequests();
   env = { GPTIMG_BASE_URL: provider.url, GPTIMG_API_KEY: CANARY };
 });
+
+/** Runs the CLI in `dir` against the offline provider, checks it exits 0, and parses its envelope. */
+async function succeeded(args: string[], dir: string): Promise<{ r: RunResult; e: ReturnType<typeof envelope> }> {
+  const r = await run(args, { env, cwd: dir });
+  expect(r.code).toBe(0);
+  return { r, e: envelope(r) };
+}
 
 describe("gptimg generate (offline provider over HTTP)", () => {
   it("prints one absolute path per image, -1/-2 suffixes, timestamp-slug names", async () => {
@@ -33,12 +40,7 @@ describe("gptimg generate (offline provider over HTTP)", () => {
 
   it("--json prints one envelope with images, usage, cost and request id", async () => {
     const dir = tmp();
-    const r = await run(["generate", "a fox", "-s", "1024x1024", "-q", "high", "--json", "-o", "out/"], {
-      env,
-      cwd: dir,
-    });
-    expect(r.code).toBe(0);
-    const e = envelope(r);
+    const { e } = await succeeded(["generate", "a fox", "-s", "1024x1024", "-q", "high", "--json", "-o", "out/"], dir);
     expect(Object.keys(e)).toEqual([
       "ok",
       "command",
@@ -71,12 +73,10 @@ describe("gptimg generate (offline provider over HTTP)", () => {
 
   it("--json carries the run's notes: what it printed on stderr for a human", async () => {
     const dir = tmp();
-    const r = await run(["generate", "a wide sea", "--model", "gpt-image-1", "-s", "4k", "--json", "-o", "sea.gif"], {
-      env,
-      cwd: dir,
-    });
-    expect(r.code).toBe(0);
-    const e = envelope(r) as { images: { path: string }[]; notes?: string[] };
+    const { r, e } = await succeeded(
+      ["generate", "a wide sea", "--model", "gpt-image-1", "-s", "4k", "--json", "-o", "sea.gif"],
+      dir,
+    );
     expect(e.images[0]?.path).toBe(join(dir, "sea.png"));
     const notes = [
       "note: size 4k (3840x2160) is not a size gpt-image-1 makes; its closest, 1536x1024, is sent",
