@@ -21,7 +21,7 @@ import { flag, list, parseDuration, str } from "../cli/parse.ts";
 import { applyDefaults, mediaByDefault } from "../config/defaults.ts";
 import type { Sources } from "../config/settings.ts";
 import { formatFromOut } from "./asked.ts";
-import { printDryRun } from "./dry-run.ts";
+import { type NotFetchedInputs, printDryRun } from "./dry-run.ts";
 import { type Envelope, type OutputMode, printEnvelope } from "./envelope.ts";
 import { editOptions, generateOptions } from "./options.ts";
 import { resolveRoute } from "./route.ts";
@@ -74,13 +74,13 @@ export async function executeImage(
   const out = str(values, "out");
   // reading input images (and describing the edit form) is the edit's alone
   const inputs = kind === "edit" ? await import("./inputs.ts") : undefined;
-  let notFetchedUrls: string[] = [];
+  let notFetched: NotFetchedInputs | undefined;
   if (inputs) {
     const { readEditInputs, takesReferences } = inputs;
     const urls = list(values, "image-url");
     // https URLs go by reference when the provider takes the spec's JSON edit form; else downloaded
     const byReference = route.kind === "direct" && takesReferences(route.primary);
-    const { images, mask, notFetched } = await readEditInputs(
+    const read = await readEditInputs(
       list(values, "image"),
       str(values, "mask"),
       io.cwd,
@@ -89,15 +89,15 @@ export async function executeImage(
       byReference,
       dryRun,
     );
-    opts = editOptions(opts, images, mask);
+    opts = editOptions(opts, read.images, read.mask);
     // a dry-run sends nothing, so it downloads nothing either: say what a real run would fetch
-    for (const u of notFetched) {
+    for (const u of read.notFetched) {
       io.err(`note: image[${u.index}] ${u.shown} is not downloaded by a dry-run; a real run downloads it and sends it`);
     }
-    if (notFetched[0]?.index === 0 && str(values, "mask")?.toLowerCase() === "auto") {
+    if (read.notFetched[0]?.index === 0 && str(values, "mask")?.toLowerCase() === "auto") {
       io.err("note: --mask auto takes the size of image[0], unknown until it is downloaded; the dry-run's mask is 1x1");
     }
-    notFetchedUrls = notFetched.map((u) => u.shown);
+    notFetched = { urls: read.notFetched.map((u) => u.shown), placeholder: inputs.NOT_FETCHED_PNG };
   } else if (str(values, "mask") !== undefined) {
     throw usageError("--mask: needs input images (-i IMAGE or --image-url URL)");
   }
@@ -178,10 +178,7 @@ export async function executeImage(
               opts,
               crypto.randomUUID(),
             );
-    await printDryRun(io, req, mode !== "paths" && mode !== "media", {
-      urls: notFetchedUrls,
-      placeholder: inputs?.NOT_FETCHED_PNG ?? new Uint8Array(),
-    });
+    await printDryRun(io, req, mode !== "paths" && mode !== "media", notFetched);
     return undefined;
   }
   const { sendImage } = await import("./send.ts");
