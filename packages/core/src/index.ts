@@ -123,6 +123,7 @@ export {
   resolveSize,
   SIZE_ALIASES,
   SIZE_PRESETS,
+  shrunkAlias,
   sizeFor,
 } from "./sizes.ts";
 export { parseImageEvents, type SseImageEvent } from "./sse.ts";

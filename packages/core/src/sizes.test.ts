@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "./errors/index.ts";
 import { modelRules, ownRule } from "./models.ts";
-import { checkSize, nearestLegalSize, resolveSize, SIZE_ALIASES, SIZE_PRESETS, sizeFor } from "./sizes.ts";
+import { checkSize, nearestLegalSize, resolveSize, SIZE_ALIASES, SIZE_PRESETS, shrunkAlias, sizeFor } from "./sizes.ts";
 
 /** The gpt-image-2 rules, written out again independently of the code under test. */
 const legal = (w: number, h: number): boolean =>
@@ -183,6 +183,13 @@ describe("resolveSize for other families", () => {
     // an alias the model can make as it says is not flagged
     expect(resolveSize("portrait", "gpt-image-1").aliasSize).toBeUndefined();
     expect(resolveSize("4k", "gpt-image-2").aliasSize).toBeUndefined();
+  });
+
+  it("shrunkAlias names only an alias the model makes smaller, and never throws", () => {
+    expect(shrunkAlias("4k", "gpt-image-1")).toEqual({ aliasSize: "3840x2160", size: "1536x1024" });
+    expect(shrunkAlias("landscape", "gpt-image-1")).toBeUndefined();
+    expect(shrunkAlias("2048x2048", "gpt-image-1")).toBeUndefined();
+    expect(shrunkAlias(undefined, "gpt-image-1")).toBeUndefined();
   });
 
   it.each([

@@ -197,9 +197,29 @@ export function resolveSize(input: string, model?: string | ModelRules): Resolve
  * sizeFor("16:9", "gpt-image-1") // "1536x1024"
  */
 export function sizeFor(input: string | undefined, model: string | ModelRules | undefined): string | undefined {
+  return resolvedOrNone(input, model)?.size;
+}
+
+/**
+ * A size alias `model` cannot make as it says (`4k` on gpt-image-1), with the alias's own size and
+ * the closest size it is sent as; undefined for anything else (no alias, an alias made as it
+ * says, a size that does not resolve). For the note that says an image will be smaller.
+ * @example
+ * shrunkAlias("4k", "gpt-image-1") // { aliasSize: "3840x2160", size: "1536x1024" }
+ */
+export function shrunkAlias(
+  input: string | undefined,
+  model: string | ModelRules | undefined,
+): { aliasSize: string; size: string } | undefined {
+  const r = resolvedOrNone(input, model);
+  return r?.aliasSize === undefined ? undefined : { aliasSize: r.aliasSize, size: r.size };
+}
+
+/** `resolveSize`, or undefined when there is no input or it does not resolve. */
+function resolvedOrNone(input: string | undefined, model: string | ModelRules | undefined): ResolvedSize | undefined {
   if (input === undefined) return undefined;
   try {
-    return resolveSize(input, model).size;
+    return resolveSize(input, model);
   } catch (e) {
     if (e instanceof ValidationError) return undefined;
     throw e;

@@ -7,7 +7,8 @@ import {
   editRequestForm,
   type GenerateOptions,
   resolveProvider,
-  resolveSize,
+  rulesFor,
+  shrunkAlias,
   unsentOptions,
   validateEditOptions,
   validateGenerateOptions,
@@ -147,9 +148,8 @@ export async function executeImage(
       io.err(`note: ${u.field} ${String(u.value)} is not sent: ${u.reason}`);
     }
     // an alias the model cannot make as it says (4k on gpt-image-1) is sent as its closest size
-    const taken =
-      typeof opts.size === "string" && opts.skipModelRules !== true ? aliasTaken(opts.size, model) : undefined;
-    if (taken?.aliasSize)
+    const taken = shrunkAlias(opts.size, rulesFor(model, opts));
+    if (taken)
       io.err(
         `note: size ${opts.size} (${taken.aliasSize}) is not a size ${model} makes; its closest, ${taken.size}, is sent`,
       );
@@ -214,14 +214,4 @@ function tryBuild(build: () => Request): { req?: Request } {
 export function finishImage(io: Io, values: FlagValues, envelope: Envelope | undefined): void {
   if (!envelope) return;
   printEnvelope(io, outputMode(values), envelope);
-}
-
-/** What a valid size becomes under the model's table (its `aliasSize` set when an alias shrank), or undefined. */
-function aliasTaken(size: string, model: string | undefined): ReturnType<typeof resolveSize> | undefined {
-  try {
-    return resolveSize(size, model);
-  } catch {
-    // validation has spoken for this size already
-    return undefined;
-  }
 }

@@ -1,4 +1,4 @@
-import { type EditOptions, type GenerateOptions, resolveSize, rulesFor, unsentOptions } from "@gptimg/core";
+import { type EditOptions, type GenerateOptions, rulesFor, shrunkAlias, unsentOptions } from "@gptimg/core";
 import { type Context, Hono } from "hono";
 import { admitImageRequest } from "../../lib/admit.ts";
 import type { AppEnv } from "../../lib/context.ts";
@@ -65,33 +65,18 @@ function withUnsent(
   const unsent = unsentOptions(model, options, kind === "edit" ? "multipart" : "json").map(
     (u) => `${u.field}=${String(u.value)} (${u.reason})`,
   );
-  const shrunk = aliasShrunk(options.size, model, rulesFor(model, options));
-  if (shrunk) unsent.push(shrunk);
+  // a size alias the model cannot make as it says (4k on gpt-image-1) went out as its closest size
+  const rules = rulesFor(model, options);
+  const shrunk = shrunkAlias(options.size, rules);
+  if (shrunk)
+    unsent.push(
+      `size=${options.size} (${model ?? rules.family} makes no ${shrunk.aliasSize}; its closest, ${shrunk.size}, is sent)`,
+    );
   if (unsent.length === 0) return res;
   const value = unsent.join("; ");
   // header values are one line of visible ASCII
   res.headers.set("Gptimg-Unsent-Options", value.replace(/[^\x20-\x7e]/g, "?").slice(0, 1000));
   return res;
-}
-
-/**
- * A size alias the model cannot make as it says (`4k` on gpt-image-1), which went out as the
- * model's closest size: named beside the options left out, so a smaller image is no surprise.
- */
-function aliasShrunk(
-  size: string | undefined,
-  model: string | undefined,
-  rules: ReturnType<typeof rulesFor>,
-): string | undefined {
-  if (size === undefined) return undefined;
-  try {
-    const taken = resolveSize(size, rules);
-    if (!taken.aliasSize) return undefined;
-    return `size=${size} (${model ?? rules.family} makes no ${taken.aliasSize}; its closest, ${taken.size}, is sent)`;
-  } catch {
-    // validation has refused it already
-    return undefined;
-  }
 }
 
 /**
