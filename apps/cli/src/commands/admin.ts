@@ -23,12 +23,13 @@ export const run: CommandRun = async (args, io, spec) => {
       `admin${typed ? ` ${typed}` : ""}: ${typed ? "unknown subcommand" : "needs a subcommand"}; choose token create, token list, token revoke ID or usage`,
     );
   }
-  if (group === "token" && sub === "revoke" && id === undefined)
-    throw usageError("admin token revoke: needs a token id such as tok_abc");
-  if (group === "token" && sub === "revoke" && id !== undefined && !/^[A-Za-z0-9_-]{1,128}$/.test(id))
-    throw usageError(
-      `admin token revoke ${id}: not a token id: must be 1-128 letters, digits, _ or - (such as tok_abc)`,
-    );
+  if (group === "token" && sub === "revoke") {
+    if (id === undefined) throw usageError("admin token revoke: needs a token id such as tok_abc");
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(id))
+      throw usageError(
+        `admin token revoke ${id}: not a token id: must be 1-128 letters, digits, _ or - (such as tok_abc)`,
+      );
+  }
   const sources = await loadSources(values, io);
   const { endpoint } = workerSettings(sources);
   const admin = pick(sources, "admin-token", "GPTIMG_ADMIN_TOKEN")?.value;
@@ -92,41 +93,37 @@ export const run: CommandRun = async (args, io, spec) => {
     if (json) io.out(JSON.stringify({ ok: true, revoked: id }));
     return EXIT.ok;
   }
-  if (group === "usage" && sub === undefined) {
-    const q: UsageQuery = {};
-    for (const k of ["from", "to"] as const) {
-      const v = str(values, k);
-      if (v !== undefined && !DAY.test(v)) throw usageError(`--${k} ${v}: must be YYYY-MM-DD`);
-      if (v) q[k] = v;
-    }
-    const team = str(values, "team");
-    if (team) q.team = team;
-    const usage = await client.usage(q, io.signal);
-    if (json) io.out(JSON.stringify(usage));
-    else {
-      for (const r of usage.rows ?? []) {
-        io.out(
-          [
-            r.team,
-            r.member,
-            r.model,
-            r.images,
-            // images of failed requests the provider may have billed; "unknown" for a model without a rate
-            r.possibly_billed_images ?? 0,
-            r.input_tokens,
-            r.output_tokens,
-            r.cost_usd ?? "unknown",
-          ]
-            .map(String)
-            .join("\t"),
-        );
-      }
-    }
-    return EXIT.ok;
+  // `usage`, the only command left: the check above let nothing else through
+  const q: UsageQuery = {};
+  for (const k of ["from", "to"] as const) {
+    const v = str(values, k);
+    if (v !== undefined && !DAY.test(v)) throw usageError(`--${k} ${v}: must be YYYY-MM-DD`);
+    if (v) q[k] = v;
   }
-  throw usageError(
-    `admin ${[group, sub].filter(Boolean).join(" ")}: choose token create, token list, token revoke ID or usage`,
-  );
+  const team = str(values, "team");
+  if (team) q.team = team;
+  const usage = await client.usage(q, io.signal);
+  if (json) io.out(JSON.stringify(usage));
+  else {
+    for (const r of usage.rows ?? []) {
+      io.out(
+        [
+          r.team,
+          r.member,
+          r.model,
+          r.images,
+          // images of failed requests the provider may have billed; "unknown" for a model without a rate
+          r.possibly_billed_images ?? 0,
+          r.input_tokens,
+          r.output_tokens,
+          r.cost_usd ?? "unknown",
+        ]
+          .map(String)
+          .join("\t"),
+      );
+    }
+  }
+  return EXIT.ok;
 };
 
 const optionalInt = (key: string, v: number | undefined): Record<string, number> =>
