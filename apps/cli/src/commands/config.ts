@@ -4,7 +4,7 @@ import { type Io, readStdin } from "../cli/io.ts";
 import { parseCommandArgs } from "../cli/parse.ts";
 import { registerSecret } from "../cli/secrets.ts";
 import { getAt, parseKey, redactConfig, setAt, typedValue, unsetAt } from "../config/keys.ts";
-import { type ConfigFile, type ConfigIssue, checkConfig, formatConfigIssue } from "../config/schema.ts";
+import { type ConfigFile, checkConfig, formatConfigIssue, newIssues } from "../config/schema.ts";
 import { loadSources } from "../config/settings.ts";
 import { saveConfig } from "../config/store.ts";
 import type { CommandRun } from "./types.ts";
@@ -92,12 +92,6 @@ export const run: CommandRun = async (args, io, spec) => {
       throw usageError(`config ${sub ?? ""}: choose path, show, get, set or unset`.replace("config :", "config:"));
   }
 };
-
-/** The problems a change brings that the file did not already have. */
-function newIssues(next: unknown, known: ConfigIssue[]): ConfigIssue[] {
-  const had = new Set(known.map(formatConfigIssue));
-  return checkConfig(next).filter((i) => !had.has(formatConfigIssue(i)));
-}
 
 /** After a change to a file that had problems: exit 0 when none are left, else name the rest and exit 2. */
 function stillBroken(next: unknown, path: string, io: Io): number {

@@ -234,6 +234,12 @@ function knownProviderRule(providers: unknown): string {
   return `names an unknown provider (one of ${[...own, ...PROFILE_NAMES].join(", ")})`;
 }
 
+/** The problems a config has that `known` (the file's problems before a change) did not. */
+export function newIssues(c: unknown, known: readonly ConfigIssue[]): ConfigIssue[] {
+  const had = new Set(known.map(formatConfigIssue));
+  return checkConfig(c).filter((i) => !had.has(formatConfigIssue(i)));
+}
+
 /** Every problem in a parsed config file, each naming its field. */
 export function checkConfig(c: unknown): ConfigIssue[] {
   const issues: ConfigIssue[] = [];

@@ -16,7 +16,7 @@ import { EXIT } from "../cli/exit-codes.ts";
 import { registerSecret } from "../cli/secrets.ts";
 import { randomHex } from "../files/random-hex.ts";
 import { isDefaultConfigPath } from "./paths.ts";
-import { type ConfigFile, type ConfigIssue, checkConfig, formatConfigIssue } from "./schema.ts";
+import { type ConfigFile, type ConfigIssue, checkConfig, formatConfigIssue, newIssues } from "./schema.ts";
 import { seedConfigFile } from "./seed-files.ts";
 
 const isWindows = process.platform === "win32";
@@ -143,8 +143,7 @@ export function saveConfig(
   known: ConfigIssue[] = [],
 ): void {
   // A file every later command would refuse to load is never written (unless it was already one).
-  const had = new Set(known.map(formatConfigIssue));
-  const issues = checkConfig(config).filter((i) => !had.has(formatConfigIssue(i)));
+  const issues = newIssues(config, known);
   if (issues.length > 0) {
     throw new CliError("usage", `config ${path}: not saved: ${issues.map(formatConfigIssue).join("; ")}`, {
       exitCode: EXIT.usage,
