@@ -181,3 +181,19 @@ export function parseDuration(raw: string, field = "--timeout"): number {
   if (ms < 1 || ms > 24 * 3_600_000) throw usageError(`${field} ${raw}: must be between 1 ms and 24 h`);
   return ms;
 }
+
+/** The ids the Worker gives jobs and tokens (job_abc123, tok_abc). */
+const ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * A command's id argument, checked before any setting is read: missing or malformed, the error
+ * names the command, the value and the rule.
+ * @example
+ * idArgument("jobs show", "job_abc123", "job", "job_abc123") // "job_abc123"
+ */
+export function idArgument(command: string, id: string | undefined, kind: string, example: string): string {
+  if (id === undefined) throw usageError(`${command}: needs a ${kind} id such as ${example}`);
+  if (!ID.test(id))
+    throw usageError(`${command} ${id}: not a ${kind} id: must be 1-128 letters, digits, _ or - (such as ${example})`);
+  return id;
+}

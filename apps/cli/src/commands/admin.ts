@@ -1,6 +1,6 @@
 import { CliError, usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
-import { flag, intFlag, parseCommandArgs, str } from "../cli/parse.ts";
+import { flag, idArgument, intFlag, parseCommandArgs, str } from "../cli/parse.ts";
 import { registerSecret } from "../cli/secrets.ts";
 import { loadSources, pick, workerSettings } from "../config/settings.ts";
 import { createAdminClient, type UsageQuery } from "../worker/admin-client.ts";
@@ -23,13 +23,7 @@ export const run: CommandRun = async (args, io, spec) => {
       `admin${typed ? ` ${typed}` : ""}: ${typed ? "unknown subcommand" : "needs a subcommand"}; choose token create, token list, token revoke ID or usage`,
     );
   }
-  if (group === "token" && sub === "revoke") {
-    if (id === undefined) throw usageError("admin token revoke: needs a token id such as tok_abc");
-    if (!/^[A-Za-z0-9_-]{1,128}$/.test(id))
-      throw usageError(
-        `admin token revoke ${id}: not a token id: must be 1-128 letters, digits, _ or - (such as tok_abc)`,
-      );
-  }
+  const revoked = group === "token" && sub === "revoke" ? idArgument("admin token revoke", id, "token", "tok_abc") : "";
   const sources = await loadSources(values, io);
   const { endpoint } = workerSettings(sources);
   const admin = pick(sources, "admin-token", "GPTIMG_ADMIN_TOKEN")?.value;
@@ -87,10 +81,10 @@ export const run: CommandRun = async (args, io, spec) => {
     }
     return EXIT.ok;
   }
-  if (group === "token" && sub === "revoke" && id !== undefined) {
-    await client.revokeToken(id, io.signal);
-    io.err(`revoked ${id}`);
-    if (json) io.out(JSON.stringify({ ok: true, revoked: id }));
+  if (group === "token" && sub === "revoke") {
+    await client.revokeToken(revoked, io.signal);
+    io.err(`revoked ${revoked}`);
+    if (json) io.out(JSON.stringify({ ok: true, revoked }));
     return EXIT.ok;
   }
   // `usage`, the only command left: the check above let nothing else through

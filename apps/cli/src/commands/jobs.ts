@@ -1,6 +1,6 @@
 import { CliError, usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
-import { flag, intFlag, parseCommandArgs, parseDuration, str } from "../cli/parse.ts";
+import { flag, idArgument, intFlag, parseCommandArgs, parseDuration, str } from "../cli/parse.ts";
 import { startProgress } from "../cli/progress.ts";
 import { reportFailure } from "../cli/report.ts";
 import { mediaByDefault } from "../config/defaults.ts";
@@ -11,8 +11,6 @@ import { saveFinishedJob } from "../run/job-wait.ts";
 import { DEFAULT_JOB_WAIT_MS } from "../run/worker-route.ts";
 import { createJobsClient } from "../worker/jobs-client.ts";
 import type { CommandRun } from "./types.ts";
-
-const JOB_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** `gptimg jobs list|show ID|wait ID` against the Worker. */
 export const run: CommandRun = async (args, io, spec) => {
@@ -25,9 +23,8 @@ export const run: CommandRun = async (args, io, spec) => {
     );
   if (extra.length > 0) throw usageError(`jobs: unexpected ${extra[0]}`);
   if (sub === "list" && id !== undefined) throw usageError(`jobs list: unexpected ${id}`);
-  if (sub !== "list" && id === undefined) throw usageError(`jobs ${sub}: needs a job id such as job_abc123`);
-  if (sub !== "list" && id !== undefined && !JOB_ID.test(id))
-    throw usageError(`jobs ${sub} ${id}: not a job id: must be 1-128 letters, digits, _ or - (such as job_abc123)`);
+  // "" for list, which takes no id
+  const jobId = sub === "list" ? "" : idArgument(`jobs ${sub}`, id, "job", "job_abc123");
   const json = flag(values, "json");
   const sources = await loadSources(values, io);
   const w = workerSettings(sources);
@@ -61,9 +58,8 @@ export const run: CommandRun = async (args, io, spec) => {
     }
     return EXIT.ok;
   }
-  if (id === undefined) throw usageError(`jobs ${sub}: needs a job id such as job_abc123`);
   if (sub === "show") {
-    const job = await jobs.get(id, io.signal);
+    const job = await jobs.get(jobId, io.signal);
     io.out(json ? JSON.stringify(job) : JSON.stringify(job, null, 2));
     return EXIT.ok;
   }
@@ -71,9 +67,9 @@ export const run: CommandRun = async (args, io, spec) => {
   const mode = outputMode(values, mediaByDefault(sources) !== undefined);
   const out = str(values, "out");
   const timeout = str(values, "timeout");
-  const progress = startProgress(io, `waiting for ${id}`);
+  const progress = startProgress(io, `waiting for ${jobId}`);
   try {
-    const job = await jobs.wait(id, {
+    const job = await jobs.wait(jobId, {
       signal: io.signal,
       timeoutMs: timeout ? parseDuration(timeout) : DEFAULT_JOB_WAIT_MS,
       onStatus: (s) => progress.update(`job ${s}`),
