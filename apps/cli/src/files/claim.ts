@@ -10,17 +10,18 @@ const targets = (plan: OutputPlan, ext: string): string[] =>
   Array.from({ length: plan.n }, (_, i) => join(plan.dir, fileName(plan, i, ext)));
 
 /**
- * The first plan from `plan.counter` on (an automatic stem: `_2`, `_3`…) whose names in `ext`
- * are all free. An explicit name is never renamed: it fails with `OutputExistsError`.
+ * The first plan from `plan.counter` on (`_2`, `_3`…) whose names in `ext` are all free. Only a
+ * plan that may `move` (by default an automatic stem) is renamed; otherwise a taken name fails
+ * with `OutputExistsError`.
  */
-export async function freePlan(plan: OutputPlan, ext: string): Promise<OutputPlan> {
+export async function freePlan(plan: OutputPlan, ext: string, move = plan.auto): Promise<OutputPlan> {
   for (let k = plan.counter ?? 1; k <= MAX_COUNTER; k++) {
-    const candidate = plan.auto ? { ...plan, counter: k } : plan;
+    const candidate = move ? { ...plan, counter: k } : plan;
     const taken = (await Promise.all(targets(candidate, ext).map(async (t) => ((await exists(t)) ? t : "")))).find(
       (t) => t !== "",
     );
     if (taken === undefined) return candidate;
-    if (!plan.auto) throw new OutputExistsError(taken, await describeTaken(taken));
+    if (!move) throw new OutputExistsError(taken, await describeTaken(taken));
   }
   throw new OutputExistsError(join(plan.dir, fileName({ ...plan, counter: MAX_COUNTER }, 0, ext)));
 }

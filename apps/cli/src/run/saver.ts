@@ -119,8 +119,8 @@ export class ImageSaver {
         const counter = this.plan.counter ?? 1;
         if (!(e instanceof OutputExistsError) || counter >= MAX_COUNTER) throw e;
         if (!this.plan.auto) taken ??= e.target;
-        const next = await freePlan({ ...this.plan, auto: true, counter: counter + 1 }, ext);
-        this.plan = { ...next, auto: this.plan.auto };
+        // a name taken since the claim moves on, explicit or not: the image is already made
+        this.plan = await freePlan({ ...this.plan, counter: counter + 1 }, ext, true);
       }
     }
   }
