@@ -1,9 +1,9 @@
-import { PROFILES } from "@gptimg/core";
 import { usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { flag, parseCommandArgs, str } from "../cli/parse.ts";
 import { askYesNo, checkSecret, readSecret } from "../cli/secret-input.ts";
 import { registerSecret } from "../cli/secrets.ts";
+import { OFFICIAL_BASE, OFFICIAL_PROFILES } from "../config/provider-settings.ts";
 import { isHttpUrl, PROFILE_NAMES, PROVIDER_NAME, type ProfileNameCli, type ProviderEntry } from "../config/schema.ts";
 import { loadSources, parseEndpoint } from "../config/settings.ts";
 import { saveConfig } from "../config/store.ts";
@@ -17,14 +17,14 @@ const normal = (url: string): string => {
 
 /** The profile whose own base URL this is (https://api.openai.com/v1: openai), if any. */
 const profileOf = (url: string): ProfileNameCli | undefined =>
-  PROFILE_NAMES.find((p) => {
-    const own = PROFILES[p].baseUrl;
+  OFFICIAL_PROFILES.find((p) => {
+    const own = OFFICIAL_BASE[p];
     return own !== undefined && normal(own) === normal(url);
   });
 
 /** The profiles with a base URL of their own, for a message: "openai or wellapi". */
 const officialHosts = (): string => {
-  const names = PROFILE_NAMES.filter((p) => PROFILES[p].baseUrl !== undefined);
+  const names = OFFICIAL_PROFILES;
   return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : (names[0] ?? "any profile");
 };
 
@@ -71,7 +71,7 @@ export const run: CommandRun = async (args, io, spec) => {
     // another host than a profile's own is a relay or compatible server: multipart edits, which
     // most take, rather than OpenAI's JSON edit form (a profile without a host of its own stays)
     if (own) entry.profile = own;
-    else if (!entry.profile || PROFILES[entry.profile].baseUrl !== undefined) {
+    else if (!entry.profile || OFFICIAL_BASE[entry.profile] !== undefined) {
       entry.profile = "openai-compatible";
       why = `, as ${baseUrl} is not the base URL of ${officialHosts()}; choose another with --profile`;
     }

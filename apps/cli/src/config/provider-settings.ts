@@ -11,7 +11,7 @@ export const OFFICIAL_BASE: Partial<Record<ProfileNameCli, string>> = Object.fro
 );
 
 /** The profiles usable by name with no config entry: those with an official base URL. */
-const OFFICIAL_PROFILES = PROFILE_NAMES.filter((p) => OFFICIAL_BASE[p] !== undefined);
+export const OFFICIAL_PROFILES = PROFILE_NAMES.filter((p) => OFFICIAL_BASE[p] !== undefined);
 
 /**
  * Base URL variables, highest first. `GPTIMG_BASE_URL` always applies; the others (spelled as
