@@ -92,21 +92,15 @@ export function loadConfig(
     parsed = seed;
   }
   const issues = checkConfig(parsed);
-  if (issues.length > 0) {
-    const list = issues.map(formatConfigIssue).join("; ");
-    if (opts.tolerate) {
-      registerSecretsOf(parsed);
-      return { path, exists: true, config: parsed as ConfigFile, mode, notes, problem: { message: list, issues } };
-    }
-    throw new CliError("usage", `config ${path}: ${list}`, { exitCode: EXIT.usage });
-  }
+  const problem = issues.length > 0 ? { message: issues.map(formatConfigIssue).join("; "), issues } : undefined;
+  if (problem && !opts.tolerate)
+    throw new CliError("usage", `config ${path}: ${problem.message}`, { exitCode: EXIT.usage });
+  registerSecretsOf(parsed);
   const config = parsed as ConfigFile;
-  for (const p of Object.values(config.providers ?? {})) registerSecret(p.apiKey);
-  registerSecret(config.endpoint?.token);
-  return { path, exists: true, config, mode, notes };
+  return { path, exists: true, config, mode, notes, ...(problem ? { problem } : {}) };
 }
 
-/** Registers the keys and token of a file that failed its check, whatever shape its parts have. */
+/** Registers the keys and token of a file, whatever shape its parts have (a tolerated file's are unchecked). */
 function registerSecretsOf(parsed: unknown): void {
   const obj = (v: unknown): Record<string, unknown> =>
     typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {};
