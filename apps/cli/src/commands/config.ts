@@ -4,7 +4,7 @@ import { type Io, readStdin } from "../cli/io.ts";
 import { parseCommandArgs } from "../cli/parse.ts";
 import { registerSecret } from "../cli/secrets.ts";
 import { getAt, parseKey, redactConfig, setAt, typedValue, unsetAt } from "../config/keys.ts";
-import { type ConfigFile, checkConfig, formatConfigIssue, newIssues } from "../config/schema.ts";
+import { type ConfigFile, type ConfigIssue, checkConfig, formatConfigIssue, newIssues } from "../config/schema.ts";
 import { loadSources } from "../config/settings.ts";
 import { saveConfig } from "../config/store.ts";
 import type { CommandRun } from "./types.ts";
@@ -64,11 +64,12 @@ export const run: CommandRun = async (args, io, spec) => {
       if (p.secret) registerSecret(raw);
       const next = structuredClone(config) as Record<string, unknown>;
       setAt(next, p.segments, typedValue(p, raw, key));
-      const issues = newIssues(next, known);
+      const left = checkConfig(next);
+      const issues = newIssues(left, known);
       if (issues.length > 0) throw usageError(issues.map(formatConfigIssue).join("\n"));
       saveConfig(path, next as ConfigFile, io.env, known);
       io.err(`set ${key} in ${path}`);
-      return stillBroken(next, path, io);
+      return stillBroken(left, path, io);
     }
     case "unset": {
       if (!key || value !== undefined) throw usageError("config unset KEY");
@@ -79,23 +80,23 @@ export const run: CommandRun = async (args, io, spec) => {
       const next = structuredClone(config) as Record<string, unknown>;
       if (!unsetAt(next, segments)) {
         io.err(`${key}: not set`);
-        return problem ? stillBroken(next, path, io) : EXIT.ok;
+        return problem ? stillBroken(checkConfig(next), path, io) : EXIT.ok;
       }
-      const issues = newIssues(next, known);
+      const left = checkConfig(next);
+      const issues = newIssues(left, known);
       if (issues.length > 0)
         throw new CliError("usage", issues.map(formatConfigIssue).join("\n"), { exitCode: EXIT.usage });
       saveConfig(path, next as ConfigFile, io.env, known);
       io.err(`unset ${key} in ${path}`);
-      return stillBroken(next, path, io);
+      return stillBroken(left, path, io);
     }
     default:
       throw usageError(`config ${sub ?? ""}: choose path, show, get, set or unset`.replace("config :", "config:"));
   }
 };
 
-/** After a change to a file that had problems: exit 0 when none are left, else name the rest and exit 2. */
-function stillBroken(next: unknown, path: string, io: Io): number {
-  const left = checkConfig(next);
+/** After a change, given the problems left (`checkConfig`): exit 0 when there are none, else name them and exit 2. */
+function stillBroken(left: ConfigIssue[], path: string, io: Io): number {
   if (left.length === 0) return EXIT.ok;
   io.err(`config ${path}: still to fix: ${left.map(formatConfigIssue).join("; ")}`);
   return EXIT.usage;

@@ -234,10 +234,10 @@ function knownProviderRule(providers: unknown): string {
   return `names an unknown provider (one of ${[...own, ...PROFILE_NAMES].join(", ")})`;
 }
 
-/** The problems a config has that `known` (the file's problems before a change) did not. */
-export function newIssues(c: unknown, known: readonly ConfigIssue[]): ConfigIssue[] {
+/** The problems of a config (`checkConfig`'s) that `known` (the file's before a change) did not have. */
+export function newIssues(issues: readonly ConfigIssue[], known: readonly ConfigIssue[]): ConfigIssue[] {
   const had = new Set(known.map(formatConfigIssue));
-  return checkConfig(c).filter((i) => !had.has(formatConfigIssue(i)));
+  return issues.filter((i) => !had.has(formatConfigIssue(i)));
 }
 
 /** Every problem in a parsed config file, each naming its field. */

@@ -137,7 +137,7 @@ export function saveConfig(
   known: ConfigIssue[] = [],
 ): void {
   // A file every later command would refuse to load is never written (unless it was already one).
-  const issues = newIssues(config, known);
+  const issues = newIssues(checkConfig(config), known);
   if (issues.length > 0) {
     throw new CliError("usage", `config ${path}: not saved: ${issues.map(formatConfigIssue).join("; ")}`, {
       exitCode: EXIT.usage,
