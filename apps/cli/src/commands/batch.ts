@@ -78,10 +78,14 @@ async function batch(values: FlagValues, positionals: string[], io: Io, json: bo
     let parsed: BatchLine;
     try {
       parsed = parseLine(row.text, row.line, defaults, outDir);
-      const envelope = await executeImage(parsed.kind, parsed.values, parsed.prompt, jobIo, {
-        ...sources,
-        flags: parsed.values,
-      });
+      const envelope = await executeImage(
+        parsed.kind,
+        parsed.values,
+        parsed.prompt,
+        jobIo,
+        { ...sources, flags: parsed.values },
+        { within: outDir },
+      );
       const images = envelope?.images ?? [];
       // The images are made and saved: a state file that cannot be written costs only the skip
       // on a re-run, never this line's result.

@@ -1,5 +1,9 @@
 import { lstatSync, realpathSync } from "node:fs";
+import { realpath } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import { CliError } from "../cli/errors.ts";
+import { EXIT } from "../cli/exit-codes.ts";
+import { fsReason } from "./fs-reason.ts";
 import { isInside } from "./naming.ts";
 
 /**
@@ -46,4 +50,30 @@ export function resolveInside(dir: string, out: string): string | undefined {
   const realBase = realPath(base);
   const realTarget = realPath(target);
   return realBase !== undefined && realTarget !== undefined && isInside(realBase, realTarget) ? target : undefined;
+}
+
+/**
+ * Where the existing directory `dir` really is, checked at the moment of a write to stay inside
+ * `within`: a directory swapped for a symlink since `out` was checked ({@link resolveInside})
+ * is refused, not written through. Writing under the returned path (no symlink left in it)
+ * keeps the write where the check looked.
+ * @example
+ * await realDirInside("/imgs/cats", "/imgs") // "/imgs/cats"; throws when cats now leads elsewhere
+ */
+export async function realDirInside(dir: string, within: string): Promise<string> {
+  let real: string;
+  let realWithin: string;
+  try {
+    [real, realWithin] = await Promise.all([realpath(dir), realpath(within)]);
+  } catch (e) {
+    throw new CliError("io", `output directory ${dir}: ${fsReason(e)}`, { exitCode: EXIT.usage });
+  }
+  if (!isInside(realWithin, real)) {
+    throw new CliError(
+      "io",
+      `output directory ${dir} now leads to ${real}, outside the output directory ${within} (a symbolic link put there since the call was checked); nothing was written there`,
+      { exitCode: EXIT.usage },
+    );
+  }
+  return real;
 }

@@ -54,6 +54,8 @@ export interface OutputPlan {
   auto: boolean;
   /** for an automatic stem taken already: 2, 3… appended to it */
   counter?: number;
+  /** the directory `dir` must still lead inside as each file is written (an MCP call's or a batch line's `out`) */
+  within?: string;
 }
 
 /**
@@ -67,13 +69,15 @@ export function planOutput(opts: {
   prompt: string;
   now: Date;
   n: number;
+  within?: string | undefined;
 }): OutputPlan {
   const auto = `gptimg-${timestamp(opts.now)}-${slug(opts.prompt)}`;
+  const { within } = opts;
   if (opts.out === undefined || opts.out === "")
-    return { dir: opts.cwd, stem: auto, typedExt: undefined, n: opts.n, auto: true };
+    return { dir: opts.cwd, stem: auto, typedExt: undefined, n: opts.n, auto: true, within };
   const full = resolve(opts.cwd, opts.out);
   if (opts.outIsDir || /[/\\]$/.test(opts.out))
-    return { dir: full, stem: auto, typedExt: undefined, n: opts.n, auto: true };
+    return { dir: full, stem: auto, typedExt: undefined, n: opts.n, auto: true, within };
   const name = sanitizeComponent(basename(full));
   const ext = extname(name).toLowerCase();
   const typedExt = IMAGE_EXT.has(ext) ? ext : undefined;
@@ -83,6 +87,7 @@ export function planOutput(opts: {
     typedExt,
     n: opts.n,
     auto: false,
+    within,
   };
 }
 

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { fsReason } from "./fs-reason.ts";
+import { realDirInside } from "./inside.ts";
 import { hasImageExtension, isInside, sanitizeComponent } from "./naming.ts";
 import { pending } from "./pending.ts";
 import { randomHex } from "./random-hex.ts";
@@ -49,33 +50,48 @@ async function fileInTheWay(dir: string): Promise<string | undefined> {
   }
 }
 
+/** A new file only: never one that is there already, never through a symbolic link at its name. */
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+
 /**
  * Writes `bytes` to `dir/name` atomically: a temp file in the same directory, then a hard link
  * (which fails if the target exists: `wx` semantics without a race) or, with `force`, a rename.
- * The name is sanitized again and must stay inside `dir`.
+ * The name is sanitized again and must stay inside `dir`. With `within`, `dir` must still lead
+ * inside it as the file is written: its real path is taken right before the write and checked
+ * again before the file takes its name, and the file is written under that real path, so a
+ * directory swapped for a symlink since `out` was checked is refused, not written through.
  */
 export async function writeAtomic(
   dir: string,
   name: string,
   bytes: Uint8Array,
-  opts: { force: boolean },
+  opts: { force: boolean; within?: string },
 ): Promise<string> {
   const safe = sanitizeComponent(name);
-  const target = join(dir, safe);
-  if (!isInside(dir, target)) throw new CliError("io", `output ${name}: escapes ${dir}`, { exitCode: EXIT.usage });
-  const tmp = join(dir, `.${safe}.${randomHex(6)}.tmp`);
+  if (!isInside(dir, join(dir, safe)))
+    throw new CliError("io", `output ${name}: escapes ${dir}`, { exitCode: EXIT.usage });
+  const within = opts.within;
+  const base = within === undefined ? dir : await realDirInside(dir, within);
+  const target = join(base, safe);
+  const tmp = join(base, `.${safe}.${randomHex(6)}.tmp`);
   pending.add(tmp);
   try {
-    const fh = await open(tmp, "wx", 0o644);
+    const fh = await open(tmp, CREATE_NEW, 0o644);
     try {
       await fh.writeFile(bytes);
       await fh.sync();
     } finally {
       await fh.close();
     }
+    // the directory swapped meanwhile: the temp file went elsewhere and takes no name there
+    if (within !== undefined && (await realDirInside(base, within)) !== base) {
+      throw new CliError("io", `output directory ${dir} moved while ${safe} was written; nothing was written there`, {
+        exitCode: EXIT.usage,
+      });
+    }
     if (opts.force) await rename(tmp, target);
     else await linkNoClobber(tmp, target);
-    return target;
+    return join(dir, safe);
   } catch (e) {
     if (e instanceof CliError) throw e;
     const err = e as NodeJS.ErrnoException;
@@ -94,7 +110,7 @@ async function linkNoClobber(tmp: string, target: string): Promise<void> {
     if (code === "EEXIST") throw new OutputExistsError(target);
     if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EXDEV" && code !== "ENOSYS") throw e;
     // Filesystems without hard links: check, then rename (a small race, never a silent clobber of an old file).
-    const exists = await stat(target).then(
+    const exists = await lstat(target).then(
       () => true,
       () => false,
     );

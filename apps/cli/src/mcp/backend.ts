@@ -122,7 +122,10 @@ export function localBackend(o: ServeOptions): ToolBackend {
         if (fetched.mask !== undefined) values.mask = fetched.mask;
       }
       const sources = await loadSources(values, io);
-      const env = await executeImage(kind, values, args.prompt, io, sources, { savePartials: false });
+      const env = await executeImage(kind, values, args.prompt, io, sources, {
+        savePartials: false,
+        within: o.outDir,
+      });
       if (!env) throw new CliError("internal", "no result");
       return outcome(env, notes);
     } finally {
@@ -165,6 +168,7 @@ export function localBackend(o: ServeOptions): ToolBackend {
       out,
       force: args.overwrite === true,
       progress: silent,
+      within: o.outDir,
     });
     return outcome({ ...result, command: "get_job", elapsedMs: 0 }, notes);
   }

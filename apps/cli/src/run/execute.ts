@@ -42,7 +42,8 @@ export function outputMode(values: FlagValues, mediaDefault = false): OutputMode
  * One generate or edit, start to finish: settings, inputs, validation (nothing is sent when it
  * fails), dry-run, then the run itself (run/send.ts: the output directory check, the request by
  * either route, the saved files). Prints paths / MEDIA lines as files land and returns the
- * envelope (printed by the caller). A dry-run loads none of the modules that send, decode or
+ * envelope (printed by the caller). `hooks.within` confines the files to a directory as they are
+ * written (run/send.ts). A dry-run loads none of the modules that send, decode or
  * save: they are imported once a request is to be sent.
  */
 export async function executeImage(
@@ -51,7 +52,7 @@ export async function executeImage(
   prompt: string,
   io: Io,
   sources: Sources,
-  hooks: { savePartials?: boolean } = {},
+  hooks: { savePartials?: boolean; within?: string } = {},
 ): Promise<Envelope | undefined> {
   const started = performance.now();
   const mode = outputMode(given, mediaByDefault(sources) !== undefined);
@@ -197,6 +198,7 @@ export async function executeImage(
     timeoutMs,
     mode,
     savePartials: hooks.savePartials !== false,
+    within: hooks.within,
     started,
   });
 }

@@ -21,6 +21,8 @@ export interface SaveFinishedJob {
   out: string | undefined;
   force: boolean;
   progress: Progress;
+  /** the directory `out` must stay inside as files are written (an MCP call's) */
+  within?: string;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function saveFinishedJob(s: SaveFinishedJob): Promise<Omit<Envelope
     prompt: s.job.id,
     now: s.io.now(),
     n: Math.max(1, s.job.images?.length ?? 1),
+    within: s.within,
   });
   await ensureWritableDir(plan.dir);
   const saver = new ImageSaver(await claimOutput(plan, "png", s.force), s.force);

@@ -108,7 +108,10 @@ export class ImageSaver {
     for (;;) {
       const plan = index > 0 && this.plan.n === 1 ? { ...this.plan, n: index + 1 } : this.plan;
       try {
-        const path = await writeAtomic(this.plan.dir, fileName(plan, index, ext), bytes, { force: this.force });
+        const path = await writeAtomic(this.plan.dir, fileName(plan, index, ext), bytes, {
+          force: this.force,
+          within: this.plan.within,
+        });
         if (taken !== undefined) {
           this.notes.push(
             `note: image ${index + 1} saved as ${path}: ${taken} exists now (another run saved there, or the image came in another format than asked); nothing was overwritten`,
@@ -139,7 +142,7 @@ export class ImageSaver {
     const final = fileName(this.plan, index, ext);
     const name = `${final.slice(0, final.length - ext.length - 1)}.partial-${partialIndex + 1}.${ext}`;
     try {
-      return await writeAtomic(this.plan.dir, name, bytes, { force: this.force });
+      return await writeAtomic(this.plan.dir, name, bytes, { force: this.force, within: this.plan.within });
     } catch (e) {
       if (e instanceof CliError && e.exitCode === EXIT.usage) this.partialsSkipped = true;
       return undefined;

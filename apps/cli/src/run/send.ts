@@ -36,6 +36,8 @@ export interface Send {
   timeoutMs: number | undefined;
   mode: OutputMode;
   savePartials: boolean;
+  /** the directory `out` must stay inside as files are written (an MCP call's or a batch line's) */
+  within: string | undefined;
   /** performance.now() when the command started, for the envelope's elapsedMs */
   started: number;
 }
@@ -60,6 +62,7 @@ export async function sendImage({
   timeoutMs,
   mode,
   savePartials,
+  within,
   started,
 }: Send): Promise<Envelope> {
   if (route.kind === "direct" && !route.primary.apiKey)
@@ -73,6 +76,7 @@ export async function sendImage({
     prompt,
     now: io.now(),
     n: opts.n ?? 1,
+    within,
   });
   await ensureWritableDir(plan.dir);
   const force = flag(values, "force");

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, symlinkSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -320,9 +320,10 @@ describe("gptimg mcp over stdio (compiled binary)", () => {
 
 /**
  * A loopback proxy to the offline provider that holds every request until `hold` have arrived,
- * then forwards them all: calls that race on one name have all passed their name check by then.
+ * then runs `held` and forwards them all: calls that race on one name have all passed their
+ * name check by then, and `held` changes the disk between a call's checks and its save.
  */
-async function gate(hold: number): Promise<{ url: string; close: () => Promise<void> }> {
+async function gate(hold: number, held?: () => void): Promise<{ url: string; close: () => Promise<void> }> {
   const waiting: (() => Promise<void>)[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -340,7 +341,9 @@ async function gate(hold: number): Promise<{ url: string; close: () => Promise<v
         res.writeHead(up.status, { "content-type": up.headers.get("content-type") ?? "application/json" });
         res.end(Buffer.from(await up.arrayBuffer()));
       });
-      if (waiting.length === hold) for (const forward of waiting) void forward();
+      if (waiting.length !== hold) return;
+      held?.();
+      for (const forward of waiting) void forward();
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -390,6 +393,33 @@ describe("gptimg mcp: calls racing on one out", () => {
       expect(readdirSync(s.out)).toEqual(["ok.png"]);
       expect(st(a).notes).toBeUndefined();
       expect(st(b).notes).toBeUndefined();
+    } finally {
+      await g.close();
+    }
+  });
+});
+
+describe("gptimg mcp: the output directory changing during a call", () => {
+  it("a directory swapped for a symlink to outside after out was checked is not written through", async () => {
+    const outside = tmp("gptimg-mcp-outside-");
+    let cats = "";
+    // the swap happens while the request is at the provider: after the out check, before the save
+    const g = await gate(1, () => {
+      renameSync(cats, `${cats}-was`);
+      symlinkSync(outside, cats);
+    });
+    try {
+      const s = await serve({ baseUrl: g.url });
+      cats = join(s.out, "cats");
+      mkdirSync(cats, { recursive: true });
+      const r = await call(s, "generate_image", { prompt: "a lighthouse", out: "cats/a.png" });
+      expect(r.isError).toBe(true);
+      expect(text(r)).toContain(
+        `image 1 was made but not saved: output directory ${cats} now leads to ${realpathSync(outside)}, outside the output directory ${s.out}`,
+      );
+      expect(text(r)).toMatch(/possibly billed/i);
+      expect(readdirSync(outside)).toEqual([]);
+      noCanary(s, r);
     } finally {
       await g.close();
     }
