@@ -59,7 +59,8 @@ export const COMMANDS: CommandSpec[] = [
       "a re-run skips lines already done whose files are still there (state in .FILE.jsonl.gptimg-state.json beside",
       "the output; a line is known by its text, so delete that file to redo lines with other flags).",
       "exit code: 0 when every line is done, else the most serious of the failed lines' codes: 6 (maybe billed)",
-      "before 3, 4, 5 and 2 (nothing sent); each line's error is in the --json results.",
+      "before 3, 4, 5 and 2 (nothing sent); each line's error and exitCode (what it would exit with alone) are in the",
+      "--json results.",
     ],
   },
   {

@@ -15,6 +15,7 @@ import type { Envelope } from "../run/envelope.ts";
 import { executeImage, outputMode } from "../run/execute.ts";
 import type { CommandRun } from "./types.ts";
 
+/** One line's part of the `--json` results (key order as printed). */
 interface LineResult {
   line: number;
   ok: boolean;
@@ -22,6 +23,7 @@ interface LineResult {
   images: Envelope["images"];
   cost: number | null;
   error: FailureInfo | null;
+  /** what the line would exit with as a single generate or edit (0 when done or skipped) */
   exitCode: number;
 }
 
@@ -153,7 +155,7 @@ async function batch(values: FlagValues, positionals: string[], io: Io, json: bo
         ok: !failed,
         command: "batch",
         summary,
-        results: results.map(({ exitCode: _e, ...r }) => r),
+        results,
         state: state.path,
       }),
     );

@@ -105,6 +105,20 @@ describe("gptimg batch", () => {
       undefined,
     ]);
     expect(e.results[1].error.possiblyBilled).toBe(true);
+    // each line's own exit code, as that line alone would exit with generate
+    expect(e.results.map((x: { exitCode: number }) => x.exitCode)).toEqual([2, 6, 4, 0]);
+    for (const [i, line] of mixed.entries()) {
+      const alone = await run(
+        [
+          "generate",
+          line.prompt,
+          ...(line.size ? ["-s", line.size] : []),
+          ...(line.extra ? ["--extra", line.extra] : []),
+        ],
+        { env, cwd: dir },
+      );
+      expect(alone.code, line.prompt).toBe(e.results[i].exitCode);
+    }
     expect(r.code).toBe(6);
 
     // without the billed line, the refusal (4) outranks the line that sent nothing (2)
