@@ -51,7 +51,13 @@ async function main(args: string[], controller: AbortController): Promise<number
     return EXIT.ok;
   }
   if (first === "help") {
-    const target = rest[0];
+    let target: string | undefined;
+    try {
+      // help takes one word, checked as every command's words are
+      target = (await import("./cli/parse.ts")).parseCommandArgs(findCommand("help")!, rest).positionals[0];
+    } catch (e) {
+      return (await import("./cli/report.ts")).reportFailure(io, "help", e, false);
+    }
     if (target === undefined) {
       io.out((await help()).mainHelp(VERSION));
       return EXIT.ok;

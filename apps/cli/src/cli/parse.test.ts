@@ -65,3 +65,42 @@ describe("parseCommandArgs, as parseArgs parses", () => {
     );
   });
 });
+
+describe("parseCommandArgs refuses a word past those the command takes", () => {
+  /** every command and subcommand with its words filled in, then one word too many */
+  const cases = COMMANDS.flatMap((spec) =>
+    Object.entries(spec.words ?? { "": [] })
+      .filter(([, takes]) => !takes.some((w) => w.includes("...")))
+      .map(([path, takes]) => {
+        const words = [
+          ...(path === "" ? [] : path.split(" ")),
+          ...takes.map((w) => w.replace(/[[\]]/g, "").toLowerCase()),
+        ];
+        return [spec, words] as const;
+      }),
+  );
+
+  it.each(cases.map(([spec, words]) => [`${spec.name} ${words.join(" ")}`.trim(), spec, words] as const))(
+    "%s takes them all, and refuses one more",
+    (_, spec, words) => {
+      expect(parseCommandArgs(spec, [...words, "--help"]).positionals).toEqual(words);
+      expect(() => parseCommandArgs(spec, [...words, "foo"])).toThrow(`: unexpected word "foo"; usage: ${spec.usage}`);
+    },
+  );
+
+  const admin = COMMANDS.find((c) => c.name === "admin");
+  if (!admin) throw new Error("no admin command");
+  it.each([
+    [["token", "list", "foo"], 'admin token list: unexpected word "foo"'],
+    [["usage", "foo"], 'admin usage: unexpected word "foo"'],
+    [["token", "revoke", "tok_1", "foo"], 'admin token revoke: unexpected word "foo"'],
+  ])("admin %j names the subcommand and the word", (args, message) => {
+    expect(() => parseCommandArgs(admin, args)).toThrow(`${message}; usage: ${admin.usage}`);
+  });
+
+  it("leaves an unknown or missing subcommand to the command, and takes any number of prompt words", () => {
+    expect(parseCommandArgs(admin, ["tokens", "list", "foo"]).positionals).toEqual(["tokens", "list", "foo"]);
+    expect(parseCommandArgs(admin, []).positionals).toEqual([]);
+    expect(parseCommandArgs(generate, ["a", "b", "c", "d"]).positionals).toEqual(["a", "b", "c", "d"]);
+  });
+});

@@ -14,7 +14,8 @@ export interface Parsed {
  * `-xVALUE`, groups of boolean shorts (`-ab`), `--` ending the flags; a repeated flag keeps its
  * last value, a `multiple` one every value in command-line order. Unknown flags (with the nearest
  * known one), missing values and values for boolean flags become usage errors (exit 2) naming
- * the flag.
+ * the flag; a word past those the command takes ({@link CommandSpec.words}) names the word and
+ * the usage.
  */
 export function parseCommandArgs(spec: CommandSpec, args: string[]): Parsed {
   const names: FlagName[] = ["help", ...spec.flags];
@@ -101,7 +102,29 @@ export function parseCommandArgs(spec: CommandSpec, args: string[]): Parsed {
       break;
     }
   }
+  refuseExtraWords(spec, positionals);
   return { values: values as FlagValues, positionals };
+}
+
+/**
+ * Refuses a word past those the command, or the subcommand the words start with, takes:
+ * `admin token list foo` is an error naming `foo`, never a silently ignored word. An unknown or
+ * missing subcommand is left to the command, which names its choices.
+ */
+function refuseExtraWords(spec: CommandSpec, positionals: string[]): void {
+  const words = spec.words ?? { "": [] };
+  let path: string[] | undefined;
+  for (const key of Object.keys(words)) {
+    const parts = key === "" ? [] : key.split(" ");
+    const starts = parts.every((p, i) => positionals[i] === p);
+    if (starts && (path === undefined || parts.length > path.length)) path = parts;
+  }
+  if (path === undefined) return;
+  const takes = words[path.join(" ")] ?? [];
+  if (takes.some((w) => w.includes("..."))) return;
+  const extra = positionals[path.length + takes.length];
+  if (extra === undefined) return;
+  throw usageError(`${[spec.name, ...path].join(" ")}: unexpected word ${JSON.stringify(extra)}; usage: ${spec.usage}`);
 }
 
 /** Edit distance, for "did you mean". */

@@ -6,8 +6,13 @@ export interface CommandSpec {
   summary: string;
   usage: string;
   flags: FlagName[];
-  /** subcommands, for help and completions */
-  subcommands?: string[];
+  /**
+   * The words the command takes after its name, by subcommand (`""` for a command without
+   * subcommands): `ID`, `[FILE]` (optional), `[PROMPT...]` (any number). Absent: no word at all.
+   * The parser refuses a word past them, naming it and the usage; help and completions read
+   * the subcommands from here ({@link subcommandsOf}).
+   */
+  words?: Readonly<Record<string, readonly string[]>>;
   /** extra help paragraphs */
   notes?: string[];
   /** flags other commands take that this one refuses, each with the reason the error gives */
@@ -21,6 +26,7 @@ export const COMMANDS: CommandSpec[] = [
     name: "generate",
     summary: "create images from a prompt",
     usage: "gptimg generate [PROMPT... | --prompt TEXT] [flags]    (PROMPT - reads stdin)",
+    words: { "": ["[PROMPT...]"] },
     flags: ["prompt", ...image, ...generate, ...edit, "image-url", ...output, ...route],
     notes: [
       'example: gptimg generate "a lighthouse at dusk" -s 16:9 -q high -o out/',
@@ -31,6 +37,7 @@ export const COMMANDS: CommandSpec[] = [
     name: "edit",
     summary: "edit or combine images with a prompt",
     usage: "gptimg edit [PROMPT... | --prompt TEXT] -i IMAGE [-i IMAGE ...] [--mask MASK.png|auto] [flags]",
+    words: { "": ["[PROMPT...]"] },
     flags: ["prompt", ...edit, "image-url", ...image, ...output, ...route],
     notes: ['example: gptimg edit "put a red scarf on the dog" -i dog.png'],
   },
@@ -38,6 +45,7 @@ export const COMMANDS: CommandSpec[] = [
     name: "batch",
     summary: "run one job per line of a JSONL file",
     usage: "gptimg batch FILE.jsonl [--concurrency N] [flags]",
+    words: { "": ["FILE.jsonl"] },
     // each line carries its own prompt, and a batch is never a dry run
     flags: [
       "concurrency",
@@ -68,6 +76,8 @@ export const COMMANDS: CommandSpec[] = [
     summary: "store a provider key (or a Worker endpoint and team token)",
     usage:
       "gptimg login [--provider NAME] [--profile P] [--base-url URL] [--default] | gptimg login --endpoint URL | gptimg login --import [FILE...]",
+    // the FILEs are --import's: login refuses a word without it
+    words: { "": ["[FILE...]"] },
     flags: ["provider", "profile", "base-url", "model", "default", "endpoint", "import", "config"],
     notes: [
       "the key is read from the terminal without echo, or from stdin when piped. The first provider becomes",
@@ -89,7 +99,7 @@ export const COMMANDS: CommandSpec[] = [
     name: "config",
     summary: "show or change the config file",
     usage: "gptimg config path|show|get KEY|set KEY VALUE|unset KEY",
-    subcommands: ["path", "show", "get", "set", "unset"],
+    words: { path: [], show: [], get: ["KEY"], set: ["KEY", "VALUE"], unset: ["KEY"] },
     flags: ["config", "json"],
     notes: [
       "keys: provider, providers.NAME.{profile,baseUrl,apiKey,keyEnv,model,fixedModel,extraBody,fallbacks,",
@@ -102,6 +112,7 @@ export const COMMANDS: CommandSpec[] = [
     name: "sizes",
     summary: "list sizes, or explain whether one is legal",
     usage: "gptimg sizes [SIZE] [--model MODEL]",
+    words: { "": ["[SIZE]"] },
     flags: ["model", "json"],
   },
   {
@@ -114,14 +125,14 @@ export const COMMANDS: CommandSpec[] = [
     name: "jobs",
     summary: "list, show or wait for Worker jobs",
     usage: "gptimg jobs list|show ID|wait ID [flags]",
-    subcommands: ["list", "show", "wait"],
+    words: { list: [], show: ["ID"], wait: ["ID"] },
     flags: ["limit", "cursor", "scope", "json", "media", "out", "force", "endpoint", "token", "config", "timeout"],
   },
   {
     name: "admin",
     summary: "manage team tokens and usage on a Worker",
     usage: "gptimg admin token create|list|revoke ID | gptimg admin usage [flags]",
-    subcommands: ["token", "usage"],
+    words: { "token create": [], "token list": [], "token revoke": ["ID"], usage: [] },
     flags: [
       "admin-token",
       "endpoint",
@@ -153,7 +164,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: "print or install the agent skill that teaches coding agents to use gptimg",
     usage:
       "gptimg skill show [FILE] | gptimg skill install [--agent claude|codex|openclaw|cursor] [--project] [--dir DIR] [--force]",
-    subcommands: ["show", "install"],
+    words: { show: ["[FILE]"], install: [] },
     flags: ["agent", "project", "dir", "force", "json"],
     notes: [
       "show prints SKILL.md (or references/sizes.md, references/options.md). install writes the skill folder",
@@ -169,11 +180,26 @@ export const COMMANDS: CommandSpec[] = [
     name: "completion",
     summary: "print a shell completion script",
     usage: "gptimg completion bash|zsh|fish",
-    subcommands: ["bash", "zsh", "fish"],
+    words: { bash: [], zsh: [], fish: [] },
     flags: [],
   },
-  { name: "help", summary: "show help for a command", usage: "gptimg help [COMMAND]", flags: [] },
+  {
+    name: "help",
+    summary: "show help for a command",
+    usage: "gptimg help [COMMAND]",
+    words: { "": ["[COMMAND]"] },
+    flags: [],
+  },
 ];
 
 /** The spec of `name`, or undefined. */
 export const findCommand = (name: string): CommandSpec | undefined => COMMANDS.find((c) => c.name === name);
+
+/** A command's subcommands (`admin`: token, usage), in the order its words list them. */
+export const subcommandsOf = (spec: CommandSpec): string[] => [
+  ...new Set(
+    Object.keys(spec.words ?? {})
+      .filter((path) => path !== "")
+      .map((path) => path.split(" ")[0] as string),
+  ),
+];

@@ -11,8 +11,7 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** `gptimg admin token create|list|revoke ID` and `gptimg admin usage`, with the admin token. */
 export const run: CommandRun = async (args, io, spec) => {
   const { values, positionals } = parseCommandArgs(spec, args);
-  const [group, sub, id, ...extra] = positionals;
-  if (extra.length > 0) throw usageError(`admin: unexpected ${extra[0]}`);
+  const [group, sub, id] = positionals;
   // the command line is checked before the settings: a typo is named, not the missing endpoint
   const known =
     (group === "token" && (sub === "create" || sub === "list" || sub === "revoke")) ||

@@ -39,8 +39,8 @@ export const run: CommandRun = async (args, io, spec) => {
 };
 
 async function batch(values: FlagValues, positionals: string[], io: Io, json: boolean): Promise<number> {
-  const [file, ...extra] = positionals;
-  if (!file || extra.length > 0) throw usageError("batch: give one FILE.jsonl");
+  const [file] = positionals;
+  if (!file) throw usageError("batch: give one FILE.jsonl");
   outputMode(values);
   const concurrency = intFlag(values, "concurrency", 1, 32) ?? 2;
   const jsonl = resolve(io.cwd, file);

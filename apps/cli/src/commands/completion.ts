@@ -1,6 +1,7 @@
 import { usageError } from "../cli/errors.ts";
 import { FLAGS, type FlagDef } from "../cli/flags.ts";
-import { COMMANDS } from "../cli/specs.ts";
+import { parseCommandArgs } from "../cli/parse.ts";
+import { COMMANDS, subcommandsOf } from "../cli/specs.ts";
 import type { CommandRun } from "./types.ts";
 
 const names = COMMANDS.map((c) => c.name);
@@ -34,7 +35,7 @@ function bashValueCases(): string {
 
 function bash(): string {
   const cases = COMMANDS.map(
-    (c) => `    ${c.name}) opts="${flagsOf(c).join(" ")}"; subs="${(c.subcommands ?? []).join(" ")}" ;;`,
+    (c) => `    ${c.name}) opts="${flagsOf(c).join(" ")}"; subs="${subcommandsOf(c).join(" ")}" ;;`,
   ).join("\n");
   return `# bash completion for gptimg; eval "$(gptimg completion bash)"
 _gptimg() {
@@ -81,7 +82,8 @@ function zsh(): string {
         d.type === "string" ? (values ? `:${f}:(${values.join(" ")})` : d.file ? `:${f}:_files` : `:${f}:`) : "";
       return `'${d.multiple ? "*" : ""}--${f}[${esc(d.help)}]${arg}'`;
     });
-    const subs = c.subcommands ? ` '1:subcommand:(${c.subcommands.join(" ")})'` : "";
+    const named = subcommandsOf(c);
+    const subs = named.length > 0 ? ` '1:subcommand:(${named.join(" ")})'` : "";
     return `    ${c.name}) _arguments ${specs.join(" ")}${subs} '*:file:_files' ;;`;
   }).join("\n");
   return `#compdef gptimg
@@ -108,8 +110,9 @@ function fish(): string {
   ];
   for (const c of COMMANDS) {
     lines.push(`complete -c gptimg -n __fish_use_subcommand -a ${c.name} -d '${c.summary.replace(/'/g, "\\'")}'`);
-    if (c.subcommands)
-      lines.push(`complete -c gptimg -n '__fish_seen_subcommand_from ${c.name}' -a '${c.subcommands.join(" ")}'`);
+    const subs = subcommandsOf(c);
+    if (subs.length > 0)
+      lines.push(`complete -c gptimg -n '__fish_seen_subcommand_from ${c.name}' -a '${subs.join(" ")}'`);
     for (const f of [...c.flags, "help" as const]) {
       const d = FLAGS[f];
       const short = d.short ? ` -s ${d.short}` : "";
@@ -124,12 +127,11 @@ function fish(): string {
 }
 
 /** `gptimg completion bash|zsh|fish`: generated from the same tables as the parser. */
-export const run: CommandRun = async (args, io) => {
-  const shell = args[0];
+export const run: CommandRun = async (args, io, spec) => {
+  const [shell] = parseCommandArgs(spec, args).positionals;
   const scripts: Record<string, () => string> = { bash, zsh, fish };
   const make = shell === undefined ? undefined : scripts[shell];
-  if (!make || args.length > 1)
-    throw usageError(`completion ${args.join(" ") || "(no shell)"}: choose one of bash, zsh, fish`);
+  if (!make) throw usageError(`completion ${shell ?? "(no shell)"}: choose one of bash, zsh, fish`);
   io.out(make().trimEnd());
   return 0;
 };

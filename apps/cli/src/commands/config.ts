@@ -12,7 +12,7 @@ import type { CommandRun } from "./types.ts";
 /** `gptimg config path|show|get KEY|set KEY VALUE|unset KEY` */
 export const run: CommandRun = async (args, io, spec) => {
   const { values, positionals } = parseCommandArgs(spec, args);
-  const [sub, key, value, ...extra] = positionals;
+  const [sub, key, value] = positionals;
   // A file other commands refuse is still found, shown and repaired here.
   const sources = await loadSources(values, io, { tolerate: true });
   const { path, config, exists, problem } = sources.file;
@@ -44,7 +44,7 @@ export const run: CommandRun = async (args, io, spec) => {
     }
     case "get": {
       refuse(true);
-      if (!key || value !== undefined) throw usageError("config get KEY");
+      if (!key) throw usageError("config get KEY");
       const p = parseKey(key);
       const v = getAt(config as Record<string, unknown>, p.segments);
       if (v === undefined) {
@@ -56,8 +56,7 @@ export const run: CommandRun = async (args, io, spec) => {
       return EXIT.ok;
     }
     case "set": {
-      if (!key || value === undefined || extra.length > 0)
-        throw usageError("config set KEY VALUE (VALUE - reads stdin)");
+      if (!key || value === undefined) throw usageError("config set KEY VALUE (VALUE - reads stdin)");
       refuse(false);
       const p = parseKey(key);
       const raw = value === "-" ? (await readStdin()).trim() : value;
@@ -72,7 +71,7 @@ export const run: CommandRun = async (args, io, spec) => {
       return stillBroken(left, path, io);
     }
     case "unset": {
-      if (!key || value !== undefined) throw usageError("config unset KEY");
+      if (!key) throw usageError("config unset KEY");
       refuse(false);
       // a key the file should not have (`bogusKey`, `providers.x.typo`) is named as its problem says
       const named = known.some((i) => i.field === key) ? pathOf(config, key) : undefined;

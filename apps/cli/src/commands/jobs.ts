@@ -15,14 +15,12 @@ import type { CommandRun } from "./types.ts";
 /** `gptimg jobs list|show ID|wait ID` against the Worker. */
 export const run: CommandRun = async (args, io, spec) => {
   const { values, positionals } = parseCommandArgs(spec, args);
-  const [sub, id, ...extra] = positionals;
+  const [sub, id] = positionals;
   // the command line is checked before the settings: a typo is named, not the missing endpoint
   if (sub !== "list" && sub !== "show" && sub !== "wait")
     throw usageError(
       `${sub === undefined ? "jobs: needs a subcommand" : `jobs ${sub}: unknown subcommand`}; choose list, show ID or wait ID`,
     );
-  if (extra.length > 0) throw usageError(`jobs: unexpected ${extra[0]}`);
-  if (sub === "list" && id !== undefined) throw usageError(`jobs list: unexpected ${id}`);
   // "" for list, which takes no id
   const jobId = sub === "list" ? "" : idArgument(`jobs ${sub}`, id, "job", "job_abc123");
   const json = flag(values, "json");

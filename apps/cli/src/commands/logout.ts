@@ -1,4 +1,3 @@
-import { usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { flag, parseCommandArgs, str } from "../cli/parse.ts";
 import { loadSources } from "../config/settings.ts";
@@ -10,8 +9,7 @@ import type { CommandRun } from "./types.ts";
  * `--endpoint` the stored Worker endpoint and token; `--all` every key and token.
  */
 export const run: CommandRun = async (args, io, spec) => {
-  const { values, positionals } = parseCommandArgs(spec, args);
-  if (positionals.length > 0) throw usageError(`logout: unexpected ${positionals[0]}`);
+  const { values } = parseCommandArgs(spec, args);
   const sources = await loadSources(values, io);
   const config = structuredClone(sources.file.config);
   const removed: string[] = [];

@@ -11,8 +11,7 @@ import type { CommandRun } from "./types.ts";
  * the protocol; notes go to stderr, which MCP clients keep as the server's log.
  */
 export const run: CommandRun = async (args, io, spec) => {
-  const { values, positionals } = parseCommandArgs(spec, args);
-  if (positionals.length > 0) throw usageError(`mcp: unexpected ${positionals[0]}`);
+  const { values } = parseCommandArgs(spec, args);
   const { MIN_RESULT_CAP, DEFAULT_RESULT_CAP } = await import("@gptimg/mcp-tools");
   const capText = str(values, "max-result-bytes");
   const cap = capText === undefined ? DEFAULT_RESULT_CAP : Number(capText);

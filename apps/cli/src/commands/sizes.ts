@@ -1,5 +1,4 @@
 import { isValidationError, resolveSize, SIZE_ALIASES, SIZE_PRESETS } from "@gptimg/core";
-import { usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { parseCommandArgs, str } from "../cli/parse.ts";
 import type { CommandRun } from "./types.ts";
@@ -11,7 +10,6 @@ export const run: CommandRun = async (args, io, spec) => {
   const { values, positionals } = parseCommandArgs(spec, args);
   const model = str(values, "model");
   const json = values.json === true;
-  if (positionals.length > 1) throw usageError("sizes: give one SIZE (quote it if it has spaces)");
   const input = positionals[0];
   if (input === undefined) {
     const ratios = Object.fromEntries(RATIOS.map((r) => [r, resolveSize(r, model).size]));

@@ -105,19 +105,14 @@ async function install(io: Io, values: ReturnType<typeof parseCommandArgs>["valu
 /** `gptimg skill show [FILE]` prints the skill built into this binary; `install` writes it for an agent. */
 export const run: CommandRun = async (args, io, spec) => {
   const { values, positionals } = parseCommandArgs(spec, args);
-  const [sub, file, ...extra] = positionals;
+  const [sub, file] = positionals;
   if (sub === "show") {
-    if (extra.length > 0) throw usageError("skill show: give at most one FILE");
     const name = file ?? "SKILL.md";
     const text = SKILL_FILES[name];
     if (text === undefined) throw usageError(`skill show ${name}: one of ${Object.keys(SKILL_FILES).join(", ")}`);
     io.out(text.replace(/\n$/, ""));
     return EXIT.ok;
   }
-  if (sub === "install") {
-    if (file !== undefined)
-      throw usageError(`skill install: unexpected ${file}; the folder is chosen by --agent, --project or --dir`);
-    return install(io, values);
-  }
+  if (sub === "install") return install(io, values);
   throw usageError(`skill ${sub ?? ""}: choose show or install`);
 };

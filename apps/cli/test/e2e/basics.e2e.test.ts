@@ -114,6 +114,12 @@ describe("help, version, usage errors, completion, sizes", () => {
     [["jobs", "bogus"], {}, "jobs bogus: unknown subcommand; choose list, show ID or wait ID"],
     [["jobs", "wait", "../../etc"], {}, "jobs wait ../../etc: not a job id"],
     [["admin"], {}, "admin: needs a subcommand; choose token create"],
+    [["admin", "token", "list", "foo"], {}, 'admin token list: unexpected word "foo"; usage: gptimg admin token'],
+    [["admin", "usage", "foo"], {}, 'admin usage: unexpected word "foo"; usage: gptimg admin token'],
+    [["jobs", "list", "foo"], {}, 'jobs list: unexpected word "foo"; usage: gptimg jobs list|show ID|wait ID'],
+    [["config", "path", "foo"], {}, 'config path: unexpected word "foo"; usage: gptimg config path|show'],
+    [["doctor", "foo"], {}, 'doctor: unexpected word "foo"; usage: gptimg doctor [flags]'],
+    [["help", "generate", "foo"], {}, 'help: unexpected word "foo"; usage: gptimg help [COMMAND]'],
   ] as const)(
     "%j (env %j) names what was typed, its value and the rule, before any endpoint or key",
     async (args, env, message) => {
