@@ -131,6 +131,23 @@ export function toOpenAIError(
   secrets: (string | undefined)[] = [],
   surface: "http" | "mcp" = "http",
 ): OpenAIError {
+  const out = mapError(err, secrets, surface);
+  if (out.body.error.possibly_billed || NOT_RETRYABLE.has(out.body.error.code)) out.headers["x-should-retry"] = "false";
+  return out;
+}
+
+/**
+ * Codes whose answer a retry soon after cannot change. With those and with every error that says
+ * `possibly_billed`, `x-should-retry: false` tells SDKs (openai's retries 408, 409, 429 and 5xx by
+ * default, and obeys this header first) not to send the request again on their own: a replay of
+ * a possibly billed request may be billed twice.
+ */
+const NOT_RETRYABLE: ReadonlySet<WireCode> = new Set([
+  // a daily quota: nothing changes before the next UTC day
+  "quota_exceeded",
+]);
+
+function mapError(err: unknown, secrets: (string | undefined)[], surface: "http" | "mcp"): OpenAIError {
   if (err instanceof HttpError) {
     return build(err.status, err.code, redact(err.message, secrets), err.param, err.headers);
   }
@@ -138,7 +155,7 @@ export function toOpenAIError(
     // a configuration or schema problem keeps its own message; anything else is named by the error
     const named = err.cause instanceof ConfigError || schemaGap(err.cause) !== undefined;
     const out = named
-      ? toOpenAIError(err.cause, secrets, surface)
+      ? mapError(err.cause, secrets, surface)
       : build(
           500,
           "internal",

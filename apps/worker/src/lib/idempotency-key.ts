@@ -14,7 +14,6 @@ export const keyReused = (key: string | undefined): HttpError =>
     409,
     "idempotency_conflict",
     `Idempotency-Key ${JSON.stringify(key)} was already used with a different request`,
-    {
-      param: "Idempotency-Key",
-    },
+    // the same key and body will be refused again: SDKs retry a 409 unless told not to
+    { param: "Idempotency-Key", headers: { "x-should-retry": "false" } },
   );

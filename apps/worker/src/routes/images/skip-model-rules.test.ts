@@ -1,11 +1,12 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { encodeBase64, inspectImage } from "@gptimg/core";
 import OpenAI, { toFile } from "openai";
 import { describe, expect, it } from "vitest";
 import { png } from "../../../../../packages/core/test-fixtures/images.ts";
 import { decodeB64, memberToken, ORIGIN, providerPerTest } from "../../../test/gateway-support.ts";
 import { introspectJobs } from "../../../test/jobs-support.ts";
+import { sdkClient as client } from "../../../test/sdk-client.ts";
 import worker from "../../index.ts";
 import { getJob } from "../../jobs/repo.ts";
 
@@ -14,39 +15,6 @@ const start = providerPerTest();
 /** The Worker's words after a refusal by gptimg's model table (core's option name is not among them). */
 const HTTP_OVERRIDE =
   "(gptimg's model table; send `Gptimg-Skip-Model-Rules: true`, or set SKIP_MODEL_RULES, to let the provider decide)";
-
-/**
- * A real `openai` client of the Worker: its requests go to the Worker's fetch handler with the
- * test env, plus `vars` (a deployment's SKIP_MODEL_RULES), and `headers` on every request.
- */
-function client(token: string, o: { vars?: Record<string, string>; headers?: Record<string, string> } = {}) {
-  const fetch = async (url: string | URL | Request, init?: RequestInit) => {
-    const req = new Request(url, init);
-    if (!o.vars) return exports.default.fetch(req);
-    const ctx = createExecutionContext();
-    const res = await worker.fetch(req as Parameters<typeof worker.fetch>[0], { ...env, ...o.vars } as typeof env, ctx);
-    // the body streams from work the context keeps alive: read it whole before waiting on it
-    const body = await res.arrayBuffer();
-    await waitOnExecutionContext(ctx);
-    return new Response(body, res);
-  };
-  return new OpenAI({
-    apiKey: token,
-    baseURL: `${ORIGIN}/v1`,
-    maxRetries: 0,
-    ...(o.headers ? { defaultHeaders: o.headers } : {}),
-    // The SDK asks `fetch.Response` whether FormData bodies work by reading one as text, which
-    // workerd warns about for a multipart body; they do work here, so the answer is given.
-    fetch: Object.assign(fetch, { Response: FormDataWorks }),
-  });
-}
-
-/** Answers the SDK's FormData probe: a FormData body read as text is not `[object FormData]`. */
-class FormDataWorks {
-  async text(): Promise<string> {
-    return "multipart";
-  }
-}
 
 /** The API error a call threw (the test fails if it did not throw one), with the body's message. */
 async function refusal(p: Promise<unknown>): Promise<{ status: number; message: string; param: string | null }> {

@@ -1,0 +1,70 @@
+import { toFile } from "openai";
+import { describe, expect, it } from "vitest";
+import { png } from "../../../../../packages/core/test-fixtures/images.ts";
+import { memberToken, providerPerTest } from "../../../test/gateway-support.ts";
+import { sdkClient } from "../../../test/sdk-client.ts";
+
+const start = providerPerTest();
+
+/** An `openai` client with the SDK's default retries (2), and the requests it sent the Worker. */
+function retryingClient(token: string, headers?: Record<string, string>) {
+  const sent: Request[] = [];
+  const client = sdkClient(token, { maxRetries: 2, onRequest: (r) => sent.push(r), ...(headers ? { headers } : {}) });
+  return { client, sent };
+}
+
+/** What a call threw (the test fails if it resolved). */
+const thrown = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => expect.fail("the call succeeded"),
+    (e: unknown) => e,
+  );
+
+describe("the openai SDK's retries against the Worker", () => {
+  it.each<[string, "generate" | "edit", Record<string, unknown>]>([
+    ["a b64_json generation", "generate", {}],
+    ["a url generation", "generate", { response_format: "url" }],
+    ["a streamed generation", "generate", { stream: true }],
+    ["an edit", "edit", {}],
+  ])("%s the provider may have billed is not sent again (x-should-retry: false)", async (_n, kind, extra) => {
+    // the provider reads the request, then drops the connection: it may have billed it
+    const side = start("reset");
+    const { token } = await memberToken({ team: "sdk-billed" });
+    const { client, sent } = retryingClient(token);
+    const call =
+      kind === "edit"
+        ? client.images.edit({
+            prompt: "a scarf",
+            image: await toFile(png({ width: 64, height: 64, colorType: 2 }), "in.png", { type: "image/png" }),
+            ...extra,
+          })
+        : client.images.generate({ prompt: "a lighthouse", ...extra });
+    const e = (await thrown(call)) as { status: number; error: Record<string, unknown>; headers: Headers };
+    expect(e.status).toBe(502);
+    expect(e.error).toMatchObject({ code: "outcome_unknown", possibly_billed: true });
+    expect(sent).toHaveLength(1);
+    expect(side.calls).toHaveLength(1);
+    expect(e.headers.get("x-should-retry")).toBe("false");
+  });
+
+  it("a request over the daily image quota is refused once, not retried until the SDK gives up", async () => {
+    const side = start();
+    const { token } = await memberToken({ team: "sdk-quota", dailyImageQuota: 1 });
+    const { client, sent } = retryingClient(token);
+    await client.images.generate({ prompt: "the one image of today", quality: "low", size: "1024x1024" });
+    const e = (await thrown(client.images.generate({ prompt: "one more" }))) as { status: number; code: string };
+    expect(e).toMatchObject({ status: 429, code: "quota_exceeded" });
+    expect(sent).toHaveLength(2);
+    expect(side.calls).toHaveLength(1);
+  });
+
+  it("an Idempotency-Key reused for another request is refused once", async () => {
+    start();
+    const { token } = await memberToken({ team: "sdk-key" });
+    const { client, sent } = retryingClient(token, { "Idempotency-Key": "sdk-key-1" });
+    await client.images.generate({ prompt: "the first request", quality: "low", size: "1024x1024" });
+    const e = (await thrown(client.images.generate({ prompt: "another request" }))) as { status: number; code: string };
+    expect(e).toMatchObject({ status: 409, code: "idempotency_conflict" });
+    expect(sent).toHaveLength(2);
+  });
+});
