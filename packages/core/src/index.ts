@@ -143,6 +143,7 @@ export type {
   ImageStreamEvent,
   ImageUsage,
   InputFidelity,
+  InputLabel,
   Moderation,
   OutputFormat,
   ProfileName,

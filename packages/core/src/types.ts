@@ -47,6 +47,19 @@ export interface GenerateOptions {
 export interface ImageInput {
   data: Blob | Uint8Array;
   name?: string;
+  /** how issues name this input, as the caller's surface took it; default `image[<index>]` and `name` */
+  label?: InputLabel;
+}
+
+/**
+ * How an input is named in issues: the field its surface took it by (`-i`, `--image`,
+ * `images[0]`) and the value given there (the path as typed).
+ * @example
+ * { data: bytes, name: "dog.png", label: { field: "-i", value: "pics/dog.png" } }
+ */
+export interface InputLabel {
+  field: string;
+  value: string;
 }
 
 /**

@@ -23,10 +23,20 @@ const DISPLAY: Record<string, string> = { png: "PNG", jpeg: "JPEG", webp: "WebP"
 const isData = (v: unknown): v is Data => v instanceof Uint8Array || (typeof Blob !== "undefined" && v instanceof Blob);
 const sizeOf = (d: Data): number => (d instanceof Uint8Array ? d.byteLength : d.size);
 
-/** How an input shows in an issue: its file name, else its byte count. */
+/** How an input shows in an issue: the value its surface gave, else its file name, else its byte count. */
 const label = (input: unknown, d: Data): string => {
+  const given = labelOf(input)?.value;
+  if (given !== undefined) return given;
   const name = (input as { name?: unknown }).name;
   return typeof name === "string" && name !== "" ? name : `<${sizeOf(d)} bytes>`;
+};
+
+/** The surface's name for an input ({@link ImageInput.label}), when it gave one. */
+const labelOf = (input: unknown): { field?: unknown; value?: string } | undefined => {
+  const l = typeof input === "object" && input !== null ? (input as { label?: unknown }).label : undefined;
+  if (typeof l !== "object" || l === null) return undefined;
+  const { field, value } = l as { field?: unknown; value?: unknown };
+  return { field, ...(typeof value === "string" ? { value } : {}) };
 };
 
 const dataOf = (input: unknown): unknown =>
@@ -48,7 +58,9 @@ export async function validateImages(images: unknown, mask: unknown, rules: Mode
     }
     let total = 0;
     for (const [i, item] of images.entries()) {
-      let field = `image[${i}]`;
+      // the surface's own name for the input (`-i`, `images[0]`), else the neutral image[i]
+      const own = labelOf(item)?.field;
+      let field = typeof own === "string" && own !== "" ? own : `image[${i}]`;
       let input: unknown = item;
       if (isImageRef(item)) {
         const c = checkRef(item, `images[${i}]`);

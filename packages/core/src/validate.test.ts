@@ -382,6 +382,23 @@ describe("validateEditOptions", () => {
       ],
     ],
     [
+      "a GIF named as its surface took it",
+      {
+        images: [
+          { ...rgba(2, 2), label: { field: "images[0]", value: "dog.png" } },
+          { data: gif(2, 2), name: "anim.gif", label: { field: "--image", value: "pics/anim.gif" } },
+        ],
+      },
+      undefined,
+      [
+        {
+          field: "--image",
+          value: "pics/anim.gif",
+          rule: "must be PNG, JPEG or WebP for gpt-image-2, judged by content (this is gif)",
+        },
+      ],
+    ],
+    [
       "text named .png",
       { images: [{ data: new TextEncoder().encode("not really"), name: "fake.png" }] },
       undefined,

@@ -188,7 +188,8 @@ export function validateGenerateOptions(opts: GenerateOptions, model?: string): 
 /**
  * Everything {@link validateGenerateOptions} checks, plus the edit inputs: 1-16 images (per model),
  * each PNG, JPEG or WebP by its bytes, 50 MB in total; a mask that is a PNG with alpha, under
- * 4 MB, the size of the first image; `input_fidelity`. Images are named `image[0]`, `image[1]`….
+ * 4 MB, the size of the first image; `input_fidelity`. Images are named `image[0]`, `image[1]`…
+ * unless an input's `label` names it as its surface took it (`-i dog.png`, `images[0]`).
  * Reads only the first 64 KB of each input unless a JPEG keeps its frame header further in.
  * @example
  * await validateEditOptions({ prompt: "add a hat", images: [{ data: gifBytes }] }) // image[0]: must be PNG, JPEG or WebP

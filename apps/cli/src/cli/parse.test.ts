@@ -37,7 +37,8 @@ describe("parseCommandArgs, as parseArgs parses", () => {
     ["x", "-h"],
     ["x", "--extra=k=v", "--extra-json", "{}"],
   ])("%j", (...args) => {
-    expect(parseCommandArgs(generate, args)).toEqual(reference(generate.flags, args));
+    const { values, positionals } = parseCommandArgs(generate, args);
+    expect({ values, positionals }).toEqual(reference(generate.flags, args));
   });
 
   it.each<[string[], RegExp]>([
@@ -59,6 +60,8 @@ describe("parseCommandArgs, as parseArgs parses", () => {
     if (!edit) throw new Error("no edit command");
     const parsed = parseCommandArgs(edit, ["x", "-i", "a.png", "--input", "b.png", "--edit-image", "c.png", "-ijpg"]);
     expect(parsed.values.image).toEqual(["a.png", "b.png", "c.png", "jpg"]);
+    // each value's spelling is kept, so a message names the input as it was typed
+    expect(parsed.typedAs.image).toEqual(["-i", "--input", "--edit-image", "-i"]);
     expect(parseCommandArgs(generate, ["x", "--output-format", "webp"]).values).toEqual({ format: "webp" });
     expect(() => parseCommandArgs(generate, ["x", "--output-format", "webp", "--format", "png"])).toThrow(
       "generate: --output-format and --format are the same flag: give one",

@@ -5,6 +5,8 @@ import type { CommandSpec } from "./specs.ts";
 export interface Parsed {
   values: FlagValues;
   positionals: string[];
+  /** how each value of a repeatable flag was typed (`-i`, `--image`, `--input`), in its values' order */
+  typedAs: Partial<Record<FlagName, string[]>>;
 }
 
 /**
@@ -33,10 +35,13 @@ export function parseCommandArgs(spec: CommandSpec, args: string[]): Parsed {
   /** the long spelling each single-valued flag was given with, to refuse two spellings of one flag */
   const spelled = new Map<FlagName, string>();
   const positionals: string[] = [];
-  const set = (name: FlagName, spelling: string, value: string | boolean) => {
+  const typedAs: Partial<Record<FlagName, string[]>> = {};
+  /** `typed`: the flag as the command line spells it (`-i`, `--input`) */
+  const set = (name: FlagName, spelling: string, value: string | boolean, typed: string) => {
     if (FLAGS[name].multiple) {
       const list = values[name];
       values[name] = Array.isArray(list) ? [...list, value as string] : [value as string];
+      typedAs[name] = [...(typedAs[name] ?? []), typed];
       return;
     }
     const before = spelled.get(name);
@@ -78,11 +83,11 @@ export function parseCommandArgs(spec: CommandSpec, args: string[]): Parsed {
       const isString = FLAGS[name].type === "string";
       if (eq !== -1) {
         if (!isString) throw fail(`flag --${typed} does not take a value`);
-        set(name, typed, arg.slice(eq + 1));
+        set(name, typed, arg.slice(eq + 1), `--${typed}`);
       } else if (isString) {
-        set(name, typed, next(i, name));
+        set(name, typed, next(i, name), `--${typed}`);
         i++;
-      } else set(name, typed, true);
+      } else set(name, typed, true, `--${typed}`);
       continue;
     }
     // shorts: `-x`, `-xVALUE` (x a string flag), `-abc` (booleans, the last may take the next argument)
@@ -91,19 +96,19 @@ export function parseCommandArgs(spec: CommandSpec, args: string[]): Parsed {
       const name = shorts.get(short);
       if (name === undefined) throw fail(`unknown flag -${short} (see gptimg help)`);
       if (FLAGS[name].type !== "string") {
-        set(name, name, true);
+        set(name, name, true, `-${short}`);
         continue;
       }
-      if (at < arg.length - 1) set(name, name, arg.slice(at + 1));
+      if (at < arg.length - 1) set(name, name, arg.slice(at + 1), `-${short}`);
       else {
-        set(name, name, next(i, name));
+        set(name, name, next(i, name), `-${short}`);
         i++;
       }
       break;
     }
   }
   refuseExtraWords(spec, positionals);
-  return { values: values as FlagValues, positionals };
+  return { values: values as FlagValues, positionals, typedAs };
 }
 
 /**

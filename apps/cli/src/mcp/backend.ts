@@ -125,6 +125,8 @@ export function localBackend(o: ServeOptions): ToolBackend {
       const env = await executeImage(kind, values, args.prompt, io, sources, {
         savePartials: false,
         within: o.outDir,
+        // the tool's own field names the inputs
+        inputFields: (args.images ?? []).map((_, i) => `images[${i}]`),
       });
       if (!env) throw new CliError("internal", "no result");
       return outcome(env, notes);

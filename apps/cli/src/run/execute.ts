@@ -43,7 +43,8 @@ export function outputMode(values: FlagValues, mediaDefault = false): OutputMode
  * fails), dry-run, then the run itself (run/send.ts: the output directory check, the request by
  * either route, the saved files). Prints paths / MEDIA lines as files land and returns the
  * envelope (printed by the caller). `hooks.within` confines the files to a directory as they are
- * written (run/send.ts). A dry-run loads none of the modules that send, decode or
+ * written (run/send.ts); `hooks.inputFields` name the input images by the fields the surface took
+ * them by (`-i`, `--image`, `images[0]`; run/inputs.ts). A dry-run loads none of the modules that send, decode or
  * save: they are imported once a request is to be sent.
  */
 export async function executeImage(
@@ -52,7 +53,7 @@ export async function executeImage(
   prompt: string,
   io: Io,
   sources: Sources,
-  hooks: { savePartials?: boolean; within?: string } = {},
+  hooks: { savePartials?: boolean; within?: string; inputFields?: string[] } = {},
 ): Promise<Envelope | undefined> {
   const started = performance.now();
   const mode = outputMode(given, mediaByDefault(sources) !== undefined);
@@ -90,14 +91,18 @@ export async function executeImage(
       io.signal,
       byReference,
       dryRun,
+      hooks.inputFields,
     );
     opts = editOptions(opts, read.images, read.mask);
     // a dry-run sends nothing, so it downloads nothing either: say what a real run would fetch
     for (const u of read.notFetched) {
-      io.err(`note: image[${u.index}] ${u.shown} is not downloaded by a dry-run; a real run downloads it and sends it`);
+      io.err(`note: ${u.field} ${u.shown} is not downloaded by a dry-run; a real run downloads it and sends it`);
     }
-    if (read.notFetched[0]?.index === 0 && str(values, "mask")?.toLowerCase() === "auto") {
-      io.err("note: --mask auto takes the size of image[0], unknown until it is downloaded; the dry-run's mask is 1x1");
+    const first = read.notFetched[0];
+    if (first?.index === 0 && str(values, "mask")?.toLowerCase() === "auto") {
+      io.err(
+        `note: --mask auto takes the size of the first image, ${first.field} ${first.shown}, unknown until it is downloaded; the dry-run's mask is 1x1`,
+      );
     }
     notFetched = { urls: read.notFetched.map((u) => u.shown), placeholder: inputs.NOT_FETCHED_PNG };
   } else if (str(values, "mask") !== undefined) {

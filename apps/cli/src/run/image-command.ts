@@ -1,7 +1,7 @@
 import { usageError } from "../cli/errors.ts";
 import type { FlagValues } from "../cli/flags.ts";
 import { type Io, notingErr } from "../cli/io.ts";
-import { list, parseCommandArgs, str } from "../cli/parse.ts";
+import { list, type Parsed, parseCommandArgs, str } from "../cli/parse.ts";
 import { reportFailure } from "../cli/report.ts";
 import type { CommandSpec } from "../cli/specs.ts";
 import { loadSources } from "../config/settings.ts";
@@ -30,7 +30,7 @@ export async function runImageCommand(
   io: Io,
   spec: CommandSpec,
 ): Promise<number> {
-  const { values, positionals } = parseCommandArgs(spec, args);
+  const { values, positionals, typedAs } = parseCommandArgs(spec, args);
   try {
     refuseEmpty(values);
     const sources = await loadSources(values, io);
@@ -44,7 +44,9 @@ export async function runImageCommand(
     const inputs = list(values, "image").length > 0 || list(values, "image-url").length > 0;
     // the run's note: and warning: lines go to stderr as they come, and into the envelope
     const notes: string[] = [];
-    const envelope = await executeImage(inputs ? "edit" : kind, values, prompt, noting(io, notes), sources);
+    const envelope = await executeImage(inputs ? "edit" : kind, values, prompt, noting(io, notes), sources, {
+      inputFields: inputFields(values, typedAs),
+    });
     finishImage(io, values, envelope && notes.length > 0 ? { ...envelope, notes } : envelope);
     return 0;
   } catch (e) {
@@ -59,4 +61,14 @@ export async function runImageCommand(
  */
 export function noting(io: Io, notes: string[]): Io {
   return Object.create(io, { err: { value: notingErr(io, notes) } }) as Io;
+}
+
+/**
+ * The flag each input image was typed with (`-i`, `--image`, `--image-url`), the `-i` values
+ * first, then the `--image-url` ones, as the edit reads them: messages name an input as typed.
+ */
+function inputFields(values: FlagValues, typedAs: Parsed["typedAs"]): string[] {
+  const images = list(values, "image").map((_, i) => typedAs.image?.[i] ?? "-i");
+  const urls = list(values, "image-url").map((_, i) => typedAs["image-url"]?.[i] ?? "--image-url");
+  return [...images, ...urls];
 }

@@ -7,6 +7,7 @@ import {
   extensionFor,
   type ImageInput,
   type ImageRef,
+  type InputLabel,
   inspectImage,
   isImageRef,
   networkErrorDetail,
@@ -35,20 +36,25 @@ export const NOT_FETCHED_PNG: Uint8Array = Uint8Array.from(
   ),
 );
 
-/** An input URL a dry-run did not download: its position and how it is shown (no query string). */
+/** An input URL a dry-run did not download: its position, its field and how it is shown (no query string). */
 export interface NotFetched {
   index: number;
+  field: string;
   shown: string;
 }
+
+/** An input's value as messages show it: a data URL by its start, anything else as given. */
+const shownValue = (value: string): string =>
+  /^data:/i.test(value) && value.length > 40 ? `${value.slice(0, 32)}…` : value;
 
 async function sizeOf(path: string, label: string): Promise<number> {
   try {
     const st = await stat(path);
-    if (!st.isFile()) throw usageError(`${label} ${path}: not a regular file`);
+    if (!st.isFile()) throw usageError(`${label}: not a regular file`);
     return st.size;
   } catch (e) {
     if (e instanceof CliError) throw e;
-    throw new CliError("io", `${label} ${path}: ${fsReason(e)}`, {
+    throw new CliError("io", `${label}: ${fsReason(e)}`, {
       exitCode: EXIT.usage,
     });
   }
@@ -62,7 +68,7 @@ const DATA_URL_RULE = "must be an image data URL such as data:image/png;base64,�
  * and the rule. The bytes are then checked as a file's are (whole image, type, size).
  */
 export function decodeImageDataUrl(value: string, field: string): Uint8Array {
-  const shown = value.length > 40 ? `${value.slice(0, 32)}…` : value;
+  const shown = shownValue(value);
   let bytes: Uint8Array | undefined;
   try {
     bytes = decodeDataUrl(value, field);
@@ -74,14 +80,15 @@ export function decodeImageDataUrl(value: string, field: string): Uint8Array {
 }
 
 /** A decoded data URL as an input, named by its content's format as a file would be. */
-function fromData(bytes: Uint8Array, i: number): ImageInput {
+function fromData(bytes: Uint8Array, i: number, label: InputLabel): ImageInput {
   const format = sniffFormat(bytes);
-  return { data: bytes, name: `image-${i}.${format ? extensionFor(format) : "bin"}` };
+  return { data: bytes, name: `image-${i}.${format ? extensionFor(format) : "bin"}`, label };
 }
 
-async function load(path: string): Promise<ImageInput> {
+async function load(path: string, label?: InputLabel): Promise<ImageInput> {
   const buf = await readFile(path);
-  return { data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), name: basename(path) };
+  const input = { data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), name: basename(path) };
+  return label ? { ...input, label } : input;
 }
 
 /**
@@ -90,7 +97,8 @@ async function load(path: string): Promise<ImageInput> {
  * provider takes the spec's JSON edit form) an https URL stays a reference the provider fetches;
  * otherwise, and for http URLs or with `--mask auto` (which needs the first image's size), it is
  * downloaded here, except by a `dryRun`, which fetches nothing: {@link NOT_FETCHED_PNG} stands in
- * for it and `notFetched` names it.
+ * for it and `notFetched` names it. `fields` name the inputs (the `-i` values, then the
+ * `--image-url` ones) as their surface took them (`-i`, `images[0]`); default `image[i]`.
  */
 export async function readEditInputs(
   imagePaths: string[],
@@ -100,20 +108,30 @@ export async function readEditInputs(
   signal?: AbortSignal,
   byReference = false,
   dryRun = false,
+  fields: string[] = [],
 ): Promise<{ images: (ImageInput | ImageRef)[]; mask: ImageInput | undefined; notFetched: NotFetched[] }> {
   // -i takes files, http(s) URLs and data URLs alike, in order; --image-url values come after them
   const all = [...imagePaths, ...imageUrls];
+  const field = (i: number): string => fields[i] ?? `image[${i}]`;
   if (all.length === 0) throw usageError("image: missing; pass at least one -i IMAGE");
   if (all.length > MAX_IMAGES) {
     throw usageError(`-i/--image: ${all.length} images given; at most ${MAX_IMAGES} input images per edit`);
   }
   const isData = (v: string, i: number): boolean => i < imagePaths.length && /^data:/i.test(v);
   const isUrl = (v: string, i: number): boolean => i >= imagePaths.length || /^https?:\/\//i.test(v);
-  const data = all.map((v, i) => (isData(v, i) ? fromData(decodeImageDataUrl(v, `image[${i}]`), i) : undefined));
-  const urls = all.map((v, i) => (!data[i] && isUrl(v, i) ? checkUrl(v) : undefined));
+  const decoded = all.map((v, i) => (isData(v, i) ? decodeImageDataUrl(v, field(i)) : undefined));
+  const urls = all.map((v, i) => (!decoded[i] && isUrl(v, i) ? checkUrl(v, field(i)) : undefined));
+  // a URL shows without its query string (signed URLs carry tokens there), a data URL by its start
+  const named: InputLabel[] = all.map((v, i) => {
+    const url = urls[i];
+    return { field: field(i), value: url ? shownUrl(url) : shownValue(v) };
+  });
+  /** "-i dog.png": how a message names input i */
+  const said = (i: number): string => `${named[i]!.field} ${named[i]!.value}`;
+  const data = decoded.map((bytes, i) => (bytes ? fromData(bytes, i, named[i]!) : undefined));
   const paths = all.map((v, i) => (data[i] || urls[i] ? undefined : resolve(cwd, v)));
   const sizes = await Promise.all(
-    paths.map((p, i) => (p ? sizeOf(p, `image[${i}]`) : ((data[i]?.data as Uint8Array | undefined)?.byteLength ?? 0))),
+    paths.map((p, i) => (p ? sizeOf(p, said(i)) : ((data[i]?.data as Uint8Array | undefined)?.byteLength ?? 0))),
   );
   const total = sizes.reduce((a, b) => a + b, 0);
   if (total > MAX_TOTAL_BYTES) {
@@ -123,7 +141,7 @@ export async function readEditInputs(
   }
   const auto = maskPath?.toLowerCase() === "auto";
   const maskFull = maskPath === undefined || auto ? undefined : resolve(cwd, maskPath);
-  if (maskFull) await sizeOf(maskFull, "mask");
+  if (maskFull) await sizeOf(maskFull, `mask ${maskFull}`);
   const images: (ImageInput | ImageRef)[] = [];
   const notFetched: NotFetched[] = [];
   let left = MAX_TOTAL_BYTES - total;
@@ -134,7 +152,7 @@ export async function readEditInputs(
       continue;
     }
     if (!url) {
-      images.push(await load(paths[i]!));
+      images.push(await load(paths[i]!, named[i]));
       continue;
     }
     if (byReference && !auto && url.protocol === "https:") {
@@ -142,11 +160,11 @@ export async function readEditInputs(
       continue;
     }
     if (dryRun) {
-      notFetched.push({ index: i, shown: shownUrl(url) });
+      notFetched.push({ index: i, field: named[i]!.field, shown: shownUrl(url) });
       images.push({ data: NOT_FETCHED_PNG, name: basename(url.pathname) || `image${i}.png` });
       continue;
     }
-    const image = await download(url, `image[${i}]`, left, signal);
+    const image = { ...(await download(url, named[i]!.field, left, signal)), label: named[i]! };
     left -= (image.data as Uint8Array).byteLength;
     images.push(image);
   }
@@ -160,15 +178,16 @@ export async function readEditInputs(
 const shownUrl = (url: URL): string => `${url.origin}${url.pathname}`;
 
 /** An `--image-url`: http(s) only, without credentials (they would show in every message). */
-function checkUrl(raw: string): URL {
+function checkUrl(raw: string, field: string): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw usageError(`image ${raw}: must be an absolute http(s) URL`);
+    throw usageError(`${field} ${raw}: must be an absolute http(s) URL`);
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw usageError(`image ${raw}: must use https or http`);
-  if (url.username || url.password) throw usageError("image URL: must not contain credentials");
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw usageError(`${field} ${raw}: must use https or http`);
+  if (url.username || url.password) throw usageError(`${field} URL: must not contain credentials`);
   return url;
 }
 
@@ -194,7 +213,7 @@ async function download(url: URL, label: string, max: number, signal?: AbortSign
   if (bytes === null) throw usageError(`${label} ${shown}: larger than the 50 MB of input images an edit may have`);
   const info = inspectImage(bytes);
   if (!info.ok) throw usageError(`${label} ${shown}: not an image (${info.reason})`);
-  const name = basename(url.pathname) || `${label.replace(/\W/g, "")}.${info.format}`;
+  const name = basename(url.pathname) || `image.${info.format}`;
   return { data: bytes, name };
 }
 

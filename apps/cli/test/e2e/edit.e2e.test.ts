@@ -108,32 +108,32 @@ describe("gptimg edit", () => {
     ],
     ["a mask of the wrong size", () => ["-i", "dog.png", "--mask", "mask-small.png"], /mask/],
     ["a mask without alpha", () => ["-i", "dog.png", "--mask", "mask-opaque.png"], /mask/],
-    ["a non-image file", () => ["-i", "notes.txt"], /image\[0\]/],
+    ["a non-image file", () => ["--image", "notes.txt"], /^error: --image notes\.txt: must be PNG, JPEG or WebP/m],
     [
       "a PNG cut to its first 100 bytes",
       () => ["-i", "dog.png", "-i", "cut.png"],
       /^error: .*cut\.png.*must be a whole image \(PNG ends after 100 bytes, inside its \w+ chunk of \d+ bytes: the file is truncated\)$/m,
     ],
-    ["a missing file", () => ["-i", "nope.png"], /image\[0\] .*nope\.png: no such file or directory/],
+    ["a missing file", () => ["-i", "nope.png"], /^error: -i nope\.png: no such file or directory/m],
     [
       "a data URL that is not an image",
-      () => ["-i", "data:text/plain,hello"],
-      /^error: image\[0\] data:text\/plain,hello: must be an image data URL such as data:image\/png;base64,… with valid base64 \(this one's media type is not image\/…\)$/m,
+      () => ["--input", "data:text/plain,hello"],
+      /^error: --input data:text\/plain,hello: must be an image data URL such as data:image\/png;base64,… with valid base64 \(this one's media type is not image\/…\)$/m,
     ],
     [
       "a data URL with invalid base64",
       () => ["-i", "dog.png", "-i", "data:image/png;base64,iVBO$$$$"],
-      /^error: image\[1\] data:image\/png;base64,iVBO\$\$\$\$: must be an image data URL .* \(invalid base64 .*\)$/m,
+      /^error: -i data:image\/png;base64,iVBO\$\$\$\$: must be an image data URL .* \(invalid base64 .*\)$/m,
     ],
     [
       "a data URL without a comma",
       () => ["-i", "data:image/png;base64"],
-      /^error: image\[0\] .*a data URL without a comma\)$/m,
+      /^error: -i .*a data URL without a comma\)$/m,
     ],
     [
       "a data URL of a PNG cut to its first 100 bytes",
       () => ["-i", `data:image/png;base64,${readFileSync(join(dir, "cut.png")).toString("base64")}`],
-      /^error: .*image-0\.png.*must be a whole image \(PNG ends after 100 bytes/m,
+      /^error: -i data:image\/png;base64,iVBOR\w*…: must be a whole image \(PNG ends after 100 bytes/m,
     ],
     ["no image", () => [], /at least one -i IMAGE/],
   ])("%s exits 2 and sends nothing", async (_name, args, message) => {
@@ -241,7 +241,7 @@ describe("gptimg edit --image-url: the spec's JSON edit form where the provider 
     // a dry-run sends nothing: the URL is shown in the file's place, not downloaded
     expect(hits).toBe(before);
     expect(r.stdout).toMatch(new RegExp(`^image=@ref\\.png \\(not fetched by a dry-run: ${refUrl}\\)$`, "m"));
-    expect(r.stderr).toContain(`note: image[0] ${refUrl} is not downloaded by a dry-run; a real run downloads it`);
+    expect(r.stderr).toContain(`note: --image-url ${refUrl} is not downloaded by a dry-run; a real run downloads it`);
     expect(r.stdout + r.stderr).not.toContain("sig=secret");
     expect(r.stderr).toMatch(
       /sent as multipart files \(provider compat \(profile openai-compatible\) does not take the JSON edit form/,
@@ -273,7 +273,9 @@ describe("gptimg edit --image-url: the spec's JSON edit form where the provider 
       { field: "image[]", filename: "ref.png", type: "image/png", bytes: expect.any(Number) },
       { field: "mask", filename: "mask.png", type: "image/png", bytes: expect.any(Number) },
     ]);
-    expect(dry.stderr).toContain("note: --mask auto takes the size of image[0], unknown until it is downloaded");
+    expect(dry.stderr).toContain(
+      `note: --mask auto takes the size of the first image, -i ${url}, unknown until it is downloaded`,
+    );
     // an http URL beside an https one: the JSON edit form, where the http one would be a data URL
     const https = "https://images.example.com/cat.png";
     const json = await run(["edit", "x", "-i", url, "--image-url", https, "--dry-run", "--json"], { env, cwd: dir });

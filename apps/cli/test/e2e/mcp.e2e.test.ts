@@ -1,4 +1,13 @@
-import { mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, symlinkSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -198,8 +207,15 @@ describe("gptimg mcp over stdio (compiled binary)", () => {
     const before = provider.count();
     const r = await call(s, "edit_image", { prompt: "add a hat", images: [join(s.out, "missing.png")] });
     expect(r.isError).toBe(true);
-    expect(text(r)).toMatch(/^error io: image\[0\] .*missing\.png: no such file or directory \(ENOENT\)\n/);
+    expect(text(r)).toMatch(
+      new RegExp(`^error io: images\\[0\\] ${join(s.out, "missing.png")}: no such file or directory \\(ENOENT\\)\\n`),
+    );
     expect(text(r)).toMatch(/\nnext: check the named image or mask: a path must name a readable image file/);
+    // an input that is not an image is named by the tool's field too, not the CLI's or core's
+    const notes = join(s.home, "notes.txt");
+    writeFileSync(notes, "hello");
+    const bad = await call(s, "edit_image", { prompt: "add a hat", images: [inputsUrl, notes] });
+    expect(text(bad)).toMatch(/^error validation: images\[1\] .*notes\.txt: must be PNG, JPEG or WebP/);
     expect(text(r)).not.toMatch(/overwrite|out path/);
     expect(provider.count()).toBe(before);
   });
