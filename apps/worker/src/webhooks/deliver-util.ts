@@ -2,7 +2,9 @@
 import { extensionFor } from "@gptimg/core";
 import type { Env } from "../env.ts";
 import type { DeliverableJob } from "../jobs/types.ts";
+import { safeMessage } from "../lib/secrets.ts";
 import { markDelivered, wasDelivered } from "./dedupe.ts";
+import { PlatformApiError } from "./http.ts";
 import { linkText } from "./messages.ts";
 
 export type DeliverImage = DeliverableJob["images"][number];
@@ -41,4 +43,24 @@ export const once = async (env: Env, jobId: string, part: string, send: () => Pr
   if (await wasDelivered(env.DB, jobId, part)) return;
   await send();
   await markDelivered(env.DB, jobId, part);
+};
+
+/**
+ * Runs `upload`; when the platform refuses it for good (413, no permission to post files, a
+ * missing scope), logs why and runs `link` instead: the image is made and paid for, and a signed
+ * link still reaches a chat that takes no files. A failure worth retrying is thrown as is.
+ */
+export const uploadOrLink = async (
+  env: Env,
+  platform: string,
+  upload: () => Promise<void>,
+  link: () => void | Promise<void>,
+): Promise<void> => {
+  try {
+    await upload();
+  } catch (e) {
+    if (!(e instanceof PlatformApiError) || e.retryable) throw e;
+    console.warn(`webhooks: ${platform} upload refused, sending links: ${safeMessage(env, e)}`);
+    await link();
+  }
 };

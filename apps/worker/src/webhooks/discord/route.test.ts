@@ -1,10 +1,11 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   assertNoSecrets,
   B,
   chatFake,
   deliver,
+  deliverCaptured,
   discordRequest,
   INPUT_PNG,
   jobCount,
@@ -190,6 +191,32 @@ describe("POST /webhooks/discord", () => {
     expect(JSON.parse(again.text)).toEqual({ type: 5 });
     expect(again.jobIds).toHaveLength(0);
     expect(fake.providerCalls).toHaveLength(1);
+  });
+
+  it("sends signed links when Discord refuses the files (413), so a made image still reaches the user", async () => {
+    fake = chatFake({
+      intercept: (req, call) =>
+        req.method === "PATCH" && call.headers.get("content-type")?.startsWith("multipart/")
+          ? Response.json({ message: "Request entity too large", code: 40005 }, { status: 413 })
+          : undefined,
+    });
+    const warned: string[] = [];
+    const warn = vi.spyOn(console, "warn").mockImplementation((line: unknown) => void warned.push(String(line)));
+    const { jobIds } = await deliverCaptured(
+      await discordRequest(command([{ name: "prompt", type: 3, value: "too big" }])),
+      {},
+    ).finally(() => warn.mockRestore());
+    expect(warned).toEqual([expect.stringMatching(/^webhooks: discord upload refused, sending links: .*HTTP 413/)]);
+    const job = await getJob(env.DB, jobIds[0] as string);
+    expect(job?.status).toBe("succeeded");
+    expect(fake.providerCalls).toHaveLength(1);
+    const last = fake.to("/messages/@original").at(-1);
+    expect(last?.headers.get("content-type")).toBe("application/json");
+    const sent = last?.json() as { content: string; attachments: unknown[] };
+    expect(sent.content).toContain("too big");
+    expect(sent.content).toMatch(/\/files\/\S+\?.*exp=/);
+    expect(sent.attachments).toEqual([]);
+    expect(JSON.parse(job?.delivery_state ?? "{}").chat).toMatchObject({ ok: true });
   });
 
   it("retries a failed edit without generating again", async () => {

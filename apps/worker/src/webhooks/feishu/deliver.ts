@@ -2,7 +2,7 @@
 
 import type { Env } from "../../env.ts";
 import type { DeliverableJob } from "../../jobs/types.ts";
-import { fileName, linkLine, mimeOf, readImage } from "../deliver-util.ts";
+import { fileName, linkLine, mimeOf, readImage, uploadOrLink } from "../deliver-util.ts";
 import { doneText, failureText } from "../messages.ts";
 import { FEISHU_MAX_IMAGE_BYTES, type FeishuApi, type FeishuTarget, reply, uploadImage } from "./api.ts";
 
@@ -23,12 +23,19 @@ export const deliverFeishu = async (env: Env, t: FeishuTarget, job: DeliverableJ
       links.push(linkLine(img));
       continue;
     }
-    const imageKey = await uploadImage(api, bytes, fileName(job.id, img), mimeOf(img));
-    await reply(api, t, {
-      msgType: "image",
-      content: { image_key: imageKey },
-      uuid: uuid(job.id, `image-${img.index}`),
-    });
+    await uploadOrLink(
+      env,
+      "feishu",
+      async () => {
+        const imageKey = await uploadImage(api, bytes, fileName(job.id, img), mimeOf(img));
+        await reply(api, t, {
+          msgType: "image",
+          content: { image_key: imageKey },
+          uuid: uuid(job.id, `image-${img.index}`),
+        });
+      },
+      () => void links.push(linkLine(img)),
+    );
   }
   const text = [doneText(job.prompt, job.images.length), ...links].join("\n");
   await reply(api, t, { msgType: "text", content: { text }, uuid: uuid(job.id, "text") });

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ORIGIN } from "../../../test/gateway-support.ts";
 import {
   assertNoSecrets,
@@ -7,6 +7,7 @@ import {
   bigBodies,
   chatFake,
   deliver,
+  deliverCaptured,
   feishuEncrypt,
   feishuEncryptText,
   feishuRequest,
@@ -164,6 +165,34 @@ describe("POST /webhooks/feishu", () => {
       .filter((r) => r.msg_type === "image");
     expect(images).toHaveLength(2);
     expect(images[0]?.uuid).toBe(images[1]?.uuid);
+  });
+
+  it("sends a signed link when Feishu refuses the upload, so a made image still reaches the user", async () => {
+    fake = chatFake({
+      intercept: (req) =>
+        req.url.endsWith("/im/v1/images")
+          ? Response.json(
+              { code: 99991672, msg: "Access denied. One of the following scopes is required: [im:resource]" },
+              { status: 400 },
+            )
+          : undefined,
+    });
+    const warned: string[] = [];
+    const warn = vi.spyOn(console, "warn").mockImplementation((line: unknown) => void warned.push(String(line)));
+    const { jobIds } = await deliverCaptured(
+      await feishuRequest(message({ text: "best image: no scope" })),
+      {},
+    ).finally(() => warn.mockRestore());
+    expect(warned).toEqual([expect.stringMatching(/^webhooks: feishu upload refused, sending links: .*im:resource/)]);
+    const job = await getJob(env.DB, jobIds[0] as string);
+    expect(job?.status).toBe("succeeded");
+    expect(JSON.parse(job?.delivery_state ?? "{}").chat).toMatchObject({ ok: true });
+    const last = fake.to("/reply").at(-1)?.json() as { msg_type: string; content: string };
+    expect(last.msg_type).toBe("text");
+    const text = JSON.parse(last.content).text as string;
+    expect(text).toContain("no scope");
+    expect(text).toMatch(/\/files\/\S+\?.*exp=/);
+    assertNoSecrets(text);
   });
 
   it("reports a provider failure in a reply", async () => {

@@ -2,9 +2,7 @@
 
 import type { Env } from "../../env.ts";
 import type { DeliverableJob } from "../../jobs/types.ts";
-import { safeMessage } from "../../lib/secrets.ts";
-import { type DeliverImage, fileName, linkLine, once, readImage } from "../deliver-util.ts";
-import { PlatformApiError } from "../http.ts";
+import { type DeliverImage, fileName, linkLine, once, readImage, uploadOrLink } from "../deliver-util.ts";
 import { doneText, failureText } from "../messages.ts";
 import { postMessage, postResponseUrl, type SlackApi, type SlackTarget, uploadFiles } from "./api.ts";
 
@@ -30,26 +28,27 @@ export const deliverSlack = async (env: Env, t: SlackTarget, job: DeliverableJob
   }
   let uploaded = false;
   if (small.length) {
-    try {
-      await once(env, job.id, "files", () =>
-        uploadFiles(
-          api,
-          t,
-          small.map(({ img, bytes }) => ({
-            name: fileName(job.id, img),
-            bytes,
-            title: job.prompt.slice(0, 200) || fileName(job.id, img),
-          })),
-          doneText(job.prompt, job.images.length),
-        ),
-      );
-      uploaded = true;
-    } catch (e) {
-      // not_in_channel, missing_scope, …: will not pass on a retry, so fall back to links.
-      if (!(e instanceof PlatformApiError) || e.retryable) throw e;
-      console.warn(`webhooks: slack upload failed, sending links: ${safeMessage(env, e)}`);
-      links.push(...small.map((s) => s.img));
-    }
+    // not_in_channel, missing_scope, …: will not pass on a retry, so they fall back to links
+    await uploadOrLink(
+      env,
+      "slack",
+      async () => {
+        await once(env, job.id, "files", () =>
+          uploadFiles(
+            api,
+            t,
+            small.map(({ img, bytes }) => ({
+              name: fileName(job.id, img),
+              bytes,
+              title: job.prompt.slice(0, 200) || fileName(job.id, img),
+            })),
+            doneText(job.prompt, job.images.length),
+          ),
+        );
+        uploaded = true;
+      },
+      () => void links.push(...small.map((s) => s.img)),
+    );
   }
   if (links.length) {
     const text = [...(uploaded ? [] : [doneText(job.prompt, job.images.length)]), ...links.map(linkLine)].join("\n");

@@ -2,7 +2,7 @@
 
 import type { Env } from "../../env.ts";
 import type { DeliverableJob } from "../../jobs/types.ts";
-import { fileName, linkLine, mimeOf, once, readImage } from "../deliver-util.ts";
+import { fileName, linkLine, mimeOf, once, readImage, uploadOrLink } from "../deliver-util.ts";
 import { doneText, failureText } from "../messages.ts";
 import { sendImage, sendMessage, TELEGRAM_MAX_DOCUMENT_BYTES, type TelegramApi, type TelegramTarget } from "./api.ts";
 
@@ -20,14 +20,15 @@ export const deliverTelegram = async (env: Env, t: TelegramTarget, job: Delivera
   for (const [i, img] of job.images.entries()) {
     await once(env, job.id, `image:${img.index}`, async () => {
       const bytes = img.bytes <= TELEGRAM_MAX_DOCUMENT_BYTES ? await readImage(env, img) : null;
-      if (bytes)
-        await sendImage(
-          api,
-          t,
-          { name: fileName(job.id, img), bytes, type: mimeOf(img) },
-          i === 0 ? caption : undefined,
-        );
-      else await sendMessage(api, t, `${i === 0 ? `${caption}\n` : ""}${linkLine(img)}`);
+      const link = () => sendMessage(api, t, `${i === 0 ? `${caption}\n` : ""}${linkLine(img)}`);
+      if (!bytes) return link();
+      const name = fileName(job.id, img);
+      await uploadOrLink(
+        env,
+        "telegram",
+        () => sendImage(api, t, { name, bytes, type: mimeOf(img) }, i === 0 ? caption : undefined),
+        link,
+      );
     });
   }
 };

@@ -6,6 +6,7 @@ import {
   B,
   chatFake,
   deliver,
+  deliverCaptured,
   deliverTogether,
   INPUT_PNG,
   jobCount,
@@ -198,6 +199,33 @@ describe("POST /webhooks/telegram", () => {
     await deliver(telegramRequest(update({ text: "/image retry me" })));
     expect(fake.providerCalls).toHaveLength(1);
     expect(attempts).toBe(2);
+  });
+
+  it("sends a signed link when the chat refuses photos, so a made image still reaches the user", async () => {
+    fake = chatFake({
+      intercept: (req) =>
+        req.url.endsWith("/sendPhoto")
+          ? Response.json(
+              { ok: false, error_code: 400, description: "Bad Request: not enough rights to send photos to the chat" },
+              { status: 400 },
+            )
+          : undefined,
+    });
+    const warned: string[] = [];
+    const warn = vi.spyOn(console, "warn").mockImplementation((line: unknown) => void warned.push(String(line)));
+    const { jobIds } = await deliverCaptured(telegramRequest(update({ text: "/image no photos here" })), {}).finally(
+      () => warn.mockRestore(),
+    );
+    expect(warned).toEqual([
+      expect.stringMatching(/^webhooks: telegram upload refused, sending links: .*not enough rights/),
+    ]);
+    const job = await getJob(env.DB, jobIds[0] as string);
+    expect(job?.status).toBe("succeeded");
+    expect(JSON.parse(job?.delivery_state ?? "{}").chat).toMatchObject({ ok: true });
+    const last = fake.to(`${bot}sendMessage`).at(-1)?.json() as { text: string };
+    expect(last.text).toContain("no photos here");
+    expect(last.text).toMatch(/\/files\/\S+\?.*exp=/);
+    assertNoSecrets(last.text);
   });
 
   it("reports a content-policy refusal in the chat", async () => {
