@@ -190,6 +190,8 @@ const TABLE: Record<ModelFamily, ModelRules> = {
     family: "dall-e-2",
     sizes: ["256x256", "512x512", "1024x1024"],
     autoSize: false,
+    // OpenAI's spec: "`standard` is the only option for `dall-e-2`" (DALL·E clients send it)
+    qualities: [...QUALITIES, "standard"],
     backgrounds: ["auto"],
     outputFormats: ["png"],
     moderations: [],

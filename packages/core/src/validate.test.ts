@@ -48,6 +48,7 @@ describe("validateGenerateOptions", () => {
       undefined,
     ],
     ["dall-e-3 style and hd", { style: "vivid", quality: "hd", responseFormat: "url", size: "1792x1024" }, "dall-e-3"],
+    ["dall-e-2 standard, its only quality in OpenAI's spec", { quality: "standard", size: "512x512" }, "dall-e-2"],
     ["unknown model, odd size", { size: "1000x333", style: "natural" }, "canvas-20"],
     // OpenAI's spec: transparent on gpt-image-2 is in preview (the provider decides), and
     // partial_images without stream is simply unused

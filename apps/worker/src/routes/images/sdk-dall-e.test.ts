@@ -1,0 +1,45 @@
+import { toFile } from "openai";
+import { describe, expect, it } from "vitest";
+import { png } from "../../../../../packages/core/test-fixtures/images.ts";
+import { decodeB64, memberToken, providerPerTest } from "../../../test/gateway-support.ts";
+import { sdkClient } from "../../../test/sdk-client.ts";
+
+const start = providerPerTest();
+
+/** Width and height of a PNG, from its IHDR. */
+const pngSize = (bytes: Uint8Array) => {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return `${view.getUint32(16)}x${view.getUint32(20)}`;
+};
+
+// OpenAI's spec (CreateImageRequest, CreateImageEditRequest): "`standard` is the only option for
+// `dall-e-2`"; DALL·E clients send it as their default
+describe("a DALL·E client through the openai SDK", () => {
+  it("generates with dall-e-2 and quality standard", async () => {
+    const side = start();
+    const { token } = await memberToken({ team: "sdk-dalle2" });
+    const res = await sdkClient(token).images.generate({
+      model: "dall-e-2",
+      prompt: "a lighthouse",
+      quality: "standard",
+      size: "256x256",
+      response_format: "b64_json",
+    });
+    expect(pngSize(decodeB64(res.data?.[0]?.b64_json ?? ""))).toBe("256x256");
+    expect(side.calls).toHaveLength(1);
+  });
+
+  it("edits with dall-e-2 and quality standard", async () => {
+    start();
+    const { token } = await memberToken({ team: "sdk-dalle2" });
+    const res = await sdkClient(token).images.edit({
+      model: "dall-e-2",
+      prompt: "a scarf",
+      quality: "standard",
+      size: "256x256",
+      image: await toFile(png({ width: 64, height: 64, colorType: 6 }), "in.png", { type: "image/png" }),
+      response_format: "b64_json",
+    });
+    expect(pngSize(decodeB64(res.data?.[0]?.b64_json ?? ""))).toBe("256x256");
+  });
+});
