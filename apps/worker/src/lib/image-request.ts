@@ -131,8 +131,8 @@ function applyDefaults(opts: Record<string, unknown>, defaults: RequestDefaults)
   if (defaults.skipModelRules) opts.skipModelRules = true;
 }
 
-/** The fields a request has read so far, and what was wrong with them. */
-interface Read {
+/** The fields a request has read so far, and what was wrong with them (core's names in `issues`). */
+export interface Read {
   opts: Record<string, unknown>;
   out: Out;
   issues: ValidationIssue[];
@@ -153,12 +153,13 @@ function readJsonFields(body: object, operation: ImageOperation, extras: ExtraFi
 }
 
 /**
- * The fields of the spec's JSON edit form beside its image references, checked as
- * {@link parseEditJson} checks them but before any reference is fetched: wire names, so
- * `{"prompt": 123}` is refused as on `/v1/images/generations`.
+ * Reads the fields of the spec's JSON edit form beside its image references once, with their JSON
+ * types, before any reference is fetched: `{"prompt": 123}` is an issue as on
+ * `/v1/images/generations` ({@link toWireIssues} names it by wire name). {@link finishEditJson}
+ * takes the fields on once the references are fetched.
  */
-export function editJsonFieldIssues(fields: Record<string, unknown>, extras: ExtraFields = {}): ValidationIssue[] {
-  return toWireIssues(readJsonFields(fields, "edit", extras).issues);
+export function readEditJson(fields: Record<string, unknown>, extras: ExtraFields = {}): Read {
+  return readJsonFields(fields, "edit", extras);
 }
 
 /**
@@ -249,7 +250,15 @@ export async function parseEditJson(
   defaults: RequestDefaults,
   extras: ExtraFields = {},
 ): Promise<ParsedImageRequest<EditFileOptions>> {
-  const read = readJsonFields(fields, "edit", extras);
+  return finishEditJson(readEditJson(fields, extras), files, defaults);
+}
+
+/** A JSON edit whose fields {@link readEditJson} read, with its fetched images and mask, validated. */
+export async function finishEditJson(
+  read: Read,
+  files: { images: Blob[]; mask: Blob | undefined },
+  defaults: RequestDefaults,
+): Promise<ParsedImageRequest<EditFileOptions>> {
   if (files.mask) read.opts.mask = { data: files.mask, name: "mask.png" };
   const images = files.images.map((data, i) => ({ data, name: `image-${i + 1}` }));
   return finishEdit(read, images, defaults);

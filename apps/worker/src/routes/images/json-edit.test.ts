@@ -202,3 +202,18 @@ describe("jsonEditRefs", () => {
     }
   });
 });
+
+describe("jsonEditRefs reads the other fields once", () => {
+  it("hands back the fields as read, with their JSON types, for the edit to finish without reading them again", () => {
+    const refs = jsonEditRefs({
+      prompt: "add a hat",
+      n: 2,
+      output_format: "webp",
+      moderation: null,
+      images: [{ image_url: "https://a.example/x.png" }],
+    });
+    expect(refs.images).toEqual(["https://a.example/x.png"]);
+    expect(refs.read.opts).toEqual({ prompt: "add a hat", n: 2, outputFormat: "webp" });
+    expect(refs.read.issues).toEqual([]);
+  });
+});

@@ -1,5 +1,11 @@
 import { type EditFileOptions, ValidationError, type ValidationIssue } from "@gptimg/core";
-import { editJsonFieldIssues, type ParsedImageRequest, parseEditJson } from "../../lib/image-request.ts";
+import {
+  finishEditJson,
+  type ParsedImageRequest,
+  type Read,
+  readEditJson,
+  toWireIssues,
+} from "../../lib/image-request.ts";
 import type { RequestDefaults } from "../../lib/model-rules.ts";
 import { fetchInputs } from "./fetch-inputs.ts";
 
@@ -12,12 +18,12 @@ import { fetchInputs } from "./fetch-inputs.ts";
  * multipart form is, so both forms meet the same rules and store their inputs alike.
  */
 
-/** The references of a JSON edit body, checked for shape. */
+/** The references of a JSON edit body, checked for shape, and its other fields as read. */
 export interface JsonEditRefs {
   images: string[];
   mask: string | undefined;
-  /** every other field, as sent */
-  fields: Record<string, unknown>;
+  /** every other field, read once with its JSON type (finished by {@link jsonEdit}, not read again) */
+  read: Read;
 }
 
 const NO_FILES_API =
@@ -93,9 +99,10 @@ export function jsonEditRefs(body: unknown): JsonEditRefs {
   }
   const maskUrl = mask === undefined || mask === null ? undefined : refUrl(mask, "mask", issues);
   const { image: _image, "image[]": _images, ...options } = fields;
-  issues.push(...editJsonFieldIssues(options));
+  const read = readEditJson(options);
+  issues.push(...toWireIssues(read.issues));
   if (issues.length > 0) throw new ValidationError(issues);
-  return { images: urls, mask: maskUrl, fields };
+  return { images: urls, mask: maskUrl, read };
 }
 
 /**
@@ -109,5 +116,5 @@ export async function jsonEdit(
   signal: AbortSignal,
 ): Promise<ParsedImageRequest<EditFileOptions>> {
   const inputs = await fetchInputs(refs.images, refs.mask, signal, ".image_url");
-  return parseEditJson(refs.fields, inputs, defaults);
+  return finishEditJson(refs.read, inputs, defaults);
 }
