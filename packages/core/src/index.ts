@@ -113,6 +113,9 @@ export {
   type DescribedRequest,
   describeRequest,
   editRequestForm,
+  type NotFetchedFile,
+  type NotFetchedInputs,
+  notFetchedText,
 } from "./request.ts";
 export { isRetryableStatus, RETRY_DEFAULTS, retryDelayMs, shouldRetryHeader } from "./retry.ts";
 // Domain: sizes, model rules, validation, image inspection, redaction

@@ -402,6 +402,38 @@ describe("describeRequest", () => {
     expect(JSON.stringify(d)).not.toContain(KEY);
   });
 
+  it("shows an input a dry-run did not fetch as its URL where its stand-in is, in a form and in JSON", async () => {
+    const placeholder = png(1, 1);
+    const notFetched = { placeholder, urls: ["https://a.example/dog.png", "https://a.example/cat.png"] };
+    const form = await buildEditRequest(openai, {
+      prompt: "x",
+      images: [
+        { data: placeholder, name: "dog.png" },
+        { data: png(8, 8), name: "real.png" },
+      ],
+    });
+    expect(((await describeRequest(form, [], notFetched)).body as { files: unknown[] }).files).toEqual([
+      { field: "image[]", filename: "dog.png", notFetched: "https://a.example/dog.png" },
+      { field: "image[]", filename: "real.png", type: "image/png", bytes: png(8, 8).length },
+    ]);
+    const json = await buildEditRequest(
+      { ...openai, jsonEdits: true },
+      {
+        prompt: "x",
+        images: [{ data: placeholder }, { imageUrl: "https://a.example/ref.png" }, { data: placeholder }],
+      },
+    );
+    expect(((await describeRequest(json, [], notFetched)).body as { images: unknown[] }).images).toEqual([
+      { image_url: "not fetched by a dry-run: https://a.example/dog.png" },
+      { image_url: "https://a.example/ref.png" },
+      { image_url: "not fetched by a dry-run: https://a.example/cat.png" },
+    ]);
+    // without them, the stand-in is described as any file is
+    expect(((await describeRequest(form)).body as { files: { bytes: number }[] }).files[0]?.bytes).toBe(
+      placeholder.length,
+    );
+  });
+
   it("shortens inline data URLs of chat edits", async () => {
     const req = await buildEditRequest(
       { name: "c", profile: "chat", baseUrl: "http://127.0.0.1:9/v1" },

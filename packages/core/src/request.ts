@@ -9,7 +9,14 @@ import type { EditOptions, GenerateOptions, ImageInput, ProviderConfig, Validati
 import { assertValid, validateEditOptions, validateGenerateOptions } from "./validate.ts";
 import { mergedExtraBody, wireOptions } from "./wire-fields.ts";
 
-export { type DescribedFile, type DescribedRequest, describeRequest } from "./describe-request.ts";
+export {
+  type DescribedFile,
+  type DescribedRequest,
+  describeRequest,
+  type NotFetchedFile,
+  type NotFetchedInputs,
+  notFetchedText,
+} from "./describe-request.ts";
 
 const acceptFor = (opts: GenerateOptions): string =>
   opts.stream ? "text/event-stream, application/json" : "application/json";

@@ -6,6 +6,7 @@ import {
   type EditOptions,
   editRequestForm,
   type GenerateOptions,
+  type NotFetchedInputs,
   resolveProvider,
   rulesFor,
   shrunkAlias,
@@ -22,7 +23,7 @@ import { flag, list, parseDuration, str } from "../cli/parse.ts";
 import { applyDefaults, mediaByDefault } from "../config/defaults.ts";
 import type { Sources } from "../config/settings.ts";
 import { formatFromOut } from "./asked.ts";
-import { type NotFetchedInputs, printDryRun } from "./dry-run.ts";
+import { printDryRun } from "./dry-run.ts";
 import { type Envelope, type OutputMode, printEnvelope } from "./envelope.ts";
 import { editOptions, generateOptions } from "./options.ts";
 import { resolveRoute } from "./route.ts";
