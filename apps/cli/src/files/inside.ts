@@ -71,7 +71,7 @@ export async function realDirInside(dir: string, within: string): Promise<string
   if (!isInside(realWithin, real)) {
     throw new CliError(
       "io",
-      `output directory ${dir} now leads to ${real}, outside the output directory ${within} (a symbolic link put there since the call was checked); nothing was written there`,
+      `output directory ${dir} now leads to ${real}, outside the output directory ${within} (a symbolic link put there since out was checked); nothing was written there`,
       { exitCode: EXIT.usage },
     );
   }
