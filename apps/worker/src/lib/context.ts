@@ -35,5 +35,7 @@ export interface AppEnv {
     settled?: Promise<void>;
     /** the request's `Idempotency-Key` and body hash, set by `idempotency()`; admission claims the key */
     idempotency?: KeyedRequest;
+    /** the job row of an admitted image request, named by its answer's `x-request-id` */
+    jobId?: string;
   };
 }

@@ -21,6 +21,14 @@ import { type Echo, responseTail } from "./wire.ts";
  */
 export const imagesRouter = new Hono<AppEnv>();
 
+// An admitted request's answer, a success or an error, names its job as OpenAI names a request:
+// the SDKs read `x-request-id` as `request_id` / `requestID`, and `GET /v1/jobs/<id>` shows the row.
+imagesRouter.use("*", async (c, next) => {
+  await next();
+  const jobId = c.get("jobId");
+  if (jobId) c.res.headers.set("x-request-id", jobId);
+});
+
 imagesRouter.post("/generations", async (c) => {
   const parsed = await authFirst(c, async () => parseGenerateBody(await readJsonBody(c.req), requestDefaults(c)));
   return withUnsent(await respond(c, "generate", parsed), c, "generate", parsed.options);
@@ -108,6 +116,7 @@ async function respond(
   const admitted = await admitImageRequest(c.env.DB, c.get("credential"), plan.job, keyed);
   c.set("member", admitted.member);
   if ("replay" in admitted) return replayStored(c, admitted.replay.status, admitted.replay.stored);
+  c.set("jobId", plan.jobId);
   const { member, holdId } = admitted;
   const responseFormat = parsed.responseFormat ?? defaultFormat(c);
   const origin = new URL(c.req.url).origin;

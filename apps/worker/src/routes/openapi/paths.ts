@@ -49,6 +49,12 @@ const images = (op: string, summary: string, body: Record<string, unknown>) => (
               "(`field=value (reason)`, separated by `; `); absent when every option was sent.",
             schema: { type: "string" },
           },
+          "x-request-id": {
+            description:
+              "The request's job id (GET /v1/jobs/{id} shows its row), as OpenAI's SDKs read a request id; " +
+              "also on an error answered once the request has a job. `error.request_id` is the provider's.",
+            schema: { type: "string" },
+          },
         },
         content: { ...json(ref("ImagesResponse")), "text/event-stream": { schema: { type: "string" } } },
       },
