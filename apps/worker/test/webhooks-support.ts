@@ -147,6 +147,8 @@ function platformAnswer(req: Request): Response {
     case "cdn.discord.test":
       return new Response(INPUT_PNG);
     case "telegram.test":
+      if (u.pathname.endsWith("/getMe"))
+        return ok({ ok: true, result: { id: 123456, is_bot: true, first_name: "gptimg", username: "GptImgBot" } });
       if (u.pathname.endsWith("/getFile"))
         return ok({ ok: true, result: { file_id: "AgAD", file_path: "photos/file_1.png" } });
       if (u.pathname.startsWith("/file/")) return new Response(INPUT_PNG);

@@ -79,6 +79,22 @@ export const sendImage = async (
   await call(api, asPhoto ? "sendPhoto" : "sendDocument", form);
 };
 
+/** The bot's username per API base and token; it never changes for a token, so one getMe per isolate. */
+const usernames = new Map<string, string>();
+
+/** The bot's own `@username` (without the `@`), from `getMe`; undefined when Telegram gives none. */
+export const botUsername = async (api: TelegramApi): Promise<string | undefined> => {
+  const key = `${api.base}|${tokenOf(api, "getMe")}`;
+  const hit = usernames.get(key);
+  if (hit) return hit;
+  const me = (await call(api, "getMe", "{}", { "content-type": "application/json" })) as
+    | { username?: unknown }
+    | undefined;
+  if (typeof me?.username !== "string") return undefined;
+  usernames.set(key, me.username);
+  return me.username;
+};
+
 /** Downloads a file the user sent: `getFile`, then `/file/bot<token>/<file_path>`. */
 export const downloadFile = async (api: TelegramApi, fileId: string, budget?: number): Promise<Uint8Array> => {
   const token = tokenOf(api, "getFile");

@@ -79,6 +79,23 @@ describe("POST /webhooks/telegram", () => {
     for (const c of fake.calls) assertNoSecrets(new TextDecoder().decode(c.body));
   });
 
+  it("leaves /image@OtherBot to the bot it names: no job, no reply, even with a bad option", async () => {
+    fake = chatFake();
+    const before = await jobCount();
+    for (const text of ["/image@OtherImageBot a cat", "/image@OtherImageBot a cat n=0"]) {
+      const { res, text: body, jobIds } = await deliver(telegramRequest(update({ text })));
+      expect(res.status).toBe(200);
+      expect(body).toBe("");
+      expect(jobIds).toEqual([]);
+    }
+    expect(await jobCount()).toBe(before);
+    expect(fake.providerCalls).toHaveLength(0);
+    expect(fake.to(`${bot}sendMessage`)).toHaveLength(0);
+    // its own name is compared without regard to case
+    const own = await deliver(telegramRequest(update({ text: "/image@gptimgbot a lighthouse" })));
+    expect(own.jobIds).toHaveLength(1);
+  });
+
   it("makes one job when Telegram redelivers an update", async () => {
     fake = chatFake();
     const u = update({ text: "best image: a lighthouse" });

@@ -5,13 +5,15 @@
  * ack is immediate and costs no extra call.
  */
 import type { Context } from "hono";
+import type { Env } from "../../env.ts";
 import { notAJsonObject, parseJsonObject } from "../body.ts";
 import { parseCommand } from "../command.ts";
+import { logFailure } from "../log.ts";
 import { HELP_TEXT, invalidText, NOT_ALLOWED_TEXT } from "../messages.ts";
 import type { WebhookAppEnv } from "../platform.ts";
 import { startChatJob } from "../start.ts";
 import { chatTeams, resolveChatMember } from "../teams.ts";
-import { downloadFile, replyFields, sendMessage, type TelegramApi, type TelegramTarget } from "./api.ts";
+import { botUsername, downloadFile, replyFields, sendMessage, type TelegramApi, type TelegramTarget } from "./api.ts";
 import { verifyTelegram } from "./verify.ts";
 
 interface PhotoSize {
@@ -70,6 +72,26 @@ const imagesOf = (m: Message | undefined): string[] => {
   return [];
 };
 
+/** `/image@SomeBot`: the command names the bot it is for. */
+const ADDRESSEE = /^\s*\/image@([A-Za-z0-9_]+)/iu;
+
+/**
+ * Whether the text is `/image@OtherBot …`, a command for another bot in the group (privacy mode
+ * still delivers every message that starts with `/`). Without this, two image bots in one group
+ * would both make, and bill, the image. When getMe fails the command is taken as ours, as before.
+ */
+const forAnotherBot = async (env: Env, api: TelegramApi, text: string): Promise<boolean> => {
+  const to = ADDRESSEE.exec(text)?.[1];
+  if (!to) return false;
+  try {
+    const me = await botUsername(api);
+    return me !== undefined && me.toLowerCase() !== to.toLowerCase();
+  } catch (e) {
+    logFailure(env, "telegram getMe", e);
+    return false;
+  }
+};
+
 /** The Telegram webhook handler. */
 export const telegramWebhook = async (c: Context<WebhookAppEnv>): Promise<Response> => {
   const verified = await verifyTelegram({
@@ -97,6 +119,8 @@ export const telegramWebhook = async (c: Context<WebhookAppEnv>): Promise<Respon
   const answer = (text: string) => c.json({ method: "sendMessage", ...replyFields(target), text });
 
   const text = m.text ?? m.caption ?? "";
+  const api: TelegramApi = { base: c.env.TELEGRAM_API_BASE, token: c.env.TELEGRAM_BOT_TOKEN };
+  if (await forAnotherBot(c.env, api, text)) return c.body(null, 200);
   const images = imagesOf(m).length ? imagesOf(m) : imagesOf(m.reply_to_message);
   const member = resolveChatMember(chatTeams(c), "telegram", String(m.chat.id), undefined, String(m.from?.id ?? ""));
   const parsed = parseCommand(text, {
@@ -112,7 +136,6 @@ export const telegramWebhook = async (c: Context<WebhookAppEnv>): Promise<Respon
   if (!member) return answer(NOT_ALLOWED_TEXT);
   if (!parsed.ok) return answer(invalidText(parsed.issues));
 
-  const api: TelegramApi = { base: c.env.TELEGRAM_API_BASE, token: c.env.TELEGRAM_BOT_TOKEN };
   c.executionCtx.waitUntil(
     startChatJob(c.env, {
       platform: "telegram",
