@@ -65,9 +65,12 @@ export async function toApiError(res: Response): Promise<ApiError> {
 
 const sentence = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-/** Called when any request answers 401: the app returns to the sign-in page. */
-export let onSignedOut: () => void = () => {};
-export const setOnSignedOut = (f: () => void) => {
+/**
+ * Called with the reason in words when any request answers 401: the app asks for the token again
+ * over the page, keeping what is on it.
+ */
+export let onSignedOut: (reason: string) => void = () => {};
+export const setOnSignedOut = (f: (reason: string) => void) => {
   onSignedOut = f;
 };
 
@@ -76,7 +79,7 @@ export async function request(path: string, init: RequestInit = {}): Promise<Res
   const res = await fetch(path, { credentials: "same-origin", ...init });
   if (!res.ok) {
     const err = await toApiError(res);
-    if (res.status === 401 && !path.startsWith("/console/api/session")) onSignedOut();
+    if (res.status === 401 && !path.startsWith("/console/api/session")) onSignedOut(explain(err));
     throw err;
   }
   return res;

@@ -7,6 +7,7 @@ import { HistoryPage } from "./pages/history.tsx";
 import { SignInPage } from "./pages/signin.tsx";
 import { UsagePage } from "./pages/usage.tsx";
 import { takeReuse } from "./reuse.ts";
+import { SessionEnded } from "./session-ended.tsx";
 
 type Route = "generate" | "edit" | "history" | "usage" | "admin";
 const MEMBER_ROUTES: Route[] = ["generate", "edit", "history", "usage"];
@@ -19,15 +20,20 @@ const TITLES: Record<Route, string> = {
   admin: "Admin",
 };
 
+/** Who a session is: signing in again as someone else starts the console afresh. */
+const who = (s: Session) => `${s.role}:${s.team ?? ""}:${s.member ?? ""}`;
+
 const routeOf = (): string => location.hash.replace(/^#\/?/, "").split("?")[0] ?? "";
 
 function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [route, setRoute] = useState(routeOf());
   const [error, setError] = useState("");
+  /** why the session ended while the page was in use; empty while it is live */
+  const [ended, setEnded] = useState("");
 
   useEffect(() => {
-    setOnSignedOut(() => setSession(null));
+    setOnSignedOut(setEnded);
     api<Session>("/console/api/session").then(setSession, () => setSession(null));
     const onHash = () => setRoute(routeOf());
     addEventListener("hashchange", onHash);
@@ -46,9 +52,20 @@ function App() {
   if (session === undefined) return <p class="loading">Loading…</p>;
   if (session === null) return <SignInPage onSignedIn={setSession} />;
 
+  const signedInAgain = (next: Session) => {
+    if (who(next) !== who(session)) {
+      // another member or role: nothing of the last one's page is carried over
+      location.reload();
+      return;
+    }
+    setEnded("");
+    setSession(next);
+  };
+
   const signOut = async () => {
     try {
       await api("/console/api/session", { method: "DELETE" });
+      setEnded("");
       setSession(null);
       location.hash = "";
     } catch (e) {
@@ -92,6 +109,7 @@ function App() {
         {current === "usage" && <UsagePage session={session} />}
         {current === "admin" && <AdminPage />}
       </main>
+      {ended && <SessionEnded reason={ended} onSignedIn={signedInAgain} onClose={() => setEnded("")} />}
     </div>
   );
 }

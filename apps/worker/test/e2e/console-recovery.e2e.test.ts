@@ -1,0 +1,103 @@
+/**
+ * The console when things go wrong, in Chromium (playwright-core) against `wrangler dev` and the
+ * offline provider: a session that ends while a member is working. What was already on the page
+ * is kept.
+ */
+import type { Browser, Page } from "playwright-core";
+import sharp from "sharp";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DEV_SECRETS, type Stack, startStack } from "../../scripts/lib/stack.ts";
+import { launchChromium, screenshots } from "./browser.ts";
+
+let stack: Stack;
+let browser: Browser;
+let page: Page;
+
+const TEAM = "recovery";
+
+/** A member token through the admin API: its secret and its id (for revoking it). */
+async function newToken(member: string): Promise<{ token: string; id: string }> {
+  const res = await fetch(`${stack.origin}/admin/tokens`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${DEV_SECRETS.ADMIN_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ team: TEAM, member }),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { token: string; id: string };
+}
+
+async function revoke(id: string): Promise<void> {
+  const res = await fetch(`${stack.origin}/admin/tokens/${id}`, {
+    method: "DELETE",
+    headers: { authorization: `Bearer ${DEV_SECRETS.ADMIN_TOKEN}` },
+  });
+  expect(res.status).toBeLessThan(300);
+  await res.body?.cancel();
+}
+
+async function signIn(token: string): Promise<void> {
+  await page.goto(`${stack.origin}/`);
+  await page.getByLabel("Token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+}
+
+/** The prompts of the member's history, newest first. */
+async function historyPrompts(token: string): Promise<string[]> {
+  const res = await fetch(`${stack.origin}/console/api/history`, { headers: { authorization: `Bearer ${token}` } });
+  return ((await res.json()) as { data: { prompt: string }[] }).data.map((e) => e.prompt);
+}
+
+beforeAll(async () => {
+  stack = await startStack({ inspector: false });
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+beforeEach(async () => {
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+});
+
+afterEach(async () => {
+  stack.provider.setFaults([]);
+  await page.context().close();
+});
+
+describe("the console when things go wrong", () => {
+  it("asks for the token again over the page when the session ends mid-edit, keeping the images and prompt", async () => {
+    const first = await newToken("kay");
+    await signIn(first.token);
+    await page.goto(`${stack.origin}/#/edit`);
+    const input = await sharp({ create: { width: 512, height: 512, channels: 3, background: "#38c" } })
+      .png()
+      .toBuffer();
+    await page
+      .getByLabel("Images", { exact: true })
+      .setInputFiles({ name: "photo.png", mimeType: "image/png", buffer: input });
+    await page.getByRole("img", { name: /Mask painter/ }).waitFor();
+    await page.getByLabel("Prompt").fill("a heron on the left bank, described with care");
+
+    // the admin revokes the token while the member works: the next request is refused
+    await revoke(first.id);
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: "Sign in again" });
+    await dialog.waitFor();
+    await expect.poll(() => dialog.getByRole("alert").textContent()).toMatch(/revoked/i);
+    await screenshots(page, "session-ended");
+
+    // signing in again (the admin's new token for the same member) carries on from the same page
+    const second = await newToken("kay");
+    await dialog.getByLabel("Token").fill(second.token);
+    await dialog.getByRole("button", { name: "Sign in" }).click();
+    await dialog.waitFor({ state: "detached" });
+    expect(await page.getByLabel("Prompt").inputValue()).toBe("a heron on the left bank, described with care");
+    expect(await page.getByRole("img", { name: "Input 1: photo.png" }).count()).toBe(1);
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
+    await page.locator("img.final").waitFor({ timeout: 60_000 });
+    expect(await historyPrompts(second.token)).toEqual(["a heron on the left bank, described with care"]);
+  }, 120_000);
+});
