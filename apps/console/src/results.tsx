@@ -12,15 +12,20 @@ export interface Slot {
 }
 
 /**
- * Signed links of the images just made: the caller's newest entry created since `since` (unix
- * seconds) with `n` images. The Worker settles a request's row just after its answer, so this
- * asks a few times (bounded) before giving up with no links.
+ * Signed links of the images just made, by output index: the caller's newest entry created since
+ * `since` (unix seconds) with at least `n` images. The Worker settles a request's row just after
+ * its answer, so this asks a few times (bounded) before giving up with no links.
  */
 export async function newestLinks(since: number, n: number): Promise<(string | null)[]> {
   for (let i = 0; i < 10; i++) {
     const r = await api<{ data: HistoryEntry[] }>("/console/api/history?limit=1");
     const e = r.data[0];
-    if (e && e.created_at >= since && e.images.length >= n) return e.images.map((img) => img.url);
+    if (e && e.created_at >= since && e.images.length >= n) {
+      // by output index: a run that failed part way stored only some of its outputs
+      const links: (string | null)[] = [];
+      for (const img of e.images) links[img.index] = img.url;
+      return links;
+    }
     await new Promise((ok) => setTimeout(ok, 300));
   }
   return [];
@@ -41,8 +46,11 @@ export function Results({
   format,
   onAgain,
   label,
+  busy,
 }: {
   slots: Slot[];
+  /** whether the run is still going: a slot nothing reached is then still coming, else not made */
+  busy: boolean;
   format: string;
   onAgain: () => void;
   label: string;
@@ -72,7 +80,7 @@ export function Results({
                   data-partials={s.partials}
                 />
               ) : (
-                <div class="placeholder">Working…</div>
+                <div class="placeholder">{busy ? "Working…" : "Not made"}</div>
               )}
               {s.final && (
                 <figcaption class="actions">

@@ -80,7 +80,7 @@ export function RunControls({
           {error}
         </p>
       )}
-      <Results slots={run.slots} format={format} onAgain={onAgain} label={label} />
+      <Results slots={run.slots} busy={run.busy} format={format} onAgain={onAgain} label={label} />
     </>
   );
 }

@@ -17,6 +17,13 @@ function release(before: Slot[], after: Slot[]): void {
   for (const url of before.flatMap(urlsOf)) if (!kept.has(url)) URL.revokeObjectURL(url);
 }
 
+/**
+ * Said when Cancel stops a run. The Worker finishes a run whose answer had begun (the provider may
+ * be billing it already) and keeps its images, so they are not gone for good.
+ */
+const CANCELLED =
+  "Cancelled. An image the provider had already started may still be made (and billed): it then shows in History.";
+
 /** State of one generate/edit run on a page: slots filling in, a status line, an error. */
 export function useRunner() {
   const [slots, setSlots] = useState<Slot[]>([]);
@@ -26,9 +33,12 @@ export function useRunner() {
   const abort = useRef<AbortController | null>(null);
   /** the slots on screen, for releasing what they hold when replaced or when the page goes */
   const shown = useRef<Slot[]>([]);
+  /** the latest run: an earlier one's late links must not overwrite its slots */
+  const latest = useRef(0);
   useEffect(() => () => release(shown.current, []), []);
 
   const start = async (fields: Record<string, string | number>, files: File[] | null, mask: Blob | null) => {
+    const run = ++latest.current;
     const n = Number(fields.n ?? 1);
     let current: Slot[] = Array.from({ length: n }, () => ({ preview: null, final: null, link: null, partials: 0 }));
     const show = (next: Slot[]) => {
@@ -62,15 +72,24 @@ export function useRunner() {
         abort.current.signal,
       );
       setStatus(`Done in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
-      const links = await newestLinks(since, n).catch(() => []);
-      current = current.map((s, i) => ({ ...s, link: links[i] ?? null }));
-      show(current);
     } catch (e) {
-      setStatus("");
-      setError(explain(e));
+      // what arrived stays on screen
+      if (abort.current?.signal.aborted) setStatus(CANCELLED);
+      else {
+        setStatus("");
+        setError(explain(e));
+      }
     } finally {
       setBusy(false);
       abort.current = null;
+    }
+    // the images made are stored (a failed run's too): links to them, for Copy link
+    const made = current.filter((s) => s.final !== null).length;
+    if (made) {
+      const links = await newestLinks(since, made).catch(() => []);
+      if (run !== latest.current) return;
+      current = current.map((s, i) => ({ ...s, link: links[i] ?? null }));
+      show(current);
     }
   };
   const cancel = () => abort.current?.abort();

@@ -1,7 +1,7 @@
 /**
  * The console when things go wrong, in Chromium (playwright-core) against `wrangler dev` and the
- * offline provider: a session that ends while a member is working. What was already on the page
- * is kept.
+ * offline provider: a session that ends while a member is working, a run cancelled, a provider
+ * that breaks off mid-stream. What was already on the page, or already made, is kept.
  */
 import type { Browser, Page } from "playwright-core";
 import sharp from "sharp";
@@ -100,4 +100,45 @@ describe("the console when things go wrong", () => {
     await page.locator("img.final").waitFor({ timeout: 60_000 });
     expect(await historyPrompts(second.token)).toEqual(["a heron on the left bank, described with care"]);
   }, 120_000);
+
+  it("says a cancelled run is cancelled, in words, and that the image may still reach History", async () => {
+    const { token } = await newToken("lee");
+    await signIn(token);
+    await page.goto(`${stack.origin}/#/generate`);
+    await page.getByLabel("Prompt").fill("a slow lighthouse, cancelled");
+    await page.getByLabel("Size").fill("1024x1024");
+    stack.provider.setFaults([{ kind: "latency", ms: 4000, path: "/generations" }]);
+    const sent = page.waitForRequest((r) => r.url().endsWith("/v1/images/generations"));
+    await page.getByRole("button", { name: "Generate" }).click();
+    await sent;
+    await page.getByRole("button", { name: "Cancel" }).click();
+    const status = page.locator(".row [role=status]");
+    await expect.poll(() => status.textContent()).toMatch(/^Cancelled\..*History/);
+    expect(await page.getByRole("alert").count()).toBe(0);
+    expect(await page.locator("section.results").textContent()).not.toContain("Working…");
+    await screenshots(page, "generate-cancelled");
+    // what the message promises: the Worker finished the run, and History has it
+    await expect
+      .poll(() => historyPrompts(token), { timeout: 30_000, interval: 500 })
+      .toEqual(["a slow lighthouse, cancelled"]);
+  }, 90_000);
+
+  it("keeps the image made before the provider broke off mid-stream, with its link", async () => {
+    const { token } = await newToken("max");
+    await signIn(token);
+    await page.goto(`${stack.origin}/#/generate`);
+    await page.getByLabel("Prompt").fill("two kites over a dune");
+    await page.getByLabel("Size").fill("1024x1024");
+    await page.getByLabel("Number of images").fill("2");
+    // the provider's stream stops after the first image's completed event, before the second's
+    stack.provider.setFaults([{ kind: "cut", bytes: 450_000, path: "/generations" }]);
+    await page.getByRole("button", { name: "Generate" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent(), { timeout: 60_000 }).toMatch(/./);
+    expect(await page.locator("img.final").count()).toBe(1);
+    expect(await page.locator("section.results").textContent()).not.toContain("Working…");
+    // the image is in History too, so Copy link gets its signed link
+    await expect.poll(() => page.getByRole("button", { name: "Copy link" }).isEnabled()).toBe(true);
+    expect(await historyPrompts(token)).toEqual(["two kites over a dune"]);
+    await screenshots(page, "generate-broken-off");
+  }, 90_000);
 });

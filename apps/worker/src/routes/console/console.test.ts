@@ -343,6 +343,44 @@ describe("console history", () => {
     expect((await browser(thumbPath, { cookie: s.cookie })).status).toBe(404);
   }, 60_000);
 
+  it("lists the images a failed request had already stored, so nothing made (and billed) is out of sight", async () => {
+    provider.restore();
+    // the provider's answer breaks off after its first image (1024x1024 is ~130 KB of base64)
+    provider = useOfflineProvider("cut=200000");
+    const { token } = await memberToken({ team: "hist-failed", member: "ida" });
+    const res = await call("/v1/images/generations", {
+      method: "POST",
+      token,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ prompt: "two kites, the second cut off", size: "1024x1024", n: 2 }),
+    });
+    // the answer had begun (200) when the provider broke off: it ends early, with no closing brackets
+    await res.text().catch(() => undefined);
+    const row = await vi.waitFor(
+      async () => {
+        const r = await env.DB.prepare("SELECT status, image_keys FROM jobs WHERE team = 'hist-failed'").first<{
+          status: string;
+          image_keys: string | null;
+        }>();
+        if (r?.status !== "failed") throw new Error("not settled yet");
+        return r;
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    expect(JSON.parse(row.image_keys ?? "[]")).toHaveLength(1);
+    const { cookie } = await signIn(token);
+    const body = (await (await browser("/console/api/history", { cookie })).json()) as {
+      data: { prompt: string; images: { index: number; url: string }[] }[];
+    };
+    expect(body.data).toHaveLength(1);
+    expect(body.data[0]?.prompt).toBe("two kites, the second cut off");
+    expect(body.data[0]?.images.map((i) => i.index)).toEqual([0]);
+    const file = await exports.default.fetch(new Request(body.data[0]?.images[0]?.url ?? ""));
+    expect(file.status).toBe(200);
+    expect(file.headers.get("content-type")).toBe("image/png");
+    await file.arrayBuffer();
+  }, 60_000);
+
   it.each<[string, string, string]>([
     ["from=2026-02-31", "from", "from 2026-02-31: must be a date YYYY-MM-DD"],
     ["to=2026-04-31", "to", "to 2026-04-31: must be a date YYYY-MM-DD"],

@@ -78,9 +78,9 @@ function parseQuery(q: (k: string) => string | undefined) {
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 
 /**
- * `/console/api/history`: the images of the caller (or the caller's team), newest first, with a
- * signed URL per original and a thumbnail URL per image; filter by member, model, UTC day range
- * and prompt text. `/console/api/thumbnails/:job/:index` serves a thumbnail (made on first need
+ * `/console/api/history`: the images of the caller (or the caller's team), newest first (those a
+ * failed request had stored too), with a signed URL per original and a thumbnail URL per image;
+ * filter by member, model, UTC day range and prompt text. `/console/api/thumbnails/:job/:index` serves a thumbnail (made on first need
  * when it was not made as the image was stored).
  */
 export const historyRouter = new Hono<AppEnv>();
@@ -88,7 +88,9 @@ export const historyRouter = new Hono<AppEnv>();
 historyRouter.get("/history", async (c) => {
   const member = c.get("member");
   const p = parseQuery((k) => c.req.query(k));
-  const where = ["team = ?", "status = 'succeeded'", "image_keys IS NOT NULL"];
+  // every row with stored images: a request that failed after some were made lists those
+  // (the provider may have billed them), not only the ones that succeeded
+  const where = ["team = ?", "image_keys IS NOT NULL"];
   const binds: unknown[] = [member.team];
   const who = p.scope === "member" ? member.member : p.member;
   if (who) {
