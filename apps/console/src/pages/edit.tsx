@@ -1,3 +1,4 @@
+import { formatIssue, MODEL_RULE_OVERRIDE, validateEditOptions } from "@gptimg/core";
 import { useEffect, useRef, useState } from "hono/jsx/dom";
 import type { Session } from "../api.ts";
 import { type MaskHandle, MaskPainter } from "../mask.tsx";
@@ -8,6 +9,26 @@ import { useRunner } from "../runner.ts";
 
 const MAX_IMAGES = 16;
 const TYPES = ["image/png", "image/jpeg", "image/webp"];
+
+/**
+ * What core's edit rules say of the images and the mask before anything is uploaded: each image a
+ * whole PNG, JPEG or WebP by its content, 50 MB in all, the mask a PNG with alpha of the first
+ * image's size and under 4 MB. Each problem names the file and the rule; empty when there is
+ * none. gptimg's own model-table rules are left to the Worker: a deployment may let the provider
+ * decide those.
+ */
+async function inputProblems(files: File[], mask: Blob | null, model: string): Promise<string> {
+  const issues = await validateEditOptions(
+    {
+      prompt: "-",
+      images: files.map((f) => ({ data: f, name: f.name })),
+      ...(mask ? { mask: { data: mask, name: "the painted mask" } } : {}),
+    },
+    model || undefined,
+  );
+  const ours = issues.filter((i) => /^(image|mask)/.test(i.field) && !i.rule.includes(MODEL_RULE_OVERRIDE));
+  return ours.map(formatIssue).join("; ");
+}
 
 /** Edit: up to 16 images dropped, pasted or picked; a mask over the first; streamed results. */
 export function EditPage({ reuse }: { session: Session; reuse: Partial<Settings> | null }) {
@@ -82,6 +103,12 @@ export function EditPage({ reuse }: { session: Session; reuse: Partial<Settings>
     if (resolved.size === null) return setFormError(`Size: ${resolved.text}`);
     setFormError("");
     const maskBlob = (await mask.current?.toBlob()) ?? null;
+    const problems = await inputProblems(
+      files.map((f) => f.file),
+      maskBlob,
+      settings.model,
+    );
+    if (problems) return setFormError(`${problems}. Remove or replace that image and try again.`);
     void run.start(
       wireFields(settings, resolved.size),
       files.map((f) => f.file),

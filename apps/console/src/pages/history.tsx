@@ -21,6 +21,16 @@ const when = (t: number) => new Date(t * 1000).toISOString().slice(0, 16).replac
 const money = (v: number | null) => (v === null ? "unknown" : `$${v.toFixed(4)}`);
 const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
 
+/**
+ * Whether a signed link has run out, or will within a minute (time to open, look, copy or
+ * download): its `exp` is unix seconds. Links last SIGNED_URL_TTL_SECONDS (an hour by default),
+ * and a history page can stay open longer than that.
+ */
+function expired(url: string | null): boolean {
+  const exp = url === null ? null : new URL(url, location.href).searchParams.get("exp");
+  return exp !== null && Number(exp) - 60 < Date.now() / 1000;
+}
+
 /** History: the member's or team's images, newest first, 48 thumbnails a page, with a full view. */
 export function HistoryPage(_: { session: Session }) {
   const [filters, setFilters] = useState<Filters>(EMPTY);
@@ -33,16 +43,31 @@ export function HistoryPage(_: { session: Session }) {
   const dialog = useRef<HTMLDialogElement | null>(null);
   const pageNo = cursors.length;
 
-  useEffect(() => {
+  /** The page of history the filters and cursors point at, with freshly signed links. */
+  const fetchPage = () => {
     const cursor = cursors[cursors.length - 1];
     const qs = new URLSearchParams({ limit: String(PAGE), scope: applied.scope });
     for (const k of ["member", "model", "from", "to", "q"] as const) if (applied[k]) qs.set(k, applied[k]);
     if (cursor) qs.set("cursor", cursor);
+    return api<{ data: HistoryEntry[]; next_cursor: string | null }>(`/console/api/history?${qs}`);
+  };
+
+  useEffect(() => {
     setError("");
-    api<{ data: HistoryEntry[]; next_cursor: string | null }>(`/console/api/history?${qs}`).then(setPage, (e) =>
-      setError(explain(e)),
-    );
+    fetchPage().then(setPage, (e) => setError(explain(e)));
   }, [applied, cursors]);
+
+  /** Opens an entry; when its signed links have run out (the page was loaded long ago), with new ones. */
+  const openEntry = async (e: HistoryEntry) => {
+    if (!e.images.some((img) => expired(img.url))) return setOpen(e);
+    try {
+      const fresh = await fetchPage();
+      setPage(fresh);
+      setOpen(fresh.data.find((f) => f.id === e.id) ?? e);
+    } catch (err) {
+      setError(explain(err));
+    }
+  };
 
   useEffect(() => {
     const d = dialog.current;
@@ -125,7 +150,7 @@ export function HistoryPage(_: { session: Session }) {
           {page.data.flatMap((e) =>
             e.images.map((img) => (
               <li>
-                <button type="button" class="thumb" onClick={() => setOpen(e)} aria-label={`Open: ${e.prompt}`}>
+                <button type="button" class="thumb" onClick={() => void openEntry(e)} aria-label={`Open: ${e.prompt}`}>
                   <img
                     src={img.thumbnail_url}
                     alt=""

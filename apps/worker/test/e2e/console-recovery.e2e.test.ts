@@ -1,7 +1,9 @@
 /**
  * The console when things go wrong, in Chromium (playwright-core) against `wrangler dev` and the
  * offline provider: a session that ends while a member is working, a run cancelled, a provider
- * that breaks off mid-stream. What was already on the page, or already made, is kept.
+ * that breaks off mid-stream, an edit input that is not a whole image, a History page open longer
+ * than its signed links last. What was already on the
+ * page, or already made, is kept; what cannot be sent is named before it is uploaded.
  */
 import type { Browser, Page } from "playwright-core";
 import sharp from "sharp";
@@ -14,6 +16,7 @@ let browser: Browser;
 let page: Page;
 
 const TEAM = "recovery";
+const LINK_TTL_SECONDS = 10;
 
 /** A member token through the admin API: its secret and its id (for revoking it). */
 async function newToken(member: string): Promise<{ token: string; id: string }> {
@@ -49,7 +52,8 @@ async function historyPrompts(token: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ inspector: false });
+  // signed links last 10 s here, so a History page outlives its links within a test
+  stack = await startStack({ inspector: false, vars: { SIGNED_URL_TTL_SECONDS: String(LINK_TTL_SECONDS) } });
   browser = await launchChromium();
 }, 180_000);
 
@@ -140,5 +144,78 @@ describe("the console when things go wrong", () => {
     await expect.poll(() => page.getByRole("button", { name: "Copy link" }).isEnabled()).toBe(true);
     expect(await historyPrompts(token)).toEqual(["two kites over a dune"]);
     await screenshots(page, "generate-broken-off");
+  }, 90_000);
+
+  it("names an edit input that is not a whole image before uploading anything, then edits once it is removed", async () => {
+    const { token } = await newToken("ned");
+    await signIn(token);
+    await page.goto(`${stack.origin}/#/edit`);
+    const photo = await sharp({ create: { width: 640, height: 480, channels: 3, background: "#a53" } })
+      .png()
+      .toBuffer();
+    await page.getByLabel("Images", { exact: true }).setInputFiles([
+      { name: "photo.png", mimeType: "image/png", buffer: photo },
+      // a download that stopped early: the header of a PNG and nothing after it
+      { name: "cut.png", mimeType: "image/png", buffer: photo.subarray(0, 200) },
+    ]);
+    const painter = page.getByRole("img", { name: /Mask painter/ });
+    await painter.focus();
+    await page.keyboard.press("Space");
+    await page.getByLabel("Prompt").fill("a red door");
+    const uploads: string[] = [];
+    page.on("request", (r) => {
+      if (r.url().endsWith("/v1/images/edits")) uploads.push(r.url());
+    });
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
+    const alert = page.getByRole("alert");
+    await expect.poll(() => alert.textContent()).toMatch(/^image\[1\] cut\.png: must be a whole image/);
+    expect(await alert.textContent()).toMatch(/Remove or replace that image/);
+    expect(uploads).toEqual([]);
+    await screenshots(page, "edit-input-refused");
+
+    await page.getByRole("button", { name: "Remove cut.png" }).click();
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
+    await page.locator("img.final").waitFor({ timeout: 60_000 });
+    expect(uploads).toHaveLength(1);
+    const sent = stack.provider.requests.filter((r) => r.path.endsWith("/images/edits")).at(-1);
+    expect(sent?.status).toBe(200);
+    // photo.png alone, with the painted mask
+    expect(sent?.files.map((f) => f.field).sort()).toEqual(["image", "mask"]);
+  }, 90_000);
+
+  it("opens a History entry with working links when the page has been open longer than its links last", async () => {
+    const { token } = await newToken("ola");
+    const made = await fetch(`${stack.origin}/v1/images/generations`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ prompt: "a lighthouse, looked at later", size: "1024x1024" }),
+    });
+    expect(made.status).toBe(200);
+    await made.arrayBuffer();
+    await expect.poll(() => historyPrompts(token)).toEqual(["a lighthouse, looked at later"]);
+    await signIn(token);
+    await page.goto(`${stack.origin}/#/history`);
+    const thumb = page.getByRole("button", { name: "Open: a lighthouse, looked at later" });
+    await thumb.waitFor();
+    // the member leaves the page open past the links' lifetime, then opens the image
+    await page.waitForTimeout((LINK_TTL_SECONDS + 1) * 1000);
+    await thumb.click();
+    const dialog = page.getByRole("dialog", { name: "Image details" });
+    const full = dialog.getByRole("img", { name: /a lighthouse, looked at later/ });
+    await full.waitFor();
+    const loaded = () =>
+      full.evaluate((el) => {
+        const img = el as unknown as { decode(): Promise<void>; naturalWidth: number };
+        return img.decode().then(
+          () => img.naturalWidth,
+          () => 0,
+        );
+      });
+    expect(await loaded()).toBe(1024);
+    const href = (await dialog.getByRole("link", { name: /Download/ }).getAttribute("href")) ?? "";
+    expect(Number(new URL(href).searchParams.get("exp"))).toBeGreaterThan(Date.now() / 1000);
+    const file = await fetch(href);
+    expect(file.status).toBe(200);
+    await file.arrayBuffer();
   }, 90_000);
 });
