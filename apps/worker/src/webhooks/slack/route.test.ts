@@ -237,6 +237,33 @@ describe("POST /webhooks/slack: app mention", () => {
     });
   });
 
+  it.each([
+    [
+      "a mention",
+      () =>
+        mention(
+          "<@UBOT> best image: a sign that says &lt;SALE&gt; &amp; &amp;lt;more&amp;gt;, in <#C9|general> like <https://shop.example|the shop> size=16:9",
+        ),
+      false,
+    ],
+    [
+      "a slash command",
+      () =>
+        slash(
+          "a sign that says &lt;SALE&gt; &amp; &amp;lt;more&amp;gt;, in <#C9|general> like <https://shop.example|the shop> size=16:9",
+        ),
+      true,
+    ],
+  ])("sends the prompt of %s as the user typed it, not Slack's escaped markup", async (_n, body, form) => {
+    fake = chatFake();
+    const { jobIds } = await deliver(await slackRequest(body(), { form }));
+    const job = await getJob(env.DB, jobIds[0] as string);
+    expect(JSON.parse(job?.request_json ?? "{}")).toMatchObject({
+      prompt: "a sign that says <SALE> & &lt;more&gt;, in #general like the shop",
+      size: "1536x864",
+    });
+  });
+
   it("reports a provider refusal to a mention in its thread with chat.postMessage", async () => {
     fake = chatFake({ provider: refusal });
     await deliver(await slackRequest(mention("<@UBOT> something refused"), { form: false }));

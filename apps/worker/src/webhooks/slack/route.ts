@@ -59,6 +59,23 @@ export const slackFileUrlAllowed = (url: string, apiBase: string): boolean => {
   return [baseHost, "slack.com"].some((h) => host === h || host.endsWith(`.${h}`));
 };
 
+const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">" };
+
+/**
+ * Slack's markup as the plain text a user typed: mentions of users dropped, `<#C1|general>` as
+ * `#general`, `<https://…|label>` as its label (else the URL), `<!here>` as `@here`, and the three
+ * characters Slack escapes in every text it sends (`&amp;` `&lt;` `&gt;`) decoded in one pass, so
+ * a prompt with `&` or `<SALE>` reaches the provider as written.
+ * https://api.slack.com/reference/surfaces/formatting#escaping
+ */
+export const slackPlainText = (text: string): string =>
+  text
+    .replace(/<@[A-Z0-9]+(?:\|[^>]*)?>/g, " ")
+    .replace(/<([#!]?)([^<>|]*)(?:\|([^<>]*))?>/g, (_all, sigil: string, target: string, label?: string) =>
+      sigil === "!" ? `@${label ?? target}` : `${sigil}${label ?? target}`,
+    )
+    .replace(/&(amp|lt|gt);/g, (_all, name: string) => ENTITIES[name] ?? "");
+
 const ephemeral = (c: Context<WebhookAppEnv>, text: string) => c.json({ response_type: "ephemeral", text });
 
 /** The Slack webhook handler. */
@@ -87,7 +104,7 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
     );
     const member = resolveChatMember(chatTeams(c), "slack", team as string, channel, user as string);
     if (!member) return ephemeral(c, NOT_ALLOWED_TEXT);
-    const input = (form.get("text") ?? "").trim();
+    const input = slackPlainText(form.get("text") ?? "").trim();
     if (!input) return ephemeral(c, HELP_TEXT);
     const parsed = parseCommand(input, {
       explicit: true,
@@ -144,7 +161,7 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
   const images = (ev.files ?? []).filter(
     (f) => f.mimetype?.startsWith("image/") && (f.url_private_download ?? f.url_private),
   );
-  const input = (ev.text ?? "").replace(/<@[A-Z0-9]+(?:\|[^>]*)?>/g, " ").trim();
+  const input = slackPlainText(ev.text ?? "").trim();
   const parsed = parseCommand(input, {
     explicit: true,
     hasImages: images.length > 0,
