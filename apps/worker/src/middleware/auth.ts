@@ -5,6 +5,7 @@ import { releaseAfterResponse } from "../lib/quota.ts";
 import { assertSameOrigin, readSession, sessionSecret } from "../lib/session.ts";
 import { memberFromRead, noCredential, type TokenReadRow, tokenReadStatement } from "../lib/token-repo.ts";
 import { hashToken, timingSafeEqual } from "../lib/tokens.ts";
+import { BODY_LIMITS, checkedPast } from "./body-limit.ts";
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -21,7 +22,9 @@ export function bearerToken(header: string | undefined): string | undefined {
  * statement. Sets `c.var.member`; answers 401 in OpenAI's error shape when the token is missing,
  * unknown, revoked or expired (or the session unknown or expired), 403 for an admin's session.
  * Where `defer` says so, only the credential is set (`c.var.credential`): the route reads the
- * token in its own D1 batch (`admitImageRequest`), or through `authenticate`. Once the response
+ * token in its own D1 batch (`admitImageRequest`), or through `authenticate`; a body larger than
+ * a JSON body's limit (1 MiB: an edit's images) waits for the token past that point, so no body
+ * over 1 MiB is read for a caller whose token does not pass. Once the response
  * is complete, releases the quota hold `enforceQuota` took (see `releaseAfterResponse`).
  * @example
  * app.use("/v1/*", memberAuth());
@@ -42,6 +45,8 @@ export function memberAuth(options: { defer?: (c: Context<AppEnv>) => boolean } 
       throw new HttpError(401, "auth", "missing token: send an Authorization header with a member token (gpi_…)");
     }
     if (!defer(c)) await authenticate(c);
+    // deferred, the token is still read before more than a JSON body's worth (an edit's images)
+    else c.req.raw = checkedPast(c.req.raw, BODY_LIMITS.json, () => authenticate(c));
     try {
       await next();
     } finally {

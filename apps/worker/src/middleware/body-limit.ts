@@ -69,6 +69,31 @@ export function bodyLimit<E extends HonoEnv>(
   };
 }
 
+/**
+ * `req` with a body that passes its first `free` bytes at once and waits for `check` before the
+ * rest: a request whose token is read later (with its quota) has it read first once its body
+ * passes `free`, so a caller without a valid token never makes the Worker hold more than that.
+ * When `check` throws, reading the body fails with its error and the rest is never read.
+ * @example
+ * c.req.raw = checkedPast(c.req.raw, BODY_LIMITS.json, () => authenticate(c));
+ */
+export function checkedPast(req: Request, free: number, check: () => Promise<unknown>): Request {
+  if (!req.body) return req;
+  let seen = 0;
+  let checked: Promise<unknown> | undefined;
+  const gate = new TransformStream<Uint8Array, Uint8Array>({
+    async transform(chunk, controller) {
+      seen += chunk.byteLength;
+      if (seen > free) {
+        checked ??= check();
+        await checked;
+      }
+      controller.enqueue(chunk);
+    },
+  });
+  return new Request(req, { body: req.body.pipeThrough(gate) });
+}
+
 /** Passes bytes through and errors the stream once more than `max` have gone by. */
 function counter(max: number): { stream: TransformStream<Uint8Array, Uint8Array>; overflowed: () => boolean } {
   let total = 0;

@@ -7,7 +7,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { encodeBase64 } from "@gptimg/core";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { png } from "../../../../../packages/core/test-fixtures/images.ts";
+import { noisePng, png } from "../../../../../packages/core/test-fixtures/images.ts";
 import { countingD1, tripsAround } from "../../../test/d1-count.ts";
 import { memberToken, ORIGIN, useOfflineProvider } from "../../../test/gateway-support.ts";
 import { app } from "../../app.ts";
@@ -189,6 +189,70 @@ describe("D1 round trips per image request", () => {
     expect(res.status).toBe(401);
     expect(side.calls).toHaveLength(0);
     expect(log).toEqual(["d1"]);
+  });
+});
+
+describe("an edit's token is read before more than 1 MiB of its body", () => {
+  const CHUNK = 64 * 1024;
+  /** A multipart edit as a client streams it, each chunk's read marked `body` in `log`. */
+  async function streamedEdit(image: Uint8Array, log: string[]) {
+    const form = new FormData();
+    form.append("prompt", "add a hat");
+    form.append("image[]", new File([image], "a.png", { type: "image/png" }));
+    const encoded = new Response(form);
+    const bytes = new Uint8Array(await encoded.arrayBuffer());
+    let at = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (at >= bytes.length) return controller.close();
+        log.push("body");
+        controller.enqueue(bytes.slice(at, at + CHUNK));
+        at += CHUNK;
+      },
+    });
+    return { type: encoded.headers.get("content-type") ?? "", body, size: bytes.length, read: () => at };
+  }
+
+  it.each([true, false])(
+    "a refused token (Content-Length declared: %s) reads at most 1 MiB of it",
+    async (declared) => {
+      const log: string[] = [];
+      const side = useOfflineProvider();
+      const edit = await streamedEdit(new Uint8Array(4 * 1024 * 1024), log);
+      const headers: Record<string, string> = { "content-type": edit.type };
+      if (declared) headers["content-length"] = String(edit.size);
+      const { res, text } = await counted(log, "/v1/images/edits", {
+        token: "gpi_not_a_real_token",
+        method: "POST",
+        headers,
+        body: edit.body,
+        duplex: "half",
+      } as RequestInit & { token: string });
+      expect(res.status).toBe(401);
+      expect(JSON.parse(text).error.message).toBe("invalid token");
+      expect(side.calls).toHaveLength(0);
+      expect(edit.read()).toBeLessThanOrEqual(1024 * 1024 + CHUNK);
+      expect(log.indexOf("d1")).toBeLessThanOrEqual((1024 * 1024) / CHUNK + 1);
+    },
+  );
+
+  it("a member's edit of over 1 MiB: the token is read once it passes 1 MiB, then admitted as any", async () => {
+    const log: string[] = [];
+    useOfflineProvider();
+    markProviderCalls(log);
+    const { token } = await memberToken({ team: "trips-large-edit" });
+    const edit = await streamedEdit(noisePng(2 * 1024 * 1024, 7), log);
+    const { res } = await counted(log, "/v1/images/edits", {
+      token,
+      method: "POST",
+      headers: { "content-type": edit.type },
+      body: edit.body,
+      duplex: "half",
+    } as RequestInit & { token: string });
+    expect(res.status).toBe(200);
+    expect(edit.read()).toBeGreaterThanOrEqual(edit.size);
+    expect(tripsAround(log, "provider")).toEqual({ before: 2, after: 1 });
+    expect(log.indexOf("d1")).toBeLessThan(log.lastIndexOf("body"));
   });
 });
 
