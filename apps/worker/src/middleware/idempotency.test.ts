@@ -236,6 +236,32 @@ describe("idempotency() on the synchronous image routes", () => {
     expect((await keyRows(id)).results).toEqual([{ key, state: "done" }]);
   });
 
+  it.each([
+    ["a member", true, 400, "validation"],
+    ["a caller without a valid token", false, 401, "auth"],
+  ])("a JSON body nested too deeply to compare is refused as any bad body, for %s", async (_n, valid, status, code) => {
+    const token = valid ? (await memberToken()).token : "gpi_not_a_real_token";
+    const up = fakeUpstream(() => imagesResponse(1));
+    restore = up.restore;
+    const style = `"style":${"[".repeat(200_000)}${"]".repeat(200_000)}`;
+    const images = '"images":[{"image_url":"https://images.example.com/a.png"}]';
+    for (const [path, deep] of [
+      ["/v1/images/generations", `{"prompt":"x",${style}}`],
+      ["/v1/images/edits", `{"prompt":"x",${images},${style}}`],
+    ] as const) {
+      const res = await call(path, token, {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": `deep-${crypto.randomUUID()}` },
+        body: deep,
+      });
+      expect(res.status).toBe(status);
+      const { error } = (await res.json()) as { error: { code: string; param: string | null } };
+      expect(error.code).toBe(code);
+      if (valid) expect(error.param).toBe("style");
+    }
+    expect(up.providerCalls).toHaveLength(0);
+  });
+
   it("does not keep a failed (5xx) answer: a retry runs afresh", async () => {
     const { token } = await memberToken();
     let calls = 0;

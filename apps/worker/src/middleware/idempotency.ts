@@ -14,8 +14,8 @@ import { authenticate } from "./auth.ts";
  * Reads the body once and hashes it. It is read through Hono's body cache, so the handler's
  * `c.req.formData()` or `c.req.json()` gets what was parsed here: a multipart edit (up to 56 MiB)
  * is held once, as the parsed form, never also as raw bytes, and JSON is parsed once. Null when
- * the body does not parse: the handler refuses it, and a refusal of an unreadable body is not
- * kept under a key.
+ * the body does not parse (or is nested too deeply to serialize): the handler refuses it, and a
+ * refusal of an unreadable body is not kept under a key.
  */
 async function readAndHash(c: Context<AppEnv>): Promise<string | null> {
   if (isMultipart(c.req.header("content-type"))) {
@@ -25,7 +25,16 @@ async function readAndHash(c: Context<AppEnv>): Promise<string | null> {
   }
   const unreadable = Symbol("unreadable");
   const body = await c.req.json<unknown>().catch(() => unreadable);
-  return body === unreadable ? null : sha256Hex(canonicalJson(body));
+  if (body === unreadable) return null;
+  let canonical: string;
+  try {
+    canonical = canonicalJson(body);
+  } catch {
+    // nested too deeply to serialize (a RangeError): every field of an image request is a
+    // scalar or a flat { image_url } reference, so the handler refuses such a body as it is
+    return null;
+  }
+  return sha256Hex(canonical);
 }
 
 /**
