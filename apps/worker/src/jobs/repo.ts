@@ -60,9 +60,12 @@ export async function insertJob(db: D1Database, j: NewJobRow): Promise<boolean> 
   return res.meta.changes === 1;
 }
 
+/** The statement reading the job with this id (for a batch; `getJob` runs it). */
+export const jobStatement = (db: D1Database, id: string): D1PreparedStatement =>
+  db.prepare("SELECT * FROM jobs WHERE id = ?").bind(id);
+
 /** The job with this id, or null. */
-export const getJob = (db: D1Database, id: string): Promise<JobRow | null> =>
-  db.prepare("SELECT * FROM jobs WHERE id = ?").bind(id).first<JobRow>();
+export const getJob = (db: D1Database, id: string): Promise<JobRow | null> => jobStatement(db, id).first<JobRow>();
 
 /** Whose idempotency keys a key is looked up among: a member token's, or (tokenId null) a team's chat jobs. */
 export interface KeyOwner {

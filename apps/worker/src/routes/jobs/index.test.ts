@@ -12,6 +12,7 @@ import {
   testPng,
 } from "../../../test/jobs-support.ts";
 import { app } from "../../app.ts";
+import { insertJob } from "../../jobs/repo.ts";
 
 beforeAll(migrate);
 
@@ -239,6 +240,58 @@ describe("GET /v1/jobs/:id/events", () => {
       console.error = original;
     }
     expect(logged).toEqual(["internal error on GET /v1/jobs/:id/events: NoSigningKeyError"]);
+  });
+});
+
+describe("GET /v1/jobs/:id/events after the token is revoked", () => {
+  it("ends the stream with an auth error at its next poll: the finished job and its URLs are not sent", async () => {
+    const team = `revoked${crypto.randomUUID().slice(0, 6)}`;
+    const { token, id: tokenId } = await memberToken(team, "mallory");
+    const id = `job_revoked_${crypto.randomUUID().slice(0, 8)}`;
+    const now = Math.floor(Date.now() / 1000);
+    // a job the Workflow is running (attempts > 0), so no read of it settles it as stale
+    await insertJob(env.DB, {
+      id,
+      team,
+      member: "mallory",
+      tokenId,
+      kind: "generate",
+      model: "gpt-image-2",
+      requestJson: JSON.stringify({ prompt: "watched" }),
+      inputKeys: null,
+      idempotencyKey: null,
+      bodyHash: "",
+      callbackUrl: null,
+      delivery: null,
+      origin: null,
+      requestedSize: null,
+      createdAt: now,
+    });
+    await env.DB.prepare("UPDATE jobs SET status = 'running', attempts = 1 WHERE id = ?").bind(id).run();
+    const res = await call(`/v1/jobs/${id}/events`, token);
+    const reader = (res.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("\n\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    expect(parseSse(text)).toEqual([{ event: "status", data: { status: "running" } }]);
+    await env.DB.batch([
+      env.DB.prepare("UPDATE tokens SET revoked_at = ? WHERE id = ?").bind(now, tokenId),
+      env.DB.prepare(
+        `UPDATE jobs SET status = 'succeeded', completed_at = ?, image_keys = '[{"index":0,"key":"t/${team}/2026/05/${id}/0.png","format":"png","width":8,"height":8,"bytes":1}]' WHERE id = ?`,
+      ).bind(now, id),
+    ]);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    const events = parseSse(text);
+    expect(events.map((e) => e.event)).toEqual(["status", "error"]);
+    expect(events[1]?.data).toEqual({ code: "auth", message: "token revoked" });
+    expect(text).not.toContain("/files/");
   });
 });
 

@@ -191,7 +191,8 @@ export const paths = {
   "/v1/jobs/{id}/events": {
     get: {
       operationId: "jobEvents",
-      summary: "SSE: event status {status} on each change, then event done with the job, then the stream closes.",
+      summary:
+        "SSE: event status {status} on each change, then event done with the job, then the stream closes; event error {code: auth} once the token is revoked or expired.",
       security: member,
       parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
       responses: {
