@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { adminToken } from "../lib/config-check.ts";
 import type { AppEnv, Member } from "../lib/context.ts";
 import { HttpError } from "../lib/errors.ts";
 import { releaseAfterResponse } from "../lib/quota.ts";
@@ -79,13 +80,13 @@ export const adminFingerprint = async (adminToken: string): Promise<string> =>
 
 /**
  * Admin authentication: constant-time comparison with the `ADMIN_TOKEN` secret. Fails closed
- * (401 for everyone) when the secret is unset or empty.
+ * (401 for everyone) when the secret is unset, empty or too short to stand guessing (`adminToken`).
  * @example
  * app.use("/admin/*", adminAuth());
  */
 export function adminAuth(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const expected = c.env.ADMIN_TOKEN;
+    const expected = adminToken(c.env);
     const header = c.req.header("Authorization");
     if (header === undefined && expected) {
       // the console: an admin session cookie stands for the admin token

@@ -21,9 +21,9 @@ describe("admin auth", () => {
     expect(await res.json()).toMatchObject({ error: { code: "auth", type: "authentication_error", param: null } });
   });
 
-  it("fails closed when ADMIN_TOKEN is unset or empty", async () => {
+  it("fails closed when ADMIN_TOKEN is unset, empty or shorter than 20 characters", async () => {
     const { app } = await import("../app.ts");
-    for (const value of [undefined, ""]) {
+    for (const value of [undefined, "", "admin-123456789", "nineteen-characters"]) {
       const res = await app.request(
         "/admin/tokens",
         { headers: { authorization: "Bearer " } },
@@ -36,7 +36,38 @@ describe("admin auth", () => {
         { ...env, ADMIN_TOKEN: value },
       );
       expect(res2.status).toBe(401);
+      if (value) {
+        // the short token itself is refused too, over a header and for a console sign-in
+        const res3 = await app.request(
+          "/admin/tokens",
+          { headers: { authorization: `Bearer ${value}` } },
+          { ...env, ADMIN_TOKEN: value },
+        );
+        expect(res3.status).toBe(401);
+        const signIn = await app.request(
+          "/console/api/session",
+          {
+            method: "POST",
+            headers: { "content-type": "application/json", origin: "http://localhost" },
+            body: JSON.stringify({ token: value }),
+          },
+          { ...env, ADMIN_TOKEN: value },
+        );
+        expect(signIn.status).toBe(401);
+        expect(signIn.headers.get("set-cookie")).toBeNull();
+      }
     }
+    // 20 characters are taken
+    const twenty = "twenty-characters-ok";
+    const ok = await app.request(
+      "/admin/tokens",
+      { headers: { authorization: `Bearer ${twenty}` } },
+      {
+        ...env,
+        ADMIN_TOKEN: twenty,
+      },
+    );
+    expect(ok.status).toBe(200);
   });
 });
 

@@ -55,6 +55,16 @@ describe("/healthz", () => {
       expect(text).not.toContain(v);
   });
 
+  it("names an ADMIN_TOKEN under 20 characters, never its value", async () => {
+    const res = await app.request("/healthz", {}, { ...env, ADMIN_TOKEN: "short-admin-token" });
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expect((JSON.parse(text) as Health).problems).toEqual([
+      "ADMIN_TOKEN: under 20 characters, so guessable; every /admin call is refused (set one of 20+ random characters, e.g. openssl rand -base64 32)",
+    ]);
+    expect(text).not.toContain("short-admin-token");
+  });
+
   it("names a malformed PROVIDER_FALLBACKS and its rule", async () => {
     const res = await app.request("/healthz", {}, { ...env, PROVIDER_FALLBACKS: '{"name":"backup"}' });
     expect(res.status).toBe(503);

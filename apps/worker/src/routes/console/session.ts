@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { adminToken } from "../../lib/config-check.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError } from "../../lib/errors.ts";
 import { readJsonBody } from "../../lib/json-body.ts";
@@ -47,7 +48,7 @@ sessionRouter.post("/", async (c) => {
     });
   }
   const given = token.trim();
-  const admin = c.env.ADMIN_TOKEN;
+  const admin = adminToken(c.env);
   if (admin && (await timingSafeEqual(given, admin))) {
     const { expiresAt } = await startSession(c, "admin", await adminFingerprint(admin), null);
     return c.json(adminView(expiresAt), 201);
@@ -63,7 +64,7 @@ sessionRouter.get("/", async (c) => {
   const session = c.req.header("Authorization") === undefined ? await readSession(c) : null;
   if (!session) throw new HttpError(401, "auth", "not signed in: sign in with your token");
   if (session.role === "admin") {
-    const admin = c.env.ADMIN_TOKEN;
+    const admin = adminToken(c.env);
     if (!admin || session.token_id !== (await adminFingerprint(admin)))
       throw new HttpError(401, "auth", "session ended: the admin token changed; sign in again");
     return c.json(adminView(session.expires_at));
