@@ -11,7 +11,7 @@ import {
 } from "./errors/index.ts";
 import type { ResolvedProvider } from "./providers.ts";
 import { redact } from "./redact.ts";
-import { isRetryableStatus, retryDelayMs, shouldRetryHeader } from "./retry.ts";
+import { isRetryableStatus, retryDelayMs } from "./retry.ts";
 import {
   type AttemptSignal,
   platformMessage,
@@ -61,7 +61,7 @@ interface Failure {
 function judge(error: GptImageError, retry: Required<RetryOptions>, headers?: Headers): Failure {
   if (error instanceof ApiError && error.status !== undefined) {
     const transient = isRetryableStatus(error.status) && !(error instanceof RateLimitError && isQuotaExhausted(error));
-    const told = headers ? shouldRetryHeader(headers) : undefined;
+    const told = error.shouldRetry;
     // Out of quota will not heal by waiting, but another provider bills another account.
     const quota = error instanceof RateLimitError && isQuotaExhausted(error);
     return {

@@ -124,6 +124,17 @@ describe("errorFromResponse", () => {
     expect((await errorFromResponse(res(500, "x", { "openai-request-id": "req_9" }), ctx)).requestId).toBe("req_9");
   });
 
+  it.each([
+    ["false", false],
+    ["true", true],
+    [undefined, undefined],
+  ])("keeps the provider's retry verdict (x-should-retry: %s)", async (header, verdict) => {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (header !== undefined) headers["x-should-retry"] = header;
+    const e = await errorFromResponse(res(429, oai("You exceeded your current quota"), headers), ctx);
+    expect(e.shouldRetry).toBe(verdict);
+  });
+
   it("marks an exhausted quota", async () => {
     const e = await errorFromResponse(
       res(429, oai("You exceeded your current quota", { type: "insufficient_quota", code: "insufficient_quota" })),

@@ -9,7 +9,7 @@ import {
   RateLimitError,
 } from "./errors/index.ts";
 import { redact } from "./redact.ts";
-import { serverRetryAfterMs } from "./retry.ts";
+import { serverRetryAfterMs, shouldRetryHeader } from "./retry.ts";
 
 /** Error bodies are small; a proxy's multi-megabyte page is not read past this. */
 export const ERROR_BODY_LIMIT = 64 * 1024;
@@ -136,7 +136,7 @@ export interface ErrorContext {
 
 /**
  * The typed error for a non-2xx response. Keeps the provider's message verbatim (redacted),
- * its `code`, `type` and `param`, the request id and any `retry-after`.
+ * its `code`, `type` and `param`, the request id, any `retry-after` and its `x-should-retry`.
  * @example
  * if (!res.ok) throw await errorFromResponse(res, { provider: "primary", secrets: [key] })
  */
@@ -155,6 +155,7 @@ export async function errorFromResponse(res: Response, ctx: ErrorContext): Promi
     providerCode: body?.code ? redact(body.code, ctx.secrets) : undefined,
     providerType: body?.type ? redact(body.type, ctx.secrets) : undefined,
     retryAfterMs: serverRetryAfterMs(res.headers, ctx.now),
+    shouldRetry: shouldRetryHeader(res.headers),
   };
   const s = res.status;
   if (isContentPolicy(body) && s >= 400 && s < 500) return new ContentPolicyError("content_policy", message, init);

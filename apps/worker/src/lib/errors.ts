@@ -1,4 +1,4 @@
-import { type ErrorCode, isGptImageError, isValidationError, redact } from "@gptimg/core";
+import { type ErrorCode, isApiError, isGptImageError, isValidationError, redact } from "@gptimg/core";
 import { overrideWords } from "./model-rule-override.ts";
 import { APPLY_MIGRATIONS, schemaGap } from "./schema.ts";
 
@@ -137,10 +137,10 @@ export function toOpenAIError(
 }
 
 /**
- * Codes whose answer a retry soon after cannot change. With those and with every error that says
- * `possibly_billed`, `x-should-retry: false` tells SDKs (openai's retries 408, 409, 429 and 5xx by
- * default, and obeys this header first) not to send the request again on their own: a replay of
- * a possibly billed request may be billed twice.
+ * Codes whose answer a retry soon after cannot change. With those, with every error that says
+ * `possibly_billed` and with a provider error that carried it, `x-should-retry: false` tells SDKs
+ * (openai's retries 408, 409, 429 and 5xx by default, and obeys this header first) not to send
+ * the request again on their own: a replay of a possibly billed request may be billed twice.
  */
 const NOT_RETRYABLE: ReadonlySet<WireCode> = new Set([
   // a daily quota: nothing changes before the next UTC day
@@ -174,6 +174,8 @@ function mapError(err: unknown, secrets: (string | undefined)[], surface: "http"
     if (code === "rate_limited" && typeof retryAfterMs === "number") {
       headers["Retry-After"] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
     }
+    // the provider's own "do not retry" (a spent billing quota) holds for the caller's retries too
+    if (isApiError(err) && err.shouldRetry === false) headers["x-should-retry"] = "false";
     const message = overrideWords(redact(err.message, secrets), surface);
     const out = build(STATUS[code] ?? 502, code, message, err.param, headers);
     if (err.possiblyBilled) out.body.error.possibly_billed = true;

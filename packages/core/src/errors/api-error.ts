@@ -10,15 +10,26 @@ export class ApiError extends GptImageError {
   readonly providerType: string | undefined;
   /** milliseconds the provider asked us to wait, when it said so */
   readonly retryAfterMs: number | undefined;
+  /**
+   * the provider's own retry verdict (`x-should-retry: true|false`), which overrides the status;
+   * undefined when it gave none. A gateway passes `false` on so its clients do not retry either.
+   */
+  readonly shouldRetry: boolean | undefined;
   constructor(
     code: ErrorCode,
     message: string,
-    init: GptImageErrorInit & { providerCode?: string; providerType?: string; retryAfterMs?: number },
+    init: GptImageErrorInit & {
+      providerCode?: string;
+      providerType?: string;
+      retryAfterMs?: number;
+      shouldRetry?: boolean;
+    },
   ) {
     super(code, message, init);
     this.providerCode = init.providerCode;
     this.providerType = init.providerType;
     this.retryAfterMs = init.retryAfterMs;
+    this.shouldRetry = init.shouldRetry;
   }
 }
 /** 400 from the provider: it refused the request as malformed. */

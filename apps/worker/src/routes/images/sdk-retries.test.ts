@@ -47,6 +47,32 @@ describe("the openai SDK's retries against the Worker", () => {
     expect(e.headers.get("x-should-retry")).toBe("false");
   });
 
+  it.each<[string, "generate" | "edit", Record<string, unknown>]>([
+    ["a b64_json generation", "generate", {}],
+    ["a url generation", "generate", { response_format: "url" }],
+    ["a streamed generation", "generate", { stream: true }],
+    ["an edit", "edit", {}],
+  ])("%s the provider refuses with x-should-retry: false is not sent again", async (_n, kind, extra) => {
+    // a spent billing quota: the provider says waiting will not help
+    const side = start("status=429;should-retry=false;message=You exceeded your current quota");
+    const { token } = await memberToken({ team: "sdk-provider-verdict" });
+    const { client, sent } = retryingClient(token);
+    const call =
+      kind === "edit"
+        ? client.images.edit({
+            prompt: "a scarf",
+            image: await toFile(png({ width: 64, height: 64, colorType: 2 }), "in.png", { type: "image/png" }),
+            ...extra,
+          })
+        : client.images.generate({ prompt: "a lighthouse", ...extra });
+    const e = (await thrown(call)) as { status: number; message: string; headers: Headers };
+    expect(e.status).toBe(429);
+    expect(e.message).toContain("You exceeded your current quota");
+    expect(e.headers.get("x-should-retry")).toBe("false");
+    expect(sent).toHaveLength(1);
+    expect(side.calls).toHaveLength(1);
+  });
+
   it("a request over the daily image quota is refused once, not retried until the SDK gives up", async () => {
     const side = start();
     const { token } = await memberToken({ team: "sdk-quota", dailyImageQuota: 1 });
