@@ -16,8 +16,23 @@ const show = (v: unknown): string => {
 export const formatIssue = (i: ValidationIssue): string =>
   `${i.field} ${show(i.value)}: ${i.rule}${i.suggestion ? `; nearest legal: ${i.suggestion}` : ""}`;
 
+/** Issues named in full in a message; `issues` keeps them all. */
+const LISTED_ISSUES = 5;
+
 /**
- * Bad input found before anything was sent. Carries every problem at once.
+ * The first few issues, one a line, then how many more there are: a body with a thousand bad
+ * fields (bytes an SDK sent as one form field each) is a short message, not a page per byte.
+ */
+function issuesMessage(issues: ValidationIssue[]): string {
+  const lines = issues.slice(0, LISTED_ISSUES).map(formatIssue);
+  const more = issues.length - lines.length;
+  if (more > 0) lines.push(`… and ${more.toLocaleString("en-US")} more`);
+  return lines.join("\n");
+}
+
+/**
+ * Bad input found before anything was sent. Carries every problem at once (the message names
+ * the first few, see `issuesMessage`).
  * @example
  * throw new ValidationError([{ field: "n", value: 11, rule: "must be an integer from 1 to 10" }])
  */
@@ -25,7 +40,7 @@ export class ValidationError extends GptImageError {
   override name = "ValidationError";
   readonly issues: ValidationIssue[];
   constructor(issues: ValidationIssue[]) {
-    super("validation", issues.map(formatIssue).join("\n"), { param: issues[0]?.field });
+    super("validation", issuesMessage(issues), { param: issues[0]?.field });
     this.issues = issues;
   }
   override toJSON(): Record<string, unknown> {
