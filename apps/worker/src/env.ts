@@ -31,7 +31,7 @@ export interface Env {
    * the key of fallback NAME comes from the secret `PROVIDER_API_KEY_<NAME>` (upper-cased).
    */
   PROVIDER_FALLBACKS?: string;
-  /** Var: `b64_json` (OpenAI's default) or `url`. */
+  /** Var: `b64_json` or `url` for every request naming none; unset: OpenAI's default per model (url for dall-e, else b64_json). */
   DEFAULT_RESPONSE_FORMAT?: string;
   /** Var: default signed URL lifetime in seconds (default 3600, at most 604800). */
   SIGNED_URL_TTL_SECONDS?: string;

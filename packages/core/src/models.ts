@@ -40,6 +40,8 @@ export interface ModelRules {
   moderations: readonly Moderation[];
   inputFidelities: readonly InputFidelity[];
   responseFormats: readonly ResponseFormat[];
+  /** what OpenAI answers when a request names no `response_format` */
+  defaultResponseFormat: ResponseFormat;
   styles: readonly string[];
   /** highest `partial_images` value; 0 when streaming partial images is not offered */
   maxPartialImages: number;
@@ -125,6 +127,7 @@ const GPT_IMAGE_1: ModelRules = {
   inputFidelities: ["high", "low"],
   // accepted so callers may ask; builders drop it because the model always answers base64
   responseFormats: RESPONSE_FORMATS,
+  defaultResponseFormat: "b64_json",
   styles: [],
   maxPartialImages: 3,
   maxPromptLength: 32000,
@@ -168,6 +171,8 @@ const TABLE: Record<ModelFamily, ModelRules> = {
   "dall-e-3": {
     ...GPT_IMAGE_1,
     family: "dall-e-3",
+    // OpenAI's spec (CreateImageRequest, CreateImageEditRequest): response_format defaults to `url`
+    defaultResponseFormat: "url",
     sizes: ["1024x1024", "1792x1024", "1024x1792"],
     autoSize: false,
     qualities: [...QUALITIES, "standard", "hd"],
@@ -188,6 +193,7 @@ const TABLE: Record<ModelFamily, ModelRules> = {
   "dall-e-2": {
     ...GPT_IMAGE_1,
     family: "dall-e-2",
+    defaultResponseFormat: "url",
     sizes: ["256x256", "512x512", "1024x1024"],
     autoSize: false,
     // OpenAI's spec: "`standard` is the only option for `dall-e-2`" (DALL·E clients send it)

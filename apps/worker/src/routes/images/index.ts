@@ -1,4 +1,4 @@
-import { type EditOptions, type GenerateOptions, rulesFor, shrunkAlias, unsentOptions } from "@gptimg/core";
+import { type EditOptions, type GenerateOptions, modelRules, rulesFor, shrunkAlias, unsentOptions } from "@gptimg/core";
 import { type Context, Hono } from "hono";
 import { admitImageRequest } from "../../lib/admit.ts";
 import type { AppEnv } from "../../lib/context.ts";
@@ -101,8 +101,11 @@ async function authFirst<T>(c: Context<AppEnv>, parse: () => Promise<T>): Promis
   }
 }
 
-function defaultFormat(c: Context<AppEnv>): "b64_json" | "url" {
-  return c.env.DEFAULT_RESPONSE_FORMAT === "url" ? "url" : "b64_json";
+/** The deployment's `DEFAULT_RESPONSE_FORMAT`, else OpenAI's default for the model (url for dall-e). */
+function defaultFormat(c: Context<AppEnv>, model: string | undefined): "b64_json" | "url" {
+  const set = c.env.DEFAULT_RESPONSE_FORMAT;
+  if (set === "url" || set === "b64_json") return set;
+  return modelRules(model).defaultResponseFormat;
 }
 
 async function respond(
@@ -118,7 +121,7 @@ async function respond(
   if ("replay" in admitted) return replayStored(c, admitted.replay.status, admitted.replay.stored);
   c.set("jobId", plan.jobId);
   const { member, holdId } = admitted;
-  const responseFormat = parsed.responseFormat ?? defaultFormat(c);
+  const responseFormat = parsed.responseFormat ?? defaultFormat(c, options.model);
   const origin = new URL(c.req.url).origin;
   const created = Math.floor(Date.now() / 1000);
   const echo = {

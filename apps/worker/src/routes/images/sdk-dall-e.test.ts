@@ -42,4 +42,24 @@ describe("a DALL·E client through the openai SDK", () => {
     });
     expect(pngSize(decodeB64(res.data?.[0]?.b64_json ?? ""))).toBe("256x256");
   });
+
+  // OpenAI's spec: response_format defaults to `url` for dall-e-2 and dall-e-3; GPT image models
+  // always answer base64
+  it.each<[string, Record<string, unknown>, "url" | "b64_json"]>([
+    ["dall-e-3", { model: "dall-e-3", size: "1024x1024" }, "url"],
+    ["dall-e-2", { model: "dall-e-2", size: "256x256" }, "url"],
+    ["gpt-image-2", { model: "gpt-image-2", size: "1024x1024", quality: "low" }, "b64_json"],
+  ])("a %s generation naming no response_format answers as OpenAI does by default", async (_m, body, format) => {
+    start();
+    const { token } = await memberToken({ team: "sdk-dalle-default" });
+    const res = await sdkClient(token).images.generate({ prompt: "a lighthouse", ...body });
+    const image = res.data?.[0];
+    if (format === "url") {
+      expect(image?.url).toMatch(/^https:\/\/gw\.test\/files\//);
+      expect(image?.b64_json).toBeUndefined();
+    } else {
+      expect(decodeB64(image?.b64_json ?? "").length).toBeGreaterThan(0);
+      expect(image?.url).toBeUndefined();
+    }
+  });
 });

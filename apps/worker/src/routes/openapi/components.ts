@@ -11,7 +11,7 @@ const responseFormat = {
   type: "string",
   enum: ["b64_json", "url"],
   description:
-    "b64_json in the body, or url: a signed link to the stored image. Defaults to DEFAULT_RESPONSE_FORMAT (b64_json).",
+    "b64_json in the body, or url: a signed link to the stored image. Defaults to DEFAULT_RESPONSE_FORMAT, or when unset to OpenAI's default for the model: url for dall-e-2 and dall-e-3, b64_json otherwise.",
 };
 
 /** A request body from core's option table, with the gateway's `response_format`. */
