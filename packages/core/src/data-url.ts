@@ -5,21 +5,43 @@ import { BadResponseError } from "./errors/index.ts";
 // chat answers that carry images inline. Kept apart from the chat answer parser, so building a
 // request loads none of it.
 
-/** The bytes of a percent-encoded payload: `%XX` is one byte, any other character its UTF-8. */
+/** The value of one hex digit's UTF-16 code unit, or -1. */
+const hexDigit = (c: number): number =>
+  c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
+
+/**
+ * The bytes of a percent-encoded payload: `%XX` is one byte, any other character its UTF-8 (each
+ * UTF-16 unit on its own, a lone surrogate half as U+FFFD, as `TextEncoder` encodes one unit).
+ * Written straight into one `Uint8Array`: a payload of tens of MB decoded through an array of
+ * numbers would take several hundred MB, past a Worker isolate's 128 MB.
+ */
 function percentDecode(payload: string): Uint8Array | undefined {
-  const out: number[] = [];
-  const enc = new TextEncoder();
+  // one byte per ASCII unit at most (`%XX` is three units for one byte), three per other unit
+  let bound = payload.length;
+  for (let i = 0; i < payload.length; i++) if (payload.charCodeAt(i) >= 0x80) bound += 2;
+  const out = new Uint8Array(bound);
+  let n = 0;
   for (let i = 0; i < payload.length; i++) {
-    const c = payload[i] as string;
-    if (c === "%") {
-      const hex = payload.slice(i + 1, i + 3);
-      if (!/^[0-9a-fA-F]{2}$/.test(hex)) return undefined;
-      out.push(Number.parseInt(hex, 16));
+    const c = payload.charCodeAt(i);
+    if (c === 37) {
+      // `%`: exactly two hex digits follow, or the payload is malformed
+      const hi = i + 1 < payload.length ? hexDigit(payload.charCodeAt(i + 1)) : -1;
+      const lo = i + 2 < payload.length ? hexDigit(payload.charCodeAt(i + 2)) : -1;
+      if (hi < 0 || lo < 0) return undefined;
+      out[n++] = (hi << 4) | lo;
       i += 2;
-    } else if (c.charCodeAt(0) < 0x80) out.push(c.charCodeAt(0));
-    else out.push(...enc.encode(c));
+    } else if (c < 0x80) out[n++] = c;
+    else if (c < 0x800) {
+      out[n++] = 0xc0 | (c >> 6);
+      out[n++] = 0x80 | (c & 0x3f);
+    } else {
+      const u = c >= 0xd800 && c <= 0xdfff ? 0xfffd : c;
+      out[n++] = 0xe0 | (u >> 12);
+      out[n++] = 0x80 | ((u >> 6) & 0x3f);
+      out[n++] = 0x80 | (u & 0x3f);
+    }
   }
-  return Uint8Array.from(out);
+  return out.subarray(0, n);
 }
 
 /**
