@@ -115,6 +115,6 @@ export async function jsonEdit(
   defaults: RequestDefaults,
   signal: AbortSignal,
 ): Promise<ParsedImageRequest<EditFileOptions>> {
-  const inputs = await fetchInputs(refs.images, refs.mask, signal, ".image_url");
+  const inputs = await fetchInputs(refs.images, refs.mask, signal, { suffix: ".image_url" });
   return finishEditJson(refs.read, inputs, defaults);
 }
