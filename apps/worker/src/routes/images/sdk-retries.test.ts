@@ -20,58 +20,59 @@ const thrown = (p: Promise<unknown>): Promise<unknown> =>
     (e: unknown) => e,
   );
 
-describe("the openai SDK's retries against the Worker", () => {
-  it.each<[string, "generate" | "edit", Record<string, unknown>]>([
-    ["a b64_json generation", "generate", {}],
-    ["a url generation", "generate", { response_format: "url" }],
-    ["a streamed generation", "generate", { stream: true }],
-    ["an edit", "edit", {}],
-  ])("%s the provider may have billed is not sent again (x-should-retry: false)", async (_n, kind, extra) => {
-    // the provider reads the request, then drops the connection: it may have billed it
-    const side = start("reset");
-    const { token } = await memberToken({ team: "sdk-billed" });
-    const { client, sent } = retryingClient(token);
-    const call =
-      kind === "edit"
-        ? client.images.edit({
-            prompt: "a scarf",
-            image: await toFile(png({ width: 64, height: 64, colorType: 2 }), "in.png", { type: "image/png" }),
-            ...extra,
-          })
-        : client.images.generate({ prompt: "a lighthouse", ...extra });
-    const e = (await thrown(call)) as { status: number; error: Record<string, unknown>; headers: Headers };
-    expect(e.status).toBe(502);
-    expect(e.error).toMatchObject({ code: "outcome_unknown", possibly_billed: true });
-    expect(sent).toHaveLength(1);
-    expect(side.calls).toHaveLength(1);
-    expect(e.headers.get("x-should-retry")).toBe("false");
-  });
+/** Each kind of image call, as the SDK makes it. */
+const IMAGE_CALLS: [string, "generate" | "edit", Record<string, unknown>][] = [
+  ["a b64_json generation", "generate", {}],
+  ["a url generation", "generate", { response_format: "url" }],
+  ["a streamed generation", "generate", { stream: true }],
+  ["an edit", "edit", {}],
+];
 
-  it.each<[string, "generate" | "edit", Record<string, unknown>]>([
-    ["a b64_json generation", "generate", {}],
-    ["a url generation", "generate", { response_format: "url" }],
-    ["a streamed generation", "generate", { stream: true }],
-    ["an edit", "edit", {}],
-  ])("%s the provider refuses with x-should-retry: false is not sent again", async (_n, kind, extra) => {
-    // a spent billing quota: the provider says waiting will not help
-    const side = start("status=429;should-retry=false;message=You exceeded your current quota");
-    const { token } = await memberToken({ team: "sdk-provider-verdict" });
-    const { client, sent } = retryingClient(token);
-    const call =
-      kind === "edit"
-        ? client.images.edit({
-            prompt: "a scarf",
-            image: await toFile(png({ width: 64, height: 64, colorType: 2 }), "in.png", { type: "image/png" }),
-            ...extra,
-          })
-        : client.images.generate({ prompt: "a lighthouse", ...extra });
-    const e = (await thrown(call)) as { status: number; message: string; headers: Headers };
-    expect(e.status).toBe(429);
-    expect(e.message).toContain("You exceeded your current quota");
-    expect(e.headers.get("x-should-retry")).toBe("false");
-    expect(sent).toHaveLength(1);
-    expect(side.calls).toHaveLength(1);
-  });
+/** One image call of `kind` through `client`, with `extra` parameters. */
+async function imageCall(
+  client: ReturnType<typeof retryingClient>["client"],
+  kind: "generate" | "edit",
+  extra: Record<string, unknown>,
+): Promise<unknown> {
+  if (kind === "generate") return client.images.generate({ prompt: "a lighthouse", ...extra });
+  const image = await toFile(png({ width: 64, height: 64, colorType: 2 }), "in.png", { type: "image/png" });
+  return client.images.edit({ prompt: "a scarf", image, ...extra });
+}
+
+describe("the openai SDK's retries against the Worker", () => {
+  it.each(IMAGE_CALLS)(
+    "%s the provider may have billed is not sent again (x-should-retry: false)",
+    async (_n, kind, extra) => {
+      // the provider reads the request, then drops the connection: it may have billed it
+      const side = start("reset");
+      const { token } = await memberToken({ team: "sdk-billed" });
+      const { client, sent } = retryingClient(token);
+      const call = imageCall(client, kind, extra);
+      const e = (await thrown(call)) as { status: number; error: Record<string, unknown>; headers: Headers };
+      expect(e.status).toBe(502);
+      expect(e.error).toMatchObject({ code: "outcome_unknown", possibly_billed: true });
+      expect(sent).toHaveLength(1);
+      expect(side.calls).toHaveLength(1);
+      expect(e.headers.get("x-should-retry")).toBe("false");
+    },
+  );
+
+  it.each(IMAGE_CALLS)(
+    "%s the provider refuses with x-should-retry: false is not sent again",
+    async (_n, kind, extra) => {
+      // a spent billing quota: the provider says waiting will not help
+      const side = start("status=429;should-retry=false;message=You exceeded your current quota");
+      const { token } = await memberToken({ team: "sdk-provider-verdict" });
+      const { client, sent } = retryingClient(token);
+      const call = imageCall(client, kind, extra);
+      const e = (await thrown(call)) as { status: number; message: string; headers: Headers };
+      expect(e.status).toBe(429);
+      expect(e.message).toContain("You exceeded your current quota");
+      expect(e.headers.get("x-should-retry")).toBe("false");
+      expect(sent).toHaveLength(1);
+      expect(side.calls).toHaveLength(1);
+    },
+  );
 
   it("a request over the daily image quota is refused once, not retried until the SDK gives up", async () => {
     const side = start();
