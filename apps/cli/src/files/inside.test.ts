@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveInside } from "./inside.ts";
+import { realDirInside, resolveInside } from "./inside.ts";
 
 describe("resolveInside", () => {
   let root: string;
@@ -55,5 +55,33 @@ describe("resolveInside", () => {
     const viaLink = join(root, "out-link");
     expect(resolveInside(viaLink, "cats/a.png")).toBe(join(viaLink, "cats", "a.png"));
     expect(resolveInside(viaLink, "away/a.png")).toBeUndefined();
+  });
+
+  // the check before sending and the check at each write are one test: a directory inside as
+  // written that is there is accepted by both or refused by both
+  it.each([["."], ["cats"], ["kittens"], ["away"], ["dangling"], ["kittens/../away"]])(
+    "the write-time check of directory %j agrees with the check of out",
+    (rel) => {
+      const dir = join(out, rel);
+      const written = (() => {
+        try {
+          return realDirInside(dir, out);
+        } catch {
+          return undefined;
+        }
+      })();
+      expect(written !== undefined).toBe(resolveInside(out, rel) !== undefined);
+      if (written !== undefined) expect(written).toBe(realpathSync(dir));
+    },
+  );
+
+  it("names where a directory leads at write time, and why one that leads nowhere is refused", () => {
+    expect(() => realDirInside(join(out, "away"), out)).toThrow(
+      `output directory ${join(out, "away")} now leads to ${elsewhere}, outside the output directory ${out}`,
+    );
+    expect(() => realDirInside(join(out, "dangling"), out)).toThrow(
+      `output directory ${join(out, "dangling")}: no such file or directory (ENOENT)`,
+    );
+    expect(() => realDirInside(join(out, "new"), out)).toThrow("no such file or directory (ENOENT)");
   });
 });

@@ -1,5 +1,4 @@
 import { lstatSync, realpathSync } from "node:fs";
-import { realpath } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
@@ -9,15 +8,17 @@ import { isInside } from "./naming.ts";
 /**
  * Where `p` really leads: its longest existing part with every symlink resolved, then the rest as
  * written. Undefined when a part is a symlink that leads nowhere or in a loop (where a write
- * through it would land cannot be known).
+ * through it would land cannot be known). With `whole`, all of `p` must exist: why it does not
+ * (or cannot be resolved) is thrown.
  */
-function realPath(p: string): string | undefined {
+function realPath(p: string, whole = false): string | undefined {
   const rest: string[] = [];
   let cur = resolve(p);
   for (;;) {
     try {
       return join(realpathSync(cur), ...rest);
     } catch (e) {
+      if (whole) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== "ENOENT" && code !== "ENOTDIR") return undefined;
     }
@@ -36,6 +37,18 @@ function realPath(p: string): string | undefined {
 }
 
 /**
+ * Where `p` really leads, and whether that is inside where `root` really leads: the one test
+ * behind both the check of `out` before anything is sent ({@link resolveInside}) and the check
+ * at each write ({@link realDirInside}). `real` is undefined when `p` leads nowhere; `whole` as
+ * for {@link realPath}, for both paths.
+ */
+function realInside(root: string, p: string, whole = false): { real: string | undefined; inside: boolean } {
+  const realRoot = realPath(root, whole);
+  const real = realPath(p, whole);
+  return { real, inside: realRoot !== undefined && real !== undefined && isInside(realRoot, real) };
+}
+
+/**
  * `out` resolved against `dir` when it stays inside `dir`: no `..` out of it, no absolute path
  * elsewhere, no symlink in its existing part that leads out. Undefined otherwise. The output
  * directory itself counts as inside.
@@ -46,10 +59,7 @@ function realPath(p: string): string | undefined {
 export function resolveInside(dir: string, out: string): string | undefined {
   const base = resolve(dir);
   const target = resolve(base, out);
-  if (!isInside(base, target)) return undefined;
-  const realBase = realPath(base);
-  const realTarget = realPath(target);
-  return realBase !== undefined && realTarget !== undefined && isInside(realBase, realTarget) ? target : undefined;
+  return isInside(base, target) && realInside(base, target).inside ? target : undefined;
 }
 
 /**
@@ -58,22 +68,22 @@ export function resolveInside(dir: string, out: string): string | undefined {
  * is refused, not written through. Writing under the returned path (no symlink left in it)
  * keeps the write where the check looked.
  * @example
- * await realDirInside("/imgs/cats", "/imgs") // "/imgs/cats"; throws when cats now leads elsewhere
+ * realDirInside("/imgs/cats", "/imgs") // "/imgs/cats"; throws when cats now leads elsewhere
  */
-export async function realDirInside(dir: string, within: string): Promise<string> {
-  let real: string;
-  let realWithin: string;
+export function realDirInside(dir: string, within: string): string {
+  let judged: ReturnType<typeof realInside>;
   try {
-    [real, realWithin] = await Promise.all([realpath(dir), realpath(within)]);
+    // the directory written into must be there as a whole, not just its parent
+    judged = realInside(within, dir, true);
   } catch (e) {
     throw new CliError("io", `output directory ${dir}: ${fsReason(e)}`, { exitCode: EXIT.usage });
   }
-  if (!isInside(realWithin, real)) {
+  if (!judged.inside || judged.real === undefined) {
     throw new CliError(
       "io",
-      `output directory ${dir} now leads to ${real}, outside the output directory ${within} (a symbolic link put there since out was checked); nothing was written there`,
+      `output directory ${dir} now leads to ${judged.real}, outside the output directory ${within} (a symbolic link put there since out was checked); nothing was written there`,
       { exitCode: EXIT.usage },
     );
   }
-  return real;
+  return judged.real;
 }

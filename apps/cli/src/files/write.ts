@@ -71,7 +71,7 @@ export async function writeAtomic(
   if (!isInside(dir, join(dir, safe)))
     throw new CliError("io", `output ${name}: escapes ${dir}`, { exitCode: EXIT.usage });
   const within = opts.within;
-  const base = within === undefined ? dir : await realDirInside(dir, within);
+  const base = within === undefined ? dir : realDirInside(dir, within);
   const target = join(base, safe);
   const tmp = join(base, `.${safe}.${randomHex(6)}.tmp`);
   pending.add(tmp);
@@ -84,7 +84,7 @@ export async function writeAtomic(
       await fh.close();
     }
     // the directory swapped meanwhile: the temp file went elsewhere and takes no name there
-    if (within !== undefined && (await realDirInside(base, within)) !== base) {
+    if (within !== undefined && realDirInside(base, within) !== base) {
       throw new CliError("io", `output directory ${dir} moved while ${safe} was written; nothing was written there`, {
         exitCode: EXIT.usage,
       });
