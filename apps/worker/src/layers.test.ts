@@ -57,3 +57,30 @@ describe("each table's SQL lives in its repository module", () => {
     ]);
   });
 });
+
+/** Files (tests aside) that compute the time in seconds themselves rather than through `clock`. */
+export function ownSecondClocks(files: Record<string, string>, clock: string): string[] {
+  const seconds = /Date\.now\(\)\s*\/\s*1000\b/;
+  return Object.entries(files)
+    .filter(([path, text]) => path !== clock && !path.endsWith(".test.ts") && seconds.test(text))
+    .map(([path]) => `${path}: seconds from Date.now() outside ${clock}`);
+}
+
+describe("the time in seconds is read in one place", () => {
+  it("no file under src/ but lib/clock.ts divides Date.now() into seconds", () => {
+    expect(ownSecondClocks(sources, "lib/clock.ts")).toEqual([]);
+  });
+
+  it("the check finds a file with its own seconds clock, floored or not", () => {
+    const files = {
+      "lib/clock.ts": "export const nowSeconds = () => Math.floor(Date.now() / 1000);",
+      "routes/a.ts": "const now = Math.floor(Date.now() / 1000);",
+      "webhooks/b.ts": "verify({ nowS: Date.now()/1000 })",
+      "lib/c.ts": "const ms = Date.now(); const t = nowSeconds();",
+    };
+    expect(ownSecondClocks(files, "lib/clock.ts")).toEqual([
+      "routes/a.ts: seconds from Date.now() outside lib/clock.ts",
+      "webhooks/b.ts: seconds from Date.now() outside lib/clock.ts",
+    ]);
+  });
+});

@@ -49,7 +49,7 @@ export function checkCallbackUrl(env: Env, value: string): ValidationIssue[] {
  * keyed with the team's callback secret (`callback-secret.ts`). A receiver recomputes it with the
  * secret from `GET /v1/callback-secret`, compares in constant time and rejects old `t`.
  * @example
- * const header = await signCallback(secret, JSON.stringify(job), Math.floor(Date.now() / 1000));
+ * const header = await signCallback(secret, JSON.stringify(job), nowSeconds());
  */
 export async function signCallback(key: string, body: string, t: number): Promise<string> {
   return `t=${t},v1=${toHex(await hmacSha256(key, `${t}.${body}`))}`;

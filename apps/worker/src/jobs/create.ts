@@ -1,5 +1,6 @@
 import { assertValid, rulesFor, sizeFor, validateEditOptions, validateGenerateOptions } from "@gptimg/core";
 import type { Env } from "../env.ts";
+import { nowSeconds } from "../lib/clock.ts";
 import { keyReused, MAX_IDEMPOTENCY_KEY_LENGTH } from "../lib/idempotency-key.ts";
 import { dataSha256Hex, type InputData } from "../lib/image-input.ts";
 import { released } from "../lib/rpc.ts";
@@ -98,7 +99,7 @@ export async function createJob(env: Env, input: CreateJobInput): Promise<Create
           }),
         );
   const id = randomId("job");
-  const createdAt = Math.floor(Date.now() / 1000);
+  const createdAt = nowSeconds();
   const date = new Date(createdAt * 1000);
   // validation above refused anything that is not an image
   const planned = await planInputs(input.member.team, id, inputs, mask, date);
@@ -168,7 +169,7 @@ async function existing(
   if (job.body_hash !== bodyHash) {
     throw keyReused(key);
   }
-  if (job.status === "queued" && Date.now() / 1000 - job.created_at > ORPHAN_AFTER_S) await ensureStarted(env, job.id);
+  if (job.status === "queued" && nowSeconds() - job.created_at > ORPHAN_AFTER_S) await ensureStarted(env, job.id);
   return { job, created: false };
 }
 

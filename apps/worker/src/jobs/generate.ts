@@ -9,6 +9,7 @@ import {
   redact,
 } from "@gptimg/core";
 import type { Env } from "../env.ts";
+import { nowSeconds } from "../lib/clock.ts";
 import { createProviderClient } from "../lib/provider.ts";
 import { envSecrets } from "../lib/secrets.ts";
 import type { StoredImage } from "../lib/storage.ts";
@@ -33,8 +34,6 @@ export class RetryableGenerationError extends Error {
 
 /** Codes whose failures core deems transient; only these earn another step attempt. */
 const TRANSIENT = new Set(["rate_limited", "provider_error", "network", "timeout"]);
-
-const now = () => Math.floor(Date.now() / 1000);
 
 function toJobError(err: unknown, env: Env, providerReached: boolean): JobError {
   if (isGptImageError(err)) {
@@ -107,7 +106,7 @@ export async function runGeneration(env: Env, jobId: string, fetchImpl?: typeof 
       possibly_billed: true,
     };
     const requested = (JSON.parse(row.request_json) as JobRequest).n ?? 1;
-    await failJob(env, owner, jobId, { error, completedAt: now(), model: row.model, requested });
+    await failJob(env, owner, jobId, { error, completedAt: nowSeconds(), model: row.model, requested });
     return { status: "failed", images: [], error, usage: null };
   }
 
@@ -157,7 +156,7 @@ export async function runGeneration(env: Env, jobId: string, fetchImpl?: typeof 
       requestId: result?.requestId ?? null,
       requestedSize: result?.requestedSize ?? row.requested_size,
       sizeMismatch: result?.sizeMismatch ?? false,
-      completedAt: now(),
+      completedAt: nowSeconds(),
     });
     return { status: "succeeded", images, error: null, usage };
   } catch (err) {
@@ -175,7 +174,7 @@ export async function runGeneration(env: Env, jobId: string, fetchImpl?: typeof 
     const result = done?.result;
     await failJob(env, owner, jobId, {
       error,
-      completedAt: now(),
+      completedAt: nowSeconds(),
       model: result?.model ?? row.model,
       requested: request.n ?? 1,
       images,

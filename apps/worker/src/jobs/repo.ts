@@ -1,5 +1,6 @@
 import type { ImageUsage } from "@gptimg/core";
 import type { Env } from "../env.ts";
+import { nowSeconds } from "../lib/clock.ts";
 import { HOLD_TTL_SECONDS, utcDay } from "../lib/quota.ts";
 import type { StoredImage } from "../lib/storage.ts";
 import { usageInsert } from "../lib/usage.ts";
@@ -222,7 +223,7 @@ export async function failJob(
 export const STALE_RUNNING_SECONDS = HOLD_TTL_SECONDS;
 
 /** Whether a row is a synchronous request whose Worker died mid-request (see `sweepStaleJobs`). */
-export const isStale = (row: Pick<JobRow, "status" | "attempts" | "created_at">, now = Date.now() / 1000): boolean =>
+export const isStale = (row: Pick<JobRow, "status" | "attempts" | "created_at">, now = nowSeconds()): boolean =>
   row.status === "running" && row.attempts === 0 && row.created_at <= now - STALE_RUNNING_SECONDS;
 
 /**
@@ -232,7 +233,7 @@ export const isStale = (row: Pick<JobRow, "status" | "attempts" | "created_at">,
  * A request that still finishes afterwards replaces the booking with its real outcome.
  * Returns how many rows it settled.
  */
-export async function sweepStaleJobs(env: Pick<Env, "DB">, now = Math.floor(Date.now() / 1000)): Promise<number> {
+export async function sweepStaleJobs(env: Pick<Env, "DB">, now = nowSeconds()): Promise<number> {
   const stale = "status = 'running' AND attempts = 0 AND created_at <= ?1";
   const error: JobError = {
     code: "outcome_unknown",

@@ -1,5 +1,6 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cloudflare:workers";
 import type { Env } from "../env.ts";
+import { nowSeconds } from "../lib/clock.ts";
 import { released } from "../lib/rpc.ts";
 import { safeMessage } from "../lib/secrets.ts";
 import { makeThumbnails } from "../lib/thumbnails.ts";
@@ -38,8 +39,6 @@ export interface DeliveryOutcome {
   status?: number;
   error?: string;
 }
-
-const at = () => Math.floor(Date.now() / 1000);
 
 /**
  * How a finished job reaches a chat. The chat platforms provide it (webhooks/deliver.ts) and
@@ -83,7 +82,7 @@ export const imageJobWorkflow = (chat: ChatChannel) =>
         const error = safeMessage(this.env, err);
         return released(
           step.do(`record ${channel} failure`, async () => {
-            await recordDelivery(this.env.DB, jobId, channel, { ok: false, error, at: at() });
+            await recordDelivery(this.env.DB, jobId, channel, { ok: false, error, at: nowSeconds() });
             return { channel, ok: false, error };
           }),
         );
@@ -125,18 +124,18 @@ async function deliverOnceRaw(
   try {
     if (channel === "callback" && row.callback_url) {
       const status = await deliverCallback(env, row.callback_url, row.team, view);
-      await recordDelivery(env.DB, jobId, channel, { ok: true, status, at: at() });
+      await recordDelivery(env.DB, jobId, channel, { ok: true, status, at: nowSeconds() });
       return { channel, ok: true, status };
     }
     if (chat) await chatChannel.deliver(env, chat, deliverable);
-    await recordDelivery(env.DB, jobId, channel, { ok: true, at: at() });
+    await recordDelivery(env.DB, jobId, channel, { ok: true, at: nowSeconds() });
     if (chat) await forgetCredentials(env, chatChannel, jobId, chat);
     return { channel, ok: true };
   } catch (err) {
     if (!(err instanceof PermanentDeliveryError)) throw err;
     // the receiver refused for good (4xx): record it, retrying would only repeat the refusal
     const error = safeMessage(env, err);
-    await recordDelivery(env.DB, jobId, channel, { ok: false, error, at: at() });
+    await recordDelivery(env.DB, jobId, channel, { ok: false, error, at: nowSeconds() });
     if (chat && channel === "chat") await forgetCredentials(env, chatChannel, jobId, chat);
     return { channel, ok: false, error };
   }

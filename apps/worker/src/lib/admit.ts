@@ -12,6 +12,7 @@
  * after the provider. The statements name the token through `lib/token-repo.ts`'s fragments, so
  * what makes a token live is written once, there.
  */
+import { nowSeconds } from "./clock.ts";
 import type { Member } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import {
@@ -77,7 +78,7 @@ export async function admitImageRequest(
   ref: TokenRef,
   job: AdmittedJob,
   keyed?: KeyedRequest,
-  now = Math.floor(Date.now() / 1000),
+  now = nowSeconds(),
 ): Promise<Admission | Replay> {
   const holdId = randomId("hold");
   const windowStart = now - (now % 60);
@@ -171,5 +172,5 @@ export async function admitImageRequest(
 }
 
 /** The statement that releases an admitted request's hold (and prunes expired ones), for its settlement batch. */
-export const releaseHoldStatement = (db: D1Database, holdId: string, now = Math.floor(Date.now() / 1000)) =>
+export const releaseHoldStatement = (db: D1Database, holdId: string, now = nowSeconds()) =>
   db.prepare("DELETE FROM quota_holds WHERE id = ? OR expires_at <= ?").bind(holdId, now);

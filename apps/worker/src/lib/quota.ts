@@ -12,15 +12,15 @@
  * The same count and hold serve chat members (who have no token, see webhooks/quota.ts), keyed
  * by team and member instead of token: a `QuotaSubject`.
  */
+
 import type { Context } from "hono";
+import { nowSeconds } from "./clock.ts";
 import type { AppEnv, Member } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import { randomId } from "./tokens.ts";
 
 /** A hold that is never released (the isolate died mid-request) stops counting after this. */
 export const HOLD_TTL_SECONDS = 600;
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** `YYYY-MM-DD` of a unix-seconds instant, in UTC. */
 export const utcDay = (seconds: number): string => new Date(seconds * 1000).toISOString().slice(0, 10);

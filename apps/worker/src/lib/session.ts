@@ -3,8 +3,10 @@
  * an HttpOnly cookie. D1 stores only the secret's SHA-256. A member session resolves to its token
  * on every request, so revoking or expiring the token ends the session at once.
  */
+
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { nowSeconds } from "./clock.ts";
 import type { AppEnv } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import { base64url, hashToken } from "./tokens.ts";
@@ -21,8 +23,6 @@ export interface SessionRow {
   token_id: string | null;
   expires_at: number;
 }
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** Whether a request came to a loopback host, where cookies go without `Secure` (plain http). */
 export function isLocalhost(url: string): boolean {

@@ -1,5 +1,6 @@
 import { type ImageUsage, rateFor } from "@gptimg/core";
 import type { Env } from "../env.ts";
+import { nowSeconds } from "./clock.ts";
 import { utcDay } from "./quota.ts";
 
 /** USD rates of one model: per million tokens by kind, and optionally per image (dall-e style). */
@@ -102,7 +103,7 @@ export function usageInsert(
 ): { statement: D1PreparedStatement; cost: number | null } {
   const cost = costUsd(rec.model, rec.usage, env, rec.images);
   const u = rec.usage;
-  const now = Math.floor(Date.now() / 1000);
+  const now = nowSeconds();
   const statement = env.DB.prepare(
     `INSERT INTO usage (day, team, member, token_id, model, images, input_tokens, input_text_tokens, input_image_tokens,
        output_tokens, output_text_tokens, output_image_tokens, cost_usd, cost_unknown, job_id, created_at, possibly_billed)

@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { nowSeconds } from "../lib/clock.ts";
 import { adminToken } from "../lib/config-check.ts";
 import type { AppEnv, Member } from "../lib/context.ts";
 import { HttpError } from "../lib/errors.ts";
@@ -7,8 +8,6 @@ import { assertSameOrigin, readSession, sessionSecret } from "../lib/session.ts"
 import { memberFromRead, noCredential, type TokenReadRow, tokenReadStatement } from "../lib/token-repo.ts";
 import { hashToken, timingSafeEqual } from "../lib/tokens.ts";
 import { BODY_LIMITS, checkedPast } from "./body-limit.ts";
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** The bearer credential of a request, or undefined. */
 export function bearerToken(header: string | undefined): string | undefined {

@@ -1,5 +1,6 @@
 import { ValidationError, type ValidationIssue } from "@gptimg/core";
 import { Hono } from "hono";
+import { nowSeconds } from "../lib/clock.ts";
 import type { AppEnv } from "../lib/context.ts";
 import { HttpError } from "../lib/errors.ts";
 import { readJsonBody } from "../lib/json-body.ts";
@@ -95,7 +96,7 @@ adminRouter.post("/tokens", async (c) => {
   const t = parseTokenBody(body);
   const token = generateToken();
   const id = randomId("tok");
-  const now = Math.floor(Date.now() / 1000);
+  const now = nowSeconds();
   const expiresAt = t.expiresInDays === null ? null : now + t.expiresInDays * 86400;
   await insertToken(c.env.DB, {
     id,
@@ -132,7 +133,7 @@ adminRouter.get("/tokens", async (c) => {
 
 adminRouter.delete("/tokens/:id", async (c) => {
   const id = c.req.param("id");
-  const now = Math.floor(Date.now() / 1000);
+  const now = nowSeconds();
   const row = await revokeToken(c.env.DB, id, now);
   if (!row) throw new HttpError(404, "not_found", `token ${id}: no such token`, { param: "id" });
   return c.json({ ...view(row), revoked: true });

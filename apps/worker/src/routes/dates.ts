@@ -1,4 +1,5 @@
 import { ValidationError, type ValidationIssue } from "@gptimg/core";
+import { nowSeconds } from "../lib/clock.ts";
 import { utcDay } from "../lib/quota.ts";
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -37,7 +38,7 @@ export function parseDayRange(
   fromParam: string | undefined,
   toParam: string | undefined,
 ): { from: string; to: string } {
-  const now = Math.floor(Date.now() / 1000);
+  const now = nowSeconds();
   const to = toParam ?? utcDay(now);
   const from =
     fromParam ?? utcDay(Math.floor(Date.parse(`${isRealDay(to) ? to : utcDay(now)}T00:00:00Z`) / 1000) - 29 * 86400);

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { nowSeconds } from "../lib/clock.ts";
 import type { AppEnv } from "../lib/context.ts";
 import { verifySignedRequest } from "../lib/signing.ts";
 import { etagMatches, parseRange } from "./range.ts";
@@ -27,7 +28,7 @@ filesRouter.get("/*", async (c) => {
       404,
     );
   }
-  const maxAge = Math.max(0, verified.exp - Math.floor(Date.now() / 1000));
+  const maxAge = Math.max(0, verified.exp - nowSeconds());
   const headers = new Headers({
     ETag: head.httpEtag,
     "Accept-Ranges": "bytes",

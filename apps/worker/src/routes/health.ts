@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { nowSeconds } from "../lib/clock.ts";
 import { configProblems } from "../lib/config-check.ts";
 import type { AppEnv } from "../lib/context.ts";
 import { APPLY_MIGRATIONS, MIGRATIONS, missingMigrations } from "../lib/schema.ts";
@@ -32,7 +33,7 @@ healthRouter.get("/", async (c) => {
       db,
       schema: { expected: MIGRATIONS.length, missing },
       problems,
-      time: Math.floor(Date.now() / 1000),
+      time: nowSeconds(),
     },
     ok ? 200 : 503,
   );

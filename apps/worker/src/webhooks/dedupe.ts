@@ -5,6 +5,7 @@
  * (and carries the job id), so a redelivery after the job ended is still recognised.
  */
 import type { Env } from "../env.ts";
+import { nowSeconds } from "../lib/clock.ts";
 import { logFailure } from "./log.ts";
 
 /**
@@ -16,7 +17,7 @@ export const claimEvent = async (db: D1Database, platform: string, eventId: stri
     .prepare(
       "INSERT INTO webhook_events (platform, event_id, created_at) VALUES (?, ?, ?) ON CONFLICT (platform, event_id) DO NOTHING",
     )
-    .bind(platform, eventId, Math.floor(Date.now() / 1000))
+    .bind(platform, eventId, nowSeconds())
     .run();
   return (res.meta.changes ?? 0) > 0;
 };
@@ -56,7 +57,7 @@ export const markDelivered = async (db: D1Database, jobId: string, part: string)
     .prepare(
       "INSERT INTO chat_deliveries (job_id, part, created_at) VALUES (?, ?, ?) ON CONFLICT (job_id, part) DO NOTHING",
     )
-    .bind(jobId, part, Math.floor(Date.now() / 1000))
+    .bind(jobId, part, nowSeconds())
     .run();
   return (res.meta.changes ?? 0) > 0;
 };

@@ -1,7 +1,9 @@
 /** Shared pieces of chat delivery: reading stored images, signed-link lines, at-most-once parts. */
+
 import { extensionFor } from "@gptimg/core";
 import type { Env } from "../env.ts";
 import type { DeliverableJob } from "../jobs/types.ts";
+import { nowSeconds } from "../lib/clock.ts";
 import { safeMessage } from "../lib/secrets.ts";
 import { markDelivered, wasDelivered } from "./dedupe.ts";
 import { PlatformApiError } from "./http.ts";
@@ -25,7 +27,7 @@ export const mimeOf = (img: DeliverImage): string => `image/${img.format}`;
 /** "expires in 1 h" from the `exp` of a signed URL. */
 const ttlNote = (url: string): string => {
   const exp = Number(new URL(url).searchParams.get("exp") ?? "0");
-  const hours = Math.max(0, Math.round((exp - Date.now() / 1000) / 3600));
+  const hours = Math.max(0, Math.round((exp - nowSeconds()) / 3600));
   return exp ? `expires in ${hours < 1 ? "under an hour" : `${hours} h`}` : "expires";
 };
 

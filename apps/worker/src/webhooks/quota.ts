@@ -4,6 +4,7 @@
  * (lib/quota.ts) are keyed by (team, member) instead: the images recorded in `usage` today, those
  * of jobs still in flight, and live quota holds, so a burst of messages cannot overrun the quota.
  */
+import { nowSeconds } from "../lib/clock.ts";
 import { countedStatement, takeHold } from "../lib/quota.ts";
 import type { ChatMember } from "./teams.ts";
 
@@ -13,11 +14,7 @@ export class ChatQuotaExceededError extends Error {
 }
 
 /** Images the member may still make today (UTC), or null when unlimited. */
-export const imagesLeft = async (
-  db: D1Database,
-  m: ChatMember,
-  nowS = Math.floor(Date.now() / 1000),
-): Promise<number | null> => {
+export const imagesLeft = async (db: D1Database, m: ChatMember, nowS = nowSeconds()): Promise<number | null> => {
   if (m.dailyImageQuota === null) return null;
   const row = await countedStatement(db, { team: m.team, member: m.member }, nowS).first<{ counted: number }>();
   return m.dailyImageQuota - (row?.counted ?? 0);

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { nowSeconds } from "../../lib/clock.ts";
 import { adminToken } from "../../lib/config-check.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError } from "../../lib/errors.ts";
@@ -7,8 +8,6 @@ import { assertSameOrigin, endSession, readSession, startSession } from "../../l
 import { parseModels, type TokenRow, tokenByHash, tokenById } from "../../lib/token-repo.ts";
 import { hashToken, timingSafeEqual } from "../../lib/tokens.ts";
 import { adminFingerprint, bearerToken } from "../../middleware/auth.ts";
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 const memberView = (row: TokenRow, expiresAt: number) => ({
   object: "console.session",

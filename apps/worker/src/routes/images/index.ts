@@ -1,6 +1,7 @@
 import { type EditOptions, type GenerateOptions, modelRules, rulesFor, shrunkAlias, unsentOptions } from "@gptimg/core";
 import { type Context, Hono } from "hono";
 import { admitImageRequest } from "../../lib/admit.ts";
+import { nowSeconds } from "../../lib/clock.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError } from "../../lib/errors.ts";
 import { releaseClaimStatement, storeAnswerStatement } from "../../lib/idempotent-responses.ts";
@@ -123,7 +124,7 @@ async function respond(
   const { member, holdId } = admitted;
   const responseFormat = parsed.responseFormat ?? defaultFormat(c, options.model);
   const origin = new URL(c.req.url).origin;
-  const created = Math.floor(Date.now() / 1000);
+  const created = nowSeconds();
   const echo = {
     ...(options.quality ? { quality: options.quality } : {}),
     ...(options.background ? { background: options.background } : {}),

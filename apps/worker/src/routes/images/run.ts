@@ -15,6 +15,7 @@ import type { Env } from "../../env.ts";
 import { jobRequest } from "../../jobs/parse.ts";
 import { completeJob, failJob } from "../../jobs/repo.ts";
 import { type AdmittedJob, releaseHoldStatement } from "../../lib/admit.ts";
+import { nowSeconds } from "../../lib/clock.ts";
 import type { Member } from "../../lib/context.ts";
 import { HttpError, PossiblyBilledError, toOpenAIError } from "../../lib/errors.ts";
 import { createProviderClient } from "../../lib/provider.ts";
@@ -259,7 +260,7 @@ export async function* runImageRequest(input: RunInput): AsyncGenerator<RunEvent
             requestId: r.requestId ?? null,
             requestedSize: r.requestedSize ?? plan.job.requestedSize,
             sizeMismatch: r.sizeMismatch ?? false,
-            completedAt: Math.floor(Date.now() / 1000),
+            completedAt: nowSeconds(),
           },
           also,
         );
@@ -368,7 +369,7 @@ async function failRun(
       jobId,
       {
         error,
-        completedAt: Math.floor(Date.now() / 1000),
+        completedAt: nowSeconds(),
         model: made.model,
         requested: made.requested,
         images: made.stored,

@@ -3,6 +3,7 @@ import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import { jobStatement } from "../../jobs/repo.ts";
 import type { JobRow, JobStatus } from "../../jobs/types.ts";
 import { jobView } from "../../jobs/view.ts";
+import { nowSeconds } from "../../lib/clock.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError } from "../../lib/errors.ts";
 import { memberFromRead, type TokenReadRow, tokenReadStatement } from "../../lib/token-repo.ts";
@@ -88,6 +89,6 @@ async function pollJob(c: Context<AppEnv>, jobId: string): Promise<JobRow | null
     tokenReadStatement(db, credential),
   ]);
   const read = token?.results[0] as TokenReadRow | undefined;
-  memberFromRead(read, credential, Math.floor(Date.now() / 1000));
+  memberFromRead(read, credential, nowSeconds());
   return (job?.results[0] as JobRow | undefined) ?? null;
 }

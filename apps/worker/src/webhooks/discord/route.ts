@@ -4,7 +4,9 @@
  * edits that response. Every request with a bad signature gets 401: Discord sends deliberate
  * forgeries and disables endpoints that accept them.
  */
+
 import type { Context } from "hono";
+import { nowSeconds } from "../../lib/clock.ts";
 import { notAJsonObject, parseJsonObject } from "../body.ts";
 import { parseCommand } from "../command.ts";
 import { fetchBytes } from "../http.ts";
@@ -57,7 +59,7 @@ export const discordWebhook = async (c: Context<WebhookAppEnv>): Promise<Respons
     timestamp: c.req.header("x-signature-timestamp") ?? null,
     signature: c.req.header("x-signature-ed25519") ?? null,
     body: raw,
-    nowS: Date.now() / 1000,
+    nowS: nowSeconds(),
   });
   if (!verified.ok) {
     console.warn(`webhooks: discord request rejected: ${verified.reason}`);

@@ -4,7 +4,9 @@
  * configured every request is refused. The URL-verification challenge, which Feishu sends
  * unsigned, is answered only when it decrypts under our key (and carries our verification token).
  */
+
 import type { Context } from "hono";
+import { nowSeconds } from "../../lib/clock.ts";
 import { timingSafeEqual } from "../../lib/tokens.ts";
 import { notAJsonObject, parseJsonObject } from "../body.ts";
 import { parseCommand } from "../command.ts";
@@ -88,7 +90,7 @@ export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response
       nonce: c.req.header("x-lark-request-nonce") ?? null,
       signature,
       body: raw,
-      nowS: Date.now() / 1000,
+      nowS: nowSeconds(),
     });
     if (!verified.ok) {
       console.warn(`webhooks: feishu request rejected: ${verified.reason}`);

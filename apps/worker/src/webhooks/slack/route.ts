@@ -3,7 +3,9 @@
  * (`url_verification`, `event_callback` with `app_mention`). Slack wants an answer within 3 s,
  * so everything slow runs after the ack in `waitUntil`.
  */
+
 import type { Context } from "hono";
+import { nowSeconds } from "../../lib/clock.ts";
 import { notAJsonObject, parseJsonObject } from "../body.ts";
 import { parseCommand } from "../command.ts";
 import { replyOnce } from "../dedupe.ts";
@@ -86,7 +88,7 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
     timestamp: c.req.header("x-slack-request-timestamp") ?? null,
     signature: c.req.header("x-slack-signature") ?? null,
     body: raw,
-    nowS: Date.now() / 1000,
+    nowS: nowSeconds(),
   });
   if (!verified.ok) {
     console.warn(`webhooks: slack request rejected: ${verified.reason}`);

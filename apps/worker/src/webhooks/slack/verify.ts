@@ -8,7 +8,7 @@ export const SLACK_MAX_SKEW_S = 300;
 /**
  * Slack: `X-Slack-Signature` is `v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{body}` under the
  * signing secret; the timestamp must be within five minutes of now either way.
- * @example await verifySlack({ secret, timestamp, signature, body, nowS: Date.now() / 1000 })
+ * @example await verifySlack({ secret, timestamp, signature, body, nowS: nowSeconds() })
  */
 export const verifySlack = async (p: {
   secret: string | undefined;
