@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll } from "vitest";
@@ -100,4 +102,43 @@ export function envelope(r: RunResult): Record<string, any> {
   const lines = r.stdout.trim().split("\n");
   if (lines.length !== 1) throw new Error(`expected one stdout line, got ${lines.length}:\n${r.stdout}\n${r.stderr}`);
   return JSON.parse(lines[0]!);
+}
+
+/**
+ * A loopback proxy to `upstream` (the offline provider) that holds every request until `hold` have arrived,
+ * then runs `held` and forwards them all: calls that race on one name have all passed their
+ * name check by then, and `held` changes the disk between a call's checks and its save.
+ */
+export async function gate(
+  upstream: string,
+  hold: number,
+  held?: () => void,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const waiting: (() => Promise<void>)[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      waiting.push(async () => {
+        const up = await fetch(`${upstream}${(req.url ?? "").replace(/^\/v1/, "")}`, {
+          method: req.method,
+          headers: {
+            authorization: req.headers.authorization ?? "",
+            "content-type": req.headers["content-type"] ?? "",
+          },
+          body: Buffer.concat(chunks),
+        });
+        res.writeHead(up.status, { "content-type": up.headers.get("content-type") ?? "application/json" });
+        res.end(Buffer.from(await up.arrayBuffer()));
+      });
+      if (waiting.length !== hold) return;
+      held?.();
+      for (const forward of waiting) void forward();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }

@@ -1,3 +1,4 @@
+import { encodeBase64 } from "@gptimg/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fileUri, type ImageOutcome, imageResult, MIN_RESULT_CAP } from "./result.ts";
@@ -51,6 +52,31 @@ describe("imageResult", () => {
     const o = outcome([100]);
     o.readImage = async () => new Uint8Array(99);
     expect((await imageResult(o)).content.some((c) => c.type === "image")).toBe(false);
+  });
+
+  it("an image saved nowhere is inline whatever the cap, its only copy, with no uri or link", async () => {
+    const o = outcome([1000, 60_000]);
+    o.images[1] = { width: 1024, height: 1024, format: "png", bytes: 60_000, unsaved: true };
+    const r = await imageResult(o, MIN_RESULT_CAP);
+    const inline = r.content.filter((c) => c.type === "image");
+    // the first image's preview fits the cap; the second goes in although it does not
+    expect(inline).toHaveLength(2);
+    expect(size(r)).toBeGreaterThan(MIN_RESULT_CAP);
+    expect(inline[1]).toMatchObject({ data: encodeBase64(new Uint8Array(60_000).fill(7)) });
+    expect(r.content.filter((c) => c.type === "resource_link")).toHaveLength(1);
+    const images = (r.structuredContent as { images: Record<string, unknown>[] }).images;
+    expect(images[1]).toEqual({
+      unsaved: true,
+      width: 1024,
+      height: 1024,
+      format: "png",
+      mime_type: "image/png",
+      bytes: 60_000,
+    });
+    expect(r.content).toContainEqual({
+      type: "text",
+      text: "image 2 of 2: saved nowhere; its only copy is the image content of this result (1024x1024 png, 60000 bytes)",
+    });
   });
 
   it("answers a job still running with its id and what to call", async () => {

@@ -1,10 +1,14 @@
 import { encodeBase64, type ImageFormat, mimeTypeFor } from "@gptimg/core";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 
-/** One image a tool made: saved on this machine (`path`) or stored by a Worker (`url`). */
+/**
+ * One image a tool made: saved on this machine (`path`) or stored by a Worker (`url`), or, when
+ * it could be saved nowhere, `unsaved`: then the result itself is its only copy.
+ */
 export interface OutcomeImage {
   path?: string;
   url?: string;
+  unsaved?: boolean;
   width: number;
   height: number;
   format: string;
@@ -46,7 +50,10 @@ export interface StructuredImageResult {
   images: {
     path?: string;
     url?: string;
-    uri: string;
+    /** absent for an image saved nowhere */
+    uri?: string;
+    /** saved nowhere: its only copy is its `image` content in this result */
+    unsaved?: boolean;
     width: number;
     height: number;
     format: string;
@@ -87,7 +94,10 @@ export function fileUri(path: string): string {
 }
 
 function describe(img: OutcomeImage, i: number, n: number): string {
-  const where = img.path ?? img.url ?? "(stored)";
+  const where =
+    img.path ??
+    img.url ??
+    (img.unsaved ? "saved nowhere; its only copy is the image content of this result" : "(stored)");
   return `image ${i + 1} of ${n}: ${where} (${img.width}x${img.height} ${img.format}, ${img.bytes} bytes)`;
 }
 
@@ -107,17 +117,19 @@ function summary(o: ImageOutcome): string {
  * The tool result for an outcome: `structuredContent` (every image with path or signed URL,
  * width, height, format, bytes; usage, cost, provider, request id), one text line and one
  * `resource_link` per image, then inline `image` previews, in order, only while the whole
- * serialized result stays within `cap` bytes. No result exceeds the cap: previews are the
+ * serialized result stays within `cap` bytes. No result exceeds the cap but for an image saved
+ * nowhere (`unsaved`), which is always inline: it has no other copy. Otherwise previews are the
  * only part that grows with image size, and each is added only after measuring it.
  */
 export async function imageResult(o: ImageOutcome, cap = DEFAULT_RESULT_CAP): Promise<CallToolResult> {
   const limit = Math.max(cap, MIN_RESULT_CAP) - ENVELOPE_BYTES;
   const images = o.images.map((img) => {
-    const uri = img.url ?? (img.path ? fileUri(img.path) : "");
+    const uri = img.url ?? (img.path ? fileUri(img.path) : undefined);
     return {
       ...(img.path ? { path: img.path } : {}),
       ...(img.url ? { url: img.url } : {}),
-      uri,
+      ...(uri ? { uri } : {}),
+      ...(img.unsaved ? { unsaved: true } : {}),
       width: img.width,
       height: img.height,
       format: img.format,
@@ -172,13 +184,14 @@ export async function imageResult(o: ImageOutcome, cap = DEFAULT_RESULT_CAP): Pr
   for (const [i, img] of images.entries()) {
     const encoded = 4 * Math.ceil(img.bytes / 3);
     const item = { type: "image" as const, data: "", mimeType: img.mime_type };
-    // the item with empty data plus its base64 and a comma
-    if (used + sizeOf(item) + encoded + 1 > limit || !o.readImage) continue;
+    // the item with empty data plus its base64 and a comma; an image saved nowhere goes in whatever its size
+    const fits = (added: number) => img.unsaved === true || used + added <= limit;
+    if (!fits(sizeOf(item) + encoded + 1) || !o.readImage) continue;
     const bytes = await o.readImage(i).catch(() => undefined);
     if (!bytes || bytes.byteLength !== img.bytes) continue;
     item.data = encodeBase64(bytes);
     const added = sizeOf(item) + 1;
-    if (used + added > limit) continue;
+    if (!fits(added)) continue;
     content.push(item);
     used += added;
     structured.previews = (structured.previews as number) + 1;

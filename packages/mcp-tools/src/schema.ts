@@ -200,14 +200,21 @@ const imageItem: JsonSchema = {
   properties: {
     path: { type: "string", description: "absolute path of the saved file (gptimg mcp)" },
     url: { type: "string", description: "signed, expiring URL (through a Worker)" },
-    uri: { type: "string", description: "the resource_link's URI: file:// or the signed URL" },
+    uri: {
+      type: "string",
+      description: "the resource_link's URI: file:// or the signed URL (absent for an image saved nowhere)",
+    },
+    unsaved: {
+      type: "boolean",
+      description: "the image could be saved nowhere: its only copy is its image content in this result",
+    },
     width: { type: "integer" },
     height: { type: "integer" },
     format: { type: "string" },
     mime_type: { type: "string" },
     bytes: { type: "integer" },
   },
-  required: ["uri", "width", "height", "format", "mime_type", "bytes"],
+  required: ["width", "height", "format", "mime_type", "bytes"],
 };
 
 /** `structuredContent` of generate_image, edit_image and get_job. */

@@ -5,7 +5,7 @@ import { BatchState } from "../batch/state.ts";
 import { CliError, describeFailure, type FailureInfo, usageError } from "../cli/errors.ts";
 import { EXIT, mostSerious } from "../cli/exit-codes.ts";
 import type { FlagValues } from "../cli/flags.ts";
-import type { Io } from "../cli/io.ts";
+import { type Io, notingErr } from "../cli/io.ts";
 import { flag, intFlag, parseCommandArgs, str } from "../cli/parse.ts";
 import { providerDetail, reportFailure } from "../cli/report.ts";
 import { loadSources } from "../config/settings.ts";
@@ -25,6 +25,8 @@ interface LineResult {
   error: FailureInfo | null;
   /** what the line would exit with as a single generate or edit (0 when done or skipped) */
   exitCode: number;
+  /** the line's `note:` and `warning:` lines, as printed on stderr; absent when none */
+  notes?: string[];
 }
 
 /** `gptimg batch FILE.jsonl --concurrency N`: bounded concurrency, failures isolated, re-runs resume. */
@@ -78,13 +80,19 @@ async function batch(values: FlagValues, positionals: string[], io: Io, json: bo
       return { ...base, ok: true, skipped: true, error: null, exitCode: EXIT.ok };
     }
     let parsed: BatchLine;
+    // a line's notes name it (lines run side by side), and its --json result carries them
+    const notes: string[] = [];
+    const lineIo: Io = {
+      ...jobIo,
+      err: notingErr({ ...jobIo, err: (l) => io.err(l.replace(/^(note|warning): /, `$1: line ${row.line}: `)) }, notes),
+    };
     try {
       parsed = parseLine(row.text, row.line, defaults, outDir);
       const envelope = await executeImage(
         parsed.kind,
         parsed.values,
         parsed.prompt,
-        jobIo,
+        lineIo,
         { ...sources, flags: parsed.values },
         { within: outDir },
       );
@@ -104,6 +112,7 @@ async function batch(values: FlagValues, positionals: string[], io: Io, json: bo
         cost: envelope?.cost ?? null,
         error: null,
         exitCode: EXIT.ok,
+        ...(notes.length > 0 ? { notes } : {}),
       };
     } catch (e) {
       const { info, exitCode } = describeFailure(e);
@@ -114,7 +123,7 @@ async function batch(values: FlagValues, positionals: string[], io: Io, json: bo
       const text = info.message.split("\n").join("; ");
       const prefix = text.startsWith(`line ${row.line}:`) ? "" : `line ${row.line}: `;
       io.err(`error: ${prefix}${text}${providerDetail(e, info)}`);
-      return { ...base, ok: false, skipped: false, error: info, exitCode };
+      return { ...base, ok: false, skipped: false, error: info, exitCode, ...(notes.length > 0 ? { notes } : {}) };
     }
   };
 

@@ -1,6 +1,14 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { IMAGE_OPTION_LIST, redact, ValidationError } from "@gptimg/core";
-import type { GetJobArgs, ImageArgs, ImageOutcome, ToolBackend, ToolContext, ToolFailure } from "@gptimg/mcp-tools";
+import type {
+  GetJobArgs,
+  ImageArgs,
+  ImageOutcome,
+  OutcomeImage,
+  ToolBackend,
+  ToolContext,
+  ToolFailure,
+} from "@gptimg/mcp-tools";
 import { CliError, describeFailure, usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { FLAGS, type FlagName, type FlagValues } from "../cli/flags.ts";
@@ -11,6 +19,7 @@ import { resolveInside } from "../files/inside.ts";
 import type { Envelope } from "../run/envelope.ts";
 import { executeImage } from "../run/execute.ts";
 import { saveFinishedJob } from "../run/job-wait.ts";
+import type { SavedImage, UnsavedImage } from "../run/saver.ts";
 import { createJobsClient } from "../worker/jobs-client.ts";
 import { isTerminal } from "../worker/types.ts";
 import { fetchInputs } from "./inputs.ts";
@@ -81,8 +90,46 @@ function callIo(io: Io, ctx: ToolContext, notes: string[]): Io {
   };
 }
 
-function outcome(env: Envelope, notes: string[]): ImageOutcome {
-  const images = env.images;
+/**
+ * An image saved nowhere (its directory refused at write time, the top of the output directory
+ * too) is kept for the result, which returns it inline, with a note saying why.
+ */
+function keeper(io: Io): { kept: UnsavedImage[]; keep: (image: UnsavedImage) => void } {
+  const kept: UnsavedImage[] = [];
+  return {
+    kept,
+    keep(image) {
+      kept.push(image);
+      io.err(
+        `note: image ${image.index + 1} was made but not saved on this machine (${image.reason}); it is inline in this result as image content, ${image.url ? "and at its signed URL until that expires" : "its only copy"}`,
+      );
+    },
+  };
+}
+
+/** The images in the order they were made: the saved ones fill the places the kept ones leave. */
+function made(saved: SavedImage[], kept: UnsavedImage[]): (OutcomeImage & { bytesOf?: Uint8Array })[] {
+  const at = new Map(kept.map((k) => [k.index, k]));
+  const rest = saved[Symbol.iterator]();
+  return Array.from({ length: saved.length + kept.length }, (_, i) => {
+    const k = at.get(i);
+    if (!k) return rest.next().value as SavedImage;
+    const { format, width, height, bytes } = k;
+    return {
+      unsaved: true,
+      format,
+      width,
+      height,
+      bytes: bytes.byteLength,
+      ...(k.url ? { url: k.url } : {}),
+      bytesOf: bytes,
+    };
+  });
+}
+
+function outcome(env: Envelope, notes: string[], kept: UnsavedImage[] = []): ImageOutcome {
+  const all = made(env.images, kept);
+  const images = all.map(({ bytesOf: _, ...img }) => img);
   return {
     ...(notes.length > 0 ? { notes } : {}),
     status: "succeeded",
@@ -95,8 +142,9 @@ function outcome(env: Envelope, notes: string[]): ImageOutcome {
     sizeMismatch: env.sizeMismatch,
     images,
     async readImage(i) {
-      const img = images[i];
-      if (!img) return undefined;
+      const img = all[i];
+      if (img?.bytesOf) return img.bytesOf;
+      if (!img?.path) return undefined;
       const buf = await readFile(img.path);
       return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     },
@@ -112,6 +160,7 @@ export function localBackend(o: ServeOptions): ToolBackend {
   async function image(kind: "generate" | "edit", args: ImageArgs, ctx: ToolContext): Promise<ImageOutcome> {
     const notes: string[] = [];
     const io = callIo(o.io, ctx, notes);
+    const { kept, keep } = keeper(io);
     const values = callFlags(o.values, args, o.outDir);
     // "dir/" names a directory, made if missing
     if (args.out !== undefined && /[\\/]$/.test(args.out)) await mkdir(values.out as string, { recursive: true });
@@ -125,11 +174,12 @@ export function localBackend(o: ServeOptions): ToolBackend {
       const env = await executeImage(kind, values, args.prompt, io, sources, {
         savePartials: false,
         within: o.outDir,
+        keep,
         // the tool's own field names the inputs
         inputFields: (args.images ?? []).map((_, i) => `images[${i}]`),
       });
       if (!env) throw new CliError("internal", "no result");
-      return outcome(env, notes);
+      return outcome(env, notes, kept);
     } finally {
       await fetched?.cleanup();
     }
@@ -138,6 +188,7 @@ export function localBackend(o: ServeOptions): ToolBackend {
   async function getJob(args: GetJobArgs, ctx: ToolContext): Promise<ImageOutcome> {
     const notes: string[] = [];
     const io = callIo(o.io, ctx, notes);
+    const { kept, keep } = keeper(io);
     const out = outPath(o.outDir, args.out);
     const values: FlagValues = { ...o.values };
     const sources = await loadSources(values, io);
@@ -171,8 +222,9 @@ export function localBackend(o: ServeOptions): ToolBackend {
       force: args.overwrite === true,
       progress: silent,
       within: o.outDir,
+      keep,
     });
-    return outcome({ ...result, command: "get_job", elapsedMs: 0 }, notes);
+    return outcome({ ...result, command: "get_job", elapsedMs: 0 }, notes, kept);
   }
 
   return {

@@ -42,15 +42,17 @@ export async function runDirect(r: DirectRun): Promise<RunResult> {
   const events: AsyncIterable<ImageStreamEvent> =
     r.kind === "edit" ? client.editStream(opts as EditOptions) : client.generateStream(opts);
   const total = r.opts.n ?? 1;
+  // images made so far: saved, or handed back when they could be saved nowhere
+  let made = 0;
   for await (const ev of events) {
     if (ev.type === "partial") {
       const path = await r.saver.savePartial(ev.image.bytes, ev.index, ev.partialIndex);
       r.progress.note(`partial ${ev.partialIndex + 1} of image ${ev.index + 1}${path ? `: ${path}` : ""}`);
     } else if (ev.type === "image") {
       // the order of arrival names the file, never an index the server sent
-      const saved = await r.saver.save(ev.image.bytes, r.saver.saved.length);
+      const saved = await r.saver.save(ev.image.bytes, made++);
       r.progress.clear();
-      printSaved(r.io, r.mode, saved);
+      if (saved) printSaved(r.io, r.mode, saved);
       r.progress.update(`saved ${r.saver.saved.length}/${total}`);
     } else if (ev.type === "done") {
       const res = ev.result;
@@ -60,7 +62,7 @@ export async function runDirect(r: DirectRun): Promise<RunResult> {
         model: res.model,
         images: r.saver.saved,
         usage: res.usage ?? null,
-        cost: estimateCost(res.model, res.usage, r.kind, r.rates, r.saver.saved.length),
+        cost: estimateCost(res.model, res.usage, r.kind, r.rates, made),
         requestId: res.requestId ?? null,
         jobId: null,
         sizeMismatch: res.sizeMismatch,

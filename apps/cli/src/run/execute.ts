@@ -27,6 +27,7 @@ import { printDryRun } from "./dry-run.ts";
 import { type Envelope, type OutputMode, printEnvelope } from "./envelope.ts";
 import { editOptions, generateOptions } from "./options.ts";
 import { resolveRoute } from "./route.ts";
+import type { UnsavedImage } from "./saver.ts";
 
 /**
  * `--json`, `--media` or plain paths. MEDIA: lines are on with `--media`, `GPTIMG_MEDIA=1` or
@@ -44,7 +45,8 @@ export function outputMode(values: FlagValues, mediaDefault = false): OutputMode
  * fails), dry-run, then the run itself (run/send.ts: the output directory check, the request by
  * either route, the saved files). Prints paths / MEDIA lines as files land and returns the
  * envelope (printed by the caller). `hooks.within` confines the files to a directory as they are
- * written (run/send.ts); `hooks.inputFields` name the input images by the fields the surface took
+ * written (run/send.ts), and `hooks.keep` takes an image that could be saved nowhere there
+ * (run/saver.ts) instead of failing the run; `hooks.inputFields` name the input images by the fields the surface took
  * them by (`-i`, `--image`, `images[0]`; run/inputs.ts). A dry-run loads none of the modules that send, decode or
  * save: they are imported once a request is to be sent.
  */
@@ -54,7 +56,12 @@ export async function executeImage(
   prompt: string,
   io: Io,
   sources: Sources,
-  hooks: { savePartials?: boolean; within?: string; inputFields?: string[] } = {},
+  hooks: {
+    savePartials?: boolean;
+    within?: string;
+    keep?: (image: UnsavedImage) => void;
+    inputFields?: string[];
+  } = {},
 ): Promise<Envelope | undefined> {
   const started = performance.now();
   const mode = outputMode(given, mediaByDefault(sources) !== undefined);
@@ -205,6 +212,7 @@ export async function executeImage(
     mode,
     savePartials: hooks.savePartials !== false,
     within: hooks.within,
+    keep: hooks.keep,
     started,
   });
 }

@@ -9,7 +9,7 @@ import { ensureWritableDir, isDirectory } from "../files/write.ts";
 import type { JobsClient } from "../worker/jobs-client.ts";
 import type { Job } from "../worker/types.ts";
 import type { Envelope, OutputMode } from "./envelope.ts";
-import { ImageSaver } from "./saver.ts";
+import { ImageSaver, type UnsavedImage } from "./saver.ts";
 import { saveJob } from "./worker-route.ts";
 
 export interface SaveFinishedJob {
@@ -23,6 +23,8 @@ export interface SaveFinishedJob {
   progress: Progress;
   /** the directory `out` must stay inside as files are written (an MCP call's) */
   within?: string;
+  /** takes an image that could be saved nowhere (an MCP call returns it inline); else it fails */
+  keep?: (image: UnsavedImage) => void;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function saveFinishedJob(s: SaveFinishedJob): Promise<Omit<Envelope
     within: s.within,
   });
   await ensureWritableDir(plan.dir);
-  const saver = new ImageSaver(await claimOutput(plan, "png", s.force), s.force);
+  const saver = new ImageSaver(await claimOutput(plan, "png", s.force), s.force, s.keep ? { keep: s.keep } : {});
   const result = await saveJob(s.job, {
     jobs: s.jobs,
     saver,

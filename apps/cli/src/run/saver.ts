@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { checkWholeImage, extensionFor, inspectImage } from "@gptimg/core";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
@@ -27,6 +28,23 @@ export interface SavedImage {
 }
 
 /**
+ * An image made that could be saved nowhere (its directory refused at write time, and the top of
+ * the output directory too), handed to the caller instead of being dropped: an MCP call returns
+ * it inline.
+ */
+export interface UnsavedImage {
+  /** its position among the images made (0-based) */
+  index: number;
+  bytes: Uint8Array;
+  format: string;
+  width: number;
+  height: number;
+  url?: string;
+  /** why it was saved nowhere */
+  reason: string;
+}
+
+/**
  * Saves images under a plan: the extension from the real bytes, `-1`, `-2` for n > 1, atomic
  * and never overwriting without `force` (a name taken since the claim moves to `_2`, `_3`…). Nothing from the response chooses a path, only its index.
  */
@@ -37,17 +55,25 @@ export class ImageSaver {
   /** one line per image saved under another name than the explicit one asked for (it was taken) */
   readonly notes: string[] = [];
   private partialsSkipped: boolean;
-  /** `partials: false` reports partial images without writing them (an MCP call keeps no previews) */
+  private readonly keep: ((image: UnsavedImage) => void) | undefined;
+  /**
+   * `partials: false` reports partial images without writing them (an MCP call keeps no previews);
+   * `keep` takes an image that could be saved nowhere, which otherwise fails the run.
+   */
   constructor(
     private plan: OutputPlan,
     private readonly force: boolean,
-    opts: { partials?: boolean } = {},
+    opts: { partials?: boolean; keep?: (image: UnsavedImage) => void } = {},
   ) {
     this.partialsSkipped = opts.partials === false;
+    this.keep = opts.keep;
   }
 
-  /** Saves one final image; `possiblyBilled` errors come from here if the bytes are no image. */
-  async save(bytes: Uint8Array, index: number, url?: string): Promise<SavedImage> {
+  /**
+   * Saves one final image; `possiblyBilled` errors come from here if the bytes are no image.
+   * Undefined when it could be saved nowhere and went to `keep`.
+   */
+  async save(bytes: Uint8Array, index: number, url?: string): Promise<SavedImage | undefined> {
     const info = inspectImage(bytes);
     if (!info.ok) {
       throw new CliError(
@@ -65,6 +91,11 @@ export class ImageSaver {
     } catch (e) {
       // the image exists and was likely billed: say so, whatever kept it from the disk
       const why = e instanceof CliError ? e.message : fsReason(e);
+      if (this.keep) {
+        const { format, width, height } = info;
+        this.keep({ index, bytes, format, width, height, ...(url ? { url } : {}), reason: why });
+        return undefined;
+      }
       throw new CliError(e instanceof CliError ? e.code : "io", `image ${index + 1} was made but not saved: ${why}`, {
         possiblyBilled: true,
         cause: e,
@@ -102,28 +133,63 @@ export class ImageSaver {
    * run or MCP call with the same `-o`, a format other than the one asked for) moves on to the next
    * free counter (`_2`, `_3`…) instead of failing: the image is made and likely billed, so it is
    * never dropped. An explicit name moved is said in {@link notes}; with `force` it is replaced.
+   * A directory refused at write time (swapped for a symlink that leads out, removed, unwritable)
+   * under an output directory (`within`) does not lose the image either: it is saved at the top
+   * of the output directory under a free name, never replacing a file, and a note says why.
    */
   private async write(bytes: Uint8Array, index: number, ext: string): Promise<string> {
+    const top = this.plan.within;
+    try {
+      const { path, taken } = await this.writeFree(bytes, index, ext);
+      if (taken !== undefined) {
+        this.notes.push(
+          `note: image ${index + 1} saved as ${path}: ${taken} exists now (another run saved there, or the image came in another format than asked); nothing was overwritten`,
+        );
+      }
+      return path;
+    } catch (e) {
+      // at the top already, there is no safer place
+      if (top === undefined || e instanceof OutputExistsError || resolve(this.plan.dir) === resolve(top)) throw e;
+      const why = e instanceof CliError ? e.message : fsReason(e);
+      let path: string;
+      try {
+        ({ path } = await this.writeFree(bytes, index, ext, top));
+      } catch (again) {
+        const whyNot = again instanceof CliError ? again.message : fsReason(again);
+        throw new CliError("io", `${why}; nor at the top of the output directory: ${whyNot}`, { exitCode: EXIT.usage });
+      }
+      this.notes.push(`note: image ${index + 1} saved as ${path}, at the top of the output directory instead: ${why}`);
+      return path;
+    }
+  }
+
+  /**
+   * Writes under the plan's name in `dir` (the plan's, or the top of the output directory, where
+   * nothing is replaced), moving on to the next free counter while the name is taken. `taken` is
+   * the explicit name that was taken, if any.
+   */
+  private async writeFree(
+    bytes: Uint8Array,
+    index: number,
+    ext: string,
+    top?: string,
+  ): Promise<{ path: string; taken: string | undefined }> {
+    let plan = top === undefined ? this.plan : { ...this.plan, dir: top };
+    const force = top === undefined && this.force;
     let taken: string | undefined;
     for (;;) {
-      const plan = index > 0 && this.plan.n === 1 ? { ...this.plan, n: index + 1 } : this.plan;
+      const named = index > 0 && plan.n === 1 ? { ...plan, n: index + 1 } : plan;
       try {
-        const path = await writeAtomic(this.plan.dir, fileName(plan, index, ext), bytes, {
-          force: this.force,
-          within: this.plan.within,
-        });
-        if (taken !== undefined) {
-          this.notes.push(
-            `note: image ${index + 1} saved as ${path}: ${taken} exists now (another run saved there, or the image came in another format than asked); nothing was overwritten`,
-          );
-        }
-        return path;
+        const path = await writeAtomic(plan.dir, fileName(named, index, ext), bytes, { force, within: plan.within });
+        return { path, taken };
       } catch (e) {
-        const counter = this.plan.counter ?? 1;
+        const counter = plan.counter ?? 1;
         if (!(e instanceof OutputExistsError) || counter >= MAX_COUNTER) throw e;
-        if (!this.plan.auto) taken ??= e.target;
+        if (!plan.auto) taken ??= e.target;
         // a name taken since the claim moves on, explicit or not: the image is already made
-        this.plan = await freePlan({ ...this.plan, counter: counter + 1 }, ext, true);
+        plan = await freePlan({ ...plan, counter: counter + 1 }, ext, true);
+        // later images take the counter this one moved to
+        if (top === undefined) this.plan = plan;
       }
     }
   }

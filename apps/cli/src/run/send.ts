@@ -15,7 +15,7 @@ import { extensionNotes, mismatchWarnings } from "./asked.ts";
 import { runDirect } from "./direct.ts";
 import type { Envelope, OutputMode } from "./envelope.ts";
 import { type Route, workerToken } from "./route.ts";
-import { ImageSaver } from "./saver.ts";
+import { ImageSaver, type UnsavedImage } from "./saver.ts";
 import { DEFAULT_JOB_WAIT_MS, runViaWorker } from "./worker-route.ts";
 
 /** A validated generate or edit, ready to send (run/execute.ts resolved all of it). */
@@ -38,6 +38,8 @@ export interface Send {
   savePartials: boolean;
   /** the directory `out` must stay inside as files are written (an MCP call's or a batch line's) */
   within: string | undefined;
+  /** takes an image that could be saved nowhere (an MCP call returns it inline); else it fails the run */
+  keep: ((image: UnsavedImage) => void) | undefined;
   /** performance.now() when the command started, for the envelope's elapsedMs */
   started: number;
 }
@@ -63,6 +65,7 @@ export async function sendImage({
   mode,
   savePartials,
   within,
+  keep,
   started,
 }: Send): Promise<Envelope> {
   if (route.kind === "direct" && !route.primary.apiKey)
@@ -81,7 +84,7 @@ export async function sendImage({
   await ensureWritableDir(plan.dir);
   const force = flag(values, "force");
   const claimed = await claimOutput(plan, extensionFor(opts.outputFormat ?? "png") ?? "png", force);
-  const saver = new ImageSaver(claimed, force, { partials: savePartials });
+  const saver = new ImageSaver(claimed, force, { partials: savePartials, ...(keep ? { keep } : {}) });
   const rates = rateTable(sources.file.config.rates);
   const progress = startProgress(
     io,

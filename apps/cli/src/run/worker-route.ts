@@ -118,7 +118,7 @@ export async function saveJob(
     // the position names the file, never the server's index
     const saved = await c.saver.save(bytes, i, img.url);
     c.progress.clear();
-    printSaved(c.io, c.mode, saved);
+    if (saved) printSaved(c.io, c.mode, saved);
   }
   const usage = jobUsage(job);
   const model = job.model ?? "unknown";

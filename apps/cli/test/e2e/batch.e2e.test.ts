@@ -1,8 +1,17 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { type OfflineProvider, startOfflineProvider } from "@gptimg/offline-provider";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CANARY, envelope, run, tmp } from "../helpers.ts";
+import { CANARY, envelope, gate, run, tmp } from "../helpers.ts";
 
 let provider: OfflineProvider;
 let env: Record<string, string>;
@@ -178,6 +187,36 @@ describe("gptimg batch", () => {
     expect(r.stderr).toMatch(/^error: line 1: out away\/cat\.png: must name a file inside the output directory /m);
     expect(provider.count()).toBe(0);
     expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it("a line's directory swapped for a symlink that leads out while its image is made: saved at the top, the line says why", async () => {
+    const dir = tmp();
+    const outside = tmp("gptimg-batch-outside-");
+    const cats = join(dir, "out", "cats");
+    mkdirSync(cats, { recursive: true });
+    // the swap happens while the request is at the provider: after the line's out check, before the save
+    const g = await gate(provider.url, 1, () => {
+      renameSync(cats, `${cats}-was`);
+      symlinkSync(outside, cats);
+    });
+    try {
+      writeFileSync(join(dir, "l.jsonl"), JSON.stringify({ prompt: "a cat", out: "cats/cat.png" }));
+      const r = await run(["batch", "l.jsonl", "-o", "out", "--json"], {
+        env: { ...env, GPTIMG_BASE_URL: g.url },
+        cwd: dir,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(readdirSync(outside)).toEqual([]);
+      const top = join(dir, "out", "cat.png");
+      const note = `image 1 saved as ${top}, at the top of the output directory instead: output directory ${cats} now leads to ${realpathSync(outside)}, outside the output directory ${join(dir, "out")} (a symbolic link put there since out was checked); nothing was written there`;
+      expect(r.stderr).toContain(`note: line 1: ${note}`);
+      const [line] = envelope(r).results;
+      expect(line).toMatchObject({ ok: true, notes: [`note: ${note}`] });
+      expect(line.images.map((i: { path: string }) => i.path)).toEqual([top]);
+      expect(existsSync(top)).toBe(true);
+    } finally {
+      await g.close();
+    }
   });
 
   it("the state file records the paths of finished lines", async () => {

@@ -18,7 +18,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { type CallToolResult, LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, BUN, CANARY, filesContaining, ROOT, tmp } from "../helpers.ts";
+import { BIN, BUN, CANARY, filesContaining, gate, ROOT, tmp } from "../helpers.ts";
 
 /** The structured result, with the fields these tests read made required. */
 type Structured = Required<Omit<StructuredImageResult, "images">> & {
@@ -334,44 +334,9 @@ describe("gptimg mcp over stdio (compiled binary)", () => {
   });
 });
 
-/**
- * A loopback proxy to the offline provider that holds every request until `hold` have arrived,
- * then runs `held` and forwards them all: calls that race on one name have all passed their
- * name check by then, and `held` changes the disk between a call's checks and its save.
- */
-async function gate(hold: number, held?: () => void): Promise<{ url: string; close: () => Promise<void> }> {
-  const waiting: (() => Promise<void>)[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      waiting.push(async () => {
-        const up = await fetch(`${provider.url}${(req.url ?? "").replace(/^\/v1/, "")}`, {
-          method: req.method,
-          headers: {
-            authorization: req.headers.authorization ?? "",
-            "content-type": req.headers["content-type"] ?? "",
-          },
-          body: Buffer.concat(chunks),
-        });
-        res.writeHead(up.status, { "content-type": up.headers.get("content-type") ?? "application/json" });
-        res.end(Buffer.from(await up.arrayBuffer()));
-      });
-      if (waiting.length !== hold) return;
-      held?.();
-      for (const forward of waiting) void forward();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
 describe("gptimg mcp: calls racing on one out", () => {
   it("two calls with the same out both keep their image: the later one is saved under _2 and says so", async () => {
-    const g = await gate(2);
+    const g = await gate(provider.url, 2);
     try {
       const s = await serve({ baseUrl: g.url });
       const [a, b] = await Promise.all([
@@ -398,7 +363,7 @@ describe("gptimg mcp: calls racing on one out", () => {
   });
 
   it("with overwrite, the later call replaces the file as asked", async () => {
-    const g = await gate(2);
+    const g = await gate(provider.url, 2);
     try {
       const s = await serve({ baseUrl: g.url });
       const [a, b] = await Promise.all([
@@ -416,11 +381,11 @@ describe("gptimg mcp: calls racing on one out", () => {
 });
 
 describe("gptimg mcp: the output directory changing during a call", () => {
-  it("a directory swapped for a symlink to outside after out was checked is not written through", async () => {
+  it("a directory swapped for a symlink to outside after out was checked is not written through: the image is saved at the top, and the result says why", async () => {
     const outside = tmp("gptimg-mcp-outside-");
     let cats = "";
     // the swap happens while the request is at the provider: after the out check, before the save
-    const g = await gate(1, () => {
+    const g = await gate(provider.url, 1, () => {
       renameSync(cats, `${cats}-was`);
       symlinkSync(outside, cats);
     });
@@ -429,12 +394,44 @@ describe("gptimg mcp: the output directory changing during a call", () => {
       cats = join(s.out, "cats");
       mkdirSync(cats, { recursive: true });
       const r = await call(s, "generate_image", { prompt: "a lighthouse", out: "cats/a.png" });
-      expect(r.isError).toBe(true);
-      expect(text(r)).toContain(
-        `image 1 was made but not saved: output directory ${cats} now leads to ${realpathSync(outside)}, outside the output directory ${s.out}`,
-      );
-      expect(text(r)).toMatch(/possibly billed/i);
+      expect(r.isError, text(r)).toBeFalsy();
       expect(readdirSync(outside)).toEqual([]);
+      const top = join(s.out, "a.png");
+      expect(st(r).images[0]?.path).toBe(top);
+      expect(statSync(top).size).toBe(st(r).images[0]?.bytes);
+      const note = `note: image 1 saved as ${top}, at the top of the output directory instead: output directory ${cats} now leads to ${realpathSync(outside)}, outside the output directory ${s.out} (a symbolic link put there since out was checked); nothing was written there`;
+      expect(st(r).notes).toEqual([note]);
+      expect(text(r)).toContain(note);
+      expect(s.stderr()).toContain(note);
+      noCanary(s, r);
+    } finally {
+      await g.close();
+    }
+  });
+
+  it("an image that can be saved nowhere (the output directory gone) is returned inline, whatever the cap", async () => {
+    let out = "";
+    const g = await gate(provider.url, 1, () => renameSync(out, `${out}-gone`));
+    try {
+      const s = await serve({ baseUrl: g.url, args: ["--max-result-bytes", "16384"] });
+      out = s.out;
+      mkdirSync(join(out, "cats"), { recursive: true });
+      const r = await call(s, "generate_image", { prompt: "a lighthouse", out: "cats/a.png", size: "1024x1024" });
+      expect(r.isError, text(r)).toBeFalsy();
+      const [img] = st(r).images;
+      expect(img).toMatchObject({ unsaved: true, format: "png", width: 1024, height: 1024 });
+      expect(img?.path).toBeUndefined();
+      expect(img?.uri).toBeUndefined();
+      const inline = r.content.filter((c) => c.type === "image");
+      expect(inline).toHaveLength(1);
+      const bytes = Buffer.from(inline[0]?.type === "image" ? inline[0].data : "", "base64");
+      expect(bytes.byteLength).toBe(img?.bytes);
+      expect(bytes.subarray(1, 4).toString()).toBe("PNG");
+      // the image is bigger than the cap: it goes in all the same, since it has no other copy
+      expect(bytesOf(r)).toBeGreaterThan(16384);
+      expect(st(r).notes).toEqual([
+        `note: image 1 was made but not saved on this machine (output directory ${join(out, "cats")}: no such file or directory (ENOENT); nor at the top of the output directory: output directory ${out}: no such file or directory (ENOENT)); it is inline in this result as image content, its only copy`,
+      ]);
       noCanary(s, r);
     } finally {
       await g.close();
