@@ -320,30 +320,40 @@ describe("a b64_json answer streams while the provider's answer arrives", () => 
     expect(encodeBase64(new Uint8Array(await (obj as R2ObjectBody).arrayBuffer()))).toBe(b64);
   });
 
-  it("a body that breaks part-way is cut for the client and the row says failed, possibly billed", async () => {
-    const up = heldUpstream();
-    const b64 = encodeBase64(png({ width: 64, height: 64, padBeforeData: 50_000 }));
-    up.send(`{"created":1,"data":[{"b64_json":"${b64.slice(0, 4000)}`);
-    up.send("*not base64*");
-    up.end();
-    const { token } = await memberToken({ team: "stream-broken" });
-    const ctx = createExecutionContext();
-    const res = await app.fetch(
-      new Request(`${ORIGIN}/v1/images/generations`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: JSON.stringify({ prompt: "a cat" }),
-      }),
-      env as unknown as Env,
-      ctx,
-    );
-    expect(res.status).toBe(200);
-    await expect(res.text()).rejects.toThrow();
-    await waitOnExecutionContext(ctx);
-    const row = await env.DB.prepare(
-      "SELECT status, error FROM jobs WHERE team = 'stream-broken' ORDER BY rowid DESC LIMIT 1",
-    ).first<{ status: string; error: string }>();
-    expect(row?.status).toBe("failed");
-    expect(JSON.parse(row?.error ?? "{}")).toMatchObject({ code: "bad_response", possibly_billed: true });
-  });
+  it.each([
+    [4000, "is a 502 with its error body: no byte had gone out", 502],
+    [100_000, "is cut for the client: its first 64 KiB had gone out", 200],
+  ])(
+    "a body that breaks after %i characters of base64 %s; the row says failed, possibly billed",
+    async (at, _n, status) => {
+      const up = heldUpstream();
+      const b64 = encodeBase64(png({ width: 64, height: 64, padBeforeData: 200_000 }));
+      up.send(`{"created":1,"data":[{"b64_json":"${b64.slice(0, at)}`);
+      up.send("*not base64*");
+      up.end();
+      const { token } = await memberToken({ team: "stream-broken" });
+      const ctx = createExecutionContext();
+      const res = await app.fetch(
+        new Request(`${ORIGIN}/v1/images/generations`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ prompt: "a cat" }),
+        }),
+        env as unknown as Env,
+        ctx,
+      );
+      expect(res.status).toBe(status);
+      if (status === 200) await expect(res.text()).rejects.toThrow();
+      else
+        expect(await res.json()).toMatchObject({
+          error: { code: "bad_response", message: expect.stringContaining("invalid base64"), possibly_billed: true },
+        });
+      await waitOnExecutionContext(ctx);
+      const row = await env.DB.prepare(
+        "SELECT status, error FROM jobs WHERE team = 'stream-broken' ORDER BY rowid DESC LIMIT 1",
+      ).first<{ status: string; error: string }>();
+      expect(row?.status).toBe("failed");
+      expect(JSON.parse(row?.error ?? "{}")).toMatchObject({ code: "bad_response", possibly_billed: true });
+    },
+  );
 });

@@ -169,7 +169,7 @@ async function respond(
     const out = new B64JsonStream(created, echo, stop);
     const events = runImageRequest({ ...run, onBase64: out.onBase64 });
     const pumped = out.pump(events);
-    // the status line goes out with the first image text; a failure before it has its own status
+    // the status line goes out with the body's first write; a failure before it has its own status
     await Promise.race([out.ready, pumped]);
     afterBody(
       c,

@@ -60,4 +60,29 @@ describe("B64JsonStream", () => {
     // gathered: one write per 64 KiB (plus the image's tail and the answer's end), not one per tap
     expect(sizes.length).toBeLessThanOrEqual(Math.ceil(text.length / (64 * 1024)) + 2);
   });
+
+  it.each([
+    [60, "still holds its status line: the failure is answered with its own", false],
+    [68, "has sent its first 64 KiB: the failure cuts the body", true],
+  ])("a failure after %i KiB of image text %s", async (kib, _n, sent) => {
+    const out = new B64JsonStream(1_700_000_000, {}, new AbortController());
+    let ready = false;
+    void out.ready.then(() => {
+      ready = true;
+    });
+    const failure = new Error("invalid base64 further on");
+    // biome-ignore lint/correctness/useYield: a run that fails while its first image's text is read
+    async function* run(): AsyncGenerator<RunEvent> {
+      const text = new TextEncoder().encode("A".repeat(1024));
+      for (let i = 0; i < kib; i++) await out.onBase64(0, text);
+      throw failure;
+    }
+    const read = chunks(out.body).then(
+      () => expect.fail("the body ended"),
+      (e: unknown) => e,
+    );
+    await expect(out.pump(run())).rejects.toBe(failure);
+    expect(await read).toBe(failure);
+    expect(ready).toBe(sent);
+  });
 });

@@ -116,9 +116,11 @@ const enc0 = new TextEncoder();
  * passed from the provider's body to the client as it comes (`onBase64`, from core's tap) while
  * the same bytes are decoded once and stored in R2 beside it. An answer that came in another
  * shape (SSE, chat, a URL) is encoded from the decoded image instead. The status line waits for
- * the first image text, so a failure before any image keeps its own HTTP status; a failure after
- * it cuts the body (the client sees an incomplete answer; the row records the failure). The
- * body ends with the provider's answer: storing and settling the row go on in `rest`.
+ * the body's first write (64 KiB of checked image text, or a whole image, see `write`), so a
+ * failure found before it (invalid base64 or JSON, a cut answer) keeps its own HTTP status and
+ * error body; a failure after it cuts the body (the client sees an incomplete answer; the row
+ * records the failure). The body ends with the provider's answer: storing and settling the row
+ * go on in `rest`.
  */
 export class B64JsonStream {
   private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
@@ -128,7 +130,7 @@ export class B64JsonStream {
   private count = 0;
   private first: Pick<GeneratedImage, "format" | "width" | "height"> | undefined;
   private started: () => void = () => undefined;
-  /** resolves when the first byte of the body is ready */
+  /** resolves when the body's first bytes are written: the status line goes out with them */
   readonly ready = new Promise<void>((resolve) => {
     this.started = resolve;
   });
@@ -163,7 +165,7 @@ export class B64JsonStream {
     const bytes = typeof s === "string" ? enc0.encode(s) : s;
     if (this.at + bytes.length > GATHER) await this.flush();
     if (bytes.length >= GATHER) {
-      await this.writer.write(bytes.slice());
+      await this.send(bytes.slice());
       return;
     }
     this.gathered.set(bytes, this.at);
@@ -176,13 +178,23 @@ export class B64JsonStream {
     const out = this.gathered.subarray(0, this.at);
     this.gathered = new Uint8Array(GATHER);
     this.at = 0;
-    await this.writer.write(out);
+    await this.send(out);
+  }
+
+  /**
+   * Writes to the client's body, releasing the status line on the first write. Until then
+   * nothing has left: the gathered text passed core's checks of the provider's answer so far, and
+   * a failure found in the next chunk (invalid base64 or JSON, a cut body) still gets its status.
+   */
+  private async send(bytes: Uint8Array): Promise<void> {
+    // before the write: it settles only once the client reads, after the status line is out
+    this.started();
+    await this.writer.write(bytes);
   }
 
   private async item(index: number): Promise<void> {
     if (!this.opened) {
       this.opened = true;
-      this.started();
       await this.write(`{"created":${this.created},"data":[`);
     }
     await this.write(`${this.count ? "," : ""}{"b64_json":"`);

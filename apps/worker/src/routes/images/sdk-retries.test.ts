@@ -1,4 +1,4 @@
-import { toFile } from "openai";
+import { APIError, toFile } from "openai";
 import { describe, expect, it } from "vitest";
 import { png } from "../../../../../packages/core/test-fixtures/images.ts";
 import { memberToken, providerPerTest } from "../../../test/gateway-support.ts";
@@ -39,21 +39,33 @@ async function imageCall(
   return client.images.edit({ prompt: "a scarf", image, ...extra });
 }
 
+/**
+ * Ways a provider fails once it has read the request, so it may have billed it, with the code the
+ * Worker answers. A broken answer is found within its first 64 KiB here (the test images are
+ * ~100 KB of base64), before a `b64_json` answer's first bytes go out.
+ */
+const BILLED_FAILURES: [string, string, string][] = [
+  ["drops the connection", "reset", "outcome_unknown"],
+  ["cuts its answer short", "cut=500", "bad_response"],
+  ["answers invalid JSON", "invalid-json", "bad_response"],
+  ["answers invalid base64", "invalid-base64", "bad_response"],
+];
+
 describe("the openai SDK's retries against the Worker", () => {
-  it.each(IMAGE_CALLS)(
-    "%s the provider may have billed is not sent again (x-should-retry: false)",
-    async (_n, kind, extra) => {
-      // the provider reads the request, then drops the connection: it may have billed it
-      const side = start("reset");
+  it.each(IMAGE_CALLS.flatMap(([call, kind, extra]) => BILLED_FAILURES.map((f) => [call, ...f, kind, extra] as const)))(
+    "%s whose provider %s is an APIError that is not sent again (x-should-retry: false)",
+    async (_n, _f, fault, code, kind, extra) => {
+      const side = start(fault);
       const { token } = await memberToken({ team: "sdk-billed" });
       const { client, sent } = retryingClient(token);
-      const call = imageCall(client, kind, extra);
-      const e = (await thrown(call)) as { status: number; error: Record<string, unknown>; headers: Headers };
-      expect(e.status).toBe(502);
-      expect(e.error).toMatchObject({ code: "outcome_unknown", possibly_billed: true });
+      const e = await thrown(imageCall(client, kind, extra));
+      expect(e).toBeInstanceOf(APIError);
+      const { status, error, headers } = e as APIError;
+      expect(status).toBe(502);
+      expect(error).toMatchObject({ code, type: "upstream_error", possibly_billed: true });
       expect(sent).toHaveLength(1);
       expect(side.calls).toHaveLength(1);
-      expect(e.headers.get("x-should-retry")).toBe("false");
+      expect(headers?.get("x-should-retry")).toBe("false");
     },
   );
 
