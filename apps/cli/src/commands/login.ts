@@ -5,21 +5,15 @@ import { askYesNo, checkSecret, readSecret } from "../cli/secret-input.ts";
 import { registerSecret } from "../cli/secrets.ts";
 import { OFFICIAL_BASE, OFFICIAL_PROFILES } from "../config/provider-settings.ts";
 import { isHttpUrl, PROFILE_NAMES, PROVIDER_NAME, type ProfileNameCli, type ProviderEntry } from "../config/schema.ts";
-import { loadSources, parseEndpoint } from "../config/settings.ts";
+import { canonicalUrl, loadSources, parseEndpoint, sameUrl } from "../config/settings.ts";
 import { saveConfig } from "../config/store.ts";
 import type { CommandRun } from "./types.ts";
-
-/** A URL as compared with a profile's base URL: no trailing slash, host in lower case. */
-const normal = (url: string): string => {
-  const u = new URL(url);
-  return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, "")}`;
-};
 
 /** The profile whose own base URL this is (https://api.openai.com/v1: openai), if any. */
 const profileOf = (url: string): ProfileNameCli | undefined =>
   OFFICIAL_PROFILES.find((p) => {
     const own = OFFICIAL_BASE[p];
-    return own !== undefined && normal(own) === normal(url);
+    return own !== undefined && sameUrl(own, url);
   });
 
 /** The profiles with a base URL of their own, for a message: "openai or wellapi". */
@@ -48,7 +42,7 @@ export const run: CommandRun = async (args, io, spec) => {
     const url = parseEndpoint(endpoint, "--endpoint");
     const token = checkSecret(await readSecret(`Team token for ${url.origin} (input hidden): `), "team token");
     registerSecret(token);
-    config.endpoint = { url: url.href.replace(/\/+$/, ""), token };
+    config.endpoint = { url: canonicalUrl(url.href), token };
     saveConfig(sources.file.path, config, io.env);
     io.err(`saved endpoint ${config.endpoint.url} and its team token to ${sources.file.path} (0600)`);
     return EXIT.ok;
@@ -77,7 +71,8 @@ export const run: CommandRun = async (args, io, spec) => {
     }
   } else if (!entry.profile)
     entry.profile = (PROFILE_NAMES as readonly string[]).includes(name) ? (name as ProfileNameCli) : "openai";
-  if (baseUrl !== undefined) entry.baseUrl = baseUrl;
+  // stored as it is compared: `https://API.example.com/v1/?` is `https://api.example.com/v1`
+  if (baseUrl !== undefined) entry.baseUrl = canonicalUrl(baseUrl);
   const model = str(values, "model");
   if (model !== undefined) entry.model = model;
   const key = checkSecret(await readSecret(`API key for provider ${name} (input hidden): `), "API key");

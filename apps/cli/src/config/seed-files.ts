@@ -5,6 +5,7 @@ import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { parseDotenv } from "./dotenv.ts";
 import { type ConfigFile, defaultRule, type ProviderDefaults, type ProviderEntry } from "./schema.ts";
+import { sameUrl } from "./settings.ts";
 
 /**
  * The settings files of the image skills gptimg replaces, read as gptimg providers: their JSON
@@ -22,6 +23,9 @@ export interface Found {
 }
 
 const OPENAI = PROFILES.openai.baseUrl;
+/** No base URL, or OpenAI's own (as settings compare URLs: `https://API.openai.com/v1/` is it). */
+const isOpenAi = (base: string | undefined): boolean =>
+  base === undefined || (OPENAI !== undefined && sameUrl(base, OPENAI));
 
 /** A provider name from a file's place: its skill folder or config directory, made plain. */
 function nameFrom(file: string): string {
@@ -107,7 +111,7 @@ function fromParsed(c: Record<string, unknown>, file: string): Found | undefined
   const entry: ProviderEntry = wellapi
     ? { profile: "wellapi", apiKey: key }
     : {
-        profile: base === undefined || base.replace(/\/+$/, "") === OPENAI ? "openai" : "openai-compatible",
+        profile: isOpenAi(base) ? "openai" : "openai-compatible",
         ...(base ? { baseUrl: base } : {}),
         apiKey: key,
       };
@@ -162,11 +166,7 @@ export function fromDotenv(file: string): Found | undefined {
     const base = get("OPENAI_BASE_URL");
     entry = {
       profile:
-        get("OPENAI_IMAGE_PROTOCOL") === "openai_chat"
-          ? "chat"
-          : base === undefined || base.replace(/\/+$/, "") === OPENAI
-            ? "openai"
-            : "openai-compatible",
+        get("OPENAI_IMAGE_PROTOCOL") === "openai_chat" ? "chat" : isOpenAi(base) ? "openai" : "openai-compatible",
       ...(base ? { baseUrl: base } : get("OPENAI_IMAGE_PROTOCOL") === "openai_chat" ? { baseUrl: OPENAI } : {}),
       apiKey: get("OPENAI_API_KEY"),
     };

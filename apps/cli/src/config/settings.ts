@@ -111,22 +111,37 @@ export function workerSettings(s: Sources): WorkerSettings {
   const token = t?.value ?? stored;
   registerSecret(token);
   return {
-    endpoint: url.href.replace(/\/+$/, ""),
+    endpoint: canonicalUrl(url.href),
     token,
     tokenSource: t?.source ?? (stored ? `config ${s.file.path}` : undefined),
   };
 }
 
-/** Whether two base URLs name the same place (case of the host and trailing slashes aside). */
+/**
+ * A base URL or Worker endpoint as gptimg stores and compares it: parsed (the scheme and host in
+ * lower case, a default port dropped, `.` and `..` resolved), without trailing slashes or an
+ * empty `?` or `#`, which name nothing. Credentials, a query and a fragment stay, so a URL with
+ * them is never taken for one without (core refuses them in a base URL, naming them).
+ * Throws on a string that is not a URL.
+ * @example
+ * canonicalUrl("HTTPS://API.openai.com:443/v1/?") // "https://api.openai.com/v1"
+ */
+export function canonicalUrl(url: string): string {
+  const u = new URL(url.trim());
+  const auth = u.username || u.password ? `${u.username}${u.password ? `:${u.password}` : ""}@` : "";
+  return `${u.protocol}//${auth}${u.host}${u.pathname.replace(/\/+$/, "")}${u.search}${u.hash}`;
+}
+
+/** Whether two base URLs name the same place: the same {@link canonicalUrl}. */
 export function sameUrl(a: string, b: string): boolean {
-  const norm = (u: string) => {
+  const canon = (u: string) => {
     try {
-      return new URL(u.trim()).href.replace(/\/+$/, "");
+      return canonicalUrl(u);
     } catch {
       return u.trim().replace(/\/+$/, "");
     }
   };
-  return norm(a) === norm(b);
+  return canon(a) === canon(b);
 }
 
 /**

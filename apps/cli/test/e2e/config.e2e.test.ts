@@ -69,6 +69,32 @@ describe("login, logout and the config file", () => {
     expect(filesContaining(home, CANARY, [configOf(home)])).toEqual([]);
   });
 
+  it("login takes a base URL for OpenAI's as requests and keys do, and stores it as they compare it", async () => {
+    const home = tmp();
+    const login = (args: string[]) => run(["login", ...args], { env: { HOME: home }, input: `${CANARY}\n` });
+    const stored = () => JSON.parse(readFileSync(configOf(home), "utf8")).providers;
+    // an empty query: OpenAI's URL (login always said so), now stored without it, so requests go to /v1/images/…
+    const own = await login(["--provider", "own", "--base-url", "HTTPS://API.openai.com:443/v1/?"]);
+    expect(own.stderr).toContain("saved the key of provider own (profile openai) to");
+    expect(stored().own).toMatchObject({ profile: "openai", baseUrl: "https://api.openai.com/v1" });
+    const dry = await run(["generate", "a cat", "--dry-run", "--provider", "own"], { env: { HOME: home }, cwd: home });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain("POST https://api.openai.com/v1/images/generations\n");
+    // a query is not OpenAI's URL (login took it for it, where the key was not sent)
+    const queried = await login(["--provider", "queried", "--base-url", "https://api.openai.com/v1?x=1"]);
+    expect(queried.stderr).toContain(
+      "(profile openai-compatible, as https://api.openai.com/v1?x=1 is not the base URL",
+    );
+    // the Worker endpoint is stored as compared too
+    const ep = await run(["login", "--endpoint", "https://IMG.example.com:443/"], {
+      env: { HOME: home },
+      input: "gpi_canary_team_token_1234567890\n",
+    });
+    expect(ep.code).toBe(0);
+    expect(JSON.parse(readFileSync(configOf(home), "utf8")).endpoint.url).toBe("https://img.example.com");
+    expect(filesContaining(home, CANARY, [configOf(home)])).toEqual([]);
+  });
+
   it("login through a pseudo-terminal does not echo the key", async () => {
     const home = tmp();
     const shown = await new Promise<{ code: number; out: string }>((resolve) => {
