@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ORIGIN } from "../../test/gateway-support.ts";
+import { captureConsole, ORIGIN } from "../../test/gateway-support.ts";
 import {
   B,
   chatFake,
-  deliver,
+  deliverCaptured,
   discordRequest,
   feishuEncryptText,
   jobCount,
@@ -44,21 +44,44 @@ const feishuSigned = async (body: string): Promise<Request> => {
   });
 };
 
+/** Slack events, Telegram and Feishu retry anything but a 2xx: the body is acked, and the log names it. */
+const expectAcked = async (req: Request, platform: string, ack: string) => {
+  const before = await jobCount();
+  const logs = captureConsole();
+  try {
+    const { res, text } = await deliverCaptured(req, {});
+    expect(res.status).toBe(200);
+    expect(text).toBe(ack);
+    expect(logs.lines).toEqual([`webhooks: ${platform} payload ignored: body: must be a JSON object`]);
+  } finally {
+    logs.restore();
+  }
+  expect(await jobCount()).toBe(before);
+  expect(fake?.calls).toEqual([]);
+};
+
+/** Discord does not retry: the answer is a 400 naming `body`, and the log names it too. */
 const expectBodyError = async (req: Request) => {
   const before = await jobCount();
-  const { res, text } = await deliver(req);
-  expect(res.status).toBe(400);
-  expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-  expect(JSON.parse(text)).toEqual({
-    error: expect.objectContaining({ code: "validation", param: "body", message: expect.stringContaining("body") }),
-  });
+  const logs = captureConsole();
+  try {
+    const { res, text } = await deliverCaptured(req, {});
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(JSON.parse(text)).toEqual({
+      error: expect.objectContaining({ code: "validation", param: "body", message: "body: must be a JSON object" }),
+    });
+    expect(logs.lines).toEqual(["webhooks: discord payload ignored: body: must be a JSON object"]);
+  } finally {
+    logs.restore();
+  }
   expect(await jobCount()).toBe(before);
 };
 
 describe("a verified body that is not a JSON object", () => {
-  it.each(NOT_OBJECTS)("Slack event %s: 400 naming body", async (body) => {
+  it.each(NOT_OBJECTS)("Slack event %s: acked with an empty 200, logged", async (body) => {
     fake = chatFake();
-    await expectBodyError(await slackRequest(body, { form: false }));
+    await expectAcked(await slackRequest(body, { form: false }), "slack", "");
   });
 
   it.each(NOT_OBJECTS)("Discord interaction %s: 400 naming body", async (body) => {
@@ -66,25 +89,25 @@ describe("a verified body that is not a JSON object", () => {
     await expectBodyError(await discordRequest(undefined, { body }));
   });
 
-  it.each(NOT_OBJECTS)("Telegram update %s: 400 naming body", async (body) => {
+  it.each(NOT_OBJECTS)("Telegram update %s: acked with an empty 200, logged", async (body) => {
     fake = chatFake();
-    await expectBodyError(telegramRequest(JSON.parse(body)));
+    await expectAcked(telegramRequest(JSON.parse(body)), "telegram", "");
   });
 
-  it.each(NOT_OBJECTS)("Feishu envelope %s (signed): 400 naming body", async (body) => {
+  it.each(NOT_OBJECTS)("Feishu envelope %s (signed): acked with {}, logged", async (body) => {
     fake = chatFake();
-    await expectBodyError(await feishuSigned(body));
+    await expectAcked(await feishuSigned(body), "feishu", "{}");
   });
 
-  it.each(NOT_OBJECTS)("Feishu decrypted event %s (signed): 400 naming body", async (plain) => {
+  it.each(NOT_OBJECTS)("Feishu decrypted event %s (signed): acked with {}, logged", async (plain) => {
     fake = chatFake();
-    await expectBodyError(await feishuSigned(JSON.stringify({ encrypt: await feishuEncryptText(plain) })));
+    await expectAcked(await feishuSigned(JSON.stringify({ encrypt: await feishuEncryptText(plain) })), "feishu", "{}");
   });
 
   it("answers bad JSON the same way", async () => {
     fake = chatFake();
-    await expectBodyError(await slackRequest("{not json", { form: false }));
+    await expectAcked(await slackRequest("{not json", { form: false }), "slack", "");
     await expectBodyError(await discordRequest(undefined, { body: "{not json" }));
-    await expectBodyError(await feishuSigned("{not json"));
+    await expectAcked(await feishuSigned("{not json"), "feishu", "{}");
   });
 });

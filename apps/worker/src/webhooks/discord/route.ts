@@ -7,7 +7,20 @@
 
 import type { Context } from "hono";
 import { nowSeconds } from "../../lib/clock.ts";
-import { notAJsonObject, parseJsonObject } from "../body.ts";
+import {
+  arrayOf,
+  checkShape,
+  malformedPayload,
+  NOT_A_JSON_OBJECT,
+  number,
+  object,
+  optional,
+  parseJsonObject,
+  recordOf,
+  type Shape,
+  scalar,
+  string,
+} from "../body.ts";
 import { parseCommand } from "../command.ts";
 import { fetchBytes } from "../http.ts";
 import { HELP_TEXT, invalidText, NOT_ALLOWED_TEXT } from "../messages.ts";
@@ -32,11 +45,12 @@ interface Option {
   type: number;
   value?: string | number | boolean;
 }
+/** An interaction; `id` and `token` are read only once COMMAND has checked them. */
 interface Interaction {
-  id?: string;
+  id: string;
   type?: number;
   application_id?: string;
-  token?: string;
+  token: string;
   guild_id?: string;
   channel_id?: string;
   member?: { user?: { id?: string } };
@@ -47,6 +61,28 @@ interface Interaction {
     resolved?: { attachments?: Record<string, { url?: string; content_type?: string; size?: number }> };
   };
 }
+
+/** An application command as this handler reads it. https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object */
+const COMMAND: Shape = object({
+  id: string,
+  token: string,
+  application_id: optional(string),
+  guild_id: optional(string),
+  channel_id: optional(string),
+  member: optional(object({ user: object({ id: string }) })),
+  user: optional(object({ id: string })),
+  data: object({
+    name: string,
+    options: optional(arrayOf(object({ name: string, type: number, value: optional(scalar) }))),
+    resolved: optional(
+      object({
+        attachments: optional(
+          recordOf(object({ url: string, content_type: optional(string), size: optional(number) })),
+        ),
+      }),
+    ),
+  }),
+});
 
 /** Options of `/image` other than prompt and image, written into the text as `key=value`. */
 const TEXT_OPTIONS = new Set(["size", "quality", "n", "format", "background"]);
@@ -65,14 +101,23 @@ export const discordWebhook = async (c: Context<WebhookAppEnv>): Promise<Respons
     console.warn(`webhooks: discord request rejected: ${verified.reason}`);
     return c.text("invalid request signature", 401);
   }
+  // Discord shows the user "interaction failed" for a non-2xx and does not retry: a payload it
+  // should never send is a 400 naming the field
   const it = parseJsonObject<Interaction>(new TextDecoder().decode(raw));
-  if (!it) return notAJsonObject(c);
+  if (!it) return malformedPayload(c, "discord", NOT_A_JSON_OBJECT);
   if (it.type === PING) return c.json({ type: PONG });
   const message = (content: string) =>
     c.json({ type: CHANNEL_MESSAGE, data: { content, flags: EPHEMERAL, allowed_mentions: { parse: [] } } });
-  if (it.type !== APPLICATION_COMMAND || it.data?.name !== "image" || !it.id || !it.token) return message(HELP_TEXT);
-
-  const user = it.member?.user?.id ?? it.user?.id ?? "";
+  if (it.type !== APPLICATION_COMMAND) return message(HELP_TEXT);
+  const problem = checkShape(it, COMMAND);
+  if (problem) return malformedPayload(c, "discord", problem);
+  // a guild command carries member.user, a DM's carries user
+  const user = it.member?.user?.id ?? it.user?.id;
+  if (user === undefined) {
+    const rule = "must be an object (missing, and so is member.user)";
+    return malformedPayload(c, "discord", { field: "user", rule });
+  }
+  if (it.data?.name !== "image") return message(HELP_TEXT);
   const scope = it.guild_id ?? `user:${user}`;
   const member = resolveChatMember(chatTeams(c), "discord", scope, it.channel_id, user);
   if (!member) return message(NOT_ALLOWED_TEXT);

@@ -8,7 +8,18 @@
 import type { Context } from "hono";
 import { nowSeconds } from "../../lib/clock.ts";
 import { timingSafeEqual } from "../../lib/tokens.ts";
-import { notAJsonObject, parseJsonObject } from "../body.ts";
+import {
+  arrayOf,
+  checkShape,
+  malformedPayload,
+  NOT_A_JSON_OBJECT,
+  object,
+  optional,
+  type PayloadProblem,
+  parseJsonObject,
+  type Shape,
+  string,
+} from "../body.ts";
 import { parseCommand } from "../command.ts";
 import { replyOnce } from "../dedupe.ts";
 import { logFailure } from "../log.ts";
@@ -24,49 +35,80 @@ interface FeishuEvent {
   challenge?: string;
   token?: string;
   header?: { event_id?: string; event_type?: string; tenant_key?: string; token?: string };
-  event?: {
+}
+
+/** An `im.message.receive_v1` event once MESSAGE_EVENT has checked it. */
+interface MessageEvent {
+  header: { event_id: string; tenant_key?: string };
+  event: {
     sender?: { sender_id?: { open_id?: string }; sender_type?: string };
-    message?: {
-      message_id?: string;
-      chat_id?: string;
-      chat_type?: string;
+    message: {
+      message_id: string;
+      chat_id: string;
       thread_id?: string;
-      message_type?: string;
-      content?: string;
+      message_type: string;
+      content: string;
     };
   };
 }
 
-/** Text and image keys of a text, image or rich-text (post) message. */
+/** A message event as this handler reads it. https://open.feishu.cn/document/server-docs/im-v1/message/events/receive */
+const MESSAGE_EVENT: Shape = object({
+  header: object({ event_id: string, event_type: string, tenant_key: optional(string) }),
+  event: object({
+    sender: optional(
+      object({ sender_id: optional(object({ open_id: optional(string) })), sender_type: optional(string) }),
+    ),
+    message: object({
+      message_id: string,
+      chat_id: string,
+      chat_type: optional(string),
+      thread_id: optional(string),
+      message_type: string,
+      content: string,
+    }),
+  }),
+});
+
+/** The element of a rich-text (post) line this handler reads. */
+const POST_ELEMENT: Shape = object({ tag: optional(string), text: optional(string), image_key: optional(string) });
+
+/**
+ * Text and image keys of a text, image or rich-text (post) message, from its `content` (JSON in
+ * a string); a problem naming the field when the content is not what its type holds.
+ */
 export const messageParts = (
-  type: string | undefined,
-  content: string | undefined,
-): { text: string; imageKeys: string[] } => {
-  let c: Record<string, unknown>;
-  try {
-    c = JSON.parse(content ?? "{}") as Record<string, unknown>;
-  } catch {
-    return { text: "", imageKeys: [] };
-  }
-  if (type === "text") return { text: String(c.text ?? ""), imageKeys: [] };
-  if (type === "image") return { text: "", imageKeys: typeof c.image_key === "string" ? [c.image_key] : [] };
+  type: string,
+  content: string,
+): { text: string; imageKeys: string[] } | { problem: PayloadProblem } => {
+  const field = "event.message.content";
+  const c = parseJsonObject<Record<string, unknown>>(content);
+  if (!c) return { problem: { field, rule: "must be a JSON object in a string" } };
+  const bad = (shape: Shape) => {
+    const problem = shape(c, field);
+    return problem ? { problem } : null;
+  };
+  if (type === "text") return bad(object({ text: string })) ?? { text: c.text as string, imageKeys: [] };
+  if (type === "image") return bad(object({ image_key: string })) ?? { text: "", imageKeys: [c.image_key as string] };
   if (type === "post") {
-    const texts: string[] = [];
-    const keys: string[] = [];
     // A post is `{ title, content: [[{ tag, text?, image_key? }]] }`, sometimes wrapped per locale.
-    const body = (
-      Array.isArray(c.content)
-        ? c
-        : (Object.values(c).find(
-            (v) => v && typeof v === "object" && Array.isArray((v as { content?: unknown }).content),
-          ) ?? {})
-    ) as { title?: string; content?: unknown[] };
-    if (body.title) texts.push(body.title);
-    for (const line of body.content ?? []) {
-      for (const el of Array.isArray(line) ? (line as { tag?: string; text?: string; image_key?: string }[]) : []) {
-        if (el.tag === "text" && el.text) texts.push(el.text);
-        if (el.tag === "img" && el.image_key) keys.push(el.image_key);
-      }
+    const wrapped = Array.isArray(c.content)
+      ? undefined
+      : Object.entries(c).find(([, v]) => typeof v === "object" && v !== null && "content" in v);
+    const body = (wrapped ? wrapped[1] : c) as {
+      title?: string;
+      content: { tag?: string; text?: string; image_key?: string }[][];
+    };
+    const problem = object({ title: optional(string), content: arrayOf(arrayOf(POST_ELEMENT)) })(
+      body,
+      wrapped ? `${field}.${wrapped[0]}` : field,
+    );
+    if (problem) return { problem };
+    const texts: string[] = body.title ? [body.title] : [];
+    const keys: string[] = [];
+    for (const el of body.content.flat()) {
+      if (el.tag === "text" && el.text) texts.push(el.text);
+      if (el.tag === "img" && el.image_key) keys.push(el.image_key);
     }
     return { text: texts.join(" "), imageKeys: keys };
   }
@@ -102,11 +144,14 @@ export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response
   // learns nothing about why it failed: no padding or token oracle.
   const refused = () => c.text("invalid request", 401);
   const outer = parseJsonObject<{ encrypt?: unknown }>(new TextDecoder().decode(raw));
-  if (!outer) return signed ? notAJsonObject(c) : refused();
+  // Feishu redelivers an event answered with anything but a 200 (15 s, 5 min, 1 h, 6 h later):
+  // a signed event this handler cannot use is acked
+  const ack = () => c.json({});
+  if (!outer) return signed ? malformedPayload(c, "feishu", NOT_A_JSON_OBJECT, ack) : refused();
   const plain = typeof outer.encrypt === "string" ? await decryptFeishu(key, outer.encrypt) : null;
   if (plain === null) return signed ? c.text("body must be an event encrypted with the Encrypt Key", 401) : refused();
   const ev = parseJsonObject<FeishuEvent>(plain);
-  if (!ev) return signed ? notAJsonObject(c) : refused();
+  if (!ev) return signed ? malformedPayload(c, "feishu", NOT_A_JSON_OBJECT, ack) : refused();
   const token = String(ev.token ?? ev.header?.token ?? "");
   const expected = c.env.FEISHU_VERIFICATION_TOKEN;
   const tokenOk = !expected || (await timingSafeEqual(token, expected));
@@ -118,17 +163,15 @@ export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response
   if (!tokenOk) return c.text("invalid verification token", 401);
   if (ev.type === "url_verification") return challenge();
 
-  const msg = ev.event?.message;
-  const eventId = ev.header?.event_id;
-  if (
-    ev.header?.event_type !== "im.message.receive_v1" ||
-    !msg?.message_id ||
-    !msg.chat_id ||
-    !eventId ||
-    ev.event?.sender?.sender_type === "app"
-  ) {
-    return c.json({});
-  }
+  if (ev.header?.event_type !== "im.message.receive_v1") return ack();
+  const problem = checkShape(ev, MESSAGE_EVENT);
+  if (problem) return malformedPayload(c, "feishu", problem, ack);
+  const { header, event } = ev as unknown as MessageEvent;
+  const msg = event.message;
+  const eventId = header.event_id;
+  if (event.sender?.sender_type === "app") return ack();
+  const parts = messageParts(msg.message_type, msg.content);
+  if ("problem" in parts) return malformedPayload(c, "feishu", parts.problem, ack);
   const target: FeishuTarget = {
     messageId: msg.message_id,
     chatId: msg.chat_id,
@@ -146,15 +189,15 @@ export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response
   const member = resolveChatMember(
     chatTeams(c),
     "feishu",
-    ev.header?.tenant_key ?? "",
+    header.tenant_key ?? "",
     msg.chat_id,
-    ev.event?.sender?.sender_id?.open_id ?? "",
+    event.sender?.sender_id?.open_id ?? "",
   );
   if (!member) {
     later(replyOnce(c.env, "feishu", eventId, () => say(NOT_ALLOWED_TEXT)));
-    return c.json({});
+    return ack();
   }
-  const { text, imageKeys } = messageParts(msg.message_type, msg.content);
+  const { text, imageKeys } = parts;
   // Mentions arrive as @_user_1 placeholders; they are not part of the prompt.
   const input = text.replace(/@_user_\d+/g, " ").trim();
   const parsed = parseCommand(input, {
@@ -166,7 +209,7 @@ export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response
   if (!parsed.ok || !input) {
     const text = parsed.ok || !parsed.issues || !input ? HELP_TEXT : invalidText(parsed.issues);
     later(replyOnce(c.env, "feishu", eventId, () => say(text)));
-    return c.json({});
+    return ack();
   }
   const messageId = msg.message_id;
   later(
@@ -183,5 +226,5 @@ export const feishuWebhook = async (c: Context<WebhookAppEnv>): Promise<Response
       })),
     }),
   );
-  return c.json({});
+  return ack();
 };

@@ -6,7 +6,18 @@
 
 import type { Context } from "hono";
 import { nowSeconds } from "../../lib/clock.ts";
-import { notAJsonObject, parseJsonObject } from "../body.ts";
+import {
+  arrayOf,
+  checkShape,
+  malformedPayload,
+  NOT_A_JSON_OBJECT,
+  number,
+  object,
+  optional,
+  parseJsonObject,
+  type Shape,
+  string,
+} from "../body.ts";
 import { parseCommand } from "../command.ts";
 import { replyOnce } from "../dedupe.ts";
 import { fetchBytes, PlatformApiError } from "../http.ts";
@@ -43,6 +54,33 @@ interface SlackEnvelope {
   event_id?: string;
   event?: SlackEvent;
 }
+
+/** An event callback, as far as it is read before its event's type is known. */
+const EVENT_CALLBACK: Shape = object({ event_id: string, team_id: optional(string), event: object({ type: string }) });
+
+/** An app_mention from a person, as this handler reads it. https://api.slack.com/events/app_mention */
+const APP_MENTION: Shape = object({
+  event: object({
+    user: string,
+    channel: string,
+    ts: string,
+    thread_ts: optional(string),
+    text: optional(string),
+    files: optional(
+      arrayOf(
+        object({
+          mimetype: optional(string),
+          url_private: optional(string),
+          url_private_download: optional(string),
+          size: optional(number),
+        }),
+      ),
+    ),
+  }),
+});
+
+/** The fields of a slash command this handler reads. https://api.slack.com/interactivity/slash-commands#app_command_handling */
+const SLASH_FIELDS = ["team_id", "channel_id", "user_id", "trigger_id"] as const;
 
 /**
  * Whether the bot token may go to `url`: Slack's own hosts (files live on files.slack.com), or
@@ -101,10 +139,15 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
   if ((c.req.header("content-type") ?? "").includes("application/x-www-form-urlencoded")) {
     const form = new URLSearchParams(text);
     if (form.has("payload")) return c.body(null, 200); // interactivity payloads: nothing to do
-    const [team, channel, user, trigger] = ["team_id", "channel_id", "user_id", "trigger_id"].map(
-      (k) => form.get(k) ?? "",
-    );
-    const member = resolveChatMember(chatTeams(c), "slack", team as string, channel, user as string);
+    const missing = SLASH_FIELDS.find((k) => !form.get(k));
+    if (missing) return malformedPayload(c, "slack", { field: missing, rule: "must be a non-empty form field" });
+    const [team, channel, user, trigger] = SLASH_FIELDS.map((k) => form.get(k) as string) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    const member = resolveChatMember(chatTeams(c), "slack", team, channel, user);
     if (!member) return ephemeral(c, NOT_ALLOWED_TEXT);
     const input = slackPlainText(form.get("text") ?? "").trim();
     if (!input) return ephemeral(c, HELP_TEXT);
@@ -115,13 +158,8 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
       skipModelRules: member.skipModelRules,
     });
     if (!parsed.ok) return ephemeral(c, parsed.issues ? invalidText(parsed.issues) : HELP_TEXT);
-    if (!trigger) return ephemeral(c, HELP_TEXT);
     const responseUrl = form.get("response_url") ?? undefined;
-    const target: SlackTarget = {
-      team: team as string,
-      channel: channel as string,
-      ...(responseUrl ? { responseUrl } : {}),
-    };
+    const target: SlackTarget = { team, channel, ...(responseUrl ? { responseUrl } : {}) };
     c.executionCtx.waitUntil(
       startChatJob(c.env, {
         platform: "slack",
@@ -137,28 +175,29 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
     return c.json({ response_type: "in_channel", text: workingText(parsed.command.kind, parsed.command.prompt) });
   }
 
+  // Events are acked with an empty 200 whatever happens (Slack retries anything else, and turns
+  // off the subscription of an app that fails too often); replies go out after the ack.
+  const ack = () => c.body(null, 200);
   const body = parseJsonObject<SlackEnvelope>(text);
-  if (!body) return notAJsonObject(c);
-  if (body.type === "url_verification") return c.json({ challenge: body.challenge ?? "" });
-  const ev = body.event;
-  if (
-    body.type !== "event_callback" ||
-    ev?.type !== "app_mention" ||
-    ev.bot_id ||
-    !ev.channel ||
-    !ev.user ||
-    !body.event_id
-  ) {
-    return c.body(null, 200);
-  }
-  const target: SlackTarget = { team: body.team_id ?? "", channel: ev.channel, threadTs: ev.thread_ts ?? ev.ts };
+  if (!body) return malformedPayload(c, "slack", NOT_A_JSON_OBJECT, ack);
+  if (body.type === "url_verification")
+    return c.json({ challenge: typeof body.challenge === "string" ? body.challenge : "" });
+  if (body.type !== "event_callback") return ack();
+  const problem = checkShape(body, EVENT_CALLBACK);
+  if (problem) return malformedPayload(c, "slack", problem, ack);
+  const ev = body.event as SlackEvent;
+  // other events are not for this bot, and a bot's own mentions never start anything
+  if (ev.type !== "app_mention" || ev.bot_id !== undefined) return ack();
+  const mentionProblem = checkShape(body, APP_MENTION);
+  if (mentionProblem) return malformedPayload(c, "slack", mentionProblem, ack);
+  const { user, channel } = ev as SlackEvent & { user: string; channel: string };
+  const eventId = body.event_id as string;
+  const target: SlackTarget = { team: body.team_id ?? "", channel, threadTs: ev.thread_ts ?? ev.ts };
   const reply = (msg: string) => postMessage(api, target, msg);
-  const member = resolveChatMember(chatTeams(c), "slack", body.team_id ?? "", ev.channel, ev.user);
-  // Events are acked with an empty 200 whatever happens; replies go out after the ack.
-  const eventId = body.event_id;
+  const member = resolveChatMember(chatTeams(c), "slack", body.team_id ?? "", channel, user);
   if (!member) {
     c.executionCtx.waitUntil(replyOnce(c.env, "slack", eventId, () => reply(NOT_ALLOWED_TEXT)));
-    return c.body(null, 200);
+    return ack();
   }
   const images = (ev.files ?? []).filter(
     (f) => f.mimetype?.startsWith("image/") && (f.url_private_download ?? f.url_private),
@@ -173,7 +212,7 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
   if (!parsed.ok) {
     const text = parsed.issues ? invalidText(parsed.issues) : HELP_TEXT;
     c.executionCtx.waitUntil(replyOnce(c.env, "slack", eventId, () => reply(text)));
-    return c.body(null, 200);
+    return ack();
   }
   c.executionCtx.waitUntil(
     startChatJob(c.env, {
@@ -203,5 +242,5 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
       })),
     }),
   );
-  return c.body(null, 200);
+  return ack();
 };

@@ -6,7 +6,19 @@
  */
 import type { Context } from "hono";
 import type { Env } from "../../env.ts";
-import { notAJsonObject, parseJsonObject } from "../body.ts";
+import {
+  arrayOf,
+  boolean,
+  checkShape,
+  malformedPayload,
+  NOT_A_JSON_OBJECT,
+  number,
+  object,
+  optional,
+  parseJsonObject,
+  type Shape,
+  string,
+} from "../body.ts";
 import { parseCommand } from "../command.ts";
 import { logFailure } from "../log.ts";
 import { HELP_TEXT, invalidText, NOT_ALLOWED_TEXT } from "../messages.ts";
@@ -33,35 +45,30 @@ interface Message {
   reply_to_message?: Message;
 }
 interface Update {
-  update_id?: number;
+  update_id: number;
   message?: Message;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const optional = (v: unknown, ok: (x: unknown) => boolean) => v === undefined || ok(v);
-const isStr = (v: unknown) => typeof v === "string";
-const isNum = (v: unknown) => typeof v === "number" && Number.isFinite(v);
+/** The fields of a message this handler reads, and their types. */
+const MESSAGE_FIELDS = {
+  message_id: number,
+  chat: object({ id: number, type: optional(string) }),
+  message_thread_id: optional(number),
+  from: optional(object({ id: number, is_bot: optional(boolean) })),
+  text: optional(string),
+  caption: optional(string),
+  photo: optional(arrayOf(object({ file_id: string, file_size: optional(number) }))),
+  document: optional(object({ file_id: string, mime_type: optional(string), file_size: optional(number) })),
+};
 
 /**
- * Whether a message has the shape this handler reads (ids, chat, sender, text, photos, a reply).
- * A verified update that does not is answered 200 and starts nothing: Telegram redelivers on 5xx.
+ * A message update as this handler reads it: a reply is read one level deep (its pictures), so
+ * the message it replies to is checked without its own reply.
  */
-function wellFormed(m: unknown, depth = 0): m is Message {
-  if (!isObj(m) || !isNum(m.message_id) || !isObj(m.chat) || !isNum(m.chat.id)) return false;
-  return (
-    optional(m.chat.type, isStr) &&
-    optional(m.message_thread_id, isNum) &&
-    optional(m.from, (f) => isObj(f) && isNum(f.id)) &&
-    optional(m.text, isStr) &&
-    optional(m.caption, isStr) &&
-    optional(
-      m.photo,
-      (p) => Array.isArray(p) && p.every((s) => isObj(s) && isStr(s.file_id) && optional(s.file_size, isNum)),
-    ) &&
-    optional(m.document, (d) => isObj(d) && isStr(d.file_id) && optional(d.mime_type, isStr)) &&
-    optional(m.reply_to_message, (r) => depth < 1 && wellFormed(r, depth + 1))
-  );
-}
+const MESSAGE_UPDATE: Shape = object({
+  update_id: number,
+  message: object({ ...MESSAGE_FIELDS, reply_to_message: optional(object(MESSAGE_FIELDS)) }),
+});
 
 /** File ids of the images in a message: the largest photo size under 20 MB, or an image document. */
 const imagesOf = (m: Message | undefined): string[] => {
@@ -102,15 +109,16 @@ export const telegramWebhook = async (c: Context<WebhookAppEnv>): Promise<Respon
     console.warn(`webhooks: telegram request rejected: ${verified.reason}`);
     return c.text("invalid secret token", 401);
   }
+  // Telegram redelivers an update answered with anything but a 2xx: one it cannot use is acked.
+  const ack = () => c.body(null, 200);
   const update = parseJsonObject<Update>(await c.req.text());
-  if (!update) return notAJsonObject(c);
+  if (!update) return malformedPayload(c, "telegram", NOT_A_JSON_OBJECT, ack);
+  // other updates (edited messages, channel posts, button presses) are not for this bot
+  if (update.message === undefined) return ack();
+  const problem = checkShape(update, MESSAGE_UPDATE);
+  if (problem) return malformedPayload(c, "telegram", problem, ack);
   const m = update.message;
-  if (m === undefined || update.update_id === undefined) return c.body(null, 200);
-  if (!isNum(update.update_id) || !wellFormed(m)) {
-    console.warn("webhooks: telegram update ignored: not the shape of a message update");
-    return c.body(null, 200);
-  }
-  if (m.from?.is_bot) return c.body(null, 200);
+  if (m.from?.is_bot) return ack();
   const target: TelegramTarget = {
     chatId: m.chat.id,
     replyTo: m.message_id,
@@ -120,7 +128,7 @@ export const telegramWebhook = async (c: Context<WebhookAppEnv>): Promise<Respon
 
   const text = m.text ?? m.caption ?? "";
   const api: TelegramApi = { base: c.env.TELEGRAM_API_BASE, token: c.env.TELEGRAM_BOT_TOKEN };
-  if (await forAnotherBot(c.env, api, text)) return c.body(null, 200);
+  if (await forAnotherBot(c.env, api, text)) return ack();
   const images = imagesOf(m).length ? imagesOf(m) : imagesOf(m.reply_to_message);
   const member = resolveChatMember(chatTeams(c), "telegram", String(m.chat.id), undefined, String(m.from?.id ?? ""));
   const parsed = parseCommand(text, {
@@ -131,7 +139,7 @@ export const telegramWebhook = async (c: Context<WebhookAppEnv>): Promise<Respon
   });
   if (!parsed.ok && !parsed.issues) {
     // Not addressed to the bot: answer /start and private chats with help, stay quiet in groups.
-    return m.chat.type === "private" || /^\/start\b/.test(text) ? answer(HELP_TEXT) : c.body(null, 200);
+    return m.chat.type === "private" || /^\/start\b/.test(text) ? answer(HELP_TEXT) : ack();
   }
   if (!member) return answer(NOT_ALLOWED_TEXT);
   if (!parsed.ok) return answer(invalidText(parsed.issues));
@@ -148,5 +156,5 @@ export const telegramWebhook = async (c: Context<WebhookAppEnv>): Promise<Respon
       inputs: images.map((id) => ({ fetch: (budget) => downloadFile(api, id, budget) })),
     }),
   );
-  return c.body(null, 200);
+  return ack();
 };
