@@ -26,6 +26,7 @@ import type { WebhookAppEnv } from "../platform.ts";
 import { startChatJob } from "../start.ts";
 import { chatTeams, resolveChatMember } from "../teams.ts";
 import { postMessage, postResponseUrl, type SlackApi, type SlackTarget } from "./api.ts";
+import { slackPlainText, withoutAddress } from "./text.ts";
 import { verifySlack } from "./verify.ts";
 
 /** Largest input image fetched from Slack; all of a message's inputs share MAX_CHAT_INPUT_BYTES. */
@@ -98,23 +99,6 @@ export const slackFileUrlAllowed = (url: string, apiBase: string): boolean => {
   }
   return [baseHost, "slack.com"].some((h) => host === h || host.endsWith(`.${h}`));
 };
-
-const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">" };
-
-/**
- * Slack's markup as the plain text a user typed: mentions of users dropped, `<#C1|general>` as
- * `#general`, `<https://…|label>` as its label (else the URL), `<!here>` as `@here`, and the three
- * characters Slack escapes in every text it sends (`&amp;` `&lt;` `&gt;`) decoded in one pass, so
- * a prompt with `&` or `<SALE>` reaches the provider as written.
- * https://api.slack.com/reference/surfaces/formatting#escaping
- */
-export const slackPlainText = (text: string): string =>
-  text
-    .replace(/<@[A-Z0-9]+(?:\|[^>]*)?>/g, " ")
-    .replace(/<([#!]?)([^<>|]*)(?:\|([^<>]*))?>/g, (_all, sigil: string, target: string, label?: string) =>
-      sigil === "!" ? `@${label ?? target}` : `${sigil}${label ?? target}`,
-    )
-    .replace(/&(amp|lt|gt);/g, (_all, name: string) => ENTITIES[name] ?? "");
 
 const ephemeral = (c: Context<WebhookAppEnv>, text: string) => c.json({ response_type: "ephemeral", text });
 
@@ -202,7 +186,7 @@ export const slackWebhook = async (c: Context<WebhookAppEnv>): Promise<Response>
   const images = (ev.files ?? []).filter(
     (f) => f.mimetype?.startsWith("image/") && (f.url_private_download ?? f.url_private),
   );
-  const input = slackPlainText(ev.text ?? "").trim();
+  const input = slackPlainText(withoutAddress(ev.text ?? "")).trim();
   const parsed = parseCommand(input, {
     explicit: true,
     hasImages: images.length > 0,
