@@ -27,6 +27,7 @@ export {
   isGptImageError,
   isOutcomeUnknownError,
   isRateLimitError,
+  issueLines,
   isValidationError,
   NotFoundError,
   OutcomeUnknownError,

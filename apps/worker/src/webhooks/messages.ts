@@ -1,5 +1,5 @@
 /** Everything the bot says in a chat, in one place so every platform says the same thing. */
-import { formatIssue, type ValidationIssue } from "@gptimg/core";
+import { formatIssue, issueLines, type ValidationIssue } from "@gptimg/core";
 import { overrideWords } from "../lib/model-rule-override.ts";
 import type { CommandKind } from "./command.ts";
 
@@ -12,7 +12,7 @@ export const workingText = (kind: CommandKind, prompt: string): string =>
  * by gptimg's model table names the one switch a chat has, the Worker's SKIP_MODEL_RULES.
  */
 export const invalidText = (issues: readonly ValidationIssue[]): string =>
-  `I can't start that image:\n${issues.map((i) => `• ${overrideWords(formatIssue(i), "chat")}`).join("\n")}\nExample: best image: a lighthouse at dusk size=16:9 quality=high`;
+  `I can't start that image:\n${issueLines(issues, (i) => `• ${overrideWords(formatIssue(i), "chat")}`).join("\n")}\nExample: best image: a lighthouse at dusk size=16:9 quality=high`;
 
 /** A workspace, guild or chat that is not in CHAT_TEAMS. */
 export const NOT_ALLOWED_TEXT =

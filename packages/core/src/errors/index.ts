@@ -20,4 +20,4 @@ export {
   OutcomeUnknownError,
   TimeoutError,
 } from "./transport-errors.ts";
-export { formatIssue, isValidationError, ValidationError } from "./validation-error.ts";
+export { formatIssue, issueLines, isValidationError, ValidationError } from "./validation-error.ts";

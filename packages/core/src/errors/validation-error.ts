@@ -20,19 +20,24 @@ export const formatIssue = (i: ValidationIssue): string =>
 const LISTED_ISSUES = 5;
 
 /**
- * The first few issues, one a line, then how many more there are: a body with a thousand bad
- * fields (bytes an SDK sent as one form field each) is a short message, not a page per byte.
+ * The first few issues, one a line (each written by `format`), then how many more there are: a
+ * body with a thousand bad fields (bytes an SDK sent as one form field each) is a short message,
+ * not a page per byte. Every surface that lists issues (errors, chat replies) lists them so.
+ * @example issueLines(e.issues, (i) => `• ${formatIssue(i)}`).join("\n")
  */
-function issuesMessage(issues: ValidationIssue[]): string {
-  const lines = issues.slice(0, LISTED_ISSUES).map(formatIssue);
+export function issueLines(
+  issues: readonly ValidationIssue[],
+  format: (issue: ValidationIssue) => string = formatIssue,
+): string[] {
+  const lines = issues.slice(0, LISTED_ISSUES).map(format);
   const more = issues.length - lines.length;
   if (more > 0) lines.push(`… and ${more.toLocaleString("en-US")} more`);
-  return lines.join("\n");
+  return lines;
 }
 
 /**
  * Bad input found before anything was sent. Carries every problem at once (the message names
- * the first few, see `issuesMessage`).
+ * the first few, see `issueLines`).
  * @example
  * throw new ValidationError([{ field: "n", value: 11, rule: "must be an integer from 1 to 10" }])
  */
@@ -40,7 +45,7 @@ export class ValidationError extends GptImageError {
   override name = "ValidationError";
   readonly issues: ValidationIssue[];
   constructor(issues: ValidationIssue[]) {
-    super("validation", issuesMessage(issues), { param: issues[0]?.field });
+    super("validation", issueLines(issues).join("\n"), { param: issues[0]?.field });
     this.issues = issues;
   }
   override toJSON(): Record<string, unknown> {

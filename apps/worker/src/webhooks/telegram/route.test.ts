@@ -147,6 +147,19 @@ describe("POST /webhooks/telegram", () => {
     expect(await jobCount()).toBe(before);
   });
 
+  it("names the first five bad options of a command and counts the rest, as the HTTP API does", async () => {
+    fake = chatFake();
+    const before = await jobCount();
+    // eight issues: size 7x7 breaks two rules
+    const bad = "n=0 size=7x7 quality=best format=bmp background=pink moderation=none style=loud";
+    const { text } = await deliver(telegramRequest(update({ text: `/image a cat ${bad}` })));
+    const lines = (JSON.parse(text) as { text: string }).text.split("\n");
+    expect(lines[0]).toBe("I can't start that image:");
+    expect(lines.slice(1, 6)).toEqual(Array.from({ length: 5 }, () => expect.stringMatching(/^• \w+ \S+: /)));
+    expect(lines.slice(6)).toEqual(["… and 3 more", expect.stringMatching(/^Example: /)]);
+    expect(await jobCount()).toBe(before);
+  });
+
   it("refuses a chat that is not in CHAT_TEAMS and ignores chatter in groups", async () => {
     const refused = await deliver(telegramRequest(update({ text: "/image a cat" }, 999)));
     expect(JSON.parse(refused.text)).toMatchObject({
