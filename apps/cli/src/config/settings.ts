@@ -5,6 +5,7 @@ import type { FlagValues } from "../cli/flags.ts";
 import type { Io } from "../cli/io.ts";
 import { str } from "../cli/parse.ts";
 import { registerSecret } from "../cli/secrets.ts";
+import { fsReason } from "../files/fs-reason.ts";
 import { parseDotenv } from "./dotenv.ts";
 import { defaultConfigPath } from "./paths.ts";
 import { present } from "./present.ts";
@@ -49,7 +50,7 @@ async function readDotenv(cwd: string): Promise<Record<string, string>> {
   try {
     return parseDotenv(process.getBuiltinModule("node:fs").readFileSync(path, "utf8"));
   } catch (e) {
-    throw new CliError("io", `.env: cannot read: ${(e as Error).message}`, { exitCode: EXIT.usage });
+    throw new CliError("io", `.env ${path}: cannot read: ${fsReason(e)}`, { exitCode: EXIT.usage });
   }
 }
 

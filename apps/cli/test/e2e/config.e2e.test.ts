@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type OfflineProvider, startOfflineProvider } from "@gptimg/offline-provider";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -309,8 +309,23 @@ describe("login, logout and the config file", () => {
     mkdirSync(join(cwd, ".env"));
     const d = await run(["generate", "a", "--dry-run"], { env: { HOME: tmp() }, cwd });
     expect(d.code).toBe(2);
-    expect(d.stderr).toMatch(/error: \.env: cannot read: .*EISDIR/);
+    expect(d.stderr).toContain(`error: .env ${join(cwd, ".env")}: cannot read: is a directory, not a file (EISDIR)`);
   });
+
+  it.skipIf(statSync("/proc/1", { throwIfNoEntry: false })?.size !== 0)(
+    "a directory whose stat size is 0 (as an empty one on btrfs) at the config path or ./.env is refused too",
+    async () => {
+      const home = tmp();
+      const c = await run(["generate", "a", "--dry-run", "--config", "/proc/1"], { env: { HOME: home }, cwd: home });
+      expect(c.code).toBe(2);
+      expect(c.stderr).toContain("config /proc/1: not a regular file");
+      const cwd = tmp();
+      symlinkSync("/proc/1", join(cwd, ".env"));
+      const d = await run(["generate", "a", "--dry-run"], { env: { HOME: tmp() }, cwd });
+      expect(d.code).toBe(2);
+      expect(d.stderr).toContain(`error: .env ${join(cwd, ".env")}: cannot read: is a directory, not a file (EISDIR)`);
+    },
+  );
 });
 
 describe("settings precedence: flags > GPTIMG_* environment > .env > config file", () => {
