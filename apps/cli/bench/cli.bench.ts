@@ -1,7 +1,8 @@
 /**
  * CLI benchmarks (figures, never pass/fail): cold start of `gptimg --version`, `--help` and of a
  * dry-run generate against `node -e 0` and a Bun hello-world binary compiled here with the same
- * flags, by wall time and by CPU time (bench/cpu-starts.py); then n=4 4K images
+ * flags, by wall time and by CPU time (bench/cpu-starts.py), with the dry-run's floor (core alone
+ * building, describing and printing the same request: bench/dry-run-floor.ts); then n=4 4K images
  * from the offline provider (no latency): wall time and peak RSS of the gptimg process.
  * Run: npm run bench -w apps/cli (builds dist/gptimg first through turbo, or run the build).
  */
@@ -57,6 +58,18 @@ const hello = spawnSync(bun, ["build", ...compileFlags, join(work, "hello.ts"), 
   encoding: "utf8",
 });
 if (hello.status !== 0) throw new Error(`building the hello world failed:\n${hello.stderr}`);
+// The dry-run's floor: core alone building, describing and printing the same request, same flags.
+const floorBin = join(work, "dry-run-floor");
+const floor = spawnSync(bun, ["build", ...compileFlags, join(root, "bench/dry-run-floor.ts"), "--outfile", floorBin], {
+  encoding: "utf8",
+});
+if (floor.status !== 0) throw new Error(`building the dry-run floor failed:\n${floor.stderr}`);
+/** The floor's three stages (bench/dry-run-floor.ts), as rows of both tables. */
+const floorRows: [string, string, string[]][] = [
+  ["core alone: import", floorBin, ["import"]],
+  ["core alone: build the request", floorBin, ["build"]],
+  ["core alone: build, describe, print (dry-run floor)", floorBin, ["describe"]],
+];
 
 const rows = coldStarts([
   ["node -e 0", process.execPath, ["-e", "0"]],
@@ -66,6 +79,7 @@ const rows = coldStarts([
   ["npm launcher: gptimg --version", process.execPath, [launcher, "--version"]],
   ["gptimg --help", bin, ["--help"]],
   ["gptimg generate --dry-run", bin, ["generate", "a lighthouse", "--dry-run", "--api-key", "bench-key-1"]],
+  ...floorRows,
 ]);
 
 /**
@@ -93,6 +107,7 @@ const cpu = cpuStarts([
   ["gptimg --version", bin, ["--version"]],
   ["gptimg --help", bin, ["--help"]],
   ["gptimg generate --dry-run", bin, ["generate", "a lighthouse", "--dry-run", "--api-key", "bench-key-1"]],
+  ...floorRows,
 ]);
 const loadDuringStarts = loadavg();
 
@@ -153,7 +168,7 @@ console.log(
 console.log("| command | median ms | min ms | median / hello-world | min / hello-world |");
 console.log("|---|---:|---:|---:|---:|");
 for (const [name, ms, min] of rows) {
-  const ratios = name.startsWith("gptimg")
+  const ratios = /^(gptimg|core)/.test(name)
     ? `${(ms / helloMedian).toFixed(2)}x | ${(min / helloMin).toFixed(2)}x`
     : " | ";
   console.log(`| ${name} | ${ms.toFixed(1)} | ${min.toFixed(1)} | ${ratios} |`);
@@ -166,7 +181,7 @@ if (cpu) {
   console.log("| command | CPU median ms | CPU min ms | median / hello-world |");
   console.log("|---|---:|---:|---:|");
   for (const [name, ms, min] of cpu) {
-    const ratio = name.startsWith("gptimg") ? `${(ms / cpuHello).toFixed(2)}x` : "";
+    const ratio = /^(gptimg|core)/.test(name) ? `${(ms / cpuHello).toFixed(2)}x` : "";
     console.log(`| ${name} | ${ms.toFixed(1)} | ${min.toFixed(1)} | ${ratio} |`);
   }
 } else {
