@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
-import { call, ORIGIN } from "../../test/gateway-support.ts";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { admin, call, memberToken, ORIGIN, useOfflineProvider } from "../../test/gateway-support.ts";
+import { sdkClient } from "../../test/sdk-client.ts";
+import { app } from "../app.ts";
 import { signUrl, stringToSign } from "../lib/signing.ts";
 import { base64url } from "../lib/tokens.ts";
 
@@ -107,5 +109,36 @@ describe("GET /files/<key>", () => {
     });
     // the forged URL with a valid expiry passes, so the 403s above are each for its own reason
     expect((await get(await forge(now + 60))).status).toBe(200);
+  });
+});
+
+describe("a link issued before its token is revoked", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("lives until it expires; the revoked token cannot sign it again; removing the signing kid ends it", async () => {
+    useOfflineProvider();
+    const { token, id } = await memberToken({ team: "links-revoked" });
+    const res = await sdkClient(token)
+      .images.generate({ model: "gpt-image-2", prompt: "a cat", response_format: "url" })
+      .withResponse();
+    const url = res.data.data?.[0]?.url as string;
+    const jobId = res.response.headers.get("x-request-id") as string;
+    expect((await get(url)).status).toBe(200);
+    expect((await admin(`/admin/tokens/${id}`, { method: "DELETE" })).status).toBe(200);
+    // a capability: the link works for whoever holds it until exp
+    const after = await get(url);
+    expect(after.status).toBe(200);
+    expect(after.headers.get("content-type")).toBe("image/png");
+    // no new link through the revoked token
+    const again = await call(`/v1/jobs/${jobId}`, { token });
+    expect(again.status).toBe(401);
+    expect(await again.json()).toMatchObject({ error: { code: "auth", message: "token revoked" } });
+    // the admin's way to end links early: drop the kid that signed them (k2 here) from SIGNING_KEYS
+    const keys = JSON.parse(env.SIGNING_KEYS as string) as Record<string, string>;
+    expect(new URL(url).searchParams.get("kid")).toBe("k2");
+    const rotated = { ...env, SIGNING_KEYS: JSON.stringify({ k1: keys.k1, k3: "k3".repeat(20) }) };
+    expect((await app.request(url, {}, rotated)).status).toBe(403);
   });
 });
