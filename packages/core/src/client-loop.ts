@@ -60,16 +60,11 @@ interface Failure {
 /** Which failures are worth repeating; see docs/core-api.md "Retry and fallback rules". */
 function judge(error: GptImageError, retry: Required<RetryOptions>, headers?: Headers): Failure {
   if (error instanceof ApiError && error.status !== undefined) {
-    const transient = isRetryableStatus(error.status) && !(error instanceof RateLimitError && isQuotaExhausted(error));
-    const told = error.shouldRetry;
+    // `shouldRetry` is false for a spent quota unless the provider said otherwise (errorFromResponse)
+    const retry = error.shouldRetry ?? isRetryableStatus(error.status);
     // Out of quota will not heal by waiting, but another provider bills another account.
     const quota = error instanceof RateLimitError && isQuotaExhausted(error);
-    return {
-      error,
-      retry: told ?? transient,
-      fallback: (told ?? transient) || quota || isRetryableStatus(error.status),
-      headers,
-    };
+    return { error, retry, fallback: retry || quota || isRetryableStatus(error.status), headers };
   }
   if (error instanceof ConnectionError || error instanceof TimeoutError) return { error, retry: true, fallback: true };
   if (error instanceof OutcomeUnknownError)

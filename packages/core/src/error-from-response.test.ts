@@ -145,6 +145,34 @@ describe("errorFromResponse", () => {
     expect(isQuotaExhausted(await errorFromResponse(res(429, oai("slow")), ctx))).toBe(false);
   });
 
+  it.each([
+    [undefined, false],
+    ["true", true],
+    ["false", false],
+  ])(
+    "an exhausted quota is not to be retried unless the provider says so (x-should-retry: %s)",
+    async (header, verdict) => {
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (header !== undefined) headers["x-should-retry"] = header;
+      const quota = oai("You exceeded your current quota", { code: "insufficient_quota" });
+      expect((await errorFromResponse(res(429, quota, headers), ctx)).shouldRetry).toBe(verdict);
+      // a plain rate limit keeps no verdict: the status decides (retried)
+      expect((await errorFromResponse(res(429, oai("slow down"), headers), ctx)).shouldRetry).toBe(
+        header === undefined ? undefined : verdict,
+      );
+    },
+  );
+
+  it.each([
+    ["You exceeded your current quota, please check your plan and billing details.", false],
+    ["Insufficient account balance", false],
+    ["request refused", true],
+    ["insufficient_quota", false],
+  ])("an exhausted quota's message %j names quota and billing when it did not: %s", async (said, added) => {
+    const e = await errorFromResponse(res(429, oai(said, { type: "insufficient_quota" })), ctx);
+    expect(e.message).toBe(added ? `${said} (the provider account is out of quota: check its plan and billing)` : said);
+  });
+
   it("redacts the key when the provider echoes it back", async () => {
     const echoes = [
       oai(`Invalid Authorization header: Bearer ${KEY}`, { param: KEY }),

@@ -137,6 +137,8 @@ export interface ErrorContext {
 /**
  * The typed error for a non-2xx response. Keeps the provider's message verbatim (redacted),
  * its `code`, `type` and `param`, the request id, any `retry-after` and its `x-should-retry`.
+ * A 429 `insufficient_quota` (a spent billing quota) without `x-should-retry` gets
+ * `shouldRetry: false`, and its message names quota and billing when the provider's did not.
  * @example
  * if (!res.ok) throw await errorFromResponse(res, { provider: "primary", secrets: [key] })
  */
@@ -146,7 +148,8 @@ export async function errorFromResponse(res: Response, ctx: ErrorContext): Promi
   const status = statusLine(res.status, res.statusText);
   const body = parseErrorBody(text);
   const raw = body?.message ?? messageForText(text, res.headers.get("content-type") ?? "", status);
-  const message = redact(raw, ctx.secrets);
+  const quota = res.status === 429 && isQuotaCode(body);
+  const message = redact(quota ? quotaMessage(raw) : raw, ctx.secrets);
   const init = {
     status: res.status,
     requestId: requestIdOf(res.headers),
@@ -155,7 +158,8 @@ export async function errorFromResponse(res: Response, ctx: ErrorContext): Promi
     providerCode: body?.code ? redact(body.code, ctx.secrets) : undefined,
     providerType: body?.type ? redact(body.type, ctx.secrets) : undefined,
     retryAfterMs: serverRetryAfterMs(res.headers, ctx.now),
-    shouldRetry: shouldRetryHeader(res.headers),
+    // a spent quota does not come back by waiting: "do not retry" unless the provider says otherwise
+    shouldRetry: shouldRetryHeader(res.headers) ?? (quota ? false : undefined),
   };
   const s = res.status;
   if (isContentPolicy(body) && s >= 400 && s < 500) return new ContentPolicyError("content_policy", message, init);
@@ -168,6 +172,18 @@ export async function errorFromResponse(res: Response, ctx: ErrorContext): Promi
   return new ProviderError("provider_error", message, init);
 }
 
+const isQuotaCode = (body: ProviderErrorBody | undefined): boolean =>
+  body?.code === "insufficient_quota" || body?.type === "insufficient_quota";
+
 /** Out of credit is a 429 too, but waiting does not help. */
 export const isQuotaExhausted = (e: ApiError): boolean =>
-  e.providerCode === "insufficient_quota" || e.providerType === "insufficient_quota";
+  e.status === 429 && isQuotaCode({ code: e.providerCode, type: e.providerType });
+
+/**
+ * OpenAI says "You exceeded your current quota, please check your plan and billing details";
+ * a relay may say only "insufficient_quota" or something vaguer, so the cause is named then.
+ */
+const quotaMessage = (message: string): string =>
+  /quota|billing|balance|credit/i.test(message)
+    ? message
+    : `${message} (the provider account is out of quota: check its plan and billing)`;

@@ -36,6 +36,16 @@ describe("faults from the x-offline-fault header", () => {
     expect(error).toMatchObject({ code: "rate_limit_exceeded", type: "requests" });
   });
 
+  it("429 with code=insufficient_quota answers OpenAI's spent-quota error, without retry headers", async () => {
+    const res = await gen("status=429;code=insufficient_quota");
+    expect(res.status).toBe(429);
+    expect(res.headers.get("x-should-retry")).toBeNull();
+    expect(res.headers.get("retry-after")).toBeNull();
+    const { error } = (await res.json()) as { error: Record<string, unknown> };
+    expect(error).toMatchObject({ code: "insufficient_quota", type: "insufficient_quota" });
+    expect(error.message).toMatch(/^You exceeded your current quota, please check your plan and billing details/);
+  });
+
   it.each([500, 502, 503])("status %i answers an OpenAI-style JSON error", async (status) => {
     const res = await gen(String(status));
     expect(res.status).toBe(status);

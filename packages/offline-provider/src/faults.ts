@@ -92,9 +92,10 @@ function parseItem(item: string): FaultSpec {
     else if (key === "retry-after-ms") spec.retryAfterMs = num(key, v);
     else if (key === "should-retry" || key === "x-should-retry") spec.shouldRetry = bool(key, v);
     else if (key === "message") spec.message = v;
+    else if (key === "code") spec.code = v;
     else
       throw new Error(
-        `fault parameter '${key}' of '${kind}': expected times, path, retry-after, retry-after-ms, should-retry or message`,
+        `fault parameter '${key}' of '${kind}': expected times, path, retry-after, retry-after-ms, should-retry, message or code`,
       );
   }
   return checkFault(spec);

@@ -31,13 +31,23 @@ const STATUS_MESSAGES: Record<number, [string, string, string | null]> = {
   504: ["Gateway timeout.", "server_error", "timeout"],
 };
 
+/** Errors a `code` parameter names, as OpenAI words them (its type is the code). */
+const CODE_MESSAGES: Record<string, string> = {
+  // https://platform.openai.com/docs/guides/error-codes#api-errors
+  insufficient_quota:
+    "You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
+};
+
 /** The OpenAI-style error a `status` fault answers with, including its retry headers. */
 export function statusFaultError(f: Extract<FaultSpec, { kind: "status" }>): HttpError {
-  const [message, type, code] = STATUS_MESSAGES[f.status] ?? [
-    `Injected error ${f.status}.`,
-    f.status >= 500 ? "server_error" : "invalid_request_error",
-    null,
-  ];
+  const [message, type, code] =
+    f.code !== undefined
+      ? [CODE_MESSAGES[f.code] ?? `Injected error ${f.status} (${f.code}).`, f.code, f.code]
+      : (STATUS_MESSAGES[f.status] ?? [
+          `Injected error ${f.status}.`,
+          f.status >= 500 ? "server_error" : "invalid_request_error",
+          null,
+        ]);
   const headers: Record<string, string> = {};
   if (f.retryAfter !== undefined) headers["retry-after"] = String(f.retryAfter);
   if (f.retryAfterMs !== undefined) headers["retry-after-ms"] = String(f.retryAfterMs);

@@ -28,6 +28,11 @@ export type FaultSpec = FaultBase &
         shouldRetry?: boolean;
         /** override the error message */
         message?: string;
+        /**
+         * `error.code` (and `error.type`) instead of the status's own, e.g. `insufficient_quota`:
+         * OpenAI's 429 for a spent billing quota, with its message unless `message` is given
+         */
+        code?: string;
       }
     | { kind: "html"; status?: number; shouldRetry?: boolean }
     | { kind: "cut"; bytes?: number }

@@ -65,6 +65,15 @@ describe("provider faults → exit codes and the failure envelope", () => {
     expect(envelope(r).error.code).toBe("content_policy");
   });
 
+  it("a 429 out of quota (insufficient_quota) is sent once, exits 4 and says quota and billing", async () => {
+    provider.setFaults([{ kind: "status", status: 429, code: "insufficient_quota", times: 10 }]);
+    const r = await run(["generate", "a cat", "--json"], { env, cwd: tmp() });
+    expect(r.code).toBe(4);
+    expect(envelope(r).error).toMatchObject({ code: "rate_limited", status: 429, possiblyBilled: false });
+    expect(r.stderr).toMatch(/^error: You exceeded your current quota, please check your plan and billing details/);
+    expect(provider.count("/images/generations")).toBe(1);
+  });
+
   it("a 429 with retry-after is retried, then succeeds", async () => {
     provider.setFaults([{ kind: "status", status: 429, retryAfterMs: 50 }]);
     const r = await run(["generate", "a cat", "--json"], { env, cwd: tmp() });

@@ -5,6 +5,7 @@ import {
   type ImageInput,
   type ImageStreamEvent,
   type ImageUsage,
+  isApiError,
   isGptImageError,
   redact,
 } from "@gptimg/core";
@@ -87,7 +88,8 @@ async function loadInputs(env: Env, keys: string[]): Promise<{ images: ImageInpu
  * Never replays a possibly billed request: a row found `running` on entry means an earlier
  * attempt was cut off after it may have reached the provider, and the job fails as
  * `outcome_unknown`. Throws `RetryableGenerationError` only for known-unbilled transient failures
- * with attempts left, after putting the row back to `queued`.
+ * the provider did not call final (`x-should-retry: false`, a spent quota) with attempts left,
+ * after putting the row back to `queued`.
  */
 export async function runGeneration(env: Env, jobId: string, fetchImpl?: typeof fetch): Promise<GenerateOutcome> {
   const row = await getJob(env.DB, jobId);
@@ -162,8 +164,11 @@ export async function runGeneration(env: Env, jobId: string, fetchImpl?: typeof 
   } catch (err) {
     const error = toJobError(err, env, providerReached);
     const attempts = (await getJob(env.DB, jobId))?.attempts ?? MAX_GENERATE_ATTEMPTS;
+    // the provider's "do not retry" (a spent billing quota) holds a minute later too
+    const refusedRetry = isApiError(err) && err.shouldRetry === false;
     if (
       TRANSIENT.has(error.code) &&
+      !refusedRetry &&
       !error.possibly_billed &&
       images.length === 0 &&
       attempts < MAX_GENERATE_ATTEMPTS

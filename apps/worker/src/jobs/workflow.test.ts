@@ -246,6 +246,19 @@ describe("ImageJobWorkflow", () => {
     expect(up.providerCalls).toHaveLength(4);
   });
 
+  it("fails at once when the provider is out of quota: no later step attempt", async () => {
+    const message = "You exceeded your current quota, please check your plan and billing details.";
+    const up = fakeUpstream(() =>
+      Response.json({ error: { message, type: "insufficient_quota", code: "insufficient_quota" } }, { status: 429 }),
+    );
+    restore = up.restore;
+    const { row } = await startAndWait({ prompt: "no credit" });
+    expect(row.status).toBe("failed");
+    expect(JSON.parse(row.error ?? "{}")).toMatchObject({ code: "rate_limited", message, possibly_billed: false });
+    expect(row.attempts).toBe(1);
+    expect(up.providerCalls).toHaveLength(1);
+  });
+
   it("fails an attempt found interrupted instead of replaying it", async () => {
     const { id: tokenId } = await memberToken();
     const id = `job_interrupted_${crypto.randomUUID().slice(0, 8)}`;

@@ -88,6 +88,8 @@ describe("enforceQuota", () => {
     const retryAfter = Number(limited?.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
+    // a limit per minute passes: SDKs may retry it after Retry-After
+    expect(limited?.headers.get("x-should-retry")).toBeNull();
     expect(await limited?.json()).toMatchObject({ error: { code: "rate_limited", type: "rate_limit_error" } });
     expect(provider.calls).toHaveLength(2);
   });

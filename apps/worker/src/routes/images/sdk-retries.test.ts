@@ -1,4 +1,4 @@
-import { APIError, toFile } from "openai";
+import { APIError, RateLimitError, toFile } from "openai";
 import { describe, expect, it } from "vitest";
 import { png } from "../../../../../packages/core/test-fixtures/images.ts";
 import { memberToken, providerPerTest } from "../../../test/gateway-support.ts";
@@ -86,6 +86,37 @@ describe("the openai SDK's retries against the Worker", () => {
     },
   );
 
+  it.each(IMAGE_CALLS)(
+    "%s whose provider is out of quota (insufficient_quota, no x-should-retry) is sent upstream once",
+    async (_n, kind, extra) => {
+      const side = start("status=429;code=insufficient_quota;times=inf");
+      const { token } = await memberToken({ team: "sdk-provider-quota" });
+      const { client, sent } = retryingClient(token);
+      const e = await thrown(imageCall(client, kind, extra));
+      expect(e).toBeInstanceOf(RateLimitError);
+      const { status, error, headers, message } = e as RateLimitError;
+      expect(status).toBe(429);
+      expect(message).toContain("You exceeded your current quota, please check your plan and billing details");
+      expect(error).toMatchObject({ code: "rate_limited", type: "rate_limit_error" });
+      expect(headers.get("x-should-retry")).toBe("false");
+      expect(sent).toHaveLength(1);
+      expect(side.calls).toHaveLength(1);
+    },
+  );
+
+  it("a provider's plain rate limit stays retryable: Retry-After, no x-should-retry", async () => {
+    const side = start("status=429;retry-after-ms=1;times=inf");
+    const { token } = await memberToken({ team: "sdk-provider-rpm" });
+    const { client, sent } = retryingClient(token);
+    const e = (await thrown(client.images.generate({ prompt: "x" }, { maxRetries: 0 }))) as APIError;
+    expect(e).toBeInstanceOf(RateLimitError);
+    expect(e.headers?.get("x-should-retry")).toBeNull();
+    expect(e.headers?.get("retry-after")).toBe("1");
+    expect(sent).toHaveLength(1);
+    // the Worker's own client retried it (2 retries), as before
+    expect(side.calls).toHaveLength(3);
+  });
+
   it("a request over the daily image quota is refused once, not retried until the SDK gives up", async () => {
     const side = start();
     const { token } = await memberToken({ team: "sdk-quota", dailyImageQuota: 1 });
@@ -93,6 +124,7 @@ describe("the openai SDK's retries against the Worker", () => {
     await client.images.generate({ prompt: "the one image of today", quality: "low", size: "1024x1024" });
     const e = (await thrown(client.images.generate({ prompt: "one more" }))) as { status: number; code: string };
     expect(e).toMatchObject({ status: 429, code: "quota_exceeded" });
+    expect((e as unknown as APIError).headers?.get("x-should-retry")).toBe("false");
     expect(sent).toHaveLength(2);
     expect(side.calls).toHaveLength(1);
   });
