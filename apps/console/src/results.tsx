@@ -1,5 +1,6 @@
 import { useLayoutEffect, useRef, useState } from "hono/jsx/dom";
 import { api, type HistoryEntry } from "./api.ts";
+import { copy, liveLink } from "./links.ts";
 import type { Preview } from "./run.ts";
 
 /** One output slot: its partial preview, then the final image with its actions. */
@@ -8,15 +9,17 @@ export interface Slot {
   final: string | null;
   /** signed link to the stored original, once known */
   link: string | null;
+  /** the history entry holding it, for a fresh link once that one runs out */
+  job: string | null;
   partials: number;
 }
 
 /**
- * Signed links of the images just made, by output index: the caller's newest entry created since
- * `since` (unix seconds) with at least `n` images. The Worker settles a request's row just after
- * its answer, so this asks a few times (bounded) before giving up with no links.
+ * The entry of the images just made and their signed links, by output index: the caller's newest
+ * entry created since `since` (unix seconds) with at least `n` images. The Worker settles a
+ * request's row just after its answer, so this asks a few times (bounded) before giving up.
  */
-export async function newestLinks(since: number, n: number): Promise<(string | null)[]> {
+export async function newestLinks(since: number, n: number): Promise<{ job: string; links: (string | null)[] } | null> {
   for (let i = 0; i < 10; i++) {
     const r = await api<{ data: HistoryEntry[] }>("/console/api/history?limit=1");
     const e = r.data[0];
@@ -24,21 +27,11 @@ export async function newestLinks(since: number, n: number): Promise<(string | n
       // by output index: a run that failed part way stored only some of its outputs
       const links: (string | null)[] = [];
       for (const img of e.images) links[img.index] = img.url;
-      return links;
+      return { job: e.id, links };
     }
     await new Promise((ok) => setTimeout(ok, 300));
   }
-  return [];
-}
-
-/** Copies text to the clipboard; says whether it worked. */
-export async function copy(text: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    return false;
-  }
+  return null;
 }
 
 export function Results({
@@ -89,8 +82,12 @@ export function Results({
                   </a>
                   <button
                     type="button"
-                    disabled={!s.link}
-                    onClick={async () => setCopied((await copy(s.link ?? "")) ? `Link ${i + 1} copied` : "Copy failed")}
+                    disabled={!s.link || !s.job}
+                    onClick={async () => {
+                      if (!s.job || !s.link) return;
+                      // a result kept on screen past its link's lifetime copies a freshly signed one
+                      setCopied((await copy(liveLink(s.job, i, s.link))) ? `Link ${i + 1} copied` : "Copy failed");
+                    }}
                   >
                     Copy link
                   </button>

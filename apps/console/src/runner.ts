@@ -40,7 +40,13 @@ export function useRunner() {
   const start = async (fields: Record<string, string | number>, files: File[] | null, mask: Blob | null) => {
     const run = ++latest.current;
     const n = Number(fields.n ?? 1);
-    let current: Slot[] = Array.from({ length: n }, () => ({ preview: null, final: null, link: null, partials: 0 }));
+    let current: Slot[] = Array.from({ length: n }, () => ({
+      preview: null,
+      final: null,
+      link: null,
+      job: null,
+      partials: 0,
+    }));
     const show = (next: Slot[]) => {
       release(shown.current, next);
       shown.current = next;
@@ -86,9 +92,9 @@ export function useRunner() {
     // the images made are stored (a failed run's too): links to them, for Copy link
     const made = current.filter((s) => s.final !== null).length;
     if (made) {
-      const links = await newestLinks(since, made).catch(() => []);
+      const entry = await newestLinks(since, made).catch(() => null);
       if (run !== latest.current) return;
-      current = current.map((s, i) => ({ ...s, link: links[i] ?? null }));
+      current = current.map((s, i) => ({ ...s, link: entry?.links[i] ?? null, job: entry?.job ?? null }));
       show(current);
     }
   };

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "hono/jsx/dom";
 import { api, explain, type TokenView } from "../api.ts";
-import { copy } from "../results.tsx";
+import { copy } from "../links.ts";
 import { DataTable } from "../table.tsx";
 
 const date = (t: number | null) => (t === null ? "never" : new Date(t * 1000).toISOString().slice(0, 10));

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "hono/jsx/dom";
 import { api, explain, type HistoryEntry, type Session } from "../api.ts";
-import { copy } from "../results.tsx";
+import { copy, expired, jobLinks } from "../links.ts";
 import { reuse } from "../reuse.ts";
 import type { Settings } from "../run.ts";
 
@@ -20,16 +20,6 @@ const EMPTY: Filters = { scope: "member", member: "", model: "", from: "", to: "
 const when = (t: number) => new Date(t * 1000).toISOString().slice(0, 16).replace("T", " ");
 const money = (v: number | null) => (v === null ? "unknown" : `$${v.toFixed(4)}`);
 const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
-
-/**
- * Whether a signed link has run out, or will within a minute (time to open, look, copy or
- * download): its `exp` is unix seconds. Links last SIGNED_URL_TTL_SECONDS (an hour by default),
- * and a history page can stay open longer than that.
- */
-function expired(url: string | null): boolean {
-  const exp = url === null ? null : new URL(url, location.href).searchParams.get("exp");
-  return exp !== null && Number(exp) - 60 < Date.now() / 1000;
-}
 
 /** History: the member's or team's images, newest first, 48 thumbnails a page, with a full view. */
 export function HistoryPage(_: { session: Session }) {
@@ -78,6 +68,23 @@ export function HistoryPage(_: { session: Session }) {
 
   const field = (k: keyof Filters) => (e: Event) =>
     setFilters({ ...filters, [k]: (e.target as HTMLInputElement).value });
+
+  /**
+   * The first image's link for Copy link: when it ran out while the item was open, a freshly
+   * signed one, and the item's Download links are renewed with it.
+   */
+  const firstLink = async (e: HistoryEntry): Promise<string> => {
+    const first = e.images[0];
+    if (!first?.url) throw new Error("no link");
+    if (!expired(first.url)) return first.url;
+    const links = await jobLinks(e.id);
+    const fresh = links[first.index];
+    if (!fresh) throw new Error("no link");
+    setOpen((o) =>
+      o?.id === e.id ? { ...o, images: o.images.map((img) => ({ ...img, url: links[img.index] ?? img.url })) } : o,
+    );
+    return fresh;
+  };
 
   const reuseSettings = (e: HistoryEntry) => {
     const s = e.settings;
@@ -225,9 +232,7 @@ export function HistoryPage(_: { session: Session }) {
               <button
                 type="button"
                 onClick={async () =>
-                  setNote(
-                    (await copy(open.images[0]?.url ?? "")) ? "Link copied" : "Copy failed: copy it from Download",
-                  )
+                  setNote((await copy(firstLink(open))) ? "Link copied" : "Copy failed: copy it from Download")
                 }
               >
                 Copy link

@@ -2,10 +2,10 @@
  * The console when things go wrong, in Chromium (playwright-core) against `wrangler dev` and the
  * offline provider: a session that ends while a member is working, a run cancelled, a provider
  * that breaks off mid-stream, an edit input that is not a whole image, a History page open longer
- * than its signed links last. What was already on the
+ * than its signed links last, a link copied after it ran out. What was already on the
  * page, or already made, is kept; what cannot be sent is named before it is uploaded.
  */
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEV_SECRETS, type Stack, startStack } from "../../scripts/lib/stack.ts";
@@ -218,4 +218,42 @@ describe("the console when things go wrong", () => {
     expect(file.status).toBe(200);
     await file.arrayBuffer();
   }, 90_000);
+
+  it("copies a working link from a result and from a History item kept open longer than their links last", async () => {
+    const { token } = await newToken("pam");
+    await signIn(token);
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.origin });
+    /** Clicks `button`, then reads the clipboard: the link must be signed for later and load. */
+    const copiesLiveLink = async (button: Locator) => {
+      await page.evaluate(() => navigator.clipboard.writeText(""));
+      await button.click();
+      await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toMatch(/^http/);
+      const link = await page.evaluate(() => navigator.clipboard.readText());
+      expect(Number(new URL(link).searchParams.get("exp"))).toBeGreaterThan(Date.now() / 1000);
+      const file = await fetch(link);
+      expect(file.status).toBe(200);
+      await file.arrayBuffer();
+    };
+
+    await page.goto(`${stack.origin}/#/generate`);
+    await page.getByLabel("Prompt").fill("a harbour at dusk, linked later");
+    await page.getByLabel("Size").fill("1024x1024");
+    await page.getByRole("button", { name: "Generate" }).click();
+    const copyResult = page.getByRole("button", { name: "Copy link" });
+    await expect.poll(() => copyResult.isEnabled(), { timeout: 60_000 }).toBe(true);
+    // the result stays on screen past its link's lifetime
+    await page.waitForTimeout((LINK_TTL_SECONDS + 1) * 1000);
+    await copiesLiveLink(copyResult);
+
+    await page.goto(`${stack.origin}/#/history`);
+    await page.getByRole("button", { name: "Open: a harbour at dusk, linked later" }).click();
+    const dialog = page.getByRole("dialog", { name: "Image details" });
+    await dialog.getByRole("link", { name: /Download/ }).waitFor();
+    // the item stays open past its links' lifetime
+    await page.waitForTimeout((LINK_TTL_SECONDS + 1) * 1000);
+    await copiesLiveLink(dialog.getByRole("button", { name: "Copy link" }));
+    // Download was renewed with it
+    const href = (await dialog.getByRole("link", { name: /Download/ }).getAttribute("href")) ?? "";
+    expect(Number(new URL(href).searchParams.get("exp"))).toBeGreaterThan(Date.now() / 1000);
+  }, 120_000);
 });
