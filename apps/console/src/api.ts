@@ -8,8 +8,11 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     readonly param: string | null,
+    /** the Worker said `possibly_billed`: the provider had begun */
+    readonly possiblyBilled = false,
   ) {
-    super(message);
+    // the Worker's messages start with the field or the provider's words: shown as a sentence
+    super(message.charAt(0).toUpperCase() + message.slice(1));
   }
 }
 
@@ -34,14 +37,29 @@ const ADVICE: Record<string, string> = {
   internal: "Something went wrong on the server: try again; tell your admin if it keeps failing.",
 };
 
-/** A sentence and advice for any failure, never raw JSON. */
-export function explain(err: unknown): string {
-  if (err instanceof ApiError) {
-    const advice = ADVICE[err.code] ?? (err.status >= 500 ? ADVICE.internal : "");
-    return `${err.message.replace(/[.:]?\s*$/, ".")} ${advice}`.trim();
-  }
-  if (err instanceof TypeError) return "Could not reach the server: check your connection, then try again.";
-  return err instanceof Error ? err.message : String(err);
+/**
+ * A sentence and advice for any failure, never raw JSON. `billed`, when given, says what the
+ * provider may have billed whatever the failure (a run that had shown images); otherwise an error
+ * that says `possibly_billed` gets a sentence of its own.
+ */
+export function explain(err: unknown, billed?: string): string {
+  const said = (message: string, advice: string, possiblyBilled: boolean) =>
+    [
+      message.replace(/[.:]?\s*$/, "."),
+      billed ?? (possiblyBilled ? "The provider may have billed this request." : ""),
+      advice,
+    ]
+      .filter(Boolean)
+      .join(" ");
+  if (err instanceof ApiError)
+    return said(
+      err.message,
+      ADVICE[err.code] ?? (err.status >= 500 ? (ADVICE.internal ?? "") : ""),
+      err.possiblyBilled,
+    );
+  if (err instanceof TypeError)
+    return said("Could not reach the server", "Check your connection, then try again.", false);
+  return said(err instanceof Error ? err.message : String(err), "", false);
 }
 
 /** An ApiError from a failed response (its JSON error body, or its status alone). */
@@ -54,16 +72,11 @@ export async function toApiError(res: Response): Promise<ApiError> {
   }
   const e = body.error ?? {};
   const message =
-    typeof e.message === "string" && e.message
-      ? sentence(e.message)
-      : `The server answered ${res.status} ${res.statusText}`;
+    typeof e.message === "string" && e.message ? e.message : `The server answered ${res.status} ${res.statusText}`;
   const code = typeof e.code === "string" ? e.code : res.status === 401 ? "auth" : res.status >= 500 ? "internal" : "";
   const param = typeof e.param === "string" ? e.param : null;
-  const billed = e.possibly_billed === true ? " The provider may have billed this request." : "";
-  return new ApiError(message + billed, res.status, code, param);
+  return new ApiError(message, res.status, code, param, e.possibly_billed === true);
 }
-
-const sentence = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
  * Called with the reason in words when any request answers 401: the app asks for the token again

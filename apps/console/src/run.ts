@@ -88,7 +88,8 @@ export async function runImages(
       first = false;
       cb.firstEvent?.(performance.now() - started);
     }
-    if (ev.type === "error") throw new ApiError(ev.message, 502, ev.code ?? "provider_error", null);
+    if (ev.type === "error")
+      throw new ApiError(ev.message, 502, ev.code ?? "provider_error", null, ev.possiblyBilled === true);
     const type = mime(ev.outputFormat);
     if (ev.type === "partial") cb.partial(ev.index, await preview(ev.bytes as Uint8Array<ArrayBuffer>, type));
     else cb.completed(ev.index, new Blob([ev.bytes as Uint8Array<ArrayBuffer>], { type }));

@@ -24,6 +24,9 @@ function release(before: Slot[], after: Slot[]): void {
 const CANCELLED =
   "Cancelled. An image the provider had already started may still be made (and billed): it then shows in History.";
 
+/** Said with a failure after images had arrived: they are kept, and the provider began on them. */
+const SHOWN_BILLED = "The images shown so far stay here: the provider may have billed them, partial images included.";
+
 /** State of one generate/edit run on a page: slots filling in, a status line, an error. */
 export function useRunner() {
   const [slots, setSlots] = useState<Slot[]>([]);
@@ -83,7 +86,8 @@ export function useRunner() {
       if (abort.current?.signal.aborted) setStatus(CANCELLED);
       else {
         setStatus("");
-        setError(explain(e));
+        const shown = current.some((s) => s.preview !== null || s.final !== null);
+        setError(explain(e, shown ? SHOWN_BILLED : undefined));
       }
     } finally {
       setBusy(false);

@@ -113,6 +113,11 @@ describe("parseImageEvents", () => {
       'event: error\ndata: {"message":"bad things","code":500}\n\n',
       { type: "error", message: "bad things", code: "500" },
     ],
+    [
+      "an error that may have been billed (the Worker's, after the provider began)",
+      'event: error\ndata: {"type":"error","error":{"message":"cut off","code":"bad_response","possibly_billed":true}}\n\n',
+      { type: "error", message: "cut off", code: "bad_response", possiblyBilled: true },
+    ],
   ])("reports %s", async (_name, text, expected) => {
     expect(await collect(bodyOf(text, [9]))).toEqual([expected]);
   });

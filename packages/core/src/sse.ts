@@ -20,7 +20,8 @@ export type SseImageEvent =
       usage?: ImageUsage;
       revisedPrompt?: string;
     } & ImageSettings)
-  | { type: "error"; message: string; code?: string };
+  /** `possiblyBilled`: the error said `possibly_billed: true` (gptimg's Worker does, once a provider began) */
+  | { type: "error"; message: string; code?: string; possiblyBilled?: true };
 
 // Line states (https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation)
 const FIELD = 0; // reading a field name
@@ -165,10 +166,16 @@ class SseImageParser {
     const f = data.fields;
     const type = str(f.type) ?? name;
     if (type === "error" || name === "error" || (f.error !== undefined && f.error !== null)) {
-      const e = toProviderError(f.error ?? f) ?? { message: `event ${this.events} reported an error` };
-      return e.code === undefined
-        ? { type: "error", message: e.message }
-        : { type: "error", message: e.message, code: e.code };
+      const body = f.error ?? f;
+      const e = toProviderError(body) ?? { message: `event ${this.events} reported an error` };
+      const billed =
+        typeof body === "object" && body !== null && "possibly_billed" in body && body.possibly_billed === true;
+      return {
+        type: "error",
+        message: e.message,
+        ...(e.code === undefined ? {} : { code: e.code }),
+        ...(billed ? { possiblyBilled: true as const } : {}),
+      };
     }
     const partial = type.endsWith(".partial_image");
     if (!partial && !type.endsWith(".completed")) return undefined;

@@ -45,6 +45,16 @@ async function signIn(token: string): Promise<void> {
   await page.getByRole("button", { name: "Sign out" }).waitFor();
 }
 
+/** A new member signed in on Generate with `prompt` and a 1024x1024 size filled in; their token. */
+async function onGenerate(member: string, prompt: string): Promise<string> {
+  const { token } = await newToken(member);
+  await signIn(token);
+  await page.goto(`${stack.origin}/#/generate`);
+  await page.getByLabel("Prompt").fill(prompt);
+  await page.getByLabel("Size").fill("1024x1024");
+  return token;
+}
+
 /** The prompts of the member's history, newest first. */
 async function historyPrompts(token: string): Promise<string[]> {
   const res = await fetch(`${stack.origin}/console/api/history`, { headers: { authorization: `Bearer ${token}` } });
@@ -106,11 +116,7 @@ describe("the console when things go wrong", () => {
   }, 120_000);
 
   it("says a cancelled run is cancelled, in words, and that the image may still reach History", async () => {
-    const { token } = await newToken("lee");
-    await signIn(token);
-    await page.goto(`${stack.origin}/#/generate`);
-    await page.getByLabel("Prompt").fill("a slow lighthouse, cancelled");
-    await page.getByLabel("Size").fill("1024x1024");
+    const token = await onGenerate("lee", "a slow lighthouse, cancelled");
     stack.provider.setFaults([{ kind: "latency", ms: 4000, path: "/generations" }]);
     const sent = page.waitForRequest((r) => r.url().endsWith("/v1/images/generations"));
     await page.getByRole("button", { name: "Generate" }).click();
@@ -128,11 +134,7 @@ describe("the console when things go wrong", () => {
   }, 90_000);
 
   it("keeps the image made before the provider broke off mid-stream, with its link", async () => {
-    const { token } = await newToken("max");
-    await signIn(token);
-    await page.goto(`${stack.origin}/#/generate`);
-    await page.getByLabel("Prompt").fill("two kites over a dune");
-    await page.getByLabel("Size").fill("1024x1024");
+    const token = await onGenerate("max", "two kites over a dune");
     await page.getByLabel("Number of images").fill("2");
     // the provider's stream stops after the first image's completed event, before the second's
     stack.provider.setFaults([{ kind: "cut", bytes: 450_000, path: "/generations" }]);
@@ -144,6 +146,26 @@ describe("the console when things go wrong", () => {
     await expect.poll(() => page.getByRole("button", { name: "Copy link" }).isEnabled()).toBe(true);
     expect(await historyPrompts(token)).toEqual(["two kites over a dune"]);
     await screenshots(page, "generate-broken-off");
+  }, 90_000);
+
+  it("says in words that a stream broken off after a partial image failed, keeps that image and says it may be billed", async () => {
+    await onGenerate("mia", "a lantern in fog");
+    // the provider's stream stops inside the second partial image's event
+    stack.provider.setFaults([{ kind: "cut", bytes: 150_000, path: "/generations" }]);
+    await page.getByRole("button", { name: "Generate" }).click();
+    const alert = page.getByRole("alert");
+    await expect.poll(() => alert.textContent(), { timeout: 60_000 }).toMatch(/./);
+    const said = (await alert.textContent()) ?? "";
+    // the Worker's message as a sentence, never its JSON or a bare code
+    expect(said).toMatch(/^Could not read the response of .*: Network connection lost\. /);
+    expect(said).not.toMatch(/[{}]|bad_response|possibly_billed/);
+    expect(said).toContain(
+      "The images shown so far stay here: the provider may have billed them, partial images included.",
+    );
+    expect(said).toMatch(/try again/);
+    expect(await page.getByRole("img", { name: "Result 1, partial image 1" }).count()).toBe(1);
+    expect(await page.locator("section.results").textContent()).not.toContain("Working…");
+    await screenshots(page, "generate-broken-off-partial");
   }, 90_000);
 
   it("names an edit input that is not a whole image before uploading anything, then edits once it is removed", async () => {
@@ -220,24 +242,21 @@ describe("the console when things go wrong", () => {
   }, 90_000);
 
   it("copies a working link from a result and from a History item kept open longer than their links last", async () => {
-    const { token } = await newToken("pam");
-    await signIn(token);
+    await onGenerate("pam", "a harbour at dusk, linked later");
     await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.origin });
     /** Clicks `button`, then reads the clipboard: the link must be signed for later and load. */
     const copiesLiveLink = async (button: Locator) => {
-      await page.evaluate(() => navigator.clipboard.writeText(""));
+      await page.evaluate('navigator.clipboard.writeText("")');
       await button.click();
-      await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toMatch(/^http/);
-      const link = await page.evaluate(() => navigator.clipboard.readText());
+      const clipboard = () => page.evaluate<string>("navigator.clipboard.readText()");
+      await expect.poll(clipboard).toMatch(/^http/);
+      const link = await clipboard();
       expect(Number(new URL(link).searchParams.get("exp"))).toBeGreaterThan(Date.now() / 1000);
       const file = await fetch(link);
       expect(file.status).toBe(200);
       await file.arrayBuffer();
     };
 
-    await page.goto(`${stack.origin}/#/generate`);
-    await page.getByLabel("Prompt").fill("a harbour at dusk, linked later");
-    await page.getByLabel("Size").fill("1024x1024");
     await page.getByRole("button", { name: "Generate" }).click();
     const copyResult = page.getByRole("button", { name: "Copy link" });
     await expect.poll(() => copyResult.isEnabled(), { timeout: 60_000 }).toBe(true);
