@@ -26,8 +26,25 @@ async function inputProblems(files: File[], mask: Blob | null, model: string): P
     },
     model || undefined,
   );
-  const ours = issues.filter((i) => /^(image|mask)/.test(i.field) && !i.rule.includes(MODEL_RULE_OVERRIDE));
+  const ours = issues.filter((i) => /^(image|mask)/.test(i.field) && !ownRule(i.rule));
   return ours.map(formatIssue).join("; ");
+}
+
+/** gptimg's own model-table rules: left to the Worker, which a deployment may let skip them. */
+const ownRule = (rule: string) => rule.includes(MODEL_RULE_OVERRIDE);
+
+/**
+ * Why a file cannot be an edit input, by the same rules on its content alone (a .txt, a GIF, a
+ * PNG cut short), or null when it can. Checked as it is added, so a file that is not a whole
+ * image never reaches the list or the mask painter.
+ */
+async function refusal(file: File, model: string): Promise<string | null> {
+  const issues = await validateEditOptions(
+    { prompt: "-", images: [{ data: file, name: file.name }] },
+    model || undefined,
+  );
+  const issue = issues.find((i) => i.field === "image[0]" && !ownRule(i.rule));
+  return issue ? `${file.name}: not added, ${issue.rule}` : null;
 }
 
 /** Edit: up to 16 images dropped, pasted or picked; a mask over the first; streamed results. */
@@ -40,14 +57,13 @@ export function EditPage({ reuse }: { session: Session; reuse: Partial<Settings>
   const dropZone = useRef<HTMLDivElement | null>(null);
   const run = useRunner();
 
-  const add = (list: Iterable<File>) => {
+  const add = async (list: Iterable<File>) => {
     const incoming = [...list];
-    const images = incoming.filter((f) => TYPES.includes(f.type));
-    const skipped = incoming.length - images.length;
+    const refused = await Promise.all(incoming.map((f) => refusal(f, settings.model)));
+    const images = incoming.filter((_, i) => refused[i] === null);
     const room = MAX_IMAGES - files.length;
     const taken = images.slice(0, Math.max(0, room));
-    const notes = [];
-    if (skipped) notes.push(`${skipped} file(s) skipped: only PNG, JPEG and WebP images can be edited.`);
+    const notes = refused.filter((r) => r !== null).map((r) => `${r}.`);
     if (images.length > taken.length)
       notes.push(`At most ${MAX_IMAGES} images: ${images.length - taken.length} left out.`);
     setFormError(notes.join(" "));
@@ -59,7 +75,7 @@ export function EditPage({ reuse }: { session: Session; reuse: Partial<Settings>
       const pasted = [...(e.clipboardData?.files ?? [])];
       if (pasted.length) {
         e.preventDefault();
-        add(pasted);
+        void add(pasted);
       }
     };
     addEventListener("paste", onPaste);
@@ -78,7 +94,7 @@ export function EditPage({ reuse }: { session: Session; reuse: Partial<Settings>
     const drop = (e: DragEvent) => {
       e.preventDefault();
       setDragging(false);
-      add(e.dataTransfer?.files ?? []);
+      void add(e.dataTransfer?.files ?? []);
     };
     zone.addEventListener("dragover", over);
     zone.addEventListener("dragleave", leave);
@@ -133,7 +149,7 @@ export function EditPage({ reuse }: { session: Session; reuse: Partial<Settings>
           multiple
           onChange={(e: Event) => {
             const input = e.target as HTMLInputElement;
-            add(input.files ?? []);
+            void add([...(input.files ?? [])]);
             input.value = "";
           }}
         />

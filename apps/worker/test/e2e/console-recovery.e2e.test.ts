@@ -1,9 +1,10 @@
 /**
  * The console when things go wrong, in Chromium (playwright-core) against `wrangler dev` and the
  * offline provider: a session that ends while a member is working, a run cancelled, a provider
- * that breaks off mid-stream, an edit input that is not a whole image, a History page open longer
- * than its signed links last, a link copied after it ran out. What was already on the
- * page, or already made, is kept; what cannot be sent is named before it is uploaded.
+ * that breaks off mid-stream, an edit input that is not a whole image (refused as it is added), a
+ * History page open longer than its signed links last, a link copied after it ran out. What was
+ * already on the page, or already made, is kept; what cannot be sent is named before it is
+ * uploaded.
  */
 import type { Browser, Locator, Page } from "playwright-core";
 import sharp from "sharp";
@@ -168,34 +169,46 @@ describe("the console when things go wrong", () => {
     await screenshots(page, "generate-broken-off-partial");
   }, 90_000);
 
-  it("names an edit input that is not a whole image before uploading anything, then edits once it is removed", async () => {
+  it("refuses a file that is not a whole image as it is added, naming it, never opening the mask on it", async () => {
     const { token } = await newToken("ned");
     await signIn(token);
     await page.goto(`${stack.origin}/#/edit`);
-    const photo = await sharp({ create: { width: 640, height: 480, channels: 3, background: "#a53" } })
-      .png()
-      .toBuffer();
-    await page.getByLabel("Images", { exact: true }).setInputFiles([
-      { name: "photo.png", mimeType: "image/png", buffer: photo },
-      // a download that stopped early: the header of a PNG and nothing after it
-      { name: "cut.png", mimeType: "image/png", buffer: photo.subarray(0, 200) },
-    ]);
-    const painter = page.getByRole("img", { name: /Mask painter/ });
-    await painter.focus();
-    await page.keyboard.press("Space");
-    await page.getByLabel("Prompt").fill("a red door");
     const uploads: string[] = [];
     page.on("request", (r) => {
       if (r.url().endsWith("/v1/images/edits")) uploads.push(r.url());
     });
-    await page.getByRole("button", { name: "Edit", exact: true }).click();
+    const images = page.getByLabel("Images", { exact: true });
     const alert = page.getByRole("alert");
-    await expect.poll(() => alert.textContent()).toMatch(/^image\[1\] cut\.png: must be a whole image/);
-    expect(await alert.textContent()).toMatch(/Remove or replace that image/);
-    expect(uploads).toEqual([]);
-    await screenshots(page, "edit-input-refused");
+    const inputs = page.getByRole("img", { name: /^Input \d/ });
 
-    await page.getByRole("button", { name: "Remove cut.png" }).click();
+    // a text file, alone, then one named and typed as a PNG: neither is added, each is named
+    await images.setInputFiles([{ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("call Ann") }]);
+    await expect.poll(() => alert.textContent()).toMatch(/^notes\.txt: not added, must be PNG, JPEG or WebP \(/);
+    await images.setInputFiles([{ name: "scan.png", mimeType: "image/png", buffer: Buffer.from("not a picture") }]);
+    await expect.poll(() => alert.textContent()).toMatch(/^scan\.png: not added, must be PNG, JPEG or WebP \(/);
+    expect(await inputs.count()).toBe(0);
+    expect(await page.locator("fieldset.mask").count()).toBe(0);
+
+    // a download that stopped early (a PNG's header and nothing after it) first, then a photo
+    const photo = await sharp({ create: { width: 640, height: 480, channels: 3, background: "#a53" } })
+      .png()
+      .toBuffer();
+    await images.setInputFiles([
+      { name: "cut.png", mimeType: "image/png", buffer: photo.subarray(0, 200) },
+      { name: "photo.png", mimeType: "image/png", buffer: photo },
+    ]);
+    await expect.poll(() => alert.textContent()).toMatch(/^cut\.png: not added, must be a whole image \(/);
+    expect(await inputs.evaluateAll((els) => els.map((e) => e.getAttribute("alt")))).toEqual(["Input 1: photo.png"]);
+    // the mask painter opens on the photo, the first image added
+    const painter = page.getByRole("img", { name: /Mask painter/ });
+    await painter.waitFor();
+    expect(await painter.getAttribute("width")).toBe("640");
+    await screenshots(page, "edit-input-refused");
+    expect(uploads).toEqual([]);
+
+    await painter.focus();
+    await page.keyboard.press("Space");
+    await page.getByLabel("Prompt").fill("a red door");
     await page.getByRole("button", { name: "Edit", exact: true }).click();
     await page.locator("img.final").waitFor({ timeout: 60_000 });
     expect(uploads).toHaveLength(1);
