@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "hono/jsx/dom";
+import { FieldError, type Invalid, marked } from "./invalid.tsx";
 
 const MAX_UNDO = 30;
 
@@ -13,7 +14,16 @@ export interface MaskHandle {
  * where it was painted, as the images API expects. Pointer painting, plus the keyboard: arrow
  * keys move the brush, Space paints a dab.
  */
-export function MaskPainter({ src, handle }: { src: string; handle: (h: MaskHandle) => void }) {
+export function MaskPainter({
+  src,
+  handle,
+  invalid,
+}: {
+  src: string;
+  handle: (h: MaskHandle) => void;
+  /** a refusal, marked on the painter when it names the mask */
+  invalid: Invalid | null;
+}) {
   const canvas = useRef<HTMLCanvasElement | null>(null);
   const [size, setSize] = useState<{ w: number; h: number } | null>(null);
   const [brush, setBrush] = useState(48);
@@ -193,6 +203,8 @@ export function MaskPainter({ src, handle }: { src: string; handle: (h: MaskHand
         {size && (
           <canvas
             ref={canvas}
+            id="edit-mask"
+            {...marked("edit-mask", "mask", invalid)}
             width={size.w}
             height={size.h}
             tabindex={0}
@@ -206,6 +218,7 @@ export function MaskPainter({ src, handle }: { src: string; handle: (h: MaskHand
           />
         )}
       </div>
+      <FieldError id="edit-mask" field="mask" invalid={invalid} />
     </fieldset>
   );
 }

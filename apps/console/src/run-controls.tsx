@@ -1,3 +1,4 @@
+import { FieldError, type Invalid, marked } from "./invalid.tsx";
 import { Results } from "./results.tsx";
 import type { useRunner } from "./runner.ts";
 
@@ -11,12 +12,15 @@ export function PromptField({
   value,
   onChange,
   onRun,
+  invalid,
 }: {
   id: string;
   rows: number;
   value: string;
   onChange: (prompt: string) => void;
   onRun: () => void;
+  /** a refusal, marked here when it names the prompt */
+  invalid: Invalid | null;
 }) {
   return (
     <div class="field prompt">
@@ -25,6 +29,7 @@ export function PromptField({
         id={id}
         rows={rows}
         aria-required="true"
+        {...marked(id, "prompt", invalid)}
         value={value}
         onInput={(e: Event) => onChange((e.target as HTMLTextAreaElement).value)}
         onKeyDown={(e: KeyboardEvent) => {
@@ -34,6 +39,7 @@ export function PromptField({
           }
         }}
       />
+      <FieldError id={id} field="prompt" invalid={invalid} />
     </div>
   );
 }

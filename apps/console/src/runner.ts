@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "hono/jsx/dom";
-import { explain } from "./api.ts";
+import { ApiError, explain } from "./api.ts";
+import { type Invalid, invalidOf } from "./invalid.tsx";
 import { newestLinks, type Slot } from "./results.tsx";
 import { runImages } from "./run.ts";
 
@@ -33,6 +34,8 @@ export function useRunner() {
   const [status, setStatus] = useState("");
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
+  /** the field a 400 named, to mark beside its control */
+  const [invalid, setInvalid] = useState<Invalid | null>(null);
   const abort = useRef<AbortController | null>(null);
   /** the slots on screen, for releasing what they hold when replaced or when the page goes */
   const shown = useRef<Slot[]>([]);
@@ -61,6 +64,7 @@ export function useRunner() {
     };
     show(current);
     setError("");
+    setInvalid(null);
     setBusy(true);
     setStatus("Working: partial images appear as they arrive…");
     abort.current = new AbortController();
@@ -88,6 +92,7 @@ export function useRunner() {
         setStatus("");
         const shown = current.some((s) => s.preview !== null || s.final !== null);
         setError(explain(e, shown ? SHOWN_BILLED : undefined));
+        if (e instanceof ApiError && e.status === 400 && e.param) setInvalid(invalidOf(e.param, e.message));
       }
     } finally {
       setBusy(false);
@@ -103,5 +108,5 @@ export function useRunner() {
     }
   };
   const cancel = () => abort.current?.abort();
-  return { slots, status, error, busy, start, cancel };
+  return { slots, status, error, invalid, busy, start, cancel };
 }

@@ -1,6 +1,7 @@
 import { formatIssue, MODEL_RULE_OVERRIDE, validateEditOptions } from "@gptimg/core";
 import { useEffect, useRef, useState } from "hono/jsx/dom";
 import type { Session } from "../api.ts";
+import { FieldError, marked, useRefusals } from "../invalid.tsx";
 import { type MaskHandle, MaskPainter } from "../mask.tsx";
 import { describeSize, Options } from "../options.tsx";
 import { DEFAULT_SETTINGS, type Settings, wireFields } from "../run.ts";
@@ -13,11 +14,15 @@ const TYPES = ["image/png", "image/jpeg", "image/webp"];
 /**
  * What core's edit rules say of the images and the mask before anything is uploaded: each image a
  * whole PNG, JPEG or WebP by its content, 50 MB in all, the mask a PNG with alpha of the first
- * image's size and under 4 MB. Each problem names the file and the rule; empty when there is
- * none. gptimg's own model-table rules are left to the Worker: a deployment may let the provider
+ * image's size and under 4 MB. Each problem names the file and the rule, the first one's field
+ * beside; empty when there is none. gptimg's own model-table rules are left to the Worker: a deployment may let the provider
  * decide those.
  */
-async function inputProblems(files: File[], mask: Blob | null, model: string): Promise<string> {
+async function inputProblems(
+  files: File[],
+  mask: Blob | null,
+  model: string,
+): Promise<{ text: string; field: string }> {
   const issues = await validateEditOptions(
     {
       prompt: "-",
@@ -27,7 +32,7 @@ async function inputProblems(files: File[], mask: Blob | null, model: string): P
     model || undefined,
   );
   const ours = issues.filter((i) => /^(image|mask)/.test(i.field) && !ownRule(i.rule));
-  return ours.map(formatIssue).join("; ");
+  return { text: ours.map(formatIssue).join("; "), field: ours[0]?.field ?? "" };
 }
 
 /** gptimg's own model-table rules: left to the Worker, which a deployment may let skip them. */
@@ -51,11 +56,11 @@ async function refusal(file: File, model: string): Promise<string | null> {
 export function EditPage({ reuse }: { session: Session; reuse: Partial<Settings> | null }) {
   const [settings, setSettings] = useState<Settings>({ ...DEFAULT_SETTINGS, ...reuse });
   const [files, setFiles] = useState<{ file: File; url: string }[]>([]);
-  const [formError, setFormError] = useState("");
   const [dragging, setDragging] = useState(false);
   const mask = useRef<MaskHandle | null>(null);
   const dropZone = useRef<HTMLDivElement | null>(null);
   const run = useRunner();
+  const { formError, invalid, refuse } = useRefusals("edit", run.invalid);
 
   const add = async (list: Iterable<File>) => {
     const incoming = [...list];
@@ -66,7 +71,7 @@ export function EditPage({ reuse }: { session: Session; reuse: Partial<Settings>
     const notes = refused.filter((r) => r !== null).map((r) => `${r}.`);
     if (images.length > taken.length)
       notes.push(`At most ${MAX_IMAGES} images: ${images.length - taken.length} left out.`);
-    setFormError(notes.join(" "));
+    refuse(notes.join(" "), "image");
     if (taken.length) setFiles([...files, ...taken.map((file) => ({ file, url: URL.createObjectURL(file) }))]);
   };
 
@@ -114,17 +119,17 @@ export function EditPage({ reuse }: { session: Session; reuse: Partial<Settings>
 
   const go = async () => {
     const resolved = describeSize(settings.size, settings.model);
-    if (!files.length) return setFormError("Images: add at least one image to edit (drop, paste or pick).");
-    if (!settings.prompt.trim()) return setFormError("Prompt: say what to change.");
-    if (resolved.size === null) return setFormError(`Size: ${resolved.text}`);
-    setFormError("");
+    if (!files.length) return refuse("Images: add at least one image to edit (drop, paste or pick).", "image");
+    if (!settings.prompt.trim()) return refuse("Prompt: say what to change.", "prompt");
+    if (resolved.size === null) return refuse(`Size: ${resolved.text}`, "size");
+    refuse("");
     const maskBlob = (await mask.current?.toBlob()) ?? null;
     const problems = await inputProblems(
       files.map((f) => f.file),
       maskBlob,
       settings.model,
     );
-    if (problems) return setFormError(`${problems}. Remove or replace that image and try again.`);
+    if (problems.text) return refuse(`${problems.text}. Remove or replace that image and try again.`, problems.field);
     void run.start(
       wireFields(settings, resolved.size),
       files.map((f) => f.file),
@@ -147,13 +152,15 @@ export function EditPage({ reuse }: { session: Session; reuse: Partial<Settings>
           type="file"
           accept={TYPES.join(",")}
           multiple
+          {...marked("edit-images", "image", invalid, "edit-images-hint")}
           onChange={(e: Event) => {
             const input = e.target as HTMLInputElement;
             void add([...(input.files ?? [])]);
             input.value = "";
           }}
         />
-        <p class="hint">
+        <FieldError id="edit-images" field="image" invalid={invalid} />
+        <p class="hint" id="edit-images-hint">
           Drop, paste or pick up to {MAX_IMAGES} images ({files.length} added). The mask applies to the first.
         </p>
         {files.length > 0 && (
@@ -175,6 +182,7 @@ export function EditPage({ reuse }: { session: Session; reuse: Partial<Settings>
           handle={(h) => {
             mask.current = h;
           }}
+          invalid={invalid}
         />
       )}
       <PromptField
@@ -183,8 +191,9 @@ export function EditPage({ reuse }: { session: Session; reuse: Partial<Settings>
         value={settings.prompt}
         onChange={(prompt) => setSettings({ ...settings, prompt })}
         onRun={() => void go()}
+        invalid={invalid}
       />
-      <Options prefix="edit" settings={settings} onChange={setSettings} />
+      <Options prefix="edit" settings={settings} onChange={setSettings} invalid={invalid} />
       <RunControls
         run={run}
         action="Edit"

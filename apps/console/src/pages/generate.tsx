@@ -1,5 +1,6 @@
 import { useState } from "hono/jsx/dom";
 import type { Session } from "../api.ts";
+import { useRefusals } from "../invalid.tsx";
 import { describeSize, Options } from "../options.tsx";
 import { DEFAULT_SETTINGS, type Settings, wireFields } from "../run.ts";
 import { PromptField, RunControls } from "../run-controls.tsx";
@@ -8,14 +9,14 @@ import { useRunner } from "../runner.ts";
 /** Generate: a prompt and options in, streamed partial images, then results with actions. */
 export function GeneratePage({ reuse }: { session: Session; reuse: Partial<Settings> | null }) {
   const [settings, setSettings] = useState<Settings>({ ...DEFAULT_SETTINGS, ...reuse });
-  const [formError, setFormError] = useState("");
   const run = useRunner();
+  const { formError, invalid, refuse } = useRefusals("gen", run.invalid);
 
   const go = () => {
     const resolved = describeSize(settings.size, settings.model);
-    if (!settings.prompt.trim()) return setFormError("Prompt: write what the image should show.");
-    if (resolved.size === null) return setFormError(`Size: ${resolved.text}`);
-    setFormError("");
+    if (!settings.prompt.trim()) return refuse("Prompt: write what the image should show.", "prompt");
+    if (resolved.size === null) return refuse(`Size: ${resolved.text}`, "size");
+    refuse("");
     void run.start(wireFields(settings, resolved.size), null, null);
   };
   const submit = (e: Event) => {
@@ -31,8 +32,9 @@ export function GeneratePage({ reuse }: { session: Session; reuse: Partial<Setti
         value={settings.prompt}
         onChange={(prompt) => setSettings({ ...settings, prompt })}
         onRun={go}
+        invalid={invalid}
       />
-      <Options prefix="gen" settings={settings} onChange={setSettings} />
+      <Options prefix="gen" settings={settings} onChange={setSettings} invalid={invalid} />
       <RunControls
         run={run}
         action="Generate"

@@ -169,6 +169,50 @@ describe("the console when things go wrong", () => {
     await screenshots(page, "generate-broken-off-partial");
   }, 90_000);
 
+  it("marks the field a 400 names, says why beside it and focuses it, as it does for its own checks", async () => {
+    await onGenerate("quinn", "a glass of water on a sill");
+    /** The control's aria-invalid, the text its aria-describedby points at, whether it has focus. */
+    const state = async (label: string) => {
+      const control = page.getByLabel(label, { exact: true });
+      const ids = ((await control.getAttribute("aria-describedby")) ?? "").split(" ").filter(Boolean);
+      const described = await Promise.all(ids.map((id) => page.locator(`#${id}`).textContent()));
+      const focused = await page.evaluate<string>("document.activeElement?.id ?? ''");
+      return {
+        invalid: await control.getAttribute("aria-invalid"),
+        described: described.join(" "),
+        focused: focused === (await control.getAttribute("id")),
+      };
+    };
+
+    // a rule only the Worker applies: a transparent background needs PNG or WebP
+    await page.getByLabel("Format").selectOption("jpeg");
+    await page.getByLabel("Background").selectOption("transparent");
+    await page.getByRole("button", { name: "Generate" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent(), { timeout: 30_000 }).toMatch(/transparent/);
+    expect(await state("Background")).toEqual({
+      invalid: "true",
+      described: "Background transparent: transparent needs output_format png or webp (jpeg has no alpha)",
+      focused: true,
+    });
+    expect((await state("Format")).invalid).toBeNull();
+    await screenshots(page, "generate-field-refused");
+
+    // the page's own check of the size marks and focuses it the same way
+    await page.getByLabel("Size").fill("4096x4096");
+    await page.getByRole("button", { name: "Generate" }).click();
+    await expect.poll(async () => (await state("Size")).focused).toBe(true);
+    expect(await state("Size")).toMatchObject({ invalid: "true", described: expect.stringMatching(/at most 3840/) });
+    expect((await state("Background")).invalid).toBeNull();
+
+    // once corrected, nothing is marked and the run goes through
+    await page.getByLabel("Size").fill("1024x1024");
+    await page.getByLabel("Format").selectOption("png");
+    await page.getByLabel("Background").selectOption("auto");
+    await page.getByRole("button", { name: "Generate" }).click();
+    await page.locator("img.final").waitFor({ timeout: 60_000 });
+    expect(await page.locator("[aria-invalid=true]").count()).toBe(0);
+  }, 90_000);
+
   it("refuses a file that is not a whole image as it is added, naming it, never opening the mask on it", async () => {
     const { token } = await newToken("ned");
     await signIn(token);
