@@ -1,6 +1,7 @@
 import { encodeBase64 } from "./base64.ts";
 import { REDACTED, redact } from "./redact.ts";
 import { isSecretHeader } from "./request-headers.ts";
+import { shownUrl } from "./shown-url.ts";
 
 /** A request as `--dry-run` prints it: nothing secret, no file contents. */
 export interface DescribedRequest {
@@ -35,14 +36,19 @@ export interface NotFetchedInputs {
 }
 
 /** How a JSON body shows an input a dry-run did not download, in its data URL's place. */
-export const notFetchedText = (url: string): string => `not fetched by a dry-run: ${url}`;
+export const notFetchedText = (url: string): string => `not fetched by a dry-run: ${shownUrl(url)}`;
 
-/** Inline `data:` images would flood a dry-run; show their type and size instead. */
+/**
+ * Inline `data:` images would flood a dry-run; show their type and size instead. A URL shows
+ * without its query, fragment and userinfo (see `shownUrl`).
+ */
 function shorten(value: string, secrets: (string | undefined)[]): string {
   const m = /^data:([^;,]+);base64,/.exec(value);
   // every 4 characters hold 3 bytes, less one for each "=" of padding
   const padding = value.endsWith("==") ? 2 : value.endsWith("=") ? 1 : 0;
   if (m) return `data:${m[1]};base64,… (${Math.floor(((value.length - m[0].length) * 3) / 4) - padding} bytes)`;
+  // an image by URL (a presigned one carries its signature in the query)
+  if (/^https?:\/\//i.test(value)) return redact(shownUrl(value), secrets);
   return redact(value, secrets);
 }
 
@@ -120,7 +126,7 @@ export async function describeRequest(
       files.push(
         url === undefined
           ? { field, filename: value.name, type: value.type, bytes: value.size }
-          : { field, filename: value.name, notFetched: url },
+          : { field, filename: value.name, notFetched: shownUrl(url) },
       );
     }
     out.body = { fields, files };

@@ -1,4 +1,5 @@
 import { decodeDataUrl } from "./data-url.ts";
+import { shownUrl } from "./shown-url.ts";
 import type { ImageInput, ImageRef } from "./types.ts";
 
 /**
@@ -31,7 +32,7 @@ export type CheckedRef =
 const shown = (url: string): string => {
   const m = DATA_URL.exec(url);
   if (m) return `data:${m[1]};base64,… (${url.length} characters)`;
-  return url.length > 200 ? `${url.slice(0, 200)}…` : url;
+  return shownUrl(url);
 };
 
 /**

@@ -119,6 +119,7 @@ export {
   notFetchedText,
 } from "./request.ts";
 export { isRetryableStatus, RETRY_DEFAULTS, retryDelayMs, shouldRetryHeader } from "./retry.ts";
+export { shownUrl, shownUrls } from "./shown-url.ts";
 // Domain: sizes, model rules, validation, image inspection, redaction
 export {
   checkSize,

@@ -1,5 +1,6 @@
 import { ValidationError } from "./errors/index.ts";
 import { imageOption, wireNameFor } from "./options.ts";
+import { shownUrl } from "./shown-url.ts";
 import type { ProfileName, ProviderConfig, ValidationIssue } from "./types.ts";
 
 /** Which HTTP protocol a provider speaks: the Images API or chat/completions with image parts. */
@@ -164,7 +165,7 @@ function checkBaseUrl(value: unknown, field: string, issues: ValidationIssue[]):
     // shown without them: a query is where some services take a key
     issues.push({
       field,
-      value: `${url.origin}${url.pathname}${url.search ? "?…" : ""}${url.hash ? "#…" : ""}`,
+      value: shownUrl(url),
       rule: "must not contain a query or fragment",
     });
     return undefined;

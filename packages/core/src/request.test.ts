@@ -402,9 +402,10 @@ describe("describeRequest", () => {
     expect(JSON.stringify(d)).not.toContain(KEY);
   });
 
-  it("shows an input a dry-run did not fetch as its URL where its stand-in is, in a form and in JSON", async () => {
+  it("shows an input a dry-run did not fetch as its URL (without its query) where its stand-in is, in a form and in JSON", async () => {
     const placeholder = png(1, 1);
-    const notFetched = { placeholder, urls: ["https://a.example/dog.png", "https://a.example/cat.png"] };
+    const signed = (path: string) => `https://a.example/${path}?X-Amz-Signature=canary-sig-${path}`;
+    const notFetched = { placeholder, urls: [signed("dog.png"), "https://a.example/cat.png"] };
     const form = await buildEditRequest(openai, {
       prompt: "x",
       images: [
@@ -413,21 +414,23 @@ describe("describeRequest", () => {
       ],
     });
     expect(((await describeRequest(form, [], notFetched)).body as { files: unknown[] }).files).toEqual([
-      { field: "image[]", filename: "dog.png", notFetched: "https://a.example/dog.png" },
+      { field: "image[]", filename: "dog.png", notFetched: "https://a.example/dog.png?…" },
       { field: "image[]", filename: "real.png", type: "image/png", bytes: png(8, 8).length },
     ]);
     const json = await buildEditRequest(
       { ...openai, jsonEdits: true },
       {
         prompt: "x",
-        images: [{ data: placeholder }, { imageUrl: "https://a.example/ref.png" }, { data: placeholder }],
+        images: [{ data: placeholder }, { imageUrl: signed("ref.png") }, { data: placeholder }],
       },
     );
-    expect(((await describeRequest(json, [], notFetched)).body as { images: unknown[] }).images).toEqual([
-      { image_url: "not fetched by a dry-run: https://a.example/dog.png" },
-      { image_url: "https://a.example/ref.png" },
+    const described = await describeRequest(json, [], notFetched);
+    expect((described.body as { images: unknown[] }).images).toEqual([
+      { image_url: "not fetched by a dry-run: https://a.example/dog.png?…" },
+      { image_url: "https://a.example/ref.png?…" },
       { image_url: "not fetched by a dry-run: https://a.example/cat.png" },
     ]);
+    expect(JSON.stringify(described)).not.toContain("canary");
     // without them, the stand-in is described as any file is
     expect(((await describeRequest(form)).body as { files: { bytes: number }[] }).files[0]?.bytes).toBe(
       placeholder.length,
@@ -527,9 +530,10 @@ describe("buildEditRequest: the spec's JSON edit form", () => {
   });
 
   it.each([
-    [{ imageUrl: "http://images.example.com/a.png" }, "images[0].image_url", /https URL or a data URL/],
-    [{ imageUrl: "ftp://x/a.png" }, "images[0].image_url", /https URL or a data URL/],
+    [{ imageUrl: "http://images.example.com/a.png?sig=user:pw" }, "images[0].image_url", /https URL or a data URL/],
+    [{ imageUrl: "ftp://user:pw@x/a.png?token=1" }, "images[0].image_url", /https URL or a data URL/],
     [{ imageUrl: "https://user:pw@x.example/a.png" }, "images[0].image_url", /credentials/],
+    [{ imageUrl: "not a url?X-Amz-Signature=user:pw" }, "images[0].image_url", /https URL or a data URL/],
     [{ imageUrl: url, fileId: "file-1" }, "images[0]", /exactly one of image_url or file_id/],
     [{ fileId: "" }, "images[0].file_id", /File API id/],
     [{ imageUrl: "data:image/png;base64,%%%" }, "images[0].image_url", /valid base64/],
@@ -539,6 +543,7 @@ describe("buildEditRequest: the spec's JSON edit form", () => {
     expect(e).toBeInstanceOf(ValidationError);
     expect(e.issues).toEqual([expect.objectContaining({ field, rule: expect.stringMatching(rule) })]);
     expect(e.message).not.toContain("user:pw");
+    expect(JSON.stringify(e.issues)).not.toContain("user:pw");
   });
 
   it("refuses more references than the model takes", async () => {

@@ -23,6 +23,11 @@ describe("networkErrorDetail", () => {
       "The socket connection was closed unexpectedly.",
     ],
     ["a plain message kept", new Error("certificate unknown"), "certificate unknown"],
+    [
+      "a quoted URL without its signature",
+      new TypeError("Fetch API cannot load: https://b.s3.amazonaws.com/a.png?X-Amz-Signature=canary"),
+      "Fetch API cannot load: https://b.s3.amazonaws.com/a.png?…",
+    ],
     ["a non-error value", "boom", "boom"],
     ["an empty message", new Error(""), "network error"],
   ])("%s", (_name, e, want) => {

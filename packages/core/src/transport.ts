@@ -6,6 +6,7 @@ import {
   TimeoutError,
 } from "./errors/index.ts";
 import { redact } from "./redact.ts";
+import { shownUrls } from "./shown-url.ts";
 
 /**
  * Error codes that prove no connection was made, so no byte of the request reached the
@@ -63,10 +64,13 @@ export function networkErrorDetail(e: unknown): string {
 /** A message without the runtime's debugging advice (Bun's "pass `verbose: true`…"). */
 export const withoutPlatformHint = (message: string): string => message.replace(PLATFORM_HINT, "");
 
-/** An error's message without the runtime's debugging advice. */
+/**
+ * An error's message without the runtime's debugging advice, and any URL it quotes without its
+ * query (a presigned URL's signature): the platform's words are shown and logged as they are.
+ */
 export function platformMessage(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return withoutPlatformHint(msg) || "network error";
+  return shownUrls(withoutPlatformHint(msg)) || "network error";
 }
 
 /** One attempt's abort signal: the caller's signal or the attempt's own deadline. */

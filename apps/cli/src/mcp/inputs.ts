@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { extensionFor, readAtMost, sniffFormat } from "@gptimg/core";
+import { extensionFor, networkErrorDetail, readAtMost, shownUrl, sniffFormat } from "@gptimg/core";
 import { CliError, usageError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
 import { decodeImageDataUrl } from "../run/inputs.ts";
@@ -20,7 +20,7 @@ export function inputUrl(value: string, field: string): URL | undefined {
   try {
     url = new URL(value);
   } catch {
-    throw usageError(`${field} ${value}: not a valid URL`);
+    throw usageError(`${field} ${shownUrl(value)}: not a valid URL`);
   }
   if (url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname))) return url;
   throw usageError(`${field} ${url.protocol}//${url.host}: must be an https URL or a file path`);
@@ -74,14 +74,11 @@ export async function fetchInputs(
       res = await fetch(url, { signal, redirect: "follow" });
     } catch (e) {
       if (signal.aborted) throw e;
-      throw new CliError(
-        "network",
-        `${field} ${url.origin}${url.pathname}: could not download (${(e as Error).message})`,
-      );
+      throw new CliError("network", `${field} ${shownUrl(url)}: could not download (${networkErrorDetail(e)})`);
     }
     if (!res.ok || !res.body) {
       await res.body?.cancel().catch(() => undefined);
-      throw new CliError("io", `${field} ${url.origin}${url.pathname}: HTTP ${res.status}`, { exitCode: EXIT.usage });
+      throw new CliError("io", `${field} ${shownUrl(url)}: HTTP ${res.status}`, { exitCode: EXIT.usage });
     }
     const bytes = await readAtMost(res.body, budget);
     if (bytes === null) throw usageError(`${field}: the inputs pass 50 MB in total, the most an edit takes`);

@@ -14,6 +14,7 @@ import {
   type RequestForm,
   type ResolvedProvider,
   readAtMost,
+  shownUrl,
   sniffFormat,
 } from "@gptimg/core";
 import { CliError, usageError } from "../cli/errors.ts";
@@ -174,19 +175,19 @@ export async function readEditInputs(
   return { images, mask, notFetched };
 }
 
-/** A URL as messages show it: without its query string or fragment (signed URLs carry tokens there). */
-const shownUrl = (url: URL): string => `${url.origin}${url.pathname}`;
-
-/** An `--image-url`: http(s) only, without credentials (they would show in every message). */
+/**
+ * An `--image-url`: http(s) only, without credentials (they would show in every message). Every
+ * message names a URL as core's `shownUrl` does: a signed URL's query carries its signature.
+ */
 function checkUrl(raw: string, field: string): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw usageError(`${field} ${raw}: must be an absolute http(s) URL`);
+    throw usageError(`${field} ${shownUrl(raw)}: must be an absolute http(s) URL`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:")
-    throw usageError(`${field} ${raw}: must use https or http`);
+    throw usageError(`${field} ${shownUrl(url)}: must use https or http`);
   if (url.username || url.password) throw usageError(`${field} URL: must not contain credentials`);
   return url;
 }

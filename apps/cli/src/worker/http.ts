@@ -1,4 +1,4 @@
-import { networkErrorDetail } from "@gptimg/core";
+import { networkErrorDetail, shownUrl } from "@gptimg/core";
 import { CliError } from "../cli/errors.ts";
 
 const CODE_BY_STATUS: Record<number, string> = {
@@ -59,10 +59,10 @@ export async function workerError(res: Response, what: string): Promise<CliError
   return new CliError(code, message, { status: res.status, ...(requestId ? { requestId } : {}) });
 }
 
-/** A failed fetch (DNS, refused, reset) as a `network` error naming the URL. */
+/** A failed fetch (DNS, refused, reset) as a `network` error naming the URL (without its query: a signature). */
 export function networkError(url: string, e: unknown, possiblyBilled = false): CliError {
   // the system error code (ECONNREFUSED, ...) as core names it, without runtime advice
-  return new CliError(possiblyBilled ? "outcome_unknown" : "network", `${url}: ${networkErrorDetail(e)}`, {
+  return new CliError(possiblyBilled ? "outcome_unknown" : "network", `${shownUrl(url)}: ${networkErrorDetail(e)}`, {
     possiblyBilled,
     cause: e,
   });

@@ -5,6 +5,7 @@ import {
   readAtMost,
   retryDelayMs,
   shouldRetryHeader,
+  shownUrl,
 } from "@gptimg/core";
 import { CliError } from "../cli/errors.ts";
 import { EXIT } from "../cli/exit-codes.ts";
@@ -227,7 +228,7 @@ export function createJobsClient(o: JobsClientOptions) {
     try {
       parsed = new URL(url, o.endpoint);
     } catch {
-      throw new CliError("bad_response", `image URL ${url}: not a URL`, { possiblyBilled: true });
+      throw new CliError("bad_response", `image URL ${shownUrl(url)}: not a URL`, { possiblyBilled: true });
     }
     if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
       throw new CliError("bad_response", `image URL ${parsed.protocol}: only http(s) is downloaded`, {
@@ -239,7 +240,7 @@ export function createJobsClient(o: JobsClientOptions) {
       res = await doFetch(parsed.href, { signal });
     } catch (e) {
       if (signal.aborted) throw e;
-      throw networkError(parsed.origin + parsed.pathname, e, true);
+      throw networkError(parsed.href, e, true);
     }
     if (!res.ok) {
       await res.body?.cancel().catch(() => undefined);

@@ -9,6 +9,8 @@ import { CANARY, envelope, run, tmp } from "../helpers.ts";
 
 let provider: OfflineProvider;
 let env: Record<string, string>;
+/** A presigned URL's signature: it must show in no output. */
+const SIGNATURE = "canary-presigned-signature-cli";
 let dir: string;
 
 async function png(name: string, w: number, h: number, alpha: boolean): Promise<string> {
@@ -193,8 +195,11 @@ describe("gptimg edit --image-url: the spec's JSON edit form where the provider 
   let hits = 0;
   beforeAll(async () => {
     const ref = readFileSync(join(dir, "ref.png"));
-    images = createServer((_req, res) => {
+    images = createServer((req, res) => {
       hits++;
+      const path = new URL(req.url ?? "/", "http://x").pathname;
+      if (path === "/missing.png") return res.writeHead(404).end("not found");
+      if (path === "/text.png") return res.writeHead(200, { "content-type": "text/html" }).end("<html>error</html>");
       res.writeHead(200, { "content-type": "image/png" }).end(ref);
     });
     await new Promise<void>((r) => images.listen(0, "127.0.0.1", r));
@@ -240,8 +245,8 @@ describe("gptimg edit --image-url: the spec's JSON edit form where the provider 
     expect(r.code).toBe(0);
     // a dry-run sends nothing: the URL is shown in the file's place, not downloaded
     expect(hits).toBe(before);
-    expect(r.stdout).toMatch(new RegExp(`^image=@ref\\.png \\(not fetched by a dry-run: ${refUrl}\\)$`, "m"));
-    expect(r.stderr).toContain(`note: --image-url ${refUrl} is not downloaded by a dry-run; a real run downloads it`);
+    expect(r.stdout).toMatch(new RegExp(`^image=@ref\\.png \\(not fetched by a dry-run: ${refUrl}\\?…\\)$`, "m"));
+    expect(r.stderr).toContain(`note: --image-url ${refUrl}?… is not downloaded by a dry-run; a real run downloads it`);
     expect(r.stdout + r.stderr).not.toContain("sig=secret");
     expect(r.stderr).toMatch(
       /sent as multipart files \(provider compat \(profile openai-compatible\) does not take the JSON edit form/,
@@ -258,6 +263,37 @@ describe("gptimg edit --image-url: the spec's JSON edit form where the provider 
       filename: "ref.png",
       size: readFileSync(join(dir, "ref.png")).length,
     });
+  });
+
+  it.each([
+    ["a 404", "/missing.png", /--image-url http:\/\/127\.0\.0\.1:\d+\/missing\.png\?…#…: HTTP 404/],
+    ["not an image", "/text.png", /text\.png\?…#…: not an image/],
+  ])("an input URL that fails (%s) is named without its signature", async (_n, path, said) => {
+    const signed = `${refUrl.replace("/ref.png", path)}?X-Amz-Signature=${SIGNATURE}#frag`;
+    // an http URL is downloaded by gptimg itself, whatever the provider takes
+    const r = await run(["edit", "x", "--image-url", signed], { env, cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(said);
+    expect(r.stdout + r.stderr).not.toContain(SIGNATURE);
+  });
+
+  it("refused and dry-run input URLs show no signature or credentials", async () => {
+    const cases = [
+      ["--image-url", `ftp://me:${SIGNATURE}@files.example/a.png?token=${SIGNATURE}`],
+      ["--image-url", `not a url?sig=${SIGNATURE}`],
+      ["--image-url", `https://me:${SIGNATURE}@images.example.com/a.png`],
+    ];
+    for (const [flag, value] of cases) {
+      const r = await run(["edit", "x", flag!, value!, "--dry-run"], { env, cwd: dir });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout + r.stderr).not.toContain(SIGNATURE);
+    }
+    // a presigned https URL the provider fetches itself: the dry-run shows it without its query
+    const signed = `https://bucket.s3.amazonaws.com/cat.png?X-Amz-Signature=${SIGNATURE}`;
+    const dry = await run(["edit", "x", "--image-url", signed, "--dry-run", "--json"], { env, cwd: dir });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(envelope(dry).request.body.images).toEqual([{ image_url: "https://bucket.s3.amazonaws.com/cat.png?…" }]);
+    expect(dry.stdout + dry.stderr).not.toContain(SIGNATURE);
   });
 
   it("--dry-run downloads no input URL: -i at the offline provider, form and JSON output, --mask auto", async () => {

@@ -75,4 +75,14 @@ describe("checkCallbackUrl", () => {
     expect(issues.length === 0).toBe(ok);
     if (!ok) expect(issues[0]?.field).toBe("callback_url");
   });
+  it.each([
+    "http://example.com/hook?token=canary-callback-token",
+    "https://10.0.0.1/hook?token=canary-callback-token",
+    "not a url?token=canary-callback-token",
+    "https://me:canary-callback-token@example.com/hook",
+  ])("names %s without its query or userinfo", (url) => {
+    const [issue] = checkCallbackUrl(prod, url);
+    expect(issue?.field).toBe("callback_url");
+    expect(JSON.stringify(issue)).not.toContain("canary-callback-token");
+  });
 });

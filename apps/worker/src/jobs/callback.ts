@@ -1,4 +1,4 @@
-import type { ValidationIssue } from "@gptimg/core";
+import { shownUrl, type ValidationIssue } from "@gptimg/core";
 import type { Env } from "../env.ts";
 import { hmacSha256, toHex } from "../lib/tokens.ts";
 import { newestCallbackSecret } from "./callback-secret.ts";
@@ -11,14 +11,14 @@ const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
  * Problems with a `callback_url`: it must be absolute https to a public host (no loopback,
  * private, link-local or internal-only name: the Worker must not be made to call inside a
  * network). Loopback, over http or https, only when `ALLOW_LOCAL_CALLBACKS` is "true" (local
- * development and tests).
+ * development and tests). A refused URL is named without its query (a token may be there).
  */
 export function checkCallbackUrl(env: Env, value: string): ValidationIssue[] {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return [{ field: "callback_url", value, rule: "must be an absolute https URL" }];
+    return [{ field: "callback_url", value: shownUrl(value), rule: "must be an absolute https URL" }];
   }
   if (url.username || url.password) {
     return [{ field: "callback_url", value: `${url.protocol}//***@${url.host}`, rule: "must not carry credentials" }];
@@ -30,13 +30,13 @@ export function checkCallbackUrl(env: Env, value: string): ValidationIssue[] {
     const rule = local
       ? "must be https (http://127.0.0.1 is allowed only when ALLOW_LOCAL_CALLBACKS is true)"
       : "must be https";
-    return [{ field: "callback_url", value, rule }];
+    return [{ field: "callback_url", value: shownUrl(url), rule }];
   }
   if (isPrivateHost(url.hostname)) {
     return [
       {
         field: "callback_url",
-        value,
+        value: shownUrl(url),
         rule: "must name a public host (loopback, private, link-local and internal addresses are refused)",
       },
     ];

@@ -7,12 +7,11 @@ import {
   type ImageUsage,
   isApiError,
   isGptImageError,
-  redact,
 } from "@gptimg/core";
 import type { Env } from "../env.ts";
 import { nowSeconds } from "../lib/clock.ts";
 import { createProviderClient } from "../lib/provider.ts";
-import { envSecrets } from "../lib/secrets.ts";
+import { safeMessage } from "../lib/secrets.ts";
 import type { StoredImage } from "../lib/storage.ts";
 import { imageKey, promptHash, putImage } from "../lib/storage.ts";
 import { WholeOutputs } from "../lib/whole-output.ts";
@@ -40,17 +39,16 @@ function toJobError(err: unknown, env: Env, providerReached: boolean): JobError 
   if (isGptImageError(err)) {
     return {
       code: err.code,
-      message: redact(err.message, envSecrets(env)),
+      message: safeMessage(env, err),
       status: err.status ?? null,
       request_id: err.requestId ?? null,
       possibly_billed: err.possiblyBilled,
     };
   }
   // Storage or internal failure: if it struck after the provider answered, the images were billed.
-  const message = err instanceof Error ? err.message : String(err);
   return {
     code: "internal",
-    message: redact(message, envSecrets(env)),
+    message: safeMessage(env, err),
     status: null,
     request_id: null,
     possibly_billed: providerReached,

@@ -1,4 +1,4 @@
-import { type ErrorCode, isApiError, isGptImageError, isValidationError, redact } from "@gptimg/core";
+import { type ErrorCode, isApiError, isGptImageError, isValidationError, redact, shownUrls } from "@gptimg/core";
 import { overrideWords } from "./model-rule-override.ts";
 import { APPLY_MIGRATIONS, schemaGap } from "./schema.ts";
 
@@ -118,7 +118,8 @@ export interface OpenAIError {
 
 /**
  * Maps any thrown value to OpenAI's error shape and an HTTP status. Messages pass through core's
- * `redact` with `secrets` (see `envSecrets`), which also masks any `Bearer …` or `sk-…` token.
+ * `redact` with `secrets` (see `envSecrets`), which also masks any `Bearer …` or `sk-…` token,
+ * and `shownUrls`, which quotes URLs without their query, fragment and userinfo.
  * Unknown errors become an opaque 500: their messages may carry anything. A `ConfigError` and a
  * D1 "no such table/column" (the schema is behind) are 500s that name the problem. A refusal by
  * gptimg's model table names the switches of `surface` (`Gptimg-Skip-Model-Rules` and
@@ -132,6 +133,8 @@ export function toOpenAIError(
   surface: "http" | "mcp" = "http",
 ): OpenAIError {
   const out = mapError(err, secrets, surface);
+  // a quoted presigned URL (an image input, a callback) keeps its path, never its signature
+  out.body.error.message = shownUrls(out.body.error.message);
   if (out.body.error.possibly_billed || NOT_RETRYABLE.has(out.body.error.code)) out.headers["x-should-retry"] = "false";
   return out;
 }

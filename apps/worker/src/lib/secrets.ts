@@ -1,4 +1,4 @@
-import { redact } from "@gptimg/core";
+import { redact, shownUrls } from "@gptimg/core";
 import { type Env, SECRET_NAMES } from "../env.ts";
 
 /**
@@ -27,10 +27,11 @@ export function envSecrets(env: Env): string[] {
 }
 
 /**
- * The message of an error with every configured secret (and anything token-shaped) removed: for
- * logs, and for what is stored or shown (a platform's answer or a URL may quote a secret).
+ * The message of an error with every configured secret (and anything token-shaped) removed, and
+ * every URL it quotes without its query, fragment and userinfo (`shownUrls`): for logs, and for
+ * what is stored or shown (a platform's answer or a presigned URL may quote a secret).
  * @example
  * console.error(`delivery failed: ${safeMessage(env, err)}`)
  */
 export const safeMessage = (env: Env, e: unknown): string =>
-  redact(e instanceof Error ? e.message : String(e), envSecrets(env));
+  shownUrls(redact(e instanceof Error ? e.message : String(e), envSecrets(env)));

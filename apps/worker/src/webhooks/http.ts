@@ -1,4 +1,5 @@
 /** Outbound calls to chat platform APIs, with one error type that says whether a retry may help. */
+import { shownUrls } from "@gptimg/core";
 import { readAtMost } from "../lib/read-at-most.ts";
 import { InputsTooLargeError } from "./inputs.ts";
 
@@ -28,7 +29,7 @@ export const sendText = async (platform: string, method: string, req: Request): 
   try {
     res = await fetch(req);
   } catch (e) {
-    throw new PlatformApiError(platform, method, null, `network error: ${(e as Error).message}`, true);
+    throw new PlatformApiError(platform, method, null, `network error: ${shownUrls((e as Error).message)}`, true);
   }
   const text = await res.text();
   if (!res.ok) throw new PlatformApiError(platform, method, res.status, text.slice(0, 200), RETRYABLE.has(res.status));
@@ -62,7 +63,7 @@ export const fetchBytes = async (
   try {
     res = await fetch(req);
   } catch (e) {
-    throw new PlatformApiError(platform, what, null, `network error: ${(e as Error).message}`, true);
+    throw new PlatformApiError(platform, what, null, `network error: ${shownUrls((e as Error).message)}`, true);
   }
   if (!res.ok || !res.body) {
     await res.body?.cancel();

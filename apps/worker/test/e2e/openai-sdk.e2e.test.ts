@@ -5,9 +5,11 @@ import { pngSize, rgbaPng, rgbPng } from "./support.ts";
 
 let stack: Stack;
 let client: OpenAI;
+/** What wrangler and workerd print (the Worker's console included) while this file runs. */
+const workerdLines: string[] = [];
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ log: (line) => workerdLines.push(line) });
   const token = await stack.createToken("e2e", "sdk");
   client = new OpenAI({ baseURL: `${stack.origin}/v1`, apiKey: token, maxRetries: 0 });
 });
@@ -89,6 +91,20 @@ describe("the openai SDK against the Worker", () => {
     const apiErr = err as InstanceType<typeof OpenAI.BadRequestError>;
     expect(apiErr.message).toContain("Your request was rejected by the safety system.");
     expect(JSON.stringify(apiErr.error)).not.toContain(DEV_SECRETS.PROVIDER_API_KEY);
+  });
+
+  it("names a presigned edit input it could not download without its signature, in the error and workerd's output", async () => {
+    const sig = "canary-presigned-signature-e2e";
+    const url = `https://gptimg-e2e-bucket.s3.amazonaws.com/in.png?X-Amz-Credential=me&X-Amz-Signature=${sig}`;
+    const before = stack.provider.count("/images/edits");
+    const err = await client
+      .post("/images/edits", { body: { prompt: "a scarf", images: [{ image_url: url }] } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    const apiErr = err as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(apiErr.message).toContain("images[0].image_url https://gptimg-e2e-bucket.s3.amazonaws.com/in.png?…");
+    expect(`${apiErr.message}\n${JSON.stringify(apiErr.error)}\n${workerdLines.join("\n")}`).not.toContain(sig);
+    expect(stack.provider.count("/images/edits")).toBe(before);
   });
 
   it("rejects a wrong token with 401", async () => {

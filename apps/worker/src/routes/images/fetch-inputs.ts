@@ -1,4 +1,4 @@
-import { decodeDataUrl, readAtMost, ValidationError } from "@gptimg/core";
+import { decodeDataUrl, readAtMost, shownUrl, shownUrls, ValidationError } from "@gptimg/core";
 import { isPrivateHost } from "../../jobs/private-host.ts";
 
 /** Edit inputs in total, as `/v1/images/edits` takes them. */
@@ -21,7 +21,8 @@ const refuse = (field: string, value: string, rule: string): never => {
  * `data:image/…` URL. The gateway cannot read a caller's files, so a path is refused with what to
  * send instead. `auto` masks pass through. `suffix` ends each field's name (`.image_url` for the
  * JSON form: `images[1].image_url`). The downloads end within `downloadMs` together, or the one
- * under way is a 400 naming its field.
+ * under way is a 400 naming its field. A URL is named without its query, fragment and userinfo
+ * (a presigned URL's signature is there).
  */
 export async function fetchInputs(
   images: string[],
@@ -33,7 +34,7 @@ export async function fetchInputs(
   // started by the first download, so data URLs alone never arm a timer
   let deadline: AbortSignal | undefined;
   const tooSlow = (field: string, url: URL): never =>
-    refuse(field, `${url.origin}${url.pathname}`, `did not finish downloading within ${downloadMs / 1000} s`);
+    refuse(field, shownUrl(url), `did not finish downloading within ${downloadMs / 1000} s`);
   const one = async (value: string, field: string): Promise<Blob> => {
     if (/^data:/i.test(value)) {
       let bytes: Uint8Array | undefined;
@@ -53,7 +54,8 @@ export async function fetchInputs(
     } catch {
       // not a URL: a path on the caller's machine
     }
-    if (!url) return refuse(field, value, "must be an https URL or a data URL: this server cannot read your files");
+    if (!url)
+      return refuse(field, shownUrl(value), "must be an https URL or a data URL: this server cannot read your files");
     if (url.protocol !== "https:" || isPrivateHost(url.hostname))
       return refuse(field, `${url.protocol}//${url.host}`, "must be an https URL on a public host, or a data URL");
     // workerd has no redirect: "error"; "manual" hands the 3xx back, refused below, so a public
@@ -63,25 +65,25 @@ export async function fetchInputs(
     const res = await fetch(url, { signal: either, redirect: "manual" }).catch((e: unknown) => {
       if (signal.aborted) throw e;
       if (deadline?.aborted) return tooSlow(field, url);
-      return refuse(field, url.href, `could not be downloaded (${(e as Error).message})`);
+      return refuse(field, shownUrl(url), `could not be downloaded (${shownUrls((e as Error).message)})`);
     });
     if (res.status >= 300 && res.status < 400) {
       await res.body?.cancel().catch(() => undefined);
       return refuse(
         field,
-        url.href,
+        shownUrl(url),
         `redirects are not followed (HTTP ${res.status}): give the image's final https URL`,
       );
     }
     if (!res.ok || !res.body) {
       await res.body?.cancel().catch(() => undefined);
-      return refuse(field, url.href, `the download answered HTTP ${res.status}`);
+      return refuse(field, shownUrl(url), `the download answered HTTP ${res.status}`);
     }
     const bytes = await readAtMost(res.body, budget, either).catch((e: unknown) => {
       if (signal.aborted || !deadline?.aborted) throw e;
       return tooSlow(field, url);
     });
-    if (bytes === null) return refuse(field, url.href, "the inputs pass 50 MB in total");
+    if (bytes === null) return refuse(field, shownUrl(url), "the inputs pass 50 MB in total");
     budget -= bytes.byteLength;
     return new Blob([bytes]);
   };

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { captureConsole } from "../../../test/gateway-support.ts";
 import {
   assertNoSecrets,
   B,
@@ -146,6 +147,43 @@ describe("POST /webhooks/discord", () => {
     );
     expect(await getJob(env.DB, jobIds[0] as string)).toMatchObject({ kind: "edit", status: "succeeded" });
     expect(fake.to("cdn.discord.test")).toHaveLength(1);
+  });
+
+  it("names a signed attachment URL without its signature when its download fails, in the logs and no reply", async () => {
+    const sig = "canary-discord-attachment-hmac";
+    fake = chatFake({
+      intercept: (req) => {
+        if (req.url.includes("cdn.discord.test")) throw new TypeError(`Fetch API cannot load: ${req.url}`);
+        return undefined;
+      },
+    });
+    const url = `https://cdn.discord.test/attachments/1/556/dog.png?ex=1&is=2&hm=${sig}`;
+    const attachments = { "556": { id: "556", url, content_type: "image/png", size: INPUT_PNG.length } };
+    const logs = captureConsole();
+    try {
+      const before = await jobCount();
+      const { text } = await deliver(
+        await discordRequest(
+          command(
+            [
+              { name: "prompt", type: 3, value: "add a red scarf" },
+              { name: "image", type: 11, value: "556" },
+            ],
+            { attachments },
+          ),
+        ),
+      );
+      expect(await jobCount()).toBe(before);
+      const said = [
+        text,
+        ...fake.calls.filter((c) => !c.url.includes("cdn.discord.test")).map((c) => new TextDecoder().decode(c.body)),
+      ];
+      // a network failure may pass: the user is asked to try again, the log names the file
+      expect(logs.lines.join("\n")).toContain("https://cdn.discord.test/attachments/1/556/dog.png?…");
+      expect([...said, ...logs.lines].join("\n")).not.toContain(sig);
+    } finally {
+      logs.restore();
+    }
   });
 
   it("answers a bad option ephemerally and starts no job", async () => {
