@@ -10,6 +10,8 @@ export class ApiError extends Error {
     readonly param: string | null,
     /** the Worker said `possibly_billed`: the provider had begun */
     readonly possiblyBilled = false,
+    /** how long the server asked to wait before trying again (`Retry-After`), in seconds */
+    readonly retryAfterSeconds: number | null = null,
   ) {
     // the Worker's messages start with the field or the provider's words: shown as a sentence
     super(message.charAt(0).toUpperCase() + message.slice(1));
@@ -51,16 +53,22 @@ export function explain(err: unknown, billed?: string): string {
     ]
       .filter(Boolean)
       .join(" ");
-  if (err instanceof ApiError)
+  if (err instanceof ApiError) {
+    const wait = err.code === "rate_limited" && err.retryAfterSeconds !== null ? waitFor(err.retryAfterSeconds) : null;
     return said(
       err.message,
-      ADVICE[err.code] ?? (err.status >= 500 ? (ADVICE.internal ?? "") : ""),
+      wait ?? ADVICE[err.code] ?? (err.status >= 500 ? (ADVICE.internal ?? "") : ""),
       err.possiblyBilled,
     );
+  }
   if (err instanceof TypeError)
     return said("Could not reach the server", "Check your connection, then try again.", false);
   return said(err instanceof Error ? err.message : String(err), "", false);
 }
+
+/** Advice to wait `seconds`, in words: seconds up to a minute and a half, whole minutes past it. */
+const waitFor = (seconds: number) =>
+  `Wait ${seconds < 90 ? `${seconds} seconds` : `about ${Math.ceil(seconds / 60)} minutes`}, then try again.`;
 
 /** An ApiError from a failed response (its JSON error body, or its status alone). */
 export async function toApiError(res: Response): Promise<ApiError> {
@@ -75,7 +83,9 @@ export async function toApiError(res: Response): Promise<ApiError> {
     typeof e.message === "string" && e.message ? e.message : `The server answered ${res.status} ${res.statusText}`;
   const code = typeof e.code === "string" ? e.code : res.status === 401 ? "auth" : res.status >= 500 ? "internal" : "";
   const param = typeof e.param === "string" ? e.param : null;
-  return new ApiError(message, res.status, code, param, e.possibly_billed === true);
+  const retryAfter = Number(res.headers.get("Retry-After") ?? "");
+  const wait = Number.isInteger(retryAfter) && retryAfter > 0 ? retryAfter : null;
+  return new ApiError(message, res.status, code, param, e.possibly_billed === true, wait);
 }
 
 /**

@@ -89,6 +89,19 @@ describe("health, OpenAPI, unknown routes", () => {
     expectNoCanary(JSON.stringify(doc));
   });
 
+  it("/openapi.json: every route that takes a token, and the console's sign-in, may answer 429 (wrong tokens)", async () => {
+    const doc = (await (await call("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>;
+    };
+    const ops = Object.entries(doc.paths).flatMap(([p, o]) =>
+      Object.entries(o).map(([m, op]) => ({ at: `${m} ${p}`, op })),
+    );
+    const taking = ops.filter(({ op }) => op.security?.length);
+    expect(taking.length).toBeGreaterThan(10);
+    for (const { at, op } of taking) expect(op.responses["429"], at).toBeDefined();
+    expect(doc.paths["/console/api/session"]?.post?.responses["429"]).toBeDefined();
+  });
+
   it("/openapi.json's image request bodies are core's option table, plus the gateway's response_format", async () => {
     const { imageRequestSchema } = await import("@gptimg/core");
     const doc = (await (await call("/openapi.json")).json()) as {

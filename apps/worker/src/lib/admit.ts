@@ -12,6 +12,8 @@
  * after the provider. The statements name the token through `lib/token-repo.ts`'s fragments, so
  * what makes a token live is written once, there.
  */
+
+import { assertNotLockedOut, attemptStatements, limitParams, notLockedOutSql, unknownToken } from "./auth-limit.ts";
 import { nowSeconds } from "./clock.ts";
 import type { Member } from "./context.ts";
 import { HttpError } from "./errors.ts";
@@ -62,7 +64,8 @@ export interface Replay {
 
 /**
  * Checks the token, model, quota and rpm limit and inserts the job row, all in one D1 batch.
- * Refusals, in this order: 401 `auth` (unknown, revoked or expired token or session), 403
+ * Refusals, in this order: 429 `rate_limited` (a sent token from a client locked out for wrong
+ * tokens, lib/auth-limit.ts: it takes nothing), 401 `auth` (unknown, revoked or expired token or session), 403
  * `permission` (an admin's session; the model), 429 `quota_exceeded`, 429 `rate_limited` with Retry-After. A request refused for quota
  * does not count toward the rpm limit; one refused for rpm takes no images.
  *
@@ -85,6 +88,8 @@ export async function admitImageRequest(
   const [day, dayStart] = dayParams(now);
   const { by } = ref;
   const claim = keyed ? claimStatements(db, ref, keyed, job.id, now) : [];
+  // a token sent from a locked-out client takes nothing: its hold, which every write after it needs
+  const client = ref.client === undefined ? undefined : { at: keyed ? 11 : 9, params: limitParams(ref.client, now) };
   const stmts = [
     tokenReadStatement(db, ref),
     ...claim,
@@ -96,9 +101,21 @@ export async function admitImageRequest(
         `INSERT INTO quota_holds (id, token_id, team, member, images, expires_at)
          SELECT ?1, t.id, NULL, NULL, ?2, ?3 + ${HOLD_TTL_SECONDS} ${fromLiveTokenSql("t", 4, by, 3, 5)}
            AND (t.daily_image_quota IS NULL OR ?2 + ${countedSql("token_id = t.id", 6)} <= t.daily_image_quota)
-           ${keyed ? `AND ${holdsClaimSql("t", 9, 10)}` : ""}`,
+           ${keyed ? `AND ${holdsClaimSql("t", 9, 10)}` : ""}
+           ${client ? `AND ${notLockedOutSql(client.at)}` : ""}`,
       )
-      .bind(holdId, job.n, now, ref.value, job.model, day, dayStart, now, ...(keyed ? [keyed.key, job.id] : [])),
+      .bind(
+        holdId,
+        job.n,
+        now,
+        ref.value,
+        job.model,
+        day,
+        dayStart,
+        now,
+        ...(keyed ? [keyed.key, job.id] : []),
+        ...(client?.params ?? []),
+      ),
     // counts only requests that hold their images: the SELECT yields no row otherwise
     db
       .prepare(
@@ -140,9 +157,13 @@ export async function admitImageRequest(
       .bind(ref.value, day, dayStart, now),
     ...(keyed ? [dropRefusedClaimStatement(db, ref, keyed.key, job.id, holdId)] : []),
   ];
+  // the attempt last: its count read before, and counted only for an unknown token (lib/auth-limit.ts)
+  const attempt = stmts.length;
+  if (ref.client !== undefined) stmts.push(...attemptStatements(db, ref.client, now, unknownToken(ref.value)));
   const results = await db.batch<Record<string, unknown>>(stmts);
   const [token] = results;
   const [, hold, rate, , inserted, counted] = results.slice(1 + claim.length);
+  if (ref.client !== undefined) assertNotLockedOut(results[attempt]?.results[0], now);
   const member = memberFromRead(token?.results[0] as TokenReadRow | undefined, ref, now);
   if (keyed) {
     const keyRow = results[claim.length]?.results[0] as Parameters<typeof keyOutcome>[0];

@@ -4,8 +4,9 @@ import { providerFallbacksProblem } from "./provider.ts";
 import { signingKeyProblems } from "./signing.ts";
 
 /**
- * Shortest `ADMIN_TOKEN` taken: it is the one secret an operator picks by hand, and /admin has no
- * lockout, so a short one could be guessed online. 20 random base64url characters are 120 bits.
+ * Shortest `ADMIN_TOKEN` taken: it is the one secret an operator picks by hand, and a short one
+ * could be guessed online even at the wrong-token limit (lib/auth-limit.ts). 20 random base64url
+ * characters are 120 bits.
  */
 export const MIN_ADMIN_TOKEN_LENGTH = 20;
 

@@ -56,6 +56,11 @@ export function toMember(row: TokenRow): Member {
 export interface TokenRef {
   by: "hash" | "session";
   value: string;
+  /**
+   * for a token sent by the caller (`by: "hash"`), the client a wrong one counts against
+   * (`clientKey` of lib/auth-limit.ts); a session's secret is never guessed this way
+   */
+  client?: string;
 }
 
 /*
@@ -93,6 +98,9 @@ export const fromLiveTokenSql = (alias: string, n: number, by: TokenRef["by"], n
        : `
    AND (${alias}.models IS NULL OR EXISTS (SELECT 1 FROM json_each(${alias}.models) WHERE json_each.value = ?${model}))`
    }`;
+
+/** SQL condition: no token's hash is ?n (a sent token that was never issued). */
+export const noSuchTokenSql = (n: number) => `NOT EXISTS (SELECT 1 FROM tokens WHERE token_hash = ?${n})`;
 
 /** A scalar subquery: `column` of the token named by ?n. */
 export const tokenColumnSql = (column: "id" | "rpm", n: number, by: TokenRef["by"]) =>
@@ -141,10 +149,6 @@ export function memberFromRead(row: TokenReadRow | undefined, ref: TokenRef, now
   if (refusal) throw refusal;
   return toMember(token as TokenRow);
 }
-
-/** The token whose hash is `tokenHash`, or null. */
-export const tokenByHash = (db: D1Database, tokenHash: string): Promise<TokenRow | null> =>
-  tokenReadStatement(db, { by: "hash", value: tokenHash }).first<TokenRow>();
 
 /** The token with id `id`, or null. */
 export const tokenById = (db: D1Database, id: string): Promise<TokenRow | null> =>

@@ -1,11 +1,12 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { attempt, clientKey, readMember } from "../lib/auth-limit.ts";
 import { nowSeconds } from "../lib/clock.ts";
 import { adminToken } from "../lib/config-check.ts";
 import type { AppEnv, Member } from "../lib/context.ts";
 import { HttpError } from "../lib/errors.ts";
 import { releaseAfterResponse } from "../lib/quota.ts";
 import { assertSameOrigin, readSession, sessionSecret } from "../lib/session.ts";
-import { memberFromRead, noCredential, type TokenReadRow, tokenReadStatement } from "../lib/token-repo.ts";
+import { noCredential } from "../lib/token-repo.ts";
 import { hashToken, timingSafeEqual } from "../lib/tokens.ts";
 import { BODY_LIMITS, checkedPast } from "./body-limit.ts";
 
@@ -15,12 +16,17 @@ export function bearerToken(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
+/** The client a wrong token from this request counts against (see lib/auth-limit.ts). */
+export const clientOf = (c: Context<AppEnv>): string => clientKey(c.req.header("CF-Connecting-IP"));
+
 /**
  * Member authentication: `Authorization: Bearer gpi_…` is hashed (SHA-256) and looked up in D1;
  * with no Authorization header at all, the console's session cookie stands for the token it was
  * opened with (checked against cross-site use first), the session and its token read in one
  * statement. Sets `c.var.member`; answers 401 in OpenAI's error shape when the token is missing,
- * unknown, revoked or expired (or the session unknown or expired), 403 for an admin's session.
+ * unknown, revoked or expired (or the session unknown or expired), 403 for an admin's session,
+ * 429 for a bearer token from a client past its limit of unknown tokens (lib/auth-limit.ts, read
+ * in the same D1 batch as the token).
  * Where `defer` says so, only the credential is set (`c.var.credential`): the route reads the
  * token in its own D1 batch (`admitImageRequest`), or through `authenticate`; a body larger than
  * a JSON body's limit (1 MiB: an edit's images) waits for the token past that point, so no body
@@ -35,7 +41,7 @@ export function memberAuth(options: { defer?: (c: Context<AppEnv>) => boolean } 
     const header = c.req.header("Authorization");
     const token = bearerToken(header);
     if (token) {
-      c.set("credential", { by: "hash", value: await hashToken(token) });
+      c.set("credential", { by: "hash", value: await hashToken(token), client: clientOf(c) });
     } else if (header === undefined) {
       const secret = sessionSecret(c);
       if (!secret) throw noCredential();
@@ -63,9 +69,7 @@ export function memberAuth(options: { defer?: (c: Context<AppEnv>) => boolean } 
 export async function authenticate(c: Context<AppEnv>): Promise<Member> {
   const known = c.get("member");
   if (known) return known;
-  const ref = c.get("credential");
-  const row = await tokenReadStatement(c.env.DB, ref).first<TokenReadRow>();
-  const member = memberFromRead(row ?? undefined, ref, nowSeconds());
+  const member = await readMember(c.env.DB, c.get("credential"), nowSeconds());
   c.set("member", member);
   return member;
 }
@@ -80,6 +84,8 @@ export const adminFingerprint = async (adminToken: string): Promise<string> =>
 /**
  * Admin authentication: constant-time comparison with the `ADMIN_TOKEN` secret. Fails closed
  * (401 for everyone) when the secret is unset, empty or too short to stand guessing (`adminToken`).
+ * A bearer token costs one D1 round trip (its client's window of failed attempts, counting a wrong
+ * one): past `AUTH_FAILURE_LIMIT` wrong tokens a client is refused with 429 (lib/auth-limit.ts).
  * @example
  * app.use("/admin/*", adminAuth());
  */
@@ -97,8 +103,10 @@ export function adminAuth(): MiddlewareHandler<AppEnv> {
     }
     const given = bearerToken(header);
     // compare even when absent so the timing does not reveal whether ADMIN_TOKEN is configured
-    const ok = await timingSafeEqual(given ?? "", expected ?? "");
-    if (!expected || !given || !ok) throw new HttpError(401, "auth", "admin token required");
+    const ok = (await timingSafeEqual(given ?? "", expected ?? "")) && expected !== undefined;
+    // a sent token is an attempt: a wrong one counts, and a locked-out client's right one is refused too
+    if (given !== undefined) await attempt(c.env.DB, clientOf(c), nowSeconds(), !ok);
+    if (!given || !ok) throw new HttpError(401, "auth", "admin token required");
     await next();
   };
 }

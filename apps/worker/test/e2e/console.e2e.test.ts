@@ -102,6 +102,35 @@ describe("the console in Chromium", () => {
     expect(csp).toContain("default-src 'none'");
   });
 
+  it("after 20 wrong tokens from one address, sign-in there says how long to wait, even for the right token", async () => {
+    // another address than the other tests' 127.0.0.1 (wrangler dev keeps a CF-Connecting-IP it is sent)
+    const from = { "cf-connecting-ip": "198.51.100.77" };
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(`${stack.origin}/console/api/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: stack.origin, connection: "close", ...from },
+        body: JSON.stringify({ token: `gpi_wrong-${i}` }),
+      });
+      expect(res.status).toBe(401);
+    }
+    const locked = await browser.newContext({ viewport: { width: 1280, height: 860 }, extraHTTPHeaders: from });
+    try {
+      const p = await locked.newPage();
+      await p.goto(`${stack.origin}/`);
+      await p.getByLabel("Token").fill(member);
+      await p.getByRole("button", { name: "Sign in" }).click();
+      await expect
+        .poll(() => p.getByRole("alert").textContent())
+        .toMatch(
+          /^Too many attempts with a wrong token from this address \(20 within 10 minutes\): every token sent from it is refused for \d+ more seconds\. Wait (\d+ seconds|about \d+ minutes), then try again\.$/,
+        );
+      await screenshots(p, "sign-in-locked-out");
+      expect((await locked.cookies()).find((c) => c.name === "gptimg_session")).toBeUndefined();
+    } finally {
+      await locked.close();
+    }
+  });
+
   it("generates with a ratio size: the legal size shows as you type, partial images stream in", async () => {
     await page.goto(`${stack.origin}/#/generate`);
     await page.getByLabel("Prompt").fill("a lighthouse at dusk, wide");

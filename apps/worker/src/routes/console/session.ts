@@ -1,13 +1,14 @@
 import { Hono } from "hono";
+import { attempt, unknownToken } from "../../lib/auth-limit.ts";
 import { nowSeconds } from "../../lib/clock.ts";
 import { adminToken } from "../../lib/config-check.ts";
 import type { AppEnv } from "../../lib/context.ts";
 import { HttpError } from "../../lib/errors.ts";
 import { readJsonBody } from "../../lib/json-body.ts";
 import { assertSameOrigin, endSession, readSession, startSession } from "../../lib/session.ts";
-import { parseModels, type TokenRow, tokenByHash, tokenById } from "../../lib/token-repo.ts";
+import { parseModels, type TokenRow, tokenById, tokenReadStatement } from "../../lib/token-repo.ts";
 import { hashToken, timingSafeEqual } from "../../lib/tokens.ts";
-import { adminFingerprint, bearerToken } from "../../middleware/auth.ts";
+import { adminFingerprint, bearerToken, clientOf } from "../../middleware/auth.ts";
 
 const memberView = (row: TokenRow, expiresAt: number) => ({
   object: "console.session",
@@ -32,7 +33,8 @@ function refuse(row: TokenRow | null): string | null {
 
 /**
  * `/console/api/session`: the console's sign-in. `POST {"token"}` exchanges a member token or the
- * admin token for a session cookie, `GET` says who is signed in, `DELETE` signs out server-side.
+ * admin token for a session cookie (429 from a client locked out for wrong tokens, see
+ * lib/auth-limit.ts), `GET` says who is signed in, `DELETE` signs out server-side.
  * Every state change must come from the console's own origin.
  */
 export const sessionRouter = new Hono<AppEnv>();
@@ -48,11 +50,21 @@ sessionRouter.post("/", async (c) => {
   }
   const given = token.trim();
   const admin = adminToken(c.env);
-  if (admin && (await timingSafeEqual(given, admin))) {
+  const isAdmin = admin !== undefined && (await timingSafeEqual(given, admin));
+  const hash = await hashToken(given);
+  // one batch: a locked-out client is refused, the right token too; an unknown token counts (lib/auth-limit.ts)
+  const [read] = await attempt(
+    c.env.DB,
+    clientOf(c),
+    nowSeconds(),
+    isAdmin ? false : unknownToken(hash),
+    isAdmin ? [] : [tokenReadStatement(c.env.DB, { by: "hash", value: hash })],
+  );
+  if (admin && isAdmin) {
     const { expiresAt } = await startSession(c, "admin", await adminFingerprint(admin), null);
     return c.json(adminView(expiresAt), 201);
   }
-  const row = await tokenByHash(c.env.DB, await hashToken(given));
+  const row = (read?.results[0] as TokenRow | undefined) ?? null;
   const reason = refuse(row);
   if (reason || !row) throw new HttpError(401, "auth", reason ?? "invalid token", { param: "token" });
   const { expiresAt } = await startSession(c, "member", row.id, row.expires_at);

@@ -12,6 +12,7 @@ import { countingD1, tripsAround } from "../../../test/d1-count.ts";
 import { memberToken, ORIGIN, useOfflineProvider } from "../../../test/gateway-support.ts";
 import { app } from "../../app.ts";
 import type { Env } from "../../env.ts";
+import { AUTH_FAILURE_LIMIT } from "../../lib/auth-limit.ts";
 import { hashToken } from "../../lib/tokens.ts";
 
 afterEach(() => {
@@ -179,6 +180,42 @@ describe("D1 round trips per image request", () => {
     expect(JSON.parse(row?.input_keys ?? "[]")).toEqual([
       expect.stringMatching(/^t\/trips-edit\/\d{4}\/\d\d\/job_[0-9a-z]+\/input-0\.png$/),
     ]);
+  });
+
+  it("a wrong token makes one trip (its client's count in the same batch); a locked-out client's right token one, taking nothing", async () => {
+    const side = useOfflineProvider();
+    const { token } = await memberToken({ team: "trips-guessed" });
+    const from = { "cf-connecting-ip": "192.0.2.44" };
+    const body = { prompt: "a cat" };
+    for (let i = 0; i < AUTH_FAILURE_LIMIT; i++) {
+      const log: string[] = [];
+      const { res } = await counted(log, "/v1/images/generations", {
+        ...json(`gpi_guess${i}`, body),
+        headers: { "content-type": "application/json", ...from },
+      });
+      expect(res.status).toBe(401);
+      expect(log).toEqual(["d1"]);
+    }
+    const log: string[] = [];
+    const { res } = await counted(log, "/v1/images/generations", {
+      ...json(token, body),
+      headers: { "content-type": "application/json", ...from },
+    });
+    expect(res.status).toBe(429);
+    expect(log).toEqual(["d1"]);
+    expect(side.calls).toHaveLength(0);
+    const rows = await env.DB.prepare(
+      "SELECT (SELECT COUNT(*) FROM jobs WHERE team = 'trips-guessed') + (SELECT COUNT(*) FROM quota_holds WHERE token_id IN (SELECT id FROM tokens WHERE team = 'trips-guessed')) AS n",
+    ).first<{ n: number }>();
+    expect(rows?.n).toBe(0);
+  });
+
+  it("any other /v1 call reads its token and its client's window in one trip", async () => {
+    const log: string[] = [];
+    const { token } = await memberToken({ team: "trips-models" });
+    const { res } = await counted(log, "/v1/models", { token, headers: { "cf-connecting-ip": "192.0.2.45" } });
+    expect(res.status).toBe(200);
+    expect(log).toEqual(["d1"]);
   });
 
   it("a refused request makes one trip and never reaches the provider", async () => {

@@ -75,7 +75,7 @@ export const consolePaths = {
       },
       responses: {
         "201": { description: "Signed in; Set-Cookie: gptimg_session", content: json(ref("ConsoleSession")) },
-        ...errors(400, 401, 403),
+        ...errors(400, 401, 403, 429),
       },
     },
     get: {
