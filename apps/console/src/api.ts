@@ -27,6 +27,8 @@ const ADVICE: Record<string, string> = {
   permission: "Ask your admin for access.",
   quota_exceeded: "Your daily image quota is used up: it resets at 00:00 UTC, or ask your admin for a larger quota.",
   rate_limited: "Too many requests at once: wait a minute, then try again.",
+  insufficient_quota:
+    "The image provider's account is out of credit: ask your admin to check its plan and billing; trying again will not help until then.",
   validation: "Correct the field named above and try again.",
   content_policy: "The provider refused this prompt or image: change it and try again.",
   not_found: "It may have been removed: reload the page.",

@@ -141,8 +141,14 @@ describe("errorFromResponse", () => {
       ctx,
     );
     expect(e).toBeInstanceOf(RateLimitError);
+    expect(e.code).toBe("insufficient_quota");
     expect(isQuotaExhausted(e)).toBe(true);
-    expect(isQuotaExhausted(await errorFromResponse(res(429, oai("slow")), ctx))).toBe(false);
+    const slow = await errorFromResponse(res(429, oai("slow")), ctx);
+    expect(isQuotaExhausted(slow)).toBe(false);
+    expect(slow.code).toBe("rate_limited");
+    // a relay that says it by `type` alone is read the same
+    const byType = await errorFromResponse(res(429, oai("no credit", { type: "insufficient_quota" })), ctx);
+    expect(byType.code).toBe("insufficient_quota");
   });
 
   it.each([

@@ -138,7 +138,8 @@ export interface ErrorContext {
  * The typed error for a non-2xx response. Keeps the provider's message verbatim (redacted),
  * its `code`, `type` and `param`, the request id, any `retry-after` and its `x-should-retry`.
  * A 429 `insufficient_quota` (a spent billing quota) without `x-should-retry` gets
- * `shouldRetry: false`, and its message names quota and billing when the provider's did not.
+ * code `insufficient_quota` and `shouldRetry: false`, and its message names quota and billing
+ * when the provider's did not.
  * @example
  * if (!res.ok) throw await errorFromResponse(res, { provider: "primary", secrets: [key] })
  */
@@ -166,7 +167,7 @@ export async function errorFromResponse(res: Response, ctx: ErrorContext): Promi
   if (s === 401) return new AuthenticationError("auth", message, init);
   if (s === 403) return new PermissionDeniedError("permission", message, init);
   if (s === 404) return new NotFoundError("not_found", message, init);
-  if (s === 429) return new RateLimitError("rate_limited", message, init);
+  if (s === 429) return new RateLimitError(quota ? "insufficient_quota" : "rate_limited", message, init);
   // 408 and 409 are transient: the client retries them, so they are not the caller's fault.
   if (s >= 400 && s < 500 && s !== 408 && s !== 409) return new BadRequestError("validation", message, init);
   return new ProviderError("provider_error", message, init);

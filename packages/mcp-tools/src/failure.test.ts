@@ -42,3 +42,23 @@ describe("the next step of an io failure", () => {
     );
   });
 });
+
+describe("the next step of a quota", () => {
+  const next = (code: string, surface: "local" | "remote"): string =>
+    (
+      errorResult({ code, message: "You exceeded your current quota", possiblyBilled: false }, surface).content[0] as {
+        text: string;
+      }
+    ).text;
+
+  it.each(["local", "remote"] as const)("the provider account out of credit (%s) is not a wait", (surface) => {
+    const text = next("insufficient_quota", surface);
+    expect(text).toMatch(/^next: .*out of quota or credit.*do not retry$/m);
+    expect(text).toMatch(surface === "local" ? /plan and billing/ : /ask the admin/);
+    expect(text).not.toMatch(/wait a minute/);
+  });
+
+  it("a rate limit is still a wait", () => {
+    expect(next("rate_limited", "remote")).toMatch(/^next: wait a minute/m);
+  });
+});

@@ -41,6 +41,10 @@ const NEXT: Record<string, string | Record<Surface, string>> = {
   not_found: "check the id or the model name (get_job takes the job_id a generate or edit call returned)",
   content_policy: "the provider refused the prompt or image: tell the user and rephrase; do not retry unchanged",
   rate_limited: "wait a minute before calling again",
+  insufficient_quota: {
+    local: "the provider account is out of quota or credit: tell the user to check its plan and billing; do not retry",
+    remote: "the team's provider account is out of quota or credit: tell the user to ask the admin; do not retry",
+  },
   quota_exceeded: "the daily image quota is used up: tell the user (it resets at 00:00 UTC) or ask the admin",
   provider_error: "the provider failed: retry once later, then tell the user",
   bad_response: "the provider's answer was unusable: retry once, then tell the user",

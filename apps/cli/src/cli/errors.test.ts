@@ -57,13 +57,9 @@ describe("describeFailure", () => {
 
   it.each([
     ["insufficient_quota", EXIT.refused],
-    [undefined, EXIT.failure],
-  ])("a 429 with provider code %s exits %i", (providerCode, exit) => {
-    const e = new RateLimitError("rate_limited", "You exceeded your current quota", {
-      status: 429,
-      provider: "default",
-      ...(providerCode ? { providerCode } : {}),
-    });
+    ["rate_limited", EXIT.failure],
+  ] as const)("a 429 %s exits %i", (code, exit) => {
+    const e = new RateLimitError(code, "You exceeded your current quota", { status: 429, provider: "default" });
     expect(describeFailure(e).exitCode).toBe(exit);
   });
 });

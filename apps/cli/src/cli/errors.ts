@@ -46,8 +46,6 @@ interface ErrorLike {
   requestId?: unknown;
   possiblyBilled?: unknown;
   issues?: unknown;
-  providerCode?: unknown;
-  providerType?: unknown;
 }
 
 /** Our own validation (no HTTP status): every issue again, named by its flag. */
@@ -67,10 +65,6 @@ function validationMessage(x: ErrorLike): string | undefined {
     })
     .join("\n");
 }
-
-/** Out of credit: waiting does not help, so it is a refusal (exit 4), not a rate limit (5). */
-const outOfQuota = (x: ErrorLike): boolean =>
-  x.providerCode === "insufficient_quota" || x.providerType === "insufficient_quota";
 
 /**
  * Normalizes anything thrown into the envelope's error object and an exit code; the runtime's
@@ -108,7 +102,7 @@ function describeRaw(e: unknown): { info: FailureInfo; exitCode: ExitCode } {
           requestId: typeof x.requestId === "string" ? x.requestId : null,
           possiblyBilled,
         },
-        exitCode: outOfQuota(x) && !possiblyBilled ? EXIT.refused : exitCodeFor(x.code, status, possiblyBilled),
+        exitCode: exitCodeFor(x.code, status, possiblyBilled),
       };
     }
   }

@@ -12,6 +12,7 @@ describe("exitCodeFor", () => {
     ["not_found", 404, false, 4],
     ["quota_exceeded", 429, false, 4],
     ["rate_limited", 429, false, 5],
+    ["insufficient_quota", 429, false, 4],
     ["provider_error", 503, false, 5],
     ["bad_response", 200, false, 5],
     ["bad_response", 200, true, 6],

@@ -29,6 +29,8 @@ const BY_CODE: Record<string, ExitCode> = {
   content_policy: EXIT.refused,
   not_found: EXIT.refused,
   quota_exceeded: EXIT.refused,
+  // the provider account's credit: waiting does not help, so a refusal (4), not a rate limit (5)
+  insufficient_quota: EXIT.refused,
   idempotency_conflict: EXIT.refused,
   rate_limited: EXIT.failure,
   provider_error: EXIT.failure,

@@ -21,6 +21,7 @@ const SERVER_CODES = new Set([
   "permission",
   "not_found",
   "rate_limited",
+  "insufficient_quota",
   "quota_exceeded",
   "content_policy",
   "idempotency_conflict",

@@ -150,10 +150,12 @@ describe("resending a job's creation: core's retry rules", () => {
   it.each([
     [409, "idempotency_conflict"],
     [429, "quota_exceeded"],
+    [429, "insufficient_quota"],
     [400, "validation"],
   ])("does not resend a %i %s: waiting changes nothing", async (status, code) => {
     const { jobs, keys, waits } = scripted([() => error(status, code)]);
-    await expect(jobs.create(req(), { signal })).rejects.toMatchObject({ code, status });
+    // a quota (the team's or the provider account's) is a refusal: exit 4, as a 400 is
+    await expect(jobs.create(req(), { signal })).rejects.toMatchObject({ code, status, exitCode: 4 });
     expect([keys.length, waits]).toEqual([1, []]);
   });
 

@@ -49,11 +49,13 @@ export interface WaitOptions {
 /**
  * Whether a refused creation is worth resending (with its `Idempotency-Key`, so a lost answer
  * returns the same job): the Worker's `x-should-retry`, else core's retryable statuses, except
- * what waiting does not change: 409 (the key was used with another body) and a daily quota.
+ * what waiting does not change: 409 (the key was used with another body) and a quota (the
+ * team's daily one, the provider account's credit).
  */
 const resendable = (res: Response, err: CliError): boolean =>
-  shouldRetryHeader(res.headers) ??
-  (isRetryableStatus(res.status) && res.status !== 409 && err.code !== "quota_exceeded");
+  shouldRetryHeader(res.headers) ?? (isRetryableStatus(res.status) && res.status !== 409 && !QUOTA_CODES.has(err.code));
+
+const QUOTA_CODES: ReadonlySet<string> = new Set(["quota_exceeded", "insufficient_quota"]);
 
 /**
  * A client for the Worker's job API (docs/worker-api.md). `fetch` is passed in for tests.

@@ -69,7 +69,7 @@ describe("provider faults → exit codes and the failure envelope", () => {
     provider.setFaults([{ kind: "status", status: 429, code: "insufficient_quota", times: 10 }]);
     const r = await run(["generate", "a cat", "--json"], { env, cwd: tmp() });
     expect(r.code).toBe(4);
-    expect(envelope(r).error).toMatchObject({ code: "rate_limited", status: 429, possiblyBilled: false });
+    expect(envelope(r).error).toMatchObject({ code: "insufficient_quota", status: 429, possiblyBilled: false });
     expect(r.stderr).toMatch(/^error: You exceeded your current quota, please check your plan and billing details/);
     expect(provider.count("/images/generations")).toBe(1);
   });

@@ -254,7 +254,11 @@ describe("ImageJobWorkflow", () => {
     restore = up.restore;
     const { row } = await startAndWait({ prompt: "no credit" });
     expect(row.status).toBe("failed");
-    expect(JSON.parse(row.error ?? "{}")).toMatchObject({ code: "rate_limited", message, possibly_billed: false });
+    expect(JSON.parse(row.error ?? "{}")).toMatchObject({
+      code: "insufficient_quota",
+      message,
+      possibly_billed: false,
+    });
     expect(row.attempts).toBe(1);
     expect(up.providerCalls).toHaveLength(1);
   });

@@ -51,6 +51,17 @@ describe("toOpenAIError", () => {
     ["network", new ConnectionError("refused"), 502, "network", "upstream_error"],
     ["outcome unknown", new OutcomeUnknownError("reset after send"), 502, "outcome_unknown", "upstream_error"],
     [
+      "provider out of quota",
+      new RateLimitError("insufficient_quota", "You exceeded your current quota", {
+        status: 429,
+        providerCode: "insufficient_quota",
+        shouldRetry: false,
+      }),
+      429,
+      "insufficient_quota",
+      "insufficient_quota",
+    ],
+    [
       "gateway quota",
       new HttpError(429, "quota_exceeded", "no images left"),
       429,

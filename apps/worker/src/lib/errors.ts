@@ -79,6 +79,7 @@ const STATUS: Record<WireCode, number> = {
   permission: 403,
   not_found: 404,
   rate_limited: 429,
+  insufficient_quota: 429,
   quota_exceeded: 429,
   idempotency_conflict: 409,
   content_policy: 400,
@@ -98,6 +99,8 @@ const TYPE: Record<WireCode, string> = {
   permission: "permission_error",
   not_found: "invalid_request_error",
   rate_limited: "rate_limit_error",
+  // as OpenAI answers a spent billing quota: code and type both `insufficient_quota`
+  insufficient_quota: "insufficient_quota",
   quota_exceeded: "insufficient_quota",
   idempotency_conflict: "invalid_request_error",
   content_policy: "image_generation_user_error",
@@ -148,6 +151,8 @@ export function toOpenAIError(
 const NOT_RETRYABLE: ReadonlySet<WireCode> = new Set([
   // a daily quota: nothing changes before the next UTC day
   "quota_exceeded",
+  // the provider account's quota or credit: nothing changes until its billing does
+  "insufficient_quota",
 ]);
 
 function mapError(err: unknown, secrets: (string | undefined)[], surface: "http" | "mcp"): OpenAIError {

@@ -36,6 +36,8 @@ export const failureText = (error: { code: string; message: string } | null): st
       return "The image provider is rate limiting us right now. Please try again in a minute.";
     case "quota_exceeded":
       return "Your image quota is used up. It resets at 00:00 UTC.";
+    case "insufficient_quota":
+      return "The image provider's account is out of credit (its quota or billing). Ask your gptimg admin to check it: trying again won't help until then.";
     case "validation":
       return `The request was not valid: ${clip(error?.message ?? "", 300)}`;
     case "outcome_unknown":

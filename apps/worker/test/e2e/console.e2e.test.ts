@@ -332,7 +332,17 @@ describe("the console in Chromium", () => {
       await expect.poll(() => alert.textContent(), { timeout: 30_000 }).toMatch(/change it and try again/);
       expect(await alert.textContent()).not.toMatch(/[{}[\]]|"\w+":/);
       await screenshots(page, "generate-refused");
+
+      // the provider account out of credit: said so, with who can fix it, not "wait a minute"
+      stack.provider.setFaults([{ kind: "status", status: 429, code: "insufficient_quota" }]);
+      await tabTo(page.getByLabel("Prompt"), "Shift+Tab");
+      await page.keyboard.press("ControlOrMeta+A");
+      await page.keyboard.type("a poster nobody pays for");
+      await page.keyboard.press("ControlOrMeta+Enter");
+      await expect.poll(() => alert.textContent(), { timeout: 30_000 }).toMatch(/out of credit.*admin/);
+      expect(await alert.textContent()).not.toMatch(/wait a minute/i);
     } finally {
+      stack.provider.setFaults([]);
       await page.setViewportSize(VIEWPORTS.desktop);
     }
   }, 120_000);

@@ -5,6 +5,8 @@ export type ErrorCode =
   | "permission"
   | "not_found"
   | "rate_limited"
+  /** the provider account is out of quota or credit (a 429 `insufficient_quota`): waiting does not help */
+  | "insufficient_quota"
   | "content_policy"
   | "provider_error"
   | "bad_response"

@@ -97,7 +97,8 @@ describe("the openai SDK's retries against the Worker", () => {
       const { status, error, headers, message } = e as RateLimitError;
       expect(status).toBe(429);
       expect(message).toContain("You exceeded your current quota, please check your plan and billing details");
-      expect(error).toMatchObject({ code: "rate_limited", type: "rate_limit_error" });
+      // as OpenAI answers it, so a client checking `code` tells it from a rate limit
+      expect(error).toMatchObject({ code: "insufficient_quota", type: "insufficient_quota" });
       expect(headers.get("x-should-retry")).toBe("false");
       expect(sent).toHaveLength(1);
       expect(side.calls).toHaveLength(1);

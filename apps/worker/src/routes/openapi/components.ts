@@ -102,6 +102,7 @@ export const components = {
                 "permission",
                 "not_found",
                 "rate_limited",
+                "insufficient_quota",
                 "content_policy",
                 "provider_error",
                 "bad_response",

@@ -278,6 +278,21 @@ describe("POST /webhooks/telegram", () => {
     expect(fake.to(`${bot}sendPhoto`)).toHaveLength(0);
   });
 
+  it("says the provider account is out of credit, not to try again in a minute", async () => {
+    const message = "You exceeded your current quota, please check your plan and billing details.";
+    fake = chatFake({
+      provider: () =>
+        Response.json({ error: { message, type: "insufficient_quota", code: "insufficient_quota" } }, { status: 429 }),
+    });
+    await deliver(telegramRequest(update({ text: "/image no credit" })));
+    const last = fake.to(`${bot}sendMessage`).at(-1)?.json() as { text: string };
+    expect(last.text).toContain("out of credit");
+    expect(last.text).toContain("admin");
+    expect(last.text).not.toMatch(/try again in a minute|rate limit/i);
+    // sent to the provider once: neither core's retries nor a later step attempt repeat it
+    expect(fake.providerCalls).toHaveLength(1);
+  });
+
   it("never logs or replies with the bot token when Telegram echoes a URL back", async () => {
     fake = chatFake({
       intercept: (req) =>
