@@ -1,8 +1,8 @@
 #!/usr/bin/env bun
 /**
  * gptimg entry point. Kept small: the command's module is imported only once we know which
- * command runs, so `--help` and `--version` start without loading any HTTP code, and
- * `--version` without the flag table either.
+ * command runs, so `--help` and `--version` start without loading any HTTP code or the flag
+ * table.
  */
 import { EXIT } from "./cli/exit-codes.ts";
 import { processIo } from "./cli/io.ts";
@@ -37,19 +37,21 @@ async function main(args: string[], controller: AbortController): Promise<number
     io.out(versionLine());
     return EXIT.ok;
   }
-  // The flag table and command specs are loaded only past --version, the help text only when
-  // it is printed: a command's start evaluates no more than it uses.
-  const { findCommand } = await import("./cli/specs.ts");
-  const help = () => import("./cli/help.ts");
+  // The main help lists the commands by their summaries alone; the flag table and command specs
+  // are loaded only past it, a command's help text only when it is printed: a start evaluates
+  // no more than it uses.
+  const mainHelp = async () => (await import("./cli/main-help.ts")).mainHelp(VERSION);
   if (first === undefined) {
     // a usage error: the help goes to stderr, stdout stays for data
-    io.err((await help()).mainHelp(VERSION));
+    io.err(await mainHelp());
     return EXIT.usage;
   }
   if (first === "-h" || first === "--help") {
-    io.out((await help()).mainHelp(VERSION));
+    io.out(await mainHelp());
     return EXIT.ok;
   }
+  const { findCommand } = await import("./cli/specs.ts");
+  const help = () => import("./cli/help.ts");
   if (first === "help") {
     let target: string | undefined;
     try {
@@ -59,7 +61,7 @@ async function main(args: string[], controller: AbortController): Promise<number
       return (await import("./cli/report.ts")).reportFailure(io, "help", e, false);
     }
     if (target === undefined) {
-      io.out((await help()).mainHelp(VERSION));
+      io.out(await mainHelp());
       return EXIT.ok;
     }
     const spec = findCommand(target);

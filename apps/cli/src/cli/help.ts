@@ -1,6 +1,6 @@
 import { FLAGS, type FlagDef } from "./flags.ts";
 import { settingsText } from "./settings-table.ts";
-import { COMMANDS, type CommandSpec } from "./specs.ts";
+import type { CommandSpec } from "./specs.ts";
 
 function flagLine(name: string, def: FlagDef): string {
   const short = def.short ? `-${def.short}, ` : "    ";
@@ -21,23 +21,4 @@ export function commandHelp(spec: CommandSpec): string {
   if (spec.notes) lines.push("", ...spec.notes);
   if (spec.name === "config") lines.push("", ...settingsText());
   return lines.join("\n");
-}
-
-/** Top-level help. */
-export function mainHelp(version: string): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;
-  return [
-    `gptimg ${version}: images from gpt-image-2 and OpenAI-compatible APIs`,
-    "",
-    "usage: gptimg <command> [flags]",
-    "",
-    "commands:",
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
-    "",
-    "settings: flags > environment > ./.env > config file (gptimg help config for every variable)",
-    "exit codes: 0 ok, 2 bad usage or input, 3 credentials, 4 refused by the provider,",
-    "            5 provider or network failure, 6 outcome unknown (maybe billed), 130 interrupted",
-    "",
-    "gptimg help <command> or gptimg <command> --help for details; gptimg --version",
-  ].join("\n");
 }

@@ -1,4 +1,5 @@
 import { type FlagName, GROUPS } from "./flags.ts";
+import { SUMMARIES } from "./summaries.ts";
 
 /** What `help`, completions and the parser need to know about a command, without loading it. */
 export interface CommandSpec {
@@ -24,7 +25,7 @@ const { route, output, image, generate, edit } = GROUPS;
 export const COMMANDS: CommandSpec[] = [
   {
     name: "generate",
-    summary: "create images from a prompt",
+    summary: SUMMARIES.generate,
     usage: "gptimg generate [PROMPT... | --prompt TEXT] [flags]    (PROMPT - reads stdin)",
     words: { "": ["[PROMPT...]"] },
     flags: ["prompt", ...image, ...generate, ...edit, "image-url", ...output, ...route],
@@ -35,7 +36,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: "edit",
-    summary: "edit or combine images with a prompt",
+    summary: SUMMARIES.edit,
     usage: "gptimg edit [PROMPT... | --prompt TEXT] -i IMAGE [-i IMAGE ...] [--mask MASK.png|auto] [flags]",
     words: { "": ["[PROMPT...]"] },
     flags: ["prompt", ...edit, "image-url", ...image, ...output, ...route],
@@ -43,7 +44,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: "batch",
-    summary: "run one job per line of a JSONL file",
+    summary: SUMMARIES.batch,
     usage: "gptimg batch FILE.jsonl [--concurrency N] [flags]",
     words: { "": ["FILE.jsonl"] },
     // each line carries its own prompt, and a batch is never a dry run
@@ -73,7 +74,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: "login",
-    summary: "store a provider key (or a Worker endpoint and team token)",
+    summary: SUMMARIES.login,
     usage:
       "gptimg login [--provider NAME] [--profile P] [--base-url URL] [--default] | gptimg login --endpoint URL | gptimg login --import [FILE...]",
     // the FILEs are --import's: login refuses a word without it
@@ -91,13 +92,13 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: "logout",
-    summary: "remove a stored key or team token",
+    summary: SUMMARIES.logout,
     usage: "gptimg logout [--provider NAME | --endpoint URL | --all]",
     flags: ["provider", "endpoint", "all", "config"],
   },
   {
     name: "config",
-    summary: "show or change the config file",
+    summary: SUMMARIES.config,
     usage: "gptimg config path|show|get KEY|set KEY VALUE|unset KEY",
     words: { path: [], show: [], get: ["KEY"], set: ["KEY", "VALUE"], unset: ["KEY"] },
     flags: ["config", "json"],
@@ -110,27 +111,27 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: "sizes",
-    summary: "list sizes, or explain whether one is legal",
+    summary: SUMMARIES.sizes,
     usage: "gptimg sizes [SIZE] [--model MODEL]",
     words: { "": ["[SIZE]"] },
     flags: ["model", "json"],
   },
   {
     name: "doctor",
-    summary: "check config, key, provider, model and clock",
+    summary: SUMMARIES.doctor,
     usage: "gptimg doctor [flags]",
     flags: ["model", "json", "check-update", ...route],
   },
   {
     name: "jobs",
-    summary: "list, show or wait for Worker jobs",
+    summary: SUMMARIES.jobs,
     usage: "gptimg jobs list|show ID|wait ID [flags]",
     words: { list: [], show: ["ID"], wait: ["ID"] },
     flags: ["limit", "cursor", "scope", "json", "media", "out", "force", "endpoint", "token", "config", "timeout"],
   },
   {
     name: "admin",
-    summary: "manage team tokens and usage on a Worker",
+    summary: SUMMARIES.admin,
     usage: "gptimg admin token create|list|revoke ID | gptimg admin usage [flags]",
     words: { "token create": [], "token list": [], "token revoke": ["ID"], usage: [] },
     flags: [
@@ -150,7 +151,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: "mcp",
-    summary: "serve the image tools to an MCP client over stdio",
+    summary: SUMMARIES.mcp,
     usage: "gptimg mcp [--out DIR] [--max-result-bytes N] [route flags]",
     flags: ["out", "max-result-bytes", ...route],
     notes: [
@@ -161,7 +162,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: "skill",
-    summary: "print or install the agent skill that teaches coding agents to use gptimg",
+    summary: SUMMARIES.skill,
     usage:
       "gptimg skill show [FILE] | gptimg skill install [--agent claude|codex|openclaw|cursor] [--project] [--dir DIR] [--force]",
     words: { show: ["[FILE]"], install: [] },
@@ -178,14 +179,14 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: "completion",
-    summary: "print a shell completion script",
+    summary: SUMMARIES.completion,
     usage: "gptimg completion bash|zsh|fish",
     words: { bash: [], zsh: [], fish: [] },
     flags: [],
   },
   {
     name: "help",
-    summary: "show help for a command",
+    summary: SUMMARIES.help,
     usage: "gptimg help [COMMAND]",
     words: { "": ["[COMMAND]"] },
     flags: [],

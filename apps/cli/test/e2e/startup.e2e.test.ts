@@ -85,7 +85,15 @@ describe("start-up: --version loads only what a hello world does", () => {
     expect(text.length).toBeLessThan(8_000);
   });
 
-  it("help loads the flag table as a literal built with the binary, and no core", () => {
+  it("--help lists the commands without loading their specs, the flag table or core", () => {
+    const { modules, text } = closure(["src/main.ts", "src/cli/main-help.ts"]);
+    expect(modules).toContain("src/cli/summaries.ts");
+    expect(modules.filter((f) => f === "src/cli/specs.ts" || f === "src/cli/flags.ts")).toEqual([]);
+    expect(modules.filter((f) => f.includes("packages/core/") && !f.endsWith("/redact.ts"))).toEqual([]);
+    expect(text.length).toBeLessThan(10_000);
+  });
+
+  it("a command's help loads the flag table as a literal built with the binary, and no core", () => {
     const { modules, text } = closure(["src/main.ts", "src/cli/help.ts", "src/cli/specs.ts"]);
     expect(modules).toContain("src/cli/flags.ts");
     // core's option table is read when the binary is built (cli/core-tables.ts is a macro)
