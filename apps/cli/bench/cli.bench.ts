@@ -18,7 +18,7 @@ const root = join(import.meta.dirname, "..");
 const built = join(root, "dist/gptimg");
 const launcher = join(root, "npm/gptimg/bin/gptimg.js");
 const bun = join(root, "../../node_modules/.bin/bun");
-const RUNS = 30;
+const RUNS = 60;
 const work = mkdtempSync(join(tmpdir(), "gptimg-bench-"));
 
 /**
