@@ -6,7 +6,6 @@ import {
   ConnectionError,
   GptImageError,
   OutcomeUnknownError,
-  RateLimitError,
   TimeoutError,
 } from "./errors/index.ts";
 import type { ResolvedProvider } from "./providers.ts";
@@ -63,7 +62,7 @@ function judge(error: GptImageError, retry: Required<RetryOptions>, headers?: He
     // `shouldRetry` is false for a spent quota unless the provider said otherwise (errorFromResponse)
     const retry = error.shouldRetry ?? isRetryableStatus(error.status);
     // Out of quota will not heal by waiting, but another provider bills another account.
-    const quota = error instanceof RateLimitError && isQuotaExhausted(error);
+    const quota = isQuotaExhausted(error);
     return { error, retry, fallback: retry || quota || isRetryableStatus(error.status), headers };
   }
   if (error instanceof ConnectionError || error instanceof TimeoutError) return { error, retry: true, fallback: true };

@@ -176,9 +176,8 @@ export async function errorFromResponse(res: Response, ctx: ErrorContext): Promi
 const isQuotaCode = (body: ProviderErrorBody | undefined): boolean =>
   body?.code === "insufficient_quota" || body?.type === "insufficient_quota";
 
-/** Out of credit is a 429 too, but waiting does not help. */
-export const isQuotaExhausted = (e: ApiError): boolean =>
-  e.status === 429 && isQuotaCode({ code: e.providerCode, type: e.providerType });
+/** Out of credit is a 429 too, but waiting does not help: `errorFromResponse` gives it its own code. */
+export const isQuotaExhausted = (e: ApiError): boolean => e.code === "insufficient_quota";
 
 /**
  * OpenAI says "You exceeded your current quota, please check your plan and billing details";
