@@ -22,10 +22,20 @@ export async function jobLinks(id: string): Promise<(string | null)[]> {
   return links;
 }
 
-/** Link `url` to image `index` of entry `id`, or a freshly signed one when it has run out. */
-export async function liveLink(id: string, index: number, url: string): Promise<string> {
+/**
+ * Link `url` to image `index` of entry `id`, or a freshly signed one when it has run out;
+ * `renewed` then gets all of the entry's fresh links.
+ */
+export async function liveLink(
+  id: string,
+  index: number,
+  url: string,
+  renewed?: (links: (string | null)[]) => void,
+): Promise<string> {
   if (!expired(url)) return url;
-  const fresh = (await jobLinks(id))[index];
+  const links = await jobLinks(id);
+  renewed?.(links);
+  const fresh = links[index];
   if (!fresh) throw new Error(`image ${index + 1} of ${id} has no link`);
   return fresh;
 }

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "hono/jsx/dom";
 import { api, explain, type HistoryEntry, type Session } from "../api.ts";
-import { copy, expired, jobLinks } from "../links.ts";
+import { copy, expired, liveLink } from "../links.ts";
 import { reuse } from "../reuse.ts";
 import type { Settings } from "../run.ts";
 
@@ -76,14 +76,11 @@ export function HistoryPage(_: { session: Session }) {
   const firstLink = async (e: HistoryEntry): Promise<string> => {
     const first = e.images[0];
     if (!first?.url) throw new Error("no link");
-    if (!expired(first.url)) return first.url;
-    const links = await jobLinks(e.id);
-    const fresh = links[first.index];
-    if (!fresh) throw new Error("no link");
-    setOpen((o) =>
-      o?.id === e.id ? { ...o, images: o.images.map((img) => ({ ...img, url: links[img.index] ?? img.url })) } : o,
+    return liveLink(e.id, first.index, first.url, (links) =>
+      setOpen((o) =>
+        o?.id === e.id ? { ...o, images: o.images.map((img) => ({ ...img, url: links[img.index] ?? img.url })) } : o,
+      ),
     );
-    return fresh;
   };
 
   const reuseSettings = (e: HistoryEntry) => {
